@@ -1,0 +1,165 @@
+"""The application factory: create_app() and its register_* helpers. Nothing runs at import time."""
+import logging
+import os
+import secrets
+import sqlite3
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import Defaults, env_overrides, normalise_db_url
+
+logger = logging.getLogger(__name__)
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(test_config=None):
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(env_overrides())
+    else:
+        app.config.update(env_overrides({k: v for k, v in os.environ.items()
+                                         if k.startswith("SUPPORTDESK_PASSWORD_HASH")}))
+        app.config.update(test_config)
+    configure_secret_key(app)
+    configure_database(app)
+    if app.config["ENV"] != "production":
+        # Plain http on 127.0.0.1 in development: a Secure cookie would never come back.
+        if not app.config.get("FORCE_SECURE_COOKIES"):
+            app.config["SESSION_COOKIE_SECURE"] = False
+            app.config["SESSION_COOKIE_NAME"] = "supportdesk"
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure_secret_key(app):
+    key = app.config.get("SECRET_KEY")
+    if key and key not in ("change-me", "dev", "secret"):
+        return
+    if app.config["ENV"] == "production":
+        raise ConfigurationError(
+            "SECRET_KEY is not set. In production set a long random SECRET_KEY in the environment "
+            "or in instance/config.py (for example: python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))')."
+        )
+    os.makedirs(app.instance_path, exist_ok=True)
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    with open(path) as fh:
+        app.config["SECRET_KEY"] = fh.read().strip()
+
+
+def configure_database(app):
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        os.makedirs(app.instance_path, exist_ok=True)
+        uri = "sqlite:///" + os.path.join(app.instance_path, "supportdesk.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(uri)
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": 30})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin) instead of pysqlite's deferred BEGIN.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        # Take the write lock when the transaction begins: a read-then-write transaction can
+        # otherwise fail at once with "database is locked", whatever the busy timeout.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def register_extensions(app):
+    from . import auth_loader
+    from .extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    auth_loader.configure(login_manager)
+    babel.init_app(app, locale_selector=auth_loader.select_locale,
+                   default_translation_directories=os.path.join(os.path.dirname(__file__),
+                                                                "translations"))
+
+
+def register_blueprints(app):
+    from .views import BLUEPRINTS
+
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app):
+    from .views.errors import register
+
+    register(app)
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_security_headers(app):
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if "text/html" in response.content_type:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_template_helpers(app):
+    from . import template_helpers
+
+    template_helpers.register(app)
+
+
+def register_cli(app):
+    from .cli import register
+
+    register(app)

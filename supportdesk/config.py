@@ -1,0 +1,73 @@
+"""Built-in configuration defaults: safe values only; secrets come from instance/ or the environment."""
+import os
+from datetime import timedelta
+
+ENV_PREFIX = "SUPPORTDESK_"
+
+
+class Defaults:
+    ENV = "development"  # "production" refuses to start without a real SECRET_KEY
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None  # None -> sqlite file in instance/
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+    DISPLAY_TIMEZONE = "Asia/Tokyo"
+    # Sessions: server-side records, idle and absolute limits (ASVS 7.3).
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "__Host-supportdesk"
+    # argon2id; the default is RFC 9106's low-memory profile (t=3, m=64 MiB).
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_COST = 65536
+    PASSWORD_HASH_PARALLELISM = 4
+    PASSWORD_MIN_LENGTH = 12
+    # Login throttling (per account and per client address, over a sliding window).
+    LOGIN_WINDOW = timedelta(minutes=15)
+    LOGIN_MAX_FAILURES_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_ADDRESS = 20
+    LOGIN_LOCK_DURATION = timedelta(minutes=15)
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    BASE_URL = "http://127.0.0.1:5000"
+
+
+def env_overrides(environ=None):
+    """Read DATABASE_URL, SECRET_KEY and SUPPORTDESK_* from the environment."""
+    environ = os.environ if environ is None else environ
+    out = {}
+    if environ.get("DATABASE_URL"):
+        out["SQLALCHEMY_DATABASE_URI"] = environ["DATABASE_URL"]
+    if environ.get("SECRET_KEY"):
+        out["SECRET_KEY"] = environ["SECRET_KEY"]
+    for key, value in environ.items():
+        if key.startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX):]
+            out[name] = _coerce(value)
+    return out
+
+
+def _coerce(value):
+    low = value.lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def normalise_db_url(url):
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

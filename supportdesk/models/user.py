@@ -1,0 +1,138 @@
+"""Users, their server-side sessions, login attempts and expert profiles."""
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+ROLES = ("municipal_staff", "liaison", "expert", "manager", "admin")
+EXPERT_KINDS = (
+    "県職員",
+    "県の民間採用人材",
+    "DXアドバイザー",
+    "戦略監",
+    "国のDXアドバイザー",
+    "先行市町職員",
+    "事業者",
+)
+
+liaison_regions = sa.Table(
+    "liaison_regions",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("region_id", sa.ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+expert_themes = sa.Table(
+    "expert_themes",
+    db.metadata,
+    sa.Column("expert_id", sa.ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("theme_id", sa.ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('municipal_staff', 'liaison', 'expert', 'manager', 'admin')", name="role"
+        ),
+        sa.CheckConstraint(
+            "role <> 'municipal_staff' OR municipality_id IS NOT NULL", name="staff_municipality"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(sa.String(5), default="ja")
+    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
+    department: Mapped[str | None] = mapped_column(sa.String(100))
+    is_information_dept: Mapped[bool] = mapped_column(default=False)
+    # A liaison of the central team also handles Kobe (outside the regional scheme).
+    is_central_team: Mapped[bool] = mapped_column(default=False)
+    is_team_lead: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    municipality = relationship("Municipality")
+    regions = relationship("Region", secondary=liaison_regions, order_by="Region.sort_order")
+    expert_profile = relationship("ExpertProfile", back_populates="user", uselist=False)
+
+    # Set by the session loader: the server-side session this request runs in.
+    current_session = None
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        # Flask-Login keeps this in the cookie: the server-side session token, never the user id.
+        return self.current_session.token if self.current_session is not None else None
+
+    @property
+    def region_ids(self):
+        return {r.id for r in self.regions}
+
+    def __repr__(self):
+        return f"<User {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """A login. The cookie carries its random token; ending the row ends every copy of the cookie."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+    user = relationship("User")
+    token = None  # the clear token, known only in the request that created or loaded it
+
+
+class LoginAttempt(db.Model):
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_email_at", "email", "at"),
+        sa.Index("ix_login_attempts_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    success: Mapped[bool] = mapped_column(default=False)
+
+
+class ExpertProfile(db.Model):
+    __tablename__ = "expert_profiles"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('県職員', '県の民間採用人材', 'DXアドバイザー', '戦略監', "
+            "'国のDXアドバイザー', '先行市町職員', '事業者')",
+            name="kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    home_region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
+    organisation: Mapped[str | None] = mapped_column(sa.String(100))
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    available: Mapped[bool] = mapped_column(default=True)
+
+    user = relationship("User", back_populates="expert_profile")
+    home_region = relationship("Region")
+    themes = relationship("Theme", secondary=expert_themes, order_by="Theme.sort_order")

@@ -1,0 +1,137 @@
+"""Who may see and do what: one role x object x action table, object checks and list scoping.
+
+Read the table as: PERMISSIONS[object][action][role] = scope, where scope is
+  "all"     every object of that kind,
+  "regions" objects of municipalities in the user's regions (the central team also gets Kobe),
+  "own"     objects of the user's own municipality (municipal staff),
+  "self"    objects that belong to the user.
+A role that is missing has no access. Views, the API and exports all ask this module.
+"""
+import sqlalchemy as sa
+
+from .extensions import db
+
+ALL, REGIONS, OWN, SELF = "all", "regions", "own", "self"
+STAFF, LIAISON, EXPERT, MANAGER, ADMIN = "municipal_staff", "liaison", "expert", "manager", "admin"
+
+PERMISSIONS = {
+    "municipality": {
+        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: ALL, MANAGER: ALL, ADMIN: ALL},
+        "edit_profile": {LIAISON: REGIONS, ADMIN: ALL},
+    },
+    "user": {
+        "view": {ADMIN: ALL},
+        "manage": {ADMIN: ALL},
+    },
+    "theme": {
+        "view": {STAFF: ALL, LIAISON: ALL, EXPERT: ALL, MANAGER: ALL, ADMIN: ALL},
+        "manage": {ADMIN: ALL},
+    },
+    "expert_profile": {
+        "view": {LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
+        "manage": {ADMIN: ALL},
+    },
+    "audit_log": {
+        "view": {ADMIN: ALL},
+    },
+    "admin_area": {
+        "view": {ADMIN: ALL},
+    },
+}
+
+
+class PermissionDenied(Exception):
+    """Raised for a refused object access; the app answers 404 so existence never leaks."""
+
+
+def _object_kind(obj):
+    if isinstance(obj, str):
+        return obj
+    return getattr(obj, "permission_kind", None) or type(obj).__name__.lower()
+
+
+def _municipality_ids(obj):
+    if hasattr(obj, "scope_municipality_ids"):
+        return set(obj.scope_municipality_ids())
+    if type(obj).__name__ == "Municipality":
+        return {obj.id}
+    mid = getattr(obj, "municipality_id", None)
+    return {mid} if mid is not None else set()
+
+
+def liaison_region_filter(user):
+    """Region ids a liaison covers; the central team also covers regions without a liaison."""
+    ids = set(user.region_ids)
+    if user.is_central_team:
+        from .models import Region
+
+        ids |= set(db.session.scalars(sa.select(Region.id).where(Region.has_liaison.is_(False))))
+    return ids
+
+
+def _region_ids_of(obj):
+    if hasattr(obj, "scope_region_ids"):
+        return set(obj.scope_region_ids())
+    from .models import Municipality
+
+    mids = _municipality_ids(obj)
+    if not mids:
+        return set()
+    return set(db.session.scalars(sa.select(Municipality.region_id).where(Municipality.id.in_(mids))))
+
+
+def scope_of(user, action, kind):
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return None
+    return PERMISSIONS.get(kind, {}).get(action, {}).get(user.role)
+
+
+def can(user, action, obj):
+    """May `user` do `action` on `obj` (an object, or a kind name for a non-object check)?"""
+    kind = _object_kind(obj)
+    scope = scope_of(user, action, kind)
+    if scope is None:
+        return False
+    if scope == ALL or isinstance(obj, str):
+        return True
+    if scope == OWN:
+        return user.municipality_id is not None and user.municipality_id in _municipality_ids(obj)
+    if scope == REGIONS:
+        return bool(_region_ids_of(obj) & liaison_region_filter(user))
+    if scope == SELF:
+        owner = getattr(obj, "user_id", None)
+        return owner is not None and owner == user.id
+    return False
+
+
+def require(user, action, obj):
+    if not can(user, action, obj):
+        raise PermissionDenied(f"{getattr(user, 'id', None)} may not {action} {_object_kind(obj)}")
+    return obj
+
+
+def scope_municipalities(stmt, user, action="view", municipality_col=None):
+    """Narrow a select to the municipalities the user may see for `action`."""
+    from .models import Municipality
+
+    col = municipality_col if municipality_col is not None else Municipality.id
+    scope = scope_of(user, action, "municipality")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        return stmt.where(col == user.municipality_id)
+    if scope == REGIONS:
+        region_ids = liaison_region_filter(user)
+        sub = sa.select(Municipality.id).where(Municipality.region_id.in_(region_ids))
+        return stmt.where(col.in_(sub))
+    return stmt.where(sa.false())
+
+
+def permission_table():
+    """Rows (object, action, role, scope) for the admin page and the documentation test."""
+    rows = []
+    for kind, actions in PERMISSIONS.items():
+        for action, roles in actions.items():
+            for role, scope in roles.items():
+                rows.append((kind, action, role, scope))
+    return rows

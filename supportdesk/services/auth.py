@@ -1,0 +1,213 @@
+"""Authentication rules: password hashing, server-side sessions, login throttling."""
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import LoginAttempt, User, UserSession
+from ..timeutil import utcnow
+from . import ValidationFailed
+from .audit import record_audit
+
+logger = logging.getLogger(__name__)
+
+
+def _hasher():
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["PASSWORD_HASH_TIME_COST"],
+        memory_cost=cfg["PASSWORD_HASH_MEMORY_COST"],
+        parallelism=cfg["PASSWORD_HASH_PARALLELISM"],
+    )
+
+
+def hash_password(password):
+    return _hasher().hash(password)
+
+
+def check_password_policy(password, user=None):
+    """Length 12-128, no composition rules, and not a context word (ASVS 6.2)."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise ValidationFailed(_("パスワードは%(n)d文字以上にしてください。", n=minimum), "password")
+    if len(password) > 128:
+        raise ValidationFailed(_("パスワードは128文字以内にしてください。"), "password")
+    lowered = password.lower()
+    banned = ["password", "hyogo", "supportdesk", "12345678", "qwerty"]
+    if user is not None and user.email:
+        banned.append(user.email.split("@")[0].lower())
+    if any(word and word in lowered for word in banned):
+        raise ValidationFailed(_("推測されやすい語を含むパスワードは使えません。"), "password")
+
+
+def set_password(user, password, now=None):
+    check_password_policy(password, user)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now or utcnow()
+
+
+def verify_password(user, password):
+    if not user or not user.password_hash:
+        # Spend the same time as a real check so timing does not reveal unknown accounts.
+        _dummy_verify(password)
+        return False
+    ph = _hasher()
+    try:
+        ph.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if ph.check_needs_rehash(user.password_hash):
+        user.password_hash = ph.hash(password)
+    return True
+
+
+_DUMMY = {}
+
+
+def _dummy_verify(password):
+    ph = _hasher()
+    key = (ph.time_cost, ph.memory_cost)
+    if key not in _DUMMY:
+        _DUMMY[key] = ph.hash("dummy-password-for-timing")
+    try:
+        ph.verify(_DUMMY[key], password)
+    except VerificationError:
+        pass
+
+
+# --- sessions ---------------------------------------------------------------
+
+def _token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user, ip=None, user_agent=None, now=None):
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    sess = UserSession(token_hash=_token_hash(token), user=user, created_at=now,
+                       last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255])
+    sess.token = token
+    db.session.add(sess)
+    db.session.flush()
+    user.current_session = sess
+    return sess
+
+
+def load_session(token, now=None):
+    """The live session for a cookie token, or None if it ended, expired or its user is inactive."""
+    if not token:
+        return None
+    now = now or utcnow()
+    sess = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    if sess is None or sess.ended_at is not None:
+        return None
+    cfg = current_app.config
+    if now - sess.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]:
+        end_session(sess, "idle_timeout", now)
+        return None
+    if now - sess.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]:
+        end_session(sess, "absolute_timeout", now)
+        return None
+    if not sess.user.active:
+        end_session(sess, "deactivated", now)
+        return None
+    # Record activity at most once a minute: no write on every page view.
+    if (now - sess.last_seen_at).total_seconds() > 60:
+        sess.last_seen_at = now
+    sess.token = token
+    sess.user.current_session = sess
+    return sess
+
+
+def end_session(sess, reason, now=None):
+    if sess.ended_at is None:
+        sess.ended_at = now or utcnow()
+        sess.end_reason = reason
+
+
+def end_all_sessions(user, reason, keep=None, now=None):
+    now = now or utcnow()
+    rows = db.session.scalars(
+        sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    )
+    for sess in rows:
+        if keep is None or sess.id != keep.id:
+            end_session(sess, reason, now)
+
+
+# --- login and throttling ---------------------------------------------------
+
+@dataclass
+class LoginResult:
+    user: User | None
+    error: str | None = None
+    locked: bool = False
+
+
+def _recent_failures(column, value, since):
+    last_success = db.session.scalar(
+        sa.select(sa.func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True),
+                                                       LoginAttempt.at >= since)
+    )
+    q = sa.select(sa.func.count(), sa.func.max(LoginAttempt.at)).where(
+        column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= (last_success or since)
+    )
+    return db.session.execute(q).one()
+
+
+def lock_state(email, ip, now):
+    """(locked, until) for this account or address under the configured limits."""
+    cfg = current_app.config
+    since = now - cfg["LOGIN_WINDOW"]
+    for column, value, limit in (
+        (LoginAttempt.email, email, cfg["LOGIN_MAX_FAILURES_ACCOUNT"]),
+        (LoginAttempt.ip, ip, cfg["LOGIN_MAX_FAILURES_ADDRESS"]),
+    ):
+        if value is None:
+            continue
+        count, last = _recent_failures(column, value, since)
+        if count >= limit and last is not None:
+            until = last + cfg["LOGIN_LOCK_DURATION"]
+            if until > now:
+                return True, until
+    return False, None
+
+
+def authenticate(email, password, ip=None, now=None):
+    """Check a login. Records the attempt and the audit row; never says which part was wrong."""
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    locked, _until = lock_state(email, ip, now)
+    if locked:
+        record_audit("login.locked", ip=ip, now=now, email=email)
+        return LoginResult(None, _("ログインの失敗が続いたため、一時的にロックしています。"
+                                   "15分ほど待ってから再度お試しください。"), locked=True)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    ok = verify_password(user, password) and user.active
+    db.session.add(LoginAttempt(email=email, ip=ip, at=now, success=ok))
+    if not ok:
+        record_audit("login.failure", actor=user, ip=ip, now=now, email=email)
+        db.session.flush()
+        if lock_state(email, ip, now)[0]:
+            record_audit("login.lockout", actor=user, ip=ip, now=now, email=email)
+        return LoginResult(None, _("メールアドレスまたはパスワードが正しくありません。"))
+    record_audit("login.success", actor=user, ip=ip, now=now)
+    return LoginResult(user)
+
+
+def change_password(user, current_password, new_password, current_session=None, now=None):
+    now = now or utcnow()
+    if not verify_password(user, current_password):
+        raise ValidationFailed(_("現在のパスワードが正しくありません。"), "current_password")
+    set_password(user, new_password, now)
+    end_all_sessions(user, "password_changed", now=now)
+    record_audit("user.password_changed", actor=user, target=user, now=now)
+    # The caller starts a fresh session for the person who just changed it.
+    return user

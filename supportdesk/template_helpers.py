@@ -1,0 +1,40 @@
+"""Jinja filters and globals: time in Asia/Tokyo, 和暦, the permission check."""
+from flask_babel import get_locale
+from flask_login import current_user
+
+from . import navigation, permissions
+from .timeutil import fiscal_year, fiscal_year_label, to_jst
+
+
+def fmt_datetime(value, with_time=True):
+    if value is None:
+        return ""
+    local = to_jst(value)
+    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def fmt_date(value):
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and getattr(value, "hour", None) is not None:
+        value = to_jst(value)
+    return value.strftime("%Y-%m-%d")
+
+
+def fy_label(value):
+    """'令和6年度 (2024年度)' for a date or a fiscal-year number."""
+    fy = value if isinstance(value, int) else fiscal_year(value)
+    return f"{fiscal_year_label(fy)} ({fy}年度)"
+
+
+def can_do(action, obj):
+    return permissions.can(current_user, action, obj)
+
+
+def register(app):
+    app.add_template_filter(fmt_datetime, "datetime")
+    app.add_template_filter(fmt_date, "date")
+    app.add_template_filter(fy_label, "fy")
+    app.add_template_global(can_do, "can_do")
+    app.add_template_global(get_locale, "get_locale")
+    app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")

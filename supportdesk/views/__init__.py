@@ -1,0 +1,12 @@
+"""Blueprints: one per module. Add new ones to BLUEPRINTS."""
+from .admin import bp as admin_bp
+from .auth import bp as auth_bp
+from .health import bp as health_bp
+from .home import bp as home_bp
+from .municipalities import bp as municipalities_bp
+
+BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
+
+# Endpoints an anonymous caller may reach. Every other endpoint must refuse one
+# (tests/test_routes.py enforces it).
+PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.set_language"}

@@ -1,0 +1,186 @@
+"""Admin pages: users, themes, expert profiles, the audit log and the permission table."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import permissions
+from ..extensions import db
+from ..forms.admin import ROLE_LABELS, ExpertProfileForm, ThemeForm, UserForm
+from ..models import AuditLog, Municipality, Region, Theme, User
+from ..services import ValidationFailed
+from ..services.users import create_user, save_expert_profile, save_theme, update_user
+from .decorators import permission_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+def _user_choices(form):
+    munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
+    form.municipality_id.choices = [(0, "—")] + [(m.id, f"{m.name} ({m.code})") for m in munis]
+    regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
+    form.region_ids.choices = [(r.id, r.name) for r in regions]
+
+
+def _field_error(form, exc):
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+@bp.get("/")
+@permission_required("view", "admin_area")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+@permission_required("view", "user")
+def users():
+    stmt = sa.select(User).order_by(User.role, User.email)
+    q = request.args.get("q", "").strip()
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(sa.or_(User.email.ilike(like), User.display_name.ilike(like)))
+    role = request.args.get("role")
+    if role in ROLE_LABELS:
+        stmt = stmt.where(User.role == role)
+    rows = db.session.scalars(stmt.limit(500)).all()
+    return render_template("admin/users.html", users=rows, q=q, role=role, role_labels=ROLE_LABELS)
+
+
+def _user_values(form):
+    return dict(email=form.email.data, display_name=form.display_name.data, role=form.role.data,
+                municipality_id=form.municipality_id.data or None,
+                region_ids=form.region_ids.data or [], department=form.department.data,
+                is_information_dept=form.is_information_dept.data,
+                is_central_team=form.is_central_team.data, is_team_lead=form.is_team_lead.data,
+                locale=form.locale.data, active=form.active.data)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@permission_required("manage", "user")
+def user_new():
+    form = UserForm()
+    _user_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = create_user(current_user, password=form.password.data or None,
+                               **_user_values(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("利用者を登録しました。"), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@permission_required("manage", "user")
+def user_edit(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(obj=user)
+    _user_choices(form)
+    if not form.is_submitted():
+        form.region_ids.data = sorted(user.region_ids)
+        form.municipality_id.data = user.municipality_id or 0
+    if form.validate_on_submit():
+        try:
+            update_user(current_user, user, password=form.password.data or None,
+                        **_user_values(form))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("利用者を更新しました。"), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.get("/themes")
+@permission_required("manage", "theme")
+def themes():
+    rows = db.session.scalars(sa.select(Theme).order_by(Theme.sort_order, Theme.id)).all()
+    return render_template("admin/themes.html", themes=rows)
+
+
+@bp.route("/themes/new", methods=["GET", "POST"])
+@bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
+@permission_required("manage", "theme")
+def theme_edit(theme_id=None):
+    theme = (db.session.get(Theme, theme_id) or abort(404)) if theme_id else None
+    form = ThemeForm(obj=theme)
+    if form.validate_on_submit():
+        try:
+            save_theme(current_user, theme, code=form.code.data, name_ja=form.name_ja.data,
+                       name_en=form.name_en.data, sort_order=form.sort_order.data,
+                       active=form.active.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("相談分野を保存しました。"), "success")
+            return redirect(url_for("admin.themes"))
+    return render_template("admin/theme_form.html", form=form, theme=theme)
+
+
+@bp.get("/experts")
+@permission_required("manage", "expert_profile")
+def experts():
+    rows = db.session.scalars(sa.select(User).where(User.role == "expert").order_by(User.email)).all()
+    return render_template("admin/experts.html", experts=rows)
+
+
+@bp.route("/experts/<int:user_id>", methods=["GET", "POST"])
+@permission_required("manage", "expert_profile")
+def expert_edit(user_id):
+    user = db.session.get(User, user_id)
+    if user is None or user.role != "expert":
+        abort(404)
+    profile = user.expert_profile
+    form = ExpertProfileForm(obj=profile)
+    regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
+    form.home_region_id.choices = [(0, "—")] + [(r.id, r.name) for r in regions]
+    themes_ = db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
+                                 .order_by(Theme.sort_order)).all()
+    form.theme_ids.choices = [(t.id, t.name_ja) for t in themes_]
+    if not form.is_submitted() and profile is not None:
+        form.theme_ids.data = [t.id for t in profile.themes]
+        form.home_region_id.data = profile.home_region_id or 0
+    if form.validate_on_submit():
+        save_expert_profile(current_user, user, kind=form.kind.data,
+                            home_region_id=form.home_region_id.data or None,
+                            organisation=form.organisation.data, theme_ids=form.theme_ids.data or [],
+                            bio=form.bio.data, available=form.available.data)
+        db.session.commit()
+        flash(_("専門人材のプロフィールを保存しました。"), "success")
+        return redirect(url_for("admin.experts"))
+    return render_template("admin/expert_form.html", form=form, expert=user)
+
+
+@bp.get("/audit")
+@permission_required("view", "audit_log")
+def audit():
+    before = request.args.get("before", type=int)
+    stmt = sa.select(AuditLog).order_by(AuditLog.id.desc()).limit(PAGE_SIZE)
+    if before:
+        stmt = stmt.where(AuditLog.id < before)
+    action = request.args.get("action", "").strip()
+    if action:
+        stmt = stmt.where(AuditLog.action.startswith(action))
+    rows = db.session.scalars(stmt).all()
+    return render_template("admin/audit.html", rows=rows, action=action, page_size=PAGE_SIZE)
+
+
+@bp.get("/permissions")
+@permission_required("view", "admin_area")
+def permission_table():
+    return render_template("admin/permissions.html", rows=permissions.permission_table(),
+                           role_labels=ROLE_LABELS)

@@ -1,0 +1,98 @@
+"""Login, logout, password change and language choice."""
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..forms.auth import ChangePasswordForm, LoginForm
+from ..services import ValidationFailed
+from ..services.audit import record_audit
+from ..services.auth import authenticate, change_password, end_session, start_session
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+
+
+def _client_ip():
+    return request.remote_addr
+
+
+def _safe_next(target):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        result = authenticate(form.email.data, form.password.data, ip=_client_ip())
+        if result.user is not None:
+            lang = session.get("lang")
+            session.clear()  # a fresh session at login: nothing carried over (fixation)
+            start_session(result.user, ip=_client_ip(), user_agent=request.user_agent.string)
+            login_user(result.user)
+            if lang:
+                session["lang"] = lang
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        db.session.commit()  # keep the attempt and its audit row
+        error = result.error
+        status = 429 if result.locked else 200
+    elif request.method == "POST":
+        status = 400 if form.csrf_token.errors else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    sess = current_user.current_session
+    if sess is not None:
+        end_session(sess, "logout")
+    record_audit("logout", actor=current_user, ip=_client_ip())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("ログアウトしました。"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_password(user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            field = form.current_password if exc.field == "current_password" else form.new_password
+            field.errors.append(str(exc))
+        else:
+            session.clear()
+            start_session(user, ip=_client_ip(), user_agent=request.user_agent.string)
+            login_user(user)
+            db.session.commit()
+            flash(_("パスワードを変更しました。他の端末のログインは終了しました。"), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.post("/language/<lang>")
+def set_language(lang):
+    if lang not in ("ja", "en"):
+        lang = "ja"
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+    session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,27 @@
+"""Domain errors mapped to responses, once."""
+from flask import render_template
+
+from ..permissions import PermissionDenied
+
+
+def register(app):
+    @app.errorhandler(PermissionDenied)
+    def _denied(err):
+        # Never confirm that another municipality's object exists.
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(404)
+    def _not_found(err):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    def _forbidden(err):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(400)
+    def _bad_request(err):
+        return render_template("errors/400.html", description=getattr(err, "description", "")), 400
+
+    @app.errorhandler(413)
+    def _too_large(err):
+        return render_template("errors/413.html"), 413

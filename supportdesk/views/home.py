@@ -1,0 +1,19 @@
+"""The home page, which depends on the role."""
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+bp = Blueprint("home", __name__)
+
+# Where each role lands after login. Later modules point these at their own pages.
+ROLE_HOME = {}
+
+
+@bp.get("/")
+@login_required
+def index():
+    target = ROLE_HOME.get(current_user.role)
+    if target:
+        return redirect(url_for(target))
+    if current_user.role == "municipal_staff":
+        return redirect(url_for("municipalities.show", code=current_user.municipality.code))
+    return render_template("home/index.html")

@@ -1,0 +1,63 @@
+"""Municipalities: the list and each municipality's page (profile and history)."""
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import permissions
+from ..extensions import db
+from ..forms.admin import MunicipalityProfileForm
+from ..models import Municipality, Region
+from ..services.users import update_municipality_profile
+
+bp = Blueprint("municipalities", __name__, url_prefix="/municipalities")
+
+# Sections later modules add to the municipality page: callables (municipality, user) -> dict
+# with "template" and context, rendered in order.
+HISTORY_SECTIONS = []
+
+
+def _get(code):
+    m = db.session.scalar(sa.select(Municipality).where(Municipality.code == code))
+    if m is None:
+        from flask import abort
+
+        abort(404)
+    permissions.require(current_user, "view", m)
+    return m
+
+
+@bp.get("/")
+@login_required
+def index():
+    stmt = sa.select(Municipality).join(Region).order_by(Region.sort_order, Municipality.code)
+    stmt = permissions.scope_municipalities(stmt, current_user)
+    munis = db.session.scalars(stmt).all()
+    return render_template("municipalities/index.html", municipalities=munis)
+
+
+@bp.get("/<code>")
+@login_required
+def show(code):
+    m = _get(code)
+    sections = [section(m, current_user) for section in HISTORY_SECTIONS]
+    return render_template("municipalities/show.html", m=m, sections=[s for s in sections if s])
+
+
+@bp.route("/<code>/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile(code):
+    m = _get(code)
+    permissions.require(current_user, "edit_profile", m)
+    form = MunicipalityProfileForm(obj=m)
+    if form.is_submitted() is False:
+        form.dx_step.data = "" if m.dx_step is None else str(m.dx_step)
+        form.population_band.data = m.population_band or ""
+        form.dx_staff_band.data = m.dx_staff_band or ""
+    if form.validate_on_submit():
+        update_municipality_profile(current_user, m, **{f.name: f.data for f in form
+                                                         if f.name != "csrf_token"})
+        db.session.commit()
+        flash(_("プロフィールを更新しました。"), "success")
+        return redirect(url_for("municipalities.show", code=m.code))
+    return render_template("municipalities/profile_form.html", m=m, form=form)

@@ -1,0 +1,160 @@
+"""Fixtures: an app per test on a fresh database (SQLite file or PostgreSQL schema).
+
+The database comes from one setting, TEST_DATABASE_URL: unset means SQLite; a postgresql://
+URL means every test worker gets its own schema there, created and dropped by the suite.
+"""
+import os
+import shutil
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from supportdesk import create_app
+from supportdesk.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+IS_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
+
+
+def pg_url(schema):
+    from supportdesk.config import normalise_db_url
+
+    base = normalise_db_url(TEST_DATABASE_URL)
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def base_config(uri):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "WTF_CSRF_ENABLED": False,
+        # Cheap hashing keeps the suite fast; test_auth checks the production defaults.
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_COST": 1024,
+        "PASSWORD_HASH_PARALLELISM": 1,
+        "SERVER_NAME": None,
+    }
+
+
+class Database:
+    """Hands out a fresh, seeded database per test."""
+
+    def __init__(self, tmp_root):
+        self.tmp_root = tmp_root
+        if IS_POSTGRES:
+            self.schema = f"t_{uuid.uuid4().hex[:12]}"
+            self.admin_engine = sa.create_engine(
+                __import__("supportdesk.config", fromlist=["x"]).normalise_db_url(TEST_DATABASE_URL))
+            with self.admin_engine.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {self.schema}")
+            self.uri = pg_url(self.schema)
+        else:
+            self.template = os.path.join(tmp_root, "template.sqlite3")
+            self.uri = "sqlite:///" + self.template
+        app = create_app(base_config(self.uri))
+        with app.app_context():
+            db.create_all()
+            from supportdesk.services.seed import seed_reference
+
+            seed_reference()
+            db.session.commit()
+            self.tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+            db.session.remove()
+            db.engine.dispose()
+
+    def fresh_uri(self):
+        if IS_POSTGRES:
+            return self.uri
+        path = os.path.join(self.tmp_root, f"db-{uuid.uuid4().hex}.sqlite3")
+        shutil.copyfile(self.template, path)
+        return "sqlite:///" + path
+
+    def reset(self, app):
+        """PostgreSQL: empty every table and reload reference data before the next test."""
+        if not IS_POSTGRES:
+            return
+        with app.app_context():
+            db.session.remove()
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in self.tables) + " RESTART IDENTITY CASCADE")
+            from supportdesk.services.seed import seed_reference
+
+            seed_reference()
+            db.session.commit()
+
+    def close(self):
+        if IS_POSTGRES:
+            with self.admin_engine.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+            self.admin_engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    database = Database(str(tmp_path_factory.mktemp("db")))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def make_app(database, tmp_path):
+    """Build an app on this test's database, with extra configuration."""
+    apps = []
+    uri = database.fresh_uri()
+    if IS_POSTGRES:
+        first = create_app(base_config(uri))
+        database.reset(first)
+        with first.app_context():
+            db.engine.dispose()
+
+    def factory(**overrides):
+        cfg = base_config(uri)
+        cfg["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+        cfg.update(overrides)
+        app = create_app(cfg)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as a user made by the factories (password factories.PASSWORD)."""
+    from tests.factories import PASSWORD
+
+    def _login(user, password=PASSWORD):
+        client.post("/logout")
+        resp = client.post("/login", data={"email": user.email, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return client
+
+    return _login
