@@ -4,14 +4,15 @@ Read the table as: PERMISSIONS[object][action][role] = scope, where scope is
   "all"     every object of that kind,
   "regions" objects of municipalities in the user's regions (the central team also gets Kobe),
   "own"     objects of the user's own municipality (municipal staff),
-  "self"    objects that belong to the user.
+  "self"    objects that belong to the user,
+  "assigned" requests (and what hangs off them) the expert is assigned to.
 A role that is missing has no access. Views, the API and exports all ask this module.
 """
 import sqlalchemy as sa
 
 from .extensions import db
 
-ALL, REGIONS, OWN, SELF = "all", "regions", "own", "self"
+ALL, REGIONS, OWN, SELF, ASSIGNED = "all", "regions", "own", "self", "assigned"
 STAFF, LIAISON, EXPERT, MANAGER, ADMIN = "municipal_staff", "liaison", "expert", "manager", "admin"
 
 PERMISSIONS = {
@@ -33,6 +34,34 @@ PERMISSIONS = {
     },
     "audit_log": {
         "view": {ADMIN: ALL},
+    },
+    "request": {
+        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED, MANAGER: ALL, ADMIN: ALL},
+        "create": {STAFF: OWN, LIAISON: ALL},
+        "edit": {STAFF: OWN, LIAISON: ALL},
+        "transition": {STAFF: OWN, LIAISON: ALL},
+        "reply": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED},
+        "view_internal": {LIAISON: ALL, EXPERT: ASSIGNED, MANAGER: ALL, ADMIN: ALL},
+        "internal_note": {LIAISON: ALL, EXPERT: ASSIGNED},
+        "assign": {LIAISON: ALL},
+        "record_support": {LIAISON: ALL},
+        "link": {LIAISON: ALL},
+        "follow": {STAFF: OWN, LIAISON: ALL, MANAGER: ALL},
+    },
+    "attachment": {
+        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED, MANAGER: ALL, ADMIN: ALL},
+        "upload": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED},
+    },
+    "queue": {
+        "view": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
+    },
+    "case": {
+        "view": {STAFF: ALL, LIAISON: ALL, EXPERT: ALL, MANAGER: ALL, ADMIN: ALL},
+        "manage": {LIAISON: ALL, ADMIN: ALL},
+    },
+    "reply_template": {
+        "view": {LIAISON: ALL, ADMIN: ALL},
+        "manage": {LIAISON: ALL, ADMIN: ALL},
     },
     "admin_area": {
         "view": {ADMIN: ALL},
@@ -101,7 +130,43 @@ def can(user, action, obj):
     if scope == SELF:
         owner = getattr(obj, "user_id", None)
         return owner is not None and owner == user.id
+    if scope == ASSIGNED:
+        return user.id in _assigned_expert_ids(obj)
     return False
+
+
+def _assigned_expert_ids(obj):
+    """Experts on the request behind obj (a request, or anything with .sreq), not declined."""
+    from .models import ExpertAssignment
+
+    sreq = obj if type(obj).__name__ == "SupportRequest" else getattr(obj, "sreq", None)
+    if sreq is None or sreq.id is None:
+        return set()
+    return set(db.session.scalars(
+        sa.select(ExpertAssignment.expert_id).where(
+            ExpertAssignment.request_id == sreq.id,
+            ExpertAssignment.status.in_(("proposed", "accepted")))))
+
+
+def scope_requests(stmt, user, action="view"):
+    """Narrow a select over SupportRequest to what the user may see: lists, search, exports, API."""
+    from .models import ExpertAssignment, SupportRequest
+    from .models.support_request import request_co_municipalities
+
+    scope = scope_of(user, action, "request")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        co = sa.select(request_co_municipalities.c.request_id).where(
+            request_co_municipalities.c.municipality_id == user.municipality_id)
+        return stmt.where(sa.or_(SupportRequest.municipality_id == user.municipality_id,
+                                 SupportRequest.id.in_(co)))
+    if scope == ASSIGNED:
+        mine = sa.select(ExpertAssignment.request_id).where(
+            ExpertAssignment.expert_id == user.id,
+            ExpertAssignment.status.in_(("proposed", "accepted")))
+        return stmt.where(SupportRequest.id.in_(mine))
+    return stmt.where(sa.false())
 
 
 def require(user, action, obj):

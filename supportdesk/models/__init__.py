@@ -1,10 +1,23 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 from .audit import AuditLog
+from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, RequestComment,
+                    RequestEvent, RequestLink, SupportAction)
 from .org import Municipality, Region
+from .support_request import LectureCandidateDate, SupportRequest
 from .theme import Theme
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
+    "Case",
+    "ExpertAssignment",
+    "LectureCandidateDate",
+    "ReplyTemplate",
+    "RequestAttachment",
+    "RequestComment",
+    "RequestEvent",
+    "RequestLink",
+    "SupportAction",
+    "SupportRequest",
     "AuditLog",
     "ExpertProfile",
     "LoginAttempt",

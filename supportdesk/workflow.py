@@ -1,0 +1,125 @@
+"""The request state machine: one table of allowed transitions and who may make each. Pure."""
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class State(StrEnum):
+    DRAFT = "draft"                        # 下書き
+    SUBMITTED = "submitted"                # 受付
+    TRIAGE = "triage"                      # 調整中
+    EXPERT_SELECTION = "expert_selection"  # 人材調整中
+    SCHEDULED = "scheduled"                # 日程確定
+    DELIVERED = "delivered"                # 実施済
+    ANSWERED = "answered"                  # 回答済
+    CLOSED = "closed"                      # 完了
+    ON_HOLD = "on_hold"                    # 保留
+    WITHDRAWN = "withdrawn"                # 取下げ
+    DECLINED = "declined"                  # 対応不可
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    TRIAGE = "triage"
+    SELECT_EXPERTS = "select_experts"
+    SCHEDULE = "schedule"
+    DELIVER = "deliver"
+    ANSWER = "answer"
+    CLOSE = "close"
+    HOLD = "hold"
+    RESUME = "resume"
+    WITHDRAW = "withdraw"
+    DECLINE = "decline"
+    REOPEN = "reopen"
+
+
+STATE_LABELS = {
+    State.DRAFT: "下書き",
+    State.SUBMITTED: "受付",
+    State.TRIAGE: "調整中",
+    State.EXPERT_SELECTION: "人材調整中",
+    State.SCHEDULED: "日程確定",
+    State.DELIVERED: "実施済",
+    State.ANSWERED: "回答済",
+    State.CLOSED: "完了",
+    State.ON_HOLD: "保留",
+    State.WITHDRAWN: "取下げ",
+    State.DECLINED: "対応不可",
+}
+
+ACTION_LABELS = {
+    Action.SUBMIT: "提出する",
+    Action.TRIAGE: "担当して調整を始める",
+    Action.SELECT_EXPERTS: "人材調整に進む",
+    Action.SCHEDULE: "日程を確定する",
+    Action.DELIVER: "実施済にする",
+    Action.ANSWER: "回答済にする",
+    Action.CLOSE: "完了にする",
+    Action.HOLD: "保留にする",
+    Action.RESUME: "保留を解除する",
+    Action.WITHDRAW: "取り下げる",
+    Action.DECLINE: "対応不可にする",
+    Action.REOPEN: "再開する",
+}
+
+STAFF, LIAISON = "municipal_staff", "liaison"
+
+# Audiences told about a transition (the notification table maps them to people and rooms).
+FILER, FOLLOWERS, TEAM, EXPERTS = "filer", "followers", "team", "experts"
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: State
+    by: frozenset
+    notify: frozenset = field(default_factory=frozenset)
+    needs_reason: bool = False
+
+
+def _t(to, by, notify=(), needs_reason=False):
+    return Transition(to, frozenset(by), frozenset(notify), needs_reason)
+
+
+OPEN_WORK = (State.SUBMITTED, State.TRIAGE, State.EXPERT_SELECTION, State.SCHEDULED)
+
+TRANSITIONS = {
+    (State.DRAFT, Action.SUBMIT): _t(State.SUBMITTED, {STAFF, LIAISON}, {TEAM}),
+    (State.DRAFT, Action.WITHDRAW): _t(State.WITHDRAWN, {STAFF, LIAISON}),
+    (State.SUBMITTED, Action.TRIAGE): _t(State.TRIAGE, {LIAISON}, {FILER, FOLLOWERS}),
+    (State.TRIAGE, Action.SELECT_EXPERTS): _t(State.EXPERT_SELECTION, {LIAISON}, {FILER, FOLLOWERS}),
+    (State.TRIAGE, Action.SCHEDULE): _t(State.SCHEDULED, {LIAISON}, {FILER, FOLLOWERS, EXPERTS}),
+    (State.EXPERT_SELECTION, Action.SCHEDULE): _t(State.SCHEDULED, {LIAISON},
+                                                   {FILER, FOLLOWERS, EXPERTS}),
+    (State.SCHEDULED, Action.DELIVER): _t(State.DELIVERED, {LIAISON}, {FILER, FOLLOWERS}),
+    (State.TRIAGE, Action.ANSWER): _t(State.ANSWERED, {LIAISON}, {FILER, FOLLOWERS}),
+    (State.EXPERT_SELECTION, Action.ANSWER): _t(State.ANSWERED, {LIAISON}, {FILER, FOLLOWERS}),
+    (State.DELIVERED, Action.CLOSE): _t(State.CLOSED, {LIAISON}, {FILER, FOLLOWERS}),
+    (State.ANSWERED, Action.CLOSE): _t(State.CLOSED, {LIAISON, STAFF}, {FILER, FOLLOWERS, TEAM}),
+    (State.CLOSED, Action.REOPEN): _t(State.TRIAGE, {LIAISON, STAFF}, {FILER, FOLLOWERS, TEAM},
+                                      needs_reason=True),
+    (State.ON_HOLD, Action.RESUME): _t(State.TRIAGE, {LIAISON}, {FILER, FOLLOWERS}),
+}
+for _state in OPEN_WORK:
+    TRANSITIONS[(_state, Action.HOLD)] = _t(State.ON_HOLD, {LIAISON}, {FILER, FOLLOWERS},
+                                            needs_reason=True)
+    TRANSITIONS[(_state, Action.WITHDRAW)] = _t(State.WITHDRAWN, {STAFF}, {TEAM, FOLLOWERS},
+                                                needs_reason=True)
+for _state in (State.SUBMITTED, State.TRIAGE, State.EXPERT_SELECTION, State.ON_HOLD):
+    TRANSITIONS[(_state, Action.DECLINE)] = _t(State.DECLINED, {LIAISON}, {FILER, FOLLOWERS},
+                                               needs_reason=True)
+TRANSITIONS[(State.ON_HOLD, Action.WITHDRAW)] = _t(State.WITHDRAWN, {STAFF}, {TEAM, FOLLOWERS},
+                                                   needs_reason=True)
+
+FINAL_STATES = frozenset({State.CLOSED, State.WITHDRAWN, State.DECLINED})
+OPEN_STATES = frozenset(set(State) - FINAL_STATES - {State.DRAFT})
+# The municipality may still edit its request until a liaison takes it.
+EDITABLE_BY_FILER = frozenset({State.DRAFT, State.SUBMITTED})
+REOPEN_WINDOW_DAYS = 30
+
+
+def transition_for(state, action):
+    return TRANSITIONS.get((State(state), Action(action)))
+
+
+def actions_from(state, role):
+    """Actions a role may take from a state (object-level rules are checked by the service)."""
+    return [action for (src, action), t in TRANSITIONS.items() if src == state and role in t.by]
