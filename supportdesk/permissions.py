@@ -52,6 +52,11 @@ PERMISSIONS = {
         "view": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED, MANAGER: ALL, ADMIN: ALL},
         "upload": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED},
     },
+    "visit": {
+        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
+        "manage": {LIAISON: ALL, ADMIN: ALL},
+        "record": {LIAISON: ALL, EXPERT: SELF},
+    },
     "queue": {
         "view": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
     },
@@ -128,6 +133,8 @@ def can(user, action, obj):
     if scope == REGIONS:
         return bool(_region_ids_of(obj) & liaison_region_filter(user))
     if scope == SELF:
+        if hasattr(obj, "attendees"):
+            return any(a.id == user.id for a in obj.attendees)
         owner = getattr(obj, "user_id", None)
         return owner is not None and owner == user.id
     if scope == ASSIGNED:

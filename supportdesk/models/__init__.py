@@ -5,6 +5,7 @@ from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, Re
 from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
 from .theme import Theme
+from .visit import Visit
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "Theme",
     "User",
     "UserSession",
+    "Visit",
 ]
