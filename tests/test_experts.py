@@ -172,3 +172,28 @@ def test_expert_home_is_my_assignments_with_a_nav_entry(app, client, login_as):
     staff = make_staff()
     login_as(staff)
     assert client.get("/experts/assignments").status_code == 403
+
+
+def test_experts_partial_shows_ranked_reasons_to_liaisons_and_hides_declines_from_staff(app):
+    from flask import render_template
+    from flask_login import login_user
+
+    liaison = make_liaison("西播磨")
+    near = make_expert(themes=("generative_ai",), home_region="西播磨", name="近くの専門家")
+    gone = make_expert(themes=("generative_ai",), name="辞退した専門家")
+    sreq = make_request("佐用町", themes=("generative_ai",))
+    advance_request(sreq, "triage", liaison)
+    (a,) = assign_experts(sreq, [gone], liaison)
+    respond_assignment(a, gone, accept=False, reason="日程の都合")
+    db.session.commit()
+    staff = db.session.get(User, sreq.filer_id)
+    with app.test_request_context():
+        login_user(liaison)
+        html = render_template("requests/_experts.html", sreq=sreq)
+        assert "近くの専門家" in html and "テーマ一致 1件(生成AIの活用)" in html
+        assert "同じ圏域" in html and "対応中の依頼 0件" in html
+        assert "日程の都合" in html
+        login_user(staff)
+        html = render_template("requests/_experts.html", sreq=sreq)
+        assert "辞退した専門家" not in html and "日程の都合" not in html
+        assert "おすすめの人材" not in html

@@ -274,7 +274,9 @@ def seed_demo_requests(now=None):
     users = _users()
     munis = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
     themes = {t.code: t for t in db.session.scalars(sa.select(Theme))}
-    built = {spec[0]: _build(spec, users, munis, themes, now) for spec in SPECS}
+    # Oldest first, so that the request numbers follow the order of submission.
+    ordered = sorted(SPECS, key=lambda spec: -spec[7])
+    built = {spec[0]: _build(spec, users, munis, themes, now) for spec in ordered}
     liaison = _liaison_for(munis["佐用町"], users)
     link_at = now - timedelta(days=1)
     link_requests(built["harima_follow"], built["harima_lecture"], "follow_up", liaison,

@@ -50,7 +50,11 @@ def _flash_errors(form):
 def expert_panel(sreq):
     """What _experts.html shows: assignments, and for liaisons the ranked suggestions."""
     can_assign = permissions.can(current_user, "assign", sreq)
-    return {"assignments": request_assignments(sreq),
+    rows = request_assignments(sreq)
+    if not permissions.can(current_user, "view_internal", sreq):
+        # The municipality sees who is coming, not who declined or why.
+        rows = [a for a in rows if a.status in ("proposed", "accepted")]
+    return {"assignments": rows,
             "suggestions": suggest_experts(sreq) if can_assign else [],
             "can_assign": can_assign}
 
