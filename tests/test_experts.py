@@ -2,7 +2,6 @@
 import logging
 
 import pytest
-
 import sqlalchemy as sa
 
 from supportdesk import permissions
@@ -10,6 +9,7 @@ from supportdesk.extensions import db
 from supportdesk.models import ExpertAssignment, RequestEvent, User
 from supportdesk.services import ValidationFailed
 from supportdesk.services.experts import assign_experts, respond_assignment, suggest_experts
+from supportdesk.services.support_requests import apply_action
 from tests.factories import (advance_request, make_expert, make_liaison, make_request,
                              make_staff)
 
@@ -30,11 +30,14 @@ class QueryCounter:
         sa.event.remove(db.engine, "before_cursor_execute", self)
 
 
-def _load(expert, n, liaison, state="triage"):
+def _load(expert, n, liaison, closed=False):
     for _ in range(n):
         sreq = make_request("豊岡市")
-        advance_request(sreq, state, liaison)
+        advance_request(sreq, "triage", liaison)
         assign_experts(sreq, [expert], liaison)
+        if closed:
+            apply_action(sreq, "answer", liaison)
+            apply_action(sreq, "close", liaison)
     db.session.commit()
 
 
@@ -49,7 +52,7 @@ def test_suggestions_rank_theme_fit_then_region_then_load(app):
     _load(both, 2, liaison)
     _load(far_busy, 1, liaison)
     # Work that no longer counts: a closed request and a declined assignment.
-    _load(far_idle, 1, liaison, state="closed")
+    _load(far_idle, 1, liaison, closed=True)
     old = make_request("豊岡市")
     advance_request(old, "triage", liaison)
     (declined,) = assign_experts(old, [far_idle], liaison)
@@ -197,3 +200,28 @@ def test_experts_partial_shows_ranked_reasons_to_liaisons_and_hides_declines_fro
         html = render_template("requests/_experts.html", sreq=sreq)
         assert "辞退した専門家" not in html and "日程の都合" not in html
         assert "おすすめの人材" not in html
+
+
+def test_liaison_removes_an_expert_and_finished_requests_take_no_experts(app, client, login_as):
+    liaison = make_liaison("西播磨")
+    expert = make_expert()
+    sreq = make_request("佐用町")
+    advance_request(sreq, "triage", liaison)
+    (a,) = assign_experts(sreq, [expert], liaison)
+    db.session.commit()
+    login_as(liaison)
+    resp = client.post(f"/requests/{sreq.id}/experts/{a.id}/remove")
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ExpertAssignment, a.id).status == "removed"
+    assert not permissions.can(expert, "view", sreq)
+    last = db.session.scalar(sa.select(RequestEvent).order_by(RequestEvent.id.desc()))
+    assert (last.kind, last.action) == ("expert", "remove")
+    # Asking again reuses the row; a closed request takes no experts.
+    assign_experts(sreq, [expert], liaison)
+    db.session.commit()
+    assert db.session.get(ExpertAssignment, a.id).status == "proposed"
+    closed = make_request("佐用町")
+    advance_request(closed, "closed", liaison)
+    with app.test_request_context(), pytest.raises(ValidationFailed):
+        assign_experts(closed, [expert], liaison)

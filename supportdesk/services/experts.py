@@ -123,6 +123,8 @@ def assign_experts(sreq, experts, actor, *, note=None, now=None):
     """Propose one or more experts for a request; each gets an event and a notification."""
     now = now or utcnow()
     permissions.require(actor, "assign", sreq)
+    if not can_take_experts(sreq):
+        raise ValidationFailed(_("この状態の依頼には人材を割り当てられません。"), field="expert_ids")
     if not experts:
         raise ValidationFailed(_("派遣する人材を選んでください。"), field="expert_ids")
     existing = {a.expert_id: a for a in db.session.scalars(
@@ -149,6 +151,29 @@ def assign_experts(sreq, experts, actor, *, note=None, now=None):
         done.append(assignment)
     db.session.flush()
     return done
+
+
+def can_take_experts(sreq):
+    """Experts are put on open work only: not on drafts or finished requests."""
+    return sreq.state in OPEN_STATE_VALUES
+
+
+def remove_assignment(assignment, actor, *, reason=None, now=None):
+    """A liaison takes an expert off a request (the expert loses access)."""
+    now = now or utcnow()
+    sreq = assignment.sreq
+    permissions.require(actor, "assign", sreq)
+    if assignment.status not in ACTIVE:
+        raise DomainError(_("この人材はすでに外れています。"))
+    expert = assignment.expert
+    assignment.status, assignment.reason, assignment.responded_at = "removed", reason, now
+    record_event(sreq, actor, "expert", action="remove", note=reason, now=now,
+                 data={"expert_id": expert.id, "expert_name": expert.display_name})
+    notify("expert.removed", sreq=sreq, recipients=[expert], actor=actor, now=now,
+           expert_name=expert.display_name, reason=reason)
+    logger.info("request %s: expert %s removed by user %s", sreq.id, expert.id, actor.id)
+    db.session.flush()
+    return assignment
 
 
 def respond_assignment(assignment, actor, *, accept, reason=None, now=None):

@@ -1,7 +1,7 @@
 """Expert assignment, request links and case introductions: POST endpoints behind the request
 page's partials (templates/requests/_experts.html, _links.html, _case_intro.html) and the
 expert's "my assignments" page."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -12,8 +12,9 @@ from ..forms.library import AssignExpertsForm, IntroduceCaseForm, LinkForm, Resp
 from ..models import Case, ExpertAssignment, SupportRequest, User
 from ..services import DomainError
 from ..services.cases import case_options, record_case_introduction
-from ..services.experts import (assign_experts, my_assignments, request_assignments,
-                                respond_assignment, suggest_experts)
+from ..services.experts import (assign_experts, can_take_experts, my_assignments,
+                                remove_assignment, request_assignments, respond_assignment,
+                                suggest_experts)
 from ..services.links import LINK_KINDS, find_request, link_requests, mark_duplicate, visible_links
 from .decorators import permission_required
 
@@ -49,7 +50,7 @@ def _flash_errors(form):
 @bp.app_template_global()
 def expert_panel(sreq):
     """What _experts.html shows: assignments, and for liaisons the ranked suggestions."""
-    can_assign = permissions.can(current_user, "assign", sreq)
+    can_assign = permissions.can(current_user, "assign", sreq) and can_take_experts(sreq)
     rows = request_assignments(sreq)
     if not permissions.can(current_user, "view_internal", sreq):
         # The municipality sees who is coming, not who declined or why.
@@ -90,6 +91,25 @@ def assign(request_id):
             flash(_("%(n)d名の人材に派遣を依頼しました。", n=len(done)), "success")
     else:
         _flash_errors(form)
+    return redirect(request_url(sreq))
+
+
+@bp.post("/requests/<int:request_id>/experts/<int:assignment_id>/remove")
+@login_required
+def remove(request_id, assignment_id):
+    sreq = _load(request_id, "assign")
+    assignment = db.get_or_404(ExpertAssignment, assignment_id)
+    if assignment.request_id != sreq.id:
+        abort(404)
+    try:
+        remove_assignment(assignment, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s さんを派遣人材から外しました。", name=assignment.expert.display_name),
+              "success")
     return redirect(request_url(sreq))
 
 

@@ -67,7 +67,7 @@ def _save(form, case=None):
     values = {name: getattr(form, name).data for name in
               ("title", "organisation", "summary", "source", "url")}
     values["theme_id"] = form.theme_id.data or None
-    if case is None and form.from_request_id.data:
+    if case is None and (form.from_request_id.data or "").isdigit():
         values["from_request_id"] = int(form.from_request_id.data)
     try:
         case = save_case(current_user, case, **values)
