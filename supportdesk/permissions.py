@@ -68,6 +68,9 @@ PERMISSIONS = {
         "view": {LIAISON: ALL, ADMIN: ALL},
         "manage": {LIAISON: ALL, ADMIN: ALL},
     },
+    "expert_assignment": {
+        "respond": {EXPERT: SELF},
+    },
     "admin_area": {
         "view": {ADMIN: ALL},
     },

@@ -54,3 +54,46 @@ def make_expert(kind="DXアドバイザー", themes=(), home_region="西播磨",
                                  themes=[theme(c) for c in themes]))
     db.session.commit()
     return user
+
+
+def make_request(municipality_name="佐用町", *, filer=None, kind="consultation", title=None,
+                 body="", themes=(), co=(), submitted_at=None, commit=True, **fields):
+    """A submitted request (number, region, filer), driven through apply_action."""
+    from datetime import UTC, datetime
+
+    from supportdesk.models import SupportRequest
+    from supportdesk.services.support_requests import apply_action
+    from supportdesk.timeutil import fiscal_year, fiscal_year_short
+
+    muni = municipality(municipality_name)
+    filer = filer or make_staff(municipality_name)
+    at = submitted_at or datetime.now(UTC)
+    n = next(_seq)
+    sreq = SupportRequest(kind=kind, municipality_id=muni.id, region_id=muni.region_id,
+                          filer_id=filer.id, created_by_id=filer.id, title=title or f"依頼{n}",
+                          body=body, created_at=at, updated_at=at, **fields)
+    sreq.themes = [theme(c) for c in themes]
+    sreq.co_municipalities = [municipality(c) for c in co]
+    db.session.add(sreq)
+    db.session.flush()
+    fy = fiscal_year(at)
+    seq = (db.session.scalar(sa.select(sa.func.max(SupportRequest.seq))
+                             .where(SupportRequest.fiscal_year == fy)) or 0) + 1
+    sreq.fiscal_year, sreq.seq, sreq.number = fy, seq, f"{fiscal_year_short(fy)}-{seq:04d}"
+    sreq.submitted_at = at
+    apply_action(sreq, "submit", filer, now=at)
+    if commit:
+        db.session.commit()
+    return sreq
+
+
+def advance_request(sreq, state, liaison, *, now=None):
+    """Drive a submitted request on to `state` through the state machine as `liaison`."""
+    from supportdesk.services.demo_requests import PATHS
+    from supportdesk.services.support_requests import apply_action
+
+    path = PATHS["lecture_closed" if state == "closed" and sreq.kind == "lecture" else state]
+    for action in path[1:]:
+        apply_action(sreq, action, liaison, reason="テスト", now=now)
+    db.session.commit()
+    return sreq

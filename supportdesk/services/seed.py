@@ -49,6 +49,9 @@ def seed_reference():
             db.session.add(Theme(code=row["code"], name_ja=row["name_ja"], name_en=row["name_en"],
                                  sort_order=i * 10))
     db.session.flush()
+    from .cases import seed_cases  # the case library (事例) ships with the reference data
+
+    seed_cases()
     return len(rows)
 
 

@@ -1,11 +1,15 @@
 """Blueprints: one per module. Add new ones to BLUEPRINTS."""
 from .admin import bp as admin_bp
+from .assignments import bp as assignments_bp
+from .cases import bp as cases_bp
+from . import history as _history  # noqa: F401  (registers the 対応履歴 section, ROLE_HOME, demo)
 from .auth import bp as auth_bp
 from .health import bp as health_bp
 from .home import bp as home_bp
 from .municipalities import bp as municipalities_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
+BLUEPRINTS += [assignments_bp, cases_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

@@ -1,0 +1,289 @@
+"""Demo requests (seed --demo): the fictional examples of digest §5, driven through the state
+machine so that their history is real. Idempotent: nothing is added once the marker exists."""
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from ..calendar_jp import due_at
+from ..extensions import db
+from ..models import (Case, Municipality, RequestComment, SupportAction, SupportRequest, Theme,
+                      User)
+from ..timeutil import fiscal_year, fiscal_year_short, utcnow
+from .experts import assign_experts, respond_assignment
+from .links import link_requests, mark_duplicate
+from .support_requests import apply_action, record_event
+
+logger = logging.getLogger(__name__)
+
+# The first demo title doubles as the marker that the demo requests are present.
+PATHS = {
+    "draft": [],
+    "submitted": ["submit"],
+    "triage": ["submit", "triage"],
+    "expert_selection": ["submit", "triage", "select_experts"],
+    "scheduled": ["submit", "triage", "select_experts", "schedule"],
+    "delivered": ["submit", "triage", "select_experts", "schedule", "deliver"],
+    "lecture_closed": ["submit", "triage", "select_experts", "schedule", "deliver", "close"],
+    "answered": ["submit", "triage", "answer"],
+    "closed": ["submit", "triage", "answer", "close"],
+    "on_hold": ["submit", "triage", "hold"],
+    "withdrawn": ["submit", "withdraw"],
+    "declined": ["submit", "triage", "decline"],
+}
+REASONS = {
+    "hold": "令和7年度予算の編成方針が固まるまで保留(町から1月中旬に再連絡の予定)。",
+    "withdraw": "総務省「地域DX推進体制構築支援」の伴走支援事業者と進めることになったため取り下げます。",
+    "decline": "証明書コンビニ交付は国・J-LISの支援窓口の所管のため、窓口を案内のうえ本件は対応不可とします。",
+}
+EXPERT = "expert@demo.example.jp"
+EXPERT2 = "expert2@demo.example.jp"
+
+# (key, municipality, kind, theme, title, body, path, days_ago, options)
+SPECS = [
+    ("sayo_top", "佐用町", "lecture", "top_management",
+     "首長・幹部向け「トップマネジメント」講座の合同開催について",
+     "町長・副町長・課長級を対象に、自治体行政DXと地域社会DXのビジョン共有と意見交換をお願いしたい。"
+     "類似規模の上郡町・太子町との県合同開催を希望。必要に応じ国のDXアドバイザーの派遣も相談したい。",
+     "scheduled", 40, {"filer": "sayo.joho@demo.example.jp", "program": "top_management",
+                       "co": ("上郡町", "太子町"), "experts": [(EXPERT, "accept")]}),
+    ("ichikawa", "市川町", "lecture", "kaizen_nocode", "税務課向けカイゼンDX講座(kintone・Excel活用)",
+     "窓口受付簿の転記作業を改善したい。事前ワークで改善したい業務を整理済み。kintoneのデモと操作演習、"
+     "グループワークでの助言を希望。町の導入ツールは情報部門から紹介予定。",
+     "delivered", 60, {"program": "kaizen", "experts": [(EXPERT2, "accept")],
+                       "prework": "改善したい業務: 窓口受付簿の転記、滞納整理の進捗表。"}),
+    ("shiso", "宍粟市", "lecture", "data_utilization", "「データ利活用」講座(BIツール・GIS)の複数市町合同実施",
+     "オープンデータ公開と、BIツール・GISの実務導入を検討中。類似課題を持つ養父市・朝来市との合同実施を希望。"
+     "事前ワークとして課題整理シートを提出予定。",
+     "expert_selection", 20, {"program": "data", "co": ("養父市", "朝来市"),
+                              "experts": [(EXPERT2, None)]}),
+    ("nishiwaki", "西脇市", "consultation", "standardization", "ガバメントクラウド接続回線の契約情報について",
+     "標準準拠システム移行に向け、ガバメントクラウドへの接続回線の具体的な契約情報と、"
+     "ベンダ調整用チェックシートの最新版を提供してほしい。",
+     "answered", 30, {"support": [("advice", "接続回線の契約情報とチェックシート最新版を送付。")]}),
+    ("kami", "香美町", "consultation", "frontyard", "書かない窓口の導入に向けた先行市町の紹介依頼",
+     "住民課で「書かない窓口」を検討している。窓口DXに取り組む先行市町の事例紹介と、"
+     "担当者との意見交換の場の橋渡しをお願いしたい。",
+     "triage", 12, {"support": [("bridge_muni", "西宮市")]}),
+    ("kato", "加東市", "lecture", "ai_rpa", "AI-OCR・RPAによる申請書入力業務の自動化講座",
+     "紙の申請書の手入力に時間がかかっている。AI-OCRで読み取りやすい様式の見直しも含め、講義とツールデモを希望。",
+     "submitted", 3, {"program": "other"}),
+    ("awaji", "淡路市", "consultation", "generative_ai", "生成AIの庁内利用ルール策定に関する助言",
+     "生成AIを試行導入したいが、利用ガイドラインと研修内容の整理ができていない。"
+     "他自治体の事例紹介と専門的な助言をお願いしたい。",
+     "closed", 90, {"case": "本人手上げ式のDX推進員による勉強会(ChatGPT・AI-OCR)"}),
+    ("fukusaki", "福崎町", "consultation", "funding", "デジ田交付金を活用した窓口DX事業の相談",
+     "フロントヤード改革の財源としてデジ田交付金の活用を考えている。事業の組み立て方について相談したい。",
+     "on_hold", 35, {}),
+    ("inami", "稲美町", "consultation", "online_procedures", "e-ひょうご(電子申請)での申請フォーム作成支援",
+     "各課の手続のオンライン化を進めたい。e-ひょうごでのフォーム作成手順と、刷新後のスマホ対応の見通しを知りたい。",
+     "answered", 25, {}),
+    ("sasayama", "丹波篠山市", "consultation", "governance_planning",
+     "DX推進計画(全体方針・工程表)策定の進め方",
+     "全体方針(ビジョンと工程表)を策定したい。策定手順の助言と、類似規模市の計画事例の紹介をお願いしたい。",
+     "triage", 15, {"case": "「愛媛県・市町DX協働宣言」にもとづく県・市町協働のDX推進"}),
+    ("shinonsen", "新温泉町", "consultation", "security", "情報セキュリティポリシー見直しの助言(一人情シス)",
+     "情報担当が実質1人で、セキュリティポリシーの見直しと職員研修まで手が回らない。"
+     "専門的な助言と研修教材の紹介を希望。",
+     "expert_selection", 18, {"experts": [(EXPERT2, "decline"), (EXPERT, None)]}),
+    ("sumoto", "洲本市", "consultation", "chatbot", "AIチャットボット共同調達スキームへの参加相談",
+     "ホームページの問合せ対応にAIチャットボットを導入したい。県の共同調達スキームへの参加条件とスケジュールを教えてほしい。",
+     "closed", 240, {}),
+    ("harima_follow", "播磨町", "accompaniment", "kaizen_nocode", "カイゼンDX講座後のアプリ運用に関する伴走支援",
+     "先月の出前講座で作成した業務アプリを本番運用したいが、権限設定やデータ移行で疑問が出てきた。"
+     "継続的なサポートをお願いしたい。",
+     "scheduled", 22, {"experts": [(EXPERT2, "accept")]}),
+    ("sanda", "三田市", "consultation", "external_talent", "外部デジタル人材(CIO補佐官)任用についての相談",
+     "CIO補佐官として外部人材の任用を検討中。任用形態や求めるスキルの明確化について、他自治体の事例紹介を希望。",
+     "triage", 9, {}),
+    ("inagawa", "猪名川町", "lecture", "digital_divide", "高齢者向けスマホ教室の企画に関する講座",
+     "住民向けスマホ教室を企画したい。他自治体の取組紹介と、地域団体との連携方法について意見交換をお願いしたい。",
+     "submitted", 5, {"program": "other"}),
+    ("takasago", "高砂市", "consultation", "hr_training", "DX推進リーダー育成と研修生派遣について",
+     "DX推進リーダーを育成したい。県の研修生受入れ(生成AI・kintone等の実践的研修)への派遣と、"
+     "オンライン研修サービスの共同調達について知りたい。",
+     "answered", 28, {"support": [("bridge_dept", "市町振興課")]}),
+    ("kamikawa", "神河町", "lecture", "internal_work", "【福祉課から直接】審査会のペーパーレス化講座",
+     "介護認定審査会の資料印刷が負担。タブレットとペーパーレス会議システムのデモを希望。",
+     "triage", 8, {"filer": "kamikawa.fukushi@demo.example.jp", "program": "other",
+                   "followers": ("kamikawa.joho@demo.example.jp",)}),
+    ("minamiawaji", "南あわじ市", "consultation", "sector_dx", "観光DXに取り組む事業者の紹介依頼",
+     "観光客の動態データを活用した施策を検討中。対応可能な事業者の紹介と、県関係課への橋渡しをお願いしたい。",
+     "triage", 14, {"support": [("vendor", "観光動態データ分析の対応実績がある事業者(2社)"),
+                                ("bridge_dept", "観光振興課")]}),
+    ("ako", "赤穂市", "consultation", "joint_procurement", "衛星画像による漏水調査の広域連携事業について",
+     "水道事業で衛星画像AI解析による漏水調査に関心がある。県の一括委託契約による広域連携事業の概要と、"
+     "今後の参加可否を知りたい。",
+     "closed", 260, {}),
+    ("aioi", "相生市", "consultation", "frontyard", "おくやみ窓口(ワンストップ)の事例紹介",
+     "死亡に伴う手続の窓口を一本化したい。先行自治体の事例と、必要なシステム・様式見直しの進め方を教えてほしい。",
+     "answered", 16, {"case": "部局横断の「働き方改革推進チーム」によるDX推進"}),
+    ("asago", "朝来市", "consultation", "mynumber", "マイナンバーカード活用による証明書のコンビニ交付拡大",
+     "カード交付は進んだが、活用策が少ない。証明書コンビニ交付・オンライン申請との連携について助言がほしい。",
+     "declined", 45, {}),
+    ("ono", "小野市", "lecture", "data_utilization", "【リエゾン提案】定期巡回で把握した課題に基づくオープンデータ講座",
+     "定期巡回でオープンデータ公開が停滞していることを把握。リエゾンからプッシュ型で出前講座を提案する"
+     "(市の了承後に内容調整)。",
+     "triage", 10, {"origin": "push", "program": "data"}),
+    ("ashiya", "芦屋市", "consultation", "internal_work", "電子決裁・文書管理システム導入の進め方",
+     "押印廃止と電子決裁に向けて文書管理システムを検討中。導入手順と庁内調整の進め方について助言を希望。",
+     "submitted", 6, {}),
+    ("kobe", "神戸市", "consultation", "other", "県内市町とのフロントヤード改革の情報交換について",
+     "市の窓口改革の知見を県内市町と共有したい。情報交換の場の設け方を相談したい(神戸市はリエゾンの圏域外のため本庁で対応)。",
+     "submitted", 4, {"filer": "kobe.joho@demo.example.jp"}),
+    ("toyooka", "豊岡市", "consultation", "sector_dx", "配送DXの実証に向けた県関係課との調整",
+     "中山間地域の配送DXの実証を検討している。県の関係課と国の支援事業の情報を知りたい。",
+     "withdrawn", 50, {"filer": "toyooka.joho@demo.example.jp"}),
+    ("harima_lecture", "播磨町", "lecture", "kaizen_nocode", "カイゼンDX講座(業務アプリ作成演習)",
+     "住民課・税務課の職員向けに、ノーコードツールでの業務アプリ作成演習を希望。",
+     "lecture_closed", 300, {"program": "kaizen", "experts": [(EXPERT2, "accept")]}),
+    ("kamigori_dup", "上郡町", "lecture", "top_management", "トップマネジメント講座への参加申込(佐用町との合同開催)",
+     "佐用町から案内のあった首長・幹部向け講座に上郡町も参加したい。",
+     "submitted", 30, {"program": "top_management"}),
+    ("sayo_draft", "佐用町", "consultation", "frontyard", "窓口での手続案内にタブレットを活用したい",
+     "窓口での手続案内にタブレットを使えないか検討中(下書き)。",
+     "draft", 2, {"filer": "sayo.fukushi@demo.example.jp"}),
+]
+MARKER = SPECS[0][4]
+
+REPLY = ("ご相談ありがとうございます。担当リエゾンの{liaison}です。内容を確認し、"
+         "必要な支援(助言・橋渡し・事例紹介・事業者紹介)を整理のうえご連絡します。")
+NOTE = "【内部】前回の定期巡回でも話題に出た件。担当者は{muni}の情報部門と連携済み。"
+
+
+def _users():
+    return {u.email: u for u in db.session.scalars(sa.select(User).where(
+        User.email.like("%@demo.example.jp")))}
+
+
+def _liaison_for(muni, users):
+    liaisons = [u for u in users.values() if u.role == "liaison"]
+    if not muni.region.has_liaison:
+        return next(u for u in liaisons if u.is_central_team)
+    for u in liaisons:
+        if muni.region_id in u.region_ids:
+            return u
+    return next(u for u in liaisons if u.is_central_team)
+
+
+def _number(sreq):
+    fy = fiscal_year(sreq.submitted_at)
+    seq = (db.session.scalar(sa.select(sa.func.max(SupportRequest.seq))
+                             .where(SupportRequest.fiscal_year == fy)) or 0) + 1
+    sreq.fiscal_year, sreq.seq = fy, seq
+    sreq.number = f"{fiscal_year_short(fy)}-{seq:04d}"
+
+
+def _comment(sreq, author, body, internal, at):
+    db.session.add(RequestComment(request_id=sreq.id, author_id=author.id, body=body,
+                                  internal=internal, created_at=at))
+    record_event(sreq, author, "note" if internal else "comment", internal=internal, now=at,
+                 data={"excerpt": body[:80]})
+    if not internal:
+        sreq.search_text = f"{sreq.search_text}\n{body}"
+
+
+def _support(sreq, liaison, items, case_title, at, munis):
+    from .cases import record_case_introduction
+
+    for kind, value in items:
+        action = SupportAction(request_id=sreq.id, actor_id=liaison.id, at=at,
+                               kind="bridge" if kind.startswith("bridge") else kind)
+        if kind == "bridge_muni":
+            action.target_municipality_id = munis[value].id
+        elif kind == "bridge_dept":
+            action.target_department = value
+        elif kind == "vendor":
+            action.vendor_name = value
+        else:
+            action.note = value
+        db.session.add(action)
+        record_event(sreq, liaison, "action", action=action.kind, now=at,
+                     data={"target": value})
+    if case_title:
+        case = db.session.scalar(sa.select(Case).where(Case.title == case_title))
+        if case is not None:
+            record_case_introduction(sreq, case, liaison, now=at,
+                                     note="類似の取組として紹介しました。")
+
+
+def _build(spec, users, munis, themes, now):
+    key, muni_name, kind, theme, title, body, path, days_ago, opts = spec
+    muni = munis[muni_name]
+    liaison = _liaison_for(muni, users)
+    filer = users[opts["filer"]] if "filer" in opts else liaison
+    start = now - timedelta(days=days_ago)
+    sreq = SupportRequest(
+        kind=kind, origin=opts.get("origin", "municipal"), municipality_id=muni.id,
+        region_id=muni.region_id, filer_id=filer.id, created_by_id=filer.id, title=title,
+        body=body, created_at=start, updated_at=start, program=opts.get("program"),
+        prework=opts.get("prework"), search_text=f"{title}\n{body}",
+        filed_outside_info_dept=filer.role == "municipal_staff" and not filer.is_information_dept,
+        help_wanted=["advice"] if kind == "consultation" else None,
+        formats=["lecture", "exchange"] if kind == "lecture" else None,
+        audiences=["executives"] if opts.get("program") == "top_management" else
+        (["business"] if kind == "lecture" else None),
+        expected_participants=20 if kind == "lecture" else None)
+    sreq.themes = [themes[theme]]
+    sreq.co_municipalities = [munis[n] for n in opts.get("co", ())]
+    sreq.followers = [users[e] for e in opts.get("followers", ())]
+    db.session.add(sreq)
+    db.session.flush()
+    steps = PATHS[path]
+    at = start
+    for i, action in enumerate(steps):
+        at = start + timedelta(days=2 * i, hours=1)
+        actor = filer if action in ("submit", "withdraw") else liaison
+        if action == "submit":
+            sreq.submitted_at = at
+            _number(sreq)
+            sreq.first_response_due_at = due_at(at, 2)
+        hold_until = (now + timedelta(days=45)).date() if action == "hold" else None
+        apply_action(sreq, action, actor, reason=REASONS.get(action), hold_until=hold_until,
+                     now=at)
+        if action == "triage":
+            _comment(sreq, liaison, REPLY.format(liaison=liaison.display_name), False,
+                     at + timedelta(hours=2))
+            _comment(sreq, liaison, NOTE.format(muni=muni.name), True, at + timedelta(hours=3))
+            _support(sreq, liaison, opts.get("support", ()), opts.get("case"),
+                     at + timedelta(hours=4), munis)
+        if action == "select_experts":
+            _experts(sreq, liaison, opts.get("experts", ()), users, at)
+    return sreq
+
+
+def _experts(sreq, liaison, experts, users, at):
+    for n, (email, response) in enumerate(experts):
+        expert = users.get(email)
+        if expert is None:
+            continue
+        when = at + timedelta(hours=2 + n)
+        (assignment,) = assign_experts(sreq, [expert], liaison, now=when)
+        if response == "accept":
+            respond_assignment(assignment, expert, accept=True, now=when + timedelta(hours=5))
+        elif response == "decline":
+            respond_assignment(assignment, expert, accept=False, now=when + timedelta(minutes=30),
+                               reason="当該期間は他市町の伴走支援が続くため対応が難しいです。")
+
+
+def seed_demo_requests(now=None):
+    """Add the demo requests once; a second run finds the marker and adds nothing."""
+    if db.session.scalar(sa.select(SupportRequest.id).where(SupportRequest.title == MARKER)):
+        return 0
+    now = now or utcnow()
+    users = _users()
+    munis = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
+    themes = {t.code: t for t in db.session.scalars(sa.select(Theme))}
+    # Oldest first, so that the request numbers follow the order of submission.
+    ordered = sorted(SPECS, key=lambda spec: -spec[7])
+    built = {spec[0]: _build(spec, users, munis, themes, now) for spec in ordered}
+    liaison = _liaison_for(munis["佐用町"], users)
+    link_at = now - timedelta(days=1)
+    link_requests(built["harima_follow"], built["harima_lecture"], "follow_up", liaison,
+                  now=link_at)
+    link_requests(built["kami"], built["aioi"], "related", liaison, now=link_at)
+    mark_duplicate(built["kamigori_dup"], built["sayo_top"], liaison, now=link_at)
+    db.session.flush()
+    logger.info("demo requests added: %s", len(built))
+    return len(built)
+

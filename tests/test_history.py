@@ -1,0 +1,110 @@
+"""The municipality history (対応履歴): requests and visits by fiscal year, the timeline, who sees
+what, and a bounded number of queries."""
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from supportdesk.extensions import db
+from supportdesk.models import RequestComment, Visit
+from supportdesk.services.support_requests import record_event
+from tests.factories import (advance_request, make_liaison, make_request, make_staff,
+                             municipality)
+
+FY2024 = datetime(2024, 6, 10, 1, 0, tzinfo=UTC)
+FY2025 = datetime(2025, 5, 20, 1, 0, tzinfo=UTC)
+
+
+def _visit(name, kind, starts_at, creator, *munis):
+    v = Visit(kind=kind, state="held", title=name, starts_at=starts_at,
+              ends_at=starts_at + timedelta(hours=2), created_by_id=creator.id)
+    v.municipalities = [municipality(m) for m in munis]
+    db.session.add(v)
+    db.session.commit()
+    return v
+
+
+def _world():
+    liaison = make_liaison("西播磨", "但馬")
+    staff = make_staff("佐用町")
+    old = make_request("佐用町", filer=staff, title="令和6年度の相談", submitted_at=FY2024)
+    new = make_request("佐用町", filer=staff, kind="lecture", title="令和7年度の講座",
+                       submitted_at=FY2025)
+    joint = make_request("上郡町", kind="lecture", title="上郡町と合同の講座", co=("佐用町",),
+                         submitted_at=FY2025 + timedelta(days=3))
+    other = make_request("豊岡市", title="豊岡市の相談", submitted_at=FY2025)
+    advance_request(old, "closed", liaison, now=FY2024 + timedelta(days=1))
+    record_event(new, liaison, "note", internal=True, note="内部メモ: 町長の関心が高い",
+                 now=FY2025 + timedelta(days=1))
+    db.session.add(RequestComment(request_id=new.id, author_id=liaison.id, internal=True,
+                                  body="内部メモ: 町長の関心が高い"))
+    record_event(new, liaison, "comment", note="日程の候補をお送りします", now=FY2025 + timedelta(days=2))
+    _visit("佐用町 定期巡回", "round", FY2024 + timedelta(days=30), liaison, "佐用町")
+    _visit("西播磨 連絡会", "meeting", FY2025 + timedelta(days=40), liaison, "佐用町", "上郡町")
+    _visit("豊岡市 定期巡回", "round", FY2025, liaison, "豊岡市")
+    db.session.commit()
+    return liaison, staff, old, new, joint, other
+
+
+def test_history_lists_requests_and_visits_by_fiscal_year_with_counts(app, client, login_as):
+    liaison, staff, old, new, joint, other = _world()
+    login_as(liaison)
+    page = client.get(f"/municipalities/{municipality('佐用町').code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "令和6年度 (2024年度)" in html and "令和7年度 (2025年度)" in html
+    fy24 = html.split('data-testid="fy-2024"')[1]
+    fy25 = html.split('data-testid="fy-2025"')[1].split('data-testid="fy-2024"')[0]
+    assert "令和6年度の相談" in fy24 and "佐用町 定期巡回" in fy24
+    assert "令和7年度の講座" in fy25 and "上郡町と合同の講座" in fy25 and "西播磨 連絡会" in fy25
+    assert "共同申込" in fy25
+    assert "豊岡市の相談" not in html and "豊岡市 定期巡回" not in html
+    totals = html.split('data-testid="history-totals"')[1].split("</p>")[0]
+    assert "依頼 3件" in totals and "訪問 2件" in totals
+    assert "相談 1" in totals and "地域DX出前講座 2" in totals
+    assert "定期巡回 1" in totals and "連絡会 1" in totals
+    assert "完了 1" in fy24  # the state count of that year
+    assert "内部メモ: 町長の関心が高い" in html  # the prefecture side sees internal notes
+
+
+def test_staff_see_their_own_history_without_internal_events_and_404_elsewhere(app, client,
+                                                                               login_as):
+    liaison, staff, old, new, joint, other = _world()
+    login_as(staff)
+    html = client.get(f"/municipalities/{municipality('佐用町').code}").get_data(as_text=True)
+    assert "令和7年度の講座" in html and "上郡町と合同の講座" in html
+    assert "日程の候補をお送りします" in html
+    assert "内部メモ" not in html
+    assert client.get(f"/municipalities/{municipality('豊岡市').code}").status_code == 404
+    kamigori = make_staff("上郡町")
+    login_as(kamigori)
+    html = client.get(f"/municipalities/{municipality('上郡町').code}").get_data(as_text=True)
+    assert "上郡町と合同の講座" in html and "令和7年度の講座" not in html
+
+
+def test_history_page_runs_a_bounded_number_of_queries(app, client, login_as):
+    liaison, *_ = _world()
+    login_as(liaison)
+    code = municipality("佐用町").code
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    def page_queries():
+        statements.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/municipalities/{code}").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    few = page_queries()
+    first_statements = list(statements)
+    for i in range(8):
+        sreq = make_request("佐用町", title=f"追加の相談{i}", themes=("security", "ai_rpa"))
+        advance_request(sreq, "answered", liaison)
+        _visit(f"追加の訪問{i}", "round", FY2025 + timedelta(days=i), liaison, "佐用町")
+    more = page_queries()
+    assert more == few, "\n---\n".join(s[:300] for s in statements if s not in first_statements)
