@@ -113,6 +113,26 @@ def build_monthly_report(year, month, region_ids=None):
     }
 
 
+def build_fiscal_summary(fy, region_ids=None):
+    """Month-by-month figures of fiscal year `fy` (April to March) and the year's totals."""
+    months = []
+    for i in range(12):
+        year, month = (fy, 4 + i) if i < 9 else (fy + 1, i - 8)
+        p = r.month_period(year, month)
+        months.append({"ym": p.key,
+                       "new": r.count_requests("new", p, region_ids=region_ids),
+                       "closed": r.count_requests("closed", p, region_ids=region_ids),
+                       "lectures": r.lectures(p, region_ids)["held"],
+                       "reach": r.reached(p, region_ids)})
+    year_period = r.Period(r.month_period(fy, 4).start, r.month_period(fy + 1, 3).end, f"FY{fy}")
+    totals = {"new": r.count_requests("new", year_period, region_ids=region_ids),
+              "closed": r.count_requests("closed", year_period, region_ids=region_ids),
+              "reach": r.reached(year_period, region_ids),
+              "municipalities": r.municipalities_in_scope(region_ids)}
+    return {"months": months, "totals": totals,
+            "max_value": max([1] + [max(m["new"], m["closed"]) for m in months])}
+
+
 def flat_rows(report):
     """(section, label, value, previous month, same month last year) for CSV and XLSX."""
     names = {"requests": "依頼", "responsiveness": "対応の速さ", "lectures": "出前講座",

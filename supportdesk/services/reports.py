@@ -85,14 +85,23 @@ def _state_events(to_states, period):
 
 
 def _open_at(moment):
-    """Requests whose last state change before `moment` left them open."""
+    """Clauses: the request was open at `moment`.
+
+    closed_at holds the latest closure (declined and withdrawn included) and is cleared on
+    reopening, so a request closed before `moment` is not open. Only a request that was reopened
+    can have been closed at `moment` although closed_at is later or empty; for those few the
+    last state change before `moment` decides."""
+    reopened = sa.select(RequestEvent.request_id).where(RequestEvent.action == "reopen")
     last = (sa.select(RequestEvent.request_id, sa.func.max(RequestEvent.id).label("last_id"))
-            .where(RequestEvent.kind == "state", RequestEvent.at < moment)
+            .where(RequestEvent.kind == "state", RequestEvent.at < moment,
+                   RequestEvent.request_id.in_(reopened))
             .group_by(RequestEvent.request_id).subquery())
-    open_states = [s.value for s in State if s not in FINAL_STATES and s != State.DRAFT]
-    return (sa.select(last.c.request_id)
-            .join(RequestEvent, RequestEvent.id == last.c.last_id)
-            .where(RequestEvent.to_state.in_(open_states)))
+    closed_then = (sa.select(last.c.request_id)
+                   .join(RequestEvent, RequestEvent.id == last.c.last_id)
+                   .where(RequestEvent.to_state.in_([s.value for s in FINAL_STATES])))
+    return [SupportRequest.submitted_at < moment,
+            sa.or_(SupportRequest.closed_at.is_(None), SupportRequest.closed_at >= moment),
+            SupportRequest.id.not_in(closed_then)]
 
 
 def _submitted_in(period):
@@ -102,7 +111,7 @@ def _submitted_in(period):
 REQUEST_FIGURES = {
     "new": lambda p: [_submitted_in(p)],
     "closed": lambda p: [SupportRequest.id.in_(_state_events([State.CLOSED.value], p))],
-    "backlog": lambda p: [SupportRequest.submitted_at < p.end, SupportRequest.id.in_(_open_at(p.end))],
+    "backlog": lambda p: _open_at(p.end),
     "declined": lambda p: [SupportRequest.id.in_(_state_events([State.DECLINED.value], p))],
     "withdrawn": lambda p: [SupportRequest.id.in_(_state_events([State.WITHDRAWN.value], p))],
     "reopened": lambda p: [SupportRequest.id.in_(
@@ -304,30 +313,44 @@ def expert_dispatches(period, region_ids):
 
 # --- reach --------------------------------------------------------------------------------
 
-def _contacts(region_ids):
-    """(municipality_id, at) for every contact: request events and held visits."""
+def _contacts(region_ids, since=None, until=None, mids=None):
+    """(municipality_id, at) for every contact: request events and held visits.
+
+    The time and municipality filters go inside each branch of the UNION so that both
+    databases use the indexes on event and visit times instead of scanning all history."""
     from ..models.support_request import request_co_municipalities
 
-    own = (sa.select(SupportRequest.municipality_id.label("mid"), RequestEvent.at.label("at"))
-           .join(RequestEvent, RequestEvent.request_id == SupportRequest.id)
-           .where(SupportRequest.state != State.DRAFT.value))
-    co = (sa.select(request_co_municipalities.c.municipality_id.label("mid"), RequestEvent.at.label("at"))
-          .join(RequestEvent, RequestEvent.request_id == request_co_municipalities.c.request_id))
-    visits = (sa.select(visit_municipalities.c.municipality_id.label("mid"), Visit.starts_at.label("at"))
-              .join(Visit, Visit.id == visit_municipalities.c.visit_id)
-              .where(Visit.state == "held"))
-    union = sa.union_all(own, co, visits).subquery()
-    stmt = sa.select(union.c.mid, union.c.at)
-    if region_ids is not None:
-        stmt = stmt.join(Municipality, Municipality.id == union.c.mid).where(
-            Municipality.region_id.in_(region_ids))
-    return stmt.subquery()
+    def bounded(stmt, mid_col, at_col):
+        if since is not None:
+            stmt = stmt.where(at_col >= since)
+        if until is not None:
+            stmt = stmt.where(at_col < until)
+        if mids is not None:
+            stmt = stmt.where(mid_col.in_(mids))
+        if region_ids is not None:
+            stmt = stmt.where(mid_col.in_(sa.select(Municipality.id)
+                                          .where(Municipality.region_id.in_(region_ids))))
+        return stmt
+
+    own = bounded(sa.select(SupportRequest.municipality_id.label("mid"), RequestEvent.at.label("at"))
+                  .join(RequestEvent, RequestEvent.request_id == SupportRequest.id)
+                  .where(SupportRequest.state != State.DRAFT.value),
+                  SupportRequest.municipality_id, RequestEvent.at)
+    co = bounded(sa.select(request_co_municipalities.c.municipality_id.label("mid"),
+                           RequestEvent.at.label("at"))
+                 .join(RequestEvent, RequestEvent.request_id == request_co_municipalities.c.request_id),
+                 request_co_municipalities.c.municipality_id, RequestEvent.at)
+    visits = bounded(sa.select(visit_municipalities.c.municipality_id.label("mid"),
+                               Visit.starts_at.label("at"))
+                     .join(Visit, Visit.id == visit_municipalities.c.visit_id)
+                     .where(Visit.state == "held"),
+                     visit_municipalities.c.municipality_id, Visit.starts_at)
+    return sa.union_all(own, co, visits).subquery()
 
 
 def reached(period, region_ids):
-    contacts = _contacts(region_ids)
-    return db.session.scalar(sa.select(sa.func.count(sa.distinct(contacts.c.mid)))
-                             .where(contacts.c.at >= period.start, contacts.c.at < period.end)) or 0
+    contacts = _contacts(region_ids, since=period.start, until=period.end)
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(contacts.c.mid)))) or 0
 
 
 def municipalities_in_scope(region_ids):
@@ -339,16 +362,19 @@ def municipalities_in_scope(region_ids):
 
 def no_contact(moment, region_ids, days=NO_CONTACT_DAYS):
     """Municipalities with no contact in the `days` before `moment`, with their last contact."""
-    contacts = _contacts(region_ids)
-    last = (sa.select(contacts.c.mid, sa.func.max(contacts.c.at).label("last_at"))
-            .where(contacts.c.at < moment).group_by(contacts.c.mid).subquery())
-    stmt = (sa.select(Municipality, last.c.last_at)
-            .outerjoin(last, last.c.mid == Municipality.id)
-            .where(sa.or_(last.c.last_at.is_(None), last.c.last_at < moment - timedelta(days=days)))
+    window = _contacts(region_ids, since=moment - timedelta(days=days), until=moment)
+    stmt = (sa.select(Municipality).where(Municipality.id.not_in(sa.select(window.c.mid)))
             .order_by(Municipality.code))
     if region_ids is not None:
         stmt = stmt.where(Municipality.region_id.in_(region_ids))
-    return db.session.execute(stmt).all()
+    quiet = db.session.scalars(stmt).all()
+    if not quiet:
+        return []
+    # Only the quiet municipalities' older history is read for their last contact.
+    older = _contacts(region_ids, until=moment, mids=[m.id for m in quiet])
+    last = dict(db.session.execute(sa.select(older.c.mid, sa.func.max(older.c.at))
+                                   .group_by(older.c.mid)).all())
+    return [(m, last.get(m.id)) for m in quiet]
 
 
 def round_coverage(year, month, region_ids):

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Municipality, ReportSnapshot, SupportRequest, Visit
 from ..models.visit import visit_municipalities
 from ..services import reports as r
-from ..services.monthly_report import build_monthly_report
+from ..services.monthly_report import build_fiscal_summary, build_monthly_report
 from ..services.report_exports import report_csv, report_xlsx
 from ..services.report_snapshots import freeze_monthly_report, snapshots_for
 from ..timeutil import JST, fiscal_year, fiscal_year_label, utcnow
@@ -135,24 +135,9 @@ def snapshot_show(snapshot_id):
 def fiscal(fy):
     if not 2000 <= fy <= 2100:
         abort(404)
-    region_ids = _region_scope()
-    months = []
-    for i in range(12):
-        year, month = (fy, 4 + i) if i < 9 else (fy + 1, i - 8)
-        p = r.month_period(year, month)
-        months.append({"ym": p.key,
-                       "new": r.count_requests("new", p, region_ids=region_ids),
-                       "closed": r.count_requests("closed", p, region_ids=region_ids),
-                       "lectures": r.lectures(p, region_ids)["held"],
-                       "reach": r.reached(p, region_ids)})
-    year_period = r.Period(r.month_period(fy, 4).start, r.month_period(fy + 1, 3).end, f"FY{fy}")
-    totals = {"new": r.count_requests("new", year_period, region_ids=region_ids),
-              "closed": r.count_requests("closed", year_period, region_ids=region_ids),
-              "reach": r.reached(year_period, region_ids),
-              "municipalities": r.municipalities_in_scope(region_ids)}
+    summary = build_fiscal_summary(fy, _region_scope())
     return render_template("reports/fiscal.html", fy=fy, label=f"{fiscal_year_label(fy)} ({fy}年度)",
-                           months=months, totals=totals,
-                           max_value=max([1] + [max(m["new"], m["closed"]) for m in months]))
+                           **summary)
 
 
 @bp.get("/municipality/<code>/<int:fy>")
