@@ -1,5 +1,6 @@
 """Japanese business days: weekends, national holidays (jpholiday, offline) and the 12/29-1/3 closure."""
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import jpholiday
 
@@ -22,6 +23,12 @@ def holiday_name(day):
 def is_business_day(day):
     if isinstance(day, datetime):
         day = day.astimezone(JST).date()
+    return _is_business_date(day)
+
+
+@lru_cache(maxsize=8192)
+def _is_business_date(day):
+    # jpholiday computes each answer afresh (~150 us); reports ask about thousands of days.
     return day.weekday() < 5 and not is_holiday(day) and not is_year_end_closure(day)
 
 

@@ -57,6 +57,10 @@ PERMISSIONS = {
         "manage": {LIAISON: ALL, ADMIN: ALL},
         "record": {LIAISON: ALL, EXPERT: SELF},
     },
+    "report": {
+        "view": {LIAISON: REGIONS, MANAGER: ALL, ADMIN: ALL},
+        "snapshot": {MANAGER: ALL, ADMIN: ALL},
+    },
     "queue": {
         "view": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
     },

@@ -4,6 +4,7 @@ from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, Re
                     RequestEvent, RequestLink, SupportAction)
 from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
+from .report import BusinessDay, ReportSnapshot
 from .theme import Theme
 from .visit import Visit
 from .user import ExpertProfile, LoginAttempt, User, UserSession
@@ -20,6 +21,8 @@ __all__ = [
     "SupportAction",
     "SupportRequest",
     "AuditLog",
+    "BusinessDay",
+    "ReportSnapshot",
     "ExpertProfile",
     "LoginAttempt",
     "Municipality",

@@ -19,7 +19,7 @@ class RequestEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # state, assign, fields, attachment, comment, note, expert, action, link, ...
     kind: Mapped[str] = mapped_column(sa.String(20))
-    action: Mapped[str | None] = mapped_column(sa.String(30))
+    action: Mapped[str | None] = mapped_column(sa.String(30), index=True)
     from_state: Mapped[str | None] = mapped_column(sa.String(20))
     to_state: Mapped[str | None] = mapped_column(sa.String(20))
     # Visible only to the prefecture side (internal notes and what they touch).

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 bp = Blueprint("home", __name__)
 
 # Where each role lands after login. Later modules point these at their own pages.
-ROLE_HOME = {}
+ROLE_HOME = {"manager": "reports.dashboard"}
 
 
 @bp.get("/")

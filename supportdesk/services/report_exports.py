@@ -1,0 +1,40 @@
+"""Exports of the monthly report: CSV (UTF-8 with BOM, for Excel in Japan) and XLSX."""
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .monthly_report import flat_rows
+
+HEADERS = ["区分", "項目", "当月", "前月", "前年同月"]
+
+
+def report_csv(report):
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["対象月", report["period"], report["fy_label"]])
+    writer.writerow(HEADERS)
+    for row in flat_rows(report):
+        writer.writerow(["" if v is None else v for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def report_xlsx(report):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = report["period"]
+    ws.append(["対象月", report["period"], report["fy_label"]])
+    ws.append(HEADERS)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in flat_rows(report):
+        ws.append(list(row))  # numbers stay numbers: openpyxl writes int cells
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 44
+    for col in "CDE":
+        ws.column_dimensions[col].width = 10
+    ws.freeze_panes = "A3"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,172 @@
+"""Reports for managers (and liaisons for their regions): monthly, fiscal year, municipality."""
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import permissions
+from ..extensions import db
+from ..models import Municipality, ReportSnapshot, SupportRequest, Visit
+from ..models.visit import visit_municipalities
+from ..services import reports as r
+from ..services.monthly_report import build_fiscal_summary, build_monthly_report
+from ..services.report_exports import report_csv, report_xlsx
+from ..services.report_snapshots import freeze_monthly_report, snapshots_for
+from ..timeutil import JST, fiscal_year, fiscal_year_label, utcnow
+from .decorators import permission_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _region_scope():
+    """None (every region) for managers and admins; a liaison's own regions otherwise."""
+    if permissions.scope_of(current_user, "view", "report") == permissions.REGIONS:
+        return sorted(permissions.liaison_region_filter(current_user))
+    return None
+
+
+def _month(ym):
+    try:
+        return r.parse_month(ym)
+    except ValueError:
+        abort(404)
+
+
+def _last_month():
+    today = utcnow().astimezone(JST).date()
+    return r.previous_month(today.year, today.month)
+
+
+@bp.get("/")
+@permission_required("view", "report")
+def index():
+    year, month = _last_month()
+    return redirect(url_for("reports.monthly", ym=f"{year:04d}-{month:02d}"))
+
+
+@bp.get("/dashboard")
+@permission_required("view", "report")
+def dashboard():
+    today = utcnow().astimezone(JST).date()
+    report = build_monthly_report(today.year, today.month, _region_scope())
+    overdue = db.session.scalars(
+        permissions.scope_requests(sa.select(SupportRequest), current_user)
+        .where(SupportRequest.first_response_at.is_(None),
+               SupportRequest.first_response_due_at < utcnow(),
+               SupportRequest.state.in_(("submitted",)))
+        .order_by(SupportRequest.first_response_due_at).limit(20)).all()
+    ly, lm = r.previous_month(today.year, today.month)
+    return render_template("reports/dashboard.html", report=report, overdue=overdue,
+                           last_month=f"{ly:04d}-{lm:02d}")
+
+
+@bp.get("/monthly/<ym>")
+@permission_required("view", "report")
+def monthly(ym):
+    year, month = _month(ym)
+    report = build_monthly_report(year, month, _region_scope())
+    snaps = snapshots_for(ym) if _region_scope() is None else []
+    prev = "%04d-%02d" % r.previous_month(year, month)
+    nxt = "%04d-%02d" % ((year + 1, 1) if month == 12 else (year, month + 1))
+    return render_template("reports/monthly.html", report=report, ym=ym, snapshots=snaps,
+                           prev_ym=prev, next_ym=nxt)
+
+
+@bp.get("/monthly/<ym>.csv")
+@permission_required("view", "report")
+def monthly_csv(ym):
+    year, month = _month(ym)
+    body = report_csv(build_monthly_report(year, month, _region_scope()))
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="monthly-report-{ym}.csv"'})
+
+
+@bp.get("/monthly/<ym>.xlsx")
+@permission_required("view", "report")
+def monthly_xlsx(ym):
+    year, month = _month(ym)
+    body = report_xlsx(build_monthly_report(year, month, _region_scope()))
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="monthly-report-{ym}.xlsx"'})
+
+
+FILTER_ARGS = ("kind", "origin", "theme_id", "region_id", "municipality_id")
+
+
+@bp.get("/monthly/<ym>/requests")
+@permission_required("view", "report")
+def monthly_requests(ym):
+    """The requests behind one figure of the report."""
+    year, month = _month(ym)
+    figure = request.args.get("figure", "new")
+    if figure not in r.REQUEST_FIGURES:
+        abort(404)
+    filters = {}
+    for key in FILTER_ARGS:
+        value = request.args.get(key)
+        if value:
+            filters[key] = int(value) if key.endswith("_id") and value.isdigit() else value
+    period = r.month_period(year, month)
+    rows = r.requests_behind(figure, period, region_ids=_region_scope(), **filters)
+    rows = [s for s in rows if permissions.can(current_user, "view", s)]
+    return render_template("reports/requests.html", rows=rows, ym=ym, figure=figure, filters=filters)
+
+
+@bp.post("/monthly/<ym>/snapshot")
+@permission_required("snapshot", "report")
+def snapshot(ym):
+    year, month = _month(ym)
+    freeze_monthly_report(year, month, actor=current_user, reason=request.form.get("reason") or "manual")
+    db.session.commit()
+    flash(_("月次報告を確定版として保存しました。"), "success")
+    return redirect(url_for("reports.monthly", ym=ym))
+
+
+@bp.get("/snapshots/<int:snapshot_id>")
+@permission_required("snapshot", "report")
+def snapshot_show(snapshot_id):
+    snap = db.session.get(ReportSnapshot, snapshot_id) or abort(404)
+    return render_template("reports/monthly.html", report=snap.figures, ym=snap.period,
+                           snapshots=[], snapshot=snap, prev_ym=None, next_ym=None)
+
+
+@bp.get("/fiscal/<int:fy>")
+@permission_required("view", "report")
+def fiscal(fy):
+    if not 2000 <= fy <= 2100:
+        abort(404)
+    summary = build_fiscal_summary(fy, _region_scope())
+    return render_template("reports/fiscal.html", fy=fy, label=f"{fiscal_year_label(fy)} ({fy}年度)",
+                           **summary)
+
+
+@bp.get("/municipality/<code>/<int:fy>")
+@permission_required("view", "report")
+def municipality_sheet(code, fy):
+    m = db.session.scalar(sa.select(Municipality).where(Municipality.code == code)) or abort(404)
+    region_ids = _region_scope()
+    if region_ids is not None and m.region_id not in region_ids:
+        abort(404)
+    period = r.Period(r.month_period(fy, 4).start, r.month_period(fy + 1, 3).end, f"FY{fy}")
+    reqs = db.session.scalars(
+        sa.select(SupportRequest).where(SupportRequest.municipality_id == m.id,
+                                        SupportRequest.submitted_at >= period.start,
+                                        SupportRequest.submitted_at < period.end)
+        .order_by(SupportRequest.submitted_at)).all()
+    visits = db.session.scalars(
+        sa.select(Visit).join(visit_municipalities, visit_municipalities.c.visit_id == Visit.id)
+        .where(visit_municipalities.c.municipality_id == m.id, Visit.starts_at >= period.start,
+               Visit.starts_at < period.end).order_by(Visit.starts_at)).all()
+    return render_template("reports/municipality_sheet.html", m=m, fy=fy, requests=reqs,
+                           visits=visits, label=f"{fiscal_year_label(fy)} ({fy}年度)")
+
+
+def current_fiscal_year():
+    return fiscal_year(utcnow().astimezone(JST).date())
+
+
+@bp.app_template_filter("reach_round_row")
+def reach_round_row(row):
+    """A round-coverage row as a chart bar: percentage of the region's municipalities visited."""
+    share = round(100 * row["visited"] / row["total"]) if row["total"] else 0
+    return {"label": row["region"], "value": share}

@@ -1,0 +1,291 @@
+"""The monthly report against a hand-built month: April 2025 (令和7年度's first month).
+
+The fixture spans the fiscal-year boundary (a request submitted on 31 March, FY2024, worked in
+April, FY2025), the 昭和の日 holiday (Tue 29 April 2025), a request reopened after closure, a
+submission at 20:00 JST on 30 April (April) and one at 08:00 JST on 1 May (May, though it is
+still 30 April in UTC). Every expected number is worked out by hand in the comments.
+"""
+import csv
+import io
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from supportdesk.calendar_jp import due_at
+from supportdesk.extensions import db
+from supportdesk.models import SupportAction, SupportRequest, Visit
+from supportdesk.services.monthly_report import build_monthly_report
+from supportdesk.services.report_snapshots import snapshot_due
+from supportdesk.services.support_requests import apply_action
+from supportdesk.timeutil import JST
+from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality, theme
+
+_numbers = iter(range(1, 1000))
+
+
+def jst(*args):
+    return datetime(*args, tzinfo=JST)
+
+
+def new_request(filer, at, *, kind="consultation", themes=(), origin="municipal", actor=None,
+                program=None, formats=None, co=()):
+    """A request submitted at `at` (JST) through the state machine."""
+    m = filer.municipality if filer.role == "municipal_staff" else municipality(filer._muni)
+    sreq = SupportRequest(kind=kind, origin=origin, municipality=m, region_id=m.region_id,
+                          filer=filer, created_by=actor or filer, title=f"依頼 {at:%m%d}",
+                          program=program, formats=formats, created_at=at,
+                          themes=[theme(c) for c in themes],
+                          co_municipalities=[municipality(n) for n in co])
+    db.session.add(sreq)
+    db.session.flush()
+    sreq.submitted_at = at
+    sreq.first_response_due_at = due_at(at, 2)
+    sreq.fiscal_year, sreq.seq = 2025, next(_numbers)
+    sreq.number = f"T-{sreq.seq:04d}"
+    apply_action(sreq, "submit", actor or filer, now=at)
+    db.session.commit()
+    return sreq
+
+
+def act(sreq, action, actor, at, reason=None):
+    apply_action(sreq, action, actor, reason=reason, now=at)
+    db.session.commit()
+
+
+@pytest.fixture
+def april(app):
+    liaison_w = make_liaison("西播磨")  # 佐用町, 上郡町 (7 municipalities in 西播磨)
+    liaison_c = make_liaison("中播磨", "但馬", central=True)
+    sayo, kamigori = make_staff("佐用町"), make_staff("上郡町")
+    toyooka, kamikawa = make_staff("豊岡市"), make_staff("神河町")
+    expert = make_expert("DXアドバイザー")
+    liaison_c._muni = "神河町"
+
+    # R8, last year: submitted 2024-04-10, closed 2024-04-15 -> April 2024 new 1, closed 1.
+    r8 = new_request(sayo, jst(2024, 4, 10, 10))
+    act(r8, "triage", liaison_w, jst(2024, 4, 11, 10))
+    act(r8, "answer", liaison_w, jst(2024, 4, 12, 10))
+    act(r8, "close", liaison_w, jst(2024, 4, 15, 10))
+    # R4: Feb 2025, closed 5 March, reopened 2 April (28 days later), answered 8 April, closed 9 April.
+    r4 = new_request(sayo, jst(2025, 2, 10, 10), themes=["funding"])
+    act(r4, "triage", liaison_w, jst(2025, 2, 12, 10))
+    act(r4, "answer", liaison_w, jst(2025, 2, 20, 10))
+    act(r4, "close", liaison_w, jst(2025, 3, 5, 10))
+    act(r4, "reopen", sayo, jst(2025, 4, 2, 10), reason="追加の質問")
+    act(r4, "answer", liaison_w, jst(2025, 4, 8, 10))
+    act(r4, "close", liaison_w, jst(2025, 4, 9, 10))
+    # R2: joint lecture 上郡町 + 佐用町, submitted 31 March 16:00 (FY2024), triaged 1 April,
+    # held 22 April with the expert, delivered the same day, closed 25 April.
+    r2 = new_request(kamigori, jst(2025, 3, 31, 16), kind="lecture", themes=["kaizen_nocode"],
+                     program="kaizen", formats=["lecture", "demo"], co=["佐用町"])
+    act(r2, "triage", liaison_w, jst(2025, 4, 1, 10))
+    act(r2, "schedule", liaison_w, jst(2025, 4, 10, 10))
+    visit = Visit(kind="lecture", state="held", sreq=r2, title="カイゼンDX講座",
+                  starts_at=jst(2025, 4, 22, 13), ends_at=jst(2025, 4, 22, 16),
+                  municipalities=[municipality("上郡町"), municipality("佐用町")],
+                  attendees=[expert, liaison_w], created_by_id=liaison_w.id)
+    db.session.add(visit)
+    act(r2, "deliver", liaison_w, jst(2025, 4, 22, 17))
+    act(r2, "close", liaison_w, jst(2025, 4, 25, 10))
+    # R1: 佐用町, submitted Fri 25 April, first response Wed 30 April (29 April is a holiday),
+    # answered in May.
+    r1 = new_request(sayo, jst(2025, 4, 25, 10), themes=["security"])
+    act(r1, "triage", liaison_w, jst(2025, 4, 30, 9))
+    db.session.add(SupportAction(request_id=r1.id, kind="advice", actor_id=liaison_w.id,
+                                 at=jst(2025, 4, 30, 11)))
+    act(r1, "answer", liaison_w, jst(2025, 5, 7, 10))
+    # R3: 豊岡市 (但馬), submitted Thu 3 April, due Mon 7 April, declined 15 April.
+    r3 = new_request(toyooka, jst(2025, 4, 3, 9), themes=["generative_ai"])
+    db.session.add(SupportAction(request_id=r3.id, kind="bridge", target_department="デジタル改革課",
+                                 actor_id=liaison_c.id, at=jst(2025, 4, 10, 10)))
+    act(r3, "decline", liaison_c, jst(2025, 4, 15, 10), reason="県の所管外のため")
+    # R5: push-type lecture for 神河町 (中播磨) proposed by the liaison on 14 April,
+    # withdrawn by the town on 16 April before its response deadline.
+    r5 = new_request(liaison_c, jst(2025, 4, 14, 10), kind="lecture", origin="push",
+                     themes=["data_utilization"], actor=liaison_c)
+    act(r5, "withdraw", kamikawa, jst(2025, 4, 16, 10), reason="日程が合わない")
+    # R6: 30 April 20:00 JST is April; R7: 1 May 08:00 JST is May (30 April 23:00 UTC).
+    new_request(toyooka, jst(2025, 4, 30, 20), themes=["mynumber"])
+    new_request(toyooka, jst(2025, 5, 1, 8))
+    # A periodic round at 神河町 on 17 April.
+    db.session.add(Visit(kind="round", state="held", title="定期巡回", starts_at=jst(2025, 4, 17, 10),
+                         ends_at=jst(2025, 4, 17, 11), municipalities=[municipality("神河町")],
+                         created_by_id=liaison_c.id))
+    db.session.commit()
+    return {"liaison_w": liaison_w, "r1": r1, "r2": r2, "r4": r4}
+
+
+def figures(report, section):
+    return {row["label"]: (row["value"], row["prev"], row["prev_year"])
+            for row in report["sections"][section]}
+
+
+def table(report, key):
+    return {row["label"]: row["value"] for row in report[key]}
+
+
+def test_request_figures_for_april_2025(april):
+    rep = build_monthly_report(2025, 4)
+    req = figures(rep, "requests")
+    # New in April: R1, R3, R5, R6 = 4 (R2 is 31 March, R7 is 1 May JST). March: R2 = 1.
+    # April 2024: R8 = 1.
+    assert req["新規受付"] == (4, 1, 1)
+    # Closed in April: R4 (9 April, after its reopening) and R2 (25 April) = 2.
+    # March: R4's first closure on 5 March = 1. April 2024: R8 = 1.
+    assert req["完了"] == (2, 1, 1)
+    # Open at the end of April: R1 (調整中) and R6 (受付) = 2; R3 declined, R5 withdrawn,
+    # R2/R4 closed, R7 submitted in May. End of March: R2 = 1. End of April 2024: 0.
+    assert req["月末時点の未完了"] == (2, 1, 0)
+    assert req["対応不可"] == (1, 0, 0)   # R3
+    assert req["取下げ"] == (1, 0, 0)     # R5
+    assert req["再開"] == (1, 0, 0)       # R4
+
+
+def test_responsiveness_in_business_days(april):
+    rep = build_monthly_report(2025, 4)
+    resp = figures(rep, "responsiveness")
+    # First responses in April: R2 31/3 -> 1/4 = 1; R1 25/4 -> 30/4 = 2 (28/4, then 29/4 昭和の日
+    # is skipped, 30/4); R3 3/4 -> 15/4 = 8 (4,7,8,9,10,11,14,15). Sorted 1, 2, 8:
+    # nearest-rank median = 2nd = 2, p90 = ceil(2.7) = 3rd = 8.
+    assert resp["初回対応までの営業日数(中央値)"][0] == 2
+    assert resp["初回対応までの営業日数(90パーセンタイル)"][0] == 8
+    # Resolved in April: R2 31/3 -> 22/4 = 16 business days; R4 10/2 -> 8/4 = 38
+    # (Feb 12 incl. 11/2 and 24/2 holidays excluded; March 20 with 20/3 春分の日 excluded;
+    # April 1-8 = 6). Median = 1st of 2 = 16, p90 = 2nd = 38.
+    assert resp["解決までの営業日数(中央値)"][0] == 16
+    assert resp["解決までの営業日数(90パーセンタイル)"][0] == 38
+    # Past the 2-business-day target: R3 (due 7/4, answered 15/4). R5 was withdrawn before its
+    # deadline; R6's deadline (2/5) is in May; R1 and R2 were answered in time.
+    assert resp["初回対応の目標(2営業日)超過"][0] == 1
+
+
+def test_lectures_visits_support_and_experts(april):
+    rep = build_monthly_report(2025, 4)
+    lect = figures(rep, "lectures")
+    assert lect["出前講座の実施回数"][0] == 1      # R2's visit on 22 April
+    assert lect["うち複数市町合同"][0] == 1         # 上郡町 + 佐用町
+    assert table(rep, "lectures_by_program")["カイゼンDX"] == 1
+    fmt = table(rep, "lectures_by_format")
+    assert (fmt["講義"], fmt["ツールの紹介・デモ"], fmt["意見交換・アドバイス"]) == (1, 1, 0)
+    assert table(rep, "visits_by_kind") == {"出前講座": 1, "定期巡回": 1}
+    support = table(rep, "support_by_kind")
+    assert (support["専門的な助言"], support["関係部署への橋渡し"], support["事例紹介"]) == (1, 1, 0)
+    assert table(rep, "bridges") == {"デジタル改革課": 1}
+    assert table(rep, "expert_dispatches") == {"DXアドバイザー": 1}
+
+
+def test_breakdowns_by_kind_region_theme(april):
+    rep = build_monthly_report(2025, 4)
+    # New: R1, R3, R6 consultations; R5 is the push-type lecture.
+    kinds = table(rep, "by_kind")
+    assert kinds["相談"] == 3 and kinds["地域DX出前講座"] == 0 and kinds["プッシュ型(リエゾン発)"] == 1
+    assert table(rep, "by_region") == {"西播磨": 1, "但馬": 2, "中播磨": 1}
+    themes = table(rep, "by_theme")
+    assert themes == {"情報セキュリティ": 1, "生成AIの活用": 1,
+                      "データ利活用・オープンデータ・BI・GIS": 1, "マイナンバーカード": 1}
+    assert table(rep, "by_municipality") == {"佐用町": 1, "豊岡市": 2, "神河町": 1}
+    assert [d["reason"] for d in rep["declined"]] == ["県の所管外のため"]
+    assert [d["reason"] for d in rep["withdrawn"]] == ["日程が合わない"]
+
+
+def test_reach(april):
+    rep = build_monthly_report(2025, 4)
+    reach = rep["reach"]
+    # Contacts in April: 佐用町 (R1, R4, the joint visit), 上郡町 (R2), 豊岡市 (R3, R6),
+    # 神河町 (R5, the round) = 4. The quarter and the fiscal year both started on 1 April.
+    assert (reach["total"], reach["month"], reach["quarter"], reach["fiscal_year"]) == (41, 4, 4, 4)
+    # No contact in the 90 days before 1 May: the 37 others.
+    names = {row["name"] for row in reach["no_contact"]}
+    assert len(names) == 37 and not names & {"佐用町", "上郡町", "豊岡市", "神河町"}
+    rounds = {row["region"]: (row["visited"], row["total"]) for row in reach["rounds"]}
+    assert rounds["中播磨"] == (1, 4) and rounds["西播磨"] == (0, 7) and "神戸" not in rounds
+
+
+def test_liaison_sees_only_their_regions(april, client, login_as):
+    login_as(april["liaison_w"])
+    page = client.get("/reports/monthly/2025-04").get_data(as_text=True)
+    rep = build_monthly_report(2025, 4, region_ids=[april["liaison_w"].regions[0].id])
+    # 西播磨 only: new R1; closed R2, R4; open R1; reach 佐用町 and 上郡町 of 7.
+    assert figures(rep, "requests")["新規受付"][0] == 1
+    assert figures(rep, "requests")["完了"][0] == 2
+    assert (rep["reach"]["month"], rep["reach"]["total"]) == (2, 7)
+    assert "豊岡市" not in page and "担当圏域の数値のみ" in page
+    drill = client.get("/reports/monthly/2025-04/requests?figure=new").get_data(as_text=True)
+    assert april["r1"].number in drill and "豊岡市" not in drill
+
+
+def test_municipal_staff_see_no_report(app, client, login_as):
+    login_as(make_staff("佐用町"))
+    for url in ("/reports/", "/reports/monthly/2025-04", "/reports/monthly/2025-04.csv",
+                "/reports/monthly/2025-04.xlsx", "/reports/fiscal/2025", "/reports/dashboard"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_figure_links_to_its_requests(april, client, login_as):
+    login_as(make_user("manager"))
+    page = client.get("/reports/monthly/2025-04").get_data(as_text=True)
+    assert "/reports/monthly/2025-04/requests?figure=closed" in page
+    drill = client.get("/reports/monthly/2025-04/requests?figure=closed").get_data(as_text=True)
+    assert april["r2"].number in drill and april["r4"].number in drill
+    assert april["r1"].number not in drill
+
+
+def test_csv_and_xlsx_carry_the_same_figures(april, client, login_as):
+    login_as(make_user("manager"))
+    raw = client.get("/reports/monthly/2025-04.csv").data
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel in Japan reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[1] == ["区分", "項目", "当月", "前月", "前年同月"]
+    assert ["依頼", "新規受付", "4", "1", "1"] in rows
+    resp = client.get("/reports/monthly/2025-04.xlsx")
+    assert resp.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    found = {r[1]: r[2:5] for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert found["新規受付"] == (4, 1, 1)   # numbers, not text
+    assert found["完了"] == (2, 1, 1)
+    assert found["接点のあった市町数(今月)"][0] == 4
+
+
+def test_snapshot_job_once_per_month_and_frozen(april):
+    from supportdesk.models import ReportSnapshot
+
+    make_user("manager")
+    before_time = jst(2025, 5, 1, 7, 59)   # before 08:00 on the 1st: April is not due yet
+    assert snapshot_due(now=before_time) == 1  # ...but March is (catching up after downtime)
+    assert snapshot_due(now=jst(2025, 5, 1, 8, 0)) == 1
+    assert snapshot_due(now=jst(2025, 5, 1, 8, 5)) == 0  # triggered twice: nothing more
+    db.session.commit()
+    snaps = db.session.scalars(sa.select(ReportSnapshot).order_by(ReportSnapshot.period)).all()
+    assert [s.period for s in snaps] == ["2025-03", "2025-04"]
+    april_snap = snaps[1]
+    frozen = figures(april_snap.figures, "requests")["新規受付"]
+    # Later edits to requests do not rewrite history: withdraw nothing, but add a new request
+    # back-dated into April and change a title.
+    april["r1"].title = "変更後の件名"
+    new_request(april["r1"].filer, jst(2025, 4, 28, 10))
+    db.session.commit()
+    db.session.expire_all()
+    assert figures(build_monthly_report(2025, 4), "requests")["新規受付"][0] == 5
+    again = db.session.get(ReportSnapshot, april_snap.id)
+    assert figures(again.figures, "requests")["新規受付"] == frozen == (4, 1, 1)
+
+
+def test_regenerating_keeps_the_earlier_snapshot(april, client, login_as):
+    from supportdesk.models import ReportSnapshot
+
+    login_as(make_user("manager"))
+    assert client.post("/reports/monthly/2025-04/snapshot", data={"reason": "再集計"}).status_code == 302
+    assert client.post("/reports/monthly/2025-04/snapshot").status_code == 302
+    versions = db.session.scalars(sa.select(ReportSnapshot.version)
+                                  .where(ReportSnapshot.period == "2025-04")).all()
+    assert sorted(versions) == [1, 2]
+
+
+def test_fiscal_year_summary_spans_april_to_march(april, client, login_as):
+    login_as(make_user("manager"))
+    page = client.get("/reports/fiscal/2024").get_data(as_text=True)
+    # FY2024 = April 2024 .. March 2025: R8 and R4 and R2 were submitted in it.
+    assert "令和6年度" in page and "2025-03" in page and "2024-04" in page and "2025-04" not in page
+    assert "新規 3件" in page
