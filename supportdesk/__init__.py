@@ -104,12 +104,13 @@ def _sqlite_begin(conn):
 
 def register_extensions(app):
     from . import auth_loader
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     auth_loader.configure(login_manager)
     babel.init_app(app, locale_selector=auth_loader.select_locale,
@@ -122,6 +123,9 @@ def register_blueprints(app):
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    from .api import bp as api_bp
+
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app):

@@ -13,6 +13,8 @@ DEMO_SEEDERS = []
 
 
 def register(app):
+    register_token_command(app)
+
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
     def seed_command(demo):
@@ -68,3 +70,22 @@ def register(app):
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"created user {user.email} ({user.role})")
+
+
+def register_token_command(app):
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--scope", type=click.Choice(["read", "write"]), default="read")
+    @click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True)
+    @click.option("--name", default="integration", show_default=True)
+    def create_token_command(email, scope, days, name):
+        """Issue an API token for a user (e.g. an integration account); prints it once."""
+        from .models import User
+        from .services.api_tokens import create_token
+
+        user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+        if user is None or not user.active:
+            raise click.ClickException(f"no active user {email}")
+        _token, clear = create_token(user, name=name, scope=scope, days=days)
+        db.session.commit()
+        click.echo(clear)

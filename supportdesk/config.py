@@ -36,6 +36,12 @@ class Defaults:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     BASE_URL = "http://127.0.0.1:5000"
+    # API rate limit per token (or per address for session callers). Memory storage counts per
+    # process: with several app processes use redis://... (RATELIMIT_STORAGE_URI).
+    API_RATE_LIMIT = "300 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    API_TOKEN_MAX_DAYS = 366
 
 
 def env_overrides(environ=None):

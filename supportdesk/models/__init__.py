@@ -1,4 +1,5 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
+from .api_token import ApiToken
 from .audit import AuditLog
 from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, RequestComment,
                     RequestEvent, RequestLink, SupportAction)
@@ -10,6 +11,7 @@ from .visit import Visit
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
+    "ApiToken",
     "Case",
     "ExpertAssignment",
     "LectureCandidateDate",

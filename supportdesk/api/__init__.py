@@ -1,0 +1,10 @@
+"""/api/v1: JSON API with personal tokens, the same permissions as the UI, and OpenAPI."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import core  # noqa: E402
+
+core.setup(bp)
+
+from . import openapi, reference, requests_api  # noqa: E402,F401

@@ -1,0 +1,237 @@
+"""API plumbing: token or session authentication, problem+json errors, JSON validation with the
+same pydantic schemas the OpenAPI document is built from, and the endpoint registry."""
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from flask import current_app, g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from pydantic import BaseModel, ValidationError
+
+from ..extensions import csrf, db, limiter
+from ..permissions import PermissionDenied
+from ..services import DomainError, ValidationFailed
+from ..services.api_tokens import find_live_token
+
+PROBLEM = "application/problem+json"
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class ApiError(Exception):
+    def __init__(self, status, title, detail=None, errors=None, headers=None, extra=None):
+        super().__init__(title)
+        self.status, self.title, self.detail = status, title, detail
+        self.errors, self.headers, self.extra = errors, headers or {}, extra or {}
+
+
+def problem(status, title, detail=None, errors=None, headers=None, extra=None):
+    body = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extra or {})
+    resp = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status,
+                                      mimetype=PROBLEM)
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str  # OpenAPI form: /requests/{request_id}
+    endpoint: str
+    summary: str
+    scope: str = "read"
+    body: type | None = None
+    response: object = None
+    status: int = 200
+    query: type | None = None
+    tags: list = field(default_factory=list)
+    errors: tuple = (400, 401, 403, 404, 422, 429)
+
+
+REGISTRY = []
+
+
+def api_route(bp, rule, method, *, summary, scope="read", body=None, response=None, status=200,
+              query=None, tag=None, errors=(401, 404, 429)):
+    """Register a view on the blueprint and describe it for the OpenAPI document."""
+
+    def decorator(view):
+        path = rule
+        for part in rule.split("/"):
+            if part.startswith("<"):
+                name = part.strip("<>").split(":")[-1]
+                path = path.replace(part, "{" + name + "}")
+        REGISTRY.append(Endpoint(method, "/api/v1" + path, f"{bp.name}.{view.__name__}", summary,
+                                 scope, body, response, status, query, [tag] if tag else [],
+                                 tuple(sorted(set(errors) | ({400, 422} if body or query else set())))))
+        bp.add_url_rule(rule, view.__name__, view, methods=[method])
+        return view
+
+    return decorator
+
+
+def parse_body(model):
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, _("JSON形式のリクエスト本文が必要です。"))
+    return validate(model, data)
+
+
+def parse_query(model):
+    return validate(model, {k: v for k, v in request.args.items()})
+
+
+def validate(model, data):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in err["loc"]), "message": _japanese(err)}
+                  for err in exc.errors(include_url=False)]
+        raise ApiError(422, _("入力内容に誤りがあります。"), errors=errors) from None
+
+
+def _japanese(err):
+    kind = err["type"]
+    messages = {
+        "missing": _("必須の項目です。"),
+        "string_too_short": _("短すぎます。"),
+        "string_too_long": _("長すぎます。"),
+        "int_parsing": _("整数で指定してください。"),
+        "literal_error": _("指定できない値です。"),
+        "enum": _("指定できない値です。"),
+        "extra_forbidden": _("この項目は指定できません。"),
+        "date_from_datetime_parsing": _("日付の形式が正しくありません(YYYY-MM-DD)。"),
+        "date_parsing": _("日付の形式が正しくありません(YYYY-MM-DD)。"),
+        "datetime_parsing": _("日時の形式が正しくありません。"),
+        "greater_than_equal": _("値が小さすぎます。"),
+        "less_than_equal": _("値が大きすぎます。"),
+        "list_type": _("配列で指定してください。"),
+        "string_type": _("文字列で指定してください。"),
+        "bool_type": _("真偽値で指定してください。"),
+        "int_type": _("整数で指定してください。"),
+    }
+    return messages.get(kind, _("値が正しくありません。"))
+
+
+def dump(model_or_list):
+    if isinstance(model_or_list, list):
+        return [m.model_dump(mode="json") for m in model_or_list]
+    return model_or_list.model_dump(mode="json")
+
+
+def json_response(payload, status=200, headers=None):
+    resp = current_app.response_class(json.dumps(payload, ensure_ascii=False), status=status,
+                                      mimetype="application/json")
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def encode_cursor(value):
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise ApiError(400, _("カーソルが正しくありません。")) from None
+
+
+def api_user():
+    return g.api_user
+
+
+def _rate_key():
+    # Runs before authentication, so it keys on what the caller presents: the bearer token
+    # (hashed), or the client address for session callers.
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:24]
+    return f"addr:{request.remote_addr}"
+
+
+def setup(bp):
+    csrf.exempt(bp)  # token callers have no CSRF token; session callers are checked below
+    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(bp)
+
+    @bp.before_request
+    def _authenticate():
+        g.api_token = None
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            token = find_live_token(header[7:].strip())
+            if token is None:
+                db.session.commit()
+                raise ApiError(401, _("APIトークンが無効です(期限切れ・失効を含む)。"),
+                               headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            g.api_user, g.api_token, g.api_scope = token.user, token, token.scope
+        elif current_user.is_authenticated:
+            g.api_user, g.api_scope = current_user._get_current_object(), "write"
+            if request.method in UNSAFE:
+                csrf.protect()
+        else:
+            raise ApiError(401, _("認証が必要です。"), headers={"WWW-Authenticate": "Bearer"})
+        needed = next((e.scope for e in REGISTRY if e.endpoint == request.endpoint), "read")
+        if needed == "write" and g.api_scope != "write":
+            raise ApiError(403, _("このトークンには書き込みの権限がありません。"))
+
+    @bp.after_request
+    def _commit_token_use(response):
+        if getattr(g, "api_token", None) is not None and db.session.is_active:
+            db.session.commit()
+        return response
+
+    @bp.errorhandler(ApiError)
+    def _api_error(err):
+        return problem(err.status, err.title, err.detail, err.errors, err.headers, err.extra)
+
+    @bp.errorhandler(PermissionDenied)
+    def _denied(err):
+        return problem(404, _("見つかりません。"))
+
+    @bp.errorhandler(ValidationFailed)
+    def _invalid(err):
+        db.session.rollback()
+        return problem(422, _("入力内容に誤りがあります。"),
+                       errors=[{"field": err.field or "", "message": str(err)}])
+
+    @bp.errorhandler(DomainError)
+    def _domain(err):
+        db.session.rollback()
+        return problem(409, str(err))
+
+    @bp.errorhandler(404)
+    def _not_found(err):
+        return problem(404, _("見つかりません。"))
+
+    @bp.errorhandler(405)
+    def _method(err):
+        return problem(405, _("このメソッドは使えません。"))
+
+    @bp.errorhandler(429)
+    def _too_many(err):
+        retry = getattr(err, "retry_after", None) or 60
+        return problem(429, _("リクエストが多すぎます。しばらく待ってから再度お試しください。"),
+                       headers={"Retry-After": str(int(retry))})
+
+    @bp.errorhandler(400)
+    def _bad(err):
+        return problem(400, _("リクエストが正しくありません。"), getattr(err, "description", None))
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    instance: str | None = None
+    detail: str | None = None
+    errors: list[dict] | None = None

@@ -1,0 +1,89 @@
+"""The OpenAPI 3.1 document, built from the endpoint registry and the pydantic schemas."""
+import typing
+
+from flask import render_template
+from pydantic import TypeAdapter
+
+from . import bp
+from .core import REGISTRY, Problem, json_response
+
+TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden (token scope)",
+          404: "Not found", 409: "Conflict", 412: "Precondition failed", 422: "Validation error",
+          429: "Too many requests"}
+
+
+def _schema(tp, components):
+    adapter = TypeAdapter(tp)
+    schema = adapter.json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        components[name] = sub
+    origin = typing.get_origin(tp)
+    if origin is None and hasattr(tp, "model_json_schema"):
+        components[tp.__name__] = schema
+        return {"$ref": f"#/components/schemas/{tp.__name__}"}
+    return schema
+
+
+def _query_parameters(model, components):
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        components[name] = sub
+    required = set(schema.get("required", []))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        params.append({"name": name, "in": "query", "required": name in required,
+                       "schema": prop, "description": prop.get("description", "")})
+    return params
+
+
+def build_document():
+    components = {"Problem": Problem.model_json_schema()}
+    paths = {}
+    for ep in REGISTRY:
+        op = {"summary": ep.summary, "operationId": ep.endpoint.replace(".", "_"),
+              "tags": ep.tags, "responses": {}, "security": [{"bearer": []}, {"session": []}]}
+        if "write" == ep.scope:
+            op["description"] = "Needs a token with the write scope."
+        params = []
+        for part in ep.path.split("/"):
+            if part.startswith("{"):
+                name = part.strip("{}")
+                params.append({"name": name, "in": "path", "required": True,
+                               "schema": {"type": "integer", "minimum": 1, "maximum": 2_000_000_000}
+                               if name.endswith("_id") else {"type": "string", "maxLength": 40}})
+        if ep.query is not None:
+            params += _query_parameters(ep.query, components)
+        if params:
+            op["parameters"] = params
+        if ep.body is not None:
+            op["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": _schema(ep.body, components)}}}
+        ok = {"description": "OK"}
+        if ep.response is not None:
+            ok["content"] = {"application/json": {"schema": _schema(ep.response, components)}}
+        op["responses"][str(ep.status)] = ok
+        for code in ep.errors:
+            op["responses"][str(code)] = {"description": TITLES.get(code, "Error"), "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        paths.setdefault(ep.path, {})[ep.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "市町DX支援デスク API", "version": "1.0.0",
+                 "description": "Personal API tokens: Authorization: Bearer sdk_... . Errors are "
+                                "application/problem+json (RFC 9457) with a Japanese title."},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {"schemas": components, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "supportdesk"}}},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return json_response(build_document())
+
+
+@bp.get("/docs")
+def docs():
+    return render_template("api/docs.html", doc=build_document())
