@@ -68,3 +68,28 @@ def register(app):
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"created user {user.email} ({user.role})")
+
+    @app.cli.command("scheduler")
+    @click.option("--once", "once", metavar="JOBNAME", help="Run this one job now and exit.")
+    @click.option("--list", "list_jobs", is_flag=True, help="List the jobs and their next run.")
+    def scheduler_command(once, list_jobs):
+        """Run the job scheduler (one leader at a time, guarded by a lease in the database)."""
+        import os
+
+        from . import scheduler
+
+        if list_jobs:
+            for name, when in scheduler.next_run_times(app).items():
+                click.echo(f"{name}\t{when.isoformat() if when else '-'}")
+            return
+        if once:
+            job = scheduler.find_job(app, once)
+            if job is None:
+                raise click.UsageError(f"unknown job: {once}")
+            run = scheduler.run_job(job, holder=f"cli:{os.getpid()}")
+            click.echo(f"{job.name}: {run.outcome}, {run.items} items")
+            if run.outcome != "ok":
+                click.echo(run.error or "", err=True)
+                sys.exit(1)
+            return
+        scheduler.serve(app)

@@ -6,6 +6,8 @@ from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
 from .theme import Theme
 from .visit import Visit
+from .scheduler import JobRun, SchedulerLease, SentNotice
+from .rounds import RoundRecord
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
@@ -28,4 +30,8 @@ __all__ = [
     "User",
     "UserSession",
     "Visit",
+    "JobRun",
+    "SchedulerLease",
+    "SentNotice",
+    "RoundRecord",
 ]
