@@ -221,6 +221,20 @@ class Lease:
         self.valid_until = None
 
 
+def close_abandoned_runs(lease, now=None):
+    """Runs left "running" by a process that lost the lease (it died) are marked failed."""
+    from .models import JobRun
+
+    now = now or utcnow()
+    table = JobRun.__table__
+    result = db.session.execute(
+        table.update().where(table.c.outcome == "running", table.c.holder != lease.holder)
+        .values(outcome="failed", finished_at=now,
+                error="abandoned: the scheduler process stopped during this run"))
+    db.session.commit()
+    return result.rowcount
+
+
 def current_lease(name=LEASE_NAME):
     from .models import SchedulerLease
 
@@ -275,6 +289,9 @@ def serve(app, stop_event=None):
                 db.session.remove()
             if held and not leading:
                 logger.info("scheduler %s is now the leader", lease.holder)
+                with app.app_context():
+                    close_abandoned_runs(lease)
+                    db.session.remove()
                 scheduler.resume()
                 leading = True
             elif not held and leading:
