@@ -2,10 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-CYCLE_CHOICES = [(1, _l("毎月")), (2, _l("2か月ごと")), (3, _l("四半期ごと(3か月)")),
-                 (4, _l("4か月ごと")), (6, _l("半期ごと(6か月)")), (12, _l("年1回"))]
+CYCLE_CHOICES = [SelectChoice(n, label) for n, label in (
+    (1, _l("毎月")), (2, _l("2か月ごと")), (3, _l("四半期ごと(3か月)")), (4, _l("4か月ごと")),
+    (6, _l("半期ごと(6か月)")), (12, _l("年1回")))]
 
 
 class RoundRecordForm(FlaskForm):
