@@ -187,7 +187,7 @@ class Lease:
                        sa.or_(table.c.holder == self.holder, table.c.expires_at < now))
                 .values(holder=self.holder, renewed_at=now, expires_at=expires,
                         acquired_at=sa.case((table.c.holder == self.holder, table.c.acquired_at),
-                                            else_=now)))
+                                            else_=sa.literal(now, table.c.acquired_at.type))))
             won = result.rowcount == 1
             if not won and db.session.get(SchedulerLease, self.name) is None:
                 db.session.add(SchedulerLease(name=self.name, holder=self.holder, acquired_at=now,
