@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Municipality, Region
 from .models.user import ROLES
+from .services.rounds import seed_demo_rounds
 
 # Functions that add demo data after the demo users exist; each must be idempotent.
 DEMO_SEEDERS = []
+DEMO_SEEDERS.append(seed_demo_rounds)
 
 
 def register(app):

@@ -138,3 +138,11 @@ def test_region_liaison_and_admin_edit_the_cycle(app, client, login_as):
     assert client.post(f"/rounds/regions/{west.id}/plan", data={"months": "3"}).status_code == 302
     login_as(make_user("manager"))
     assert client.get(f"/rounds/regions/{west.id}/plan").status_code == 404
+
+
+def test_demo_seed_adds_rounds_once(app, runner):
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    assert "seed_demo_rounds: 3" in result.output
+    assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
+    assert db.session.scalar(sa.select(sa.func.count(RoundRecord.id))) == 3
