@@ -65,3 +65,45 @@ def test_abandoned_runs_are_closed_by_the_next_leader(app):
     assert scheduler.close_abandoned_runs(lease) == 1
     run = db.session.scalar(sa.select(JobRun))
     assert run.outcome == "failed" and "abandoned" in run.error
+
+
+def test_a_leader_that_loses_the_lease_stops_running_jobs(make_app):
+    import threading
+    import time
+
+    from supportdesk.timeutil import utcnow
+
+    app = make_app(SCHEDULER_TEST_JOB=True, SCHEDULER_JOBS="test.heartbeat",
+                   SCHEDULER_LEASE_TTL=2, SCHEDULER_RENEW_INTERVAL=0.3)
+    stop = threading.Event()
+    thread = threading.Thread(target=scheduler.serve, args=(app, stop))
+    thread.start()
+
+    def runs():
+        with app.app_context():
+            rows = db.session.execute(sa.select(JobRun.holder, JobRun.started_at)).all()
+            db.session.remove()
+        return rows
+
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(runs()) < 2:
+            time.sleep(0.2)
+        assert len(runs()) >= 2
+        holder = runs()[0][0]
+        with app.app_context():
+            # Another process takes the lease (as if this one had stalled past its TTL).
+            db.session.execute(sa.update(SchedulerLease).values(
+                holder="intruder", expires_at=utcnow() + timedelta(seconds=60)))
+            db.session.commit()
+            db.session.remove()
+        taken_at = utcnow()
+        time.sleep(2.5)
+        late = [r for r in runs() if r[0] == holder and r[1] > taken_at + timedelta(seconds=1)]
+        assert late == []
+        with app.app_context():
+            assert db.session.get(SchedulerLease, "scheduler").holder == "intruder"
+            db.session.remove()
+    finally:
+        stop.set()
+        thread.join(10)
