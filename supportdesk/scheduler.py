@@ -119,9 +119,11 @@ def _count_items(result):
     if isinstance(result, int):
         return result, None
     if isinstance(result, dict):
+        detail = {str(k): v for k, v in result.items()
+                  if isinstance(v, (int, float, str, bool, type(None)))}
         if "items" in result:
-            return int(result["items"]), result
-        return sum(v for v in result.values() if isinstance(v, int) and not isinstance(v, bool)), result
+            return int(result["items"]), detail
+        return sum(v for v in result.values() if isinstance(v, int) and not isinstance(v, bool)), detail
     return 0, {"result": repr(result)[:200]}
 
 
@@ -142,7 +144,7 @@ def run_job(job, *, now=None, holder=None):
         logger.exception("job %s failed (run %s)", job.name, run_id)
         run = db.session.get(JobRun, run_id)
         run.outcome = "failed"
-        run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"[-8000:]
+        run.error = f"{type(exc).__name__}: {exc}"[:1000] + "\n\n" + traceback.format_exc()[-6000:]
     else:
         run = db.session.get(JobRun, run_id)
         run.outcome = "ok"
