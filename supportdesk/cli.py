@@ -7,13 +7,16 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Municipality, Region
 from .models.user import ROLES
+from .services.rounds import seed_demo_rounds
 
 # Functions that add demo data after the demo users exist; each must be idempotent.
 DEMO_SEEDERS = []
+DEMO_SEEDERS.append(seed_demo_rounds)
 
 
 def register(app):
     register_token_command(app)
+    register_scheduler_command(app)
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
@@ -89,3 +92,30 @@ def register_token_command(app):
         _token, clear = create_token(user, name=name, scope=scope, days=days)
         db.session.commit()
         click.echo(clear)
+
+
+def register_scheduler_command(app):
+    @app.cli.command("scheduler")
+    @click.option("--once", "once", metavar="JOBNAME", help="Run this one job now and exit.")
+    @click.option("--list", "list_jobs", is_flag=True, help="List the jobs and their next run.")
+    def scheduler_command(once, list_jobs):
+        """Run the job scheduler (one leader at a time, guarded by a lease in the database)."""
+        import os
+
+        from . import scheduler
+
+        if list_jobs:
+            for name, when in scheduler.next_run_times(app).items():
+                click.echo(f"{name}\t{when.isoformat() if when else '-'}")
+            return
+        if once:
+            job = scheduler.find_job(app, once)
+            if job is None:
+                raise click.UsageError(f"unknown job: {once}")
+            run = scheduler.run_job(job, holder=f"cli:{os.getpid()}")
+            click.echo(f"{job.name}: {run.outcome}, {run.items} items")
+            if run.outcome != "ok":
+                click.echo(run.error or "", err=True)
+                sys.exit(1)
+            return
+        scheduler.serve(app)

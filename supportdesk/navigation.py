@@ -21,6 +21,7 @@ NAV = [
     NavItem("admin.users", _l("管理"), "view", "admin_area", 90),
     NavItem("assignments.mine", _l("担当依頼"), "respond", "expert_assignment", 20),
     NavItem("cases.index", _l("事例"), "view", "case", 60),
+    NavItem("rounds.index", _l("定期巡回"), "view", "round", 45),
 ]
 
 

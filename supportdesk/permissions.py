@@ -78,6 +78,16 @@ PERMISSIONS = {
     "admin_area": {
         "view": {ADMIN: ALL},
     },
+    # Periodic rounds: checked against a region's RoundPlan or a RoundRecord.
+    "round": {
+        "view": {LIAISON: REGIONS, MANAGER: ALL, ADMIN: ALL},
+        "record": {LIAISON: REGIONS},
+        "propose": {LIAISON: REGIONS},
+        "edit_plan": {LIAISON: REGIONS, ADMIN: ALL},
+    },
+    "scheduler": {
+        "view": {ADMIN: ALL},
+    },
 }
 
 

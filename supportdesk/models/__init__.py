@@ -8,6 +8,8 @@ from .support_request import LectureCandidateDate, SupportRequest
 from .report import BusinessDay, ReportSnapshot
 from .theme import Theme
 from .visit import Visit
+from .scheduler import JobRun, SchedulerLease, SentNotice
+from .rounds import RoundRecord
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
@@ -33,4 +35,8 @@ __all__ = [
     "User",
     "UserSession",
     "Visit",
+    "JobRun",
+    "SchedulerLease",
+    "SentNotice",
+    "RoundRecord",
 ]

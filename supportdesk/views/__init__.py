@@ -9,11 +9,14 @@ from .home import bp as home_bp
 from .municipalities import bp as municipalities_bp
 from .reports import bp as reports_bp
 from .tokens import bp as tokens_bp
+from .rounds import bp as rounds_bp
+from .jobs import bp as jobs_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
 BLUEPRINTS += [reports_bp]
 BLUEPRINTS += [tokens_bp]
+BLUEPRINTS += [rounds_bp, jobs_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
