@@ -45,9 +45,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         db.session.commit()  # keep the attempt and its audit row
         error = result.error
-        status = 429 if result.locked else 200
-    elif request.method == "POST":
-        status = 400 if form.csrf_token.errors else 200
+        status = 429 if result.locked or result.throttled else 200
     return render_template("auth/login.html", form=form, error=error), status
 
 
