@@ -160,24 +160,35 @@ class Throttle:
     until: object = None
 
 
-def _recent_failures(column, value, since, reset_on_success):
-    start = since
+def _failure_times(column, value, since, reset_on_success):
+    stmt = sa.select(LoginAttempt.at).where(column == value, LoginAttempt.success.is_(False),
+                                            LoginAttempt.at >= since)
     if reset_on_success:
+        # By id, not time: attempts in the same instant still come in order.
         last_success = db.session.scalar(
-            sa.select(sa.func.max(LoginAttempt.at)).where(
+            sa.select(sa.func.max(LoginAttempt.id)).where(
                 column == value, LoginAttempt.success.is_(True), LoginAttempt.at >= since)
         )
-        start = last_success or since
-    q = sa.select(sa.func.count(), sa.func.max(LoginAttempt.at)).where(
-        column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= start
-    )
-    return db.session.execute(q).one()
+        if last_success is not None:
+            stmt = stmt.where(LoginAttempt.id > last_success)
+    # Refused attempts are not recorded, so this stays short even under attack.
+    rows = db.session.scalars(stmt.order_by(LoginAttempt.id.desc()).limit(1000)).all()
+    return rows[::-1]
+
+
+def _burst_end(times, limit, window):
+    """The latest failure that was the `limit`-th within `window`, or None."""
+    found = None
+    for i in range(limit - 1, len(times)):
+        if times[i] - times[i - limit + 1] <= window:
+            found = times[i]
+    return found
 
 
 def throttle_state(email, ip, now):
     """Whether this account or address is locked, or must wait before its next attempt."""
     cfg = current_app.config
-    since = now - cfg["LOGIN_WINDOW"]
+    window, lock = cfg["LOGIN_WINDOW"], cfg["LOGIN_LOCK_DURATION"]
     state = Throttle()
     for column, value, slow_after, lock_after, reset_on_success in (
         (LoginAttempt.email, email, cfg["LOGIN_SLOWDOWN_AFTER_ACCOUNT"],
@@ -189,14 +200,16 @@ def throttle_state(email, ip, now):
     ):
         if value is None:
             continue
-        count, last = _recent_failures(column, value, since, reset_on_success)
-        if last is None:
-            continue
-        if count >= lock_after and last + cfg["LOGIN_LOCK_DURATION"] > now:
-            return Throttle(locked=True, until=last + cfg["LOGIN_LOCK_DURATION"])
-        if count >= slow_after and last + cfg["LOGIN_SLOWDOWN_DELAY"] > now:
-            until = last + cfg["LOGIN_SLOWDOWN_DELAY"]
-            if not state.slowed or until > state.until:
+        # The lock runs from the failure that reached the limit, even after the failures
+        # that led to it have left the counting window.
+        times = _failure_times(column, value, now - window - lock, reset_on_success)
+        locked_at = _burst_end(times, lock_after, window)
+        if locked_at is not None and locked_at + lock > now:
+            return Throttle(locked=True, until=locked_at + lock)
+        slowed_at = _burst_end(times, slow_after, window)
+        if slowed_at is not None and slowed_at == times[-1]:
+            until = slowed_at + cfg["LOGIN_SLOWDOWN_DELAY"]
+            if until > now and (not state.slowed or until > state.until):
                 state = Throttle(slowed=True, until=until)
     return state
 
