@@ -8,7 +8,8 @@ from supportdesk.models.audit import AppendOnlyError
 from supportdesk.services.audit import record_audit
 from supportdesk.services.users import (create_user, save_expert_profile, save_theme,
                                         update_municipality_profile, update_user)
-from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality, theme
+from tests.factories import (make_expert, make_liaison, make_staff, make_user, municipality,
+                             theme)
 
 
 def rows(action):

@@ -1,4 +1,5 @@
-"""Authentication and sessions: hashing strength, login, fixation, logout, ending sessions, timeouts."""
+"""Authentication and sessions: hashing, login, fixation, logout, ending sessions, timeouts."""
+import os
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -43,7 +44,7 @@ def audit_actions():
 # --- hashing -----------------------------------------------------------------
 
 def test_production_hash_defaults_are_argon2id_at_asvs_strength(monkeypatch, tmp_path):
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith("SUPPORTDESK_PASSWORD_HASH"):
             monkeypatch.delenv(name)
     # No PASSWORD_HASH_* overrides here: the suite's cheap hashing must not hide weak defaults.

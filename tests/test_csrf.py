@@ -1,4 +1,4 @@
-"""CSRF: every state-changing route refuses a request without a valid token (new routes included)."""
+"""CSRF: every state-changing route refuses a request without a valid token, new routes too."""
 import re
 import uuid
 from datetime import UTC, datetime, timedelta

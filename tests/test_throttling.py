@@ -1,4 +1,4 @@
-"""Login throttling: failures for one account or one address first slow down, then lock for a while."""
+"""Login throttling: failures for one account or address first slow down, then lock for a while."""
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
