@@ -176,6 +176,16 @@ def test_deactivation_by_an_admin_ends_the_users_sessions(app, client):
     assert login(app.test_client(), user.email).status_code == 200
 
 
+def test_password_reset_by_an_admin_ends_the_users_sessions(app, client):
+    admin = make_user("admin")
+    user = make_staff()
+    login(client, user.email)
+    update_user(admin, user, password="set by the admin for April")
+    db.session.commit()
+    assert not logged_in(client)
+    assert login(app.test_client(), user.email, "set by the admin for April").status_code == 302
+
+
 def test_moving_a_user_to_another_role_ends_their_sessions(app, client):
     admin = make_user("admin")
     user = make_staff()
