@@ -86,6 +86,19 @@ def test_login_success_and_failure(app, client):
     assert audit_actions() == ["login.failure", "login.failure", "login.success"]
 
 
+@pytest.mark.parametrize("target, expected", [
+    ("/account/password", "/account/password"),
+    ("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/\\evil.example", "/"),
+    ("/\t/evil.example", "/"), ("/\n/evil.example", "/"), ("javascript:alert(1)", "/"),
+])
+def test_login_redirects_only_within_the_app(app, client, target, expected):
+    user = make_staff()
+    resp = client.post("/login", query_string={"next": target},
+                       data={"email": user.email, "password": PASSWORD})
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == expected
+
+
 def test_inactive_user_cannot_log_in(app, client):
     user = make_staff(active=False)
     resp = login(client, user.email)
