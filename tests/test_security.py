@@ -83,8 +83,8 @@ def test_production_session_cookie_flags(make_app):
         assert not any(a.lower().startswith("domain=") for a in attributes)
         page = client.get("/account/password", base_url="https://desk.example.jp")
         assert page.status_code == 200
-        assert int(re.search(r"max-age=(\d+)", page.headers["Strict-Transport-Security"])[1]) \
-            >= 31536000
+        hsts = page.headers["Strict-Transport-Security"]
+        assert int(re.search(r"max-age=(\d+)", hsts)[1]) >= 31536000 and "includeSubDomains" in hsts
 
 
 def test_development_works_over_plain_http(client, app):
