@@ -18,8 +18,13 @@ class ConfigurationError(RuntimeError):
 
 
 def create_app(test_config=None):
+    # instance/ normally sits beside the package; an operator (SUPPORTDESK_INSTANCE_PATH) or a
+    # test (INSTANCE_PATH) can put it elsewhere. It must be known before instance/config.py is read.
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "SUPPORTDESK_INSTANCE_PATH") or None
     app = Flask(
         __name__,
+        instance_path=instance_path,
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",
@@ -39,6 +44,12 @@ def create_app(test_config=None):
         if not app.config.get("FORCE_SECURE_COOKIES"):
             app.config["SESSION_COOKIE_SECURE"] = False
             app.config["SESSION_COOKIE_NAME"] = "supportdesk"
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind nginx the client address is in X-Forwarded-For; login throttling needs it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -48,16 +59,21 @@ def create_app(test_config=None):
     return app
 
 
+MIN_SECRET_KEY_LENGTH = 24
+
+
 def configure_secret_key(app):
     key = app.config.get("SECRET_KEY")
-    if key and key not in ("change-me", "dev", "secret"):
-        return
-    if app.config["ENV"] == "production":
+    weak = not key or key in ("change-me", "dev", "secret")
+    if app.config["ENV"] == "production" and (weak or len(key) < MIN_SECRET_KEY_LENGTH):
         raise ConfigurationError(
-            "SECRET_KEY is not set. In production set a long random SECRET_KEY in the environment "
-            "or in instance/config.py (for example: python3 -c 'import secrets; "
+            f"SECRET_KEY is not set or too weak (at least {MIN_SECRET_KEY_LENGTH} characters). "
+            "In production set a long random SECRET_KEY in the environment or in "
+            "instance/config.py (for example: python3 -c 'import secrets; "
             "print(secrets.token_hex(32))')."
         )
+    if not weak:
+        return
     os.makedirs(app.instance_path, exist_ok=True)
     path = os.path.join(app.instance_path, "secret_key")
     if not os.path.exists(path):
@@ -136,7 +152,7 @@ def register_errorhandlers(app):
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -151,7 +167,8 @@ def register_security_headers(app):
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         if "text/html" in response.content_type:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,7 +1,10 @@
 """Glue between Flask-Login and the server-side sessions in services.auth."""
 from flask import has_request_context, session
+from flask_babel import gettext
 from flask_login import current_user
 
+from .extensions import db
+from .models import UserSession
 from .services.auth import load_session
 
 
@@ -9,11 +12,19 @@ def configure(login_manager):
     login_manager.login_view = "auth.login"
     login_manager.login_message = "ログインしてください。"
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = gettext
     login_manager.session_protection = None  # the server-side session record is the protection
 
     @login_manager.user_loader
     def _load(token):
         sess = load_session(token)
+        pending = db.session.dirty
+        if pending and not db.session.new and not db.session.deleted and all(
+                isinstance(obj, UserSession) for obj in pending):
+            # The activity stamp or the end of an expired session must outlive a request that
+            # only reads (the session is rolled back at teardown), or an active user would hit
+            # the idle timeout 30 minutes after login. Only our own change is committed here.
+            db.session.commit()
         return sess.user if sess is not None else None
 
 

@@ -28,11 +28,20 @@ class Defaults:
     PASSWORD_HASH_MEMORY_COST = 65536
     PASSWORD_HASH_PARALLELISM = 4
     PASSWORD_MIN_LENGTH = 12
-    # Login throttling (per account and per client address, over a sliding window).
+    # Login throttling (per account and per client address, over a sliding window): after
+    # LOGIN_SLOWDOWN_AFTER_* failures an attempt sooner than LOGIN_SLOWDOWN_DELAY after the last
+    # failure is refused; at LOGIN_MAX_FAILURES_* the account or address is locked for
+    # LOGIN_LOCK_DURATION. In the environment, durations are given in seconds.
     LOGIN_WINDOW = timedelta(minutes=15)
+    LOGIN_SLOWDOWN_AFTER_ACCOUNT = 3
+    LOGIN_SLOWDOWN_AFTER_ADDRESS = 10
+    LOGIN_SLOWDOWN_DELAY = timedelta(seconds=30)
     LOGIN_MAX_FAILURES_ACCOUNT = 5
     LOGIN_MAX_FAILURES_ADDRESS = 20
     LOGIN_LOCK_DURATION = timedelta(minutes=15)
+    # Number of reverse proxies (nginx) in front of the app whose X-Forwarded-For/-Proto are
+    # trusted; 0 = none. Behind nginx set 1, or every client shares the proxy's address.
+    TRUSTED_PROXIES = 0
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     BASE_URL = "http://127.0.0.1:5000"
@@ -56,6 +65,8 @@ def env_overrides(environ=None):
         if key.startswith(ENV_PREFIX):
             name = key[len(ENV_PREFIX):]
             out[name] = _coerce(value)
+            if isinstance(getattr(Defaults, name, None), timedelta):
+                out[name] = timedelta(seconds=int(value))  # durations come as seconds
     return out
 
 

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 
 from supportdesk import create_app
 from supportdesk.extensions import db
@@ -93,6 +94,10 @@ class Database:
             self.admin_engine.dispose()
 
 
+def _fresh_g(sender, **extra):
+    vars(g._get_current_object()).clear()
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory):
     database = Database(str(tmp_path_factory.mktemp("db")))
@@ -116,6 +121,10 @@ def make_app(database, tmp_path):
         cfg["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
         cfg.update(overrides)
         app = create_app(cfg)
+        # The app fixture keeps one app context pushed, so every test-client request would
+        # share flask.g (Flask-Login's cached user, Flask-Babel's locale): a second client would
+        # be "logged in" too. Production has a fresh g per request; so do tests.
+        request_started.connect(_fresh_g, app)
         apps.append(app)
         return app
 

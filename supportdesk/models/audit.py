@@ -1,7 +1,7 @@
 """The audit log: logins, lockouts and admin changes. Rows are only ever inserted."""
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
@@ -34,3 +34,11 @@ def _refuse_update(mapper, connection, target):
 @event.listens_for(AuditLog, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise AppendOnlyError("audit log rows cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state):
+    # Bulk UPDATE/DELETE statements skip the mapper events above; refuse them here too.
+    if (state.is_update or state.is_delete) and getattr(
+            getattr(state.statement, "table", None), "name", None) == AuditLog.__tablename__:
+        raise AppendOnlyError("audit log rows cannot be changed or deleted")

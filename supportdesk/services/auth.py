@@ -1,6 +1,7 @@
 """Authentication rules: password hashing, server-side sessions, login throttling."""
 import hashlib
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -149,54 +150,103 @@ class LoginResult:
     user: User | None
     error: str | None = None
     locked: bool = False
+    throttled: bool = False
 
 
-def _recent_failures(column, value, since):
-    last_success = db.session.scalar(
-        sa.select(sa.func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True),
-                                                       LoginAttempt.at >= since)
-    )
-    q = sa.select(sa.func.count(), sa.func.max(LoginAttempt.at)).where(
-        column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= (last_success or since)
-    )
-    return db.session.execute(q).one()
+@dataclass
+class Throttle:
+    locked: bool = False
+    slowed: bool = False
+    until: object = None
 
 
-def lock_state(email, ip, now):
-    """(locked, until) for this account or address under the configured limits."""
+def _failure_times(column, value, since, reset_on_success):
+    stmt = sa.select(LoginAttempt.at).where(column == value, LoginAttempt.success.is_(False),
+                                            LoginAttempt.at >= since)
+    if reset_on_success:
+        # By id, not time: attempts in the same instant still come in order.
+        last_success = db.session.scalar(
+            sa.select(sa.func.max(LoginAttempt.id)).where(
+                column == value, LoginAttempt.success.is_(True), LoginAttempt.at >= since)
+        )
+        if last_success is not None:
+            stmt = stmt.where(LoginAttempt.id > last_success)
+    # Refused attempts are not recorded, so this stays short even under attack.
+    rows = db.session.scalars(stmt.order_by(LoginAttempt.id.desc()).limit(1000)).all()
+    return rows[::-1]
+
+
+def _burst_end(times, limit, window):
+    """The latest failure that was the `limit`-th within `window`, or None."""
+    found = None
+    for i in range(limit - 1, len(times)):
+        if times[i] - times[i - limit + 1] <= window:
+            found = times[i]
+    return found
+
+
+def throttle_state(email, ip, now):
+    """Whether this account or address is locked, or must wait before its next attempt."""
     cfg = current_app.config
-    since = now - cfg["LOGIN_WINDOW"]
-    for column, value, limit in (
-        (LoginAttempt.email, email, cfg["LOGIN_MAX_FAILURES_ACCOUNT"]),
-        (LoginAttempt.ip, ip, cfg["LOGIN_MAX_FAILURES_ADDRESS"]),
+    window, lock = cfg["LOGIN_WINDOW"], cfg["LOGIN_LOCK_DURATION"]
+    state = Throttle()
+    for column, value, slow_after, lock_after, reset_on_success in (
+        (LoginAttempt.email, email, cfg["LOGIN_SLOWDOWN_AFTER_ACCOUNT"],
+         cfg["LOGIN_MAX_FAILURES_ACCOUNT"], True),
+        # An address is not cleared by a success: one valid account must not give an
+        # attacker unlimited guesses against the others from the same address.
+        (LoginAttempt.ip, ip, cfg["LOGIN_SLOWDOWN_AFTER_ADDRESS"],
+         cfg["LOGIN_MAX_FAILURES_ADDRESS"], False),
     ):
         if value is None:
             continue
-        count, last = _recent_failures(column, value, since)
-        if count >= limit and last is not None:
-            until = last + cfg["LOGIN_LOCK_DURATION"]
-            if until > now:
-                return True, until
-    return False, None
+        # The lock runs from the failure that reached the limit, even after the failures
+        # that led to it have left the counting window.
+        times = _failure_times(column, value, now - window - lock, reset_on_success)
+        locked_at = _burst_end(times, lock_after, window)
+        if locked_at is not None and locked_at + lock > now:
+            return Throttle(locked=True, until=locked_at + lock)
+        slowed_at = _burst_end(times, slow_after, window)
+        if slowed_at is not None and slowed_at == times[-1]:
+            until = slowed_at + cfg["LOGIN_SLOWDOWN_DELAY"]
+            if until > now and (not state.slowed or until > state.until):
+                state = Throttle(slowed=True, until=until)
+    return state
+
+
+def _locked_result(state, now):
+    minutes = math.ceil((state.until - now).total_seconds() / 60)
+    return LoginResult(None, _("ログインの失敗が続いたため、一時的にロックしています。"
+                               "%(minutes)d分ほど待ってから再度お試しください。",
+                               minutes=minutes), locked=True)
 
 
 def authenticate(email, password, ip=None, now=None):
     """Check a login. Records the attempt and the audit row; never says which part was wrong."""
     now = now or utcnow()
     email = (email or "").strip().lower()
-    locked, _until = lock_state(email, ip, now)
-    if locked:
-        record_audit("login.locked", ip=ip, now=now, email=email)
-        return LoginResult(None, _("ログインの失敗が続いたため、一時的にロックしています。"
-                                   "15分ほど待ってから再度お試しください。"), locked=True)
     user = db.session.scalar(sa.select(User).where(User.email == email))
+    state = throttle_state(email, ip, now)
+    # A refused attempt checks no password and records no LoginAttempt, so hammering a locked
+    # account does not extend the lock: its owner can log in once it runs out.
+    if state.locked:
+        record_audit("login.locked", actor=user, ip=ip, now=now, email=email)
+        return _locked_result(state, now)
+    if state.slowed:
+        record_audit("login.throttled", actor=user, ip=ip, now=now, email=email)
+        seconds = math.ceil((state.until - now).total_seconds())
+        return LoginResult(None, _("ログインの失敗が続いています。"
+                                   "%(seconds)d秒ほど待ってから再度お試しください。",
+                                   seconds=seconds), throttled=True)
     ok = verify_password(user, password) and user.active
     db.session.add(LoginAttempt(email=email, ip=ip, at=now, success=ok))
     if not ok:
         record_audit("login.failure", actor=user, ip=ip, now=now, email=email)
         db.session.flush()
-        if lock_state(email, ip, now)[0]:
+        state = throttle_state(email, ip, now)
+        if state.locked:
             record_audit("login.lockout", actor=user, ip=ip, now=now, email=email)
+            return _locked_result(state, now)
         return LoginResult(None, _("メールアドレスまたはパスワードが正しくありません。"))
     record_audit("login.success", actor=user, ip=ip, now=now)
     return LoginResult(user)

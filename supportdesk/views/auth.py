@@ -20,7 +20,10 @@ def _client_ip():
 
 
 def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines inside URLs ("/\t/evil" becomes "//evil"): refuse any
+    # control character or space, as well as "//host" and backslashes.
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return target
     return url_for("home.index")
 
@@ -45,9 +48,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         db.session.commit()  # keep the attempt and its audit row
         error = result.error
-        status = 429 if result.locked else 200
-    elif request.method == "POST":
-        status = 400 if form.csrf_token.errors else 200
+        status = 429 if result.locked or result.throttled else 200
     return render_template("auth/login.html", form=form, error=error), status
 
 
