@@ -8,6 +8,8 @@ Read the table as: PERMISSIONS[object][action][role] = scope, where scope is
   "assigned" requests (and what hangs off them) the expert is assigned to.
 A role that is missing has no access. Views, the API and exports all ask this module.
 """
+import re
+
 import sqlalchemy as sa
 
 from .extensions import db
@@ -79,9 +81,12 @@ class PermissionDenied(Exception):
 
 
 def _object_kind(obj):
+    """The table's name for obj: its permission_kind, else its class in snake_case
+    (ExpertProfile -> expert_profile, AuditLog -> audit_log)."""
     if isinstance(obj, str):
         return obj
-    return getattr(obj, "permission_kind", None) or type(obj).__name__.lower()
+    return getattr(obj, "permission_kind", None) or re.sub(
+        r"(?<!^)(?=[A-Z])", "_", type(obj).__name__).lower()
 
 
 def _municipality_ids(obj):
