@@ -158,3 +158,35 @@ def login_as(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def blank_db_uri(tmp_path):
+    """A URI of an empty database (no tables) on the database under test, dropped afterwards."""
+    if not IS_POSTGRES:
+        yield "sqlite:///" + str(tmp_path / "blank.sqlite3")
+        return
+    from supportdesk.config import normalise_db_url
+
+    schema = f"b_{uuid.uuid4().hex[:12]}"
+    admin_engine = sa.create_engine(normalise_db_url(TEST_DATABASE_URL))
+    with admin_engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield pg_url(schema)
+    finally:
+        with admin_engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin_engine.dispose()
+
+
+@pytest.fixture
+def blank_app(blank_db_uri, tmp_path):
+    """An app (context pushed) on an empty database: for the CLI, migrations and seeding."""
+    app = create_app(dict(base_config(blank_db_uri), UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    db.engine.dispose()
+    ctx.pop()
