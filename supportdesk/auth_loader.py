@@ -1,13 +1,20 @@
 """Glue between Flask-Login and the server-side sessions in services.auth."""
 from flask import current_app, has_request_context, session
+from flask_babel import gettext
 from flask_login import current_user
 
 from .services.auth import load_session
 
 
+def N_(message):
+    return message
+
+
 def configure(login_manager):
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "ログインしてください。"
+    # Flask-Login flashes the message through gettext; N_ only marks it for extraction.
+    login_manager.login_message = N_("ログインしてください。")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the server-side session record is the protection
 

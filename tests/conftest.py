@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from supportdesk import create_app
 from supportdesk.extensions import db
@@ -37,6 +39,21 @@ def base_config(uri):
         "PASSWORD_HASH_PARALLELISM": 1,
         "SERVER_NAME": None,
     }
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The `app` fixture keeps one application context open for the whole test, and a request
+    reuses it, so without this Flask-Login's cached user (g._login_user) and Flask-Babel's
+    cached locale would leak from one request into the next: a session ended on the server
+    would still look logged in. The database session is not in `g` and stays shared.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
 
 
 class Database:
@@ -116,6 +133,7 @@ def make_app(database, tmp_path):
         cfg["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
         cfg.update(overrides)
         app = create_app(cfg)
+        app.test_client_class = FreshRequestClient
         apps.append(app)
         return app
 

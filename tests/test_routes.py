@@ -84,3 +84,17 @@ def test_logged_out_after_logout_is_anonymous_again(client, login_as, method):
     client.post("/logout")
     resp = client.open("/admin/users/new", method=method, data={})
     assert_refused(resp, method, "/admin/users/new")
+
+
+def test_each_request_loads_the_user_afresh(app, client, login_as):
+    """The client fixture must not carry the logged-in user over from one request to the
+    next (see FreshRequestClient in conftest.py): a session ended on the server is refused."""
+    from supportdesk.extensions import db
+    from supportdesk.services.auth import end_all_sessions
+
+    user = make_user("admin")
+    login_as(user)
+    assert client.get("/admin/users").status_code == 200
+    end_all_sessions(user, "deactivated")
+    db.session.commit()
+    assert_refused(client.get("/admin/users"), "GET", "/admin/users")
