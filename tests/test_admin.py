@@ -141,7 +141,8 @@ def test_edit_role_municipality_and_regions(admin_client):
     data.update(role="municipal_staff", municipality_id=str(toyooka.id))
     assert admin_client.post(f"/admin/users/{liaison.id}", data=data).status_code == 302
     user = user_by_email(liaison.email)
-    assert (user.role, user.municipality_id, user.region_ids) == ("municipal_staff", toyooka.id, set())
+    assert (user.role, user.municipality_id, user.region_ids) == \
+        ("municipal_staff", toyooka.id, set())
 
 
 def test_move_and_deactivate_keeps_history_attributed(admin_client, client):
@@ -167,10 +168,12 @@ def test_move_and_deactivate_keeps_history_attributed(admin_client, client):
 
     user = user_by_email(staff.email)
     assert user.id == staff_id and user.active is False and user.municipality_id == kamikawa.id
-    events = db.session.scalars(sa.select(RequestEvent).where(RequestEvent.request_id == sreq.id)).all()
+    events = db.session.scalars(
+        sa.select(RequestEvent).where(RequestEvent.request_id == sreq.id)).all()
     assert [e.actor_id for e in events] == [staff_id]
     assert db.session.get(SupportRequest, sreq.id).filer_id == staff_id
-    actions = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.actor_id == staff_id)).all()
+    actions = db.session.scalars(
+        sa.select(AuditLog.action).where(AuditLog.actor_id == staff_id)).all()
     assert "login.success" in actions
     changes = [e.detail["changes"] for e in db.session.scalars(
         sa.select(AuditLog).where(AuditLog.action == "user.updated",
@@ -182,7 +185,8 @@ def test_move_and_deactivate_keeps_history_attributed(admin_client, client):
     assert staff.email in listing and "無効" in listing
     # A deactivated account cannot log in.
     admin_client.post("/logout")
-    assert client.post("/login", data={"email": staff.email, "password": PASSWORD}).status_code != 302
+    resp = client.post("/login", data={"email": staff.email, "password": PASSWORD})
+    assert resp.status_code != 302
 
 
 def test_no_route_deletes_users(app, admin_client):

@@ -43,7 +43,8 @@ class MunicipalityProfileForm(FlaskForm):
                                   choices=choices([("", "—")] + [(b, b) for b in POPULATION_BANDS]),
                                   validators=[Optional()])
     dx_staff_band = SelectField(_l("DX・情報担当職員数"),
-                                choices=choices([("", "—")] + [(b, b + "人") for b in DX_STAFF_BANDS]),
+                                choices=choices([("", "—")]
+                                                + [(b, b + "人") for b in DX_STAFF_BANDS]),
                                 validators=[Optional()])
     cio_appointed = BooleanField(_l("CIO任命済み"))
     dx_plan_in_place = BooleanField(_l("DX推進計画策定済み"))

@@ -85,4 +85,5 @@ def browser_page(live_server):
     with session.open() as page:
         yield page
     assert session.seen, "the page made no request at all"
-    assert not session.foreign(), f"requests to hosts other than {session.allowed}: {session.foreign()}"
+    foreign = session.foreign()
+    assert not foreign, f"requests to hosts other than {session.allowed}: {foreign}"
