@@ -173,6 +173,8 @@ def scope_requests(stmt, user, action="view"):
             request_co_municipalities.c.municipality_id == user.municipality_id)
         return stmt.where(sa.or_(SupportRequest.municipality_id == user.municipality_id,
                                  SupportRequest.id.in_(co)))
+    if scope == REGIONS:
+        return stmt.where(SupportRequest.region_id.in_(liaison_region_filter(user)))
     if scope == ASSIGNED:
         mine = sa.select(ExpertAssignment.request_id).where(
             ExpertAssignment.expert_id == user.id,

@@ -49,3 +49,19 @@ def test_upgrade_from_empty_matches_models_and_downgrades(blank_app):
 def test_configured_compare_options(blank_app):
     args = blank_app.extensions["migrate"].configure_args
     assert args["compare_type"] is True and args["render_as_batch"] is True
+
+
+@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
+def test_cli_db_upgrade_then_seed_from_empty(blank_app):
+    """What the README's demo command runs: `flask db upgrade`, then `flask seed --demo`."""
+    runner = blank_app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert set(db.metadata.tables) <= table_names()
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    from supportdesk.models import Municipality, User
+
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Municipality.id))) == 41
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) > 0

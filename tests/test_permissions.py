@@ -276,6 +276,34 @@ def test_scope_requests_per_role(world):
         assert _ids(permissions.scope_requests(base, user)) == set()
 
 
+def test_list_scoping_agrees_with_object_checks(world):
+    """Whatever a list, search or export shows is exactly what the object check allows."""
+    munis = db.session.scalars(sa.select(Municipality)).all()
+    requests_ = db.session.scalars(sa.select(SupportRequest)).all()
+    users = list(world.users.values()) + list(world.inactive.values())
+    for user in users:
+        for action in PERMISSIONS["municipality"]:
+            listed = _ids(permissions.scope_municipalities(sa.select(Municipality.id), user, action))
+            assert listed == {m.id for m in munis if permissions.can(user, action, m)}, \
+                (user.role, action)
+        for action in PERMISSIONS["request"]:
+            listed = _ids(permissions.scope_requests(sa.select(SupportRequest.id), user, action))
+            assert listed == {r.id for r in requests_ if permissions.can(user, action, r)}, \
+                (user.role, action)
+
+
+def test_scope_requests_by_region(world, monkeypatch):
+    """A table row with the regions scope narrows request lists to the liaison's regions."""
+    monkeypatch.setitem(PERMISSIONS["request"], "view", dict(PERMISSIONS["request"]["view"],
+                                                             liaison=REGIONS))
+    base = sa.select(SupportRequest.id)
+    assert _ids(permissions.scope_requests(base, world.users["liaison_west"])) == {world.req_sayo.id}
+    assert _ids(permissions.scope_requests(base, world.users["liaison_central"])) == \
+        {world.req_kobe.id}
+    assert permissions.can(world.users["liaison_central"], "view", world.req_kobe)
+    assert not permissions.can(world.users["liaison_central"], "view", world.req_sayo)
+
+
 # --- the same rules seen through the views ---------------------------------------------------
 
 def test_staff_other_municipality_is_404_not_403(client, login_as):
