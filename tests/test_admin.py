@@ -309,3 +309,34 @@ def test_profile_bad_choice_error_next_to_field(client, login_as):
     assert selected_values(page, "population_band") == ["5万人未満"]
     db.session.expire_all()
     assert municipality("佐用町").dx_step is None
+
+
+# --- audit trail and accessibility of the forms ------------------------------------------------
+
+def test_admin_changes_are_readable_in_the_audit_log(admin_client):
+    admin_client.post("/admin/users/new", data=user_form(email="audited@example.jp",
+                                                         region_ids=[str(region("淡路").id)]))
+    user = user_by_email("audited@example.jp")
+    data = user_form(email=user.email, role="manager")
+    admin_client.post(f"/admin/users/{user.id}", data=data)
+    page = admin_client.get("/admin/audit?action=user.").get_data(as_text=True)
+    assert "user.created" in page and "user.updated" in page
+    assert admin_client.admin.email in page
+    # Details are readable: Japanese as typed, HTML-escaped.
+    assert "&#34;role&#34;: [&#34;liaison&#34;, &#34;manager&#34;]" in page
+    assert "新規 花子" in page
+    admin_client.post("/admin/users/new", data=user_form(email="xss@example.jp",
+                                                         display_name="<script>x()</script>"))
+    page = admin_client.get("/admin/audit?action=user.").get_data(as_text=True)
+    assert "<script>x()" not in page and "&lt;script&gt;x()" in page
+
+
+@pytest.mark.parametrize("url", ["/admin/users/new", "/admin/themes/new",
+                                 "/municipalities/28501/profile"])
+def test_every_form_control_has_a_bound_label(admin_client, url):
+    page = admin_client.get(url).get_data(as_text=True)
+    form = page[page.index('<form method="post"'):]
+    ids = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', form)
+    assert len(ids) >= 4
+    for field_id in ids:
+        assert f'<label for="{field_id}"' in form, field_id
