@@ -1,8 +1,7 @@
 """Japanese first, English per user: the catalogue in supportdesk/translations is really used.
 
-These tests use an app with no application context held open by the test: Flask-Babel caches
-the locale on `g`, and a test-long context would share one `g` between requests, which never
-happens in production. Each request here gets its own context, as in production.
+These tests use an app with no application context held open by the test (Flask-Babel caches
+the locale on `g`): each request gets its own context and `g`, exactly as in production.
 """
 import os
 

@@ -15,6 +15,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 LOCAL_SCHEMES = ("data:", "blob:")
+TIMEOUT_MS = 20_000
 
 
 @pytest.fixture
@@ -57,13 +58,15 @@ class BrowserSession:
 
     @contextmanager
     def open(self):
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
 
+        # The machine is small and shared: wait generously, never sleep.
+        expect.set_options(timeout=TIMEOUT_MS)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=CHROMIUM_ARGS)
             context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
-            context.set_default_timeout(15_000)
+            context.set_default_timeout(TIMEOUT_MS)
             context.on("request", lambda req: self.seen.append(req.url))
             context.route("**/*", self._guard)
             try:
