@@ -1,5 +1,9 @@
 """Glue between Flask-Login and the server-side sessions in services.auth."""
+<<<<<<< HEAD
 from flask import has_request_context, session
+=======
+from flask import current_app, has_request_context, session
+>>>>>>> spine-rest
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -8,9 +12,14 @@ from .models import UserSession
 from .services.auth import load_session
 
 
+def N_(message):
+    return message
+
+
 def configure(login_manager):
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "ログインしてください。"
+    # Flask-Login flashes the message through gettext; N_ only marks it for extraction.
+    login_manager.login_message = N_("ログインしてください。")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
     login_manager.session_protection = None  # the server-side session record is the protection
@@ -30,7 +39,12 @@ def configure(login_manager):
 
 def select_locale():
     if not has_request_context():
+<<<<<<< HEAD
         return "ja"  # CLI, scheduler and dispatcher speak Japanese
+=======
+        # CLI, scheduler and services outside a request: the configured default (Japanese).
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")
+>>>>>>> spine-rest
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.locale or "ja"
     lang = session.get("lang")

@@ -8,6 +8,8 @@ Read the table as: PERMISSIONS[object][action][role] = scope, where scope is
   "assigned" requests (and what hangs off them) the expert is assigned to.
 A role that is missing has no access. Views, the API and exports all ask this module.
 """
+import re
+
 import sqlalchemy as sa
 
 from .extensions import db
@@ -96,9 +98,12 @@ class PermissionDenied(Exception):
 
 
 def _object_kind(obj):
+    """The table's name for obj: its permission_kind, else its class in snake_case
+    (ExpertProfile -> expert_profile, AuditLog -> audit_log)."""
     if isinstance(obj, str):
         return obj
-    return getattr(obj, "permission_kind", None) or type(obj).__name__.lower()
+    return getattr(obj, "permission_kind", None) or re.sub(
+        r"(?<!^)(?=[A-Z])", "_", type(obj).__name__).lower()
 
 
 def _municipality_ids(obj):
@@ -185,6 +190,8 @@ def scope_requests(stmt, user, action="view"):
             request_co_municipalities.c.municipality_id == user.municipality_id)
         return stmt.where(sa.or_(SupportRequest.municipality_id == user.municipality_id,
                                  SupportRequest.id.in_(co)))
+    if scope == REGIONS:
+        return stmt.where(SupportRequest.region_id.in_(liaison_region_filter(user)))
     if scope == ASSIGNED:
         mine = sa.select(ExpertAssignment.request_id).where(
             ExpertAssignment.expert_id == user.id,

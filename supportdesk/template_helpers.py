@@ -1,4 +1,6 @@
 """Jinja filters and globals: time in Asia/Tokyo, 和暦, the permission check."""
+import json
+
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -27,6 +29,12 @@ def fy_label(value):
     return f"{fiscal_year_label(fy)} ({fy}年度)"
 
 
+def readable_json(value):
+    """JSON for people to read: Japanese stays Japanese (tojson would write \\u65b0...).
+    A plain str, so autoescaping still applies."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def can_do(action, obj):
     return permissions.can(current_user, action, obj)
 
@@ -35,6 +43,7 @@ def register(app):
     app.add_template_filter(fmt_datetime, "datetime")
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fy_label, "fy")
+    app.add_template_filter(readable_json, "readable_json")
     app.add_template_global(can_do, "can_do")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")

@@ -9,7 +9,12 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+<<<<<<< HEAD
 from flask import g, request_started
+=======
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+>>>>>>> spine-rest
 
 from supportdesk import create_app
 from supportdesk.extensions import db
@@ -38,6 +43,21 @@ def base_config(uri):
         "PASSWORD_HASH_PARALLELISM": 1,
         "SERVER_NAME": None,
     }
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The `app` fixture keeps one application context open for the whole test, and a request
+    reuses it, so without this Flask-Login's cached user (g._login_user) and Flask-Babel's
+    cached locale would leak from one request into the next: a session ended on the server
+    would still look logged in. The database session is not in `g` and stays shared.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
 
 
 class Database:
@@ -121,10 +141,14 @@ def make_app(database, tmp_path):
         cfg["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
         cfg.update(overrides)
         app = create_app(cfg)
+<<<<<<< HEAD
         # The app fixture keeps one app context pushed, so every test-client request would
         # share flask.g (Flask-Login's cached user, Flask-Babel's locale): a second client would
         # be "logged in" too. Production has a fresh g per request; so do tests.
         request_started.connect(_fresh_g, app)
+=======
+        app.test_client_class = FreshRequestClient
+>>>>>>> spine-rest
         apps.append(app)
         return app
 
@@ -167,3 +191,35 @@ def login_as(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def blank_db_uri(tmp_path):
+    """A URI of an empty database (no tables) on the database under test, dropped afterwards."""
+    if not IS_POSTGRES:
+        yield "sqlite:///" + str(tmp_path / "blank.sqlite3")
+        return
+    from supportdesk.config import normalise_db_url
+
+    schema = f"b_{uuid.uuid4().hex[:12]}"
+    admin_engine = sa.create_engine(normalise_db_url(TEST_DATABASE_URL))
+    with admin_engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield pg_url(schema)
+    finally:
+        with admin_engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin_engine.dispose()
+
+
+@pytest.fixture
+def blank_app(blank_db_uri, tmp_path):
+    """An app (context pushed) on an empty database: for the CLI, migrations and seeding."""
+    app = create_app(dict(base_config(blank_db_uri), UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    db.engine.dispose()
+    ctx.pop()

@@ -5,7 +5,8 @@ from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, Sele
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
+from . import choices
+from ..models.org import DX_STAFF_BANDS, DX_STEPS, POPULATION_BANDS
 from ..models.user import EXPERT_KINDS, ROLES
 
 ROLE_LABELS = {
@@ -24,29 +25,31 @@ class UserForm(FlaskForm):
         Length(max=254)])
     display_name = StringField(_l("氏名"), validators=[
         DataRequired(_l("氏名を入力してください。")), Length(max=100)])
-    role = SelectField(_l("役割"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("役割"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
     municipality_id = SelectField(_l("所属市町"), coerce=int, validators=[Optional()])
     department = StringField(_l("所属部署"), validators=[Optional(), Length(max=100)])
     is_information_dept = BooleanField(_l("情報部門に所属"))
     region_ids = SelectMultipleField(_l("担当圏域"), coerce=int, validators=[Optional()])
     is_central_team = BooleanField(_l("本庁チーム(神戸市を担当)"))
     is_team_lead = BooleanField(_l("チームリーダー"))
-    locale = SelectField(_l("表示言語"), choices=[("ja", "日本語"), ("en", "English")])
+    locale = SelectField(_l("表示言語"), choices=choices([("ja", "日本語"), ("en", "English")]))
     active = BooleanField(_l("有効"), default=True)
     password = PasswordField(_l("初期パスワード"), validators=[
         Optional(), Length(min=12, max=128, message=_l("パスワードは12文字以上128文字以内にしてください。"))])
 
 
 class MunicipalityProfileForm(FlaskForm):
-    population_band = SelectField(_l("人口規模"), choices=[("", "—")] + [(b, b) for b in POPULATION_BANDS],
+    population_band = SelectField(_l("人口規模"),
+                                  choices=choices([("", "—")] + [(b, b) for b in POPULATION_BANDS]),
                                   validators=[Optional()])
     dx_staff_band = SelectField(_l("DX・情報担当職員数"),
-                                choices=[("", "—")] + [(b, b + "人") for b in DX_STAFF_BANDS],
+                                choices=choices([("", "—")]
+                                                + [(b, b + "人") for b in DX_STAFF_BANDS]),
                                 validators=[Optional()])
     cio_appointed = BooleanField(_l("CIO任命済み"))
     dx_plan_in_place = BooleanField(_l("DX推進計画策定済み"))
     dx_step = SelectField(_l("DXの取組ステップ(0〜3)"),
-                          choices=[("", "—"), ("0", "0"), ("1", "1"), ("2", "2"), ("3", "3")],
+                          choices=choices([("", "—")] + [(str(n), str(n)) for n in DX_STEPS]),
                           validators=[Optional()])
     profile_note = TextAreaField(_l("メモ"), validators=[Optional(), Length(max=4000)])
 
@@ -64,7 +67,7 @@ class ThemeForm(FlaskForm):
 
 
 class ExpertProfileForm(FlaskForm):
-    kind = SelectField(_l("人材の種別"), choices=[(k, k) for k in EXPERT_KINDS])
+    kind = SelectField(_l("人材の種別"), choices=choices((k, k) for k in EXPERT_KINDS))
     home_region_id = SelectField(_l("拠点圏域"), coerce=int, validators=[Optional()])
     organisation = StringField(_l("所属"), validators=[Optional(), Length(max=100)])
     theme_ids = SelectMultipleField(_l("対応できる分野"), coerce=int, validators=[Optional()])

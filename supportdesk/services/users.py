@@ -140,13 +140,15 @@ def save_expert_profile(actor, user, *, kind, home_region_id=None, organisation=
                         theme_ids=(), bio=None, available=True, now=None):
     if user.role != "expert":
         raise ValidationFailed(_("専門人材の役割を持つ利用者だけにプロフィールを設定できます。"), "kind")
+    # Load the themes before creating a profile: the query would autoflush a half-built one.
+    themes = list(db.session.scalars(sa.select(Theme).where(Theme.id.in_(theme_ids))))
     profile = user.expert_profile or ExpertProfile(user=user)
     profile.kind = kind
     profile.home_region_id = home_region_id or None
     profile.organisation = organisation or None
     profile.bio = bio or None
     profile.available = bool(available)
-    profile.themes = list(db.session.scalars(sa.select(Theme).where(Theme.id.in_(theme_ids))))
+    profile.themes = themes
     db.session.add(profile)
     db.session.flush()
     record_audit("expert_profile.saved", actor=actor, target=profile, now=now, kind=kind,

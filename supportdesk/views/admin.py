@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from .. import permissions
 from ..extensions import db
+from ..forms import choices
 from ..forms.admin import ROLE_LABELS, ExpertProfileForm, ThemeForm, UserForm
 from ..models import AuditLog, Municipality, Region, Theme, User
 from ..services import ValidationFailed
@@ -18,9 +19,10 @@ PAGE_SIZE = 50
 
 def _user_choices(form):
     munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
-    form.municipality_id.choices = [(0, "—")] + [(m.id, f"{m.name} ({m.code})") for m in munis]
+    form.municipality_id.choices = choices([(0, "—")] + [(m.id, f"{m.name} ({m.code})")
+                                                      for m in munis])
     regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
-    form.region_ids.choices = [(r.id, r.name) for r in regions]
+    form.region_ids.choices = choices((r.id, r.name) for r in regions)
 
 
 def _field_error(form, exc):
@@ -147,10 +149,10 @@ def expert_edit(user_id):
     profile = user.expert_profile
     form = ExpertProfileForm(obj=profile)
     regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
-    form.home_region_id.choices = [(0, "—")] + [(r.id, r.name) for r in regions]
+    form.home_region_id.choices = choices([(0, "—")] + [(r.id, r.name) for r in regions])
     themes_ = db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
                                  .order_by(Theme.sort_order)).all()
-    form.theme_ids.choices = [(t.id, t.name_ja) for t in themes_]
+    form.theme_ids.choices = choices((t.id, t.name_ja) for t in themes_)
     if not form.is_submitted() and profile is not None:
         form.theme_ids.data = [t.id for t in profile.themes]
         form.home_region_id.data = profile.home_region_id or 0

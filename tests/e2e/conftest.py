@@ -1,0 +1,92 @@
+"""Browser fixtures: the app served on loopback, and a Chromium page that may talk only to it.
+
+`live_app` is the served app on this test's database, with CSRF on as in production. It keeps
+no application context open: seed data with `with live_app.app_context(): ...; db.session.commit()`
+so that no transaction of the test holds the SQLite write lock while the browser works.
+"""
+import threading
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCAL_SCHEMES = ("data:", "blob:")
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture
+def live_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def live_server(live_app):
+    """Serve live_app on 127.0.0.1 on a free port in a background thread; yields the base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+class BrowserSession:
+    """Headless Chromium with one context and page; records every request the page makes and
+    aborts those to any host but the live server."""
+
+    def __init__(self, live_server):
+        self.allowed = urlsplit(live_server).netloc
+        self.seen = []
+        self.aborted = []
+
+    def is_local(self, url):
+        return url.startswith(LOCAL_SCHEMES) or urlsplit(url).netloc == self.allowed
+
+    def _guard(self, route):
+        if self.is_local(route.request.url):
+            route.continue_()
+        else:
+            self.aborted.append(route.request.url)
+            route.abort()
+
+    @contextmanager
+    def open(self):
+        from playwright.sync_api import expect, sync_playwright
+
+        # The machine is small and shared: wait generously, never sleep.
+        expect.set_options(timeout=TIMEOUT_MS)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS)
+            context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+            context.set_default_timeout(TIMEOUT_MS)
+            context.on("request", lambda req: self.seen.append(req.url))
+            context.route("**/*", self._guard)
+            try:
+                yield context.new_page()
+            finally:
+                context.close()
+                browser.close()
+
+    def foreign(self):
+        return [url for url in self.seen if not self.is_local(url)]
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in headless Chromium. Every request it makes is recorded; at teardown
+    all of them must have gone to the live server (or be data:/blob: URLs). Requests to any
+    other host are also aborted, so a stray CDN link fails here and never reaches a network."""
+    session = BrowserSession(live_server)
+    with session.open() as page:
+        yield page
+    assert session.seen, "the page made no request at all"
+    foreign = session.foreign()
+    assert not foreign, f"requests to hosts other than {session.allowed}: {foreign}"
