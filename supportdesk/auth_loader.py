@@ -1,9 +1,5 @@
 """Glue between Flask-Login and the server-side sessions in services.auth."""
-<<<<<<< HEAD
-from flask import has_request_context, session
-=======
 from flask import current_app, has_request_context, session
->>>>>>> spine-rest
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -39,12 +35,8 @@ def configure(login_manager):
 
 def select_locale():
     if not has_request_context():
-<<<<<<< HEAD
-        return "ja"  # CLI, scheduler and dispatcher speak Japanese
-=======
         # CLI, scheduler and services outside a request: the configured default (Japanese).
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")
->>>>>>> spine-rest
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.locale or "ja"
     lang = session.get("lang")

@@ -9,12 +9,8 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-<<<<<<< HEAD
-from flask import g, request_started
-=======
-from flask import g, has_app_context
+from flask import g, has_app_context, request_started
 from flask.testing import FlaskClient
->>>>>>> spine-rest
 
 from supportdesk import create_app
 from supportdesk.extensions import db
@@ -141,14 +137,11 @@ def make_app(database, tmp_path):
         cfg["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
         cfg.update(overrides)
         app = create_app(cfg)
-<<<<<<< HEAD
         # The app fixture keeps one app context pushed, so every test-client request would
         # share flask.g (Flask-Login's cached user, Flask-Babel's locale): a second client would
         # be "logged in" too. Production has a fresh g per request; so do tests.
         request_started.connect(_fresh_g, app)
-=======
         app.test_client_class = FreshRequestClient
->>>>>>> spine-rest
         apps.append(app)
         return app
 

@@ -48,15 +48,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         db.session.commit()  # keep the attempt and its audit row
         error = result.error
-<<<<<<< HEAD
         status = 429 if result.locked or result.throttled else 200
-=======
-        status = 429 if result.locked else 200
-    elif request.method == "POST":
-        # No csrf_token field exists when CSRF is switched off (tests).
-        csrf = getattr(form, "csrf_token", None)
-        status = 400 if csrf is not None and csrf.errors else 200
->>>>>>> spine-rest
     return render_template("auth/login.html", form=form, error=error), status
 
 
