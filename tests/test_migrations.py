@@ -20,9 +20,6 @@ def table_names():
     return set(sa.inspect(db.engine).get_table_names())
 
 
-# migrations/env.py is Flask-Migrate's stock template, which tries db.get_engine() first;
-# Flask-SQLAlchemy 3.1 warns about that. The lead owns migrations/ (env.py can use db.engine).
-@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_upgrade_from_empty_matches_models_and_downgrades(blank_app):
     assert table_names() == set()
     upgrade()
@@ -51,7 +48,6 @@ def test_configured_compare_options(blank_app):
     assert args["compare_type"] is True and args["render_as_batch"] is True
 
 
-@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_cli_db_upgrade_then_seed_from_empty(blank_app):
     """What the README's demo command runs: `flask db upgrade`, then `flask seed --demo`."""
     runner = blank_app.test_cli_runner()

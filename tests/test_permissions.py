@@ -9,6 +9,8 @@ import re
 from datetime import timedelta
 
 import pytest
+
+from supportdesk.services.rounds import RoundPlan
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
@@ -133,6 +135,13 @@ class World:
             "case": [(self.case, {})],
             "reply_template": [(self.reply_template, {})],
             "admin_area": [("admin_area", {})],
+            # Kind-level checks: these areas have no per-object rule beyond the role.
+            "expert_assignment": [("expert_assignment", {})],
+            "report": [("report", {})],
+            "scheduler": [("scheduler", {})],
+            "round": [(RoundPlan(m.region), dict(munis={x.id for x in m.region.municipalities},
+                                                 regions={m.region_id}))
+                      for m in (self.sayo, self.toyooka, self.kobe)],
         }
 
     def covered_regions(self, user):
