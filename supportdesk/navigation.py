@@ -18,6 +18,9 @@ class NavItem:
 NAV = [
     NavItem("municipalities.index", _l("市町"), "view", "municipality", 40),
     NavItem("admin.users", _l("管理"), "view", "admin_area", 90),
+    NavItem("requests.intake", _l("新規相談"), "create", "request", 20),
+    NavItem("requests.mine", _l("自分の市町の依頼"), "view", "own_municipality_requests", 21),
+    NavItem("reply_templates.index", _l("定型文"), "manage", "reply_template", 80),
 ]
 
 

@@ -68,6 +68,9 @@ PERMISSIONS = {
         "view": {LIAISON: ALL, ADMIN: ALL},
         "manage": {LIAISON: ALL, ADMIN: ALL},
     },
+    "own_municipality_requests": {
+        "view": {STAFF: OWN},
+    },
     "admin_area": {
         "view": {ADMIN: ALL},
     },

@@ -4,6 +4,7 @@ from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, Re
                     RequestEvent, RequestLink, SupportAction)
 from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
+from .support_request import RequestCounter
 from .theme import Theme
 from .visit import Visit
 from .user import ExpertProfile, LoginAttempt, User, UserSession
@@ -15,6 +16,7 @@ __all__ = [
     "ReplyTemplate",
     "RequestAttachment",
     "RequestComment",
+    "RequestCounter",
     "RequestEvent",
     "RequestLink",
     "SupportAction",
