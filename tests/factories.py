@@ -54,3 +54,24 @@ def make_expert(kind="DXアドバイザー", themes=(), home_region="西播磨",
                                  themes=[theme(c) for c in themes]))
     db.session.commit()
     return user
+
+
+def make_request(filer, kind="consultation", *, submit=True, now=None, commit=True, **fields):
+    """A request filed through the real service (submitted unless submit=False)."""
+    from datetime import datetime, timedelta
+
+    from supportdesk.services.request_filing import create_request
+    from supportdesk.timeutil import JST
+
+    fields.setdefault("title", "テスト用の相談")
+    fields.setdefault("body", "窓口の手続をオンライン化したい")
+    if kind == "lecture":
+        day = datetime(2099, 6, 1, 14, 0, tzinfo=JST)
+        fields.setdefault("program", "kaizen")
+        fields.setdefault("candidate_dates", [(day, day + timedelta(hours=3)),
+                                              (day + timedelta(days=7),
+                                               day + timedelta(days=7, hours=3))])
+    sreq = create_request(filer, kind, submit=submit, now=now, **fields)
+    if commit:
+        db.session.commit()
+    return sreq

@@ -7,6 +7,7 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Hidden
                      IntegerField, MultipleFileField, SelectField, SelectMultipleField,
                      StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models.event import SUPPORT_ACTION_KINDS
@@ -48,7 +49,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _choices(mapping):
-    return [(k, _l(v)) for k, v in mapping.items()]
+    return [SelectChoice(k, _l(v)) for k, v in mapping.items()]
 
 
 class CandidateDateForm(Form):
@@ -156,7 +157,6 @@ class CommentForm(FlaskForm):
     body = TextAreaField(_l("本文"), validators=[DataRequired(_l("本文を入力してください。")),
                                                 Length(max=10000)])
     internal = BooleanField(_l("内部メモ(県側のみ閲覧)"))
-    template_id = SelectField(_l("定型文を挿入"), coerce=int, validators=[Optional()])
     attachments = MultipleFileField(_l("添付ファイル"))
 
 

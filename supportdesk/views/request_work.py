@@ -14,7 +14,7 @@ from ..services.request_conversation import (add_comment, follow_request, record
 from ..services.request_filing import perform_action
 from ..services.support_requests import InvalidTransition
 from ..workflow import Action, ACTION_LABELS
-from .requests import bp, load_request
+from .requests import bp, load_request, municipality_choices
 
 
 def _back(sreq, anchor=""):
@@ -50,8 +50,6 @@ def act(request_id, action):
 def comment(request_id):
     sreq = load_request(request_id)
     form = CommentForm()
-    form.template_id.choices = None  # a template id is only used to pre-fill (GET)
-    form.template_id.validators = []
     if not form.validate_on_submit():
         for error in form.body.errors:
             flash(error, "error")
@@ -74,9 +72,7 @@ def comment(request_id):
 def support_action(request_id):
     sreq = load_request(request_id, "record_support")
     form = SupportActionForm()
-    form.target_municipality_id.choices = None
-    form.target_municipality_id.validators = []
-    form.target_municipality_id.pre_validate = lambda f: None
+    form.target_municipality_id.choices = municipality_choices()
     if not form.validate_on_submit():
         flash(_("入力内容を確認してください。"), "error")
         return _back(sreq, "#support")

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from .. import permissions
 from ..extensions import db
@@ -47,18 +48,25 @@ def field_error(form, exc):
         flash(str(exc), "error")
 
 
+def municipality_choices():
+    munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code))
+    return [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name) for m in munis]
+
+
 def _setup(form, kind, sreq=None):
     """Choices that come from the database."""
     themes = db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
                                 .order_by(Theme.sort_order)).all()
-    form.theme_ids.choices = [(t.id, t.name_ja) for t in themes]
+    form.theme_ids.choices = [SelectChoice(t.id, t.name_ja) for t in themes]
     munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
-    form.municipality_id.choices = [(0, "—")] + [(m.id, m.name) for m in munis]
+    form.municipality_id.choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
+                                                               for m in munis]
     if sreq is not None or current_user.role == "municipal_staff":
         del form.municipality_id  # fixed: the user's own municipality, or the request's
     own_id = sreq.municipality_id if sreq else current_user.municipality_id
     if kind == "lecture":
-        form.co_municipality_ids.choices = [(m.id, m.name) for m in munis if m.id != own_id]
+        form.co_municipality_ids.choices = [SelectChoice(m.id, m.name) for m in munis
+                                           if m.id != own_id]
         if current_user.role != "liaison":
             del form.origin_push
     if kind == "accompaniment":
@@ -70,8 +78,9 @@ def _setup(form, kind, sreq=None):
             stmt = stmt.where(SupportRequest.municipality_id == own_id)
         parents = db.session.scalars(stmt.order_by(SupportRequest.submitted_at.desc())
                                      .limit(200)).all()
-        form.parent_id.choices = [(0, "—")] + [
-            (p.id, f"{p.display_number} {p.municipality.name} {p.title}") for p in parents]
+        form.parent_id.choices = [SelectChoice(0, "—")] + [
+            SelectChoice(p.id, f"{p.display_number} {p.municipality.name} {p.title}")
+            for p in parents]
 
 
 def _values(form, kind):
@@ -104,7 +113,7 @@ def _render_form(form, kind, sreq=None, status=200, conflict=None):
     return render_template("requests/form.html", form=form, kind=kind, sreq=sreq,
                            kind_label=_(KIND_LABELS[kind]), guidance=PROGRAM_GUIDANCE,
                            allowed_types=ALLOWED_LABEL, max_mb=round(max_bytes() / 1048576, 1),
-                           conflict=conflict), status
+                           conflict=conflict, program_labels=LECTURE_PROGRAMS), status
 
 
 @bp.get("/new")
@@ -220,26 +229,22 @@ def mine():
 def show(request_id):
     sreq = load_request(request_id)
     comment_form = CommentForm()
-    templates = []
+    templates, chosen_template = [], None
     if permissions.can(current_user, "view", "reply_template"):
         templates = active_reply_templates()
-        comment_form.template_id.choices = [(0, _("定型文を選ぶ"))] + [(t.id, t.title)
-                                                                   for t in templates]
         chosen = request.args.get("template", type=int)
         tpl = db.session.get(ReplyTemplate, chosen) if chosen else None
         if tpl is not None and tpl.active:
             comment_form.body.data = tpl.body
-            comment_form.template_id.data = tpl.id
+            chosen_template = tpl.id
     support_form = SupportActionForm()
-    support_form.target_municipality_id.choices = [(0, "—")] + [
-        (m.id, m.name) for m in db.session.scalars(sa.select(Municipality)
-                                                   .order_by(Municipality.code))]
+    support_form.target_municipality_id.choices = municipality_choices()
     actions = allowed_actions(sreq, current_user)
     return render_template(
         "requests/show.html", sreq=sreq, kind_labels=KIND_LABELS, state_labels=STATE_LABELS,
         actions=[(a, _(ACTION_LABELS[a]), TRANSITIONS[(State(sreq.state), a)]) for a in actions],
         action_form=ActionForm(), comment_form=comment_form, support_form=support_form,
-        templates=templates, comments=visible_comments(sreq, current_user),
+        templates=templates, chosen_template=chosen_template, comments=visible_comments(sreq, current_user),
         attachments=visible_attachments(sreq, current_user),
         events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),
         following=is_following(sreq, current_user), guidance=PROGRAM_GUIDANCE,
