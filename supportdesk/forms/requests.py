@@ -131,8 +131,13 @@ class LectureForm(RequestForm):
                 row.day.errors = list(row.day.errors) + [_l("今日より後の日時を入力してください。")]
                 raise ValidationError(_l("候補日時は今日より後の日時にしてください。"))
             complete += 1
-        if self.submitting and not self.origin_push.data and complete < 2:
+        push = self.origin_push is not None and self.origin_push.data
+        if self.submitting and not push and complete < 2:
             raise ValidationError(_l("候補日時を2つ以上入力してください(最大3つ)。"))
+
+    def candidate_messages(self):
+        """The list-level messages (the per-row ones sit next to their inputs)."""
+        return [str(e) for e in self.candidates.errors if not isinstance(e, (list, dict))]
 
     def candidate_values(self):
         out = []

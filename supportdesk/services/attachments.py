@@ -108,12 +108,17 @@ def read_upload(storage):
     return storage.filename or "", data
 
 
+def upload_probe(sreq):
+    """An unsaved attachment of `sreq`: what the "attachment" permission rows are checked on."""
+    return RequestAttachment(request_id=sreq.id, sreq=sreq)
+
+
 def add_attachments(sreq, actor, uploads, *, purpose="general", internal=False, now=None,
                     field="attachments"):
     """Store files (FileStorage objects or (filename, bytes) pairs) for a request. Every file is
     checked before any is written, so a rejected one leaves nothing behind."""
     now = now or utcnow()
-    permissions.require(actor, "upload", sreq)
+    permissions.require(actor, "upload", upload_probe(sreq))
     if internal and not permissions.can(actor, "view_internal", sreq):
         internal = False
     checked = []

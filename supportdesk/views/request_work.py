@@ -106,7 +106,7 @@ def follow(request_id):
 @bp.post("/<int:request_id>/attachments")
 @login_required
 def upload(request_id):
-    sreq = load_request(request_id, "upload")
+    sreq = load_request(request_id)
     files = [f for f in request.files.getlist("attachments") if f.filename]
     internal = request.form.get("internal") == "1"
     try:

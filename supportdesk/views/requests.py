@@ -15,7 +15,8 @@ from ..models.event import SUPPORT_ACTION_KINDS
 from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS)
 from ..services import ValidationFailed
-from ..services.attachments import ALLOWED_LABEL, max_bytes, visible_attachments
+from ..services.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
+                                   visible_attachments)
 from ..services.request_conversation import (active_reply_templates, is_following, timeline,
                                              visible_comments)
 from ..services.request_filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
@@ -134,7 +135,7 @@ def new(kind):
     form.submitting = "submit" in request.form
     if form.validate_on_submit():
         extra = {}
-        if hasattr(form, "municipality_id"):
+        if form.municipality_id is not None:
             extra["municipality_id"] = form.municipality_id.data or None
         if getattr(form, "origin_push", None) is not None and form.origin_push.data:
             extra["origin"] = "push"
@@ -249,6 +250,7 @@ def show(request_id):
         events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),
         following=is_following(sreq, current_user), guidance=PROGRAM_GUIDANCE,
         sees_internal=permissions.can(current_user, "view_internal", sreq),
+        can_upload=permissions.can(current_user, "upload", upload_probe(sreq)),
         field_labels=FIELD_LABELS, support_labels=SUPPORT_ACTION_KINDS, help_labels=HELP_KINDS,
         program_labels=LECTURE_PROGRAMS, format_labels=LECTURE_FORMATS, audience_labels=AUDIENCES)
 
