@@ -265,3 +265,78 @@ def test_timeline_shows_field_changes_and_states(app):
     page = c.get(f"/requests/{sreq.id}").get_data(as_text=True)
     assert "旧件名</del>" in page and "新件名</ins>" in page
     assert "下書き" in page and "受付" in page
+
+
+def test_liaison_files_a_push_lecture_on_behalf_over_http(app):
+    liaison = _login(app, make_liaison("西播磨"))
+    page = liaison.get("/requests/new/lecture").get_data(as_text=True)
+    assert 'name="municipality_id"' in page and 'name="origin_push"' in page
+    resp = liaison.post("/requests/new/lecture", data={
+        **{k: v for k, v in LECTURE.items() if not k.startswith("candidates")},
+        "municipality_id": "0", "origin_push": "y", "submit": "1"})
+    assert "市町を選んでください。" in resp.get_data(as_text=True)
+    resp = liaison.post("/requests/new/lecture", data={
+        **{k: v for k, v in LECTURE.items() if not k.startswith("candidates")},
+        "municipality_id": str(municipality("宍粟市").id), "origin_push": "y", "submit": "1"})
+    assert resp.status_code == 302
+    sreq = _latest()
+    assert (sreq.origin, sreq.state, sreq.municipality.name) == ("push", "submitted", "宍粟市")
+    staff_page = _login(app, make_staff("佐用町")).get("/requests/new/lecture").get_data(as_text=True)
+    assert 'name="municipality_id"' not in staff_page and 'name="origin_push"' not in staff_page
+
+
+def test_manager_and_assigned_expert_can_read_the_page(app):
+    from supportdesk.models import ExpertAssignment
+    from tests.factories import make_expert, make_user
+
+    liaison = make_liaison("西播磨")
+    sreq = make_request(make_staff("佐用町"))
+    expert = make_expert()
+    assert _login(app, expert).get(f"/requests/{sreq.id}").status_code == 404
+    db.session.add(ExpertAssignment(request_id=sreq.id, expert_id=expert.id,
+                                    assigned_by_id=liaison.id))
+    db.session.commit()
+    assert _login(app, expert).get(f"/requests/{sreq.id}").status_code == 200
+    page = _login(app, make_user("manager")).get(f"/requests/{sreq.id}").get_data(as_text=True)
+    assert sreq.number in page and 'data-testid="action-' not in page
+
+
+def test_accompaniment_follows_a_delivered_lecture(app):
+    owner = make_staff("佐用町")
+    liaison = make_liaison("西播磨")
+    lecture = make_request(owner, "lecture")
+    for action in ("triage", "schedule", "deliver"):
+        perform_action(lecture, action, liaison)
+    db.session.commit()
+    c = _login(app, owner)
+    assert "伴走支援を申し込む" in c.get(f"/requests/{lecture.id}").get_data(as_text=True)
+    page = c.get(f"/requests/new/accompaniment?parent={lecture.id}").get_data(as_text=True)
+    assert f'value="{lecture.id}" selected' in page or f'selected value="{lecture.id}"' in page
+    resp = c.post("/requests/new/accompaniment", data={
+        "title": "講座後の伴走支援", "body": "kintoneアプリの作り込みを相談したい",
+        "parent_id": str(lecture.id), "submit": "1"})
+    assert resp.status_code == 302
+    assert _latest().parent_id == lecture.id
+
+
+def test_edit_keeps_past_candidate_dates_valid(app):
+    owner = make_staff("佐用町")
+    liaison = make_liaison("西播磨")
+    sreq = make_request(owner, "lecture")
+    # The dates have passed by the time the liaison edits (set directly: test setup).
+    for c in sreq.candidate_dates:
+        c.starts_at = c.starts_at.replace(year=2020)
+        c.ends_at = c.ends_at.replace(year=2020)
+    db.session.commit()
+    c = _login(app, liaison)
+    page = c.get(f"/requests/{sreq.id}/edit").get_data(as_text=True)
+    data = {**LECTURE, "version": _version(page), "save": "1", "venue": "オンライン会場"}
+    for i, cand in enumerate(sreq.candidate_dates):
+        local = cand.starts_at.astimezone(JST)
+        data[f"candidates-{i}-day"] = local.date().isoformat()
+        data[f"candidates-{i}-start"] = local.strftime("%H:%M")
+        data[f"candidates-{i}-end"] = cand.ends_at.astimezone(JST).strftime("%H:%M")
+    resp = c.post(f"/requests/{sreq.id}/edit", data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert sreq.venue == "オンライン会場"

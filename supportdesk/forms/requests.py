@@ -109,6 +109,8 @@ class LectureForm(RequestForm):
     prework = TextAreaField(_l("事前ワーク(実施済みの内容)"), validators=[
         Optional(), Length(max=10000, message=_l("10000文字以内で入力してください。"))])
     prework_files = MultipleFileField(_l("事前ワークの資料"))
+    # Dates already on the request (edit): they may lie in the past by now and stay valid.
+    existing = frozenset()
 
     def validate_candidates(self, field):
         """Complete rows only, end after start, in the future; two or more to submit."""
@@ -127,7 +129,7 @@ class LectureForm(RequestForm):
             if ends <= starts:
                 row.end.errors = list(row.end.errors) + [_l("終了は開始より後にしてください。")]
                 raise ValidationError(_l("候補日時の終了は開始より後にしてください。"))
-            if starts <= now:
+            if starts <= now and (starts.timestamp(), ends.timestamp()) not in self.existing:
                 row.day.errors = list(row.day.errors) + [_l("今日より後の日時を入力してください。")]
                 raise ValidationError(_l("候補日時は今日より後の日時にしてください。"))
             complete += 1

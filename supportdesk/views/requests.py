@@ -188,6 +188,9 @@ def edit(request_id):
         return redirect(url_for("requests.show", request_id=sreq.id))
     form = FORMS[sreq.kind]()
     _setup(form, sreq.kind, sreq)
+    if sreq.kind == "lecture":
+        form.existing = {(c.starts_at.timestamp(), c.ends_at.timestamp())
+                         for c in sreq.candidate_dates}
     if request.method == "GET":
         _fill(form, sreq)
     form.submitting = "submit" in request.form and sreq.state == State.DRAFT
