@@ -8,7 +8,7 @@ from flask import g
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, SupportRequest
-from supportdesk.services.request_conversation import add_comment, save_reply_template
+from supportdesk.services.request_conversation import add_comment
 from supportdesk.services.request_filing import perform_action
 from supportdesk.timeutil import JST
 from tests.factories import PASSWORD, make_liaison, make_request, make_staff, municipality

@@ -1,4 +1,4 @@
-"""Request attachments: type and size checks (extension and leading bytes), storage outside the DB."""
+"""Request attachments: type and size checks (extension and magic bytes), storage outside the DB."""
 import hashlib
 import logging
 import os

@@ -2,6 +2,7 @@
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask_babel import gettext as _
 
 from .. import permissions
@@ -54,7 +55,8 @@ def add_comment(sreq, actor, body, *, internal=False, now=None, uploads=()):
 
 
 def visible_comments(sreq, user):
-    stmt = sa.select(RequestComment).where(RequestComment.request_id == sreq.id)
+    stmt = sa.select(RequestComment).where(RequestComment.request_id == sreq.id).options(
+        selectinload(RequestComment.author))
     if not permissions.can(user, "view_internal", sreq):
         stmt = stmt.where(RequestComment.internal.is_(False))
     return db.session.scalars(stmt.order_by(RequestComment.created_at, RequestComment.id)).all()
@@ -62,7 +64,8 @@ def visible_comments(sreq, user):
 
 def timeline(sreq, user):
     """The history of a request as this user may see it, oldest first."""
-    stmt = sa.select(RequestEvent).where(RequestEvent.request_id == sreq.id)
+    stmt = sa.select(RequestEvent).where(RequestEvent.request_id == sreq.id).options(
+        selectinload(RequestEvent.actor))
     if not permissions.can(user, "view_internal", sreq):
         stmt = stmt.where(RequestEvent.internal.is_(False))
     return db.session.scalars(stmt.order_by(RequestEvent.at, RequestEvent.id)).all()

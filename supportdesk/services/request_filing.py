@@ -1,35 +1,26 @@
-"""Filing a request: create (draft), edit with optimistic locking, submit (number, route), withdraw."""
+"""Filing requests: drafts, optimistic-locking edits, submission (number, routing), withdrawal."""
 import logging
-import unicodedata
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from .. import calendar_jp, permissions
 from ..extensions import db
-from ..models import (LectureCandidateDate, Municipality, RequestComment, RequestCounter,
-                      SupportRequest, Theme, User)
+from ..models import (LectureCandidateDate, Municipality, RequestCounter, SupportRequest, Theme,
+                      User)
 from ..models.support_request import KINDS
 from ..notifications import notify
-from ..timeutil import fiscal_year, fiscal_year_short, to_jst, utcnow
+from ..timeutil import fiscal_year, fiscal_year_short, utcnow
 from ..workflow import EDITABLE_BY_FILER, FINAL_STATES, Action, State
 from . import DomainError, ValidationFailed
+from .request_fields import (  # noqa: F401  (normalise_search is re-exported for callers)
+    EDITABLE_FIELDS, FIELD_LABELS, current_value, display_value, normal_value, normalise_search,
+    refresh_search_text, same_value)
 from .support_requests import InvalidTransition, _check, apply_action, record_event
 
 logger = logging.getLogger(__name__)
 
 FIRST_RESPONSE_BUSINESS_DAYS = 2
-# Fields a filer or liaison may change with update_request; the order is the display order.
-EDITABLE_FIELDS = ("title", "body", "theme_ids", "help_wanted", "urgent", "needed_by", "program",
-                   "formats", "audiences", "expected_participants", "candidate_dates", "venue",
-                   "online", "co_municipality_ids", "prework", "parent_id")
-FIELD_LABELS = {
-    "title": "件名", "body": "課題・相談内容", "theme_ids": "テーマ", "help_wanted": "希望する支援",
-    "urgent": "緊急", "needed_by": "希望期限", "program": "講座メニュー", "formats": "実施形態",
-    "audiences": "対象者", "expected_participants": "参加予定人数", "candidate_dates": "候補日時",
-    "venue": "会場", "online": "オンライン", "co_municipality_ids": "共同申込の市町",
-    "prework": "事前ワーク", "parent_id": "元の依頼",
-}
 PARENT_STATES = (State.DELIVERED, State.ANSWERED, State.CLOSED)
 
 
@@ -41,77 +32,6 @@ class StaleEdit(DomainError):
         super().__init__(message)
         self.changes = changes
         self.current_version = current_version
-
-
-def normalise_search(text):
-    """NFKC + lower case: full-width and half-width forms match, as in the queue's search."""
-    return unicodedata.normalize("NFKC", text or "").lower()
-
-
-def refresh_search_text(sreq):
-    """Title, body, pre-work and the replies the municipality sees (internal notes stay out so a
-    search can never reveal them)."""
-    parts = [sreq.title, sreq.body, sreq.prework or ""]
-    if sreq.id is not None:
-        parts += db.session.scalars(
-            sa.select(RequestComment.body).where(RequestComment.request_id == sreq.id,
-                                                 RequestComment.internal.is_(False))
-            .order_by(RequestComment.id)).all()
-    sreq.search_text = normalise_search("\n".join(p for p in parts if p))
-
-
-def _display(field, value):
-    """A JSON-friendly, human-readable form of a field value for the history and conflicts."""
-    if value is None:
-        return None
-    if field == "theme_ids":
-        rows = db.session.scalars(sa.select(Theme).where(Theme.id.in_(value))
-                                  .order_by(Theme.sort_order)).all()
-        return [t.name_ja for t in rows]
-    if field == "co_municipality_ids":
-        rows = db.session.scalars(sa.select(Municipality).where(Municipality.id.in_(value))
-                                  .order_by(Municipality.code)).all()
-        return [m.name for m in rows]
-    if field == "candidate_dates":
-        return [f"{to_jst(s):%Y-%m-%d %H:%M}-{to_jst(e):%H:%M}" for s, e in value]
-    if field == "needed_by":
-        return value.isoformat()
-    if field == "parent_id":
-        parent = db.session.get(SupportRequest, value)
-        return parent.display_number if parent else value
-    if isinstance(value, (list, tuple)):
-        return sorted(value)
-    return value
-
-
-def _current(sreq, field):
-    if field == "theme_ids":
-        return sorted(t.id for t in sreq.themes)
-    if field == "co_municipality_ids":
-        return sorted(m.id for m in sreq.co_municipalities)
-    if field == "candidate_dates":
-        return [(c.starts_at, c.ends_at) for c in sreq.candidate_dates]
-    value = getattr(sreq, field)
-    return sorted(value) if isinstance(value, list) else value
-
-
-def _normal(field, value):
-    if field in ("theme_ids", "co_municipality_ids", "help_wanted", "formats", "audiences"):
-        return sorted(set(value or []))
-    if field in ("title", "body", "venue", "prework"):
-        return (value or "").strip() or (None if field in ("venue", "prework") else "")
-    if field == "candidate_dates":
-        return [(s, e) for s, e in (value or [])]
-    if field in ("urgent", "online"):
-        return bool(value)
-    return value or None
-
-
-def _same(field, a, b):
-    if field == "candidate_dates":
-        return [(s.timestamp(), e.timestamp()) for s, e in a] == \
-               [(s.timestamp(), e.timestamp()) for s, e in b]
-    return a == b
 
 
 def _assign(sreq, field, value, actor):
@@ -167,10 +87,10 @@ def create_request(actor, kind, *, municipality_id=None, origin="municipal", now
     changes = {}
     for field in EDITABLE_FIELDS:
         if field in fields:
-            value = _normal(field, fields[field])
+            value = normal_value(field, fields[field])
             _assign(sreq, field, value, actor)
             if value not in (None, "", [], False):
-                changes[field] = {"old": None, "new": _display(field, value)}
+                changes[field] = {"old": None, "new": display_value(field, value)}
     if not sreq.title:
         raise ValidationFailed(_("件名を入力してください。"), field="title")
     sreq.followers = [actor]
@@ -230,11 +150,11 @@ def update_request(sreq, actor, *, version, now=None, uploads=(), prework_upload
     for field in EDITABLE_FIELDS:
         if field not in fields:
             continue
-        new = _normal(field, fields[field])
-        old = _current(sreq, field)
-        if _same(field, old, new):
+        new = normal_value(field, fields[field])
+        old = current_value(sreq, field)
+        if same_value(field, old, new):
             continue
-        changes[field] = {"old": _display(field, old), "new": _display(field, new)}
+        changes[field] = {"old": display_value(field, old), "new": display_value(field, new)}
         _assign(sreq, field, new, actor)
     _attach(sreq, actor, uploads, prework_uploads, now)
     if changes:
@@ -270,9 +190,10 @@ def _stale(sreq, loaded_version, fields):
             changed += [f for f in ev.data["changes"] if f not in changed]
     out = []
     for field in changed:
-        yours = _display(field, _normal(field, fields[field])) if field in fields else None
+        yours = (display_value(field, normal_value(field, fields[field])) if field in fields
+                 else None)
         out.append({"field": field, "label": _(FIELD_LABELS[field]),
-                    "theirs": _display(field, _current(sreq, field)), "yours": yours})
+                    "theirs": display_value(field, current_value(sreq, field)), "yours": yours})
     if out:
         names = "、".join(c["label"] for c in out)
         message = _("この依頼は、あなたが編集を始めた後に他の人が更新しました(変更された項目: "

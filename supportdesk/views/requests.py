@@ -130,8 +130,9 @@ def new(kind):
         abort(404)
     form = FORMS[kind]()
     _setup(form, kind)
-    if request.method == "GET" and kind == "accompaniment" and request.args.get("parent", "").isdigit():
-        form.parent_id.data = int(request.args["parent"])
+    parent = request.args.get("parent", type=int)
+    if request.method == "GET" and kind == "accompaniment" and parent:
+        form.parent_id.data = parent
     form.submitting = "submit" in request.form
     if form.validate_on_submit():
         extra = {}
@@ -248,7 +249,8 @@ def show(request_id):
         "requests/show.html", sreq=sreq, kind_labels=KIND_LABELS, state_labels=STATE_LABELS,
         actions=[(a, _(ACTION_LABELS[a]), TRANSITIONS[(State(sreq.state), a)]) for a in actions],
         action_form=ActionForm(), comment_form=comment_form, support_form=support_form,
-        templates=templates, chosen_template=chosen_template, comments=visible_comments(sreq, current_user),
+        templates=templates, chosen_template=chosen_template,
+        comments=visible_comments(sreq, current_user),
         attachments=visible_attachments(sreq, current_user),
         events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),
         following=is_following(sreq, current_user), guidance=PROGRAM_GUIDANCE,
