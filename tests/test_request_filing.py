@@ -165,3 +165,25 @@ def test_field_changes_are_recorded_with_old_and_new(app):
     assert ev.data["changes"]["title"] == {"old": "旧件名", "new": "新件名"}
     assert ev.data["changes"]["urgent"] == {"old": False, "new": True}
     assert ev.actor_id == staff.id
+
+
+def test_save_losing_the_race_after_the_version_check_is_a_stale_edit(app):
+    import pytest
+
+    from supportdesk.services.request_filing import StaleEdit
+
+    staff = make_staff("佐用町")
+    sreq = make_request(staff, title="元の件名")
+    loaded = sreq.version
+    # Another transaction commits between our version check and our UPDATE: simulated by
+    # bumping the row behind the session's back.
+    db.session.execute(sa.update(SupportRequest).where(SupportRequest.id == sreq.id)
+                       .values(version=SupportRequest.version + 1, title="他の人の件名")
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(StaleEdit):
+        update_request(sreq, staff, version=loaded, title="私の件名")
+    db.session.rollback()
+    db.session.expire_all()
+    assert sreq.title == "元の件名"  # the simulated other write was rolled back with ours
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestEvent).where(
+        RequestEvent.request_id == sreq.id, RequestEvent.kind == "fields")) == 0

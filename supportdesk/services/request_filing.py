@@ -2,6 +2,7 @@
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 from flask_babel import gettext as _
 
 from .. import calendar_jp, permissions
@@ -146,6 +147,17 @@ def update_request(sreq, actor, *, version, now=None, uploads=(), prework_upload
         base_version = 0
     if base_version != sreq.version:
         raise _stale(sreq, base_version, fields)
+    try:
+        return _apply_update(sreq, actor, base_version, fields, uploads, prework_uploads,
+                             submit, now)
+    except StaleDataError:
+        # Someone else's save won the race after our version check (PostgreSQL, read
+        # committed): the versioned UPDATE matched no row. The caller rolls back.
+        raise StaleEdit(_("この依頼は、保存の直前に他の人が更新しました。入力内容は残してあります。"
+                          "画面を確認して、もう一度保存してください。"), [], None) from None
+
+
+def _apply_update(sreq, actor, base_version, fields, uploads, prework_uploads, submit, now):
     changes = {}
     for field in EDITABLE_FIELDS:
         if field not in fields:
@@ -159,6 +171,8 @@ def update_request(sreq, actor, *, version, now=None, uploads=(), prework_upload
     _attach(sreq, actor, uploads, prework_uploads, now)
     if changes:
         _record_changes(sreq, actor, changes, base_version, now)
+        if "co_municipality_ids" in changes and sreq.state != State.DRAFT:
+            _add_co_applicant_followers(sreq, actor, now)
     if submit and sreq.state == State.DRAFT:
         submit_request(sreq, actor, now=now)
     db.session.flush()

@@ -202,7 +202,8 @@ def edit(request_id):
         except StaleEdit as exc:
             db.session.rollback()
             # Keep what the user typed; a second save after reading the changes goes through.
-            form.version.data = str(exc.current_version)
+            current = exc.current_version or db.session.get(SupportRequest, request_id).version
+            form.version.data = str(current)
             form.version.raw_data = [form.version.data]
             return _render_form(form, sreq.kind, sreq, 409, conflict=exc)
         except ValidationFailed as exc:
