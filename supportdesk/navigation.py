@@ -22,6 +22,9 @@ NAV = [
     NavItem("assignments.mine", _l("担当依頼"), "respond", "expert_assignment", 20),
     NavItem("cases.index", _l("事例"), "view", "case", 60),
     NavItem("rounds.index", _l("定期巡回"), "view", "round", 45),
+    NavItem("requests.intake", _l("新規相談"), "create", "request", 20),
+    NavItem("requests.mine", _l("自分の市町の依頼"), "view", "own_municipality_requests", 21),
+    NavItem("reply_templates.index", _l("定型文"), "manage", "reply_template", 80),
 ]
 
 

@@ -77,6 +77,9 @@ PERMISSIONS = {
     "expert_assignment": {
         "respond": {EXPERT: SELF},
     },
+    "own_municipality_requests": {
+        "view": {STAFF: OWN},
+    },
     "admin_area": {
         "view": {ADMIN: ALL},
     },

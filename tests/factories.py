@@ -56,9 +56,9 @@ def make_expert(kind="DXアドバイザー", themes=(), home_region="西播磨",
     return user
 
 
-def make_request(municipality_name="佐用町", *, filer=None, kind="consultation", title=None,
+def make_request_direct(municipality_name="佐用町", *, filer=None, kind="consultation", title=None,
                  body="", themes=(), co=(), submitted_at=None, commit=True, **fields):
-    """A submitted request (number, region, filer), driven through apply_action."""
+    """A submitted request built directly (number, region, filer), driven through apply_action."""
     from datetime import UTC, datetime
 
     from supportdesk.models import SupportRequest
@@ -96,4 +96,25 @@ def advance_request(sreq, state, liaison, *, now=None):
     for action in path[1:]:
         apply_action(sreq, action, liaison, reason="テスト", now=now)
     db.session.commit()
+    return sreq
+
+
+def make_request(filer, kind="consultation", *, submit=True, now=None, commit=True, **fields):
+    """A request filed through the real service (submitted unless submit=False)."""
+    from datetime import datetime, timedelta
+
+    from supportdesk.services.request_filing import create_request
+    from supportdesk.timeutil import JST
+
+    fields.setdefault("title", "テスト用の相談")
+    fields.setdefault("body", "窓口の手続をオンライン化したい")
+    if kind == "lecture":
+        day = datetime(2099, 6, 1, 14, 0, tzinfo=JST)
+        fields.setdefault("program", "kaizen")
+        fields.setdefault("candidate_dates", [(day, day + timedelta(hours=3)),
+                                              (day + timedelta(days=7),
+                                               day + timedelta(days=7, hours=3))])
+    sreq = create_request(filer, kind, submit=submit, now=now, **fields)
+    if commit:
+        db.session.commit()
     return sreq

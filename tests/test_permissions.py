@@ -28,7 +28,7 @@ from tests.factories import (make_expert, make_liaison, make_staff, make_user, m
 KNOWN_SCOPES = {ALL, REGIONS, OWN, SELF, ASSIGNED}
 
 
-def make_request(muni, filer, *, co=(), title="相談"):
+def make_request_direct(muni, filer, *, co=(), title="相談"):
     sreq = SupportRequest(kind="consultation", municipality_id=muni.id, region_id=muni.region_id,
                           filer_id=filer.id, created_by_id=filer.id, title=title)
     sreq.co_municipalities = list(co)
@@ -64,11 +64,11 @@ class World:
                          for role in ROLES}
         u = self.users
         filer = u["staff_sayo"]
-        self.req_sayo = make_request(self.sayo, filer, title="佐用の相談")
+        self.req_sayo = make_request_direct(self.sayo, filer, title="佐用の相談")
         # A joint request from 豊岡市 that 佐用町 joined: both municipalities see it.
-        self.req_joint = make_request(self.toyooka, u["staff_toyooka"], co=[self.sayo],
+        self.req_joint = make_request_direct(self.toyooka, u["staff_toyooka"], co=[self.sayo],
                                       title="合同講座")
-        self.req_kobe = make_request(self.kobe, u["staff_kobe"], title="神戸の相談")
+        self.req_kobe = make_request_direct(self.kobe, u["staff_kobe"], title="神戸の相談")
         assign(self.req_sayo, u["expert1"], u["liaison_west"], "accepted")
         assign(self.req_joint, u["expert1"], u["liaison_west"], "declined")
         assign(self.req_joint, u["expert2"], u["liaison_west"], "proposed")
@@ -137,6 +137,7 @@ class World:
             "admin_area": [("admin_area", {})],
             # Kind-level checks: these areas have no per-object rule beyond the role.
             "expert_assignment": [("expert_assignment", {})],
+            "own_municipality_requests": [("own_municipality_requests", {})],
             "report": [("report", {})],
             "scheduler": [("scheduler", {})],
             "round": [(RoundPlan(m.region), dict(munis={x.id for x in m.region.municipalities},

@@ -34,7 +34,7 @@ def sent(monkeypatch):
     return calls
 
 
-def make_request(muni_name="佐用町", *, submitted_at, state="submitted", responded_at=None):
+def make_request_direct(muni_name="佐用町", *, submitted_at, state="submitted", responded_at=None):
     staff = make_staff(muni_name)
     m = municipality(muni_name)
     sreq = SupportRequest(kind="consultation", state=state, municipality_id=m.id,
@@ -63,12 +63,12 @@ def test_escalation_run_twice_notifies_the_team_lead_once(app, sent):
     make_liaison("但馬", is_team_lead=True)      # another region's lead
     # Submitted on Friday 2026-11-20: 2 business days later is Wednesday 11-25 (11-23 is a
     # national holiday).
-    late = make_request(submitted_at=jst(2026, 11, 20, 10))
+    late = make_request_direct(submitted_at=jst(2026, 11, 20, 10))
     assert late.first_response_due_at == datetime(2026, 11, 25, 23, 59, 59, tzinfo=JST)
-    answered = make_request(submitted_at=jst(2026, 11, 20, 10), state="triage",
+    answered = make_request_direct(submitted_at=jst(2026, 11, 20, 10), state="triage",
                             responded_at=jst(2026, 11, 20, 11))
-    make_request(submitted_at=jst(2026, 11, 30, 10))  # not yet due
-    make_request(submitted_at=jst(2026, 11, 20, 10), state="withdrawn")
+    make_request_direct(submitted_at=jst(2026, 11, 30, 10))  # not yet due
+    make_request_direct(submitted_at=jst(2026, 11, 20, 10), state="withdrawn")
 
     now = late.first_response_due_at + timedelta(minutes=1)
     first = run("requests.escalate_first_response", now)
@@ -89,7 +89,7 @@ def test_escalation_run_twice_notifies_the_team_lead_once(app, sent):
 
 def test_escalation_is_not_due_before_the_deadline(app, sent):
     make_liaison("西播磨", is_team_lead=True)
-    sreq = make_request(submitted_at=jst(2026, 11, 20, 10))
+    sreq = make_request_direct(submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response",
                sreq.first_response_due_at - timedelta(seconds=1)).items == 0
     assert sent == []
@@ -98,7 +98,7 @@ def test_escalation_is_not_due_before_the_deadline(app, sent):
 def test_kobe_escalates_to_the_central_team_lead(app, sent):
     central_lead = make_liaison("阪神南", central=True, is_team_lead=True)
     make_liaison("阪神南", is_team_lead=False, central=True)
-    sreq = make_request("神戸市", submitted_at=jst(2026, 11, 20, 10))
+    sreq = make_request_direct("神戸市", submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response", jst(2026, 12, 10)).items == 1
     assert [u.id for u in sent[0][1]["recipients"]] == [central_lead.id]
     assert sent[0][1]["sreq"].id == sreq.id
@@ -106,7 +106,7 @@ def test_kobe_escalates_to_the_central_team_lead(app, sent):
 
 def test_escalation_without_a_lead_tells_the_team(app, sent):
     make_liaison("西播磨")
-    make_request(submitted_at=jst(2026, 11, 20, 10))
+    make_request_direct(submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response", jst(2026, 12, 10)).items == 1
     assert sent[0][1]["recipients"] == [] and sent[0][1]["audiences"] == ("team",)
 

@@ -6,6 +6,7 @@ from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, Re
 from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
 from .report import BusinessDay, ReportSnapshot
+from .support_request import RequestCounter
 from .theme import Theme
 from .visit import Visit
 from .scheduler import JobRun, SchedulerLease, SentNotice
@@ -20,6 +21,7 @@ __all__ = [
     "ReplyTemplate",
     "RequestAttachment",
     "RequestComment",
+    "RequestCounter",
     "RequestEvent",
     "RequestLink",
     "SupportAction",

@@ -145,3 +145,12 @@ class LectureCandidateDate(db.Model):
     ends_at: Mapped[object] = mapped_column(UTCDateTime)
 
     sreq = relationship("SupportRequest", back_populates="candidate_dates")
+
+
+class RequestCounter(db.Model):
+    """The last request number handed out per fiscal year; the row is the lock for numbering."""
+
+    __tablename__ = "request_counters"
+
+    fiscal_year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)

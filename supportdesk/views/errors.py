@@ -2,6 +2,8 @@
 from flask import render_template
 
 from ..permissions import PermissionDenied
+from ..services.request_filing import StaleEdit
+from ..services.support_requests import InvalidTransition
 
 
 def register(app):
@@ -21,6 +23,15 @@ def register(app):
     @app.errorhandler(400)
     def _bad_request(err):
         return render_template("errors/400.html", description=getattr(err, "description", "")), 400
+
+    @app.errorhandler(InvalidTransition)
+    def _invalid_transition(err):
+        # Views that can redirect back catch it themselves and flash; this is the fallback.
+        return render_template("errors/409.html", message=str(err)), 409
+
+    @app.errorhandler(StaleEdit)
+    def _stale_edit(err):
+        return render_template("errors/409.html", message=str(err), changes=err.changes), 409
 
     @app.errorhandler(413)
     def _too_large(err):

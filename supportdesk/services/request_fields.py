@@ -1,0 +1,91 @@
+"""Request fields: what may be edited, their labels, comparison and display, and search text."""
+import unicodedata
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Municipality, RequestComment, SupportRequest, Theme
+from ..timeutil import to_jst
+
+# Fields a filer or liaison may change with update_request; the order is the display order.
+EDITABLE_FIELDS = ("title", "body", "theme_ids", "help_wanted", "urgent", "needed_by", "program",
+                   "formats", "audiences", "expected_participants", "candidate_dates", "venue",
+                   "online", "co_municipality_ids", "prework", "parent_id")
+FIELD_LABELS = {
+    "title": "件名", "body": "課題・相談内容", "theme_ids": "テーマ", "help_wanted": "希望する支援",
+    "urgent": "緊急", "needed_by": "希望期限", "program": "講座メニュー", "formats": "実施形態",
+    "audiences": "対象者", "expected_participants": "参加予定人数", "candidate_dates": "候補日時",
+    "venue": "会場", "online": "オンライン", "co_municipality_ids": "共同申込の市町",
+    "prework": "事前ワーク", "parent_id": "元の依頼",
+}
+
+
+def normalise_search(text):
+    """NFKC + lower case: full-width and half-width forms match, as in the queue's search."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def refresh_search_text(sreq):
+    """Title, body, pre-work and the replies the municipality sees (internal notes stay out so a
+    search can never reveal them)."""
+    parts = [sreq.title, sreq.body, sreq.prework or ""]
+    if sreq.id is not None:
+        parts += db.session.scalars(
+            sa.select(RequestComment.body).where(RequestComment.request_id == sreq.id,
+                                                 RequestComment.internal.is_(False))
+            .order_by(RequestComment.id)).all()
+    sreq.search_text = normalise_search("\n".join(p for p in parts if p))
+
+
+def display_value(field, value):
+    """A JSON-friendly, human-readable form of a field value for the history and conflicts."""
+    if value is None:
+        return None
+    if field == "theme_ids":
+        rows = db.session.scalars(sa.select(Theme).where(Theme.id.in_(value))
+                                  .order_by(Theme.sort_order)).all()
+        return [t.name_ja for t in rows]
+    if field == "co_municipality_ids":
+        rows = db.session.scalars(sa.select(Municipality).where(Municipality.id.in_(value))
+                                  .order_by(Municipality.code)).all()
+        return [m.name for m in rows]
+    if field == "candidate_dates":
+        return [f"{to_jst(s):%Y-%m-%d %H:%M}-{to_jst(e):%H:%M}" for s, e in value]
+    if field == "needed_by":
+        return value.isoformat()
+    if field == "parent_id":
+        parent = db.session.get(SupportRequest, value)
+        return parent.display_number if parent else value
+    if isinstance(value, (list, tuple)):
+        return sorted(value)
+    return value
+
+
+def current_value(sreq, field):
+    if field == "theme_ids":
+        return sorted(t.id for t in sreq.themes)
+    if field == "co_municipality_ids":
+        return sorted(m.id for m in sreq.co_municipalities)
+    if field == "candidate_dates":
+        return [(c.starts_at, c.ends_at) for c in sreq.candidate_dates]
+    value = getattr(sreq, field)
+    return sorted(value) if isinstance(value, list) else value
+
+
+def normal_value(field, value):
+    if field in ("theme_ids", "co_municipality_ids", "help_wanted", "formats", "audiences"):
+        return sorted(set(value or []))
+    if field in ("title", "body", "venue", "prework"):
+        return (value or "").strip() or (None if field in ("venue", "prework") else "")
+    if field == "candidate_dates":
+        return [(s, e) for s, e in (value or [])]
+    if field in ("urgent", "online"):
+        return bool(value)
+    return value or None
+
+
+def same_value(field, a, b):
+    if field == "candidate_dates":
+        return [(s.timestamp(), e.timestamp()) for s, e in a] == \
+               [(s.timestamp(), e.timestamp()) for s, e in b]
+    return a == b

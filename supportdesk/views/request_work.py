@@ -1,0 +1,137 @@
+"""Working a request: state actions, replies and notes, support actions, follow, attachments."""
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import permissions
+from ..extensions import db
+from ..forms.requests import ActionForm, CommentForm, SupportActionForm
+from ..models import RequestAttachment
+from ..services import ValidationFailed
+from ..services.attachments import add_attachments, attachment_path
+from ..services.request_conversation import (add_comment, follow_request, record_support_action,
+                                             unfollow_request)
+from ..services.request_filing import perform_action
+from ..services.support_requests import InvalidTransition
+from ..workflow import Action, ACTION_LABELS
+from .requests import bp, load_request, municipality_choices
+
+
+def _back(sreq, anchor=""):
+    return redirect(url_for("requests.show", request_id=sreq.id) + anchor)
+
+
+@bp.post("/<int:request_id>/action/<action>")
+@login_required
+def act(request_id, action):
+    sreq = load_request(request_id)
+    try:
+        action = Action(action)
+    except ValueError:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("入力内容を確認してください。"), "error")
+        return _back(sreq)
+    try:
+        perform_action(sreq, action, current_user, reason=form.reason.data,
+                       hold_until=form.hold_until.data)
+    except (InvalidTransition, ValidationFailed) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(sreq)
+    db.session.commit()
+    flash(_("「%(action)s」を行いました。", action=_(ACTION_LABELS[action])), "success")
+    return _back(sreq)
+
+
+@bp.post("/<int:request_id>/comments")
+@login_required
+def comment(request_id):
+    sreq = load_request(request_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        for error in form.body.errors:
+            flash(error, "error")
+        return _back(sreq, "#reply")
+    internal = bool(form.internal.data)
+    files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
+    try:
+        add_comment(sreq, current_user, form.body.data, internal=internal, uploads=files)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(sreq, "#reply")
+    db.session.commit()
+    flash(_("内部メモを追加しました。") if internal else _("返信を送りました。"), "success")
+    return _back(sreq, "#conversation")
+
+
+@bp.post("/<int:request_id>/support-actions")
+@login_required
+def support_action(request_id):
+    sreq = load_request(request_id, "record_support")
+    form = SupportActionForm()
+    form.target_municipality_id.choices = municipality_choices()
+    if not form.validate_on_submit():
+        flash(_("入力内容を確認してください。"), "error")
+        return _back(sreq, "#support")
+    try:
+        record_support_action(sreq, current_user, form.kind.data,
+                              target_department=form.target_department.data,
+                              target_municipality_id=form.target_municipality_id.data or None,
+                              case_id=form.case_id.data, vendor_name=form.vendor_name.data,
+                              note=form.note.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(sreq, "#support")
+    db.session.commit()
+    flash(_("支援の記録を追加しました。"), "success")
+    return _back(sreq, "#history")
+
+
+@bp.post("/<int:request_id>/follow")
+@login_required
+def follow(request_id):
+    sreq = load_request(request_id)
+    if request.form.get("follow") == "0":
+        unfollow_request(sreq, current_user)
+    else:
+        follow_request(sreq, current_user)
+    db.session.commit()
+    return _back(sreq)
+
+
+@bp.post("/<int:request_id>/attachments")
+@login_required
+def upload(request_id):
+    sreq = load_request(request_id)
+    files = [f for f in request.files.getlist("attachments") if f.filename]
+    internal = request.form.get("internal") == "1"
+    try:
+        add_attachments(sreq, current_user, files, internal=internal)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(sreq, "#attachments")
+    db.session.commit()
+    flash(_("ファイルを添付しました。"), "success")
+    return _back(sreq, "#attachments")
+
+
+@bp.get("/<int:request_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(request_id, attachment_id):
+    sreq = load_request(request_id)
+    att = db.session.get(RequestAttachment, attachment_id)
+    if att is None or att.request_id != sreq.id:
+        abort(404)
+    permissions.require(current_user, "view", att)
+    if att.internal:
+        permissions.require(current_user, "view_internal", sreq)
+    response = send_file(attachment_path(att), mimetype=att.content_type, as_attachment=True,
+                         download_name=att.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

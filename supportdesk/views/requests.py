@@ -1,0 +1,264 @@
+"""Requests: the intake, the forms (new, edit), the municipality's list and the request page."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from .. import permissions
+from ..extensions import db
+from ..forms.requests import (FORMS, PROGRAM_GUIDANCE, ActionForm, CommentForm,
+                              SupportActionForm)
+from ..models import Municipality, ReplyTemplate, SupportRequest, Theme
+from ..models.event import SUPPORT_ACTION_KINDS
+from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
+                                      LECTURE_PROGRAMS)
+from ..services import ValidationFailed
+from ..services.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
+                                   visible_attachments)
+from ..services.request_conversation import (active_reply_templates, is_following, timeline,
+                                             visible_comments)
+from ..services.request_filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
+                                       update_request)
+from ..services.support_requests import allowed_actions
+from ..timeutil import to_jst
+from ..workflow import ACTION_LABELS, STATE_LABELS, State, TRANSITIONS
+from .decorators import permission_required
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+PAGE_SIZE = 50
+
+
+def load_request(request_id, action="view"):
+    """The request, or 404 (also for one the user may not see: existence never leaks)."""
+    sreq = db.session.get(SupportRequest, request_id)
+    if sreq is None:
+        abort(404)
+    permissions.require(current_user, "view", sreq)
+    if action != "view":
+        permissions.require(current_user, action, sreq)
+    return sreq
+
+
+def field_error(form, exc):
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+def municipality_choices():
+    munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code))
+    return [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name) for m in munis]
+
+
+def _setup(form, kind, sreq=None):
+    """Choices that come from the database."""
+    themes = db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
+                                .order_by(Theme.sort_order)).all()
+    form.theme_ids.choices = [SelectChoice(t.id, t.name_ja) for t in themes]
+    munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
+    form.municipality_id.choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
+                                                               for m in munis]
+    if sreq is not None or current_user.role == "municipal_staff":
+        del form.municipality_id  # fixed: the user's own municipality, or the request's
+    own_id = sreq.municipality_id if sreq else current_user.municipality_id
+    if kind == "lecture":
+        form.co_municipality_ids.choices = [SelectChoice(m.id, m.name) for m in munis
+                                           if m.id != own_id]
+        if current_user.role != "liaison":
+            del form.origin_push
+    if kind == "accompaniment":
+        stmt = permissions.scope_requests(
+            sa.select(SupportRequest).where(
+                SupportRequest.state.in_(("delivered", "answered", "closed")),
+                SupportRequest.kind.in_(("consultation", "lecture"))), current_user)
+        if own_id:
+            stmt = stmt.where(SupportRequest.municipality_id == own_id)
+        parents = db.session.scalars(stmt.order_by(SupportRequest.submitted_at.desc())
+                                     .limit(200)).all()
+        form.parent_id.choices = [SelectChoice(0, "—")] + [
+            SelectChoice(p.id, f"{p.display_number} {p.municipality.name} {p.title}")
+            for p in parents]
+
+
+def _values(form, kind):
+    values = dict(title=form.title.data, body=form.body.data, theme_ids=form.theme_ids.data or [])
+    if kind in ("consultation", "accompaniment"):
+        values.update(help_wanted=form.help_wanted.data or [], urgent=form.urgent.data,
+                      needed_by=form.needed_by.data)
+    if kind == "accompaniment":
+        values["parent_id"] = form.parent_id.data or None
+    if kind == "lecture":
+        values.update(program=form.program.data, formats=form.formats.data or [],
+                      audiences=form.audiences.data or [],
+                      expected_participants=form.expected_participants.data,
+                      candidate_dates=form.candidate_values(), venue=form.venue.data,
+                      online=form.online.data,
+                      co_municipality_ids=form.co_municipality_ids.data or [],
+                      prework=form.prework.data)
+    return values
+
+
+def _uploads(form):
+    files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
+    prework = []
+    if hasattr(form, "prework_files"):
+        prework = [f for f in (form.prework_files.data or []) if getattr(f, "filename", "")]
+    return dict(uploads=files, prework_uploads=prework)
+
+
+def _render_form(form, kind, sreq=None, status=200, conflict=None):
+    return render_template("requests/form.html", form=form, kind=kind, sreq=sreq,
+                           kind_label=_(KIND_LABELS[kind]), guidance=PROGRAM_GUIDANCE,
+                           allowed_types=ALLOWED_LABEL, max_mb=round(max_bytes() / 1048576, 1),
+                           conflict=conflict, program_labels=LECTURE_PROGRAMS), status
+
+
+@bp.get("/new")
+@permission_required("create", "request")
+def intake():
+    return render_template("requests/intake.html", kinds=KIND_LABELS)
+
+
+@bp.route("/new/<kind>", methods=["GET", "POST"])
+@permission_required("create", "request")
+def new(kind):
+    if kind not in FORMS:
+        abort(404)
+    form = FORMS[kind]()
+    _setup(form, kind)
+    parent = request.args.get("parent", type=int)
+    if request.method == "GET" and kind == "accompaniment" and parent:
+        form.parent_id.data = parent
+    form.submitting = "submit" in request.form
+    if form.validate_on_submit():
+        extra = {}
+        if form.municipality_id is not None:
+            extra["municipality_id"] = form.municipality_id.data or None
+        if getattr(form, "origin_push", None) is not None and form.origin_push.data:
+            extra["origin"] = "push"
+        try:
+            sreq = create_request(current_user, kind, submit=form.submitting, **extra,
+                                  **_uploads(form), **_values(form, kind))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            field_error(form, exc)
+        else:
+            db.session.commit()
+            if form.submitting:
+                flash(_("%(number)s として受け付けました。担当リエゾンから連絡します。",
+                        number=sreq.number), "success")
+            else:
+                flash(_("下書きを保存しました。"), "success")
+            return redirect(url_for("requests.show", request_id=sreq.id))
+    return _render_form(form, kind)
+
+
+def _fill(form, sreq):
+    """Put the request's current values into an edit form (GET)."""
+    form.title.data, form.body.data = sreq.title, sreq.body
+    form.theme_ids.data = [t.id for t in sreq.themes]
+    if hasattr(form, "help_wanted"):
+        form.help_wanted.data = sreq.help_wanted or []
+        form.urgent.data, form.needed_by.data = sreq.urgent, sreq.needed_by
+    if hasattr(form, "parent_id"):
+        form.parent_id.data = sreq.parent_id or 0
+    if sreq.kind == "lecture":
+        form.program.data = sreq.program
+        form.formats.data, form.audiences.data = sreq.formats or [], sreq.audiences or []
+        form.expected_participants.data = sreq.expected_participants
+        form.venue.data, form.online.data = sreq.venue, sreq.online
+        form.co_municipality_ids.data = [m.id for m in sreq.co_municipalities]
+        form.prework.data = sreq.prework
+        for entry, cand in zip(form.candidates.entries, sreq.candidate_dates):
+            start, end = to_jst(cand.starts_at), to_jst(cand.ends_at)
+            entry.form.day.data, entry.form.start.data = start.date(), start.time()
+            entry.form.end.data = end.time()
+    form.version.data = str(sreq.version)
+
+
+@bp.route("/<int:request_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(request_id):
+    sreq = load_request(request_id, "edit")
+    if not can_edit(sreq, current_user):
+        flash(_("この依頼は現在の状態では編集できません。"), "error")
+        return redirect(url_for("requests.show", request_id=sreq.id))
+    form = FORMS[sreq.kind]()
+    _setup(form, sreq.kind, sreq)
+    if sreq.kind == "lecture":
+        form.existing = {(c.starts_at.timestamp(), c.ends_at.timestamp())
+                         for c in sreq.candidate_dates}
+    if request.method == "GET":
+        _fill(form, sreq)
+    form.submitting = "submit" in request.form and sreq.state == State.DRAFT
+    if form.validate_on_submit():
+        try:
+            update_request(sreq, current_user, version=form.version.data,
+                           submit=form.submitting, **_uploads(form), **_values(form, sreq.kind))
+        except StaleEdit as exc:
+            db.session.rollback()
+            # Keep what the user typed; a second save after reading the changes goes through.
+            current = exc.current_version or db.session.get(SupportRequest, request_id).version
+            form.version.data = str(current)
+            form.version.raw_data = [form.version.data]
+            return _render_form(form, sreq.kind, sreq, 409, conflict=exc)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(number)s を受け付けました。", number=sreq.number) if form.submitting
+                  else _("保存しました。"), "success")
+            return redirect(url_for("requests.show", request_id=sreq.id))
+    return _render_form(form, sreq.kind, sreq)
+
+
+@bp.get("/mine")
+@permission_required("view", "own_municipality_requests")
+def mine():
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = permissions.scope_requests(sa.select(SupportRequest), current_user)
+    stmt = stmt.options(selectinload(SupportRequest.municipality)).order_by(
+        SupportRequest.created_at.desc(), SupportRequest.id.desc())
+    rows = db.session.scalars(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    next_url = url_for("requests.mine", page=page + 1) if len(rows) > PAGE_SIZE else None
+    return render_template("requests/mine.html", rows=rows[:PAGE_SIZE], next_url=next_url,
+                           kind_labels=KIND_LABELS, state_labels=STATE_LABELS)
+
+
+@bp.get("/<int:request_id>")
+@login_required
+def show(request_id):
+    sreq = load_request(request_id)
+    comment_form = CommentForm()
+    templates, chosen_template = [], None
+    if permissions.can(current_user, "view", "reply_template"):
+        templates = active_reply_templates()
+        chosen = request.args.get("template", type=int)
+        tpl = db.session.get(ReplyTemplate, chosen) if chosen else None
+        if tpl is not None and tpl.active:
+            comment_form.body.data = tpl.body
+            chosen_template = tpl.id
+    support_form = SupportActionForm()
+    support_form.target_municipality_id.choices = municipality_choices()
+    actions = allowed_actions(sreq, current_user)
+    return render_template(
+        "requests/show.html", sreq=sreq, kind_labels=KIND_LABELS, state_labels=STATE_LABELS,
+        actions=[(a, _(ACTION_LABELS[a]), TRANSITIONS[(State(sreq.state), a)]) for a in actions],
+        action_form=ActionForm(), comment_form=comment_form, support_form=support_form,
+        templates=templates, chosen_template=chosen_template,
+        comments=visible_comments(sreq, current_user),
+        attachments=visible_attachments(sreq, current_user),
+        events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),
+        following=is_following(sreq, current_user), guidance=PROGRAM_GUIDANCE,
+        sees_internal=permissions.can(current_user, "view_internal", sreq),
+        can_upload=permissions.can(current_user, "upload", upload_probe(sreq)),
+        field_labels=FIELD_LABELS, support_labels=SUPPORT_ACTION_KINDS, help_labels=HELP_KINDS,
+        program_labels=LECTURE_PROGRAMS, format_labels=LECTURE_FORMATS, audience_labels=AUDIENCES)
+
+
+from . import request_work  # noqa: E402,F401  (adds the action routes to this blueprint)
