@@ -192,7 +192,8 @@ def test_move_and_deactivate_keeps_history_attributed(admin_client, client):
 def test_no_route_deletes_users(app, admin_client):
     for rule in app.url_map.iter_rules():
         assert "DELETE" not in rule.methods, rule
-        assert "delete" not in rule.rule.lower(), rule
+        if "/users" in rule.rule:
+            assert "delete" not in rule.rule.lower(), rule
     staff = make_staff()
     assert admin_client.post(f"/admin/users/{staff.id}/delete").status_code in (404, 405)
     assert user_by_email(staff.email) is not None
