@@ -6,6 +6,8 @@ from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
 from .theme import Theme
 from .visit import Visit
+from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
+from .engagement import CalendarFeedToken, Engagement, EngagementContact, EngagementNotice
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
@@ -28,4 +30,12 @@ __all__ = [
     "User",
     "UserSession",
     "Visit",
+    "VisitRecord",
+    "VisitFollowUp",
+    "VisitNotice",
+    "SatisfactionResponse",
+    "Engagement",
+    "EngagementContact",
+    "EngagementNotice",
+    "CalendarFeedToken",
 ]
