@@ -18,6 +18,8 @@ class NavItem:
 NAV = [
     NavItem("municipalities.index", _l("市町"), "view", "municipality", 40),
     NavItem("admin.users", _l("管理"), "view", "admin_area", 90),
+    NavItem("calendar.index", _l("カレンダー"), "view", "calendar", 30),
+    NavItem("engagements.index", _l("伴走支援"), "view", "engagement", 35),
 ]
 
 

@@ -57,6 +57,8 @@ PERMISSIONS = {
         "manage": {LIAISON: ALL, ADMIN: ALL},
         "record": {LIAISON: ALL, EXPERT: SELF},
         "rate": {STAFF: OWN},
+        # The record (課題 included) stays on the prefecture side.
+        "view_record": {LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
     },
     "engagement": {
         "view": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},

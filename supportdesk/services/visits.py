@@ -183,8 +183,8 @@ def _announce(visit, event_type, actor, now, **extra):
 
 def create_visit(actor, *, kind, title, starts_at, ends_at, municipalities, attendees=(),
                  liaison=None, sreq=None, engagement=None, venue=None, online_details=None,
-                 now=None):
-    """A proposed visit (候補). Confirming it is a separate step with the double-booking check."""
+                 confirm=False, now=None):
+    """A proposed visit (候補); with confirm=True it is confirmed at once (double-booking check)."""
     now = now or utcnow()
     if kind not in VISIT_KINDS:
         raise ValidationFailed(_("訪問の種類を選んでください。"), field="kind")
@@ -207,6 +207,8 @@ def create_visit(actor, *, kind, title, starts_at, ends_at, municipalities, atte
     if sreq is not None:
         record_event(sreq, actor, "visit", action="visit_proposed", data=_context(visit), now=now)
     logger.info("visit %s proposed by user %s", visit.id, actor.id)
+    if confirm:
+        confirm_visit(visit, actor, now=now)
     return visit
 
 

@@ -4,9 +4,16 @@ from .auth import bp as auth_bp
 from .health import bp as health_bp
 from .home import bp as home_bp
 from .municipalities import bp as municipalities_bp
+from .visits import bp as visits_bp
+from .engagements import bp as engagements_bp
+from .calendar import bp as calendar_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
+BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.set_language"}
+# The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
+# URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
+PUBLIC_ENDPOINTS.add("calendar.feed")
