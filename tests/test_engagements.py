@@ -60,7 +60,8 @@ def test_engagement_check_in_flow(app):
     assert next_checkin_due(eng) == date(2025, 12, 10)
     # A check-in visit, then a logged contact by the expert.
     checkin = create_visit(liaison, kind="accompaniment", title="進捗確認",
-                           starts_at=NOW + timedelta(days=20), ends_at=NOW + timedelta(days=20, hours=1),
+                           starts_at=NOW + timedelta(days=20),
+                           ends_at=NOW + timedelta(days=20, hours=1),
                            municipalities=[eng.municipality], attendees=[expert], engagement=eng,
                            now=NOW)
     confirm_visit(checkin, liaison, now=NOW)

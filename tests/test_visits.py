@@ -1,11 +1,12 @@
 """Visit services: transitions and their effect on the request, double booking, date flags."""
-from datetime import datetime, timedelta
+import threading
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
 from supportdesk.extensions import db
-from supportdesk.models import RequestEvent, Visit
+from supportdesk.models import RequestEvent, User, Visit
 from supportdesk.permissions import PermissionDenied
 from supportdesk.services import ValidationFailed
 from supportdesk.services.visits import (VISIT_TRANSITIONS, DoubleBooking, InvalidVisitTransition,
@@ -34,7 +35,8 @@ def visit(liaison, *, start=None, end=None, munis=("佐用町",), experts=(), sr
 
 
 def events(sreq, kind=None):
-    stmt = sa.select(RequestEvent).where(RequestEvent.request_id == sreq.id).order_by(RequestEvent.id)
+    stmt = (sa.select(RequestEvent).where(RequestEvent.request_id == sreq.id)
+            .order_by(RequestEvent.id))
     rows = db.session.scalars(stmt).all()
     return [e for e in rows if kind is None or e.kind == kind]
 
@@ -212,3 +214,38 @@ def test_bad_input_is_refused_by_field(app):
     with pytest.raises(PermissionDenied):
         create_visit(make_expert(), kind="lecture", title="x", starts_at=at(10, 10),
                      ends_at=at(10, 12), municipalities=[municipality("佐用町")], now=NOW)
+
+
+def test_two_simultaneous_confirmations_for_one_expert_let_only_one_through(app):
+    liaison, other = make_liaison(), make_liaison("中播磨")
+    expert = make_expert()
+    first = visit(liaison, experts=[expert])
+    second = visit(other, experts=[expert], munis=("姫路市",), start=at(10, 11), end=at(10, 13))
+    ids = [(first.id, liaison.id), (second.id, other.id)]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def confirm_in_thread(visit_id, actor_id):
+        barrier.wait(10)
+        with app.app_context():
+            v, actor = db.session.get(Visit, visit_id), db.session.get(User, actor_id)
+            try:
+                confirm_visit(v, actor, now=NOW)
+                db.session.commit()
+                outcomes.append("ok")
+            except DoubleBooking:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    db.session.commit()
+    threads = [threading.Thread(target=confirm_in_thread, args=pair) for pair in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["ok", "refused"]
+    db.session.expire_all()
+    states = sorted(db.session.get(Visit, vid).state for vid, _a in ids)
+    assert states == ["confirmed", "proposed"]

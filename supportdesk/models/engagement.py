@@ -17,7 +17,7 @@ engagement_experts = sa.Table(
 
 
 class Engagement(db.Model):
-    """Continuous support of one municipality after a request or a lecture, with regular check-ins."""
+    """Continuous support of a municipality after a request or a lecture, with regular check-ins."""
 
     __tablename__ = "engagements"
     __table_args__ = (

@@ -16,7 +16,8 @@ SHOWN_STATES = ("proposed", "confirmed", "held")
 FEED_PAST_DAYS, FEED_FUTURE_DAYS = 90, 400
 
 
-def visits_between(user, start_day, end_day, *, region_id=None, person_id=None, states=SHOWN_STATES):
+def visits_between(user, start_day, end_day, *, region_id=None, person_id=None,
+                   states=SHOWN_STATES):
     """Visits the user may see starting on [start_day, end_day) (Tokyo dates), ordered by start."""
     lo = datetime.combine(start_day, time(), tzinfo=JST)
     hi = datetime.combine(end_day, time(), tzinfo=JST)

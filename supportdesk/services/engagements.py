@@ -41,7 +41,8 @@ def create_engagement(actor, *, municipality, title, goal="", cadence_days=30, e
         record_event(sreq, actor, "engagement", action="engagement_opened",
                      data={"engagement_id": eng.id}, now=now)
     notify("engagement.opened", sreq=sreq, recipients=eng.attendees, actor=actor, now=now,
-           engagement_id=eng.id, municipality_ids=[municipality.id], link=f"/visits/engagements/{eng.id}")
+           engagement_id=eng.id, municipality_ids=[municipality.id],
+           link=f"/visits/engagements/{eng.id}")
     logger.info("engagement %s opened by user %s", eng.id, actor.id)
     return eng
 

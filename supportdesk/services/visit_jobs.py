@@ -69,7 +69,7 @@ def request_satisfaction_due(now):
 
 
 def remind_accompaniment_checkins(now):
-    """Tell an active engagement's owner and experts when a check-in falls due, once per due date."""
+    """Tell an engagement's owner and experts when a check-in falls due, once per due date."""
     today = now.astimezone(JST).date()
     engagements = db.session.scalars(sa.select(Engagement).where(
         Engagement.state == "active")).all()

@@ -45,7 +45,8 @@ def index():
     for v in visits:
         by_day[v.starts_at.astimezone(JST).date()].append(v)
     holidays = {d: calendar_jp.holiday_name(d) for week in weeks for d in week}
-    regions = [] if staff else db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
+    regions = [] if staff else db.session.scalars(
+        sa.select(Region).order_by(Region.sort_order)).all()
     people = [] if staff else people_for_filter()
     return render_template("calendar/index.html", view=view, day=day, today=today, weeks=weeks,
                            by_day=by_day, holidays=holidays, weekdays=WEEKDAYS,

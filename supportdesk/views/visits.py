@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..extensions import db
-from ..forms.visits import (FollowUpForm, choices, PostponeForm, ReasonForm, RecordForm, SatisfactionForm,
-                            ScheduleForm, VisitForm)
+from ..forms.visits import (FollowUpForm, PostponeForm, ReasonForm, RecordForm, SatisfactionForm,
+                            ScheduleForm, VisitForm, choices)
 from ..models import (Engagement, Municipality, Region, SatisfactionResponse, SupportRequest, User,
                       Visit, VisitFollowUp)
 from ..models.visit import VISIT_KINDS, VISIT_STATES
@@ -87,7 +87,8 @@ def new():
     permissions.require(current_user, "manage", "visit")
     sreq = engagement = None
     if request.args.get("request_id", type=int):
-        sreq = db.session.get(SupportRequest, request.args.get("request_id", type=int)) or abort(404)
+        sreq = db.session.get(SupportRequest, request.args.get("request_id", type=int))
+        sreq = sreq or abort(404)
         permissions.require(current_user, "view", sreq)
     if request.args.get("engagement_id", type=int):
         engagement = db.session.get(Engagement, request.args.get("engagement_id", type=int))
