@@ -172,3 +172,31 @@ def test_follow_up_engagement_and_contact_pages(app, client, login_as):
     assert client.get(eng_url).get_data(as_text=True) and client.get(eng_url).status_code == 404
     login_as(make_staff("佐用町"))
     assert client.get(eng_url).status_code == 200
+
+
+def test_engagement_from_an_accompaniment_request(app, client, login_as):
+    liaison, expert = make_liaison(), make_expert()
+    sreq = make_request(kind="accompaniment")
+    login_as(liaison)
+    html = client.post(f"/visits/engagements/new?request_id={sreq.id}", data={
+        "title": "", "cadence_days": "0"}).get_data(as_text=True)
+    assert "件名を入力してください" in html and "1〜365日で入力してください" in html
+    resp = client.post(f"/visits/engagements/new?request_id={sreq.id}", data={
+        "title": "庁内DX推進体制づくり", "goal": "推進計画の策定", "cadence_days": "14",
+        "expert_ids": [expert.id]})
+    assert resp.status_code == 302
+    page = client.get(resp.location).get_data(as_text=True)
+    assert "庁内DX推進体制づくり" in page and "14日ごと" in page and sreq.number in page
+    assert client.get("/visits/engagements/").status_code == 200
+    login_as(expert)
+    assert "庁内DX推進体制づくり" in client.get("/visits/engagements/").get_data(as_text=True)
+    assert client.get(f"/visits/engagements/new?request_id={sreq.id}").status_code == 404
+
+
+def test_municipality_page_lists_its_visits(app, client, login_as):
+    liaison = make_liaison()
+    mkvisit(liaison, title="佐用町での講座")
+    mkvisit(liaison, title="姫路市での講座", munis=("姫路市",), start=future(11))
+    login_as(make_staff("佐用町"))
+    html = client.get(f"/municipalities/{municipality('佐用町').code}").get_data(as_text=True)
+    assert "佐用町での講座" in html and "姫路市での講座" not in html

@@ -103,3 +103,14 @@ class ContactForm(FlaskForm):
 class CloseEngagementForm(FlaskForm):
     outcome = TextAreaField(_l("成果・結果"), validators=[
         DataRequired(_l("成果・結果を入力してください。"))])
+
+
+class EngagementForm(FlaskForm):
+    title = StringField(_l("件名"), validators=[DataRequired(_l("件名を入力してください。")),
+                                              Length(max=200)])
+    goal = TextAreaField(_l("目標"), validators=[Optional()])
+    cadence_days = IntegerField(_l("確認の間隔(日)"), default=30, validators=[
+        InputRequired(_l("確認の間隔を入力してください。")),
+        NumberRange(min=1, max=365, message=_l("1〜365日で入力してください。"))])
+    ends_on = DateField(_l("終了予定日"), validators=[Optional()])
+    expert_ids = SelectMultipleField(_l("参加する専門人材"), coerce=int, validators=[Optional()])

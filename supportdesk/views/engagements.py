@@ -1,16 +1,17 @@
 """Accompaniment (伴走支援) pages: progress timeline, next check-in, contacts, closing."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import permissions
 from ..extensions import db
-from ..forms.visits import CloseEngagementForm, ContactForm
-from ..models import Engagement, Municipality
+from ..forms.visits import CloseEngagementForm, ContactForm, EngagementForm, choices
+from ..models import Engagement, Municipality, SupportRequest, User
 from ..models.engagement import ENGAGEMENT_STATES, engagement_experts
 from ..services import ValidationFailed
-from ..services.engagements import (checkin_timeline, close_engagement, last_checkin_dates,
+from ..services.engagements import (checkin_timeline, close_engagement, create_engagement,
+                                    last_checkin_dates,
                                     log_contact, next_checkin_due)
 from ..timeutil import JST, utcnow
 
@@ -46,6 +47,36 @@ def index():
     last = last_checkin_dates([e.id for e in rows])
     due = {e.id: next_checkin_due(e, last.get(e.id)) for e in rows}
     return render_template("engagements/index.html", rows=rows, due=due, states=ENGAGEMENT_STATES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Start an engagement from an accompaniment (or any) request of the municipality."""
+    permissions.require(current_user, "manage", "engagement")
+    sreq = db.session.get(SupportRequest, request.args.get("request_id", 0, type=int))
+    sreq = permissions.require(current_user, "view", sreq or abort(404))
+    form = EngagementForm()
+    experts = db.session.scalars(sa.select(User).where(User.role == "expert", User.active.is_(True))
+                                 .order_by(User.display_name)).all()
+    form.expert_ids.choices = choices((u.id, u.display_name) for u in experts)
+    if not form.is_submitted():
+        form.title.data = sreq.title
+    if form.validate_on_submit():
+        try:
+            eng = create_engagement(current_user, municipality=sreq.municipality,
+                                    title=form.title.data, goal=form.goal.data or "",
+                                    cadence_days=form.cadence_days.data, ends_on=form.ends_on.data,
+                                    experts=[u for u in experts if u.id in form.expert_ids.data],
+                                    sreq=sreq)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("伴走支援を開始しました。"), "success")
+            return redirect(url_for("engagements.show", engagement_id=eng.id))
+    return render_template("engagements/form.html", form=form, sreq=sreq)
 
 
 @bp.get("/<int:engagement_id>")

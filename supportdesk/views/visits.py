@@ -19,6 +19,7 @@ from ..services.visits import (InvalidVisitTransition, cancel_visit, candidate_o
                                postpone_visit, record_visit, schedule_from_candidate,
                                submit_satisfaction, visit_actions)
 from ..timeutil import JST
+from .municipalities import HISTORY_SECTIONS
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -301,3 +302,18 @@ def satisfaction(visit_id):
             return redirect(url_for("visits.show", visit_id=visit_id))
     return render_template("visits/satisfaction.html", form=form, v=visit,
                            when=jst_range(visit.starts_at, visit.ends_at))
+
+
+def municipality_visits_section(m, user):
+    """The municipality page's visit history: the latest visits the user may see."""
+    from ..models.visit import visit_municipalities
+
+    here = sa.select(visit_municipalities.c.visit_id).where(
+        visit_municipalities.c.municipality_id == m.id)
+    stmt = permissions.scope_visits(sa.select(Visit).where(Visit.id.in_(here)), user)
+    rows = db.session.scalars(stmt.order_by(Visit.starts_at.desc()).limit(20)).all()
+    return {"template": "visits/_municipality_section.html", "visits": rows,
+            "kinds": VISIT_KINDS, "states": VISIT_STATES}
+
+
+HISTORY_SECTIONS.append(municipality_visits_section)
