@@ -12,6 +12,15 @@ from .models.user import ROLES
 DEMO_SEEDERS = []
 
 
+def _seed_demo_visits():
+    from .services.visit_demo import seed_demo_visits
+
+    return seed_demo_visits()
+
+
+DEMO_SEEDERS.append(_seed_demo_visits)
+
+
 def register(app):
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")

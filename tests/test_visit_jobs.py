@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from supportdesk.extensions import db
-from supportdesk.models import VisitNotice
+from supportdesk.models import Engagement, Visit, VisitNotice
 from supportdesk.services.engagements import log_contact, open_followup_engagement
 from supportdesk.services.visit_jobs import (remind_accompaniment_checkins,
                                              remind_upcoming_visits, request_satisfaction_due)
@@ -83,3 +83,12 @@ def test_accompaniment_checkin_reminder_once_per_due_date(app):
     db.session.commit()
     assert remind_accompaniment_checkins(due + timedelta(days=31)) == 0
     assert remind_accompaniment_checkins(due + timedelta(days=32)) == 1
+
+
+def test_demo_visits_seed_is_idempotent(app, runner):
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    counts = (db.session.query(Visit).count(), db.session.query(Engagement).count())
+    assert counts == (3, 1)
+    runner.invoke(args=["seed", "--demo"])
+    assert (db.session.query(Visit).count(), db.session.query(Engagement).count()) == counts
