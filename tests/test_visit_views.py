@@ -200,3 +200,17 @@ def test_municipality_page_lists_its_visits(app, client, login_as):
     login_as(make_staff("佐用町"))
     html = client.get(f"/municipalities/{municipality('佐用町').code}").get_data(as_text=True)
     assert "佐用町での講座" in html and "姫路市での講座" not in html
+
+
+def test_upcoming_list_is_scoped_and_typed_dates_are_flagged(app, client, login_as):
+    liaison = make_liaison()
+    mkvisit(liaison, title="佐用町での講座")
+    mkvisit(liaison, title="姫路市での講座", munis=("姫路市",), start=future(11))
+    login_as(make_staff("姫路市"))
+    html = client.get("/visits/").get_data(as_text=True)
+    assert "姫路市での講座" in html and "佐用町での講座" not in html
+    login_as(liaison)
+    html = client.post("/visits/new", data={"kind": "lecture", "title": "",
+                                            "starts_at": "2025-11-03T10:00",
+                                            "ends_at": "2025-11-03T12:00"}).get_data(as_text=True)
+    assert "件名を入力してください" in html and "2025-11-03(月)は祝日(文化の日)です" in html

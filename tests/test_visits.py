@@ -249,3 +249,15 @@ def test_two_simultaneous_confirmations_for_one_expert_let_only_one_through(app)
     db.session.expire_all()
     states = sorted(db.session.get(Visit, vid).state for vid, _a in ids)
     assert states == ["confirmed", "proposed"]
+
+
+def test_postponing_into_a_clash_is_refused(app):
+    liaison = make_liaison()
+    expert = make_expert(name="鈴木専門")
+    visit(liaison, experts=[expert], start=at(20, 10), end=at(20, 12), confirm=True, title="先約")
+    v = visit(liaison, experts=[expert], confirm=True)
+    with pytest.raises(DoubleBooking) as exc:
+        postpone_visit(v, liaison, starts_at=at(20, 11), ends_at=at(20, 13), now=NOW)
+    assert "先約" in str(exc.value)
+    db.session.rollback()
+    assert db.session.get(Visit, v.id).state == "confirmed"

@@ -18,7 +18,7 @@ from ..services.visits import (InvalidVisitTransition, cancel_visit, candidate_o
                                confirm_visit, create_visit, date_warnings, jst_range,
                                postpone_visit, record_visit, schedule_from_candidate,
                                submit_satisfaction, visit_actions)
-from ..timeutil import JST
+from ..timeutil import JST, utcnow
 from .municipalities import HISTORY_SECTIONS
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -125,7 +125,29 @@ def new():
             db.session.commit()
             _flash_saved(visit)
             return redirect(url_for("visits.show", visit_id=visit.id))
-    return render_template("visits/form.html", form=form, sreq=sreq, engagement=engagement)
+    return render_template("visits/form.html", form=form, sreq=sreq, engagement=engagement,
+                           warnings=_typed_warnings(form))
+
+
+def _typed_warnings(form):
+    """Weekend/holiday flags for the dates typed into a form shown again."""
+    start, end = form.starts_at.data, form.ends_at.data
+    if start is None or end is None or end < start:
+        return []
+    return date_warnings(_aware(start), _aware(end))
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Upcoming visits the user may see (a list beside the calendar grid)."""
+    if permissions.scope_of(current_user, "view", "visit") is None:
+        abort(404)
+    stmt = sa.select(Visit).where(Visit.ends_at >= utcnow(),
+                                  Visit.state.in_(("proposed", "confirmed")))
+    rows = db.session.scalars(permissions.scope_visits(stmt, current_user)
+                              .order_by(Visit.starts_at).limit(200)).all()
+    return render_template("visits/index.html", rows=rows, kinds=VISIT_KINDS, states=VISIT_STATES)
 
 
 def _flash_saved(visit):
@@ -225,7 +247,8 @@ def postpone(visit_id):
             for warning in date_warnings(new_visit.starts_at, new_visit.ends_at):
                 flash(warning, "warning")
             return redirect(url_for("visits.show", visit_id=new_visit.id))
-    return render_template("visits/postpone.html", form=form, v=visit)
+    return render_template("visits/postpone.html", form=form, v=visit,
+                           warnings=_typed_warnings(form))
 
 
 @bp.route("/<int:visit_id>/record", methods=["GET", "POST"])
