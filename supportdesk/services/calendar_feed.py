@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from icalendar import Calendar, Event
+from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
@@ -22,7 +23,8 @@ def visits_between(user, start_day, end_day, *, region_id=None, person_id=None,
     lo = datetime.combine(start_day, time(), tzinfo=JST)
     hi = datetime.combine(end_day, time(), tzinfo=JST)
     stmt = (sa.select(Visit).where(Visit.starts_at >= lo, Visit.starts_at < hi,
-                                   Visit.state.in_(states)).order_by(Visit.starts_at, Visit.id))
+                                   Visit.state.in_(states)).order_by(Visit.starts_at, Visit.id)
+            .options(selectinload(Visit.municipalities), selectinload(Visit.liaison)))
     stmt = permissions.scope_visits(stmt, user)
     if region_id:
         in_region = (sa.select(visit_municipalities.c.visit_id)
@@ -74,7 +76,12 @@ def user_for_feed_token(token):
     return row.user
 
 
-def build_feed(user, *, host="supportdesk", now=None):
+# The UID domain never changes with the host name a feed was fetched through, so calendar apps
+# keep recognising the same events.
+UID_DOMAIN = "supportdesk.dx-desk.hyogo"
+
+
+def build_feed(user, *, now=None):
     """The user's visits as iCalendar text with Asia/Tokyo times (VTIMEZONE included)."""
     now = now or utcnow()
     today = now.astimezone(JST).date()
@@ -89,7 +96,7 @@ def build_feed(user, *, host="supportdesk", now=None):
     cal.add("x-wr-timezone", "Asia/Tokyo")
     for v in visits:
         ev = Event()
-        ev.add("uid", f"visit-{v.id}@{host}")
+        ev.add("uid", f"visit-{v.id}@{UID_DOMAIN}")
         ev.add("dtstamp", now)
         ev.add("dtstart", v.starts_at.astimezone(JST))
         ev.add("dtend", v.ends_at.astimezone(JST))

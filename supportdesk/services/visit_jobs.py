@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Engagement, Visit, VisitNotice
@@ -16,6 +17,8 @@ from .visits import MUNICIPALITY, _context, _people
 logger = logging.getLogger(__name__)
 
 REMINDERS = (("remind_1d", timedelta(days=1)), ("remind_7d", timedelta(days=7)))
+LOAD_PEOPLE = (selectinload(Visit.attendees), selectinload(Visit.municipalities),
+               selectinload(Visit.liaison))
 
 
 def _sent(kind, visit_ids):
@@ -31,7 +34,7 @@ def remind_upcoming_visits(now):
     horizon = now + REMINDERS[-1][1]
     visits = db.session.scalars(sa.select(Visit).where(
         Visit.state == "confirmed", Visit.starts_at > now, Visit.starts_at <= horizon)
-        .order_by(Visit.starts_at)).all()
+        .order_by(Visit.starts_at).options(*LOAD_PEOPLE)).all()
     ids = [v.id for v in visits]
     sent = {kind: _sent(kind, ids) for kind, _delta in REMINDERS}
     count = 0
@@ -51,14 +54,13 @@ def remind_upcoming_visits(now):
 
 def request_satisfaction_due(now):
     """Ask each held lecture's filer for a rating, once per visit. Returns the requests sent."""
+    asked = sa.select(VisitNotice.visit_id).where(VisitNotice.kind == "satisfaction")
     visits = db.session.scalars(sa.select(Visit).where(
         Visit.kind == "lecture", Visit.state == "held", Visit.request_id.is_not(None),
-        Visit.starts_at <= now)).all()
-    done = _sent("satisfaction", [v.id for v in visits])
+        Visit.starts_at <= now, Visit.id.not_in(asked))
+        .options(*LOAD_PEOPLE, selectinload(Visit.sreq))).all()
     count = 0
     for visit in visits:
-        if visit.id in done:
-            continue
         db.session.add(VisitNotice(visit_id=visit.id, kind="satisfaction", sent_at=now))
         notify("visit.satisfaction_requested", sreq=visit.sreq, recipients=[visit.sreq.filer],
                now=now, **_context(visit) | {"link": f"/visits/{visit.id}/satisfaction"})

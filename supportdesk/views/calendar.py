@@ -61,7 +61,7 @@ def feed(token):
     user = user_for_feed_token(token)
     if user is None or not permissions.can(user, "feed", "calendar"):
         abort(404)
-    body = build_feed(user, host=request.host.split(":")[0] or "supportdesk")
+    body = build_feed(user)
     return Response(body, mimetype="text/calendar",
                     headers={"Cache-Control": "no-store", "Content-Disposition":
                              'inline; filename="supportdesk.ics"'})
