@@ -10,7 +10,8 @@ from supportdesk.models import CalendarFeedToken
 from supportdesk.services.visits import create_visit
 from supportdesk.timeutil import JST, utcnow
 from supportdesk.views import PUBLIC_ENDPOINTS
-from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality
+from tests.factories import (PASSWORD, make_expert, make_liaison, make_staff, make_user,
+                             municipality)
 
 
 def mkvisit(liaison, title, start, munis=("佐用町",), experts=(), confirm=True):
@@ -139,3 +140,20 @@ def test_staff_feed_has_only_their_municipality(app, client, login_as):
     cal = icalendar.Calendar.from_ical(client.get(url[url.index("/calendar/feed/"):]).data)
     assert [str(e["summary"]) for e in cal.walk("VEVENT")] == ["[出前講座] 姫路市講座(姫路市)"]
     assert cal.walk("VEVENT")[0].decoded("dtstart").tzinfo.key == ZoneInfo("Asia/Tokyo").key
+
+
+def test_anonymous_and_csrf(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    assert client.get("/calendar/").status_code == 302
+    assert client.get("/visits/").status_code == 302
+    with app.app_context():
+        user = make_liaison()
+        email = user.email
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert client.post("/login", data={"email": email, "password": PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    assert client.post("/calendar/feed", data={"op": "rotate"}).status_code == 400
+    with app.app_context():
+        assert db.session.query(CalendarFeedToken).count() == 0

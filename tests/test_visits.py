@@ -12,9 +12,10 @@ from supportdesk.services import ValidationFailed
 from supportdesk.services.visits import (VISIT_TRANSITIONS, DoubleBooking, InvalidVisitTransition,
                                          cancel_visit, candidate_options, confirm_visit,
                                          create_visit, date_warnings, postpone_visit,
-                                         record_visit, schedule_from_candidate, visit_actions)
+                                         record_visit, schedule_from_candidate, visit_actions,
+                                         visits_for_request)
 from supportdesk.timeutil import JST
-from tests.factories import make_expert, make_liaison, make_request, municipality
+from tests.factories import make_expert, make_liaison, make_request, make_staff, municipality
 
 NOW = datetime(2025, 10, 1, 9, 0, tzinfo=JST)
 
@@ -261,3 +262,13 @@ def test_postponing_into_a_clash_is_refused(app):
     assert "先約" in str(exc.value)
     db.session.rollback()
     assert db.session.get(Visit, v.id).state == "confirmed"
+
+
+def test_visits_for_request_is_scoped(app):
+    liaison, expert = make_liaison(), make_expert()
+    sreq = make_request()
+    v = visit(liaison, sreq=sreq, confirm=True)
+    assert visits_for_request(sreq, liaison) == [v]
+    assert visits_for_request(sreq, make_staff("佐用町")) == [v]
+    assert visits_for_request(sreq, make_staff("姫路市")) == []
+    assert visits_for_request(sreq, expert) == []

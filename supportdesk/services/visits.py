@@ -376,3 +376,9 @@ def submit_satisfaction(visit, respondent, *, rating, comment="", now=None):
                      data={"visit_id": visit.id, "rating": rating}, now=now)
     db.session.flush()
     return answer
+
+
+def visits_for_request(sreq, user):
+    """The visits serving a request that `user` may see, newest first (for the request page)."""
+    stmt = sa.select(Visit).where(Visit.request_id == sreq.id).order_by(Visit.starts_at.desc())
+    return db.session.scalars(permissions.scope_visits(stmt, user)).all()
