@@ -272,3 +272,20 @@ def test_visits_for_request_is_scoped(app):
     assert visits_for_request(sreq, make_staff("佐用町")) == [v]
     assert visits_for_request(sreq, make_staff("姫路市")) == []
     assert visits_for_request(sreq, expert) == []
+
+
+@pytest.mark.parametrize("state,action", sorted(VISIT_TRANSITIONS))
+def test_every_transition_in_the_table_runs(app, state, action):
+    liaison = make_liaison()
+    v = visit(liaison, confirm=state != "proposed")
+    if state == "held":
+        record_visit(v, liaison, covered="初回", now=at(10, 13))
+    assert v.state == state
+    run = {"confirm": lambda: confirm_visit(v, liaison, now=NOW),
+           "cancel": lambda: cancel_visit(v, liaison, "理由", now=NOW),
+           "postpone": lambda: postpone_visit(v, liaison, starts_at=at(21, 10),
+                                              ends_at=at(21, 12), now=NOW),
+           "record": lambda: record_visit(v, liaison, covered="記録", now=at(10, 13))}
+    run[action]()
+    db.session.commit()
+    assert v.state == VISIT_TRANSITIONS[(state, action)].to
