@@ -14,6 +14,15 @@ DEMO_SEEDERS = []
 DEMO_SEEDERS.append(seed_demo_rounds)
 
 
+def _seed_demo_visits():
+    from .services.visit_demo import seed_demo_visits
+
+    return seed_demo_visits()
+
+
+DEMO_SEEDERS.append(_seed_demo_visits)
+
+
 def register(app):
     register_token_command(app)
     register_scheduler_command(app)

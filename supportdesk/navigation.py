@@ -25,6 +25,8 @@ NAV = [
     NavItem("requests.intake", _l("新規相談"), "create", "request", 20),
     NavItem("requests.mine", _l("自分の市町の依頼"), "view", "own_municipality_requests", 21),
     NavItem("reply_templates.index", _l("定型文"), "manage", "reply_template", 80),
+    NavItem("calendar.index", _l("カレンダー"), "view", "calendar", 30),
+    NavItem("engagements.index", _l("伴走支援"), "view", "engagement", 35),
 ]
 
 

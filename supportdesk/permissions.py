@@ -58,6 +58,18 @@ PERMISSIONS = {
         "view": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
         "manage": {LIAISON: ALL, ADMIN: ALL},
         "record": {LIAISON: ALL, EXPERT: SELF},
+        "rate": {STAFF: OWN},
+        # The record (課題 included) stays on the prefecture side.
+        "view_record": {LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
+    },
+    "engagement": {
+        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
+        "manage": {LIAISON: ALL},
+        "log_contact": {LIAISON: ALL, EXPERT: SELF},
+    },
+    "calendar": {
+        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL},
+        "feed": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL},
     },
     "report": {
         "view": {LIAISON: REGIONS, MANAGER: ALL, ADMIN: ALL},
@@ -223,6 +235,24 @@ def scope_municipalities(stmt, user, action="view", municipality_col=None):
         region_ids = liaison_region_filter(user)
         sub = sa.select(Municipality.id).where(Municipality.region_id.in_(region_ids))
         return stmt.where(col.in_(sub))
+    return stmt.where(sa.false())
+
+
+def scope_visits(stmt, user, action="view"):
+    """Narrow a select over Visit: staff see their municipality's, experts the ones they attend."""
+    from .models import Visit
+    from .models.visit import visit_attendees, visit_municipalities
+
+    scope = scope_of(user, action, "visit")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        mine = sa.select(visit_municipalities.c.visit_id).where(
+            visit_municipalities.c.municipality_id == user.municipality_id)
+        return stmt.where(Visit.id.in_(mine))
+    if scope == SELF:
+        mine = sa.select(visit_attendees.c.visit_id).where(visit_attendees.c.user_id == user.id)
+        return stmt.where(sa.or_(Visit.id.in_(mine), Visit.liaison_id == user.id))
     return stmt.where(sa.false())
 
 

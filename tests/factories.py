@@ -118,3 +118,27 @@ def make_request(filer, kind="consultation", *, submit=True, now=None, commit=Tr
     if commit:
         db.session.commit()
     return sreq
+
+
+def make_visit_request(*, municipality_name="佐用町", kind="lecture", state="triage", filer=None,
+                 title=None, candidates=(), co_municipalities=(), **fields):
+    """A submitted request (numbered, routed to its region) in `state`, with candidate dates
+    given as (starts_at, ends_at) aware datetimes."""
+    from supportdesk.models import LectureCandidateDate, SupportRequest
+
+    n = next(_seq)
+    muni = municipality(municipality_name)
+    filer = filer or make_staff(municipality_name)
+    sreq = SupportRequest(kind=kind, state=state, municipality_id=muni.id, region_id=muni.region_id,
+                          filer_id=filer.id, created_by_id=filer.id, title=title or f"依頼{n}",
+                          fiscal_year=2099, seq=n, number=f"T-{n:05d}", **fields)
+    if sreq.submitted_at is None:
+        from supportdesk.timeutil import utcnow
+
+        sreq.submitted_at = utcnow()
+    sreq.co_municipalities = [municipality(m) for m in co_municipalities]
+    for rank, (start, end) in enumerate(candidates, 1):
+        sreq.candidate_dates.append(LectureCandidateDate(rank=rank, starts_at=start, ends_at=end))
+    db.session.add(sreq)
+    db.session.commit()
+    return sreq

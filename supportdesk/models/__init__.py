@@ -11,6 +11,8 @@ from .theme import Theme
 from .visit import Visit
 from .scheduler import JobRun, SchedulerLease, SentNotice
 from .rounds import RoundRecord
+from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
+from .engagement import CalendarFeedToken, Engagement, EngagementContact, EngagementNotice
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
@@ -41,4 +43,12 @@ __all__ = [
     "SchedulerLease",
     "SentNotice",
     "RoundRecord",
+    "VisitRecord",
+    "VisitFollowUp",
+    "VisitNotice",
+    "SatisfactionResponse",
+    "Engagement",
+    "EngagementContact",
+    "EngagementNotice",
+    "CalendarFeedToken",
 ]

@@ -49,6 +49,8 @@ class Visit(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     # A postponed visit points at the visit that replaces it.
     postponed_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visits.id"))
+    # An accompaniment check-in belongs to its engagement (伴走支援).
+    engagement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("engagements.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
@@ -62,6 +64,8 @@ class Visit(db.Model):
     attendees = relationship("User", secondary=visit_attendees)
     liaison = relationship("User", foreign_keys=[liaison_id])
     postponed_to = relationship("Visit", remote_side=[id])
+    engagement = relationship("Engagement", foreign_keys=[engagement_id])
+    record = relationship("VisitRecord", uselist=False, back_populates="visit")
     permission_kind = "visit"
 
     def scope_municipality_ids(self):
@@ -69,3 +73,82 @@ class Visit(db.Model):
 
     def scope_region_ids(self):
         return {m.region_id for m in self.municipalities}
+
+
+class VisitRecord(db.Model):
+    """実施記録: who came (by role), what was covered, issues found and follow-ups."""
+
+    __tablename__ = "visit_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"),
+                                          unique=True)
+    # Attendance on the municipality side, by the package's audience groups.
+    attendees_executives: Mapped[int] = mapped_column(default=0)   # 首長・幹部
+    attendees_business: Mapped[int] = mapped_column(default=0)     # 業務担当課
+    attendees_information: Mapped[int] = mapped_column(default=0)  # 情報部門
+    attendees_other: Mapped[int] = mapped_column(default=0)
+    covered: Mapped[str] = mapped_column(sa.Text, default="")
+    issues: Mapped[str] = mapped_column(sa.Text, default="")
+    follow_ups: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    visit = relationship("Visit", back_populates="record")
+    recorded_by = relationship("User")
+
+    @property
+    def total_attendees(self):
+        return (self.attendees_executives + self.attendees_business + self.attendees_information
+                + self.attendees_other)
+
+
+class VisitFollowUp(db.Model):
+    """What a visit record opened in one step: a new request or an accompaniment engagement."""
+
+    __tablename__ = "visit_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"),
+                                          index=True)
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_requests.id"))
+    engagement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("engagements.id"))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    visit = relationship("Visit")
+    sreq = relationship("SupportRequest")
+    engagement = relationship("Engagement")
+
+
+class SatisfactionResponse(db.Model):
+    """The municipality's 5-point rating of a held lecture; one per visit per respondent."""
+
+    __tablename__ = "satisfaction_responses"
+    __table_args__ = (
+        sa.UniqueConstraint("visit_id", "respondent_id", name="uq_satisfaction_visit_respondent"),
+        sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"),
+                                          index=True)
+    respondent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    rating: Mapped[int] = mapped_column()
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    visit = relationship("Visit")
+    respondent = relationship("User")
+
+
+class VisitNotice(db.Model):
+    """Sent-marker for scheduled notices (reminders, satisfaction requests): each goes out once."""
+
+    __tablename__ = "visit_notices"
+    __table_args__ = (sa.UniqueConstraint("visit_id", "kind", name="uq_visit_notices_visit_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(30))  # remind_7d, remind_1d, satisfaction
+    sent_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

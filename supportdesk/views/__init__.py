@@ -13,6 +13,9 @@ from .rounds import bp as rounds_bp
 from .jobs import bp as jobs_bp
 from .reply_templates import bp as reply_templates_bp
 from .requests import bp as requests_bp
+from .visits import bp as visits_bp
+from .engagements import bp as engagements_bp
+from .calendar import bp as calendar_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -20,7 +23,11 @@ BLUEPRINTS += [reports_bp]
 BLUEPRINTS += [tokens_bp]
 BLUEPRINTS += [rounds_bp, jobs_bp]
 BLUEPRINTS += [requests_bp, reply_templates_bp]
+BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.set_language"}
+# The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
+# URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
+PUBLIC_ENDPOINTS.add("calendar.feed")

@@ -1,0 +1,46 @@
+"""Demo visits for `flask seed --demo`: a held lecture, upcoming visits, an engagement."""
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Municipality, User, Visit
+from ..timeutil import JST, utcnow
+from .engagements import open_followup_engagement
+from .visits import create_visit, record_visit
+
+DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"
+
+
+def seed_demo_visits(now=None):
+    now = now or utcnow()
+    liaison = db.session.scalar(sa.select(User).where(User.email == DEMO_LIAISON))
+    expert = db.session.scalar(sa.select(User).where(User.email == "expert@demo.example.jp"))
+    if liaison is None or expert is None:
+        return 0
+    if db.session.scalar(sa.select(Visit.id).where(Visit.created_by_id == liaison.id).limit(1)):
+        return 0
+    munis = {m.name: m for m in db.session.scalars(sa.select(Municipality).where(
+        Municipality.name.in_(("佐用町", "宍粟市", "神河町"))))}
+    today = now.astimezone(JST).date()
+
+    def at(days, hour):
+        return datetime.combine(today + timedelta(days=days), time(hour), tzinfo=JST)
+
+    held = create_visit(liaison, kind="lecture", title="生成AI活用入門(出前講座)",
+                        starts_at=at(-14, 14), ends_at=at(-14, 16), municipalities=[munis["佐用町"]],
+                        attendees=[expert], venue="佐用町役場 大会議室", confirm=True,
+                        now=now - timedelta(days=30))
+    record_visit(held, liaison, attendees_executives=3, attendees_business=18,
+                 attendees_information=2, covered="生成AIの基礎、庁内での活用例、デモ",
+                 issues="利用ルールが未整備", follow_ups="ガイドライン策定を伴走支援", now=now)
+    open_followup_engagement(held, liaison, title="生成AI利用ガイドライン策定の伴走",
+                             goal="年度内にガイドラインを策定・周知", cadence_days=30, now=now)
+    create_visit(liaison, kind="lecture", title="カイゼンDX 合同講座",
+                 starts_at=at(7, 13), ends_at=at(7, 16),
+                 municipalities=[munis["宍粟市"], munis["佐用町"]], attendees=[expert],
+                 venue="宍粟市役所", confirm=True, now=now)
+    create_visit(liaison, kind="round", title="定期巡回(神河町)", starts_at=at(3, 10),
+                 ends_at=at(3, 11), municipalities=[munis["神河町"]], now=now)
+    db.session.flush()
+    return 3

@@ -1,0 +1,342 @@
+"""Visit pages: detail, create, schedule from candidates, confirm/cancel/postpone, record,
+follow-up and the municipality's satisfaction form."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import permissions
+from ..extensions import db
+from ..forms.visits import (FollowUpForm, PostponeForm, ReasonForm, RecordForm, SatisfactionForm,
+                            ScheduleForm, VisitForm, choices)
+from ..models import (Engagement, Municipality, Region, SatisfactionResponse, SupportRequest, User,
+                      Visit, VisitFollowUp)
+from ..models.visit import VISIT_KINDS, VISIT_STATES
+from ..services import ValidationFailed
+from ..services.engagements import open_followup_engagement, open_followup_request
+from ..services.visits import (InvalidVisitTransition, cancel_visit, candidate_options,
+                               confirm_visit, create_visit, date_warnings, jst_range,
+                               postpone_visit, record_visit, schedule_from_candidate,
+                               submit_satisfaction, visit_actions)
+from ..timeutil import JST, utcnow
+from .municipalities import HISTORY_SECTIONS
+
+bp = Blueprint("visits", __name__, url_prefix="/visits")
+
+
+def _get_visit(visit_id, action="view"):
+    visit = db.session.get(Visit, visit_id) or abort(404)
+    permissions.require(current_user, "view", visit)
+    if action != "view":
+        permissions.require(current_user, action, visit)
+    return visit
+
+
+def _aware(naive):
+    return naive.replace(tzinfo=JST) if naive is not None else None
+
+
+def _field_error(form, exc):
+    field = getattr(form, exc.field, None) if getattr(exc, "field", None) else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+def _people_choices(roles=("expert", "liaison")):
+    users = db.session.scalars(sa.select(User).where(User.role.in_(roles), User.active.is_(True))
+                               .order_by(User.role, User.display_name)).all()
+    labels = {"expert": _("専門人材"), "liaison": _("リエゾン")}
+    return choices((u.id, f"{u.display_name}({labels[u.role]})") for u in users)
+
+
+def _muni_choices():
+    rows = db.session.scalars(sa.select(Municipality).join(Region)
+                              .order_by(Region.sort_order, Municipality.code)).all()
+    return choices((m.id, m.name) for m in rows)
+
+
+def _users(ids):
+    return db.session.scalars(sa.select(User).where(User.id.in_(ids or [0]))).all()
+
+
+@bp.get("/<int:visit_id>")
+@login_required
+def show(visit_id):
+    visit = _get_visit(visit_id)
+    answers_stmt = sa.select(SatisfactionResponse).where(SatisfactionResponse.visit_id == visit.id)
+    if current_user.role == "municipal_staff":
+        answers_stmt = answers_stmt.where(SatisfactionResponse.respondent_id == current_user.id)
+    answers = db.session.scalars(answers_stmt).all()
+    follow_ups = db.session.scalars(sa.select(VisitFollowUp).where(
+        VisitFollowUp.visit_id == visit.id)).all()
+    can_rate = (visit.kind == "lecture" and visit.state == "held"
+                and permissions.can(current_user, "rate", visit)
+                and not any(a.respondent_id == current_user.id for a in answers))
+    postponed_from = db.session.scalar(sa.select(Visit).where(Visit.postponed_to_id == visit.id))
+    return render_template("visits/show.html", v=visit, actions=visit_actions(visit, current_user),
+                           when=jst_range(visit.starts_at, visit.ends_at),
+                           warnings=date_warnings(visit.starts_at, visit.ends_at),
+                           answers=answers, follow_ups=follow_ups, can_rate=can_rate,
+                           postponed_from=postponed_from, kinds=VISIT_KINDS, states=VISIT_STATES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    permissions.require(current_user, "manage", "visit")
+    sreq = engagement = None
+    if request.args.get("request_id", type=int):
+        sreq = db.session.get(SupportRequest, request.args.get("request_id", type=int))
+        sreq = sreq or abort(404)
+        permissions.require(current_user, "view", sreq)
+    if request.args.get("engagement_id", type=int):
+        engagement = db.session.get(Engagement, request.args.get("engagement_id", type=int))
+        engagement = permissions.require(current_user, "manage", engagement or abort(404))
+    form = VisitForm()
+    form.municipality_ids.choices = _muni_choices()
+    form.attendee_ids.choices = _people_choices()
+    if not form.is_submitted():
+        if sreq is not None:
+            form.kind.data = "lecture" if sreq.kind == "lecture" else "accompaniment"
+            form.title.data = sreq.title
+            form.municipality_ids.data = sorted(sreq.scope_municipality_ids())
+            form.venue.data = sreq.venue
+        if engagement is not None:
+            form.kind.data, form.title.data = "accompaniment", engagement.title
+            form.municipality_ids.data = [engagement.municipality_id]
+            form.attendee_ids.data = [u.id for u in engagement.experts]
+    if form.validate_on_submit():
+        munis = db.session.scalars(sa.select(Municipality).where(
+            Municipality.id.in_(form.municipality_ids.data))).all()
+        try:
+            visit = create_visit(current_user, kind=form.kind.data, title=form.title.data,
+                                 starts_at=_aware(form.starts_at.data),
+                                 ends_at=_aware(form.ends_at.data), municipalities=munis,
+                                 attendees=_users(form.attendee_ids.data), sreq=sreq,
+                                 engagement=engagement, venue=form.venue.data,
+                                 online_details=form.online_details.data,
+                                 confirm=form.confirm_now.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            _flash_saved(visit)
+            return redirect(url_for("visits.show", visit_id=visit.id))
+    return render_template("visits/form.html", form=form, sreq=sreq, engagement=engagement,
+                           warnings=_typed_warnings(form))
+
+
+def _typed_warnings(form):
+    """Weekend/holiday flags for the dates typed into a form shown again."""
+    start, end = form.starts_at.data, form.ends_at.data
+    if start is None or end is None or end < start:
+        return []
+    return date_warnings(_aware(start), _aware(end))
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Upcoming visits the user may see (a list beside the calendar grid)."""
+    if permissions.scope_of(current_user, "view", "visit") is None:
+        abort(404)
+    stmt = sa.select(Visit).where(Visit.ends_at >= utcnow(),
+                                  Visit.state.in_(("proposed", "confirmed")))
+    rows = db.session.scalars(permissions.scope_visits(stmt, current_user)
+                              .order_by(Visit.starts_at).limit(200)).all()
+    return render_template("visits/index.html", rows=rows, kinds=VISIT_KINDS, states=VISIT_STATES)
+
+
+def _flash_saved(visit):
+    flash(_("訪問を確定しました。") if visit.state == "confirmed" else _("訪問の候補を登録しました。"),
+          "success")
+    for warning in date_warnings(visit.starts_at, visit.ends_at):
+        flash(warning, "warning")
+
+
+@bp.route("/schedule/<int:request_id>", methods=["GET", "POST"])
+@login_required
+def schedule(request_id):
+    """Confirm a lecture at one of the municipality's candidate dates."""
+    sreq = db.session.get(SupportRequest, request_id) or abort(404)
+    permissions.require(current_user, "view", sreq)
+    permissions.require(current_user, "manage", "visit")
+    form = ScheduleForm()
+    form.candidate_id.choices = choices((c.id, jst_range(c.starts_at, c.ends_at))
+                                        for c in sreq.candidate_dates)
+    form.attendee_ids.choices = _people_choices(("expert",))
+    if not form.is_submitted():
+        form.venue.data = sreq.venue
+    if form.validate_on_submit():
+        candidate = next(c for c in sreq.candidate_dates if c.id == form.candidate_id.data)
+        try:
+            visit = schedule_from_candidate(sreq, candidate, current_user,
+                                            attendees=_users(form.attendee_ids.data),
+                                            venue=form.venue.data or None)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            exc.field = "candidate_id" if exc.field == "starts_at" else exc.field
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            _flash_saved(visit)
+            return redirect(url_for("visits.show", visit_id=visit.id))
+    options = candidate_options(sreq, _users(form.attendee_ids.data))
+    return render_template("visits/schedule.html", form=form, sreq=sreq, options=options)
+
+
+@bp.post("/<int:visit_id>/confirm")
+@login_required
+def confirm(visit_id):
+    visit = _get_visit(visit_id, "manage")
+    try:
+        confirm_visit(visit, current_user)
+    except (ValidationFailed, InvalidVisitTransition) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        _flash_saved(visit)
+    return redirect(url_for("visits.show", visit_id=visit_id))
+
+
+@bp.route("/<int:visit_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(visit_id):
+    visit = _get_visit(visit_id, "manage")
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            cancel_visit(visit, current_user, form.reason.data)
+        except InvalidVisitTransition as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+            return render_template("visits/cancel.html", form=form, v=visit)
+        else:
+            db.session.commit()
+            flash(_("訪問を中止しました。"), "success")
+        return redirect(url_for("visits.show", visit_id=visit_id))
+    return render_template("visits/cancel.html", form=form, v=visit)
+
+
+@bp.route("/<int:visit_id>/postpone", methods=["GET", "POST"])
+@login_required
+def postpone(visit_id):
+    visit = _get_visit(visit_id, "manage")
+    form = PostponeForm()
+    if form.validate_on_submit():
+        try:
+            new_visit = postpone_visit(visit, current_user, starts_at=_aware(form.starts_at.data),
+                                       ends_at=_aware(form.ends_at.data), reason=form.reason.data)
+        except InvalidVisitTransition as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("visits.show", visit_id=visit_id))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("訪問を延期しました。"), "success")
+            for warning in date_warnings(new_visit.starts_at, new_visit.ends_at):
+                flash(warning, "warning")
+            return redirect(url_for("visits.show", visit_id=new_visit.id))
+    return render_template("visits/postpone.html", form=form, v=visit,
+                           warnings=_typed_warnings(form))
+
+
+@bp.route("/<int:visit_id>/record", methods=["GET", "POST"])
+@login_required
+def record(visit_id):
+    visit = _get_visit(visit_id, "record")
+    form = RecordForm(obj=visit.record)
+    if form.validate_on_submit():
+        try:
+            record_visit(visit, current_user, covered=form.covered.data, issues=form.issues.data,
+                         follow_ups=form.follow_ups.data,
+                         **{f: getattr(form, f).data or 0 for f in
+                            ("attendees_executives", "attendees_business",
+                             "attendees_information", "attendees_other")})
+        except InvalidVisitTransition as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("visits.show", visit_id=visit_id))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("実施記録を保存しました。"), "success")
+            return redirect(url_for("visits.show", visit_id=visit_id))
+    return render_template("visits/record.html", form=form, v=visit)
+
+
+@bp.route("/<int:visit_id>/follow-up", methods=["GET", "POST"])
+@login_required
+def follow_up(visit_id):
+    visit = _get_visit(visit_id, "manage")
+    form = FollowUpForm()
+    if not form.is_submitted() and visit.record is not None:
+        form.body.data = visit.record.follow_ups
+    if form.validate_on_submit():
+        try:
+            if form.target.data == "engagement":
+                eng = open_followup_engagement(visit, current_user, title=form.title.data,
+                                               goal=form.body.data or "",
+                                               cadence_days=form.cadence_days.data or 30,
+                                               ends_on=form.ends_on.data)
+                target = url_for("engagements.show", engagement_id=eng.id)
+            else:
+                sreq = open_followup_request(visit, current_user, kind=form.target.data,
+                                             title=form.title.data, body=form.body.data or "")
+                target = url_for("visits.show", visit_id=visit_id)
+                flash(_("依頼 %(number)s を起票しました。", number=sreq.number), "success")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("フォローアップを登録しました。"), "success")
+            return redirect(target)
+    return render_template("visits/follow_up.html", form=form, v=visit)
+
+
+@bp.route("/<int:visit_id>/satisfaction", methods=["GET", "POST"])
+@login_required
+def satisfaction(visit_id):
+    visit = _get_visit(visit_id, "rate")
+    form = SatisfactionForm()
+    if form.validate_on_submit():
+        try:
+            submit_satisfaction(visit, current_user, rating=form.rating.data,
+                                comment=form.comment.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("ご回答ありがとうございました。"), "success")
+            return redirect(url_for("visits.show", visit_id=visit_id))
+    return render_template("visits/satisfaction.html", form=form, v=visit,
+                           when=jst_range(visit.starts_at, visit.ends_at))
+
+
+def municipality_visits_section(m, user):
+    """The municipality page's visit history: the latest visits the user may see."""
+    from ..models.visit import visit_municipalities
+
+    here = sa.select(visit_municipalities.c.visit_id).where(
+        visit_municipalities.c.municipality_id == m.id)
+    stmt = permissions.scope_visits(sa.select(Visit).where(Visit.id.in_(here)), user)
+    rows = db.session.scalars(stmt.order_by(Visit.starts_at.desc()).limit(20)).all()
+    return {"template": "visits/_municipality_section.html", "visits": rows,
+            "kinds": VISIT_KINDS, "states": VISIT_STATES}
+
+
+HISTORY_SECTIONS.append(municipality_visits_section)
