@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from supportdesk.models.engagement import Engagement
 from supportdesk.services.rounds import RoundPlan
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
@@ -86,8 +87,12 @@ class World:
         self.case = Case(title="事例", organisation="姫路市", summary="概要")
         self.reply_template = ReplyTemplate(title="定型文", body="本文",
                                             created_by_id=u["liaison_west"].id)
+        self.engagement = Engagement(municipality_id=self.sayo.id, request_id=self.req_sayo.id,
+                                     owner_id=u["liaison_west"].id, title="伴走支援",
+                                     starts_on=now.date(), created_by_id=u["liaison_west"].id,
+                                     experts=[u["expert2"]])
         db.session.add_all([self.visit_sayo, self.visit_kobe, self.audit, self.case,
-                            self.reply_template])
+                            self.reply_template, self.engagement])
         db.session.commit()
 
     @staticmethod
@@ -138,6 +143,10 @@ class World:
             # Kind-level checks: these areas have no per-object rule beyond the role.
             "expert_assignment": [("expert_assignment", {})],
             "own_municipality_requests": [("own_municipality_requests", {})],
+            "calendar": [("calendar", {})],
+            "engagement": [(self.engagement, dict(
+                munis={self.sayo.id}, regions={self.sayo.region_id},
+                self={u["liaison_west"].id, u["expert2"].id}))],
             "report": [("report", {})],
             "scheduler": [("scheduler", {})],
             "round": [(RoundPlan(m.region), dict(munis={x.id for x in m.region.municipalities},
