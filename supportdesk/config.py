@@ -35,6 +35,7 @@ class Defaults:
     LOGIN_LOCK_DURATION = timedelta(minutes=15)
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    UPLOAD_FOLDER = None  # None -> instance/uploads (outside the database and static/)
     BASE_URL = "http://127.0.0.1:5000"
 
 
