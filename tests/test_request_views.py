@@ -377,3 +377,23 @@ def test_submitting_needs_content_and_lecture_dates(app):
     db.session.rollback()
     db.session.expire_all()
     assert (empty.state, lecture.state, empty.number) == ("draft", "draft", None)
+
+
+def test_anonymous_callers_are_sent_to_login_everywhere(app, client):
+    sreq = make_request(make_staff("佐用町"))
+    base = f"/requests/{sreq.id}"
+    for url in ("/requests/new", "/requests/new/lecture", "/requests/mine", base, base + "/edit",
+                base + "/attachments/1", "/requests/templates/", "/requests/templates/new"):
+        resp = client.get(url)
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
+    for url in (base + "/action/withdraw", base + "/comments", base + "/follow"):
+        assert client.post(url).status_code == 302, url
+
+
+def test_uploads_default_to_instance_folder(app):
+    import os
+
+    from supportdesk.services.attachments import upload_folder
+
+    app.config["UPLOAD_FOLDER"] = None
+    assert upload_folder() == os.path.join(app.instance_path, "uploads")
