@@ -44,6 +44,7 @@ class Defaults:
     TRUSTED_PROXIES = 0
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    UPLOAD_FOLDER = None  # None -> instance/uploads (outside the database and static/)
     BASE_URL = "http://127.0.0.1:5000"
     # API rate limit per token (or per address for session callers). Memory storage counts per
     # process: with several app processes use redis://... (RATELIMIT_STORAGE_URI).

@@ -340,3 +340,60 @@ def test_edit_keeps_past_candidate_dates_valid(app):
     assert resp.status_code == 302, resp.get_data(as_text=True)
     db.session.expire_all()
     assert sreq.venue == "オンライン会場"
+
+
+def test_reply_template_edit_and_retire(app):
+    from supportdesk.models import ReplyTemplate
+
+    liaison = make_liaison("西播磨")
+    c = _login(app, liaison)
+    c.post("/requests/templates/new", data={"title": "旧題名", "body": "本文", "active": "y"})
+    tpl = db.session.scalar(sa.select(ReplyTemplate))
+    page = c.post(f"/requests/templates/{tpl.id}/edit", data={"title": "", "body": "本文2",
+                                                             "active": "y"}).get_data(as_text=True)
+    assert "題名を入力してください。" in page and "本文2" in page
+    c.post(f"/requests/templates/{tpl.id}/edit", data={"title": "新題名", "body": "本文2",
+                                                      "active": "y"})
+    c.post(f"/requests/templates/{tpl.id}/delete")
+    db.session.expire_all()
+    assert (tpl.title, tpl.body, tpl.active) == ("新題名", "本文2", False)
+    sreq = make_request(make_staff("佐用町"))
+    assert "data-body" not in c.get(f"/requests/{sreq.id}").get_data(as_text=True)
+
+
+def test_submitting_needs_content_and_lecture_dates(app):
+    import pytest
+
+    from supportdesk.services import ValidationFailed
+
+    staff = make_staff("佐用町")
+    empty = make_request(staff, submit=False, body="")
+    with pytest.raises(ValidationFailed, match="内容"):
+        perform_action(empty, "submit", staff)
+    db.session.rollback()
+    lecture = make_request(staff, "lecture", submit=False, candidate_dates=[])
+    with pytest.raises(ValidationFailed, match="候補日時"):
+        perform_action(lecture, "submit", staff)
+    db.session.rollback()
+    db.session.expire_all()
+    assert (empty.state, lecture.state, empty.number) == ("draft", "draft", None)
+
+
+def test_anonymous_callers_are_sent_to_login_everywhere(app, client):
+    sreq = make_request(make_staff("佐用町"))
+    base = f"/requests/{sreq.id}"
+    for url in ("/requests/new", "/requests/new/lecture", "/requests/mine", base, base + "/edit",
+                base + "/attachments/1", "/requests/templates/", "/requests/templates/new"):
+        resp = client.get(url)
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
+    for url in (base + "/action/withdraw", base + "/comments", base + "/follow"):
+        assert client.post(url).status_code == 302, url
+
+
+def test_uploads_default_to_instance_folder(app):
+    import os
+
+    from supportdesk.services.attachments import upload_folder
+
+    app.config["UPLOAD_FOLDER"] = None
+    assert upload_folder() == os.path.join(app.instance_path, "uploads")

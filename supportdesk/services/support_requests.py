@@ -1,4 +1,7 @@
 """Request rules: the only code that assigns SupportRequest.state, and the event history."""
+# Filing (create, edit, submit, withdraw) lives in request_filing.py, the conversation and support
+# actions in request_conversation.py, files in attachments.py; all of them change state only
+# through apply_action below.
 import logging
 from datetime import timedelta
 
