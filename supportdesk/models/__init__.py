@@ -6,6 +6,7 @@ from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
 from .theme import Theme
 from .visit import Visit
+from .saved_view import SavedView
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "User",
     "UserSession",
     "Visit",
+    "SavedView",
 ]

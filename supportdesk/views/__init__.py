@@ -4,8 +4,10 @@ from .auth import bp as auth_bp
 from .health import bp as health_bp
 from .home import bp as home_bp
 from .municipalities import bp as municipalities_bp
+from .queue import bp as queue_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
+BLUEPRINTS.append(queue_bp)
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
