@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import calendar_jp, permissions
@@ -221,14 +220,15 @@ def first_response_due(submitted_at):
     return calendar_jp.due_at(submitted_at, FIRST_RESPONSE_BUSINESS_DAYS)
 
 
-def due_badge(sreq, now):
-    """(css class, label) for the first-response target, or None once answered / not applicable."""
+def due_status(sreq, now):
+    """("overdue", 0) / ("today", 0) / ("remaining", business days left) for the first-response
+    target, or None once answered or when the request is not open work."""
     due = sreq.first_response_due_at
     if due is None or sreq.first_response_at is not None or sreq.state not in OPEN:
         return None
     if now > due:
-        return "badge-overdue", _("期限超過")
+        return "overdue", 0
     today, due_day = now.astimezone(JST).date(), due.astimezone(JST).date()
     if due_day == today:
-        return "badge-warn", _("本日期限")
-    return "badge-ok", _("残り%(n)d営業日", n=calendar_jp.business_days_between(today, due_day))
+        return "today", 0
+    return "remaining", calendar_jp.business_days_between(today, due_day)

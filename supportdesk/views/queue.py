@@ -2,7 +2,8 @@
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +13,8 @@ from ..forms.queue import BulkAssignForm, SavedViewForm
 from ..models import Municipality, Region, SavedView, Theme, User
 from ..models.support_request import KIND_LABELS
 from ..services import ValidationFailed
-from ..services.queue import QUEUE_STATES, QueueFilter, due_badge, load_queue_page
+from ..services.queue import (PER_PAGE, QUEUE_STATES, QueueFilter, due_status,
+                              load_queue_page)
 from ..services.queue_assign import assignable_liaisons, bulk_assign
 from ..services.saved_views import clean_query, delete_view, list_views, save_view
 from ..timeutil import utcnow
@@ -50,13 +52,14 @@ def _choices():
 def index():
     now = utcnow()
     flt = QueueFilter.from_args(request.args)
-    page = load_queue_page(current_user, flt, now)
+    page = load_queue_page(current_user, flt, now,
+                           per_page=current_app.config.get("QUEUE_PER_PAGE", PER_PAGE))
     choices = _choices()
     assign_form = BulkAssignForm(back=request.full_path)
     assign_form.assignee.choices = [(u.id, u.display_name) for u in choices["liaisons"]]
     view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
     return render_template(
-        "queue/index.html", flt=flt, page=page, now=now, badge=lambda s: due_badge(s, now),
+        "queue/index.html", flt=flt, page=page, now=now, due=lambda s: due_status(s, now),
         queue_url=lambda **c: _queue_url(flt, **c), state_labels=STATE_LABELS,
         kind_labels=KIND_LABELS, choices=choices, assign_form=assign_form, view_form=view_form,
         saved_views=list_views(current_user),
