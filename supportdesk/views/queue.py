@@ -47,6 +47,16 @@ def _choices():
     }
 
 
+def _row_labels():
+    # Translated once per page, not once per row: gettext per cell dominated the render time.
+    return {
+        "state": {s.value: _(label) for s, label in STATE_LABELS.items()},
+        "kind": {k: _(v) for k, v in KIND_LABELS.items()},
+        "overdue": _("期限超過"), "today": _("本日期限"), "remaining": _("残り%(n)d営業日"),
+        "unassigned": _("未割当"),
+    }
+
+
 @bp.get("/")
 @permission_required("view", "queue")
 def index():
@@ -60,8 +70,7 @@ def index():
     view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
     return render_template(
         "queue/index.html", flt=flt, page=page, now=now, due=lambda s: due_status(s, now),
-        queue_url=lambda **c: _queue_url(flt, **c), state_labels=STATE_LABELS,
-        kind_labels=KIND_LABELS, choices=choices, assign_form=assign_form, view_form=view_form,
+        queue_url=lambda **c: _queue_url(flt, **c), labels=_row_labels(), choices=choices, assign_form=assign_form, view_form=view_form,
         saved_views=list_views(current_user),
         can_assign=permissions.can(current_user, "assign", "request"))
 
