@@ -55,7 +55,7 @@ def log(msg):
     print(msg, flush=True)
 
 
-def setup_database(url):
+def setup_database(url, sqlite_path=None):
     """(sqlalchemy uri, cleanup) — a temp SQLite file, or a fresh schema on PostgreSQL."""
     if url and url.startswith("postgres"):
         base = normalise_db_url(url)
@@ -72,6 +72,8 @@ def setup_database(url):
             admin.dispose()
 
         return f"{base}{sep}options=-csearch_path%3D{schema}%2Cpublic", cleanup
+    if sqlite_path:
+        return "sqlite:///" + os.path.abspath(sqlite_path), lambda: None
     tmp = tempfile.mkdtemp(prefix="queue-bench-")
     path = os.path.join(tmp, "bench.sqlite3")
     return "sqlite:///" + path, lambda: None
@@ -257,8 +259,10 @@ def main():
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--sqlite", metavar="PATH",
+                    help="SQLite file to use; if it already holds the data, it is reused")
     args = ap.parse_args()
-    uri, cleanup = setup_database(os.environ.get("DATABASE_URL", ""))
+    uri, cleanup = setup_database(os.environ.get("DATABASE_URL", ""), args.sqlite)
     app = make_app(uri)
     try:
         run(app, args)
@@ -272,7 +276,12 @@ def main():
 
 def run(app, args):
     with app.app_context():
-        liaison, manager = generate(args.count, args.seed)
+        if args.sqlite and sa.inspect(db.engine).has_table("support_requests"):
+            liaison = db.session.scalar(sa.select(User).where(User.email == "liaison1@bench.example.jp"))
+            manager = db.session.scalar(sa.select(User).where(User.role == "manager"))
+            log("reusing " + args.sqlite)
+        else:
+            liaison, manager = generate(args.count, args.seed)
         dialect = db.engine.dialect.name
         engine = db.engine
         liaison_email, manager_email = liaison.email, manager.email

@@ -196,3 +196,18 @@ def test_staff_scope_never_includes_another_municipality(app):
     assert set(ids(page)) == {mine.id, joint.id}
     assert page.counts == {State.SUBMITTED.value: 2}
     assert theme("frontyard") is not None
+
+
+def test_counts_are_capped_per_state(app, manager):
+    from supportdesk.services.queue import state_counts
+
+    for i in range(4):
+        make_request(f"受付{i}", commit=False)
+    make_request("調整中", state="triage")
+    assert state_counts(manager, flt(), NOW, cap=2) == ({"submitted": 2, "triage": 1},
+                                                         {"submitted"})
+    assert state_counts(manager, flt(), NOW, cap=5) == ({"submitted": 4, "triage": 1}, set())
+    # With a text query: the first cap+1 matches; past the cap every count is a lower bound.
+    counts, partial = state_counts(manager, flt(q="受付"), NOW, cap=2)
+    assert sum(counts.values()) == 3 and partial == set(counts)
+    assert state_counts(manager, flt(q="受付"), NOW, cap=5) == ({"submitted": 4}, set())

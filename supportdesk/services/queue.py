@@ -8,7 +8,7 @@ neither repeat nor push other rows out of the sequence.
 import base64
 import binascii
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from ..workflow import OPEN_STATES, State
 from .search import search_conditions
 
 PER_PAGE = 50
+COUNT_CAP = 1000
 FIRST_RESPONSE_BUSINESS_DAYS = 2  # SLA: first response within 2 business days
 QUEUE_STATES = [s.value for s in State if s != State.DRAFT]  # drafts belong to their filer
 OPEN = sorted(s.value for s in OPEN_STATES)
@@ -97,8 +98,10 @@ class QueueFilter:
 class QueuePage:
     rows: list
     next_cursor: str | None
-    counts: dict
-    total: int
+    counts: dict               # state -> rows (see state_counts for the cap)
+    total: int                 # rows in the selected states
+    partial: set = field(default_factory=set)  # states whose count is a lower bound
+    capped: bool = False       # the total is a lower bound
 
 
 def _sort_expr(key):
@@ -124,7 +127,7 @@ def apply_filter(stmt, user, flt, now, *, with_state=True):
     if with_state:
         stmt = stmt.where(SupportRequest.state.in_(flt.state_values()))
     else:
-        stmt = stmt.where(SupportRequest.state != State.DRAFT.value)
+        stmt = stmt.where(SupportRequest.state.in_(QUEUE_STATES))
     if flt.kind:
         stmt = stmt.where(SupportRequest.kind == flt.kind)
     if flt.theme:
@@ -193,11 +196,33 @@ def queue_select(user, flt, now, limit=PER_PAGE):
     return stmt.order_by(*order).limit(limit + 1)
 
 
-def state_counts(user, flt, now):
-    """Rows per state for the current filter without its state part: one GROUP BY."""
-    stmt = apply_filter(sa.select(SupportRequest.state, sa.func.count()), user, flt, now,
-                        with_state=False).group_by(SupportRequest.state)
-    return {state: n for state, n in db.session.execute(stmt)}
+def state_counts(user, flt, now, cap=COUNT_CAP):
+    """(counts per state, states whose count is only a lower bound) for the current filter
+    without its state part, in one statement whose cost is bounded by `cap`.
+
+    An exact GROUP BY visits every matching row: the bench measured 0.5-0.7 s for a manager's
+    filtered view or a search over 100k requests on SQLite. Instead:
+    - without a text query, one UNION ALL of a small subquery per state, each LIMIT cap+1 and
+      served by the (state, region_id) index; a state over `cap` shows as "1000+";
+    - with a text query (a scan on SQLite), one GROUP BY over the first cap+1 matches; when
+      there are more, every count is a lower bound.
+    """
+    if flt.q:
+        sub = apply_filter(sa.select(SupportRequest.state), user, flt, now, with_state=False) \
+            .limit(cap + 1).subquery()
+        stmt = sa.select(sub.c.state, sa.func.count()).group_by(sub.c.state)
+        counts = {state: n for state, n in db.session.execute(stmt)}
+        return counts, (set(counts) if sum(counts.values()) > cap else set())
+    parts = []
+    for state in QUEUE_STATES:
+        sub = apply_filter(sa.select(sa.literal(1).label("one")), user, flt, now,
+                           with_state=False).where(SupportRequest.state == state) \
+            .limit(cap + 1).subquery()
+        parts.append(sa.select(sa.literal(state).label("state"),
+                               sa.func.count().label("n")).select_from(sub))
+    counts = {state: n for state, n in db.session.execute(sa.union_all(*parts)) if n}
+    partial = {state for state, n in counts.items() if n > cap}
+    return {s: min(n, cap) for s, n in counts.items()}, partial
 
 
 def load_queue_page(user, flt, now, per_page=PER_PAGE, with_counts=True):
@@ -210,9 +235,11 @@ def load_queue_page(user, flt, now, per_page=PER_PAGE, with_counts=True):
         rows = rows[:per_page]
         last = rows[-1]
         next_cursor = encode_cursor(flt, _sort_value(last, flt.sort), last.id)
-    counts = state_counts(user, flt, now) if with_counts else {}
-    total = sum(n for s, n in counts.items() if s in flt.state_values())
-    return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts, total=total)
+    counts, partial = state_counts(user, flt, now) if with_counts else ({}, set())
+    selected = set(flt.state_values())
+    return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts, partial=partial,
+                     total=sum(n for s, n in counts.items() if s in selected),
+                     capped=bool(partial & selected))
 
 
 def first_response_due(submitted_at):
