@@ -214,8 +214,15 @@ def generate(count, seed):
             c.commit()
     # Steady state: planner statistics, and on PostgreSQL the visibility map (VACUUM) that
     # index-only scans need; autovacuum keeps both up to date in production.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        c.exec_driver_sql("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE")
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        # Not AUTOCOMMIT here: the app's "BEGIN IMMEDIATE" hook would open a transaction that
+        # is then never committed, silently discarding the statistics.
+        with db.engine.connect() as c:
+            c.exec_driver_sql("ANALYZE")
+            c.commit()
     n_events = db.session.scalar(sa.select(sa.func.count()).select_from(RequestEvent))
     log(f"generated {count} requests, {n_events} events in {time.perf_counter() - t0:.1f}s")
     return liaisons[1], users[-1]
