@@ -27,6 +27,7 @@ NAV = [
     NavItem("reply_templates.index", _l("定型文"), "manage", "reply_template", 80),
     NavItem("calendar.index", _l("カレンダー"), "view", "calendar", 30),
     NavItem("engagements.index", _l("伴走支援"), "view", "engagement", 35),
+    NavItem("queue.index", _l("受付キュー"), "view", "queue", 20),
 ]
 
 

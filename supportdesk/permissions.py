@@ -78,6 +78,9 @@ PERMISSIONS = {
     "queue": {
         "view": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
     },
+    "saved_view": {
+        "manage": {LIAISON: SELF, MANAGER: SELF, ADMIN: SELF},
+    },
     "case": {
         "view": {STAFF: ALL, LIAISON: ALL, EXPERT: ALL, MANAGER: ALL, ADMIN: ALL},
         "manage": {LIAISON: ALL, ADMIN: ALL},

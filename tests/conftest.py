@@ -24,7 +24,8 @@ def pg_url(schema):
 
     base = normalise_db_url(TEST_DATABASE_URL)
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}"
+    # public stays on the path (after the test schema) for the pg_trgm operator classes.
+    return f"{base}{sep}options=-csearch_path%3D{schema}%2Cpublic"
 
 
 def base_config(uri):
@@ -54,6 +55,13 @@ class FreshRequestClient(FlaskClient):
         if has_app_context():
             g.__dict__.clear()
         return super().open(*args, **kwargs)
+def create_pg_extensions(engine):
+    """pg_trgm (queue search index) in public, once per server; parallel runs may race."""
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+    except sa.exc.IntegrityError:
+        pass  # another test process created it at the same moment
 
 
 class Database:
@@ -67,6 +75,7 @@ class Database:
                 __import__("supportdesk.config", fromlist=["x"]).normalise_db_url(TEST_DATABASE_URL))
             with self.admin_engine.begin() as conn:
                 conn.exec_driver_sql(f"CREATE SCHEMA {self.schema}")
+            create_pg_extensions(self.admin_engine)
             self.uri = pg_url(self.schema)
         else:
             self.template = os.path.join(tmp_root, "template.sqlite3")

@@ -142,3 +142,49 @@ def make_visit_request(*, municipality_name="佐用町", kind="lecture", state="
     db.session.add(sreq)
     db.session.commit()
     return sreq
+
+
+def make_queue_request(title="相談の件名", *, municipality_name="佐用町", kind="consultation",
+                 state="submitted", body="", prework=None, filer=None, assignee=None,
+                 themes=(), submitted_at=None, first_response_at=None, comments=(),
+                 commit=True, **fields):
+    """A submitted request with a number (R6-0001...), region routing, filer and search text.
+
+    comments: (body, internal) pairs, added as replies / internal notes before the search text
+    is computed.
+    """
+    from datetime import timedelta
+
+    from supportdesk.models import RequestComment, SupportRequest
+    from supportdesk.services.queue import first_response_due
+    from supportdesk.services.search import refresh_search_text
+    from supportdesk.timeutil import fiscal_year, fiscal_year_short, utcnow
+
+    muni = municipality(municipality_name)
+    if filer is None:
+        filer = db.session.scalar(sa.select(User).where(
+            User.role == "municipal_staff", User.municipality_id == muni.id).limit(1)) \
+            or make_staff(municipality_name)
+    submitted_at = submitted_at or (utcnow() - timedelta(minutes=next(_seq)))
+    fy = fiscal_year(submitted_at)
+    seq = (db.session.scalar(sa.select(sa.func.max(SupportRequest.seq)).where(
+        SupportRequest.fiscal_year == fy)) or 0) + 1
+    sreq = SupportRequest(
+        kind=kind, state=state, municipality_id=muni.id, region_id=muni.region_id,
+        filer_id=filer.id, created_by_id=filer.id, title=title, body=body, prework=prework,
+        assignee_id=assignee.id if assignee is not None else None, fiscal_year=fy, seq=seq,
+        number=f"{fiscal_year_short(fy)}-{seq:04d}", created_at=submitted_at,
+        updated_at=submitted_at, submitted_at=submitted_at,
+        first_response_due_at=first_response_due(submitted_at),
+        first_response_at=first_response_at, **fields)
+    sreq.themes = [theme(c) for c in themes]
+    db.session.add(sreq)
+    db.session.flush()
+    for text, internal in comments:
+        db.session.add(RequestComment(request_id=sreq.id, author_id=filer.id, body=text,
+                                      internal=internal, created_at=submitted_at))
+    db.session.flush()
+    refresh_search_text(sreq)
+    if commit:
+        db.session.commit()
+    return sreq

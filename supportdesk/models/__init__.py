@@ -13,6 +13,7 @@ from .scheduler import JobRun, SchedulerLease, SentNotice
 from .rounds import RoundRecord
 from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
 from .engagement import CalendarFeedToken, Engagement, EngagementContact, EngagementNotice
+from .saved_view import SavedView
 from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
@@ -51,4 +52,5 @@ __all__ = [
     "EngagementContact",
     "EngagementNotice",
     "CalendarFeedToken",
+    "SavedView",
 ]

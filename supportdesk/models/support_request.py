@@ -50,6 +50,16 @@ class SupportRequest(db.Model):
         sa.UniqueConstraint("fiscal_year", "seq", name="uq_support_requests_fy_seq"),
         sa.Index("ix_support_requests_queue", "region_id", "state", "submitted_at"),
         sa.Index("ix_support_requests_muni_created", "municipality_id", "created_at"),
+        # Queue (bench/queue_bench.py): ordered scans for the sort keys with the id tiebreak of
+        # the keyset cursor, and per-state counts by region and kind from the index alone.
+        sa.Index("ix_support_requests_submitted_id", "submitted_at", "id"),
+        sa.Index("ix_support_requests_updated_id", "updated_at", "id"),
+        sa.Index("ix_support_requests_state_region_kind", "state", "region_id", "kind"),
+        # Queue search: substring LIKE over Japanese text (no word spaces) needs trigrams, not
+        # word-based full-text search. PostgreSQL only; the migration must first run
+        # CREATE EXTENSION IF NOT EXISTS pg_trgm.
+        sa.Index("ix_support_requests_search_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Municipality, RequestComment, SupportRequest, Theme
 from ..timeutil import to_jst
+from . import search
 
 # Fields a filer or liaison may change with update_request; the order is the display order.
 EDITABLE_FIELDS = ("title", "body", "theme_ids", "help_wanted", "urgent", "needed_by", "program",
@@ -20,21 +21,9 @@ FIELD_LABELS = {
 }
 
 
-def normalise_search(text):
-    """NFKC + lower case: full-width and half-width forms match, as in the queue's search."""
-    return unicodedata.normalize("NFKC", text or "").lower()
-
-
-def refresh_search_text(sreq):
-    """Title, body, pre-work and the replies the municipality sees (internal notes stay out so a
-    search can never reveal them)."""
-    parts = [sreq.title, sreq.body, sreq.prework or ""]
-    if sreq.id is not None:
-        parts += db.session.scalars(
-            sa.select(RequestComment.body).where(RequestComment.request_id == sreq.id,
-                                                 RequestComment.internal.is_(False))
-            .order_by(RequestComment.id)).all()
-    sreq.search_text = normalise_search("\n".join(p for p in parts if p))
+# One normalisation and one search text for filing, conversation and the queue's search.
+normalise_search = search.normalise
+refresh_search_text = search.refresh_search_text
 
 
 def display_value(field, value):

@@ -280,6 +280,7 @@ def submit_request(sreq, actor, *, now=None):
         seq = next_request_number(fy)
         sreq.fiscal_year, sreq.seq = fy, seq
         sreq.number = f"{fiscal_year_short(fy)}-{seq:04d}"
+        refresh_search_text(sreq)  # the number is searchable too
     team = routing_team(sreq)
     record_event(sreq, actor, "routed", data={
         "number": sreq.number, "region": sreq.region.name,

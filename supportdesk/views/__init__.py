@@ -16,6 +16,7 @@ from .requests import bp as requests_bp
 from .visits import bp as visits_bp
 from .engagements import bp as engagements_bp
 from .calendar import bp as calendar_bp
+from .queue import bp as queue_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -24,6 +25,7 @@ BLUEPRINTS += [tokens_bp]
 BLUEPRINTS += [rounds_bp, jobs_bp]
 BLUEPRINTS += [requests_bp, reply_templates_bp]
 BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp]
+BLUEPRINTS += [queue_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

@@ -6,6 +6,7 @@ bp = Blueprint("home", __name__)
 
 # Where each role lands after login. Later modules point these at their own pages.
 ROLE_HOME = {"manager": "reports.dashboard"}
+ROLE_HOME["liaison"] = "queue.index"
 
 
 @bp.get("/")

@@ -1,0 +1,200 @@
+"""The /queue pages: access, table and badges, filters, pages, saved views and bulk assignment."""
+import logging
+import re
+from datetime import datetime
+from html import unescape
+
+import sqlalchemy as sa
+import time_machine
+
+from supportdesk.extensions import db
+from supportdesk.models import RequestEvent, SavedView, SupportRequest
+from supportdesk.timeutil import JST
+from tests.factories import make_expert, make_liaison, make_queue_request, make_staff, make_user
+
+
+def html(resp):
+    assert resp.status_code == 200, resp.status_code
+    return resp.get_data(as_text=True)
+
+
+def row_ids(text):
+    return [int(i) for i in re.findall(r'data-request-id="(\d+)"', text)]
+
+
+def test_only_prefecture_roles_reach_the_queue(client, login_as):
+    make_queue_request("佐用町の相談")
+    assert client.get("/queue/").status_code == 302  # anonymous: to the login page
+    login_as(make_staff("佐用町"))
+    assert client.get("/queue/").status_code == 403
+    assert client.post("/queue/assign", data={}).status_code == 403
+    login_as(make_expert())
+    assert client.get("/queue/").status_code == 403
+    login_as(make_user("manager"))
+    assert client.get("/queue/").status_code == 200
+
+
+def test_liaison_lands_on_the_queue_and_sees_the_table(client, login_as):
+    liaison = make_liaison("西播磨")
+    sreq = make_queue_request("窓口DXの相談", themes=("frontyard",), assignee=liaison)
+    make_queue_request("姫路市の相談", municipality_name="姫路市")
+    login_as(liaison)
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/queue/")
+    text = html(client.get("/queue/"))
+    assert row_ids(text) == [sreq.id]
+    assert sreq.number in text and f'href="/requests/{sreq.id}"' in text
+    for part in ("佐用町", "相談", "受付", "フロントヤード改革・窓口DX", liaison.display_name,
+                 "受付キュー"):
+        assert part in text
+    assert "姫路市の相談" not in text
+    assert "期限超過" in text or "本日期限" in text or "営業日" in text
+
+
+def test_badges_and_overdue_filter_over_a_holiday_through_the_page(client, login_as):
+    liaison = make_liaison("西播磨")
+    submitted = datetime(2026, 11, 2, 10, 0, tzinfo=JST)  # 11/03 文化の日
+    sreq = make_queue_request("祝日をはさむ", submitted_at=submitted)
+    login_as(liaison)
+    with time_machine.travel(datetime(2026, 11, 4, 9, 0, tzinfo=JST), tick=False):
+        assert "残り1営業日" in html(client.get("/queue/"))
+        assert row_ids(html(client.get("/queue/?overdue=1"))) == []
+    with time_machine.travel(datetime(2026, 11, 5, 18, 0, tzinfo=JST), tick=False):
+        assert "本日期限" in html(client.get("/queue/"))
+    with time_machine.travel(datetime(2026, 11, 6, 9, 0, tzinfo=JST), tick=False):
+        text = html(client.get("/queue/?overdue=1"))
+        assert row_ids(text) == [sreq.id] and "期限超過" in text
+
+
+def test_next_links_walk_every_row_once(app, client, login_as):
+    app.config["QUEUE_PER_PAGE"] = 4
+    liaison = make_liaison("西播磨")
+    created = [make_queue_request(f"依頼{i}", commit=False).id for i in range(10)]
+    db.session.commit()
+    login_as(liaison)
+    url, seen, pages = "/queue/?sort=submitted&dir=desc", [], 0
+    while url:
+        text = html(client.get(url))
+        seen += row_ids(text)
+        pages += 1
+        m = re.search(r'<nav class="pager"><a href="([^"]+)"', text)
+        url = unescape(m.group(1)) if m else None
+    assert pages == 3 and sorted(seen) == sorted(created) and len(seen) == 10
+
+
+def test_filter_form_sort_links_and_counts(client, login_as):
+    liaison = make_liaison("西播磨")
+    make_queue_request("受付1")
+    make_queue_request("受付2", kind="lecture")
+    make_queue_request("調整中", state="triage")
+    make_queue_request("完了", state="closed")
+    login_as(liaison)
+    text = html(client.get("/queue/?state=triage"))
+    assert len(row_ids(text)) == 1
+    assert re.search(r'data-state="submitted">受付 <span class="count">2</span>', text)
+    assert re.search(r'data-state="closed">完了 <span class="count">1</span>', text)
+    assert 'name="q"' in text and "sort=updated" in text and "sort=due" in text
+    assert len(row_ids(html(client.get("/queue/?kind=lecture")))) == 1
+
+
+def test_saved_views_are_per_user(client, login_as):
+    liaison = make_liaison("西播磨")
+    login_as(liaison)
+    resp = client.post("/queue/views", data={"name": "講座の期限超過",
+                                              "query": "kind=lecture&overdue=1&after=abc"})
+    assert resp.status_code == 302
+    view = db.session.scalar(sa.select(SavedView).where(SavedView.user_id == liaison.id))
+    assert view.query == "kind=lecture&overdue=1"
+    text = html(client.get("/queue/"))
+    assert "講座の期限超過" in text and "?kind=lecture&amp;overdue=1" in text
+    # Empty name: refused with a message, nothing saved.
+    client.post("/queue/views", data={"name": " ", "query": ""})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SavedView)) == 1
+    other = make_liaison("西播磨")
+    login_as(other)
+    assert "講座の期限超過" not in html(client.get("/queue/"))
+    assert client.post(f"/queue/views/{view.id}/delete").status_code == 404
+    login_as(liaison)
+    assert client.post(f"/queue/views/{view.id}/delete").status_code == 302
+    assert db.session.get(SavedView, view.id) is None
+
+
+def test_bulk_assign_writes_events_and_refuses_what_cannot_be_worked(client, login_as, caplog):
+    actor = make_liaison("西播磨")
+    target = make_liaison("中播磨")
+    prior = make_liaison("西播磨")
+    a = make_queue_request("未割当")
+    b = make_queue_request("別の担当", assignee=prior, municipality_name="姫路市")
+    closed = make_queue_request("完了済み", state="closed")
+    draft = make_queue_request("下書き", state="draft")
+    login_as(actor)
+    caplog.set_level(logging.INFO, logger="supportdesk.notifications")
+    resp = client.post("/queue/assign", data={
+        "assignee": target.id, "ids": [a.id, b.id, closed.id, draft.id, 999999],
+        "back": "/queue/?state=all"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/queue/?state=all")
+    db.session.expire_all()
+    assert db.session.get(SupportRequest, a.id).assignee_id == target.id
+    assert db.session.get(SupportRequest, b.id).assignee_id == target.id
+    assert db.session.get(SupportRequest, closed.id).assignee_id is None
+    assert db.session.get(SupportRequest, draft.id).assignee_id is None
+    events = db.session.scalars(sa.select(RequestEvent).where(RequestEvent.kind == "assign")
+                                .order_by(RequestEvent.request_id)).all()
+    assert [(e.request_id, e.actor_id, e.data) for e in events] == [
+        (a.id, actor.id, {"before": None, "after": target.id}),
+        (b.id, actor.id, {"before": prior.id, "after": target.id})]
+    assert sum("notify request.assigned" in r.getMessage() for r in caplog.records) == 2
+    flashes = html(client.get("/queue/?state=all"))
+    assert "2件の担当者" in flashes and "3件は割り当てできませんでした" in flashes
+
+
+def test_bulk_assign_service_refuses_actors_without_the_permission(app):
+    ctx = app.test_request_context()  # the refusal message is translated
+    ctx.push()
+    from supportdesk.services import ValidationFailed
+    from supportdesk.services.queue_assign import bulk_assign
+
+    liaison = make_liaison("西播磨")
+    sreq = make_queue_request("相談")
+    done, refused = bulk_assign(make_user("manager"), [sreq.id], liaison)
+    assert done == [] and refused == [sreq.id]
+    done, refused = bulk_assign(make_staff("佐用町"), [sreq.id], liaison)
+    assert done == [] and refused == [sreq.id]
+    try:
+        bulk_assign(liaison, [sreq.id], make_staff("佐用町"))
+    except ValidationFailed as exc:
+        assert exc.field == "assignee"
+    else:
+        raise AssertionError("a non-liaison assignee must be refused")
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestEvent)) == 0
+    ctx.pop()
+
+
+def test_bulk_assign_and_saved_views_need_the_csrf_token(make_app):
+    from tests.factories import PASSWORD
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        liaison = make_liaison("西播磨")
+        sreq = make_queue_request("相談")
+        liaison_id, liaison_email, sreq_id = liaison.id, liaison.email, sreq.id
+        db.session.remove()
+    # Requests run outside that app context: flask.g (where the CSRF token is cached) must not
+    # outlive a request.
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"email": liaison_email, "password": PASSWORD, "csrf_token": token})
+    text = client.get("/queue/").get_data(as_text=True)
+    assert 'name="ids"' in text
+    resp = client.post("/queue/assign", data={"assignee": liaison_id, "ids": [sreq_id]})
+    assert resp.status_code == 400
+    assert client.post("/queue/views", data={"name": "x"}).status_code == 400
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
+    resp = client.post("/queue/assign", data={"assignee": liaison_id, "ids": [sreq_id],
+                                              "csrf_token": token})
+    assert resp.status_code == 302
+    with app.app_context():
+        assert db.session.get(SupportRequest, sreq_id).assignee_id == liaison_id
+        db.session.remove()
