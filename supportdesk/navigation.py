@@ -18,6 +18,7 @@ class NavItem:
 NAV = [
     NavItem("municipalities.index", _l("市町"), "view", "municipality", 40),
     NavItem("admin.users", _l("管理"), "view", "admin_area", 90),
+    NavItem("announcements.index", _l("お知らせ"), "view", "announcement", 60),
 ]
 
 

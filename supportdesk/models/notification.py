@@ -39,6 +39,7 @@ class ChatRoom(db.Model):
 
     municipality = relationship("Municipality")
     region = relationship("Region")
+    permission_kind = "chat_room"
 
     @property
     def masked_url(self):
@@ -108,6 +109,7 @@ class OutboxMessage(db.Model):
 
     user = relationship("User")
     room = relationship("ChatRoom")
+    permission_kind = "outbox"
 
     def __repr__(self):
         return f"<OutboxMessage {self.id} {self.channel} {self.status}>"
@@ -152,3 +154,4 @@ class InAppNotification(db.Model):
     read_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+    permission_kind = "notification"
