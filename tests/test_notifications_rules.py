@@ -153,3 +153,40 @@ def test_daily_digest_bundles_held_mails_into_one_mail_once(napp, smtp):
     text = mail.get_body(("plain",)).get_content()
     assert "一件目" in text and "二件目" in text
     assert [m.status for m in outbox()] == ["digested", "digested", "sent"]
+
+
+def test_visit_events_reach_attendees_and_the_municipality(napp):
+    from supportdesk.models import Visit
+    from tests.factories import make_expert, municipality
+
+    liaison = make_liaison("西播磨")
+    expert = make_expert()
+    filer = make_staff("佐用町")
+    room = make_room(municipality_name="佐用町")
+    make_room(municipality_name="たつの市", name="たつの市 情報部門")
+    sreq = make_request(filer)
+    visit = Visit(kind="lecture", title="出前講座", request_id=sreq.id, liaison_id=liaison.id,
+                  starts_at=OPEN + timedelta(days=7), ends_at=OPEN + timedelta(days=7, hours=2),
+                  created_by_id=liaison.id, municipalities=[municipality("佐用町")],
+                  attendees=[expert])
+    db.session.add(visit)
+    db.session.commit()
+    notify("visit.cancelled", visit=visit, actor=liaison, now=OPEN, reason="台風のため")
+    db.session.commit()
+    got = {(m.channel, m.user_id or m.room_id) for m in outbox()}
+    assert got == {("email", expert.id), ("email", filer.id), ("webhook", room.id)}
+    assert all(m.urgent and m.next_attempt_at == OPEN for m in outbox())  # cancellations go at once
+    [chat] = outbox(channel="webhook")
+    assert "訪問先:佐用町" in chat.body and "台風" not in chat.body
+    assert f"/visits/{visit.id}" in chat.link
+
+
+def test_dispatch_cli_delivers_what_is_due(napp, smtp):
+    staff = make_staff("佐用町")
+    notify("misc.message", recipients=[staff], urgent=True)  # due now (real clock)
+    db.session.commit()
+    db.session.remove()
+    result = napp.test_cli_runner().invoke(args=["dispatch", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "'sent': 1" in result.output
+    assert len(smtp.sink.messages) == 1
