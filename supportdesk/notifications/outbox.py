@@ -43,36 +43,50 @@ def _due(now, config):
     return sa.or_(pending, crashed)
 
 
-def claim_due(now, limit, worker):
+# Built once: the dispatcher runs these for every message, so skip re-building the statements.
+_SENT = (sa.update(T).where(T.c.id == sa.bindparam("p_id"), T.c.claimed_by == sa.bindparam("p_worker"))
+         .values(status="sent", sent_at=sa.bindparam("p_now"), attempts=T.c.attempts + 1,
+                 claimed_by=None, last_error=None))
+_ATTEMPTS = sa.select(T.c.attempts).where(T.c.id == sa.bindparam("p_id"),
+                                          T.c.claimed_by == sa.bindparam("p_worker"))
+
+
+def _is_pg(conn):
+    return conn.dialect.name == "postgresql"
+
+
+def claim_due(now, limit, worker, conn=None):
     """Mark up to `limit` due rows as ours and return their snapshots; commits the claim."""
+    if conn is None:
+        with db.engine.connect() as own:
+            return claim_due(now, limit, worker, own)
     config = current_app.config
     due = _due(now, config)
     pick = sa.select(T.c.id).where(due).order_by(T.c.next_attempt_at, T.c.id).limit(limit)
     claim = dict(status="sending", claimed_by=worker, claimed_at=now)
-    if db.engine.dialect.name == "postgresql":
-        ids = list(db.session.scalars(pick.with_for_update(skip_locked=True)))
-        if ids:
-            db.session.execute(sa.update(T).where(T.c.id.in_(ids)).values(**claim))
-    else:
-        ids = []
-        for row_id in db.session.scalars(pick).all():
-            # Only one dispatcher's UPDATE can match: the row stops being due the moment it wins.
-            result = db.session.execute(sa.update(T).where(T.c.id == row_id, due).values(**claim))
-            if result.rowcount == 1:
-                ids.append(row_id)
-    snapshots = _snapshots(ids) if ids else []
-    db.session.commit()
-    return snapshots
+    with conn.begin():
+        if _is_pg(conn):
+            ids = list(conn.scalars(pick.with_for_update(skip_locked=True)))
+            if ids:
+                conn.execute(sa.update(T).where(T.c.id.in_(ids)).values(**claim))
+        else:
+            # A conditional UPDATE: it re-checks "still due" on every row it touches, so of two
+            # dispatchers only one can win a row; RETURNING says which rows we got.
+            ids = list(conn.scalars(sa.update(T).where(T.c.id.in_(pick.scalar_subquery()), due)
+                                    .values(**claim).returning(T.c.id)))
+        return _snapshots(conn, ids) if ids else []
 
 
-def _snapshots(ids):
-    rows = db.session.execute(sa.select(T).where(T.c.id.in_(ids)).order_by(T.c.id)).mappings().all()
+def _snapshots(conn, ids):
+    rows = conn.execute(sa.select(T).where(T.c.id.in_(ids)).order_by(T.c.id)).mappings().all()
     room_ids = {r["room_id"] for r in rows if r["room_id"]}
     rooms = {}
     if room_ids:
-        for room in db.session.scalars(sa.select(ChatRoom).where(ChatRoom.id.in_(room_ids))):
-            rooms[room.id] = dict(id=room.id, webhook_url=room.webhook_url, secret=room.secret,
-                                  format=room.format, active=room.active)
+        R = ChatRoom.__table__
+        for room in conn.execute(sa.select(R).where(R.c.id.in_(room_ids))).mappings():
+            rooms[room["id"]] = dict(id=room["id"], webhook_url=room["webhook_url"],
+                                     secret=room["secret"], format=room["format"],
+                                     active=room["active"])
     out = []
     for r in rows:
         snap = dict(r)
@@ -81,33 +95,28 @@ def _snapshots(ids):
     return out
 
 
-def _record_sent(row_id, worker, now):
-    result = db.session.execute(sa.update(T).where(T.c.id == row_id, T.c.claimed_by == worker)
-                                .values(status="sent", sent_at=now, attempts=T.c.attempts + 1,
-                                        claimed_by=None, last_error=None))
-    db.session.commit()
+def _record_sent(conn, row_id, worker, now):
+    with conn.begin():
+        result = conn.execute(_SENT, {"p_id": row_id, "p_worker": worker, "p_now": now})
     if result.rowcount != 1:
         logger.warning("outbox %s: sent, but the claim was taken over meanwhile", row_id)
 
 
-def _record_failure(row_id, worker, now, error, permanent):
+def _record_failure(conn, row_id, worker, now, error, permanent):
     config = current_app.config
-    stmt = sa.select(T.c.attempts).where(T.c.id == row_id, T.c.claimed_by == worker)
-    if db.engine.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    attempts = db.session.scalar(stmt)
-    if attempts is None:
-        db.session.commit()
-        return "lost"
-    attempts += 1
-    dead = permanent or attempts >= config["NOTIFY_MAX_ATTEMPTS"]
-    values = dict(attempts=attempts, last_error=str(error)[:2000], claimed_by=None)
-    if dead:
-        values.update(status="dead")
-    else:
-        values.update(status="pending", next_attempt_at=now + backoff_delay(attempts, config))
-    db.session.execute(sa.update(T).where(T.c.id == row_id).values(**values))
-    db.session.commit()
+    with conn.begin():
+        stmt = _ATTEMPTS.with_for_update() if _is_pg(conn) else _ATTEMPTS
+        attempts = conn.scalar(stmt, {"p_id": row_id, "p_worker": worker})
+        if attempts is None:
+            return "lost"
+        attempts += 1
+        dead = permanent or attempts >= config["NOTIFY_MAX_ATTEMPTS"]
+        values = dict(attempts=attempts, last_error=str(error)[:2000], claimed_by=None)
+        if dead:
+            values.update(status="dead")
+        else:
+            values.update(status="pending", next_attempt_at=now + backoff_delay(attempts, config))
+        conn.execute(sa.update(T).where(T.c.id == row_id).values(**values))
     if dead:
         logger.warning("outbox %s dead after %d attempts: %s", row_id, attempts, error)
     else:
@@ -128,25 +137,33 @@ def deliver(snapshot, config):
 
 def dispatch_due(now=None, limit=None, worker=None):
     """Claim and deliver one batch of due messages. A scheduler job and the CLI loop call this.
-    Returns counts: claimed, sent, retry, dead."""
+    Each outcome is recorded in its own short transaction right after its send, so a crash can
+    re-send at most the one message in flight. Returns counts: claimed, sent, retry, dead."""
     config = current_app.config
     worker = worker or new_worker_id()
     limit = limit or config["NOTIFY_BATCH_SIZE"]
-    claimed = claim_due(now or utcnow(), limit, worker)
-    stats = {"claimed": len(claimed), "sent": 0, "retry": 0, "dead": 0, "lost": 0}
-    for snap in claimed:
-        try:
-            deliver(snap, config)
-        except DeliveryError as exc:
-            stats[_record_failure(snap["id"], worker, now or utcnow(), exc, exc.permanent)] += 1
-        except Exception as exc:  # a bug in one message must not stop the others
-            logger.exception("outbox %s: unexpected error", snap["id"])
-            db.session.rollback()
-            stats[_record_failure(snap["id"], worker, now or utcnow(),
-                                  f"{type(exc).__name__}: {exc}", False)] += 1
-        else:
-            _record_sent(snap["id"], worker, now or utcnow())
-            stats["sent"] += 1
+    stats = {"claimed": 0, "sent": 0, "retry": 0, "dead": 0, "lost": 0}
+    # The dispatcher works on its own connection; end the session's transaction first (on SQLite
+    # even a read holds the write lock, see _sqlite_begin) so the two never wait on each other.
+    db.session.commit()
+    with db.engine.connect() as conn:
+        claimed = claim_due(now or utcnow(), limit, worker, conn)
+        stats["claimed"] = len(claimed)
+        for snap in claimed:
+            try:
+                deliver(snap, config)
+            except DeliveryError as exc:
+                outcome = _record_failure(conn, snap["id"], worker, now or utcnow(), exc,
+                                          exc.permanent)
+            except Exception as exc:  # a bug in one message must not stop the others
+                logger.exception("outbox %s: unexpected error", snap["id"])
+                db.session.rollback()
+                outcome = _record_failure(conn, snap["id"], worker, now or utcnow(),
+                                          f"{type(exc).__name__}: {exc}", False)
+            else:
+                _record_sent(conn, snap["id"], worker, now or utcnow())
+                outcome = "sent"
+            stats[outcome] += 1
     return stats
 
 
