@@ -1,5 +1,5 @@
 """Glue between Flask-Login and the server-side sessions in services.auth."""
-from flask import session
+from flask import has_request_context, session
 from flask_login import current_user
 
 from .services.auth import load_session
@@ -18,6 +18,8 @@ def configure(login_manager):
 
 
 def select_locale():
+    if not has_request_context():  # scheduler jobs, the dispatcher, CLI: the default language
+        return "ja"
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.locale or "ja"
     lang = session.get("lang")

@@ -71,6 +71,7 @@ class Receiver:
         self.port = port or free_port()
         self.mode = "ok"
         self.hang_seconds = 2.0
+        self.delay = 0.0  # seconds per accepted request: makes concurrent dispatchers overlap
         self.attempts = 0
         self.delivered = {}     # key -> times accepted (a receiver that did NOT dedupe)
         self.unique = {}        # key -> (headers, body) of the first accepted delivery
@@ -109,6 +110,8 @@ class Receiver:
                         receiver.bad_signatures += 1
                     return self._answer(401)
                 key = self.headers["Idempotency-Key"]
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 with receiver.lock:
                     receiver.delivered[key] = receiver.delivered.get(key, 0) + 1
                     receiver.unique.setdefault(key, (dict(self.headers), body))

@@ -267,3 +267,36 @@ def test_office_hours_hold_chat_and_mail_but_not_urgent_or_inapp(napp, receiver)
     db.session.commit()
     assert dispatch_due(now=night)["sent"] == 2  # room + the info-dept user's mail
     assert dispatch_due(now=monday_open)["sent"] == 2
+
+
+def test_two_dispatcher_processes_deliver_each_message_once(napp, receiver):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    make_room(url=receiver.url, municipality_name="佐用町", fmt="generic_json")
+    sreq = make_request(make_staff("佐用町"))
+    for n in range(150):
+        notify("request.reminder", sreq=sreq, event_key=f"proc:{n}",  # due now, real clock
+               channels=("webhook",), audiences=("info_dept",), urgent=True)
+    db.session.commit()
+    sreq_id = sreq.id
+    db.session.remove()
+    receiver.delay = 0.03  # ~4.5 s of work for one process: the two really overlap
+    env = dict(os.environ, DATABASE_URL=napp.config["SQLALCHEMY_DATABASE_URI"],
+               SECRET_KEY="test-secret-key-for-the-dispatch-processes",
+               SUPPORTDESK_NOTIFY_HTTP_TIMEOUT="5", SUPPORTDESK_ENV="development")
+    procs = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "supportdesk", "dispatch",
+                               "--once", "--limit", "5"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    sent = [int(out.split("'sent': ", 1)[1].split(",", 1)[0]) for out, _err in outputs]
+    assert sum(sent) == 150 and min(sent) > 0, sent
+    assert len(receiver.delivered) == 150 and set(receiver.delivered.values()) == {1}
+    headers, body = next(iter(receiver.unique.values()))
+    data = json.loads(body)
+    assert headers["Content-Type"] == "application/json"
+    assert data["event"] == "request.reminder" and data["delivery_id"] == headers["Idempotency-Key"]
+    assert data["data"]["municipality"] == "佐用町" and data["link"].endswith(f"/requests/{sreq_id}")

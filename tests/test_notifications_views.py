@@ -158,3 +158,40 @@ def test_who_hears_page_shows_the_table(app, client, login_as):
     page = client.get("/admin/notifications/who-hears").get_data(as_text=True)
     assert "request.info_dept_shared" in page and "市町の情報部門の職員とその市町のルーム" in page
     assert "マネージャー" in page
+
+
+def test_webhook_urls_must_be_https_to_allowed_public_hosts(app):
+    from supportdesk.services import ValidationFailed
+    from supportdesk.services.notification_settings import save_chat_room
+
+    admin = make_user("admin")
+    base = dict(name="r", scope="prefecture", municipality_id=None, region_id=None, secret="",
+                format="logo_text", active=True)
+    for url in ("http://chat.example.lg.jp/h", "file:///etc/passwd", "https://127.0.0.1/h",
+                "https://169.254.169.254/latest", "https://10.0.0.5/h",
+                "https://user:pw@chat.example.lg.jp/h"):
+        try:
+            save_chat_room(admin, None, webhook_url=url, **base)
+        except ValidationFailed as exc:
+            assert exc.field == "webhook_url"
+        else:
+            raise AssertionError(f"accepted {url}")
+        db.session.rollback()
+    app.config["CHAT_WEBHOOK_ALLOWED_HOSTS"] = ("chat.example.lg.jp",)
+    try:
+        save_chat_room(admin, None, webhook_url="https://evil.example.com/h", **base)
+    except ValidationFailed:
+        db.session.rollback()
+    else:
+        raise AssertionError("host outside the allowlist accepted")
+    room = save_chat_room(admin, None, webhook_url="https://chat.example.lg.jp/h", **base)
+    assert room.id
+
+
+def test_anonymous_callers_are_sent_to_login(app, client):
+    for url in ("/notifications", "/notifications/preferences", "/announcements",
+                "/announcements/new", "/admin/notifications/failed", "/admin/chat-rooms",
+                "/admin/notifications/who-hears"):
+        assert client.get(url).status_code == 302, url
+    for url in ("/notifications/read-all", "/notifications/1/open", "/admin/notifications/1/retry"):
+        assert client.post(url).status_code == 302, url

@@ -88,5 +88,6 @@ def send(msg, config):
         raise DeliveryError(f"webhook room {room['id']}: {type(reason).__name__}") from None
     if 200 <= status < 300:
         return
-    permanent = 400 <= status < 500 and status not in TRANSIENT_STATUS
+    # A redirect is a misconfigured room (we never follow one): as permanent as a 404.
+    permanent = 300 <= status < 500 and status not in TRANSIENT_STATUS
     raise DeliveryError(f"webhook room {room['id']}: HTTP {status}", permanent=permanent)
