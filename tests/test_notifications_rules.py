@@ -190,3 +190,14 @@ def test_dispatch_cli_delivers_what_is_due(napp, smtp):
     assert result.exit_code == 0, result.output
     assert "'sent': 1" in result.output
     assert len(smtp.sink.messages) == 1
+
+
+def test_a_title_cannot_inject_mail_headers(napp, smtp):
+    staff = make_staff("佐用町", email="only@town.example.jp")
+    sreq = make_request(staff, title="件名\r\nBcc: evil@attacker.example\r\nX-Evil: 1")
+    notify("misc.message", recipients=[staff], sreq=sreq, now=OPEN, urgent=True)
+    db.session.commit()
+    assert dispatch_due(now=OPEN)["sent"] == 1
+    [(rcpts, mail)] = smtp.sink.messages
+    assert rcpts == ["only@town.example.jp"]
+    assert mail["Bcc"] is None and mail["X-Evil"] is None
