@@ -122,6 +122,7 @@ def main():
         base_s = base_before + baseline(url, args.n - args.n // 2)
         sent = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                                  .where(OutboxMessage.status == "sent"))
+        db.session.commit()  # end the read transaction, or drop_all waits on it forever
         if args.db_url:
             db.drop_all()
     server.shutdown()

@@ -97,6 +97,10 @@ def _snapshots(conn, ids):
 
 def _record_sent(conn, row_id, worker, now):
     with conn.begin():
+        if _is_pg(conn):
+            # Losing this mark in a database crash only means one re-send with the same key,
+            # which the guarantee already allows; skipping the WAL flush per message is ~4x faster.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
         result = conn.execute(_SENT, {"p_id": row_id, "p_worker": worker, "p_now": now})
     if result.rowcount != 1:
         logger.warning("outbox %s: sent, but the claim was taken over meanwhile", row_id)
