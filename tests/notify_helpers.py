@@ -1,4 +1,4 @@
-"""Real parts for notification tests: an aiosmtpd SMTP sink and an HTTP webhook receiver on loopback."""
+"""Real parts for notification tests: an aiosmtpd SMTP sink and an HTTP webhook receiver."""
 import hashlib
 import hmac
 import socket
@@ -42,7 +42,8 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        raw = envelope.original_content or envelope.content
+        msg = message_from_bytes(raw, policy=policy.default)
         self.messages.append((list(envelope.rcpt_tos), msg))
         return "250 Message accepted for delivery"
 
@@ -105,7 +106,8 @@ class Receiver:
                 ts = self.headers.get("X-Supportdesk-Timestamp", "")
                 expected = "sha256=" + hmac.new(receiver.secret.encode(), f"{ts}.".encode() + body,
                                                 hashlib.sha256).hexdigest()
-                if not hmac.compare_digest(expected, self.headers.get("X-Supportdesk-Signature", "")):
+                got = self.headers.get("X-Supportdesk-Signature", "")
+                if not hmac.compare_digest(expected, got):
                     with receiver.lock:
                         receiver.bad_signatures += 1
                     return self._answer(401)
@@ -148,7 +150,8 @@ class Receiver:
 
 
 def notify_config(smtp_port=None, **extra):
-    cfg = dict(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port or free_port(), MAIL_FROM="desk@pref.example.jp",
+    cfg = dict(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_port or free_port(),
+               MAIL_FROM="desk@pref.example.jp",
                NOTIFY_HTTP_TIMEOUT=0.5, NOTIFY_SMTP_TIMEOUT=2, NOTIFY_MAX_ATTEMPTS=5,
                BASE_URL="https://desk.example.lg.jp", CHAT_WEBHOOK_ALLOW_HTTP=True)
     cfg.update(extra)

@@ -79,7 +79,8 @@ def test_team_audience_uses_region_liaisons_and_central_team_for_kobe(napp):
     db.session.commit()
     sayo, kobe = {}, {}
     for m in outbox():
-        (sayo if m.request_id == 1 else kobe).setdefault(m.channel, set()).add(m.user_id or m.room_id)
+        target = sayo if m.request_id == 1 else kobe
+        target.setdefault(m.channel, set()).add(m.user_id or m.room_id)
     assert sayo == {"email": {west.id}, "webhook": {west_room.id}}
     assert kobe == {"email": {central.id}, "webhook": {pref_room.id}}
 

@@ -1,4 +1,4 @@
-"""The bell, the list, preferences and the admin pages (failed deliveries, chat rooms, WHO_HEARS)."""
+"""The bell, the list, preferences, admin pages (failed deliveries, chat rooms, WHO_HEARS)."""
 import re
 from datetime import UTC, datetime, timedelta
 

@@ -44,7 +44,8 @@ class AnnouncementForm(FlaskForm):
     links = TextAreaField(_l("関連リンク(1行に1つ)"), validators=[Optional(), Length(max=4000)])
     target_all = BooleanField(_l("全市町に送る"))
     region_ids = SelectMultipleField(_l("圏域"), coerce=int, validators=[Optional()])
-    population_bands = SelectMultipleField(_l("人口規模"), choices=choices((b, b) for b in POPULATION_BANDS),
+    population_bands = SelectMultipleField(_l("人口規模"),
+                                           choices=choices((b, b) for b in POPULATION_BANDS),
                                            validators=[Optional()])
     dx_staff_bands = SelectMultipleField(_l("DX・情報担当職員数"),
                                          choices=choices((b, b + "人") for b in DX_STAFF_BANDS),

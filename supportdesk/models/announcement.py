@@ -59,7 +59,8 @@ class AnnouncementRecipient(db.Model):
 
     __tablename__ = "announcement_recipients"
     __table_args__ = (
-        sa.UniqueConstraint("announcement_id", "municipality_id", name="uq_announcement_recipients"),
+        sa.UniqueConstraint("announcement_id", "municipality_id",
+                            name="uq_announcement_recipients"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

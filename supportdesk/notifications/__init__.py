@@ -1,7 +1,12 @@
 """The one notification path. `notify` is what every service calls: it resolves who hears the event
 (audiences.WHO_HEARS + preferences), renders the messages now and adds OutboxMessage and
 InAppNotification rows to the caller's transaction, so a rollback removes them. Only the
-dispatcher (outbox.py) talks to SMTP or a webhook."""
+dispatcher (outbox.py) talks to SMTP or a webhook.
+
+Jobs for the scheduler (each safe to run twice): outbox.dispatch_due(now) every ~30 s (it commits
+its own work), digest.send_digests(now) once a day before 17:15 JST, and
+services.announcements.send_due_announcements(now) every minute (those two flush; the job commits).
+"""
 import logging
 import uuid
 

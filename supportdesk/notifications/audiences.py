@@ -1,4 +1,4 @@
-"""Who hears what: the one table of event type -> audiences, and how audiences become people and rooms."""
+"""Who hears what: one table of event type -> audiences, and audiences -> people and rooms."""
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa

@@ -44,7 +44,8 @@ def _due(now, config):
 
 
 # Built once: the dispatcher runs these for every message, so skip re-building the statements.
-_SENT = (sa.update(T).where(T.c.id == sa.bindparam("p_id"), T.c.claimed_by == sa.bindparam("p_worker"))
+_SENT = (sa.update(T).where(T.c.id == sa.bindparam("p_id"),
+                            T.c.claimed_by == sa.bindparam("p_worker"))
          .values(status="sent", sent_at=sa.bindparam("p_now"), attempts=T.c.attempts + 1,
                  claimed_by=None, last_error=None))
 _ATTEMPTS = sa.select(T.c.attempts).where(T.c.id == sa.bindparam("p_id"),

@@ -1,4 +1,4 @@
-"""Render notifications at enqueue time from templates/email/<kind>.txt and templates/chat/<kind>.txt.
+"""Render notifications at enqueue time: templates/email/<kind>.txt and templates/chat/<kind>.txt.
 
 An e-mail template's first line is the subject, then a blank line, then the body. Chat templates
 are the whole message. Chat text leaves our trust boundary: it gets the facts of FACT_KEYS only

@@ -1,4 +1,4 @@
-"""Notification settings: per-user preferences, the bell (read marks) and chat-room administration."""
+"""Notification settings: per-user preferences, the bell (read marks), chat-room administration."""
 import ipaddress
 import logging
 from urllib.parse import urlsplit
