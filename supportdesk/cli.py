@@ -26,6 +26,7 @@ DEMO_SEEDERS.append(_seed_demo_visits)
 def register(app):
     register_token_command(app)
     register_scheduler_command(app)
+    register_dispatch(app)
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
@@ -128,3 +129,26 @@ def register_scheduler_command(app):
                 sys.exit(1)
             return
         scheduler.serve(app)
+def register_dispatch(app):
+    @app.cli.command("dispatch")
+    @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+    @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+    @click.option("--limit", default=None, type=int, help="Messages per batch.")
+    def dispatch_command(once, interval, limit):
+        """Deliver outbox notifications (mail, chat webhooks); safe to run several at once."""
+        import time
+
+        from .notifications.outbox import dispatch_due, drain, new_worker_id
+
+        worker = new_worker_id()
+        if once:
+            click.echo(f"dispatch: {drain(limit=limit, worker=worker)}")
+            return
+        click.echo(f"dispatcher {worker} polling every {interval}s (Ctrl-C to stop)")
+        try:
+            while True:
+                stats = dispatch_due(limit=limit, worker=worker)
+                if stats["claimed"] == 0:
+                    time.sleep(interval)
+        except KeyboardInterrupt:
+            click.echo("dispatcher stopped")

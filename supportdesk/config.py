@@ -52,6 +52,25 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     API_TOKEN_MAX_DAYS = 366
+    # Notifications (outbox dispatcher, SMTP, chat webhooks, office hours).
+    NOTIFY_MAX_ATTEMPTS = 15
+    NOTIFY_BACKOFF_BASE = 5  # seconds; full jitter: random(0, min(cap, base * 2**attempts))
+    NOTIFY_BACKOFF_CAP = 3600
+    NOTIFY_CLAIM_TIMEOUT = 300  # a 'sending' row older than this was left by a crashed dispatcher
+    NOTIFY_BATCH_SIZE = 50
+    NOTIFY_HTTP_TIMEOUT = 10
+    NOTIFY_SMTP_TIMEOUT = 10
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_STARTTLS = False
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    MAIL_FROM = "supportdesk@localhost"
+    OFFICE_HOURS_START = "08:30"  # 開庁時間, Asia/Tokyo, on business days (calendar_jp)
+    OFFICE_HOURS_END = "17:15"
+    # Webhook URLs admins may enter: https only unless allowed, hosts from this list if non-empty.
+    CHAT_WEBHOOK_ALLOW_HTTP = False
+    CHAT_WEBHOOK_ALLOWED_HOSTS = ()
 
 
 def env_overrides(environ=None):

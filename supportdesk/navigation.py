@@ -28,6 +28,7 @@ NAV = [
     NavItem("calendar.index", _l("カレンダー"), "view", "calendar", 30),
     NavItem("engagements.index", _l("伴走支援"), "view", "engagement", 35),
     NavItem("queue.index", _l("受付キュー"), "view", "queue", 20),
+    NavItem("announcements.index", _l("お知らせ"), "view", "announcement", 60),
 ]
 
 

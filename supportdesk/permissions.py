@@ -108,6 +108,22 @@ PERMISSIONS = {
     "scheduler": {
         "view": {ADMIN: ALL},
     },
+    "notification": {
+        "view": {STAFF: SELF, LIAISON: SELF, EXPERT: SELF, MANAGER: SELF, ADMIN: SELF},
+    },
+    "outbox": {
+        "view": {ADMIN: ALL},
+        "retry": {ADMIN: ALL},
+    },
+    "chat_room": {
+        "manage": {ADMIN: ALL},
+    },
+    "announcement": {
+        "view": {STAFF: OWN, LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
+        "create": {LIAISON: ALL, ADMIN: ALL},
+        "manage": {LIAISON: ALL, ADMIN: ALL},
+        "track": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
+    },
 }
 
 

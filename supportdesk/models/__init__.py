@@ -1,8 +1,10 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 from .api_token import ApiToken
+from .announcement import Announcement, AnnouncementRecipient
 from .audit import AuditLog
 from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, RequestComment,
                     RequestEvent, RequestLink, SupportAction)
+from .notification import ChatRoom, InAppNotification, NotificationPreference, OutboxMessage
 from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
 from .report import BusinessDay, ReportSnapshot
@@ -18,6 +20,12 @@ from .user import ExpertProfile, LoginAttempt, User, UserSession
 
 __all__ = [
     "ApiToken",
+    "Announcement",
+    "AnnouncementRecipient",
+    "ChatRoom",
+    "InAppNotification",
+    "NotificationPreference",
+    "OutboxMessage",
     "Case",
     "ExpertAssignment",
     "LectureCandidateDate",

@@ -1,5 +1,4 @@
 """Request fields: what may be edited, their labels, comparison and display, and search text."""
-import unicodedata
 
 import sqlalchemy as sa
 

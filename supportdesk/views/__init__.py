@@ -3,6 +3,7 @@ from .admin import bp as admin_bp
 from .assignments import bp as assignments_bp
 from .cases import bp as cases_bp
 from . import history as _history  # noqa: F401  (registers the 対応履歴 section, ROLE_HOME, demo)
+from .announcements import bp as announcements_bp
 from .auth import bp as auth_bp
 from .health import bp as health_bp
 from .home import bp as home_bp
@@ -17,6 +18,8 @@ from .visits import bp as visits_bp
 from .engagements import bp as engagements_bp
 from .calendar import bp as calendar_bp
 from .queue import bp as queue_bp
+from .notifications import bp as notifications_bp
+from .notify_admin import bp as notify_admin_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -26,6 +29,7 @@ BLUEPRINTS += [rounds_bp, jobs_bp]
 BLUEPRINTS += [requests_bp, reply_templates_bp]
 BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp]
 BLUEPRINTS += [queue_bp]
+BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

@@ -1,0 +1,74 @@
+"""Push information (プッシュ型情報提供): announcements and the municipalities they reached."""
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import UTCDateTime, utcnow
+
+ANNOUNCEMENT_CATEGORIES = ("補助金・交付金", "研修・セミナー", "事例", "システム標準化", "セキュリティ",
+                           "その他")
+ANNOUNCEMENT_STATES = {"draft": "下書き", "scheduled": "送信予約", "sent": "送信済",
+                       "cancelled": "取消"}
+# info: users of the 企画・情報部門 (is_information_dept); all: every staff member.
+DEPARTMENT_CHOICES = {"info": "企画・情報部門", "all": "全職員"}
+
+
+class Announcement(db.Model):
+    __tablename__ = "announcements"
+    __table_args__ = (
+        sa.CheckConstraint("category IN (" + ", ".join(f"'{c}'" for c in ANNOUNCEMENT_CATEGORIES)
+                           + ")", name="category"),
+        sa.CheckConstraint("status IN ('draft', 'scheduled', 'sent', 'cancelled')", name="status"),
+        sa.CheckConstraint("departments IN ('info', 'all')", name="departments"),
+        sa.Index("ix_announcements_status_scheduled", "status", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    category: Mapped[str] = mapped_column(sa.String(20))
+    links: Mapped[list | None] = mapped_column(sa.JSON)
+    # Targeting. target_all wins; otherwise the non-empty criteria (regions, bands) are ANDed and
+    # the named municipalities are added to the result.
+    target_all: Mapped[bool] = mapped_column(default=False)
+    target_region_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    target_population_bands: Mapped[list | None] = mapped_column(sa.JSON)
+    target_dx_staff_bands: Mapped[list | None] = mapped_column(sa.JSON)
+    target_municipality_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    departments: Mapped[str] = mapped_column(sa.String(10), default="info")
+    status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    scheduled_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by = relationship("User")
+    recipients = relationship("AnnouncementRecipient", back_populates="announcement",
+                              cascade="all, delete-orphan")
+    permission_kind = "announcement"
+
+    def scope_municipality_ids(self):
+        return {r.municipality_id for r in self.recipients}
+
+    def __repr__(self):
+        return f"<Announcement {self.id} {self.status}>"
+
+
+class AnnouncementRecipient(db.Model):
+    """A municipality an announcement was sent to, with its chat message (if it has a room)."""
+
+    __tablename__ = "announcement_recipients"
+    __table_args__ = (
+        sa.UniqueConstraint("announcement_id", "municipality_id",
+                            name="uq_announcement_recipients"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("announcements.id", ondelete="CASCADE"), index=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
+    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox_messages.id"))
+
+    announcement = relationship("Announcement", back_populates="recipients")
+    municipality = relationship("Municipality")
+    outbox = relationship("OutboxMessage")

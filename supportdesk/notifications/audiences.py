@@ -1,0 +1,203 @@
+"""Who hears what: one table of event type -> audiences, and audiences -> people and rooms."""
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
+
+INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
+
+AUDIENCE_LABELS = {
+    FILER: _l("申し出た職員"),
+    FOLLOWERS: _l("フォロワー"),
+    TEAM: _l("担当圏域のリエゾン(神戸市は本庁チーム)とチームのルーム"),
+    EXPERTS: _l("担当の専門人材"),
+    INFO_DEPT: _l("市町の情報部門の職員とその市町のルーム"),
+    ATTENDEES: _l("訪問の出席者"),
+    MUNICIPALITY: _l("訪問先市町のルームと申し出た職員"),
+    MANAGERS: _l("マネージャー"),
+}
+
+# Event type -> audiences. Workflow transitions add the audiences of their TRANSITIONS row;
+# this table is what every event hears at least. Shown on /admin/notifications/who-hears.
+WHO_HEARS = {
+    "request.submit": (TEAM,),
+    "request.info_dept_shared": (INFO_DEPT,),
+    "request.triage": (FILER, FOLLOWERS),
+    "request.select_experts": (FILER, FOLLOWERS),
+    "request.schedule": (FILER, FOLLOWERS, EXPERTS),
+    "request.deliver": (FILER, FOLLOWERS),
+    "request.answer": (FILER, FOLLOWERS),
+    "request.close": (FILER, FOLLOWERS),
+    "request.reopen": (FILER, FOLLOWERS, TEAM),
+    "request.hold": (FILER, FOLLOWERS),
+    "request.resume": (FILER, FOLLOWERS),
+    "request.withdraw": (TEAM, FOLLOWERS),
+    "request.decline": (FILER, FOLLOWERS),
+    "request.reply": (FILER, FOLLOWERS),
+    "request.expert_assigned": (EXPERTS,),
+    "request.reminder": (TEAM,),
+    "request.escalation": (TEAM,),
+    "visit.confirmed": (ATTENDEES, MUNICIPALITY),
+    "visit.moved": (ATTENDEES, MUNICIPALITY),
+    "visit.cancelled": (ATTENDEES, MUNICIPALITY),
+    "visit.reminder": (ATTENDEES, MUNICIPALITY),
+    "report.ready": (MANAGERS,),
+    "announcement.published": (),
+}
+
+EVENT_LABELS = {
+    "request.submit": _l("新しい依頼"),
+    "request.info_dept_shared": _l("情報部門への情報共有"),
+    "request.triage": _l("依頼の調整開始"),
+    "request.select_experts": _l("人材調整の開始"),
+    "request.schedule": _l("日程の確定"),
+    "request.deliver": _l("実施済"),
+    "request.answer": _l("回答済"),
+    "request.close": _l("依頼の完了"),
+    "request.reopen": _l("依頼の再開"),
+    "request.hold": _l("依頼の保留"),
+    "request.resume": _l("保留の解除"),
+    "request.withdraw": _l("依頼の取下げ"),
+    "request.decline": _l("対応不可"),
+    "request.reply": _l("返信"),
+    "request.expert_assigned": _l("専門人材の割当て"),
+    "request.reminder": _l("対応期限のリマインド"),
+    "request.escalation": _l("対応期限超過のエスカレーション"),
+    "visit.confirmed": _l("訪問の確定"),
+    "visit.moved": _l("訪問日時の変更"),
+    "visit.cancelled": _l("訪問の中止"),
+    "visit.reminder": _l("訪問のリマインド"),
+    "report.ready": _l("月次報告の作成完了"),
+    "announcement.published": _l("県からのお知らせ"),
+}
+
+# Always delivered at once (no waiting for office hours).
+URGENT_EVENTS = frozenset({"request.escalation", "visit.cancelled"})
+
+
+@dataclass
+class Audience:
+    users: dict = field(default_factory=dict)   # id -> User, insertion-ordered
+    rooms: dict = field(default_factory=dict)   # id -> ChatRoom
+
+    def add_users(self, users):
+        for u in users:
+            if u is not None and u.active:
+                self.users.setdefault(u.id, u)
+
+    def add_rooms(self, rooms):
+        for r in rooms:
+            if r is not None and r.active:
+                self.rooms.setdefault(r.id, r)
+
+
+def audiences_for(event_type, extra=()):
+    return tuple(dict.fromkeys(tuple(WHO_HEARS.get(event_type, ())) + tuple(extra)))
+
+
+def resolve(audiences, *, sreq=None, visit=None, municipality=None):
+    """People and rooms for audience names, in the context of a request or a visit."""
+    out = Audience()
+    for name in audiences:
+        RESOLVERS[name](out, sreq=sreq, visit=visit, municipality=municipality)
+    return out
+
+
+def _filer(out, sreq=None, **_):
+    if sreq is not None:
+        out.add_users([sreq.filer])
+
+
+def _followers(out, sreq=None, **_):
+    if sreq is not None:
+        out.add_users(sreq.followers)
+
+
+def _team(out, sreq=None, visit=None, **_):
+    from ..models import ChatRoom, Region, User
+    from ..models.user import liaison_regions
+
+    region_ids = {sreq.region_id} if sreq is not None else set()
+    if visit is not None:
+        region_ids |= visit.scope_region_ids()
+    for region_id in region_ids:
+        region = db.session.get(Region, region_id)
+        if region.has_liaison:
+            users = db.session.scalars(sa.select(User).join(
+                liaison_regions, liaison_regions.c.user_id == User.id).where(
+                liaison_regions.c.region_id == region_id, User.role == "liaison"))
+            rooms = db.session.scalars(sa.select(ChatRoom).where(
+                ChatRoom.scope == "region", ChatRoom.region_id == region_id))
+        else:  # Kobe: the central team and the prefecture room
+            users = db.session.scalars(sa.select(User).where(
+                User.role == "liaison", User.is_central_team.is_(True)))
+            rooms = db.session.scalars(sa.select(ChatRoom).where(ChatRoom.scope == "prefecture"))
+        out.add_users(users.all())
+        out.add_rooms(rooms.all())
+
+
+def _experts(out, sreq=None, visit=None, **_):
+    from ..models import ExpertAssignment, User
+
+    if sreq is None or sreq.id is None:
+        return
+    out.add_users(db.session.scalars(sa.select(User).join(
+        ExpertAssignment, ExpertAssignment.expert_id == User.id).where(
+        ExpertAssignment.request_id == sreq.id,
+        ExpertAssignment.status.in_(("proposed", "accepted")))).all())
+
+
+def municipality_rooms(municipality_ids):
+    from ..models import ChatRoom
+
+    if not municipality_ids:
+        return []
+    return db.session.scalars(sa.select(ChatRoom).where(
+        ChatRoom.scope == "municipality", ChatRoom.municipality_id.in_(municipality_ids),
+        ChatRoom.active.is_(True)).order_by(ChatRoom.id)).all()
+
+
+def _info_dept(out, sreq=None, municipality=None, **_):
+    from ..models import User
+
+    mid = sreq.municipality_id if sreq is not None else getattr(municipality, "id", None)
+    if mid is None:
+        return
+    out.add_users(db.session.scalars(sa.select(User).where(
+        User.municipality_id == mid, User.is_information_dept.is_(True),
+        User.role == "municipal_staff").order_by(User.id)).all())
+    out.add_rooms(municipality_rooms([mid]))
+
+
+def _attendees(out, visit=None, **_):
+    if visit is not None:
+        out.add_users(visit.attendees)
+        out.add_users([visit.liaison])
+
+
+def _municipality(out, visit=None, sreq=None, municipality=None, **_):
+    mids = set()
+    if visit is not None:
+        mids |= visit.scope_municipality_ids()
+        sreq = sreq or visit.sreq
+    if municipality is not None:
+        mids.add(municipality.id)
+    if sreq is not None:
+        out.add_users([sreq.filer])
+    out.add_rooms(municipality_rooms(mids))
+
+
+def _managers(out, **_):
+    from ..models import User
+
+    out.add_users(db.session.scalars(sa.select(User).where(User.role == "manager")
+                                     .order_by(User.id)).all())
+
+
+RESOLVERS = {
+    FILER: _filer, FOLLOWERS: _followers, TEAM: _team, EXPERTS: _experts, INFO_DEPT: _info_dept,
+    ATTENDEES: _attendees, MUNICIPALITY: _municipality, MANAGERS: _managers,
+}

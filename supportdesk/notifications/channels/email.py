@@ -1,0 +1,49 @@
+"""E-mail over SMTP: Japanese subject, plain text with an HTML alternative, a deterministic
+Message-ID and an X-Supportdesk-Delivery header carrying the idempotency key."""
+import hashlib
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from . import DeliveryError
+
+
+def build_message(msg, config):
+    mail = EmailMessage()
+    mail["Subject"] = msg["subject"]
+    mail["From"] = config["MAIL_FROM"]
+    mail["To"] = msg["to_address"]
+    mail["Date"] = formatdate(localtime=False)
+    domain = config["MAIL_FROM"].rsplit("@", 1)[-1] or "supportdesk.local"
+    digest = hashlib.sha256(msg["idempotency_key"].encode()).hexdigest()[:32]
+    mail["Message-ID"] = f"<{digest}@{domain}>"
+    mail["X-Supportdesk-Delivery"] = msg["idempotency_key"]
+    mail.set_content(msg["body"])
+    if msg.get("html"):
+        mail.add_alternative(msg["html"], subtype="html")
+    return mail
+
+
+def send(msg, config):
+    mail = build_message(msg, config)
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
+                          timeout=config["NOTIFY_SMTP_TIMEOUT"]) as smtp:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("SMTP_USERNAME"):
+                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+            refused = smtp.send_message(mail)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        raise DeliveryError(f"SMTP recipient refused: {codes}",
+                            permanent=all(c >= 500 for c in codes)) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
+                            permanent=exc.smtp_code >= 500) from exc
+    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        raise DeliveryError(f"SMTP connection: {type(exc).__name__}: {exc}") from exc
+    if refused:
+        raise DeliveryError(f"SMTP recipient refused: {list(refused.values())}")

@@ -1,0 +1,107 @@
+"""Render notifications at enqueue time: templates/email/<kind>.txt and templates/chat/<kind>.txt.
+
+An e-mail template's first line is the subject, then a blank line, then the body. Chat templates
+are the whole message. Chat text leaves our trust boundary: it gets the facts of FACT_KEYS only
+(number, municipality, kind, state, staff names on the request, dates, link), never bodies,
+titles, reasons or internal notes.
+"""
+from flask import current_app
+from flask_babel import force_locale
+from jinja2 import TemplateNotFound
+
+from ..workflow import STATE_LABELS, State
+from .audiences import EVENT_LABELS
+
+# Messages go to many people at once, whatever language the actor's screen is in: Japanese.
+MESSAGE_LOCALE = "ja"
+
+
+def _template(folder, event_type):
+    env = current_app.jinja_env
+    for name in (f"{folder}/{event_type}.txt", f"{folder}/default.txt"):
+        try:
+            return env.get_template(name)
+        except TemplateNotFound:
+            continue
+    raise TemplateNotFound(f"{folder}/{event_type}.txt")
+
+
+def link_for(path):
+    if not path:
+        return None
+    if path.startswith(("http://", "https://")):
+        return path
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def _state_label(value):
+    try:
+        return str(STATE_LABELS[State(value)])
+    except (ValueError, KeyError):
+        return value or ""
+
+
+def chat_facts(event_type, *, sreq=None, visit=None, announcement=None, link=None,
+               municipality=None, context=None):
+    """The only values a chat message may carry (see the module docstring)."""
+    with force_locale(MESSAGE_LOCALE):
+        return _chat_facts(event_type, sreq, visit, announcement, link, municipality, context)
+
+
+def _chat_facts(event_type, sreq, visit, announcement, link, municipality, context):
+    from ..models.support_request import KIND_LABELS
+
+    context = context or {}
+    facts = {
+        "event_type": event_type,
+        "event_label": str(EVENT_LABELS.get(event_type, event_type)),
+        "link": link,
+        "next_action": context.get("next_action"),
+        "next_date": context.get("next_date"),
+        "municipality": municipality.name if municipality is not None else None,
+    }
+    if sreq is not None:
+        facts.update(
+            number=sreq.display_number,
+            municipality=sreq.municipality.name if sreq.municipality else "",
+            kind=KIND_LABELS.get(sreq.kind, sreq.kind),
+            state=_state_label(sreq.state),
+            from_state=_state_label(context.get("from_state")),
+            assignee=sreq.assignee.display_name if sreq.assignee else None,
+            needed_by=sreq.needed_by,
+        )
+    if visit is not None:
+        facts.update(
+            visit_starts_at=visit.starts_at,
+            visit_municipalities="、".join(m.name for m in visit.municipalities),
+            visit_liaison=visit.liaison.display_name if visit.liaison else None,
+        )
+    if announcement is not None:
+        facts.update(category=announcement.category, title=announcement.title)
+    return facts
+
+
+def render_email(event_type, context):
+    with force_locale(MESSAGE_LOCALE):
+        return _render_email(event_type, context)
+
+
+def render_chat(event_type, facts):
+    with force_locale(MESSAGE_LOCALE):
+        return _render_chat(event_type, facts)
+
+
+def _render_email(event_type, context):
+    text = _template("email", event_type).render(**context).strip("\n")
+    subject, _, body = text.partition("\n")
+    subject = " ".join(subject.split())  # one line: no header injection through a title
+    body = body.lstrip("\n") + "\n"
+    html = current_app.jinja_env.get_template("email/_layout.html").render(
+        subject=subject, body=body, link=context.get("link"))
+    return subject, body, html
+
+
+def _render_chat(event_type, facts):
+    text = _template("chat", event_type).render(**facts).strip("\n") + "\n"
+    subject = "【" + facts["event_label"] + "】"
+    return subject, text

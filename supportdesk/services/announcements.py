@@ -1,0 +1,178 @@
+"""Push information (プッシュ型情報提供): compose, target, send now or on schedule, track delivery."""
+import logging
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import (Announcement, AnnouncementRecipient, InAppNotification, Municipality,
+                      OutboxMessage, User)
+from ..models.announcement import ANNOUNCEMENT_CATEGORIES, DEPARTMENT_CHOICES
+from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
+from ..notifications import notify
+from ..notifications.audiences import municipality_rooms
+from ..timeutil import utcnow
+from . import ValidationFailed
+from .audit import record_audit
+
+logger = logging.getLogger(__name__)
+EVENT = "announcement.published"
+
+
+def _clean_links(links):
+    out = []
+    for link in links or ():
+        link = link.strip()
+        if not link:
+            continue
+        if not link.lower().startswith(("https://", "http://")):
+            raise ValidationFailed(_("リンクは http:// または https:// で始まるURLを入力してください。"),
+                                   field="links")
+        out.append(link)
+    return out
+
+
+def target_municipalities(a):
+    """The municipalities an announcement's targeting selects (see the Announcement model)."""
+    stmt = sa.select(Municipality).order_by(Municipality.code)
+    if a.target_all:
+        return db.session.scalars(stmt).all()
+    criteria = []
+    if a.target_region_ids:
+        criteria.append(Municipality.region_id.in_(a.target_region_ids))
+    if a.target_population_bands:
+        criteria.append(Municipality.population_band.in_(a.target_population_bands))
+    if a.target_dx_staff_bands:
+        criteria.append(Municipality.dx_staff_band.in_(a.target_dx_staff_bands))
+    chosen = []
+    if criteria:
+        chosen.append(sa.and_(*criteria))
+    if a.target_municipality_ids:
+        chosen.append(Municipality.id.in_(a.target_municipality_ids))
+    if not chosen:
+        return []
+    return db.session.scalars(stmt.where(sa.or_(*chosen))).all()
+
+
+def compose_announcement(actor, *, title, body, category, links=(), target_all=False,
+                         region_ids=(), population_bands=(), dx_staff_bands=(),
+                         municipality_ids=(), departments="info", scheduled_at=None, now=None):
+    """Create an announcement; send it now, or keep it for send_due_announcements if scheduled."""
+    now = now or utcnow()
+    if not (title or "").strip():
+        raise ValidationFailed(_("件名を入力してください。"), field="title")
+    if not (body or "").strip():
+        raise ValidationFailed(_("本文を入力してください。"), field="body")
+    if category not in ANNOUNCEMENT_CATEGORIES:
+        raise ValidationFailed(_("区分を選んでください。"), field="category")
+    if departments not in DEPARTMENT_CHOICES:
+        raise ValidationFailed(_("対象の部署を選んでください。"), field="departments")
+    if any(b not in POPULATION_BANDS for b in population_bands) or any(
+            b not in DX_STAFF_BANDS for b in dx_staff_bands):
+        raise ValidationFailed(_("対象の条件が正しくありません。"), field="target_all")
+    a = Announcement(title=title.strip(), body=body.strip(), category=category,
+                     links=_clean_links(links), target_all=bool(target_all),
+                     target_region_ids=sorted(set(region_ids)) or None,
+                     target_population_bands=list(population_bands) or None,
+                     target_dx_staff_bands=list(dx_staff_bands) or None,
+                     target_municipality_ids=sorted(set(municipality_ids)) or None,
+                     departments=departments, created_by_id=actor.id, created_at=now)
+    if not target_municipalities(a):
+        raise ValidationFailed(_("送信先の市町がありません。対象の条件を確認してください。"),
+                               field="target_all")
+    db.session.add(a)
+    db.session.flush()
+    record_audit("announcement.compose", actor=actor, target=a, now=now)
+    if scheduled_at is not None and scheduled_at > now:
+        a.status, a.scheduled_at = "scheduled", scheduled_at
+        db.session.flush()
+        return a
+    return send_announcement(a, now=now)
+
+
+def target_users(a, municipality_ids):
+    stmt = sa.select(User).where(User.role == "municipal_staff", User.active.is_(True),
+                                 User.municipality_id.in_(municipality_ids)).order_by(User.id)
+    if a.departments == "info":
+        stmt = stmt.where(User.is_information_dept.is_(True))
+    return db.session.scalars(stmt).all()
+
+
+def send_announcement(a, now=None):
+    """One chat message per targeted municipality room, and the bell for each targeted user."""
+    now = now or utcnow()
+    if a.status in ("sent", "cancelled"):
+        return a
+    munis = target_municipalities(a)
+    existing = {r.municipality_id for r in a.recipients}
+    for m in munis:
+        if m.id in existing:
+            continue
+        rows = notify(EVENT, announcement=a, municipality=m, rooms=municipality_rooms([m.id]),
+                      channels=("webhook",), event_key=f"announcement:{a.id}:m{m.id}", now=now,
+                      urgent=False)
+        a.recipients.append(AnnouncementRecipient(municipality_id=m.id,
+                                                  outbox_id=rows[0].id if rows else None))
+        db.session.flush()
+    users = target_users(a, [m.id for m in munis])
+    if users:
+        notify(EVENT, announcement=a, recipients=users, channels=("inapp",),
+               event_key=f"announcement:{a.id}:users", now=now)
+    a.status, a.sent_at = "sent", now
+    db.session.flush()
+    logger.info("announcement %s sent to %d municipalities, %d users", a.id, len(munis), len(users))
+    return a
+
+
+def send_due_announcements(now=None):
+    """Scheduler job: send the scheduled announcements whose time has come. Returns how many."""
+    now = now or utcnow()
+    due = db.session.scalars(sa.select(Announcement).where(
+        Announcement.status == "scheduled", Announcement.scheduled_at <= now)
+        .order_by(Announcement.scheduled_at, Announcement.id)).all()
+    for a in due:
+        send_announcement(a, now=now)
+    return len(due)
+
+
+def cancel_announcement(a, actor, now=None):
+    now = now or utcnow()
+    if a.status != "scheduled":
+        raise ValidationFailed(_("送信予約中のお知らせだけ取り消せます。"))
+    a.status = "cancelled"
+    record_audit("announcement.cancel", actor=actor, target=a, now=now)
+    db.session.flush()
+    return a
+
+
+def delivery_report(a):
+    """Per municipality: the chat delivery (status or None without a room) and who read it."""
+    rows = []
+    reads = {}
+    for n, user in db.session.execute(sa.select(InAppNotification, User).join(
+            User, User.id == InAppNotification.user_id).where(
+            InAppNotification.announcement_id == a.id).order_by(User.id)):
+        reads.setdefault(user.municipality_id, []).append((user, n.read_at))
+    outbox = {m.id: m for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.announcement_id == a.id, OutboxMessage.channel == "webhook"))}
+    for r in sorted(a.recipients, key=lambda r: r.municipality.code):
+        rows.append(dict(municipality=r.municipality, chat=outbox.get(r.outbox_id),
+                         readers=reads.get(r.municipality_id, [])))
+    return rows
+
+
+def archive_for(user):
+    """Sent announcements that reached the user's municipality, newest first."""
+    return db.session.scalars(sa.select(Announcement).join(AnnouncementRecipient).where(
+        AnnouncementRecipient.municipality_id == user.municipality_id,
+        Announcement.status == "sent").order_by(Announcement.sent_at.desc(),
+                                                Announcement.id.desc()).limit(200)).all()
+
+
+def mark_announcement_read(a, user, now=None):
+    now = now or utcnow()
+    for n in db.session.scalars(sa.select(InAppNotification).where(
+            InAppNotification.announcement_id == a.id, InAppNotification.user_id == user.id,
+            InAppNotification.read_at.is_(None))):
+        n.read_at = now
+    db.session.flush()

@@ -1,0 +1,101 @@
+"""Push information (プッシュ型情報提供): compose and track (liaisons, admins), archive (municipal staff)."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import permissions
+from ..extensions import db
+from ..forms.notifications import AnnouncementForm, choices
+from ..models import Announcement, Municipality, Region
+from ..models.announcement import ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
+from ..services import ValidationFailed
+from ..services.announcements import (archive_for, cancel_announcement, compose_announcement,
+                                      delivery_report)
+from ..timeutil import JST
+from .decorators import permission_required
+
+bp = Blueprint("announcements", __name__, url_prefix="/announcements")
+
+
+@bp.get("")
+@permission_required("view", "announcement")
+def index():
+    if permissions.can(current_user, "track", "announcement"):
+        rows = db.session.scalars(sa.select(Announcement).order_by(
+            Announcement.id.desc()).limit(200)).all()
+    else:
+        rows = archive_for(current_user)
+    return render_template("announcements/index.html", rows=rows, states=ANNOUNCEMENT_STATES)
+
+
+def _choices(form):
+    regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
+    form.region_ids.choices = choices((r.id, r.name) for r in regions)
+    munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
+    form.municipality_ids.choices = choices((m.id, m.name) for m in munis)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("create", "announcement")
+def new():
+    form = AnnouncementForm()
+    _choices(form)
+    if form.validate_on_submit():
+        scheduled_at = None
+        if form.send_mode.data == "scheduled":
+            if form.scheduled_at.data is None:
+                form.scheduled_at.errors = [_("送信日時を入力してください。")]
+                return render_template("announcements/form.html", form=form)
+            scheduled_at = form.scheduled_at.data.replace(tzinfo=JST)  # typed in Tokyo time
+        try:
+            a = compose_announcement(
+                current_user, title=form.title.data, body=form.body.data,
+                category=form.category.data, links=(form.links.data or "").splitlines(),
+                target_all=form.target_all.data, region_ids=form.region_ids.data or [],
+                population_bands=form.population_bands.data or [],
+                dx_staff_bands=form.dx_staff_bands.data or [],
+                municipality_ids=form.municipality_ids.data or [],
+                departments=form.departments.data, scheduled_at=scheduled_at)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field or "", None)
+            if field is not None:
+                field.errors = list(field.errors) + [str(exc)]
+            else:
+                flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("お知らせを送信しました。") if a.status == "sent"
+                  else _("お知らせの送信を予約しました。"), "success")
+            return redirect(url_for("announcements.show", announcement_id=a.id))
+    return render_template("announcements/form.html", form=form)
+
+
+@bp.get("/<int:announcement_id>")
+@permission_required("view", "announcement")
+def show(announcement_id):
+    a = db.session.get(Announcement, announcement_id)
+    if a is None or not permissions.can(current_user, "view", a):
+        abort(404)
+    report = delivery_report(a) if permissions.can(current_user, "track", a) else None
+    return render_template("announcements/show.html", a=a, report=report,
+                           states=ANNOUNCEMENT_STATES, departments=DEPARTMENT_CHOICES,
+                           now=datetime.now(JST))
+
+
+@bp.post("/<int:announcement_id>/cancel")
+@permission_required("manage", "announcement")
+def cancel(announcement_id):
+    a = db.session.get(Announcement, announcement_id) or abort(404)
+    try:
+        cancel_announcement(a, current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("送信予約を取り消しました。"), "success")
+    return redirect(url_for("announcements.show", announcement_id=a.id))
