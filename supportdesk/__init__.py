@@ -124,7 +124,7 @@ def register_extensions(app):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True, include_object=_include_in_migrations)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -132,6 +132,16 @@ def register_extensions(app):
     babel.init_app(app, locale_selector=auth_loader.select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__),
                                                                 "translations"))
+
+
+def _include_in_migrations(obj, name, type_, reflected, compare_to):
+    """Autogenerate skips indexes meant for another database (Index(...).ddl_if(dialect=...))."""
+    ddl_if = getattr(obj, "_ddl_if", None)
+    if type_ == "index" and ddl_if is not None and ddl_if.dialect:
+        from .extensions import db
+
+        return db.engine.dialect.name == ddl_if.dialect
+    return True
 
 
 def register_blueprints(app):

@@ -17,7 +17,8 @@ def schema_diff(app):
 
 
 def table_names():
-    return set(sa.inspect(db.engine).get_table_names())
+    # Name the schema: on PostgreSQL schema=None also lists visible tables of public.
+    return set(sa.inspect(db.engine).get_table_names(schema=db.engine.dialect.default_schema_name))
 
 
 def test_upgrade_from_empty_matches_models_and_downgrades(blank_app):

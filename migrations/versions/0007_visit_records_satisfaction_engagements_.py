@@ -52,7 +52,7 @@ def upgrade():
     sa.CheckConstraint("state IN ('active', 'closed')", name=op.f('ck_engagements_state')),
     sa.CheckConstraint('cadence_days > 0', name=op.f('ck_engagements_cadence_positive')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_engagements_created_by_id_users')),
-    sa.ForeignKeyConstraint(['lecture_visit_id'], ['visits.id'], name='fk_engagements_lecture_visit_id_visits', use_alter=True),
+    sa.ForeignKeyConstraint(['lecture_visit_id'], ['visits.id'], name='fk_engagements_lecture_visit_id_visits'),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipalities.id'], name=op.f('fk_engagements_municipality_id_municipalities')),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_engagements_owner_id_users')),
     sa.ForeignKeyConstraint(['request_id'], ['support_requests.id'], name=op.f('fk_engagements_request_id_support_requests')),
