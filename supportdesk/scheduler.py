@@ -55,9 +55,9 @@ class Job:
 JOBS = [
     Job("notifications.dispatch", "supportdesk.notifications.outbox:dispatch_due", "interval",
         {"seconds": 30}, misfire_grace_time=120, description="通知の送信(送信待ちの通知を配信)"),
-    Job("notifications.announcements", "supportdesk.notifications.outbox:send_due_announcements",
+    Job("notifications.announcements", "supportdesk.services.announcements:send_due_announcements",
         "interval", {"minutes": 5}, description="予約されたお知らせの配信"),
-    Job("notifications.digests", "supportdesk.notifications.outbox:send_digests", "cron",
+    Job("notifications.digests", "supportdesk.notifications.digest:send_digests", "cron",
         {"hour": 8, "minute": 0}, misfire_grace_time=6 * 3600, description="通知のまとめ(毎朝8時)"),
     Job("visits.reminders", "supportdesk.services.visit_jobs:remind_upcoming_visits", "interval",
         {"minutes": 15}, description="訪問の7日前・前日のリマインダー"),

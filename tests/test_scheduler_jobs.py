@@ -262,3 +262,15 @@ def test_admin_jobs_page(app, client, login_as, sent):
     assert "ModuleNotFoundError" in page and "run-failed" in page and "run-ok" in page
     login_as(make_liaison("西播磨"))
     assert client.get("/admin/jobs/").status_code == 403
+
+
+def test_every_scheduled_job_resolves_to_a_function_taking_now():
+    import importlib
+    import inspect
+
+    from supportdesk.scheduler import JOBS
+
+    for job in JOBS:
+        module, name = job.func.split(":")
+        func = getattr(importlib.import_module(module), name)
+        assert "now" in inspect.signature(func).parameters, job.name
