@@ -1,5 +1,6 @@
-"""Real browser (Chromium): a lecture is filed with candidate dates, a liaison takes it and answers
-with a 定型文 inserted by the page's script, and the municipality sees the reply and the state."""
+"""Real browser (Chromium): a lecture is filed with candidate dates; a liaison finds it in the
+queue, takes it, assigns an expert and answers with a 定型文 inserted by the page's script; the
+municipality sees the reply and the new state."""
 import threading
 
 import pytest
@@ -7,7 +8,7 @@ from werkzeug.serving import make_server
 
 from supportdesk.extensions import db
 from supportdesk.services.request_conversation import save_reply_template
-from tests.factories import PASSWORD, make_liaison, make_staff
+from tests.factories import PASSWORD, make_expert, make_liaison, make_staff
 
 pytestmark = pytest.mark.e2e
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -65,10 +66,11 @@ def _login(browser, base, email):
 def test_lecture_filed_taken_and_answered_with_a_template(app, live_server, browser):
     staff = make_staff("佐用町")
     liaison = make_liaison("西播磨")
+    expert = make_expert("DXアドバイザー", themes=("kaizen_nocode",), name="カイゼン 講師")
     save_reply_template(liaison, title="日程調整のお願い",
                         body="候補日の中から講師の日程を調整します。")
     db.session.commit()
-    staff, liaison = staff.email, liaison.email
+    staff, liaison, expert_id = staff.email, liaison.email, expert.id
     db.session.remove()  # the server threads use their own sessions
 
     page, staff_errors = _login(browser, live_server, staff)
@@ -92,9 +94,16 @@ def test_lecture_filed_taken_and_answered_with_a_template(app, live_server, brow
     request_url = page.url
 
     lpage, liaison_errors = _login(browser, live_server, liaison)
-    lpage.goto(request_url)
+    # The liaison's home is the queue: the new request is there, oldest first.
+    assert lpage.url.rstrip("/").endswith("/queue")
+    lpage.click(f"tr:has-text('{number}') >> a:has-text('カイゼンDX講座を開催したい')")
+    lpage.wait_for_url(request_url)
     lpage.click("[data-testid=action-triage] button")
     lpage.wait_for_selector("text=調整中")
+    lpage.check(f"input[name=expert_ids][value='{expert_id}']")
+    lpage.click("text=選んだ人材に派遣を依頼")
+    lpage.wait_for_selector("[data-testid=assignments]")
+    assert "カイゼン 講師" in lpage.text_content("[data-testid=assignments]")
     lpage.select_option("[data-testid=template-select]", label="日程調整のお願い")
     assert lpage.input_value("#body") == "候補日の中から講師の日程を調整します。"
     lpage.click("[data-testid=send-comment]")
