@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 
 from supportdesk.models.engagement import Engagement
+from supportdesk.models.notification import InAppNotification
+from supportdesk.models.saved_view import SavedView
 from supportdesk.services.rounds import RoundPlan
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
@@ -91,8 +93,13 @@ class World:
                                      owner_id=u["liaison_west"].id, title="伴走支援",
                                      starts_on=now.date(), created_by_id=u["liaison_west"].id,
                                      experts=[u["expert2"]])
+        self.saved_view = SavedView(user_id=u["liaison_west"].id, name="自分の担当", query="")
+        self.notification = InAppNotification(user_id=u["staff_sayo"].id, event_type="test",
+                                              idempotency_key="perm-test-1",
+                                              title="通知")
         db.session.add_all([self.visit_sayo, self.visit_kobe, self.audit, self.case,
-                            self.reply_template, self.engagement])
+                            self.reply_template, self.engagement, self.saved_view,
+                            self.notification])
         db.session.commit()
 
     @staticmethod
@@ -144,6 +151,12 @@ class World:
             "expert_assignment": [("expert_assignment", {})],
             "own_municipality_requests": [("own_municipality_requests", {})],
             "calendar": [("calendar", {})],
+            "saved_view": [(self.saved_view, dict(self={u["liaison_west"].id}))],
+            "notification": [(self.notification, dict(self={u["staff_sayo"].id}))],
+            "outbox": [("outbox", {})],
+            "chat_room": [("chat_room", {})],
+            # Announcements are checked per recipient municipality in tests/test_announcements*.
+            "announcement": [("announcement", {})],
             "engagement": [(self.engagement, dict(
                 munis={self.sayo.id}, regions={self.sayo.region_id},
                 self={u["liaison_west"].id, u["expert2"].id}))],

@@ -55,13 +55,16 @@ def test_badges_and_overdue_filter_over_a_holiday_through_the_page(client, login
     liaison = make_liaison("西播磨")
     submitted = datetime(2026, 11, 2, 10, 0, tzinfo=JST)  # 11/03 文化の日
     sreq = make_queue_request("祝日をはさむ", submitted_at=submitted)
-    login_as(liaison)
+    # Log in at each frozen moment: a session cookie signed "in the future" is refused.
     with time_machine.travel(datetime(2026, 11, 4, 9, 0, tzinfo=JST), tick=False):
+        login_as(liaison)
         assert "残り1営業日" in html(client.get("/queue/"))
         assert row_ids(html(client.get("/queue/?overdue=1"))) == []
     with time_machine.travel(datetime(2026, 11, 5, 18, 0, tzinfo=JST), tick=False):
+        login_as(liaison)
         assert "本日期限" in html(client.get("/queue/"))
     with time_machine.travel(datetime(2026, 11, 6, 9, 0, tzinfo=JST), tick=False):
+        login_as(liaison)
         text = html(client.get("/queue/?overdue=1"))
         assert row_ids(text) == [sreq.id] and "期限超過" in text
 
