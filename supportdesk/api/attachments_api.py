@@ -1,5 +1,7 @@
 """Request attachments over the API: multipart upload through the attachment service (same type,
 magic-byte and size checks as the UI) and download with the same permission checks."""
+import io
+
 from flask import request, send_file
 from flask_babel import gettext as _
 
@@ -56,7 +58,11 @@ def download_attachment(request_id, attachment_id):
     permissions.require(api_user(), "view", att)
     if att.internal:
         permissions.require(api_user(), "view_internal", sreq)
-    response = send_file(attachment_path(att), mimetype=att.content_type, as_attachment=True,
+    # Read whole (files are capped by UPLOAD_MAX_BYTES) so no file handle outlives the request
+    # when a client never closes the response.
+    with open(attachment_path(att), "rb") as fh:
+        data = io.BytesIO(fh.read())
+    response = send_file(data, mimetype=att.content_type, as_attachment=True,
                          download_name=att.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
