@@ -93,6 +93,9 @@ PERMISSIONS = {
     "scheduler": {
         "view": {ADMIN: ALL},
     },
+    "webhook": {
+        "manage": {ADMIN: ALL},
+    },
 }
 
 

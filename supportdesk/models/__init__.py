@@ -12,6 +12,7 @@ from .visit import Visit
 from .scheduler import JobRun, SchedulerLease, SentNotice
 from .rounds import RoundRecord
 from .user import ExpertProfile, LoginAttempt, User, UserSession
+from .webhook import WebhookSubscription
 
 __all__ = [
     "ApiToken",
@@ -41,4 +42,5 @@ __all__ = [
     "SchedulerLease",
     "SentNotice",
     "RoundRecord",
+    "WebhookSubscription",
 ]

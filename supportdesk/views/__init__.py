@@ -13,6 +13,7 @@ from .rounds import bp as rounds_bp
 from .jobs import bp as jobs_bp
 from .reply_templates import bp as reply_templates_bp
 from .requests import bp as requests_bp
+from .webhooks import bp as webhooks_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -20,6 +21,7 @@ BLUEPRINTS += [reports_bp]
 BLUEPRINTS += [tokens_bp]
 BLUEPRINTS += [rounds_bp, jobs_bp]
 BLUEPRINTS += [requests_bp, reply_templates_bp]
+BLUEPRINTS += [webhooks_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
