@@ -140,6 +140,7 @@ class World:
             "own_municipality_requests": [("own_municipality_requests", {})],
             "report": [("report", {})],
             "scheduler": [("scheduler", {})],
+            "webhook": [("webhook", {})],
             "round": [(RoundPlan(m.region), dict(munis={x.id for x in m.region.municipalities},
                                                  regions={m.region_id}))
                       for m in (self.sayo, self.toyooka, self.kobe)],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db, limiter
@@ -250,6 +251,12 @@ def setup(bp):
         retry = getattr(err, "retry_after", None) or 60
         return problem(429, _("リクエストが多すぎます。しばらく待ってから再度お試しください。"),
                        headers={"Retry-After": str(int(retry))})
+
+    @bp.errorhandler(CSRFError)
+    def _csrf(err):
+        # A browser-session caller without a valid CSRF token: same wording as the UI's 400 page.
+        return problem(400, _("リクエストが正しくありません。"),
+                       _("画面の有効期限が切れた可能性があります。前の画面に戻り、再読み込みしてからもう一度お試しください。"))
 
     @bp.errorhandler(400)
     def _bad(err):
