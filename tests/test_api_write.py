@@ -275,3 +275,33 @@ def test_openapi_documents_writes(app, client):
     assert "201" in create["responses"] and "ETag" in create["responses"]["201"]["headers"]
     ym = doc["paths"]["/api/v1/reports/monthly/{ym}"]["get"]["parameters"][0]
     assert ym["schema"]["pattern"]
+
+
+@pytest.mark.parametrize("role,seen", [
+    ("sayo", True), ("toyooka", False), ("liaison", True), ("tajima", True), ("expert", True),
+    ("outsider", False), ("manager", True), ("admin", True)])
+def test_read_matrix_for_every_role(app, client, world, role, seen):
+    own = world["own"]
+    headers = bearer(world[role])
+    detail = client.get(f"/api/v1/requests/{own.id}", headers=headers)
+    listed = [r["id"] for r in client.get("/api/v1/requests", headers=headers).get_json()["items"]]
+    if seen:
+        assert detail.status_code == 200 and detail.headers["ETag"] == f'"{own.version}"'
+        assert own.id in listed
+    else:
+        assert_problem(detail, 404)
+        assert own.id not in listed
+
+
+def test_patch_can_submit_a_draft(app, client, world):
+    w = world["w"]
+    draft = client.post("/api/v1/requests", headers=w["sayo"],
+                        json={"kind": "consultation", "title": "下書き", "body": "あとで提出"})
+    etag = draft.headers["ETag"]
+    resp = client.patch(f"/api/v1/requests/{draft.get_json()['id']}",
+                        headers={**w["sayo"], "If-Match": etag}, json={"submit": True})
+    assert resp.status_code == 200 and resp.get_json()["state"] == "submitted"
+    assert resp.get_json()["number"]
+    # The other municipality cannot see the draft, nor can a liaison before submission edit it
+    # away from its filer (drafts are listed only for their filer).
+    assert_problem(client.get(f"/api/v1/requests/{draft.get_json()['id']}", headers=w["toyooka"]), 404)
