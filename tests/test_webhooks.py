@@ -193,3 +193,20 @@ def test_admin_pages_refuse_other_roles(app, client, login_as, role):
     login_as(make_user(role))
     assert client.get("/admin/webhooks/").status_code == 403
     assert client.post("/admin/webhooks/new", data={"name": "x"}).status_code == 403
+
+
+def test_notify_events_map_to_webhook_events():
+    from supportdesk.services.webhooks import WEBHOOK_EVENTS, webhook_events_for
+
+    assert webhook_events_for("request.submit") == ("request.created", "request.state_changed")
+    assert webhook_events_for("request.triage") == ("request.state_changed",)
+    assert webhook_events_for("request.withdraw") == ("request.state_changed",)
+    assert webhook_events_for("request.reply") == ("request.reply",)
+    assert webhook_events_for("report.ready") == ("report.ready",)
+    assert webhook_events_for("visit.confirmed") == ("visit.confirmed",)
+    # Internal notes, routing and follower notices stay inside the desk.
+    for internal in ("request.note", "request.routed", "request.info_dept_shared", "expert.assigned"):
+        assert webhook_events_for(internal) == ()
+    mapped = {e for n in ("request.submit", "request.reply", "report.ready", "visit.confirmed")
+              for e in webhook_events_for(n)}
+    assert mapped == set(WEBHOOK_EVENTS)

@@ -17,15 +17,30 @@ from .audit import record_audit
 
 logger = logging.getLogger(__name__)
 
-# Event types a subscriber may choose; the names are the notify() event types they map to.
+# Event types a subscriber may choose.
 WEBHOOK_EVENTS = {
-    "request.created": _l("依頼の登録"),
-    "request.submitted": _l("依頼の提出(受付)"),
+    "request.created": _l("新しい依頼の受付(提出)"),
     "request.state_changed": _l("依頼の状態の変更"),
     "request.reply": _l("依頼への返信"),
     "visit.confirmed": _l("訪問の確定"),
     "report.ready": _l("月次報告の確定"),
 }
+# Actions of the state machine; notify() is called with "request.<action>" for each.
+_ACTIONS = ("submit", "triage", "select_experts", "schedule", "deliver", "answer", "close", "hold",
+            "resume", "withdraw", "decline", "reopen")
+
+
+def webhook_events_for(event_type):
+    """The webhook event types a notify() event type fans out to. Drafts never leave the desk
+    (a request is "created" for subscribers when it is submitted) and internal notes
+    (request.note) never go out."""
+    if event_type == "request.submit":
+        return ("request.created", "request.state_changed")
+    if event_type.startswith("request.") and event_type[len("request."):] in _ACTIONS:
+        return ("request.state_changed",)
+    if event_type in ("request.reply", "visit.confirmed", "report.ready"):
+        return (event_type,)
+    return ()
 
 
 def new_secret():
