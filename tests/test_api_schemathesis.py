@@ -9,7 +9,8 @@ through the WSGI app with write tokens (a municipal staff member; a liaison on t
   - content_type_conformance: every Content-Type returned is documented.
 Two passes: the document as served (ids are random, so mostly 404 on objects), and the same
 document with path ids narrowed to objects that exist (an own request, another municipality's
-request, an attachment) so the write paths run the services for real, first as the staff member, then as a liaison.
+request, an attachment) so the write paths run the services for real, first as the staff member,
+then as a liaison.
 Bounded: EXAMPLES per operation, no deadline, no example database, derandomised.
 """
 import copy

@@ -110,13 +110,15 @@ def test_patch_needs_if_match_and_detects_stale_versions(app, client, world):
     assert [c["field"] for c in body["changes"]] == ["title", "urgent"]
     assert_problem(client.patch(url, headers={**w["sayo"], "If-Match": "garbage"}, json={}), 409)
     fresh = {"If-Match": resp.headers["ETag"]}
-    assert client.patch(url, headers={**w["liaison"], **fresh}, json={"body": "追記"}).status_code == 200
+    edited = client.patch(url, headers={**w["liaison"], **fresh}, json={"body": "追記"})
+    assert edited.status_code == 200
     # Other municipality, out-of-region liaison sees it too (liaisons: all); other roles.
     assert_problem(client.patch(url, headers={**w["toyooka"], "If-Match": "*"}, json={}), 404)
     assert_problem(client.patch(url, headers={**w["outsider"], "If-Match": "*"}, json={}), 404)
     for role in ("expert", "manager", "admin"):
         assert_problem(client.patch(url, headers={**w[role], "If-Match": "*"}, json={}), 403)
-    assert_problem(client.patch(url, headers={**bearer(world["sayo"]), "If-Match": "*"}, json={}), 403)
+    read_only = {**bearer(world["sayo"]), "If-Match": "*"}
+    assert_problem(client.patch(url, headers=read_only, json={}), 403)
     body = assert_problem(client.patch(url, headers={**w["sayo"], "If-Match": "*"},
                                        json={"expected_participants": 0}), 422)
     assert body["errors"][0]["field"] == "expected_participants"
@@ -196,7 +198,8 @@ def test_attachments_upload_and_download(app, client, world):
         assert_problem(upload(role), 404)
     for role in ("manager", "admin"):
         assert_problem(upload(role), 403)
-    assert_problem(client.post(url, headers=bearer(world["sayo"]), content_type="multipart/form-data",
+    assert_problem(client.post(url, headers=bearer(world["sayo"]),
+                               content_type="multipart/form-data",
                                data={"file": (io.BytesIO(PDF), "a.pdf")}), 403)
     # Download with the UI's permission checks.
     dl = f"{url}/{att['id']}"
@@ -304,4 +307,5 @@ def test_patch_can_submit_a_draft(app, client, world):
     assert resp.get_json()["number"]
     # The other municipality cannot see the draft, nor can a liaison before submission edit it
     # away from its filer (drafts are listed only for their filer).
-    assert_problem(client.get(f"/api/v1/requests/{draft.get_json()['id']}", headers=w["toyooka"]), 404)
+    draft_url = f"/api/v1/requests/{draft.get_json()['id']}"
+    assert_problem(client.get(draft_url, headers=w["toyooka"]), 404)

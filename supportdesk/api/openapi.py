@@ -9,7 +9,8 @@ from .core import REGISTRY, Problem, json_response
 
 TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden (token scope or role)",
           404: "Not found", 409: "Conflict (stale version or illegal transition)",
-          412: "Precondition failed", 422: "Validation error", 428: "Precondition required (If-Match)",
+          412: "Precondition failed", 422: "Validation error",
+          428: "Precondition required (If-Match)",
           429: "Too many requests"}
 
 

@@ -85,7 +85,8 @@ def _stale(exc, request_id):
                     extra={"current_version": current, "changes": exc.changes})
 
 
-@api_route(bp, "/requests", "POST", summary="Create a request as a draft, or submit it (submit: true)",
+@api_route(bp, "/requests", "POST",
+           summary="Create a request as a draft, or submit it (submit: true)",
            scope="write", body=RequestCreate, response=RequestOut, status=201, tag="requests",
            errors=(401, 404, 409, 429), response_headers=dict(ETAG, Location="The new request"))
 def create_request_api():
@@ -111,7 +112,8 @@ def update_request_api(request_id):
     if_match = request.headers.get("If-Match")
     if not if_match:
         raise ApiError(428, _("If-Match ヘッダーに取得時の版(ETag)を指定してください。"),
-                       headers={"ETag": f'"{sreq.version}"'}, extra={"current_version": sreq.version})
+                       headers={"ETag": f'"{sreq.version}"'},
+                       extra={"current_version": sreq.version})
     data = parse_body(RequestUpdate)
     fields = service_fields(data)
     if data.title is not None:
@@ -135,7 +137,8 @@ def transition_request(request_id):
     if_match = request.headers.get("If-Match")
     if if_match and _version_from(if_match, sreq) != sreq.version:
         raise ApiError(409, _("この依頼は、取得した後に他の人が更新しました。最新の状態を確認してください。"),
-                       headers={"ETag": f'"{sreq.version}"'}, extra={"current_version": sreq.version})
+                       headers={"ETag": f'"{sreq.version}"'},
+                       extra={"current_version": sreq.version})
     perform_action(sreq, data.action, api_user(), reason=data.reason, hold_until=data.hold_until)
     db.session.commit()
     return _detail_response(sreq)
