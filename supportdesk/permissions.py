@@ -124,6 +124,9 @@ PERMISSIONS = {
         "manage": {LIAISON: ALL, ADMIN: ALL},
         "track": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
     },
+    "webhook": {
+        "manage": {ADMIN: ALL},
+    },
 }
 
 

@@ -162,6 +162,7 @@ class World:
                 self={u["liaison_west"].id, u["expert2"].id}))],
             "report": [("report", {})],
             "scheduler": [("scheduler", {})],
+            "webhook": [("webhook", {})],
             "round": [(RoundPlan(m.region), dict(munis={x.id for x in m.region.municipalities},
                                                  regions={m.region_id}))
                       for m in (self.sayo, self.toyooka, self.kobe)],

@@ -7,4 +7,5 @@ from . import core  # noqa: E402
 
 core.setup(bp)
 
-from . import openapi, reference, requests_api  # noqa: E402,F401
+from . import (attachments_api, openapi, reference, reports_api, requests_api,  # noqa: E402,F401
+               requests_write)

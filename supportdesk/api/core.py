@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db, limiter
@@ -53,14 +54,29 @@ class Endpoint:
     query: type | None = None
     tags: list = field(default_factory=list)
     errors: tuple = (400, 401, 403, 404, 422, 429)
+    # OpenAPI extras: a multipart/form-data body schema, the success media type, header and
+    # path parameters (name -> schema) and response headers.
+    multipart: dict | None = None
+    media: str = "application/json"
+    headers: dict = field(default_factory=dict)
+    path_schemas: dict = field(default_factory=dict)
+    response_headers: dict = field(default_factory=dict)
 
 
 REGISTRY = []
+# Service field names -> the API's names for them (the API speaks in codes, not ids).
+FIELD_NAMES = {"municipality_id": "municipality_code", "theme_ids": "themes",
+               "co_municipality_ids": "co_municipality_codes", "attachments": "file",
+               "prework_files": "file"}
 
 
 def api_route(bp, rule, method, *, summary, scope="read", body=None, response=None, status=200,
-              query=None, tag=None, errors=(401, 404, 429)):
+              query=None, tag=None, errors=(401, 404, 429), multipart=None,
+              media="application/json", headers=None, path_schemas=None, response_headers=None):
     """Register a view on the blueprint and describe it for the OpenAPI document."""
+    errors = set(errors) | ({403} if scope == "write" else set())
+    if body is not None or query is not None or multipart is not None:
+        errors |= {400, 422}
 
     def decorator(view):
         path = rule
@@ -70,7 +86,8 @@ def api_route(bp, rule, method, *, summary, scope="read", body=None, response=No
                 path = path.replace(part, "{" + name + "}")
         REGISTRY.append(Endpoint(method, "/api/v1" + path, f"{bp.name}.{view.__name__}", summary,
                                  scope, body, response, status, query, [tag] if tag else [],
-                                 tuple(sorted(set(errors) | ({400, 422} if body or query else set())))))
+                                 tuple(sorted(errors)), multipart, media, headers or {},
+                                 path_schemas or {}, response_headers or {}))
         bp.add_url_rule(rule, view.__name__, view, methods=[method])
         return view
 
@@ -116,6 +133,17 @@ def _japanese(err):
         "string_type": _("文字列で指定してください。"),
         "bool_type": _("真偽値で指定してください。"),
         "int_type": _("整数で指定してください。"),
+        "int_from_float": _("整数で指定してください。"),
+        "string_pattern_mismatch": _("形式が正しくありません。"),
+        "too_long": _("指定できる数を超えています。"),
+        "too_short": _("数が足りません。"),
+        "bool_parsing": _("真偽値で指定してください。"),
+        "date_type": _("日付の形式が正しくありません(YYYY-MM-DD)。"),
+        "datetime_type": _("日時の形式が正しくありません。"),
+        "timezone_aware": _("タイムゾーン付きの日時で指定してください(例: 2026-04-01T10:00:00+09:00)。"),
+        "model_type": _("オブジェクトで指定してください。"),
+        "model_attributes_type": _("オブジェクトで指定してください。"),
+        "value_error": _("終了は開始より後にしてください。"),
     }
     return messages.get(kind, _("値が正しくありません。"))
 
@@ -202,7 +230,8 @@ def setup(bp):
     def _invalid(err):
         db.session.rollback()
         return problem(422, _("入力内容に誤りがあります。"),
-                       errors=[{"field": err.field or "", "message": str(err)}])
+                       errors=[{"field": FIELD_NAMES.get(err.field, err.field or ""),
+                                "message": str(err)}])
 
     @bp.errorhandler(DomainError)
     def _domain(err):
@@ -223,6 +252,12 @@ def setup(bp):
         return problem(429, _("リクエストが多すぎます。しばらく待ってから再度お試しください。"),
                        headers={"Retry-After": str(int(retry))})
 
+    @bp.errorhandler(CSRFError)
+    def _csrf(err):
+        # A browser-session caller without a valid CSRF token: same wording as the UI's 400 page.
+        return problem(400, _("リクエストが正しくありません。"),
+                       _("画面の有効期限が切れた可能性があります。前の画面に戻り、再読み込みしてからもう一度お試しください。"))
+
     @bp.errorhandler(400)
     def _bad(err):
         return problem(400, _("リクエストが正しくありません。"), getattr(err, "description", None))
@@ -235,3 +270,4 @@ class Problem(BaseModel):
     instance: str | None = None
     detail: str | None = None
     errors: list[dict] | None = None
+    current_version: int | None = None

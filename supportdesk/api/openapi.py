@@ -7,8 +7,10 @@ from pydantic import TypeAdapter
 from . import bp
 from .core import REGISTRY, Problem, json_response
 
-TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden (token scope)",
-          404: "Not found", 409: "Conflict", 412: "Precondition failed", 422: "Validation error",
+TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden (token scope or role)",
+          404: "Not found", 409: "Conflict (stale version or illegal transition)",
+          412: "Precondition failed", 422: "Validation error",
+          428: "Precondition required (If-Match)",
           429: "Too many requests"}
 
 
@@ -48,9 +50,13 @@ def build_document():
         for part in ep.path.split("/"):
             if part.startswith("{"):
                 name = part.strip("{}")
-                params.append({"name": name, "in": "path", "required": True,
-                               "schema": {"type": "integer", "minimum": 1, "maximum": 2_000_000_000}
-                               if name.endswith("_id") else {"type": "string", "maxLength": 40}})
+                schema = ep.path_schemas.get(name) or (
+                    {"type": "integer", "minimum": 1, "maximum": 2_000_000_000}
+                    if name.endswith("_id") else {"type": "string", "maxLength": 40})
+                params.append({"name": name, "in": "path", "required": True, "schema": schema})
+        for name, (schema, description) in ep.headers.items():
+            params.append({"name": name, "in": "header", "required": False, "schema": schema,
+                           "description": description})
         if ep.query is not None:
             params += _query_parameters(ep.query, components)
         if params:
@@ -58,9 +64,17 @@ def build_document():
         if ep.body is not None:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": _schema(ep.body, components)}}}
-        ok = {"description": "OK"}
+        if ep.multipart is not None:
+            op["requestBody"] = {"required": True, "content": {
+                "multipart/form-data": {"schema": ep.multipart}}}
+        ok = {"description": "Created" if ep.status == 201 else "OK"}
         if ep.response is not None:
-            ok["content"] = {"application/json": {"schema": _schema(ep.response, components)}}
+            schema = (_schema(ep.response, components) if not isinstance(ep.response, dict)
+                      else ep.response)
+            ok["content"] = {ep.media: {"schema": schema}}
+        if ep.response_headers:
+            ok["headers"] = {name: {"description": text, "schema": {"type": "string"}}
+                             for name, text in ep.response_headers.items()}
         op["responses"][str(ep.status)] = ok
         for code in ep.errors:
             op["responses"][str(code)] = {"description": TITLES.get(code, "Error"), "content": {

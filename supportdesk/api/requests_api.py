@@ -1,15 +1,17 @@
 """Requests over the API: list with the queue's filters and cursor pagination, and read."""
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import permissions
 from ..extensions import db
 from ..models import Municipality, RequestComment, RequestEvent, SupportRequest, Theme
 from ..models.support_request import request_themes
+from ..services.attachments import visible_attachments
 from ..services.support_requests import allowed_actions
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
                    parse_query)
-from .schemas import CommentOut, EventOut, RequestListQuery, RequestOut, RequestPage, RequestSummary
+from .schemas import AttachmentOut, CommentOut, EventOut, RequestListQuery, RequestOut, RequestPage, RequestSummary
 
 
 def summary_of(s):
@@ -32,6 +34,7 @@ def detail_of(s, user):
         venue=s.venue, online=s.online, co_municipality_codes=[m.code for m in s.co_municipalities],
         filed_outside_info_dept=s.filed_outside_info_dept,
         allowed_actions=[a.value for a in allowed_actions(s, user)],
+        attachments=[attachment_out(a) for a in visible_attachments(s, user)],
         history=[EventOut(at=e.at, actor=e.actor.display_name if e.actor else None, kind=e.kind,
                           action=e.action, from_state=e.from_state, to_state=e.to_state,
                           data=e.data, note=e.note)
@@ -41,13 +44,21 @@ def detail_of(s, user):
                       for c in comments if internal_ok or not c.internal])
 
 
+def attachment_out(a):
+    return AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,
+                         sha256=a.sha256, purpose=a.purpose, internal=a.internal,
+                         uploaded_at=a.uploaded_at)
+
+
 def load_request(request_id, action="view"):
+    """The request, or 404 when it is missing or out of the caller's sight (existence never
+    leaks); 403 when the caller sees it but may not do `action` on it."""
     sreq = db.session.get(SupportRequest, request_id)
     if sreq is None:
-        raise ApiError(404, "見つかりません。")
+        raise ApiError(404, _("見つかりません。"))
     permissions.require(api_user(), "view", sreq)
-    if action != "view":
-        permissions.require(api_user(), action, sreq)
+    if action != "view" and not permissions.can(api_user(), action, sreq):
+        raise ApiError(403, _("この操作の権限がありません。"))
     return sreq
 
 

@@ -1,8 +1,8 @@
 """API schemas (pydantic): they validate input and generate the OpenAPI document."""
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 Kind = Literal["consultation", "lecture", "accompaniment"]
 StateName = Literal["draft", "submitted", "triage", "expert_selection", "scheduled", "delivered",
@@ -97,6 +97,7 @@ class RequestOut(RequestSummary):
     co_municipality_codes: list[str]
     filed_outside_info_dept: bool
     allowed_actions: list[str]
+    attachments: list["AttachmentOut"]
     history: list[EventOut]
     conversation: list[CommentOut]
 
@@ -115,3 +116,86 @@ class RequestListQuery(Strict):
     q: str | None = Field(None, max_length=200, description="text in title, body or replies")
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=200)
+
+
+# --- Writes -------------------------------------------------------------------------------
+# Strings never carry NUL (PostgreSQL text cannot store it); the pattern is in the document too.
+Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+HelpKind = Literal["advice", "bridge", "case", "vendor"]
+Program = Literal["top_management", "kaizen", "data", "other"]
+LectureFormat = Literal["lecture", "demo", "exchange"]
+Audience = Literal["executives", "business", "information"]
+ActionName = Literal["submit", "triage", "select_experts", "schedule", "deliver", "answer", "close",
+                     "hold", "resume", "withdraw", "decline", "reopen"]
+Code = Annotated[str, Field(pattern=r"^\d{5,6}$")]
+ThemeCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+
+
+class CandidateDate(Strict):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class RequestFields(Strict):
+    """Fields a filer may set; omitted fields are left as they are on PATCH."""
+    body: Annotated[Text, Field(max_length=20000)] | None = None
+    themes: list[ThemeCode] | None = Field(None, max_length=20, description="theme codes")
+    help_wanted: list[HelpKind] | None = Field(None, max_length=4)
+    urgent: bool | None = None
+    needed_by: date | None = None
+    program: Program | None = None
+    formats: list[LectureFormat] | None = Field(None, max_length=3)
+    audiences: list[Audience] | None = Field(None, max_length=3)
+    expected_participants: int | None = Field(None, ge=1, le=100000)
+    candidate_dates: list[CandidateDate] | None = Field(None, max_length=10)
+    venue: Annotated[Text, Field(max_length=200)] | None = None
+    online: bool | None = None
+    co_municipality_codes: list[Code] | None = Field(None, max_length=41)
+    prework: Annotated[Text, Field(max_length=20000)] | None = None
+    parent_id: int | None = Field(None, ge=1, le=2_000_000_000,
+                                  description="for accompaniment: the request it follows up")
+
+
+class RequestCreate(RequestFields):
+    kind: Kind
+    title: Annotated[Text, Field(min_length=1, max_length=200)]
+    municipality_code: Code | None = Field(
+        None, description="required for prefecture callers; staff file for their own")
+    origin: Literal["municipal", "push"] = "municipal"
+    submit: bool = Field(False, description="true: submit at once (受付); false: keep a draft")
+
+
+class RequestUpdate(RequestFields):
+    title: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
+    submit: bool = Field(False, description="true: also submit a draft")
+
+
+class TransitionIn(Strict):
+    action: ActionName
+    reason: Annotated[Text, Field(max_length=2000)] | None = None
+    hold_until: date | None = Field(None, description="required for hold")
+
+
+class CommentIn(Strict):
+    body: Annotated[Text, Field(min_length=1, max_length=20000)]
+    internal: bool = Field(False, description="an internal note (prefecture side only)")
+
+
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    purpose: str
+    internal: bool
+    uploaded_at: datetime
+
+
+RequestOut.model_rebuild()

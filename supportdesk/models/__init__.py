@@ -17,6 +17,7 @@ from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
 from .engagement import CalendarFeedToken, Engagement, EngagementContact, EngagementNotice
 from .saved_view import SavedView
 from .user import ExpertProfile, LoginAttempt, User, UserSession
+from .webhook import WebhookSubscription
 
 __all__ = [
     "ApiToken",
@@ -61,4 +62,5 @@ __all__ = [
     "EngagementNotice",
     "CalendarFeedToken",
     "SavedView",
+    "WebhookSubscription",
 ]

@@ -20,6 +20,7 @@ from .calendar import bp as calendar_bp
 from .queue import bp as queue_bp
 from .notifications import bp as notifications_bp
 from .notify_admin import bp as notify_admin_bp
+from .webhooks import bp as webhooks_bp
 
 BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -30,6 +31,7 @@ BLUEPRINTS += [requests_bp, reply_templates_bp]
 BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp]
 BLUEPRINTS += [queue_bp]
 BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
+BLUEPRINTS += [webhooks_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
