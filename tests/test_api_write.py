@@ -48,6 +48,9 @@ def test_form_service_files_through_api_and_liaison_sees_it(app, client, login_a
     queue = client.get("/api/v1/requests?state=submitted", headers=bearer(liaison)).get_json()
     assert body["id"] in [r["id"] for r in queue["items"]]
     login_as(liaison)
+    # The liaison's queue (their home page) lists it with its number.
+    queue_page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert body["number"] in queue_page and "電子申請の導入相談" in queue_page
     page = client.get(f"/requests/{body['id']}")
     assert page.status_code == 200 and "電子申請の導入相談" in page.get_data(as_text=True)
 
