@@ -263,3 +263,17 @@ def test_delivery_log_is_admin_only(happ, hook, role):
     _login(client, make_user(role))
     resp = client.get(f"/admin/webhooks/{sub.id}")
     assert resp.status_code in (403, 404) and sub.secret not in resp.get_data(as_text=True)
+
+
+def test_report_ready_carries_only_the_safe_context(happ, hook):
+    from supportdesk.notifications import notify
+
+    subscribe(hook, events=["report.ready"])
+    notify("report.ready", recipients=[make_user("manager")], now=OPEN, period="2026-10",
+           snapshot_id=7, secret_note="内部")
+    db.session.commit()
+    drain(now=OPEN)
+    [(headers, body)] = hook.accepted
+    envelope = json.loads(body)
+    assert envelope["type"] == "report.ready" == headers["X-Supportdesk-Event"]
+    assert envelope["data"] == {"period": "2026-10", "snapshot_id": 7}
