@@ -247,6 +247,7 @@ def test_delivery_log_page_and_failed_page_with_retry(happ, hook):
     failed = client.get("/admin/notifications/failed").get_data(as_text=True)
     [dead] = [r for r in sub_rows(sub) if r.status == "dead"]
     assert f"/admin/notifications/{dead.id}/retry" in failed
+    assert f"/admin/webhooks/{sub.id}" in failed  # the row names its subscription
     assert sub.secret not in failed
     hook.fail = False
     assert client.post(f"/admin/notifications/{dead.id}/retry").status_code == 302
@@ -277,3 +278,19 @@ def test_report_ready_carries_only_the_safe_context(happ, hook):
     envelope = json.loads(body)
     assert envelope["type"] == "report.ready" == headers["X-Supportdesk-Event"]
     assert envelope["data"] == {"period": "2026-10", "snapshot_id": 7}
+
+
+def test_visit_confirmed_carries_the_request_and_visit_times(happ, hook):
+    from supportdesk.notifications import notify
+
+    subscribe(hook, events=["visit.confirmed"])
+    sreq = submitted()
+    notify("visit.confirmed", sreq=sreq, now=OPEN, visit_id=3, kind="onsite",
+           title="庁内のメモ", starts_at="2026-12-01T01:00:00+00:00",
+           ends_at="2026-12-01T03:00:00+00:00")
+    db.session.commit()
+    drain(now=OPEN)
+    [(_, body)] = hook.accepted
+    data = json.loads(body)["data"]
+    assert data["visit_id"] == 3 and data["starts_at"] == "2026-12-01T01:00:00+00:00"
+    assert data["request"]["id"] == sreq.id and "title" not in data

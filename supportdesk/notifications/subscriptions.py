@@ -40,7 +40,8 @@ def subscription_messages(event_type, *, sreq, now, event_key, context):
                              data=_data(sreq, context)).decode("utf-8")
         for sub in subs:
             out.append(OutboxMessage(
-                event_type=hook_event, channel="webhook", subject=f"{hook_event} → {sub.name}"[:300],
+                event_type=hook_event, channel="webhook",
+                subject=f"{hook_event} → {sub.name}"[:300],
                 body=body, payload={"subscription_id": sub.id, "event_id": event_id},
                 idempotency_key=idempotency_key(event_id, sub.id), next_attempt_at=now,
                 created_at=now, request_id=getattr(sreq, "id", None)))
