@@ -121,6 +121,11 @@ def notify(event_type, *, sreq=None, audiences=(), recipients=(), actor=None, no
                 link=link, payload=payload, urgent=urgent,
                 idempotency_key=f"{event_key}:webhook:r{rid}"[:200], next_attempt_at=later,
                 created_at=now, municipality_id=room.municipality_id, **refs))
+    if "webhook" in channels:
+        from .subscriptions import subscription_messages
+
+        candidates += subscription_messages(event_type, sreq=sreq, now=now, event_key=event_key,
+                                            context=context)
     added = _add_new(candidates)
     logger.info("notify %s request=%s key=%s: %d rows", event_type, refs["request_id"], event_key,
                 len(added))

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import ChatRoom, OutboxMessage
 from ..timeutil import utcnow
 from .channels import DeliveryError, channel_for
+from .subscriptions import is_subscription_row, subscription_snapshots
 
 logger = logging.getLogger(__name__)
 T = OutboxMessage.__table__
@@ -88,10 +89,13 @@ def _snapshots(conn, ids):
             rooms[room["id"]] = dict(id=room["id"], webhook_url=room["webhook_url"],
                                      secret=room["secret"], format=room["format"],
                                      active=room["active"])
+    subs = subscription_snapshots(conn, rows)
     out = []
     for r in rows:
         snap = dict(r)
         snap["room"] = rooms.get(r["room_id"])
+        if is_subscription_row(r):
+            snap["subscription"] = subs.get(r["payload"]["subscription_id"])
         out.append(snap)
     return out
 
@@ -132,6 +136,15 @@ def _record_failure(conn, row_id, worker, now, error, permanent):
 
 def deliver(snapshot, config):
     """Send one claimed message through its channel; raises DeliveryError on failure."""
+    if snapshot["channel"] == "webhook" and "subscription" in snapshot:
+        sub = snapshot["subscription"]
+        if sub is None or not sub["active"]:
+            # Dropped, not failed: permanent, so the row is marked dead with this reason at once.
+            raise DeliveryError(f"dropped: webhook subscription "
+                                f"{snapshot['payload']['subscription_id']} is deleted or inactive",
+                                permanent=True)
+        channel_for("subscription")(snapshot, config)
+        return
     if snapshot["channel"] == "webhook":
         room = snapshot["room"]
         if room is None or not room["active"]:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms.webhooks import WebhookForm
 from ..models import WebhookSubscription
+from ..notifications.subscriptions import delivery_log
 from ..services import ValidationFailed
 from ..services.webhook_signing import EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from ..services.webhooks import (WEBHOOK_EVENTS, delete_webhook, mask_secret, rotate_webhook_secret,
@@ -58,7 +59,8 @@ def edit(subscription_id=None):
             flash(_("Webhookを保存しました。"), "success")
             return redirect(url_for("webhooks.index"))
     return render_template("admin/webhook_form.html", form=form, sub=sub,
-                           masked=mask_secret(sub.secret) if sub else None)
+                           masked=mask_secret(sub.secret) if sub else None,
+                           deliveries=delivery_log(sub) if sub else [])
 
 
 @bp.post("/<int:subscription_id>/rotate")

@@ -10,6 +10,7 @@ class DeliveryError(Exception):
 
 
 def channel_for(name):
-    from . import email, inapp, webhook
+    from . import email, inapp, subscription, webhook
 
-    return {"email": email.send, "webhook": webhook.send, "inapp": inapp.send}[name]
+    return {"email": email.send, "webhook": webhook.send, "inapp": inapp.send,
+            "subscription": subscription.send}[name]
