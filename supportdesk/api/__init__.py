@@ -8,3 +8,4 @@ from . import core  # noqa: E402
 core.setup(bp)
 
 from . import openapi, reference, requests_api  # noqa: E402,F401
+from . import notify_api, visits_api  # noqa: E402,F401
