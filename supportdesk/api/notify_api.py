@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from .. import permissions
 from ..extensions import db
-from ..models import Announcement, InAppNotification, Municipality, Region
+from ..models import Announcement, InAppNotification, Municipality, OutboxMessage, Region
 from ..services.announcements import (archive_for, compose_announcement, delivery_report,
                                       mark_announcement_read)
 from ..services.notification_settings import mark_read, unread_count
@@ -36,6 +36,15 @@ def _read_flag(a, user):
     return all(r is not None for r in reads) if reads else None
 
 
+def _chat_status(a):
+    # By municipality rather than through AnnouncementRecipient.outbox_id, which send_announcement
+    # fills in before the outbox row has been flushed (so it stays empty).
+    rows = db.session.execute(sa.select(OutboxMessage.municipality_id, OutboxMessage.status).where(
+        OutboxMessage.announcement_id == a.id, OutboxMessage.channel == "webhook")
+        .order_by(OutboxMessage.id))
+    return {mid: status for mid, status in rows}
+
+
 def announcement_out(a, user, detail=False):
     sender = permissions.can(user, "track", a)
     targeting = delivery = None
@@ -49,8 +58,10 @@ def announcement_out(a, user, detail=False):
                               dx_staff_bands=a.target_dx_staff_bands or [],
                               municipality_codes=codes, departments=a.departments)
         if detail:
+            chat = _chat_status(a)
             delivery = [DeliveryRow(municipality_code=row["municipality"].code,
-                                    chat_status=row["chat"].status if row["chat"] else None,
+                                    chat_status=(row["chat"].status if row["chat"]
+                                                 else chat.get(row["municipality"].id)),
                                     notified_users=len(row["readers"]),
                                     read_users=sum(1 for _u, at in row["readers"] if at))
                         for row in delivery_report(a)]
