@@ -231,3 +231,66 @@ def test_visit_for_a_request_moves_the_request(client, world):
     vid = resp.get_json()["id"]
     assert client.get(f"/api/v1/visits/{vid}", headers=bearer(world["staff"])).get_json()[
         "request_id"] == sreq.id
+
+
+def test_if_match_refuses_a_stale_version(client, world):
+    headers = bearer(world["liaison"], "write")
+    vid = world["toyooka"]
+    etag = client.get(f"/api/v1/visits/{vid}", headers=headers).headers["ETag"]
+    client.post(f"/api/v1/visits/{vid}/confirm", headers={**headers, "If-Match": etag})
+    resp = client.post(f"/api/v1/visits/{vid}/cancel", json={"reason": "重複"},
+                       headers={**headers, "If-Match": etag})
+    body = assert_problem(resp, 409)
+    assert body["current_version"] == int(resp.headers["ETag"].strip('"')) and resp.headers["ETag"] != etag
+    assert db.session.get(Visit, vid).state == "confirmed"
+    ok = client.post(f"/api/v1/visits/{vid}/cancel", json={"reason": "重複"},
+                     headers={**headers, "If-Match": resp.headers["ETag"]})
+    assert ok.status_code == 200 and ok.get_json()["state"] == "cancelled"
+
+
+WRITES = [("/api/v1/visits", None), ("/api/v1/visits/{sayo}/confirm", None),
+          ("/api/v1/visits/{sayo}/cancel", {"reason": "x"}), ("/api/v1/visits/{sayo}/record", {}),
+          ("/api/v1/announcements", {}), ("/api/v1/announcements/1/read", None),
+          ("/api/v1/notifications/1/read", None), ("/api/v1/notifications/read-all", None)]
+
+
+@pytest.mark.parametrize("path,body", WRITES)
+def test_read_token_cannot_post(client, world, path, body):
+    resp = client.post(path.format(**world), json=body, headers=bearer(world["liaison"], "read"))
+    assert assert_problem(resp, 403)["title"] == "このトークンには書き込みの権限がありません。"
+
+
+def test_openapi_document_matches_visit_behaviour(client, world):
+    """Every status seen here is documented for its operation, and bodies fit the schemas."""
+    from pydantic import TypeAdapter
+
+    from supportdesk.api.core import REGISTRY
+
+    liaison = bearer(world["liaison"], "write")
+    doc = client.get("/api/v1/openapi.json", headers=liaison).get_json()
+    calls = [
+        ("GET", "/api/v1/visits", RANGE, None, bearer(world["staff"])),
+        ("GET", "/api/v1/visits", "/api/v1/visits?from=x", None, liaison),
+        ("GET", "/api/v1/visits/{visit_id}", f"/api/v1/visits/{world['toyooka']}", None,
+         bearer(world["staff"])),
+        ("POST", "/api/v1/visits", "/api/v1/visits", new_visit(), liaison),
+        ("POST", "/api/v1/visits", "/api/v1/visits", new_visit(),
+         bearer(world["staff"], "write")),
+        ("POST", "/api/v1/visits/{visit_id}/confirm", f"/api/v1/visits/{world['toyooka']}/confirm",
+         None, liaison),
+        ("POST", "/api/v1/visits/{visit_id}/confirm", f"/api/v1/visits/{world['toyooka']}/confirm",
+         None, liaison),
+        ("POST", "/api/v1/visits/{visit_id}/cancel", f"/api/v1/visits/{world['toyooka']}/cancel",
+         {"reason": ""}, liaison),
+        ("POST", "/api/v1/visits/{visit_id}/record", f"/api/v1/visits/{world['sayo']}/record",
+         {"covered": "内容"}, liaison),
+    ]
+    for method, template, url, body, headers in calls:
+        resp = client.open(url, method=method, json=body, headers=headers)
+        op = doc["paths"][template][method.lower()]
+        assert str(resp.status_code) in op["responses"], (method, url, resp.status_code)
+        ep = next(e for e in REGISTRY if e.path == template and e.method == method)
+        if resp.status_code < 300:
+            TypeAdapter(ep.response).validate_python(resp.get_json())
+    params = {p["name"] for p in doc["paths"]["/api/v1/visits"]["get"]["parameters"]}
+    assert params == {"from", "to", "state", "kind"}

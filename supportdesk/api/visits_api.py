@@ -2,6 +2,7 @@
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import request
 from flask_babel import gettext as _
 
 from .. import permissions
@@ -61,6 +62,17 @@ def load_visit(visit_id):
     if visit is None:
         raise ApiError(404, _("見つかりません。"))
     permissions.require(api_user(), "view", visit)
+    return visit
+
+
+def load_for_change(visit_id):
+    """The visit, refusing with 409 and the current version when If-Match names an older one."""
+    visit = load_visit(visit_id)
+    wanted = request.headers.get("If-Match")
+    current = f'"{visit.version}"'
+    if wanted and wanted.strip() != "*" and current not in [w.strip() for w in wanted.split(",")]:
+        raise ApiError(409, _("他の人が先に更新しました。最新の内容を確認してください。"),
+                       headers={"ETag": current}, extra={"current_version": visit.version})
     return visit
 
 
@@ -158,10 +170,10 @@ def create_visit_api():
     return _respond(visit, status=201)
 
 
-@api_route(bp, "/visits/<int:visit_id>/confirm", "POST", summary="候補 -> 確定 (double booking: 409)",
+@api_route(bp, "/visits/<int:visit_id>/confirm", "POST", summary="候補 -> 確定; 409 on a double booking or a stale If-Match",
            scope="write", response=VisitOut, tag="visits", errors=(401, 403, 404, 409, 429))
 def confirm_visit_api(visit_id):
-    visit = load_visit(visit_id)
+    visit = load_for_change(visit_id)
     if not _may(api_user(), "confirm", visit):
         _forbidden()
     try:
@@ -172,11 +184,11 @@ def confirm_visit_api(visit_id):
     return _respond(visit)
 
 
-@api_route(bp, "/visits/<int:visit_id>/cancel", "POST", summary="Cancel a visit with a reason",
+@api_route(bp, "/visits/<int:visit_id>/cancel", "POST", summary="Cancel a visit with a reason (If-Match: the ETag of GET, optional)",
            scope="write", body=VisitCancel, response=VisitOut, tag="visits",
            errors=(401, 403, 404, 409, 429))
 def cancel_visit_api(visit_id):
-    visit = load_visit(visit_id)
+    visit = load_for_change(visit_id)
     body = parse_body(VisitCancel)
     if not _may(api_user(), "cancel", visit):
         _forbidden()
@@ -186,11 +198,11 @@ def cancel_visit_api(visit_id):
 
 
 @api_route(bp, "/visits/<int:visit_id>/record", "POST",
-           summary="Write (or rewrite) the record of a confirmed or held visit",
+           summary="Write (or rewrite) the record of a confirmed or held visit (If-Match optional)",
            scope="write", body=VisitRecordIn, response=VisitOut, tag="visits",
            errors=(401, 403, 404, 409, 429))
 def record_visit_api(visit_id):
-    visit = load_visit(visit_id)
+    visit = load_for_change(visit_id)
     body = parse_body(VisitRecordIn)
     if not _may(api_user(), "record", visit):
         _forbidden()
