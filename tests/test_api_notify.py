@@ -62,7 +62,8 @@ def test_liaison_sends_and_only_the_target_municipality_receives(client, people)
                                             headers=bearer(people[role])).get_json()] == [aid]
     # Experts have no push information at all.
     assert_problem(client.get("/api/v1/announcements", headers=bearer(people["expert"])), 403)
-    assert_problem(client.get(f"/api/v1/announcements/{aid}", headers=bearer(people["expert"])), 404)
+    assert_problem(client.get(f"/api/v1/announcements/{aid}",
+                              headers=bearer(people["expert"])), 404)
 
 
 def test_who_may_send(client, people):
@@ -186,7 +187,8 @@ def test_cursor_pagination_survives_new_notifications(client, people, order):
     headers = bearer(me)
     seen, cursor, pages = [], None, 0
     while True:
-        url = f"/api/v1/notifications?order={order}&limit=5" + (f"&cursor={cursor}" if cursor else "")
+        url = f"/api/v1/notifications?order={order}&limit=5"
+        url += f"&cursor={cursor}" if cursor else ""
         page = client.get(url, headers=headers).get_json()
         seen += [n["id"] for n in page["items"]]
         pages += 1

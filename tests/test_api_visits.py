@@ -122,15 +122,17 @@ def test_create_is_for_liaisons_with_a_write_token(client, world):
 
 def test_create_validation_is_field_level(client, world):
     headers = bearer(world["liaison"], "write")
-    body = assert_problem(client.post("/api/v1/visits", json={"kind": "party"}, headers=headers), 422)
+    resp = client.post("/api/v1/visits", json={"kind": "party"}, headers=headers)
+    body = assert_problem(resp, 422)
     fields = {e["field"] for e in body["errors"]}
     assert fields == {"kind", "title", "starts_at", "ends_at", "municipality_codes"}
     assert all(e["message"] for e in body["errors"])
     body = assert_problem(client.post("/api/v1/visits", json=new_visit(
         ends_at="2026-09-01T09:00:00+09:00"), headers=headers), 422)
     assert body["errors"] == [{"field": "ends_at", "message": "終了は開始より後にしてください。"}]
-    body = assert_problem(client.post("/api/v1/visits", json=new_visit(municipality_codes=["99999"]),
-                                      headers=headers), 422)
+    resp = client.post("/api/v1/visits", json=new_visit(municipality_codes=["99999"]),
+                       headers=headers)
+    body = assert_problem(resp, 422)
     assert body["errors"][0]["field"] == "municipality_codes"
     body = assert_problem(client.post("/api/v1/visits", json=new_visit(
         attendee_ids=[world["staff"].id]), headers=headers), 422)
@@ -241,7 +243,8 @@ def test_if_match_refuses_a_stale_version(client, world):
     resp = client.post(f"/api/v1/visits/{vid}/cancel", json={"reason": "重複"},
                        headers={**headers, "If-Match": etag})
     body = assert_problem(resp, 409)
-    assert body["current_version"] == int(resp.headers["ETag"].strip('"')) and resp.headers["ETag"] != etag
+    assert body["current_version"] == int(resp.headers["ETag"].strip('"'))
+    assert resp.headers["ETag"] != etag
     assert db.session.get(Visit, vid).state == "confirmed"
     ok = client.post(f"/api/v1/visits/{vid}/cancel", json={"reason": "重複"},
                      headers={**headers, "If-Match": resp.headers["ETag"]})

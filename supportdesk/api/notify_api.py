@@ -66,9 +66,9 @@ def announcement_out(a, user, detail=False):
                                     read_users=sum(1 for _u, at in row["readers"] if at))
                         for row in delivery_report(a)]
     return AnnouncementOut(id=a.id, title=a.title, body=a.body, category=a.category,
-                           links=a.links or [], status=a.status, scheduled_at=_tokyo(a.scheduled_at),
-                           sent_at=_tokyo(a.sent_at), read=_read_flag(a, user),
-                           targeting=targeting, delivery=delivery)
+                           links=a.links or [], status=a.status,
+                           scheduled_at=_tokyo(a.scheduled_at), sent_at=_tokyo(a.sent_at),
+                           read=_read_flag(a, user), targeting=targeting, delivery=delivery)
 
 
 def load_announcement(announcement_id):
@@ -92,7 +92,8 @@ def list_announcements():
         stmt = sa.select(Announcement)
         if args.status:
             stmt = stmt.where(Announcement.status == args.status)
-        rows = db.session.scalars(stmt.order_by(Announcement.id.desc()).limit(MAX_ANNOUNCEMENTS)).all()
+        stmt = stmt.order_by(Announcement.id.desc()).limit(MAX_ANNOUNCEMENTS)
+        rows = db.session.scalars(stmt).all()
     else:
         # Recipients only ever see what was sent to their municipality.
         rows = [] if args.status not in (None, "sent") else archive_for(user)
@@ -194,7 +195,8 @@ def list_notifications():
     next_cursor = None
     if more:
         last = rows[-1]
-        next_cursor = encode_cursor([int(last.read_at is None), last.id] if unread_first else last.id)
+        key = [int(last.read_at is None), last.id] if unread_first else last.id
+        next_cursor = encode_cursor(key)
     page = NotificationPage(items=[notification_out(n) for n in rows],
                             unread_count=unread_count(user), next_cursor=next_cursor)
     return json_response(dump(page))
@@ -215,7 +217,8 @@ def read_notification(notification_id):
     return json_response(dump(notification_out(n)))
 
 
-@api_route(bp, "/notifications/read-all", "POST", summary="Mark all of the caller's notifications read",
+@api_route(bp, "/notifications/read-all", "POST",
+           summary="Mark all of the caller's notifications read",
            scope="write", response=MarkedOut, tag="notifications", errors=(401, 403, 429))
 def read_all_notifications():
     user = api_user()

@@ -102,7 +102,8 @@ def _double_booking(exc):
     raise ApiError(409, _("日程が重複しています。"), detail=str(exc), extra={"clashes": clashes})
 
 
-@api_route(bp, "/visits", "GET", summary="Visits the caller may see in a date range (Asia/Tokyo days)",
+@api_route(bp, "/visits", "GET",
+           summary="Visits the caller may see in a date range (Asia/Tokyo days)",
            query=VisitListQuery, response=list[VisitOut], tag="visits")
 def list_visits():
     args = parse_query(VisitListQuery)
@@ -145,7 +146,8 @@ def _attendees(ids):
     return users
 
 
-@api_route(bp, "/visits", "POST", summary="Create a visit (liaisons); confirm=true confirms it at once",
+@api_route(bp, "/visits", "POST",
+           summary="Create a visit (liaisons); confirm=true confirms it at once",
            scope="write", body=VisitCreate, response=VisitOut, status=201, tag="visits",
            errors=(401, 403, 409, 429))
 def create_visit_api():
@@ -170,7 +172,8 @@ def create_visit_api():
     return _respond(visit, status=201)
 
 
-@api_route(bp, "/visits/<int:visit_id>/confirm", "POST", summary="候補 -> 確定; 409 on a double booking or a stale If-Match",
+@api_route(bp, "/visits/<int:visit_id>/confirm", "POST",
+           summary="候補 -> 確定; 409 on a double booking or a stale If-Match",
            scope="write", response=VisitOut, tag="visits", errors=(401, 403, 404, 409, 429))
 def confirm_visit_api(visit_id):
     visit = load_for_change(visit_id)
@@ -184,7 +187,8 @@ def confirm_visit_api(visit_id):
     return _respond(visit)
 
 
-@api_route(bp, "/visits/<int:visit_id>/cancel", "POST", summary="Cancel a visit with a reason (If-Match: the ETag of GET, optional)",
+@api_route(bp, "/visits/<int:visit_id>/cancel", "POST",
+           summary="Cancel a visit with a reason (If-Match: the ETag of GET, optional)",
            scope="write", body=VisitCancel, response=VisitOut, tag="visits",
            errors=(401, 403, 404, 409, 429))
 def cancel_visit_api(visit_id):
