@@ -239,3 +239,12 @@ def test_openapi_document_matches_notify_behaviour(client, people):
         ep = next(e for e in REGISTRY if e.path == template and e.method == method)
         if resp.status_code < 300:
             TypeAdapter(ep.response).validate_python(resp.get_json())
+
+
+def test_browser_session_marks_its_own_notifications(client, people, login_as):
+    mine = bell(people["staff"], "自分宛て")
+    theirs = bell(people["other_staff"], "他人宛て")
+    login_as(people["staff"])
+    assert_problem(client.post(f"/api/v1/notifications/{theirs.id}/read"), 404)
+    assert client.post(f"/api/v1/notifications/{mine.id}/read").get_json()["read_at"]
+    assert client.get("/api/v1/notifications").get_json()["unread_count"] == 0
