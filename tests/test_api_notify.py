@@ -1,4 +1,5 @@
 """/api/v1 push information (announcements) and the caller's in-app notifications."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -245,6 +246,12 @@ def test_browser_session_marks_its_own_notifications(client, people, login_as):
     mine = bell(people["staff"], "自分宛て")
     theirs = bell(people["other_staff"], "他人宛て")
     login_as(people["staff"])
-    assert_problem(client.post(f"/api/v1/notifications/{theirs.id}/read"), 404)
-    assert client.post(f"/api/v1/notifications/{mine.id}/read").get_json()["read_at"]
+    # Without the page's CSRF token a session POST is refused; with it, it works.
+    assert_problem(client.post(f"/api/v1/notifications/{mine.id}/read"), 400)
+    page = client.get("/notifications").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    headers = {"X-CSRFToken": token}
+    assert_problem(client.post(f"/api/v1/notifications/{theirs.id}/read", headers=headers), 404)
+    assert client.post(f"/api/v1/notifications/{mine.id}/read", headers=headers).get_json()[
+        "read_at"]
     assert client.get("/api/v1/notifications").get_json()["unread_count"] == 0
