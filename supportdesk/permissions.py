@@ -124,6 +124,11 @@ PERMISSIONS = {
         "manage": {LIAISON: ALL, ADMIN: ALL},
         "track": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
     },
+    # Files sent with an announcement: the same readers as the announcement itself.
+    "announcement_attachment": {
+        "view": {STAFF: OWN, LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
+        "upload": {LIAISON: ALL, ADMIN: ALL},
+    },
 }
 
 
