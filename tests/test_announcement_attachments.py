@@ -1,4 +1,4 @@
-"""Announcement attachments: uploaded on compose with the request checks, listed, served to readers."""
+"""Announcement attachments: upload on compose, rejection with the form kept, download scope."""
 import hashlib
 import io
 import os
