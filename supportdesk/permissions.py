@@ -127,6 +127,11 @@ PERMISSIONS = {
     "webhook": {
         "manage": {ADMIN: ALL},
     },
+    # Files sent with an announcement: the same readers as the announcement itself.
+    "announcement_attachment": {
+        "view": {STAFF: OWN, LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
+        "upload": {LIAISON: ALL, ADMIN: ALL},
+    },
 }
 
 

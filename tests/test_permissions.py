@@ -11,7 +11,9 @@ from datetime import timedelta
 import pytest
 
 from supportdesk.models.engagement import Engagement
-from supportdesk.models.notification import InAppNotification
+from supportdesk.models.announcement import (Announcement, AnnouncementAttachment,
+                                             AnnouncementRecipient)
+from supportdesk.models.notification import ChatRoom, InAppNotification, OutboxMessage
 from supportdesk.models.saved_view import SavedView
 from supportdesk.services.rounds import RoundPlan
 import sqlalchemy as sa
@@ -166,7 +168,24 @@ class World:
             "round": [(RoundPlan(m.region), dict(munis={x.id for x in m.region.municipalities},
                                                  regions={m.region_id}))
                       for m in (self.sayo, self.toyooka, self.kobe)],
+            "announcement": self.announcement_samples(),
+            "announcement_attachment": [
+                (AnnouncementAttachment(announcement=a, filename="f.pdf"), facts)
+                for a, facts in self.announcement_samples()],
+            "notification": [(InAppNotification(user_id=u[n].id), dict(self={u[n].id}))
+                             for n in ("staff_sayo", "liaison_west", "admin")],
+            "saved_view": [(SavedView(user_id=u[n].id), dict(self={u[n].id}))
+                           for n in ("liaison_west", "manager")],
+            "chat_room": [(ChatRoom(name="room"), {})],
+            "outbox": [(OutboxMessage(channel="webhook"), {})],
         }
+
+    def announcement_samples(self):
+        """One sent to 佐用町 (its recipient) and one still scheduled (reaching nobody yet)."""
+        sent = Announcement(title="お知らせ", recipients=[
+            AnnouncementRecipient(municipality_id=self.sayo.id)])
+        return [(sent, dict(munis={self.sayo.id}, regions={self.sayo.region_id})),
+                (Announcement(title="予約"), dict(munis=set(), regions=set()))]
 
     def covered_regions(self, user):
         ids = {r.id for r in user.regions}

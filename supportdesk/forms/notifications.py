@@ -1,8 +1,8 @@
 """Forms for chat rooms, notification preferences and push announcements."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, PasswordField, RadioField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateTimeLocalField, MultipleFileField, PasswordField,
+                     RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -42,6 +42,7 @@ class AnnouncementForm(FlaskForm):
     body = TextAreaField(_l("本文"), validators=[
         DataRequired(_l("本文を入力してください。")), Length(max=20000)])
     links = TextAreaField(_l("関連リンク(1行に1つ)"), validators=[Optional(), Length(max=4000)])
+    attachments = MultipleFileField(_l("添付ファイル"))
     target_all = BooleanField(_l("全市町に送る"))
     region_ids = SelectMultipleField(_l("圏域"), coerce=int, validators=[Optional()])
     population_bands = SelectMultipleField(_l("人口規模"),

@@ -1,6 +1,7 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 from .api_token import ApiToken
 from .announcement import Announcement, AnnouncementRecipient
+from .announcement import AnnouncementAttachment
 from .audit import AuditLog
 from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, RequestComment,
                     RequestEvent, RequestLink, SupportAction)
@@ -23,6 +24,7 @@ __all__ = [
     "ApiToken",
     "Announcement",
     "AnnouncementRecipient",
+    "AnnouncementAttachment",
     "ChatRoom",
     "InAppNotification",
     "NotificationPreference",

@@ -45,6 +45,9 @@ class Announcement(db.Model):
     created_by = relationship("User")
     recipients = relationship("AnnouncementRecipient", back_populates="announcement",
                               cascade="all, delete-orphan")
+    attachments = relationship("AnnouncementAttachment", back_populates="announcement",
+                               cascade="all, delete-orphan",
+                               order_by="AnnouncementAttachment.id")
     permission_kind = "announcement"
 
     def scope_municipality_ids(self):
@@ -72,3 +75,28 @@ class AnnouncementRecipient(db.Model):
     announcement = relationship("Announcement", back_populates="recipients")
     municipality = relationship("Municipality")
     outbox = relationship("OutboxMessage")
+
+
+class AnnouncementAttachment(db.Model):
+    """A file sent with an announcement, stored under UPLOAD_FOLDER; only metadata in the DB."""
+
+    __tablename__ = "announcement_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("announcements.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    announcement = relationship("Announcement", back_populates="attachments")
+    uploaded_by = relationship("User")
+    permission_kind = "announcement_attachment"
+
+    def scope_municipality_ids(self):
+        # Whoever may read the announcement may download its files: the targeted municipalities.
+        return self.announcement.scope_municipality_ids()

@@ -77,7 +77,9 @@ def _chat_facts(event_type, sreq, visit, announcement, link, municipality, conte
             visit_liaison=visit.liaison.display_name if visit.liaison else None,
         )
     if announcement is not None:
-        facts.update(category=announcement.category, title=announcement.title)
+        # Files never go into chat: only how many there are; they are downloaded in the desk.
+        facts.update(category=announcement.category, title=announcement.title,
+                     attachment_count=len(announcement.attachments))
     return facts
 
 

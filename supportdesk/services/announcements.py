@@ -3,16 +3,19 @@ import logging
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
+from .. import permissions
 from ..extensions import db
-from ..models import (Announcement, AnnouncementRecipient, InAppNotification, Municipality,
-                      OutboxMessage, User)
+from ..models import (Announcement, AnnouncementAttachment, AnnouncementRecipient,
+                      InAppNotification, Municipality, OutboxMessage, User)
 from ..models.announcement import ANNOUNCEMENT_CATEGORIES, DEPARTMENT_CHOICES
 from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from ..notifications import notify
 from ..notifications.audiences import municipality_rooms
 from ..timeutil import utcnow
 from . import ValidationFailed
+from .attachments import check_uploads, store_file
 from .audit import record_audit
 
 logger = logging.getLogger(__name__)
@@ -56,8 +59,11 @@ def target_municipalities(a):
 
 def compose_announcement(actor, *, title, body, category, links=(), target_all=False,
                          region_ids=(), population_bands=(), dx_staff_bands=(),
-                         municipality_ids=(), departments="info", scheduled_at=None, now=None):
-    """Create an announcement; send it now, or keep it for send_due_announcements if scheduled."""
+                         municipality_ids=(), departments="info", scheduled_at=None, uploads=(),
+                         now=None):
+    """Create an announcement; send it now, or keep it for send_due_announcements if scheduled.
+    `uploads` (FileStorage objects or (filename, bytes) pairs) are checked like request
+    attachments and stored before the announcement is sent, so its messages can count them."""
     now = now or utcnow()
     if not (title or "").strip():
         raise ValidationFailed(_("件名を入力してください。"), field="title")
@@ -80,7 +86,15 @@ def compose_announcement(actor, *, title, body, category, links=(), target_all=F
     if not target_municipalities(a):
         raise ValidationFailed(_("送信先の市町がありません。対象の条件を確認してください。"),
                                field="target_all")
+    checked = check_uploads(uploads, field="attachments")  # every file before any is written
+    if checked:
+        permissions.require(actor, "upload", "announcement_attachment")
     db.session.add(a)
+    db.session.flush()
+    for (name, ext, content_type), data in checked:
+        a.attachments.append(AnnouncementAttachment(
+            filename=name, content_type=content_type, uploaded_by_id=actor.id, uploaded_at=now,
+            **store_file(ext, data)))
     db.session.flush()
     record_audit("announcement.compose", actor=actor, target=a, now=now)
     if scheduled_at is not None and scheduled_at > now:
@@ -163,7 +177,8 @@ def delivery_report(a):
 
 def archive_for(user):
     """Sent announcements that reached the user's municipality, newest first."""
-    return db.session.scalars(sa.select(Announcement).join(AnnouncementRecipient).where(
+    return db.session.scalars(sa.select(Announcement).join(AnnouncementRecipient).options(
+        selectinload(Announcement.attachments)).where(
         AnnouncementRecipient.municipality_id == user.municipality_id,
         Announcement.status == "sent").order_by(Announcement.sent_at.desc(),
                                                 Announcement.id.desc()).limit(200)).all()

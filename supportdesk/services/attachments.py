@@ -1,4 +1,4 @@
-"""Request attachments: type and size checks (extension and magic bytes), storage outside the DB."""
+"""Attachments (requests, announcements): type by extension and magic bytes, size, storage."""
 import hashlib
 import logging
 import os
@@ -6,7 +6,7 @@ import re
 import secrets
 import unicodedata
 
-from flask import current_app
+from flask import current_app, send_file
 from flask_babel import gettext as _
 
 from .. import permissions
@@ -113,14 +113,10 @@ def upload_probe(sreq):
     return RequestAttachment(request_id=sreq.id, sreq=sreq)
 
 
-def add_attachments(sreq, actor, uploads, *, purpose="general", internal=False, now=None,
-                    field="attachments"):
-    """Store files (FileStorage objects or (filename, bytes) pairs) for a request. Every file is
-    checked before any is written, so a rejected one leaves nothing behind."""
-    now = now or utcnow()
-    permissions.require(actor, "upload", upload_probe(sreq))
-    if internal and not permissions.can(actor, "view_internal", sreq):
-        internal = False
+def check_uploads(uploads, field="attachments"):
+    """[((safe name, ext, content type), bytes)] for FileStorage objects or (filename, bytes)
+    pairs; empty file inputs are skipped. Raises ValidationFailed (on `field`) at the first bad
+    file, before anything is written."""
     checked = []
     for upload in uploads:
         filename, data = upload if isinstance(upload, tuple) else read_upload(upload)
@@ -131,17 +127,35 @@ def add_attachments(sreq, actor, uploads, *, purpose="general", internal=False, 
         except ValidationFailed as exc:
             exc.field = field
             raise
+    return checked
+
+
+def store_file(ext, data):
+    """Write checked bytes under the upload folder with a random name; returns the metadata
+    every attachment model keeps (stored_name, size, sha256)."""
     folder = upload_folder()
     os.makedirs(folder, exist_ok=True)
+    stored = f"{secrets.token_hex(16)}.{ext}"
+    with open(os.path.join(folder, stored), "xb") as fh:
+        fh.write(data)
+    return dict(stored_name=stored, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def add_attachments(sreq, actor, uploads, *, purpose="general", internal=False, now=None,
+                    field="attachments"):
+    """Store files (FileStorage objects or (filename, bytes) pairs) for a request. Every file is
+    checked before any is written, so a rejected one leaves nothing behind."""
+    now = now or utcnow()
+    permissions.require(actor, "upload", upload_probe(sreq))
+    if internal and not permissions.can(actor, "view_internal", sreq):
+        internal = False
+    checked = check_uploads(uploads, field)
     rows = []
     for (name, ext, content_type), data in checked:
-        stored = f"{secrets.token_hex(16)}.{ext}"
-        with open(os.path.join(folder, stored), "xb") as fh:
-            fh.write(data)
         row = RequestAttachment(request_id=sreq.id, purpose=purpose, filename=name,
-                                stored_name=stored, content_type=content_type, size=len(data),
-                                sha256=hashlib.sha256(data).hexdigest(), internal=internal,
-                                uploaded_by_id=actor.id, uploaded_at=now)
+                                content_type=content_type, internal=internal,
+                                uploaded_by_id=actor.id, uploaded_at=now,
+                                **store_file(ext, data))
         db.session.add(row)
         rows.append(row)
     if rows:
@@ -155,6 +169,16 @@ def add_attachments(sreq, actor, uploads, *, purpose="general", internal=False, 
 
 def attachment_path(attachment):
     return os.path.join(upload_folder(), attachment.stored_name)
+
+
+def file_response(attachment):
+    """A download of a stored file (any attachment model): always "attachment", never sniffed
+    or cached, so a browser never renders an uploaded file in our origin."""
+    response = send_file(attachment_path(attachment), mimetype=attachment.content_type,
+                         as_attachment=True, download_name=attachment.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def visible_attachments(sreq, user):

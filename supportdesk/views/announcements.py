@@ -4,16 +4,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
 from ..forms.notifications import AnnouncementForm, choices
-from ..models import Announcement, Municipality, Region
+from ..models import Announcement, AnnouncementAttachment, Municipality, Region
 from ..models.announcement import ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
 from ..services import ValidationFailed
 from ..services.announcements import (archive_for, cancel_announcement, compose_announcement,
                                       delivery_report)
+from ..services.attachments import ALLOWED_LABEL, file_response, max_bytes
 from ..timeutil import JST
 from .decorators import permission_required
 
@@ -24,7 +26,8 @@ bp = Blueprint("announcements", __name__, url_prefix="/announcements")
 @permission_required("view", "announcement")
 def index():
     if permissions.can(current_user, "track", "announcement"):
-        rows = db.session.scalars(sa.select(Announcement).order_by(
+        rows = db.session.scalars(sa.select(Announcement).options(
+            selectinload(Announcement.attachments)).order_by(
             Announcement.id.desc()).limit(200)).all()
     else:
         rows = archive_for(current_user)
@@ -48,7 +51,7 @@ def new():
         if form.send_mode.data == "scheduled":
             if form.scheduled_at.data is None:
                 form.scheduled_at.errors = [_("送信日時を入力してください。")]
-                return render_template("announcements/form.html", form=form)
+                return _render_form(form)
             scheduled_at = form.scheduled_at.data.replace(tzinfo=JST)  # typed in Tokyo time
         try:
             a = compose_announcement(
@@ -58,7 +61,8 @@ def new():
                 population_bands=form.population_bands.data or [],
                 dx_staff_bands=form.dx_staff_bands.data or [],
                 municipality_ids=form.municipality_ids.data or [],
-                departments=form.departments.data, scheduled_at=scheduled_at)
+                departments=form.departments.data, scheduled_at=scheduled_at,
+                uploads=[f for f in (form.attachments.data or []) if getattr(f, "filename", "")])
         except ValidationFailed as exc:
             db.session.rollback()
             field = getattr(form, exc.field or "", None)
@@ -71,7 +75,12 @@ def new():
             flash(_("お知らせを送信しました。") if a.status == "sent"
                   else _("お知らせの送信を予約しました。"), "success")
             return redirect(url_for("announcements.show", announcement_id=a.id))
-    return render_template("announcements/form.html", form=form)
+    return _render_form(form)
+
+
+def _render_form(form):
+    return render_template("announcements/form.html", form=form, allowed_types=ALLOWED_LABEL,
+                           max_mb=round(max_bytes() / 1048576, 1))
 
 
 @bp.get("/<int:announcement_id>")
@@ -84,6 +93,17 @@ def show(announcement_id):
     return render_template("announcements/show.html", a=a, report=report,
                            states=ANNOUNCEMENT_STATES, departments=DEPARTMENT_CHOICES,
                            now=datetime.now(JST))
+
+
+@bp.get("/<int:announcement_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(announcement_id, attachment_id):
+    att = db.session.get(AnnouncementAttachment, attachment_id)
+    # Anyone who may not read the announcement gets 404, whatever their role: existence never leaks.
+    if att is None or att.announcement_id != announcement_id:
+        abort(404)
+    permissions.require(current_user, "view", att)
+    return file_response(att)
 
 
 @bp.post("/<int:announcement_id>/cancel")

@@ -1,5 +1,5 @@
 """Working a request: state actions, replies and notes, support actions, follow, attachments."""
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -8,7 +8,7 @@ from ..extensions import db
 from ..forms.requests import ActionForm, CommentForm, SupportActionForm
 from ..models import RequestAttachment
 from ..services import ValidationFailed
-from ..services.attachments import add_attachments, attachment_path
+from ..services.attachments import add_attachments, file_response
 from ..services.request_conversation import (add_comment, follow_request, record_support_action,
                                              unfollow_request)
 from ..services.request_filing import perform_action
@@ -130,8 +130,4 @@ def attachment(request_id, attachment_id):
     permissions.require(current_user, "view", att)
     if att.internal:
         permissions.require(current_user, "view_internal", sreq)
-    response = send_file(attachment_path(att), mimetype=att.content_type, as_attachment=True,
-                         download_name=att.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(att)

@@ -1,5 +1,5 @@
 """Real browser: a liaison pushes an announcement to one region; a municipal user there sees the
-bell rise and reads it; a user outside the region sees nothing."""
+bell rise, reads it and downloads its file; a user outside the region sees nothing."""
 import re
 
 import pytest
@@ -9,6 +9,7 @@ from tests.e2e.notify_fixtures import notify_browser, notify_live_server  # noqa
 from tests.factories import PASSWORD, make_liaison, make_staff
 
 pytestmark = pytest.mark.e2e
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
 
 
 def login(page, base, email):
@@ -49,6 +50,8 @@ def test_liaison_pushes_to_one_region_and_only_its_users_hear(notify_live_server
     liaison_page.select_option("#category", "研修・セミナー")
     liaison_page.fill("#body", "12月に西播磨でカイゼンDX研修を開催します。")
     liaison_page.select_option("#region_ids", label="西播磨")
+    liaison_page.set_input_files("#attachments", files=[
+        {"name": "研修案内.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     liaison_page.click("[data-testid=send-announcement]")
     liaison_page.wait_for_selector("text=お知らせを送信しました。")
     assert "佐用町" in liaison_page.text_content("table")
@@ -62,12 +65,20 @@ def test_liaison_pushes_to_one_region_and_only_its_users_hear(notify_live_server
     assert "カイゼンDX研修" in inside_page.text_content("main")
     assert int(inside_page.text_content("[data-testid=bell-count]")) == 0
     announcement_url = inside_page.url
+    link = inside_page.locator("[data-testid=announcement-attachments] a", has_text="研修案内.pdf")
+    file_url = link.get_attribute("href")
+    with inside_page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "研修案内.pdf"
+    with open(download.value.path(), "rb") as fh:
+        assert fh.read() == PDF
 
     assert bell(outside_page, base) == 0
     outside_page.goto(base + "/announcements")
     assert outside_page.locator("[data-testid=announcement-row]").count() == 0
     response = outside_page.goto(announcement_url)
     assert response.status == 404
+    assert outside_page.request.get(base + file_url).status == 404
 
     liaison_page.reload()
     assert "佐用 情報(既読" in liaison_page.text_content("table")
