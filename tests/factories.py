@@ -1,4 +1,14 @@
-"""Plain factories for the core objects. Each one commits, like a finished request would."""
+"""Plain factories for the core objects. Each one commits, like a finished request would.
+
+Three request factories, for three needs:
+- make_request: through the real filing service (create_request / submit_request): FY number,
+  routing, 情報部門 sharing, events. Use it unless the test needs something the service refuses.
+- make_request_direct: a submitted request in one line from names (municipality, theme codes,
+  co-applicants; a staff filer is made when none is given), without the filing rules (no body
+  or candidate dates needed), at any `submitted_at`: permission, search, history, job tests.
+- make_visit_request: a request already in any `state` (triage, scheduled...) with candidate
+  dates, no events and a T-number: visit tests that do not care how the request got there.
+"""
 import itertools
 
 import sqlalchemy as sa
@@ -58,10 +68,12 @@ def make_expert(kind="DXアドバイザー", themes=(), home_region="西播磨",
 
 def make_request_direct(municipality_name="佐用町", *, filer=None, kind="consultation", title=None,
                  body="", themes=(), co=(), submitted_at=None, commit=True, **fields):
-    """A submitted request built directly (number, region, filer), driven through apply_action."""
+    """A submitted request built directly (no filing rules), numbered from the fiscal year's
+    counter and submitted with apply_action. Prefer make_request when filing itself matters."""
     from datetime import UTC, datetime
 
     from supportdesk.models import SupportRequest
+    from supportdesk.services.request_filing import next_request_number
     from supportdesk.services.support_requests import apply_action
     from supportdesk.timeutil import fiscal_year, fiscal_year_short
 
@@ -77,8 +89,7 @@ def make_request_direct(municipality_name="佐用町", *, filer=None, kind="cons
     db.session.add(sreq)
     db.session.flush()
     fy = fiscal_year(at)
-    seq = (db.session.scalar(sa.select(sa.func.max(SupportRequest.seq))
-                             .where(SupportRequest.fiscal_year == fy)) or 0) + 1
+    seq = next_request_number(fy)  # the same counter as the service: numbers never collide
     sreq.fiscal_year, sreq.seq, sreq.number = fy, seq, f"{fiscal_year_short(fy)}-{seq:04d}"
     sreq.submitted_at = at
     apply_action(sreq, "submit", filer, now=at)
@@ -122,8 +133,9 @@ def make_request(filer, kind="consultation", *, submit=True, now=None, commit=Tr
 
 def make_visit_request(*, municipality_name="佐用町", kind="lecture", state="triage", filer=None,
                  title=None, candidates=(), co_municipalities=(), **fields):
-    """A submitted request (numbered, routed to its region) in `state`, with candidate dates
-    given as (starts_at, ends_at) aware datetimes."""
+    """A request put straight into `state` (no events, no transitions), numbered T-nnnnn in a
+    far fiscal year so it never meets the real counter, with candidate dates given as
+    (starts_at, ends_at) aware datetimes. For visit tests; use make_request for filing."""
     from supportdesk.models import LectureCandidateDate, SupportRequest
 
     n = next(_seq)

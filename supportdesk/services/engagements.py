@@ -7,16 +7,26 @@ from flask_babel import gettext as _
 
 from .. import permissions
 from ..extensions import db
-from ..models import (Engagement, EngagementContact, SupportRequest, Visit, VisitFollowUp)
+from ..models import Engagement, EngagementContact, Visit, VisitFollowUp
 from ..notifications import notify
-from ..timeutil import JST, fiscal_year, fiscal_year_short, utcnow
-from ..workflow import Action
+from ..timeutil import JST, utcnow
+from ..workflow import Action, State
 from . import ValidationFailed
+from .request_filing import PARENT_STATES, create_request
 from .support_requests import apply_action, record_event
 
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_REQUEST_KINDS = ("accompaniment", "consultation")
+# Requests nobody works on: no engagement starts from them.
+NOT_WORKED_STATES = (State.DRAFT, State.WITHDRAWN, State.DECLINED)
+
+
+def can_open_engagement(sreq, user):
+    """Whether the request page offers `user` to start an engagement from `sreq`."""
+    return (sreq.state not in NOT_WORKED_STATES
+            and permissions.can(user, "manage", "engagement")
+            and permissions.can(user, "view", sreq))
 
 
 def create_engagement(actor, *, municipality, title, goal="", cadence_days=30, ends_on=None,
@@ -120,34 +130,24 @@ def next_checkin_due(eng, last=None):
     return (last or eng.starts_on) + timedelta(days=eng.cadence_days)
 
 
-def _assign_number(sreq, now):
-    # TODO(merge): use req-core's numbering service once it is on main.
-    fy = fiscal_year(now)
-    seq = (db.session.scalar(sa.select(sa.func.max(SupportRequest.seq))
-                             .where(SupportRequest.fiscal_year == fy)) or 0) + 1
-    sreq.fiscal_year, sreq.seq, sreq.submitted_at = fy, seq, now
-    sreq.number = f"{fiscal_year_short(fy)}-{seq:04d}"
-
-
 def open_followup_request(visit, actor, *, kind, title, body="", now=None):
-    """A new request (accompaniment or consultation) from a visit's follow-up, in one step:
-    numbered, taken by the liaison (調整中), its parent the visit's request, linked back."""
+    """A new request (accompaniment or consultation) from a visit's follow-up, in one step, through
+    the filing services: filed push-type by the liaison, submitted (FY number, routing to the
+    region's team, 情報部門 shared), taken (調整中), linked back to the visit. Its parent is the
+    visit's request when that may be one (実施済・回答済・完了)."""
     now = now or utcnow()
     permissions.require(actor, "manage", visit)
     if kind not in FOLLOW_UP_REQUEST_KINDS:
         raise ValidationFailed(_("依頼の種類を選んでください。"), field="kind")
     if not (title or "").strip():
         raise ValidationFailed(_("件名を入力してください。"), field="title")
-    muni = visit.municipalities[0]
-    sreq = SupportRequest(kind=kind, origin="push", municipality_id=muni.id,
-                          region_id=muni.region_id, filer_id=actor.id, created_by_id=actor.id,
-                          title=title.strip(), body=body or "", parent_id=visit.request_id,
-                          search_text=f"{title} {body}", created_at=now, updated_at=now)
-    sreq.co_municipalities = list(visit.municipalities[1:])
-    db.session.add(sreq)
-    db.session.flush()
-    _assign_number(sreq, now)
-    apply_action(sreq, Action.SUBMIT, actor, now=now)
+    # The record's follow-ups are the content when the liaison typed none.
+    body = (body or "").strip() or (visit.record.follow_ups if visit.record else "")
+    parent = visit.sreq if visit.sreq is not None and visit.sreq.state in PARENT_STATES else None
+    sreq = create_request(actor, kind, municipality_id=visit.municipalities[0].id, origin="push",
+                          title=title.strip(), body=body, parent_id=parent.id if parent else None,
+                          co_municipality_ids=[m.id for m in visit.municipalities[1:]],
+                          submit=True, now=now)
     apply_action(sreq, Action.TRIAGE, actor, now=now)
     record_event(sreq, actor, "link", action="follow_up_of_visit",
                  data={"visit_id": visit.id, "parent_id": visit.request_id}, now=now)

@@ -378,6 +378,19 @@ def submit_satisfaction(visit, respondent, *, rating, comment="", now=None):
     return answer
 
 
+# A lecture's date can be fixed until it is scheduled (confirming moves it to 日程確定).
+SCHEDULABLE_STATES = (State.SUBMITTED, State.TRIAGE, State.EXPERT_SELECTION)
+
+
+def can_schedule_lecture(sreq, user):
+    """Whether the request page offers `user` to confirm one of the lecture's candidate dates:
+    the liaisons who may confirm a visit, while the lecture is not yet scheduled."""
+    return (sreq.kind == "lecture" and sreq.state in SCHEDULABLE_STATES
+            and bool(sreq.candidate_dates)
+            and user.role in VISIT_TRANSITIONS[("proposed", "confirm")].by
+            and permissions.can(user, "manage", "visit") and permissions.can(user, "view", sreq))
+
+
 def visits_for_request(sreq, user):
     """The visits serving a request that `user` may see, newest first (for the request page)."""
     stmt = sa.select(Visit).where(Visit.request_id == sreq.id).order_by(Visit.starts_at.desc())

@@ -14,14 +14,17 @@ from ..models import Municipality, ReplyTemplate, SupportRequest, Theme
 from ..models.event import SUPPORT_ACTION_KINDS
 from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS)
+from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services import ValidationFailed
 from ..services.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
+from ..services.engagements import can_open_engagement
 from ..services.request_conversation import (active_reply_templates, is_following, timeline,
                                              visible_comments)
 from ..services.request_filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
                                        update_request)
 from ..services.support_requests import allowed_actions
+from ..services.visits import can_schedule_lecture, visits_for_request
 from ..timeutil import to_jst
 from ..workflow import ACTION_LABELS, STATE_LABELS, State, TRANSITIONS
 from .decorators import permission_required
@@ -258,7 +261,10 @@ def show(request_id):
         sees_internal=permissions.can(current_user, "view_internal", sreq),
         can_upload=permissions.can(current_user, "upload", upload_probe(sreq)),
         field_labels=FIELD_LABELS, support_labels=SUPPORT_ACTION_KINDS, help_labels=HELP_KINDS,
-        program_labels=LECTURE_PROGRAMS, format_labels=LECTURE_FORMATS, audience_labels=AUDIENCES)
+        program_labels=LECTURE_PROGRAMS, format_labels=LECTURE_FORMATS, audience_labels=AUDIENCES,
+        visits=visits_for_request(sreq, current_user), visit_kinds=VISIT_KINDS,
+        visit_states=VISIT_STATES, can_schedule=can_schedule_lecture(sreq, current_user),
+        can_engage=can_open_engagement(sreq, current_user))
 
 
 from . import request_work  # noqa: E402,F401  (adds the action routes to this blueprint)

@@ -1,16 +1,14 @@
 """Browser journey: a liaison confirms a lecture date from the municipality's candidates, the
 expert sees it on the calendar, the liaison records the visit and an accompaniment follow-up,
 and the municipal filer rates it.
-
-The live_server / browser_page fixtures here are minimal local ones; they are meant to be
-replaced by the shared ones in tests/e2e/conftest.py when the branches are merged.
+The liaison starts from the request page's scheduling link. Browser fixtures are the shared
+ones of tests/e2e/conftest.py; data is seeded in short app contexts that commit, so no
+transaction of the test holds the SQLite write lock while the browser works.
 """
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from supportdesk.extensions import db
 from supportdesk.models import Engagement, SatisfactionResponse, Visit
@@ -19,36 +17,6 @@ from supportdesk.timeutil import JST, utcnow
 from tests.factories import PASSWORD, make_expert, make_liaison, make_visit_request
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def live_server(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    ctx = app.app_context()
-    ctx.push()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    db.session.remove()
-    ctx.pop()
-    server.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(locale="ja-JP", timezone_id="Asia/Tokyo")
-        page.set_default_timeout(15000)
-        yield page
-        browser.close()
 
 
 def login(page, base, email):
@@ -64,26 +32,26 @@ def logout(page):
     page.wait_for_url("**/login")
 
 
-def test_lecture_from_candidates_to_rating(live_server, browser_page):
-    app, base = live_server
-    page = browser_page
-    liaison = make_liaison(name="西播磨リエゾン")
-    expert = make_expert(name="鈴木専門")
+def test_lecture_from_candidates_to_rating(live_app, live_server, browser_page):
+    base, page = live_server, browser_page
     # The municipality's candidates lie just behind us, so the lecture can be recorded today.
     day = (utcnow() - timedelta(days=2)).astimezone(JST).date()
     first = datetime(day.year, day.month, day.day, 10, tzinfo=JST)
     second = first + timedelta(days=1)
-    sreq = make_visit_request(title="RPA入門講座", venue="佐用町役場",
-                        candidates=[(first, first + timedelta(hours=2)),
-                                    (second, second + timedelta(hours=2))])
-    # Plain values only from here on: touching an ORM object would open a transaction in this
-    # thread, and SQLite (BEGIN IMMEDIATE) would hold the live server's writes behind it.
-    liaison_email, expert_email, expert_id = liaison.email, expert.email, expert.id
-    filer_email, filer_id, sreq_id = sreq.filer.email, sreq.filer_id, sreq.id
-    db.session.commit()
+    with live_app.app_context():
+        liaison = make_liaison(name="西播磨リエゾン")
+        expert = make_expert(name="鈴木専門")
+        sreq = make_visit_request(title="RPA入門講座", venue="佐用町役場",
+                                  candidates=[(first, first + timedelta(hours=2)),
+                                              (second, second + timedelta(hours=2))])
+        liaison_email, expert_email, expert_id = liaison.email, expert.email, expert.id
+        filer_email, filer_id, sreq_id = sreq.filer.email, sreq.filer_id, sreq.id
+        db.session.commit()
 
     login(page, base, liaison_email)
-    page.goto(f"{base}/visits/schedule/{sreq_id}")
+    page.goto(f"{base}/requests/{sreq_id}")
+    page.click("[data-testid=schedule-lecture]")
+    page.wait_for_url(f"**/visits/schedule/{sreq_id}")
     page.check("[data-testid=candidate-2]")
     page.select_option("#attendee_ids", str(expert_id))
     page.click("text=この日程で確定する")
@@ -122,8 +90,9 @@ def test_lecture_from_candidates_to_rating(live_server, browser_page):
     logout(page)
 
     # The scheduler's job asks the filer for a rating (an in-app link to the form).
-    assert request_satisfaction_due(utcnow()) == 1
-    db.session.commit()
+    with live_app.app_context():
+        assert request_satisfaction_due(utcnow()) == 1
+        db.session.commit()
 
     login(page, base, filer_email)
     page.goto(visit_url)
@@ -134,12 +103,16 @@ def test_lecture_from_candidates_to_rating(live_server, browser_page):
     page.wait_for_selector("text=ご回答ありがとうございました")
     assert "5/5" in page.inner_text("[data-testid=satisfaction]")
 
-    db.session.rollback()
-    visit = db.session.scalar(sa.select(Visit).where(Visit.request_id == sreq_id))
-    assert visit.state == "held" and visit.starts_at == second
-    assert visit.sreq.state == "delivered"
-    eng = db.session.scalar(sa.select(Engagement))
-    assert eng.lecture_visit_id == visit.id and [u.id for u in eng.experts] == [expert_id]
-    answer = db.session.scalar(sa.select(SatisfactionResponse))
-    assert (answer.rating, answer.respondent_id) == (5, filer_id)
-    db.session.rollback()
+    # The request page lists the held visit.
+    page.goto(f"{base}/requests/{sreq_id}")
+    assert "RPA入門講座" in page.inner_text("[data-testid=request-visits]")
+
+    with live_app.app_context():
+        visit = db.session.scalar(sa.select(Visit).where(Visit.request_id == sreq_id))
+        assert visit.state == "held" and visit.starts_at == second
+        assert visit.sreq.state == "delivered"
+        eng = db.session.scalar(sa.select(Engagement))
+        assert eng.lecture_visit_id == visit.id and [u.id for u in eng.experts] == [expert_id]
+        answer = db.session.scalar(sa.select(SatisfactionResponse))
+        assert (answer.rating, answer.respondent_id) == (5, filer_id)
+        db.session.rollback()
