@@ -377,23 +377,6 @@ def no_contact(moment, region_ids, days=NO_CONTACT_DAYS):
     return [(m, last.get(m.id)) for m in quiet]
 
 
-def round_coverage(year, month, region_ids):
-    """Per region: municipalities with a held round in the fiscal quarter of the month."""
-    quarter = fiscal_quarter_period(year, month)
-    rounds = (sa.select(visit_municipalities.c.municipality_id)
-              .join(Visit, Visit.id == visit_municipalities.c.visit_id)
-              .where(Visit.kind == "round", Visit.state == "held",
-                     Visit.starts_at >= quarter.start, Visit.starts_at < quarter.end))
-    stmt = (sa.select(Region.id, Region.name, sa.func.count(Municipality.id),
-                      sa.func.count(sa.case((Municipality.id.in_(rounds), 1))))
-            .join(Municipality, Municipality.region_id == Region.id)
-            .where(Region.has_liaison.is_(True))
-            .group_by(Region.id, Region.name, Region.sort_order).order_by(Region.sort_order))
-    if region_ids is not None:
-        stmt = stmt.where(Region.id.in_(region_ids))
-    return [dict(region_id=i, region=n, total=t, visited=v) for i, n, t, v in db.session.execute(stmt)]
-
-
 def fy_label(year, month):
     fy = fiscal_year(date(year, month, 1))
     return f"{fiscal_year_label(fy)} ({fy}年度)"
