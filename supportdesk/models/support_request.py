@@ -50,6 +50,13 @@ class SupportRequest(db.Model):
         sa.UniqueConstraint("fiscal_year", "seq", name="uq_support_requests_fy_seq"),
         sa.Index("ix_support_requests_queue", "region_id", "state", "submitted_at"),
         sa.Index("ix_support_requests_muni_created", "municipality_id", "created_at"),
+        # Covering indexes for the monthly report (bench/README.md): the backlog reads
+        # (submitted_at, closed_at) only; reach joins events to (id -> municipality, state);
+        # the business-day spans read the start next to the end they range over.
+        sa.Index("ix_support_requests_submitted_closed", "submitted_at", "closed_at"),
+        sa.Index("ix_support_requests_id_muni_state", "id", "municipality_id", "state"),
+        sa.Index("ix_support_requests_first_response_span", "first_response_at", "submitted_at"),
+        sa.Index("ix_support_requests_resolved_span", "resolved_at", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

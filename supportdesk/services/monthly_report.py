@@ -93,6 +93,7 @@ def build_monthly_report(year, month, region_ids=None):
     total = r.municipalities_in_scope(region_ids)
     support = r.support_given(p, region_ids)
     people = o.participants(p, region_ids)
+    reach_quarter = r.reached(quarter, region_ids)
     return {
         "period": p.key,
         "fy_label": r.fy_label(year, month),
@@ -119,8 +120,9 @@ def build_monthly_report(year, month, region_ids=None):
         "reach": {
             "total": total,
             "month": current["reach_month"],
-            "quarter": r.reached(quarter, region_ids),
-            "fiscal_year": r.reached(fy, region_ids),
+            "quarter": reach_quarter,
+            # In the first quarter the fiscal year so far is the quarter: count once.
+            "fiscal_year": reach_quarter if fy.start == quarter.start else r.reached(fy, region_ids),
             "no_contact": [{"code": m.code, "name": m.name,
                             "last": last.isoformat() if last else None}
                            for m, last in r.no_contact(p.end, region_ids)],

@@ -267,12 +267,13 @@ def lectures(period, region_ids):
         sa.select(program, sa.func.count(Visit.id))
         .select_from(Visit).outerjoin(SupportRequest, SupportRequest.id == Visit.request_id)
         .where(Visit.id.in_(held)).group_by(program)).all())
-    by_format = {}
-    for key in LECTURE_FORMATS:
-        by_format[key] = db.session.scalar(
-            sa.select(sa.func.count(Visit.id)).select_from(Visit)
-            .join(SupportRequest, SupportRequest.id == Visit.request_id)
-            .where(Visit.id.in_(held), sa.cast(SupportRequest.formats, sa.Text).like(f'%"{key}"%')))
+    formats_text = sa.cast(SupportRequest.formats, sa.Text)
+    counts = db.session.execute(
+        sa.select(*[sa.func.count(sa.case((formats_text.like(f'%"{key}"%'), Visit.id)))
+                    for key in LECTURE_FORMATS])
+        .select_from(Visit).join(SupportRequest, SupportRequest.id == Visit.request_id)
+        .where(Visit.id.in_(held))).one()
+    by_format = dict(zip(LECTURE_FORMATS, counts))
     joint = (sa.select(visit_municipalities.c.visit_id)
              .where(visit_municipalities.c.visit_id.in_(held))
              .group_by(visit_municipalities.c.visit_id)
