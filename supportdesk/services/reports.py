@@ -232,10 +232,10 @@ def responsiveness(period, region_ids):
         if sub is None:
             out[key] = {"n": 0, "median": None, "p90": None}
             continue
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(sub))
+        n = db.session.scalar(sa.select(sa.func.count(sub.c.days)))
         out[key] = {"n": n,
-                    "median": nearest_rank_percentile(db.session, sub, "days", 0.5),
-                    "p90": nearest_rank_percentile(db.session, sub, "days", 0.9)}
+                    "median": nearest_rank_percentile(db.session, sub, "days", 0.5, n=n),
+                    "p90": nearest_rank_percentile(db.session, sub, "days", 0.9, n=n)}
     return out
 
 
