@@ -144,7 +144,8 @@ def generate(count, rng):
         if i % 60 == 0:  # periodic rounds: about 1,700 over three years
             visit_id += 1
             visit_rows.append(dict(id=visit_id, kind="round", state="held", request_id=None,
-                                   title="定期巡回", starts_at=submitted, ends_at=submitted + timedelta(hours=1),
+                                   title="定期巡回", starts_at=submitted,
+                                   ends_at=submitted + timedelta(hours=1),
                                    created_by_id=liaison.id, created_at=submitted,
                                    updated_at=submitted, version=1))
             vm_rows.append(dict(visit_id=visit_id, municipality_id=mid))
@@ -199,7 +200,8 @@ def figure_timings(runs):
         r.visits_by_kind, r.lectures, r.support_given, r.expert_dispatches, r.reached,
         o.satisfaction, o.participants, o.engagements)]
     measures += [("reached(quarter)", lambda: r.reached(r.quarter_to_date(2024, 6), None)),
-                 ("reached(fiscal year)", lambda: r.reached(r.fiscal_year_to_period_end(2024, 6), None)),
+                 ("reached(fiscal year)",
+                  lambda: r.reached(r.fiscal_year_to_period_end(2024, 6), None)),
                  ("no_contact", lambda: r.no_contact(p.end, None)),
                  ("round_coverage", lambda: o.round_coverage(2024, 6, None)),
                  ("reasons(declined)", lambda: r.reasons("declined", p, None))]

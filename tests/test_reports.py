@@ -261,7 +261,8 @@ def test_round_coverage_follows_each_region_cycle(april):
     from supportdesk.services.report_outreach import round_coverage
 
     def coverage(year, month):
-        return {row["region"]: (row["visited"], row["total"]) for row in round_coverage(year, month, None)}
+        return {row["region"]: (row["visited"], row["total"])
+                for row in round_coverage(year, month, None)}
 
     # Default 3-month cycles: in May the Apr-Jun cycle holds 神河町's 17 April round (中播磨 1/4)
     # and 佐用町's 2 May round (西播磨 1/7); April's coverage stops at 30 April (西播磨 0/7).
@@ -411,3 +412,16 @@ def test_fiscal_year_summary_spans_april_to_march(april, client, login_as):
     # FY2024 = April 2024 .. March 2025: R8 and R4 and R2 were submitted in it.
     assert "令和6年度" in page and "2025-03" in page and "2024-04" in page and "2025-04" not in page
     assert "新規 3件" in page
+
+
+def test_report_page_keeps_the_business_day_calendar(april, client, login_as):
+    from supportdesk.models import BusinessDay
+
+    login_as(make_user("manager"))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BusinessDay)) == 0
+    assert client.get("/reports/monthly/2025-04").status_code == 200
+    db.session.rollback()  # read what the page committed
+    # From 7 days before the first submission (10 April 2024) to 7 days after the report's end.
+    days = db.session.scalars(sa.select(BusinessDay.day).order_by(BusinessDay.day)).all()
+    assert days[0] <= "2024-04-03" and days[-1] >= "2025-05-07"

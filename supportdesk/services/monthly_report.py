@@ -122,7 +122,8 @@ def build_monthly_report(year, month, region_ids=None):
             "month": current["reach_month"],
             "quarter": reach_quarter,
             # In the first quarter the fiscal year so far is the quarter: count once.
-            "fiscal_year": reach_quarter if fy.start == quarter.start else r.reached(fy, region_ids),
+            "fiscal_year": (reach_quarter if fy.start == quarter.start
+                            else r.reached(fy, region_ids)),
             "no_contact": [{"code": m.code, "name": m.name,
                             "last": last.isoformat() if last else None}
                            for m, last in r.no_contact(p.end, region_ids)],
