@@ -24,14 +24,17 @@ def _jst_date_sqlite(element, compiler, **kw):
     return "date(%s, '+9 hours')" % compiler.process(arg, **kw)
 
 
-def nearest_rank_percentile(session, values_subquery, column_name, fraction):
+def nearest_rank_percentile(session, values_subquery, column_name, fraction, n=None):
     """The nearest-rank percentile of a column of a subquery, computed in the database.
 
     Two small queries (count, then ORDER BY ... LIMIT 1 OFFSET k) so it runs the same on
-    PostgreSQL and SQLite (which has no percentile function).
+    PostgreSQL and SQLite (which has no percentile function). A caller that already counted
+    the non-null values passes `n` and saves the first query.
     """
     col = values_subquery.c[column_name]
-    n = session.scalar(sa.select(sa.func.count()).select_from(values_subquery).where(col.isnot(None)))
+    if n is None:
+        n = session.scalar(sa.select(sa.func.count()).select_from(values_subquery)
+                           .where(col.isnot(None)))
     if not n:
         return None
     import math

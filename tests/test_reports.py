@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 
 from supportdesk.calendar_jp import due_at
 from supportdesk.extensions import db
-from supportdesk.models import SupportAction, SupportRequest, Visit
+from supportdesk.models import Engagement, SupportAction, SupportRequest, Visit
+from supportdesk.models.visit import SatisfactionResponse, VisitRecord
 from supportdesk.services.monthly_report import build_monthly_report
 from supportdesk.services.report_snapshots import snapshot_due
 from supportdesk.services.support_requests import apply_action
@@ -80,6 +81,7 @@ def april(app):
     # held 22 April with the expert, delivered the same day, closed 25 April.
     r2 = new_request(kamigori, jst(2025, 3, 31, 16), kind="lecture", themes=["kaizen_nocode"],
                      program="kaizen", formats=["lecture", "demo"], co=["佐用町"])
+    r2.audiences = ["executives", "business"]
     act(r2, "triage", liaison_w, jst(2025, 4, 1, 10))
     act(r2, "schedule", liaison_w, jst(2025, 4, 10, 10))
     visit = Visit(kind="lecture", state="held", sreq=r2, title="カイゼンDX講座",
@@ -87,6 +89,13 @@ def april(app):
                   municipalities=[municipality("上郡町"), municipality("佐用町")],
                   attendees=[expert, liaison_w], created_by_id=liaison_w.id)
     db.session.add(visit)
+    db.session.flush()
+    # Its record: 2 executives, 10 business, 3 information, 1 other = 16; rated 5 and 4.
+    db.session.add_all([
+        VisitRecord(visit_id=visit.id, attendees_executives=2, attendees_business=10,
+                    attendees_information=3, attendees_other=1, recorded_by_id=liaison_w.id),
+        SatisfactionResponse(visit_id=visit.id, respondent_id=kamigori.id, rating=5),
+        SatisfactionResponse(visit_id=visit.id, respondent_id=sayo.id, rating=4)])
     act(r2, "deliver", liaison_w, jst(2025, 4, 22, 17))
     act(r2, "close", liaison_w, jst(2025, 4, 25, 10))
     # R1: 佐用町, submitted Fri 25 April, first response Wed 30 April (29 April is a holiday),
@@ -113,6 +122,42 @@ def april(app):
     db.session.add(Visit(kind="round", state="held", title="定期巡回", starts_at=jst(2025, 4, 17, 10),
                          ends_at=jst(2025, 4, 17, 11), municipalities=[municipality("神河町")],
                          created_by_id=liaison_c.id))
+    # A prefecture-run lecture at 神河町 on 18 April, with no request behind it (program "other",
+    # no requested audience): 0 + 5 business + 2 information + 0 = 7 participants, rated 2.
+    # Not held: a cancelled lecture on 24 April whose stray rating (1) must not count.
+    solo = Visit(kind="lecture", state="held", title="県主催講座", starts_at=jst(2025, 4, 18, 14),
+                 ends_at=jst(2025, 4, 18, 16), municipalities=[municipality("神河町")],
+                 created_by_id=liaison_c.id)
+    cancelled = Visit(kind="lecture", state="cancelled", title="中止講座",
+                      starts_at=jst(2025, 4, 24, 14), ends_at=jst(2025, 4, 24, 16),
+                      municipalities=[municipality("神河町")], created_by_id=liaison_c.id)
+    # March (the previous month): a request-less lecture at 佐用町, 4 business staff, rated 3.
+    march = Visit(kind="lecture", state="held", title="3月の講座", starts_at=jst(2025, 3, 12, 14),
+                  ends_at=jst(2025, 3, 12, 16), municipalities=[municipality("佐用町")],
+                  created_by_id=liaison_w.id)
+    db.session.add_all([solo, cancelled, march])
+    db.session.flush()
+    db.session.add_all([
+        VisitRecord(visit_id=solo.id, attendees_business=5, attendees_information=2,
+                    recorded_by_id=liaison_c.id),
+        SatisfactionResponse(visit_id=solo.id, respondent_id=kamikawa.id, rating=2),
+        SatisfactionResponse(visit_id=cancelled.id, respondent_id=kamikawa.id, rating=1),
+        VisitRecord(visit_id=march.id, attendees_business=4, recorded_by_id=liaison_w.id),
+        SatisfactionResponse(visit_id=march.id, respondent_id=sayo.id, rating=3)])
+    # Accompaniment: E1 佐用町 from 20 March, still active; E2 豊岡市 3-24 April (closed inside
+    # the month); E3 神河町 from 30 April, closed at 00:30 JST on 1 May (still 30 April in UTC,
+    # but after the month ended in Tokyo, so it was active at the end of April).
+    for name, starts, closed in (("佐用町", (2025, 3, 20), None),
+                                 ("豊岡市", (2025, 4, 3), jst(2025, 4, 24, 10)),
+                                 ("神河町", (2025, 4, 30), jst(2025, 5, 1, 0, 30))):
+        db.session.add(Engagement(
+            municipality_id=municipality(name).id, owner_id=liaison_c.id, title=f"伴走 {name}",
+            starts_on=datetime(*starts).date(), state="closed" if closed else "active",
+            closed_at=closed, outcome="完了" if closed else None, created_by_id=liaison_c.id))
+    # A round at 佐用町 on 2 May: after April, so not in April's round coverage.
+    db.session.add(Visit(kind="round", state="held", title="定期巡回", starts_at=jst(2025, 5, 2, 10),
+                         ends_at=jst(2025, 5, 2, 11), municipalities=[municipality("佐用町")],
+                         created_by_id=liaison_w.id))
     db.session.commit()
     return {"liaison_w": liaison_w, "r1": r1, "r2": r2, "r4": r4}
 
@@ -164,16 +209,71 @@ def test_responsiveness_in_business_days(april):
 def test_lectures_visits_support_and_experts(april):
     rep = build_monthly_report(2025, 4)
     lect = figures(rep, "lectures")
-    assert lect["出前講座の実施回数"][0] == 1      # R2's visit on 22 April
+    # R2's visit on 22 April and the request-less lecture on 18 April (the cancelled one on
+    # 24 April does not count).
+    assert lect["出前講座の実施回数"][0] == 2
     assert lect["うち複数市町合同"][0] == 1         # 上郡町 + 佐用町
     assert table(rep, "lectures_by_program")["カイゼンDX"] == 1
+    assert table(rep, "lectures_by_program")["その他"] == 1  # no request: program "other"
     fmt = table(rep, "lectures_by_format")
     assert (fmt["講義"], fmt["ツールの紹介・デモ"], fmt["意見交換・アドバイス"]) == (1, 1, 0)
-    assert table(rep, "visits_by_kind") == {"出前講座": 1, "定期巡回": 1}
+    assert table(rep, "visits_by_kind") == {"出前講座": 2, "定期巡回": 1}
     support = table(rep, "support_by_kind")
     assert (support["専門的な助言"], support["関係部署への橋渡し"], support["事例紹介"]) == (1, 1, 0)
     assert table(rep, "bridges") == {"デジタル改革課": 1}
     assert table(rep, "expert_dispatches") == {"DXアドバイザー": 1}
+
+
+def test_lecture_participants_and_satisfaction(april):
+    rep = build_monthly_report(2025, 4)
+    lect = figures(rep, "lectures")
+    # Participants of April's held lectures: R2's 16 + the 18 April lecture's 7 = 23.
+    # March: the 12 March lecture's 4. April 2024: no lecture, 0.
+    assert lect["出前講座の参加者数"] == (23, 4, 0)
+    # Ratings of April's held lectures: 5, 4 (R2) and 2 (18 April); the cancelled lecture's 1 is
+    # left out. Average (5 + 4 + 2) / 3 = 3.666.. -> 3.67; 4-5: 2 of 3 = 66.7%.
+    # March: one rating of 3 -> 3.0 and 0.0%. April 2024: no responses -> none.
+    assert lect["満足度アンケートの回答数"] == (3, 1, 0)
+    assert lect["満足度の平均(5段階)"] == (3.67, 3.0, None)
+    assert lect["満足度4・5の割合(%)"] == (66.7, 0.0, None)
+    # By role: executives 2; business 10 + 5 = 15; information 3 + 2 = 5; other 1.
+    assert table(rep, "participants_by_role") == {"首長・幹部": 2, "業務担当課": 15, "情報部門": 5,
+                                                  "その他": 1}
+    # By the audience the request named: only R2 has a request (executives, business), so one
+    # lecture and its 16 participants under each of those two; none for 情報部門.
+    assert table(rep, "lectures_by_audience") == {"首長・幹部": 1, "業務担当課": 1, "情報部門": 0}
+    assert table(rep, "participants_by_audience") == {"首長・幹部": 16, "業務担当課": 16,
+                                                      "情報部門": 0}
+
+
+def test_accompaniment_engagements(april):
+    rep = build_monthly_report(2025, 4)
+    acc = figures(rep, "accompaniment")
+    # Active at the end of April: E1 (open) and E3 (closed 1 May 00:30 JST) = 2; E2 closed on
+    # 24 April. End of March: E1 = 1. End of April 2024: none.
+    assert acc["月末時点で進行中の伴走支援"] == (2, 1, 0)
+    # Opened in April: E2 (3 April) and E3 (30 April) = 2. March: E1 = 1. April 2024: 0.
+    assert acc["今月開始した伴走支援"] == (2, 1, 0)
+
+
+def test_round_coverage_follows_each_region_cycle(april):
+    from supportdesk.models import Region
+    from supportdesk.services.report_outreach import round_coverage
+
+    def coverage(year, month):
+        return {row["region"]: (row["visited"], row["total"])
+                for row in round_coverage(year, month, None)}
+
+    # Default 3-month cycles: in May the Apr-Jun cycle holds 神河町's 17 April round (中播磨 1/4)
+    # and 佐用町's 2 May round (西播磨 1/7); April's coverage stops at 30 April (西播磨 0/7).
+    assert coverage(2025, 5)["中播磨"] == (1, 4) and coverage(2025, 5)["西播磨"] == (1, 7)
+    assert coverage(2025, 4)["西播磨"] == (0, 7)
+    # A monthly cycle for 中播磨 (Region.round_cycle_months, as on the rounds page): May's cycle
+    # is May only, so April's round no longer counts.
+    db.session.scalar(sa.select(Region).where(Region.name == "中播磨")).round_cycle_months = 1
+    db.session.flush()
+    assert coverage(2025, 5)["中播磨"] == (0, 4)
+    assert coverage(2025, 4)["中播磨"] == (1, 4)
 
 
 def test_breakdowns_by_kind_region_theme(april):
@@ -211,6 +311,15 @@ def test_liaison_sees_only_their_regions(april, client, login_as):
     assert figures(rep, "requests")["新規受付"][0] == 1
     assert figures(rep, "requests")["完了"][0] == 2
     assert (rep["reach"]["month"], rep["reach"]["total"]) == (2, 7)
+    # New figures, 西播磨 only: R2's lecture (16 participants; ratings 5 and 4 -> 4.5, 100%),
+    # not 神河町's; engagements: E1 active, none opened (E2 is 但馬, E3 中播磨).
+    lect = figures(rep, "lectures")
+    assert lect["出前講座の参加者数"][0] == 16
+    assert (lect["満足度の平均(5段階)"][0], lect["満足度4・5の割合(%)"][0]) == (4.5, 100.0)
+    acc = figures(rep, "accompaniment")
+    assert (acc["月末時点で進行中の伴走支援"][0], acc["今月開始した伴走支援"][0]) == (1, 0)
+    assert [row["region"] for row in rep["reach"]["rounds"]] == ["西播磨"]
+    assert "神河町" not in page
     assert "豊岡市" not in page and "担当圏域の数値のみ" in page
     drill = client.get("/reports/monthly/2025-04/requests?figure=new").get_data(as_text=True)
     assert april["r1"].number in drill and "豊岡市" not in drill
@@ -246,6 +355,17 @@ def test_csv_and_xlsx_carry_the_same_figures(april, client, login_as):
     assert found["新規受付"] == (4, 1, 1)   # numbers, not text
     assert found["完了"] == (2, 1, 1)
     assert found["接点のあった市町数(今月)"][0] == 4
+    # The new figures travel too, as numbers (hand figures in the tests above).
+    assert found["出前講座の参加者数"] == (23, 4, 0)
+    assert found["満足度の平均(5段階)"] == (3.67, 3.0, None)
+    assert found["満足度4・5の割合(%)"] == (66.7, 0.0, None)
+    assert found["月末時点で進行中の伴走支援"] == (2, 1, 0)
+    by_section = {(r[0], r[1]): r[2] for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert by_section[("参加者(役職別)", "情報部門")] == 5
+    assert by_section[("参加者(依頼の対象者別)", "首長・幹部")] == 16
+    assert by_section[("定期巡回", "中播磨 巡回済(全4市町)")] == 1
+    assert ["伴走支援", "今月開始した伴走支援", "2", "1", "0"] in rows
+    assert ["出前講座", "満足度の平均(5段階)", "3.67", "3.0", ""] in rows
 
 
 def test_snapshot_job_once_per_month_and_frozen(april):
@@ -270,6 +390,9 @@ def test_snapshot_job_once_per_month_and_frozen(april):
     assert figures(build_monthly_report(2025, 4), "requests")["新規受付"][0] == 5
     again = db.session.get(ReportSnapshot, april_snap.id)
     assert figures(again.figures, "requests")["新規受付"] == frozen == (4, 1, 1)
+    # The new figures are frozen with the rest.
+    assert figures(again.figures, "lectures")["満足度の平均(5段階)"][0] == 3.67
+    assert figures(again.figures, "accompaniment")["月末時点で進行中の伴走支援"][0] == 2
 
 
 def test_regenerating_keeps_the_earlier_snapshot(april, client, login_as):
@@ -289,3 +412,16 @@ def test_fiscal_year_summary_spans_april_to_march(april, client, login_as):
     # FY2024 = April 2024 .. March 2025: R8 and R4 and R2 were submitted in it.
     assert "令和6年度" in page and "2025-03" in page and "2024-04" in page and "2025-04" not in page
     assert "新規 3件" in page
+
+
+def test_report_page_keeps_the_business_day_calendar(april, client, login_as):
+    from supportdesk.models import BusinessDay
+
+    login_as(make_user("manager"))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BusinessDay)) == 0
+    assert client.get("/reports/monthly/2025-04").status_code == 200
+    db.session.rollback()  # read what the page committed
+    # From 7 days before the first submission (10 April 2024) to 7 days after the report's end.
+    days = db.session.scalars(sa.select(BusinessDay.day).order_by(BusinessDay.day)).all()
+    assert days[0] <= "2024-04-03" and days[-1] >= "2025-05-07"

@@ -11,7 +11,11 @@ class RequestEvent(db.Model):
     """One change to a request: who, when, before and after. Never updated or deleted."""
 
     __tablename__ = "request_events"
-    __table_args__ = (sa.Index("ix_request_events_request_at", "request_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_request_events_request_at", "request_id", "at"),
+        # Covering index for the monthly report: state changes and contacts in a period.
+        sa.Index("ix_request_events_at_cover", "at", "request_id", "kind", "to_state", "action"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("support_requests.id"))

@@ -1,7 +1,8 @@
 """Assembles the monthly report: figures with the previous month and the same month a year
 earlier, in a plain JSON-able structure that the page, the exports and the snapshots share."""
-from ..models.support_request import KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
+from ..models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ..models.visit import VISIT_KINDS
+from . import report_outreach as o
 from . import reports as r
 
 SUPPORT_KIND_LABELS = {"advice": "専門的な助言", "bridge": "関係部署への橋渡し",
@@ -19,6 +20,8 @@ def _scalars(year, month, region_ids):
     lect = r.lectures(p, region_ids)
     resp = r.responsiveness(p, region_ids)
     support = r.support_given(p, region_ids)
+    sat = o.satisfaction(p, region_ids)
+    eng = o.engagements(p, region_ids)
     return {
         "new": r.count_requests("new", p, region_ids=region_ids),
         "closed": r.count_requests("closed", p, region_ids=region_ids),
@@ -33,6 +36,12 @@ def _scalars(year, month, region_ids):
         "resolution_p90": resp["resolution"]["p90"],
         "lectures_held": lect["held"],
         "joint_lectures": lect["joint"],
+        "participants": o.participants(p, region_ids)["total"],
+        "satisfaction_average": sat["average"],
+        "satisfaction_top_share": sat["top_share"],
+        "satisfaction_responses": sat["responses"],
+        "engagements_active": eng["active"],
+        "engagements_opened": eng["opened"],
         "reach_month": r.reached(p, region_ids),
         "support_total": sum(support["by_kind"].values()),
     }
@@ -52,6 +61,12 @@ SCALAR_LABELS = [
     ("responsiveness", "resolution_p90", "解決までの営業日数(90パーセンタイル)", None),
     ("lectures", "lectures_held", "出前講座の実施回数", None),
     ("lectures", "joint_lectures", "うち複数市町合同", None),
+    ("lectures", "participants", "出前講座の参加者数", None),
+    ("lectures", "satisfaction_responses", "満足度アンケートの回答数", None),
+    ("lectures", "satisfaction_average", "満足度の平均(5段階)", None),
+    ("lectures", "satisfaction_top_share", "満足度4・5の割合(%)", None),
+    ("accompaniment", "engagements_active", "月末時点で進行中の伴走支援", None),
+    ("accompaniment", "engagements_opened", "今月開始した伴走支援", None),
     ("reach", "reach_month", "今月接点のあった市町数", None),
     ("support", "support_total", "支援の実施件数", None),
 ]
@@ -77,6 +92,8 @@ def build_monthly_report(year, month, region_ids=None):
     fy = r.fiscal_year_to_period_end(year, month)
     total = r.municipalities_in_scope(region_ids)
     support = r.support_given(p, region_ids)
+    people = o.participants(p, region_ids)
+    reach_quarter = r.reached(quarter, region_ids)
     return {
         "period": p.key,
         "fy_label": r.fy_label(year, month),
@@ -93,17 +110,24 @@ def build_monthly_report(year, month, region_ids=None):
         "withdrawn": r.reasons("withdrawn", p, region_ids),
         "lectures_by_program": [_row(LECTURE_PROGRAMS[k], v) for k, v in lect["by_program"].items()],
         "lectures_by_format": [_row(LECTURE_FORMATS[k], v) for k, v in lect["by_format"].items()],
+        "participants_by_role": [_row(o.ROLE_LABELS[k], v) for k, v in people["by_role"].items()],
+        "lectures_by_audience": [_row(AUDIENCES[k], v["lectures"])
+                                 for k, v in people["by_audience"].items()],
+        "participants_by_audience": [_row(AUDIENCES[k], v["participants"])
+                                     for k, v in people["by_audience"].items()],
         "visits_by_kind": [_row(VISIT_KINDS[k], v)
                            for k, v in sorted(r.visits_by_kind(p, region_ids).items())],
         "reach": {
             "total": total,
             "month": current["reach_month"],
-            "quarter": r.reached(quarter, region_ids),
-            "fiscal_year": r.reached(fy, region_ids),
+            "quarter": reach_quarter,
+            # In the first quarter the fiscal year so far is the quarter: count once.
+            "fiscal_year": (reach_quarter if fy.start == quarter.start
+                            else r.reached(fy, region_ids)),
             "no_contact": [{"code": m.code, "name": m.name,
                             "last": last.isoformat() if last else None}
                            for m, last in r.no_contact(p.end, region_ids)],
-            "rounds": r.round_coverage(year, month, region_ids),
+            "rounds": o.round_coverage(year, month, region_ids),
         },
         "support_by_kind": [_row(SUPPORT_KIND_LABELS.get(k, k), support["by_kind"].get(k, 0))
                             for k in SUPPORT_KIND_LABELS],
@@ -136,7 +160,7 @@ def build_fiscal_summary(fy, region_ids=None):
 def flat_rows(report):
     """(section, label, value, previous month, same month last year) for CSV and XLSX."""
     names = {"requests": "依頼", "responsiveness": "対応の速さ", "lectures": "出前講座",
-             "reach": "到達", "support": "支援"}
+             "reach": "到達", "support": "支援", "accompaniment": "伴走支援"}
     rows = []
     for section, items in report["sections"].items():
         for item in items:
@@ -144,12 +168,18 @@ def flat_rows(report):
                          item["prev_year"]))
     for key, name in (("by_kind", "種別"), ("by_theme", "分野"), ("by_region", "圏域"),
                       ("by_municipality", "市町"), ("lectures_by_program", "講座メニュー"),
-                      ("lectures_by_format", "実施形態"), ("visits_by_kind", "訪問"),
+                      ("lectures_by_format", "実施形態"),
+                      ("participants_by_role", "参加者(役職別)"),
+                      ("lectures_by_audience", "講座(依頼の対象者別)"),
+                      ("participants_by_audience", "参加者(依頼の対象者別)"),
+                      ("visits_by_kind", "訪問"),
                       ("support_by_kind", "支援の種類"), ("bridges", "橋渡し先"),
                       ("expert_dispatches", "人材の派遣")):
-        for item in report[key]:
+        for item in report.get(key, []):  # snapshots frozen before a figure existed lack it
             rows.append((name, item["label"], item["value"], None, None))
     reach = report["reach"]
     for label, key in (("今月", "month"), ("今四半期", "quarter"), ("今年度", "fiscal_year")):
         rows.append(("到達", f"接点のあった市町数({label})", reach[key], None, None))
+    for row in reach["rounds"]:
+        rows.append(("定期巡回", f"{row['region']} 巡回済(全{row['total']}市町)", row["visited"], None, None))
     return rows

@@ -38,4 +38,9 @@ def ensure_business_days(first, last):
         day += timedelta(days=1)
     if rows:
         db.session.execute(sa.insert(BusinessDay), rows)
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Without fresh statistics the planner takes the just-filled calendar for an empty
+            # table, and psycopg's prepared generic plans then loop over every day for every
+            # request (seconds instead of milliseconds; bench/README.md).
+            db.session.execute(sa.text("ANALYZE business_days"))
     return len(rows)

@@ -232,10 +232,10 @@ def responsiveness(period, region_ids):
         if sub is None:
             out[key] = {"n": 0, "median": None, "p90": None}
             continue
-        n = db.session.scalar(sa.select(sa.func.count()).select_from(sub))
+        n = db.session.scalar(sa.select(sa.func.count(sub.c.days)))
         out[key] = {"n": n,
-                    "median": nearest_rank_percentile(db.session, sub, "days", 0.5),
-                    "p90": nearest_rank_percentile(db.session, sub, "days", 0.9)}
+                    "median": nearest_rank_percentile(db.session, sub, "days", 0.5, n=n),
+                    "p90": nearest_rank_percentile(db.session, sub, "days", 0.9, n=n)}
     return out
 
 
@@ -267,12 +267,13 @@ def lectures(period, region_ids):
         sa.select(program, sa.func.count(Visit.id))
         .select_from(Visit).outerjoin(SupportRequest, SupportRequest.id == Visit.request_id)
         .where(Visit.id.in_(held)).group_by(program)).all())
-    by_format = {}
-    for key in LECTURE_FORMATS:
-        by_format[key] = db.session.scalar(
-            sa.select(sa.func.count(Visit.id)).select_from(Visit)
-            .join(SupportRequest, SupportRequest.id == Visit.request_id)
-            .where(Visit.id.in_(held), sa.cast(SupportRequest.formats, sa.Text).like(f'%"{key}"%')))
+    formats_text = sa.cast(SupportRequest.formats, sa.Text)
+    counts = db.session.execute(
+        sa.select(*[sa.func.count(sa.case((formats_text.like(f'%"{key}"%'), Visit.id)))
+                    for key in LECTURE_FORMATS])
+        .select_from(Visit).join(SupportRequest, SupportRequest.id == Visit.request_id)
+        .where(Visit.id.in_(held))).one()
+    by_format = dict(zip(LECTURE_FORMATS, counts))
     joint = (sa.select(visit_municipalities.c.visit_id)
              .where(visit_municipalities.c.visit_id.in_(held))
              .group_by(visit_municipalities.c.visit_id)
@@ -375,23 +376,6 @@ def no_contact(moment, region_ids, days=NO_CONTACT_DAYS):
     last = dict(db.session.execute(sa.select(older.c.mid, sa.func.max(older.c.at))
                                    .group_by(older.c.mid)).all())
     return [(m, last.get(m.id)) for m in quiet]
-
-
-def round_coverage(year, month, region_ids):
-    """Per region: municipalities with a held round in the fiscal quarter of the month."""
-    quarter = fiscal_quarter_period(year, month)
-    rounds = (sa.select(visit_municipalities.c.municipality_id)
-              .join(Visit, Visit.id == visit_municipalities.c.visit_id)
-              .where(Visit.kind == "round", Visit.state == "held",
-                     Visit.starts_at >= quarter.start, Visit.starts_at < quarter.end))
-    stmt = (sa.select(Region.id, Region.name, sa.func.count(Municipality.id),
-                      sa.func.count(sa.case((Municipality.id.in_(rounds), 1))))
-            .join(Municipality, Municipality.region_id == Region.id)
-            .where(Region.has_liaison.is_(True))
-            .group_by(Region.id, Region.name, Region.sort_order).order_by(Region.sort_order))
-    if region_ids is not None:
-        stmt = stmt.where(Region.id.in_(region_ids))
-    return [dict(region_id=i, region=n, total=t, visited=v) for i, n, t, v in db.session.execute(stmt)]
 
 
 def fy_label(year, month):

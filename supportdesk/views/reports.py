@@ -25,6 +25,12 @@ def _region_scope():
     return None
 
 
+def keep_business_days():
+    """Commit the business-day calendar rows the report filled in: without it every page view
+    rolls them back and the next one computes and inserts them again (nothing else is written)."""
+    db.session.commit()
+
+
 def _month(ym):
     try:
         return r.parse_month(ym)
@@ -49,6 +55,7 @@ def index():
 def dashboard():
     today = utcnow().astimezone(JST).date()
     report = build_monthly_report(today.year, today.month, _region_scope())
+    keep_business_days()
     overdue = db.session.scalars(
         permissions.scope_requests(sa.select(SupportRequest), current_user)
         .where(SupportRequest.first_response_at.is_(None),
@@ -65,6 +72,7 @@ def dashboard():
 def monthly(ym):
     year, month = _month(ym)
     report = build_monthly_report(year, month, _region_scope())
+    keep_business_days()
     snaps = snapshots_for(ym) if _region_scope() is None else []
     prev = "%04d-%02d" % r.previous_month(year, month)
     nxt = "%04d-%02d" % ((year + 1, 1) if month == 12 else (year, month + 1))
@@ -77,6 +85,7 @@ def monthly(ym):
 def monthly_csv(ym):
     year, month = _month(ym)
     body = report_csv(build_monthly_report(year, month, _region_scope()))
+    keep_business_days()
     return Response(body, mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="monthly-report-{ym}.csv"'})
 
@@ -86,6 +95,7 @@ def monthly_csv(ym):
 def monthly_xlsx(ym):
     year, month = _month(ym)
     body = report_xlsx(build_monthly_report(year, month, _region_scope()))
+    keep_business_days()
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="monthly-report-{ym}.xlsx"'})
 
