@@ -1,7 +1,7 @@
 """Jinja filters and globals: time in Asia/Tokyo, 和暦, the permission check."""
 import json
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from . import navigation, permissions
@@ -26,7 +26,8 @@ def fmt_date(value):
 def fy_label(value):
     """'令和6年度 (2024年度)' for a date or a fiscal-year number."""
     fy = value if isinstance(value, int) else fiscal_year(value)
-    return f"{fiscal_year_label(fy)} ({fy}年度)"
+    # Through the catalogue: the English text is "FY2024" (the era name means little there).
+    return gettext("%(wareki)s (%(fy)d年度)", wareki=fiscal_year_label(fy), fy=fy)
 
 
 def readable_json(value):

@@ -12,10 +12,11 @@ from ..timeutil import utcnow
 from ..workflow import FINAL_STATES, Action, State, transition_for
 from . import ValidationFailed
 from .support_requests import apply_action, record_event
+from ..i18n import N_
 
 logger = logging.getLogger(__name__)
 
-LINK_KINDS = {"related": "関連", "follow_up": "後続(フォローアップ)", "duplicate": "重複"}
+LINK_KINDS = {"related": N_("関連"), "follow_up": N_("後続(フォローアップ)"), "duplicate": N_("重複")}
 DUPLICATE_REASON = "重複"
 
 

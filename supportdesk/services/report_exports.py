@@ -6,8 +6,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from .monthly_report import flat_rows
+from ..i18n import N_
 
-HEADERS = ["区分", "項目", "当月", "前月", "前年同月"]
+HEADERS = [N_("区分"), N_("項目"), N_("当月"), N_("前月"), N_("前年同月")]
 
 
 def report_csv(report):

@@ -27,12 +27,13 @@ from ..models import Municipality, Region, RoundRecord, SupportRequest, Visit
 from ..models.visit import visit_municipalities
 from ..timeutil import JST, fiscal_year, to_jst, utcnow
 from . import ValidationFailed
+from ..i18n import N_
 
 logger = logging.getLogger(__name__)
 
 CYCLE_MONTHS = (1, 2, 3, 4, 6, 12)
 VISITED, DUE, OVERDUE = "visited", "due", "overdue"
-STATUS_LABELS = {VISITED: "今期巡回済", DUE: "今期未巡回", OVERDUE: "期限超過"}
+STATUS_LABELS = {VISITED: N_("今期巡回済"), DUE: N_("今期未巡回"), OVERDUE: N_("期限超過")}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ..timeutil import JST, utcnow
 from ..workflow import FILER, FOLLOWERS, Action, State
 from . import DomainError, ValidationFailed
 from .support_requests import apply_action, record_event
+from ..i18n import N_
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ VISIT_TRANSITIONS = {
     ("confirmed", "record"): VisitTransition("held", frozenset({LIAISON, EXPERT}), "record"),
     ("held", "record"): VisitTransition("held", frozenset({LIAISON, EXPERT}), "record"),
 }
-ACTION_LABELS = {"confirm": "確定", "cancel": "中止", "postpone": "延期", "record": "実施記録"}
+ACTION_LABELS = {"confirm": N_("確定"), "cancel": N_("中止"), "postpone": N_("延期"), "record": N_("実施記録")}
 
 
 def visit_actions(visit, user):

@@ -15,9 +15,10 @@ from ..services.calendar_feed import (build_feed, current_feed_token, month_grid
                                       people_for_filter, revoke_feed_token, rotate_feed_token,
                                       user_for_feed_token, visits_between, week_days)
 from ..timeutil import JST, utcnow
+from ..i18n import N_
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
-WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
+WEEKDAYS = (N_("月"), N_("火"), N_("水"), N_("木"), N_("金"), N_("土"), N_("日"))
 
 
 @bp.get("/")
