@@ -109,3 +109,36 @@ def test_compiled_catalogue_matches_the_po_file():
         mo = {m.id: m.string for m in read_mo(fh) if m.id and m.string}
     assert po == mo, "run: pybabel compile -d supportdesk/translations"
     assert len(po) >= 150
+
+
+def _catalogue(name):
+    with open(os.path.join(CATALOGUE, name), "rb") as fh:
+        return list(read_po(fh) if name.endswith(".po") else read_mo(fh))
+
+
+def test_compiled_catalogue_is_not_older_than_the_po_file():
+    po, mo = (os.path.join(CATALOGUE, n) for n in ("messages.po", "messages.mo"))
+    assert os.path.exists(mo), "run: pybabel compile -d supportdesk/translations"
+    # Both are committed; a checkout gives them the same age, an edited .po is newer.
+    assert os.path.getmtime(mo) >= os.path.getmtime(po) - 1, \
+        "run: pybabel compile -d supportdesk/translations"
+    mo_ids = {m.id for m in _catalogue("messages.mo") if m.id}
+    po_ids = {m.id for m in _catalogue("messages.po") if m.id}
+    assert po_ids == mo_ids, "run: pybabel compile -d supportdesk/translations"
+
+
+def test_every_message_has_an_english_translation():
+    po = [m for m in _catalogue("messages.po") if m.id]
+    untranslated = [m.id for m in po if not m.string]
+    assert not untranslated, f"translate these in messages.po: {untranslated[:20]}"
+    fuzzy = [m.id for m in po if m.fuzzy]
+    assert not fuzzy, f"fuzzy translations are not used at run time: {fuzzy[:20]}"
+    assert len(po) >= 700
+
+
+def test_the_template_holds_every_message_of_the_po_file():
+    """messages.pot and messages.po come from the same extraction (no stale msgids)."""
+    with open(os.path.join(CATALOGUE, "..", "..", "messages.pot"), "rb") as fh:
+        pot = {m.id for m in read_po(fh) if m.id}
+    po = {m.id for m in _catalogue("messages.po") if m.id}
+    assert pot == po, "run: pybabel update (see babel.cfg)"
