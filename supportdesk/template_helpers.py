@@ -30,6 +30,15 @@ def fy_label(value):
     return gettext("%(wareki)s (%(fy)d年度)", wareki=fiscal_year_label(fy), fy=fy)
 
 
+def theme_name(theme):
+    """A theme's name in the reader's language (themes carry name_ja and name_en)."""
+    if theme is None:
+        return ""
+    if str(get_locale()) == "en" and theme.name_en:
+        return theme.name_en
+    return theme.name_ja
+
+
 def readable_json(value):
     """JSON for people to read: Japanese stays Japanese (tojson would write \\u65b0...).
     A plain str, so autoescaping still applies."""
@@ -45,6 +54,7 @@ def register(app):
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fy_label, "fy")
     app.add_template_filter(readable_json, "readable_json")
+    app.add_template_filter(theme_name, "theme_name")
     app.add_template_global(can_do, "can_do")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")

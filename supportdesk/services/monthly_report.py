@@ -2,8 +2,11 @@
 earlier, in a plain JSON-able structure that the page, the exports and the snapshots share."""
 from ..models.support_request import KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ..models.visit import VISIT_KINDS
-from . import reports as r
+from datetime import date
+
 from ..i18n import N_
+from ..timeutil import fiscal_year
+from . import reports as r
 
 SUPPORT_KIND_LABELS = {"advice": N_("専門的な助言"), "bridge": N_("関係部署への橋渡し"),
                        "case": N_("事例紹介"), "vendor": N_("事業者紹介")}
@@ -78,13 +81,16 @@ def build_monthly_report(year, month, region_ids=None):
     fy = r.fiscal_year_to_period_end(year, month)
     total = r.municipalities_in_scope(region_ids)
     support = r.support_given(p, region_ids)
+    names_en = r.theme_names_en()
     return {
         "period": p.key,
         "fy_label": r.fy_label(year, month),
+        "fiscal_year": fiscal_year(date(year, month, 1)),
         "scope_region_ids": sorted(region_ids) if region_ids is not None else None,
         "sections": sections,
         "by_kind": kinds,
-        "by_theme": [_row(label, n, figure="new", theme_id=i)
+        # Theme names are data in two languages: the page picks name_en for English readers.
+        "by_theme": [dict(_row(label, n, figure="new", theme_id=i), label_en=names_en.get(i))
                      for i, label, n in r.new_by_theme(p, region_ids)],
         "by_region": [_row(label, n, figure="new", region_id=i)
                       for i, label, n in r.new_by_region(p, region_ids)],
