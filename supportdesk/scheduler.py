@@ -25,8 +25,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
-from .timeutil import JST, utcnow
 from .i18n import N_
+from .timeutil import JST, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
 from ..i18n import N_
+from ..timeutil import UTCDateTime, utcnow
 
 ENGAGEMENT_STATES = {"active": N_("進行中"), "closed": N_("終了")}
 

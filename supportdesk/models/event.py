@@ -4,8 +4,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
 from ..i18n import N_
+from ..timeutil import UTCDateTime, utcnow
 
 
 class RequestEvent(db.Model):

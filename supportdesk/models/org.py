@@ -3,8 +3,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
 from ..i18n import N_
+from ..timeutil import UTCDateTime, utcnow
 
 MUNICIPALITY_KINDS = ("市", "町", "政令市")
 POPULATION_BANDS = (N_("5万人未満"), N_("5~10万人"), N_("10~20万人"), N_("20~50万人"), N_("50~100万人"), N_("100万人以上"))

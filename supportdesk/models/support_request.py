@@ -3,9 +3,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 from ..workflow import State
-from ..i18n import N_
 
 KINDS = ("consultation", "lecture", "accompaniment")
 KIND_LABELS = {"consultation": N_("相談"), "lecture": N_("地域DX出前講座"), "accompaniment": N_("伴走支援")}

@@ -4,8 +4,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
 from ..i18n import N_
+from ..timeutil import UTCDateTime, utcnow
 
 ROLES = ("municipal_staff", "liaison", "expert", "manager", "admin")
 EXPERT_KINDS = (

@@ -3,8 +3,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
 from ..i18n import N_
+from ..timeutil import UTCDateTime, utcnow
 
 VISIT_KINDS = {"lecture": N_("出前講座"), "accompaniment": N_("伴走支援"), "round": N_("定期巡回"),
                "meeting": N_("連絡会")}

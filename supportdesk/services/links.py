@@ -7,12 +7,12 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import RequestLink, SupportRequest
 from ..timeutil import utcnow
 from ..workflow import FINAL_STATES, Action, State, transition_for
 from . import ValidationFailed
 from .support_requests import apply_action, record_event
-from ..i18n import N_
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """Assembles the monthly report: figures with the previous month and the same month a year
 earlier, in a plain JSON-able structure that the page, the exports and the snapshots share."""
-from ..models.support_request import KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
-from ..models.visit import VISIT_KINDS
 from datetime import date
 
 from ..i18n import N_
+from ..models.support_request import KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
+from ..models.visit import VISIT_KINDS
 from ..timeutil import fiscal_year
 from . import reports as r
 

@@ -5,8 +5,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .monthly_report import flat_rows
 from ..i18n import N_
+from .monthly_report import flat_rows
 
 HEADERS = [N_("区分"), N_("項目"), N_("当月"), N_("前月"), N_("前年同月")]
 

@@ -4,9 +4,9 @@ import unicodedata
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Municipality, RequestComment, SupportRequest, Theme
 from ..timeutil import to_jst
-from ..i18n import N_
 
 # Fields a filer or liaison may change with update_request; the order is the display order.
 EDITABLE_FIELDS = ("title", "body", "theme_ids", "help_wanted", "urgent", "needed_by", "program",

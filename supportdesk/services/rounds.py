@@ -23,11 +23,11 @@ from flask_babel import gettext as _
 
 from .. import permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import Municipality, Region, RoundRecord, SupportRequest, Visit
 from ..models.visit import visit_municipalities
 from ..timeutil import JST, fiscal_year, to_jst, utcnow
 from . import ValidationFailed
-from ..i18n import N_
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from .. import calendar_jp, permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import (SatisfactionResponse, User, Visit, VisitRecord)
 from ..models.visit import VISIT_KINDS, VISIT_STATES, visit_attendees
 from ..notifications import notify
@@ -15,7 +16,6 @@ from ..timeutil import JST, utcnow
 from ..workflow import FILER, FOLLOWERS, Action, State
 from . import DomainError, ValidationFailed
 from .support_requests import apply_action, record_event
-from ..i18n import N_
 
 logger = logging.getLogger(__name__)
 

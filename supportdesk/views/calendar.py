@@ -9,13 +9,13 @@ from flask_login import current_user, login_required
 
 from .. import calendar_jp, permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import Region
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services.calendar_feed import (build_feed, current_feed_token, month_grid, parse_day,
                                       people_for_filter, revoke_feed_token, rotate_feed_token,
                                       user_for_feed_token, visits_between, week_days)
 from ..timeutil import JST, utcnow
-from ..i18n import N_
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 WEEKDAYS = (N_("月"), N_("火"), N_("水"), N_("木"), N_("金"), N_("土"), N_("日"))
