@@ -5,7 +5,10 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from . import navigation, permissions
+from .models.support_request import KIND_LABELS
+from .models.visit import VISIT_KINDS, VISIT_STATES
 from .timeutil import fiscal_year, fiscal_year_label, to_jst
+from .workflow import STATE_LABELS
 
 
 def fmt_datetime(value, with_time=True):
@@ -39,6 +42,22 @@ def theme_name(theme):
     return theme.name_ja
 
 
+def request_kind_label(kind):
+    return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def request_state_label(state):
+    return gettext(STATE_LABELS[state]) if state in STATE_LABELS else state
+
+
+def visit_kind_label(kind):
+    return gettext(VISIT_KINDS[kind]) if kind in VISIT_KINDS else kind
+
+
+def visit_state_label(state):
+    return gettext(VISIT_STATES[state]) if state in VISIT_STATES else state
+
+
 def readable_json(value):
     """JSON for people to read: Japanese stays Japanese (tojson would write \\u65b0...).
     A plain str, so autoescaping still applies."""
@@ -55,6 +74,11 @@ def register(app):
     app.add_template_filter(fy_label, "fy")
     app.add_template_filter(readable_json, "readable_json")
     app.add_template_filter(theme_name, "theme_name")
+    # Codes stored on rows (kind, state) shown as labels in the reader's language.
+    app.add_template_filter(request_kind_label, "request_kind")
+    app.add_template_filter(request_state_label, "request_state")
+    app.add_template_filter(visit_kind_label, "visit_kind")
+    app.add_template_filter(visit_state_label, "visit_state")
     app.add_template_global(can_do, "can_do")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")
