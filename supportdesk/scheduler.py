@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
+from .i18n import N_
 from .timeutil import JST, utcnow
 
 logger = logging.getLogger(__name__)
@@ -54,28 +55,28 @@ class Job:
 
 JOBS = [
     Job("notifications.dispatch", "supportdesk.notifications.outbox:dispatch_due", "interval",
-        {"seconds": 30}, misfire_grace_time=120, description="通知の送信(送信待ちの通知を配信)"),
+        {"seconds": 30}, misfire_grace_time=120, description=N_("通知の送信(送信待ちの通知を配信)")),
     Job("notifications.announcements", "supportdesk.services.announcements:send_due_announcements",
-        "interval", {"minutes": 5}, description="予約されたお知らせの配信"),
+        "interval", {"minutes": 5}, description=N_("予約されたお知らせの配信")),
     Job("notifications.digests", "supportdesk.notifications.digest:send_digests", "cron",
-        {"hour": 8, "minute": 0}, misfire_grace_time=6 * 3600, description="通知のまとめ(毎朝8時)"),
+        {"hour": 8, "minute": 0}, misfire_grace_time=6 * 3600, description=N_("通知のまとめ(毎朝8時)")),
     Job("visits.reminders", "supportdesk.services.visit_jobs:remind_upcoming_visits", "interval",
-        {"minutes": 15}, description="訪問の7日前・前日のリマインダー"),
+        {"minutes": 15}, description=N_("訪問の7日前・前日のリマインダー")),
     Job("visits.satisfaction", "supportdesk.services.visit_jobs:request_satisfaction_due",
-        "interval", {"minutes": 30}, description="出前講座実施後の満足度アンケート依頼"),
+        "interval", {"minutes": 30}, description=N_("出前講座実施後の満足度アンケート依頼")),
     Job("accompaniment.checkins", "supportdesk.services.visit_jobs:remind_accompaniment_checkins",
         "cron", {"hour": 8, "minute": 15}, misfire_grace_time=6 * 3600,
-        description="伴走支援のチェックイン・リマインダー"),
+        description=N_("伴走支援のチェックイン・リマインダー")),
     Job("requests.escalate_first_response",
         "supportdesk.services.escalations:escalate_first_responses", "interval", {"minutes": 15},
-        description="初回対応期限(2営業日)超過の依頼をリエゾンチームリーダーへ通知"),
+        description=N_("初回対応期限(2営業日)超過の依頼をリエゾンチームリーダーへ通知")),
     Job("rounds.notices", "supportdesk.services.round_notices:send_round_notices", "cron",
         {"hour": 8, "minute": 30}, misfire_grace_time=6 * 3600,
-        description="定期巡回の期限・期限超過の通知"),
+        description=N_("定期巡回の期限・期限超過の通知")),
     # On the 1st at 08:00 JST; the job itself freezes only months without a snapshot.
     Job("reports.monthly_snapshot", "supportdesk.services.report_snapshots:snapshot_due", "cron",
         {"day": 1, "hour": 8, "minute": 0}, misfire_grace_time=7 * 24 * 3600,
-        description="前月の月次報告を確定版として保存し、管理者に通知"),
+        description=N_("前月の月次報告を確定版として保存し、管理者に通知")),
 ]
 
 # Only configured in tests and drills (SCHEDULER_TEST_JOB): a fast job, and one whose module

@@ -1,11 +1,14 @@
 """Jinja filters and globals: time in Asia/Tokyo, 和暦, the permission check."""
 import json
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from . import navigation, permissions
+from .models.support_request import KIND_LABELS
+from .models.visit import VISIT_KINDS, VISIT_STATES
 from .timeutil import fiscal_year, fiscal_year_label, to_jst
+from .workflow import STATE_LABELS
 
 
 def fmt_datetime(value, with_time=True):
@@ -26,7 +29,33 @@ def fmt_date(value):
 def fy_label(value):
     """'令和6年度 (2024年度)' for a date or a fiscal-year number."""
     fy = value if isinstance(value, int) else fiscal_year(value)
-    return f"{fiscal_year_label(fy)} ({fy}年度)"
+    # Through the catalogue: the English text is "FY2024" (the era name means little there).
+    return gettext("%(wareki)s (%(fy)d年度)", wareki=fiscal_year_label(fy), fy=fy)
+
+
+def theme_name(theme):
+    """A theme's name in the reader's language (themes carry name_ja and name_en)."""
+    if theme is None:
+        return ""
+    if str(get_locale()) == "en" and theme.name_en:
+        return theme.name_en
+    return theme.name_ja
+
+
+def request_kind_label(kind):
+    return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def request_state_label(state):
+    return gettext(STATE_LABELS[state]) if state in STATE_LABELS else state
+
+
+def visit_kind_label(kind):
+    return gettext(VISIT_KINDS[kind]) if kind in VISIT_KINDS else kind
+
+
+def visit_state_label(state):
+    return gettext(VISIT_STATES[state]) if state in VISIT_STATES else state
 
 
 def readable_json(value):
@@ -44,6 +73,12 @@ def register(app):
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fy_label, "fy")
     app.add_template_filter(readable_json, "readable_json")
+    app.add_template_filter(theme_name, "theme_name")
+    # Codes stored on rows (kind, state) shown as labels in the reader's language.
+    app.add_template_filter(request_kind_label, "request_kind")
+    app.add_template_filter(request_state_label, "request_state")
+    app.add_template_filter(visit_kind_label, "visit_kind")
+    app.add_template_filter(visit_state_label, "visit_state")
     app.add_template_global(can_do, "can_do")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")

@@ -2,6 +2,8 @@
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .i18n import N_
+
 
 class State(StrEnum):
     DRAFT = "draft"                        # 下書き
@@ -33,32 +35,32 @@ class Action(StrEnum):
 
 
 STATE_LABELS = {
-    State.DRAFT: "下書き",
-    State.SUBMITTED: "受付",
-    State.TRIAGE: "調整中",
-    State.EXPERT_SELECTION: "人材調整中",
-    State.SCHEDULED: "日程確定",
-    State.DELIVERED: "実施済",
-    State.ANSWERED: "回答済",
-    State.CLOSED: "完了",
-    State.ON_HOLD: "保留",
-    State.WITHDRAWN: "取下げ",
-    State.DECLINED: "対応不可",
+    State.DRAFT: N_("下書き"),
+    State.SUBMITTED: N_("受付"),
+    State.TRIAGE: N_("調整中"),
+    State.EXPERT_SELECTION: N_("人材調整中"),
+    State.SCHEDULED: N_("日程確定"),
+    State.DELIVERED: N_("実施済"),
+    State.ANSWERED: N_("回答済"),
+    State.CLOSED: N_("完了"),
+    State.ON_HOLD: N_("保留"),
+    State.WITHDRAWN: N_("取下げ"),
+    State.DECLINED: N_("対応不可"),
 }
 
 ACTION_LABELS = {
-    Action.SUBMIT: "提出する",
-    Action.TRIAGE: "担当して調整を始める",
-    Action.SELECT_EXPERTS: "人材調整に進む",
-    Action.SCHEDULE: "日程を確定する",
-    Action.DELIVER: "実施済にする",
-    Action.ANSWER: "回答済にする",
-    Action.CLOSE: "完了にする",
-    Action.HOLD: "保留にする",
-    Action.RESUME: "保留を解除する",
-    Action.WITHDRAW: "取り下げる",
-    Action.DECLINE: "対応不可にする",
-    Action.REOPEN: "再開する",
+    Action.SUBMIT: N_("提出する"),
+    Action.TRIAGE: N_("担当して調整を始める"),
+    Action.SELECT_EXPERTS: N_("人材調整に進む"),
+    Action.SCHEDULE: N_("日程を確定する"),
+    Action.DELIVER: N_("実施済にする"),
+    Action.ANSWER: N_("回答済にする"),
+    Action.CLOSE: N_("完了にする"),
+    Action.HOLD: N_("保留にする"),
+    Action.RESUME: N_("保留を解除する"),
+    Action.WITHDRAW: N_("取り下げる"),
+    Action.DECLINE: N_("対応不可にする"),
+    Action.REOPEN: N_("再開する"),
 }
 
 STAFF, LIAISON = "municipal_staff", "liaison"

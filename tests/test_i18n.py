@@ -4,8 +4,11 @@ These tests use an app with no application context held open by the test (Flask-
 the locale on `g`): each request gets its own context and `g`, exactly as in production.
 """
 import os
+import re
+from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -109,3 +112,172 @@ def test_compiled_catalogue_matches_the_po_file():
         mo = {m.id: m.string for m in read_mo(fh) if m.id and m.string}
     assert po == mo, "run: pybabel compile -d supportdesk/translations"
     assert len(po) >= 150
+
+
+def _catalogue(name):
+    with open(os.path.join(CATALOGUE, name), "rb") as fh:
+        return list(read_po(fh) if name.endswith(".po") else read_mo(fh))
+
+
+def test_compiled_catalogue_is_not_older_than_the_po_file():
+    po, mo = (os.path.join(CATALOGUE, n) for n in ("messages.po", "messages.mo"))
+    assert os.path.exists(mo), "run: pybabel compile -d supportdesk/translations"
+    # Both are committed; a checkout gives them the same age, an edited .po is newer.
+    assert os.path.getmtime(mo) >= os.path.getmtime(po) - 1, \
+        "run: pybabel compile -d supportdesk/translations"
+    mo_ids = {m.id for m in _catalogue("messages.mo") if m.id}
+    po_ids = {m.id for m in _catalogue("messages.po") if m.id}
+    assert po_ids == mo_ids, "run: pybabel compile -d supportdesk/translations"
+
+
+def test_every_message_has_an_english_translation():
+    po = [m for m in _catalogue("messages.po") if m.id]
+    untranslated = [m.id for m in po if not m.string]
+    assert not untranslated, f"translate these in messages.po: {untranslated[:20]}"
+    fuzzy = [m.id for m in po if m.fuzzy]
+    assert not fuzzy, f"fuzzy translations are not used at run time: {fuzzy[:20]}"
+    assert len(po) >= 700
+
+
+def test_the_template_holds_every_message_of_the_po_file():
+    """messages.pot and messages.po come from the same extraction (no stale msgids)."""
+    with open(os.path.join(CATALOGUE, "..", "..", "messages.pot"), "rb") as fh:
+        pot = {m.id for m in read_po(fh) if m.id}
+    po = {m.id for m in _catalogue("messages.po") if m.id}
+    assert pot == po, "run: pybabel update (see babel.cfg)"
+
+
+JAPANESE = re.compile(r"[\u3040-\u30fa\u30fc-\u30ff\u3400-\u9fff]+")  # kana and kanji, not "・"
+
+
+class _Landmarks(HTMLParser):
+    """Collects the text of navigation and headings: nav, h1-h4, caption, th, legend, button."""
+
+    TAGS = {"nav", "h1", "h2", "h3", "h4", "caption", "th", "legend", "button"}
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.texts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS:
+            self.depth += 1
+            self.texts.append("")
+
+    def handle_endtag(self, tag):
+        if tag in self.TAGS and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.texts[-1] += data
+
+
+def _data_names():
+    """Japanese that is data, not interface: names, titles, places the users typed or seeded."""
+    from supportdesk.models import Municipality, Region, SupportRequest, User, Visit
+    from supportdesk.models.engagement import Engagement
+    from supportdesk.models.event import SupportAction
+
+    names = set()
+    for column in (Municipality.name, Municipality.kana, Region.name, User.display_name,
+                   User.department, SupportRequest.title, Visit.title, Engagement.title,
+                   SupportAction.target_department, SupportAction.vendor_name):
+        names.update(v for v in db.session.scalars(sa.select(column)) if v)
+    return sorted(names, key=len, reverse=True)
+
+
+def _untranslated(html, names):
+    parser = _Landmarks()
+    parser.feed(html)
+    found = []
+    for text in parser.texts:
+        for name in names:
+            text = text.replace(name, "")
+        # The language switch names Japanese in Japanese on purpose.
+        text = text.replace("日本語", "")
+        found += [f"{m} in {text.strip()[:60]!r}" for m in JAPANESE.findall(text)]
+    return found
+
+
+def test_main_pages_in_english_show_no_untranslated_japanese(fresh_app, client):
+    from supportdesk.cli import DEMO_SEEDERS
+    from supportdesk.models import Municipality, SupportRequest, User
+    from supportdesk.services.demo_requests import seed_demo_requests
+    from supportdesk.services.seed import DEMO_PASSWORD, seed_demo_users
+
+    with fresh_app.app_context():
+        seed_demo_users()
+        seed_demo_requests()
+        for seeder in DEMO_SEEDERS:
+            seeder()
+        db.session.execute(sa.update(User).values(locale="en"))
+        db.session.commit()
+        names = _data_names()
+        sayo = db.session.scalar(sa.select(Municipality).where(Municipality.name == "佐用町"))
+        # A request of 佐用町 that has a timeline, so the request page shows states and events.
+        sreq_id = db.session.scalar(
+            sa.select(SupportRequest.id).where(SupportRequest.municipality_id == sayo.id,
+                                               SupportRequest.state != "draft")
+            .order_by(SupportRequest.id))
+        sayo_code = sayo.code
+    pages = ["/", f"/municipalities/{sayo_code}", f"/requests/{sreq_id}", "/requests/mine",
+             "/requests/new", "/experts/assignments", "/calendar/", "/visits/",
+             "/visits/engagements/", "/rounds/", "/cases/", "/reports/", "/reports/dashboard",
+             "/admin/users", "/admin/jobs/", "/account/tokens/"]
+    seen = {}
+    for email in ("sayo.joho@demo.example.jp", "liaison.nishiharima@demo.example.jp",
+                  "expert@demo.example.jp", "manager@demo.example.jp", "admin@demo.example.jp"):
+        client.post("/logout")
+        assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD}
+                           ).status_code == 302
+        for path in pages:
+            resp = client.get(path, follow_redirects=True)
+            if resp.status_code != 200:
+                continue  # not this role's page (404 for what it may not see)
+            html = resp.get_data(as_text=True)
+            assert '<html lang="en">' in html, (email, path)
+            seen.setdefault(path, set()).add(email)
+            leftover = _untranslated(html, names)
+            assert not leftover, f"{email} {path}: untranslated {sorted(set(leftover))}"
+    # Every page was checked by at least one role, the request page by the staff and liaison.
+    assert set(seen) == set(pages)
+    assert {"sayo.joho@demo.example.jp", "liaison.nishiharima@demo.example.jp"} <= \
+        seen[f"/requests/{sreq_id}"]
+
+
+def test_every_label_table_is_in_the_catalogue():
+    """Labels kept in Python tables are shown through _(): each needs an English translation."""
+    from supportdesk import scheduler, workflow
+    from supportdesk.models import engagement, event, org, support_request, user, visit
+    from supportdesk.services import links, monthly_report, request_fields, rounds, visits
+    from supportdesk.views import calendar
+
+    tables = [workflow.STATE_LABELS, workflow.ACTION_LABELS, support_request.KIND_LABELS,
+              support_request.HELP_KINDS, support_request.LECTURE_PROGRAMS,
+              support_request.LECTURE_FORMATS, support_request.AUDIENCES, visit.VISIT_KINDS,
+              visit.VISIT_STATES, engagement.ENGAGEMENT_STATES, event.SUPPORT_ACTION_KINDS,
+              links.LINK_KINDS, rounds.STATUS_LABELS, visits.ACTION_LABELS,
+              request_fields.FIELD_LABELS, monthly_report.SUPPORT_KIND_LABELS]
+    labels = {str(v) for table in tables for v in table.values()}
+    labels |= set(org.MUNICIPALITY_KINDS) | set(org.POPULATION_BANDS) | set(user.EXPERT_KINDS)
+    labels |= set(calendar.WEEKDAYS) | {job.description for job in scheduler.JOBS}
+    labels |= {label for _s, _k, label, _f in monthly_report.SCALAR_LABELS}
+    translated = {m.id: m.string for m in _catalogue("messages.mo") if m.id}
+    missing = sorted(label for label in labels if not translated.get(label))
+    assert not missing, f"mark with N_ and translate: {missing}"
+
+
+def test_municipality_page_and_report_breakdown_show_labels_in_english(fresh_app, client,
+                                                                        login_as):
+    with fresh_app.app_context():
+        from supportdesk.models import Municipality
+
+        sayo = db.session.scalar(sa.select(Municipality).where(Municipality.name == "佐用町"))
+        sayo.population_band = "5万人未満"
+        db.session.commit()
+    login_as(make_user, "manager", locale="en")
+    page = client.get("/municipalities/28501").get_data(as_text=True)
+    assert "<dd>Town</dd>" in page and "Under 50,000" in page and "5万人未満" not in page
+    page = client.get("/reports/municipality/28501/2025").get_data(as_text=True)
+    assert "Annual activity sheet" in page and "FY2025" in page and "令和" not in page

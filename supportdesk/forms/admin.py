@@ -40,11 +40,11 @@ class UserForm(FlaskForm):
 
 class MunicipalityProfileForm(FlaskForm):
     population_band = SelectField(_l("人口規模"),
-                                  choices=choices([("", "—")] + [(b, b) for b in POPULATION_BANDS]),
+                                  choices=choices([("", "—")] + [(b, _l(b)) for b in POPULATION_BANDS]),
                                   validators=[Optional()])
     dx_staff_band = SelectField(_l("DX・情報担当職員数"),
                                 choices=choices([("", "—")]
-                                                + [(b, b + "人") for b in DX_STAFF_BANDS]),
+                                                + [(b, _l("%(n)s人", n=b)) for b in DX_STAFF_BANDS]),
                                 validators=[Optional()])
     cio_appointed = BooleanField(_l("CIO任命済み"))
     dx_plan_in_place = BooleanField(_l("DX推進計画策定済み"))
@@ -67,7 +67,7 @@ class ThemeForm(FlaskForm):
 
 
 class ExpertProfileForm(FlaskForm):
-    kind = SelectField(_l("人材の種別"), choices=choices((k, k) for k in EXPERT_KINDS))
+    kind = SelectField(_l("人材の種別"), choices=choices((k, _l(k)) for k in EXPERT_KINDS))
     home_region_id = SelectField(_l("拠点圏域"), coerce=int, validators=[Optional()])
     organisation = StringField(_l("所属"), validators=[Optional(), Length(max=100)])
     theme_ids = SelectMultipleField(_l("対応できる分野"), coerce=int, validators=[Optional()])

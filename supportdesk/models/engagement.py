@@ -3,9 +3,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
-ENGAGEMENT_STATES = {"active": "進行中", "closed": "終了"}
+ENGAGEMENT_STATES = {"active": N_("進行中"), "closed": N_("終了")}
 
 engagement_experts = sa.Table(
     "engagement_experts",

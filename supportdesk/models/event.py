@@ -4,6 +4,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
 
@@ -77,8 +78,8 @@ class RequestAttachment(db.Model):
         return self.sreq.scope_municipality_ids()
 
 
-SUPPORT_ACTION_KINDS = {"advice": "専門的な助言", "bridge": "関係部署への橋渡し",
-                        "case": "事例紹介", "vendor": "事業者紹介"}
+SUPPORT_ACTION_KINDS = {"advice": N_("専門的な助言"), "bridge": N_("関係部署への橋渡し"),
+                        "case": N_("事例紹介"), "vendor": N_("事業者紹介")}
 
 
 class SupportAction(db.Model):

@@ -3,10 +3,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
-MUNICIPALITY_KINDS = ("市", "町", "政令市")
-POPULATION_BANDS = ("5万人未満", "5~10万人", "10~20万人", "20~50万人", "50~100万人", "100万人以上")
+MUNICIPALITY_KINDS = (N_("市"), N_("町"), N_("政令市"))
+POPULATION_BANDS = (N_("5万人未満"), N_("5~10万人"), N_("10~20万人"), N_("20~50万人"), N_("50~100万人"), N_("100万人以上"))
 # The package's table of DX / information staff per municipality.
 DX_STAFF_BANDS = ("1", "2", "3", "4", "5", "6~10", "11~20", "21~50", "51~")
 DX_STEPS = (0, 1, 2, 3)

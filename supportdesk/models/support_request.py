@@ -3,18 +3,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 from ..workflow import State
 
 KINDS = ("consultation", "lecture", "accompaniment")
-KIND_LABELS = {"consultation": "相談", "lecture": "地域DX出前講座", "accompaniment": "伴走支援"}
+KIND_LABELS = {"consultation": N_("相談"), "lecture": N_("地域DX出前講座"), "accompaniment": N_("伴走支援")}
 ORIGINS = ("municipal", "push")  # push: the liaison proposes (プッシュ型)
-HELP_KINDS = {"advice": "専門的な助言", "bridge": "関係部署への橋渡し", "case": "事例紹介",
-              "vendor": "事業者紹介"}
-LECTURE_PROGRAMS = {"top_management": "トップマネジメント", "kaizen": "カイゼンDX",
-                    "data": "データ利活用", "other": "その他"}
-LECTURE_FORMATS = {"lecture": "講義", "demo": "ツールの紹介・デモ", "exchange": "意見交換・アドバイス"}
-AUDIENCES = {"executives": "首長・幹部", "business": "業務担当課", "information": "情報部門"}
+HELP_KINDS = {"advice": N_("専門的な助言"), "bridge": N_("関係部署への橋渡し"), "case": N_("事例紹介"),
+              "vendor": N_("事業者紹介")}
+LECTURE_PROGRAMS = {"top_management": N_("トップマネジメント"), "kaizen": N_("カイゼンDX"),
+                    "data": N_("データ利活用"), "other": N_("その他")}
+LECTURE_FORMATS = {"lecture": N_("講義"), "demo": N_("ツールの紹介・デモ"), "exchange": N_("意見交換・アドバイス")}
+AUDIENCES = {"executives": N_("首長・幹部"), "business": N_("業務担当課"), "information": N_("情報部門")}
 
 request_themes = sa.Table(
     "request_themes",

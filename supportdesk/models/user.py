@@ -4,17 +4,18 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
 ROLES = ("municipal_staff", "liaison", "expert", "manager", "admin")
 EXPERT_KINDS = (
-    "県職員",
-    "県の民間採用人材",
-    "DXアドバイザー",
-    "戦略監",
-    "国のDXアドバイザー",
-    "先行市町職員",
-    "事業者",
+    N_("県職員"),
+    N_("県の民間採用人材"),
+    N_("DXアドバイザー"),
+    N_("戦略監"),
+    N_("国のDXアドバイザー"),
+    N_("先行市町職員"),
+    N_("事業者"),
 )
 
 liaison_regions = sa.Table(

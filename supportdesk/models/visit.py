@@ -3,12 +3,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
-VISIT_KINDS = {"lecture": "出前講座", "accompaniment": "伴走支援", "round": "定期巡回",
-               "meeting": "連絡会"}
-VISIT_STATES = {"proposed": "候補", "confirmed": "確定", "held": "実施済", "cancelled": "中止",
-                "postponed": "延期"}
+VISIT_KINDS = {"lecture": N_("出前講座"), "accompaniment": N_("伴走支援"), "round": N_("定期巡回"),
+               "meeting": N_("連絡会")}
+VISIT_STATES = {"proposed": N_("候補"), "confirmed": N_("確定"), "held": N_("実施済"), "cancelled": N_("中止"),
+                "postponed": N_("延期")}
 
 visit_municipalities = sa.Table(
     "visit_municipalities",

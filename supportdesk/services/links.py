@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import RequestLink, SupportRequest
 from ..timeutil import utcnow
 from ..workflow import FINAL_STATES, Action, State, transition_for
@@ -15,7 +16,7 @@ from .support_requests import apply_action, record_event
 
 logger = logging.getLogger(__name__)
 
-LINK_KINDS = {"related": "関連", "follow_up": "後続(フォローアップ)", "duplicate": "重複"}
+LINK_KINDS = {"related": N_("関連"), "follow_up": N_("後続(フォローアップ)"), "duplicate": N_("重複")}
 DUPLICATE_REASON = "重複"
 
 

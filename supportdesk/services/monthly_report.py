@@ -1,12 +1,16 @@
 """Assembles the monthly report: figures with the previous month and the same month a year
 earlier, in a plain JSON-able structure that the page, the exports and the snapshots share."""
+from datetime import date
+
+from ..i18n import N_
 from ..models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ..models.visit import VISIT_KINDS
 from . import report_outreach as o
+from ..timeutil import fiscal_year
 from . import reports as r
 
-SUPPORT_KIND_LABELS = {"advice": "専門的な助言", "bridge": "関係部署への橋渡し",
-                       "case": "事例紹介", "vendor": "事業者紹介"}
+SUPPORT_KIND_LABELS = {"advice": N_("専門的な助言"), "bridge": N_("関係部署への橋渡し"),
+                       "case": N_("事例紹介"), "vendor": N_("事業者紹介")}
 
 
 def _row(label, value, prev=None, prev_year=None, figure=None, **params):
@@ -48,27 +52,27 @@ def _scalars(year, month, region_ids):
 
 
 SCALAR_LABELS = [
-    ("requests", "new", "新規受付", "new"),
-    ("requests", "closed", "完了", "closed"),
-    ("requests", "backlog", "月末時点の未完了", "backlog"),
-    ("requests", "declined", "対応不可", "declined"),
-    ("requests", "withdrawn", "取下げ", "withdrawn"),
-    ("requests", "reopened", "再開", "reopened"),
-    ("responsiveness", "past_target", "初回対応の目標(2営業日)超過", "past_target"),
-    ("responsiveness", "first_response_median", "初回対応までの営業日数(中央値)", None),
-    ("responsiveness", "first_response_p90", "初回対応までの営業日数(90パーセンタイル)", None),
-    ("responsiveness", "resolution_median", "解決までの営業日数(中央値)", None),
-    ("responsiveness", "resolution_p90", "解決までの営業日数(90パーセンタイル)", None),
-    ("lectures", "lectures_held", "出前講座の実施回数", None),
-    ("lectures", "joint_lectures", "うち複数市町合同", None),
-    ("lectures", "participants", "出前講座の参加者数", None),
-    ("lectures", "satisfaction_responses", "満足度アンケートの回答数", None),
-    ("lectures", "satisfaction_average", "満足度の平均(5段階)", None),
-    ("lectures", "satisfaction_top_share", "満足度4・5の割合(%)", None),
-    ("accompaniment", "engagements_active", "月末時点で進行中の伴走支援", None),
-    ("accompaniment", "engagements_opened", "今月開始した伴走支援", None),
-    ("reach", "reach_month", "今月接点のあった市町数", None),
-    ("support", "support_total", "支援の実施件数", None),
+    ("requests", "new", N_("新規受付"), "new"),
+    ("requests", "closed", N_("完了"), "closed"),
+    ("requests", "backlog", N_("月末時点の未完了"), "backlog"),
+    ("requests", "declined", N_("対応不可"), "declined"),
+    ("requests", "withdrawn", N_("取下げ"), "withdrawn"),
+    ("requests", "reopened", N_("再開"), "reopened"),
+    ("responsiveness", "past_target", N_("初回対応の目標(2営業日)超過"), "past_target"),
+    ("responsiveness", "first_response_median", N_("初回対応までの営業日数(中央値)"), None),
+    ("responsiveness", "first_response_p90", N_("初回対応までの営業日数(90パーセンタイル)"), None),
+    ("responsiveness", "resolution_median", N_("解決までの営業日数(中央値)"), None),
+    ("responsiveness", "resolution_p90", N_("解決までの営業日数(90パーセンタイル)"), None),
+    ("lectures", "lectures_held", N_("出前講座の実施回数"), None),
+    ("lectures", "joint_lectures", N_("うち複数市町合同"), None),
+    ("lectures", "participants", N_("出前講座の参加者数"), None),
+    ("lectures", "satisfaction_responses", N_("満足度アンケートの回答数"), None),
+    ("lectures", "satisfaction_average", N_("満足度の平均(5段階)"), None),
+    ("lectures", "satisfaction_top_share", N_("満足度4・5の割合(%)"), None),
+    ("accompaniment", "engagements_active", N_("月末時点で進行中の伴走支援"), None),
+    ("accompaniment", "engagements_opened", N_("今月開始した伴走支援"), None),
+    ("reach", "reach_month", N_("今月接点のあった市町数"), None),
+    ("support", "support_total", N_("支援の実施件数"), None),
 ]
 
 
@@ -85,7 +89,7 @@ def build_monthly_report(year, month, region_ids=None):
     by_kind = r.new_by_kind(p, region_ids)
     kinds = [_row(KIND_LABELS[k], sum(n for (kk, o), n in by_kind.items() if kk == k and o != "push"),
                   figure="new", kind=k, origin="municipal") for k in KIND_LABELS]
-    kinds.append(_row("プッシュ型(リエゾン発)", sum(n for (k, o), n in by_kind.items() if o == "push"),
+    kinds.append(_row(N_("プッシュ型(リエゾン発)"), sum(n for (k, o), n in by_kind.items() if o == "push"),
                       figure="new", origin="push"))
     lect = r.lectures(p, region_ids)
     quarter = r.quarter_to_date(year, month)
@@ -94,13 +98,16 @@ def build_monthly_report(year, month, region_ids=None):
     support = r.support_given(p, region_ids)
     people = o.participants(p, region_ids)
     reach_quarter = r.reached(quarter, region_ids)
+    names_en = r.theme_names_en()
     return {
         "period": p.key,
         "fy_label": r.fy_label(year, month),
+        "fiscal_year": fiscal_year(date(year, month, 1)),
         "scope_region_ids": sorted(region_ids) if region_ids is not None else None,
         "sections": sections,
         "by_kind": kinds,
-        "by_theme": [_row(label, n, figure="new", theme_id=i)
+        # Theme names are data in two languages: the page picks name_en for English readers.
+        "by_theme": [dict(_row(label, n, figure="new", theme_id=i), label_en=names_en.get(i))
                      for i, label, n in r.new_by_theme(p, region_ids)],
         "by_region": [_row(label, n, figure="new", region_id=i)
                       for i, label, n in r.new_by_region(p, region_ids)],
@@ -131,7 +138,7 @@ def build_monthly_report(year, month, region_ids=None):
         },
         "support_by_kind": [_row(SUPPORT_KIND_LABELS.get(k, k), support["by_kind"].get(k, 0))
                             for k in SUPPORT_KIND_LABELS],
-        "bridges": [_row(dept or "(未記入)", n) for dept, n in support["bridges"]],
+        "bridges": [_row(dept or N_("(未記入)"), n) for dept, n in support["bridges"]],
         "expert_dispatches": [_row(kind, n)
                               for kind, n in sorted(r.expert_dispatches(p, region_ids).items())],
     }

@@ -5,9 +5,10 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ..i18n import N_
 from .monthly_report import flat_rows
 
-HEADERS = ["区分", "項目", "当月", "前月", "前年同月"]
+HEADERS = [N_("区分"), N_("項目"), N_("当月"), N_("前月"), N_("前年同月")]
 
 
 def report_csv(report):

@@ -185,6 +185,10 @@ def new_by_theme(period, region_ids):
                      (Theme, Theme.id == request_themes.c.theme_id)])
 
 
+def theme_names_en():
+    return dict(db.session.execute(sa.select(Theme.id, Theme.name_en)).all())
+
+
 def new_by_region(period, region_ids):
     return _grouped("new", period, region_ids, Region.id, Region.name,
                     [(Region, Region.id == SupportRequest.region_id)])

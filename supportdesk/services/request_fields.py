@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Municipality, RequestComment, SupportRequest, Theme
 from ..timeutil import to_jst
 from . import search
@@ -12,11 +13,11 @@ EDITABLE_FIELDS = ("title", "body", "theme_ids", "help_wanted", "urgent", "neede
                    "formats", "audiences", "expected_participants", "candidate_dates", "venue",
                    "online", "co_municipality_ids", "prework", "parent_id")
 FIELD_LABELS = {
-    "title": "件名", "body": "課題・相談内容", "theme_ids": "テーマ", "help_wanted": "希望する支援",
-    "urgent": "緊急", "needed_by": "希望期限", "program": "講座メニュー", "formats": "実施形態",
-    "audiences": "対象者", "expected_participants": "参加予定人数", "candidate_dates": "候補日時",
-    "venue": "会場", "online": "オンライン", "co_municipality_ids": "共同申込の市町",
-    "prework": "事前ワーク", "parent_id": "元の依頼",
+    "title": N_("件名"), "body": N_("課題・相談内容"), "theme_ids": N_("テーマ"), "help_wanted": N_("希望する支援"),
+    "urgent": N_("緊急"), "needed_by": N_("希望期限"), "program": N_("講座メニュー"), "formats": N_("実施形態"),
+    "audiences": N_("対象者"), "expected_participants": N_("参加予定人数"), "candidate_dates": N_("候補日時"),
+    "venue": N_("会場"), "online": N_("オンライン"), "co_municipality_ids": N_("共同申込の市町"),
+    "prework": N_("事前ワーク"), "parent_id": N_("元の依頼"),
 }
 
 

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from .. import permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import Municipality, Region, RoundRecord, SupportRequest, Visit
 from ..models.visit import visit_municipalities
 from ..timeutil import JST, fiscal_year, to_jst, utcnow
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 CYCLE_MONTHS = (1, 2, 3, 4, 6, 12)
 VISITED, DUE, OVERDUE = "visited", "due", "overdue"
-STATUS_LABELS = {VISITED: "今期巡回済", DUE: "今期未巡回", OVERDUE: "期限超過"}
+STATUS_LABELS = {VISITED: N_("今期巡回済"), DUE: N_("今期未巡回"), OVERDUE: N_("期限超過")}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from .. import calendar_jp, permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import (SatisfactionResponse, User, Visit, VisitRecord)
 from ..models.visit import VISIT_KINDS, VISIT_STATES, visit_attendees
 from ..notifications import notify
@@ -53,7 +54,7 @@ VISIT_TRANSITIONS = {
     ("confirmed", "record"): VisitTransition("held", frozenset({LIAISON, EXPERT}), "record"),
     ("held", "record"): VisitTransition("held", frozenset({LIAISON, EXPERT}), "record"),
 }
-ACTION_LABELS = {"confirm": "確定", "cancel": "中止", "postpone": "延期", "record": "実施記録"}
+ACTION_LABELS = {"confirm": N_("確定"), "cancel": N_("中止"), "postpone": N_("延期"), "record": N_("実施記録")}
 
 
 def visit_actions(visit, user):

@@ -11,6 +11,7 @@ from ..forms.admin import ROLE_LABELS, ExpertProfileForm, ThemeForm, UserForm
 from ..models import AuditLog, Municipality, Region, Theme, User
 from ..services import ValidationFailed
 from ..services.users import create_user, save_expert_profile, save_theme, update_user
+from ..template_helpers import theme_name
 from .decorators import permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -152,7 +153,7 @@ def expert_edit(user_id):
     form.home_region_id.choices = choices([(0, "—")] + [(r.id, r.name) for r in regions])
     themes_ = db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
                                  .order_by(Theme.sort_order)).all()
-    form.theme_ids.choices = choices((t.id, t.name_ja) for t in themes_)
+    form.theme_ids.choices = choices((t.id, theme_name(t)) for t in themes_)
     if not form.is_submitted() and profile is not None:
         form.theme_ids.data = [t.id for t in profile.themes]
         form.home_region_id.data = profile.home_region_id or 0

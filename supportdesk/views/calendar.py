@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from .. import calendar_jp, permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import Region
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services.calendar_feed import (build_feed, current_feed_token, month_grid, parse_day,
@@ -17,7 +18,7 @@ from ..services.calendar_feed import (build_feed, current_feed_token, month_grid
 from ..timeutil import JST, utcnow
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
-WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
+WEEKDAYS = (N_("月"), N_("火"), N_("水"), N_("木"), N_("金"), N_("土"), N_("日"))
 
 
 @bp.get("/")

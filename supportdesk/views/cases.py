@@ -10,6 +10,7 @@ from ..forms.library import CaseForm, choices
 from ..models import Case, SupportAction, SupportRequest, Theme
 from ..services import ValidationFailed
 from ..services.cases import draft_from_request, save_case, search_cases
+from ..template_helpers import theme_name
 from .decorators import permission_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -56,7 +57,7 @@ def show(case_id):
 
 
 def _choices(form):
-    form.theme_id.choices = choices([(0, "—")] + [(t.id, t.name_ja) for t in _themes()])
+    form.theme_id.choices = choices([(0, "—")] + [(t.id, theme_name(t)) for t in _themes()])
 
 
 def _form_page(form, case=None, source_request=None):

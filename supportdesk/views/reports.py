@@ -12,7 +12,8 @@ from ..services import reports as r
 from ..services.monthly_report import build_fiscal_summary, build_monthly_report
 from ..services.report_exports import report_csv, report_xlsx
 from ..services.report_snapshots import freeze_monthly_report, snapshots_for
-from ..timeutil import JST, fiscal_year, fiscal_year_label, utcnow
+from ..template_helpers import fy_label
+from ..timeutil import JST, fiscal_year, utcnow
 from .decorators import permission_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -146,7 +147,7 @@ def fiscal(fy):
     if not 2000 <= fy <= 2100:
         abort(404)
     summary = build_fiscal_summary(fy, _region_scope())
-    return render_template("reports/fiscal.html", fy=fy, label=f"{fiscal_year_label(fy)} ({fy}年度)",
+    return render_template("reports/fiscal.html", fy=fy, label=fy_label(fy),
                            **summary)
 
 
@@ -168,7 +169,7 @@ def municipality_sheet(code, fy):
         .where(visit_municipalities.c.municipality_id == m.id, Visit.starts_at >= period.start,
                Visit.starts_at < period.end).order_by(Visit.starts_at)).all()
     return render_template("reports/municipality_sheet.html", m=m, fy=fy, requests=reqs,
-                           visits=visits, label=f"{fiscal_year_label(fy)} ({fy}年度)")
+                           visits=visits, label=fy_label(fy))
 
 
 def current_fiscal_year():

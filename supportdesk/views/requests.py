@@ -25,6 +25,7 @@ from ..services.request_filing import (FIELD_LABELS, StaleEdit, can_edit, create
                                        update_request)
 from ..services.support_requests import allowed_actions
 from ..services.visits import can_schedule_lecture, visits_for_request
+from ..template_helpers import theme_name
 from ..timeutil import to_jst
 from ..workflow import ACTION_LABELS, STATE_LABELS, State, TRANSITIONS
 from .decorators import permission_required
@@ -61,7 +62,7 @@ def _setup(form, kind, sreq=None):
     """Choices that come from the database."""
     themes = db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
                                 .order_by(Theme.sort_order)).all()
-    form.theme_ids.choices = [SelectChoice(t.id, t.name_ja) for t in themes]
+    form.theme_ids.choices = [SelectChoice(t.id, theme_name(t)) for t in themes]
     munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
     form.municipality_id.choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
                                                                for m in munis]
