@@ -235,7 +235,7 @@ def test_lecture_participants_and_satisfaction(april):
     # March: one rating of 3 -> 3.0 and 0.0%. April 2024: no responses -> none.
     assert lect["満足度アンケートの回答数"] == (3, 1, 0)
     assert lect["満足度の平均(5段階)"] == (3.67, 3.0, None)
-    assert lect["満足度4・5の割合(%)"] == (66.7, 0.0, None)
+    assert lect["満足度4・5の割合(％)"] == (66.7, 0.0, None)
     # By role: executives 2; business 10 + 5 = 15; information 3 + 2 = 5; other 1.
     assert table(rep, "participants_by_role") == {"首長・幹部": 2, "業務担当課": 15, "情報部門": 5,
                                                   "その他": 1}
@@ -315,7 +315,7 @@ def test_liaison_sees_only_their_regions(april, client, login_as):
     # not 神河町's; engagements: E1 active, none opened (E2 is 但馬, E3 中播磨).
     lect = figures(rep, "lectures")
     assert lect["出前講座の参加者数"][0] == 16
-    assert (lect["満足度の平均(5段階)"][0], lect["満足度4・5の割合(%)"][0]) == (4.5, 100.0)
+    assert (lect["満足度の平均(5段階)"][0], lect["満足度4・5の割合(％)"][0]) == (4.5, 100.0)
     acc = figures(rep, "accompaniment")
     assert (acc["月末時点で進行中の伴走支援"][0], acc["今月開始した伴走支援"][0]) == (1, 0)
     assert [row["region"] for row in rep["reach"]["rounds"]] == ["西播磨"]
@@ -358,7 +358,7 @@ def test_csv_and_xlsx_carry_the_same_figures(april, client, login_as):
     # The new figures travel too, as numbers (hand figures in the tests above).
     assert found["出前講座の参加者数"] == (23, 4, 0)
     assert found["満足度の平均(5段階)"] == (3.67, 3.0, None)
-    assert found["満足度4・5の割合(%)"] == (66.7, 0.0, None)
+    assert found["満足度4・5の割合(％)"] == (66.7, 0.0, None)
     assert found["月末時点で進行中の伴走支援"] == (2, 1, 0)
     by_section = {(r[0], r[1]): r[2] for r in ws.iter_rows(min_row=3, values_only=True)}
     assert by_section[("参加者(役職別)", "情報部門")] == 5

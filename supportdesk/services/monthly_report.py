@@ -68,7 +68,7 @@ SCALAR_LABELS = [
     ("lectures", "participants", N_("出前講座の参加者数"), None),
     ("lectures", "satisfaction_responses", N_("満足度アンケートの回答数"), None),
     ("lectures", "satisfaction_average", N_("満足度の平均(5段階)"), None),
-    ("lectures", "satisfaction_top_share", N_("満足度4・5の割合(%)"), None),
+    ("lectures", "satisfaction_top_share", N_("満足度4・5の割合(％)"), None),
     ("accompaniment", "engagements_active", N_("月末時点で進行中の伴走支援"), None),
     ("accompaniment", "engagements_opened", N_("今月開始した伴走支援"), None),
     ("reach", "reach_month", N_("今月接点のあった市町数"), None),
