@@ -425,3 +425,31 @@ def test_report_page_keeps_the_business_day_calendar(april, client, login_as):
     # From 7 days before the first submission (10 April 2024) to 7 days after the report's end.
     days = db.session.scalars(sa.select(BusinessDay.day).order_by(BusinessDay.day)).all()
     assert days[0] <= "2024-04-03" and days[-1] >= "2025-05-07"
+
+
+def test_push_information_by_category_with_read_rates(app):
+    from supportdesk.services.announcements import compose_announcement, mark_announcement_read
+    from tests.factories import region
+
+    liaison = make_liaison("西播磨")
+    sayo, kamigori = make_staff("佐用町", info_dept=True), make_staff("上郡町", info_dept=True)
+    make_staff("豊岡市", info_dept=True)  # 但馬: outside the target
+    a = compose_announcement(liaison, title="研修のご案内", body="カイゼンDX研修を開催します。",
+                             category="研修・セミナー", region_ids=[region("西播磨").id],
+                             now=jst(2025, 4, 10, 10))
+    compose_announcement(liaison, title="5月の案内", body="翌月分", category="事例",
+                         target_all=True, now=jst(2025, 5, 1, 10))
+    db.session.commit()
+    mark_announcement_read(a, sayo, now=jst(2025, 4, 11, 9))
+    db.session.commit()
+    rows = {r["label"]: r for r in build_monthly_report(2025, 4)["push_information"]}
+    # April: one 研修・セミナー announcement to 西播磨's information departments: 佐用町 and
+    # 上郡町 staff got it in-app (2), 佐用町 read it (1) -> 50%. The May one is not counted.
+    training = rows["研修・セミナー"]
+    assert (training["value"], training["recipients"], training["read"], training["read_rate"]) \
+        == (1, 2, 1, 50.0)
+    assert rows["事例"]["value"] == 0 and rows["事例"]["read_rate"] is None
+    # A liaison of 但馬 sees no announcement reaching their region.
+    tajima = build_monthly_report(2025, 4, region_ids=[region("但馬").id])["push_information"]
+    assert all(r["value"] == 0 for r in tajima)
+    assert kamigori.municipality.region.name == "西播磨"

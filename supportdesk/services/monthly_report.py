@@ -141,6 +141,9 @@ def build_monthly_report(year, month, region_ids=None):
         "bridges": [_row(dept or N_("(未記入)"), n) for dept, n in support["bridges"]],
         "expert_dispatches": [_row(kind, n)
                               for kind, n in sorted(r.expert_dispatches(p, region_ids).items())],
+        "push_information": [dict(_row(row["category"], row["sent"]), recipients=row["recipients"],
+                                  read=row["read"], read_rate=row["read_rate"])
+                             for row in o.push_information(p, region_ids)],
     }
 
 
@@ -189,4 +192,7 @@ def flat_rows(report):
         rows.append(("到達", f"接点のあった市町数({label})", reach[key], None, None))
     for row in reach["rounds"]:
         rows.append(("定期巡回", f"{row['region']} 巡回済(全{row['total']}市町)", row["visited"], None, None))
+    for item in report.get("push_information", []):
+        rows.append(("お知らせ", f"{item['label']} 送信件数", item["value"], None, None))
+        rows.append(("お知らせ", f"{item['label']} 既読率(％)", item["read_rate"], None, None))
     return rows

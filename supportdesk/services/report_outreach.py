@@ -123,3 +123,40 @@ def round_coverage(year, month, region_ids):
         out.append(dict(region_id=rid, region=name, total=total, visited=visited,
                         cycle=f"{start:%Y/%m}–{nxt - timedelta(days=1):%Y/%m}"))
     return out
+
+
+def push_information(period, region_ids):
+    """Announcements sent in the period by category: how many, in-app recipients, how many read.
+
+    Two grouped queries over announcements and their in-app rows; a liaison's view counts the
+    announcements reaching their regions and the readers in those regions."""
+    from ..models.announcement import (ANNOUNCEMENT_CATEGORIES, Announcement,
+                                       AnnouncementRecipient)
+    from ..models.notification import InAppNotification
+    from ..models.user import User
+
+    sent = sa.select(Announcement.id).where(Announcement.status == "sent",
+                                            Announcement.sent_at >= period.start,
+                                            Announcement.sent_at < period.end)
+    reads = (sa.select(Announcement.category, sa.func.count(InAppNotification.id),
+                       sa.func.count(InAppNotification.read_at))
+             .join(InAppNotification, InAppNotification.announcement_id == Announcement.id))
+    if region_ids is not None:
+        in_regions = sa.select(Municipality.id).where(Municipality.region_id.in_(region_ids))
+        sent = sent.where(Announcement.id.in_(
+            sa.select(AnnouncementRecipient.announcement_id)
+            .where(AnnouncementRecipient.municipality_id.in_(in_regions))))
+        reads = reads.join(User, User.id == InAppNotification.user_id).where(
+            User.municipality_id.in_(in_regions))
+    counts = dict(db.session.execute(
+        sa.select(Announcement.category, sa.func.count()).where(Announcement.id.in_(sent))
+        .group_by(Announcement.category)).all())
+    read_rows = {c: (n, r) for c, n, r in db.session.execute(
+        reads.where(Announcement.id.in_(sent)).group_by(Announcement.category))}
+    out = []
+    for category in ANNOUNCEMENT_CATEGORIES:
+        recipients, read = read_rows.get(category, (0, 0))
+        out.append({"category": category, "sent": counts.get(category, 0),
+                    "recipients": recipients, "read": read,
+                    "read_rate": round(100 * read / recipients, 1) if recipients else None})
+    return out
