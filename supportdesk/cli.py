@@ -27,6 +27,7 @@ def register(app):
     register_token_command(app)
     register_scheduler_command(app)
     register_dispatch(app)
+    register_backup_command(app)
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
@@ -152,3 +153,25 @@ def register_dispatch(app):
                     time.sleep(interval)
         except KeyboardInterrupt:
             click.echo("dispatcher stopped")
+
+
+def register_backup_command(app):
+    @app.cli.command("backup")
+    @click.argument("dest", type=click.Path(file_okay=False))
+    def backup_command(dest):
+        """Back up the database and the attachment files into a new folder under DEST."""
+        from .services.audit import record_audit
+        from .services.backup import BackupFailed, backup_all
+
+        try:
+            manifest = backup_all(dest)
+        except BackupFailed as exc:
+            raise click.ClickException(str(exc)) from exc
+        record_audit("backup.created", path=manifest["path"],
+                     revision=manifest["database"]["revision"])
+        db.session.commit()
+        counts = manifest["database"]["counts"]
+        click.echo(f"backup written to {manifest['path']}")
+        click.echo(f"  database: {manifest['dialect']}, revision {manifest['database']['revision']}, "
+                   f"{counts['support_requests']} requests, {counts['audit_logs']} audit rows")
+        click.echo(f"  attachments: {manifest['uploads']['count']} files")
