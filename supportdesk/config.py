@@ -28,6 +28,9 @@ class Defaults:
     PASSWORD_HASH_MEMORY_COST = 65536
     PASSWORD_HASH_PARALLELISM = 4
     PASSWORD_MIN_LENGTH = 12
+    # zxcvbn's strength score (0-4) a new password must reach; 3 means at least 10^8 guesses
+    # against its offline lists of common passwords, names, words and keyboard patterns.
+    PASSWORD_MIN_SCORE = 3
     # Login throttling (per account and per client address, over a sliding window): after
     # LOGIN_SLOWDOWN_AFTER_* failures an attempt sooner than LOGIN_SLOWDOWN_DELAY after the last
     # failure is refused; at LOGIN_MAX_FAILURES_* the account or address is locked for

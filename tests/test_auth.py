@@ -255,7 +255,8 @@ def test_load_session_limits_with_explicit_times(app):
 
 @pytest.mark.parametrize("new_password, ok", [
     ("abcdefghijk", False),  # 11
-    ("aaaabbbbcccc", True),  # 12, and no composition rule
+    ("kuromame-tea", True),  # 12, lower case and a hyphen: no composition rule
+    ("aaaabbbbccccdddd", True),  # 16: a run-of-letters pattern long enough to pass
     ("x" * 129, False),
 ])
 def test_password_length_policy(app, client, new_password, ok):
@@ -267,6 +268,39 @@ def test_password_length_policy(app, client, new_password, ok):
     if not ok:
         assert "パスワードは12文字以上128文字以内にしてください。" in resp.get_data(as_text=True)
     assert (login(app.test_client(), user.email, new_password).status_code == 302) is ok
+
+
+@pytest.mark.parametrize("weak", [
+    "letmein12345",      # a top common password with digits
+    "asdfghjkl123",      # a keyboard row
+    "1q2w3e4r5t6y",      # a keyboard zigzag
+    "aaaabbbbcccc",      # 12 characters of a trivial pattern
+    "iloveyou1234",
+])
+def test_common_and_pattern_passwords_are_refused_with_the_value_not_echoed(app, client, weak):
+    user = make_staff()
+    login(client, user.email)
+    resp = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": weak, "confirm": weak})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "よく使われるパスワードや単純な並びに近いため使えません。" in page
+    assert weak not in page  # password fields are never refilled
+    assert login(app.test_client(), user.email, weak).status_code != 302
+
+
+def test_passwords_built_on_the_users_own_name_or_town_are_refused(app):
+    from supportdesk.services import ValidationFailed
+    from supportdesk.services.auth import check_password_policy
+
+    user = make_staff("佐用町", email="tanaka.ichiro@town.sayo.example.jp")
+    # "tanaka.ichiro2024" is rated strong for a stranger; it is the user's own name here.
+    other = make_staff("佐用町", email="suzuki.hanako@town.sayo.example.jp")
+    check_password_policy("tanaka.ichiro2024", other)
+    for weak in ["tanaka.ichiro1", "tanaka.ichiro2024"]:
+        with pytest.raises(ValidationFailed):
+            check_password_policy(weak, user)
+    check_password_policy("tetsu-kabuto-7", user)  # and a fair one passes
 
 
 def test_long_password_with_spaces_and_japanese_is_kept_whole(app, client):
