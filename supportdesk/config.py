@@ -47,6 +47,9 @@ class Defaults:
     TRUSTED_PROXIES = 0
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    # Office files (docx/xlsx/pptx) are zips: limits on what their directory declares.
+    UPLOAD_MAX_ZIP_ENTRIES = 5000
+    UPLOAD_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
     UPLOAD_FOLDER = None  # None -> instance/uploads (outside the database and static/)
     BASE_URL = "http://127.0.0.1:5000"
     # API rate limit per token (or per address for session callers). Memory storage counts per

@@ -200,3 +200,22 @@ def make_queue_request(title="相談の件名", *, municipality_name="佐用町"
     if commit:
         db.session.commit()
     return sreq
+
+
+def office_file(kind="docx", extra_entries=(), content_types=True):
+    """Bytes of a minimal but real OOXML file (a zip with [Content_Types].xml), as Word, Excel
+    and PowerPoint write them; extra_entries are (name, bytes) added to the archive."""
+    import io
+    import zipfile
+
+    part = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml",
+            "pptx": "ppt/presentation.xml"}[kind]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        if content_types:
+            archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns='
+                             '"http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        archive.writestr(part, "<?xml version=\"1.0\"?><root>議事録</root>")
+        for name, data in extra_entries:
+            archive.writestr(name, data)
+    return buf.getvalue()

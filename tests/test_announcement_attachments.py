@@ -12,11 +12,12 @@ from supportdesk.extensions import db
 from supportdesk.models import Announcement, AnnouncementAttachment
 from supportdesk.notifications.outbox import dispatch_due
 from supportdesk.services.announcements import compose_announcement, send_due_announcements
-from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality
+from tests.factories import (make_expert, make_liaison, make_staff, make_user, municipality,
+                             office_file)
 from tests.notify_helpers import Receiver, make_room
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
-XLSX = b"PK\x03\x04" + b"\x00" * 40
+XLSX = office_file("xlsx")
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
 

@@ -10,13 +10,14 @@ from supportdesk.extensions import db
 from supportdesk.models import RequestAttachment, SupportRequest
 from supportdesk.services import ValidationFailed
 from supportdesk.services.attachments import add_attachments, check_upload, sanitise_filename
-from tests.factories import PASSWORD, make_liaison, make_request, make_staff
+from tests.factories import PASSWORD, make_liaison, make_request, make_staff, office_file
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
 OK_FILES = [
     ("議事録.pdf", PDF),
-    ("集計.xlsx", b"PK\x03\x04" + b"\x00" * 40),
-    ("提案書.docx", b"PK\x03\x04" + b"\x14" * 40),
+    ("集計.xlsx", office_file("xlsx")),
+    ("提案書.docx", office_file("docx")),
+    ("説明資料.pptx", office_file("pptx")),
     ("旧様式.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40),
     ("画面.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20),
     ("写真.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 20),
@@ -51,6 +52,8 @@ def test_allowed_types_pass(app, name, data):
     ("noext", b"%PDF-1.4", "だけです"),
     ("偽物.pdf", b"MZ\x90\x00 not a pdf", "一致しません"),
     ("偽物.docx", PDF, "一致しません"),
+    ("壊れた.xlsx", b"PK\x03\x04" + b"\x00" * 40, "一致しません"),  # zip header, no zip
+    ("ただのzip.docx", office_file("docx", content_types=False), "一致しません"),
     ("偽物.png", b"GIF89a", "一致しません"),
     ("バイナリ.txt", b"abc\x00\x01\x02", "一致しません"),
     ("空.pdf", b"", "空のファイル"),
@@ -59,6 +62,21 @@ def test_wrong_type_or_bytes_is_rejected(app, name, data, fragment):
     with pytest.raises(ValidationFailed) as err:
         check_upload(name, data)
     assert fragment in str(err.value) and err.value.field == "attachments"
+
+
+def test_office_zip_bomb_is_refused_from_its_directory_alone(app):
+    """A small .xlsx that declares far more unpacked bytes, or far more entries, than any real
+    Office file: refused without unpacking it."""
+    app.config.update(UPLOAD_MAX_UNZIPPED_BYTES=1024 * 1024, UPLOAD_MAX_ZIP_ENTRIES=50)
+    bomb = office_file("xlsx", extra_entries=[("xl/sharedStrings.xml", b"\x00" * (2 * 1024 * 1024))])
+    assert len(bomb) < 20 * 1024  # 2 MB of zeros deflate to a few KB
+    many = office_file("docx", extra_entries=[(f"word/media/{i}.xml", b"x") for i in range(60)])
+    for name, data in (("爆弾.xlsx", bomb), ("多数.docx", many)):
+        with pytest.raises(ValidationFailed) as err:
+            check_upload(name, data)
+        assert "圧縮された中身が大きすぎるため添付できません" in str(err.value)
+    # Just under both limits passes.
+    check_upload("普通.xlsx", office_file("xlsx", extra_entries=[("xl/a.xml", b"\x00" * 1000)]))
 
 
 def test_size_limit(app):

@@ -5,6 +5,8 @@ import os
 import re
 import secrets
 import unicodedata
+import zipfile
+from io import BytesIO
 
 from flask import current_app, send_file
 from flask_babel import gettext as _
@@ -96,10 +98,31 @@ def check_upload(filename, data):
                                field="attachments")
     content_type, magics = ALLOWED[ext]
     ok = _looks_like_text(data[:4096]) if magics is None else data.startswith(magics)
+    if ok and magics == (ZIP,):
+        ok = _check_office_zip(name, data)
     if not ok:
         raise ValidationFailed(_("ファイルの中身が拡張子(.%(ext)s)と一致しません(%(name)s)。",
                                  ext=ext, name=name), field="attachments")
     return name, ext, content_type
+
+
+def _check_office_zip(name, data):
+    """An OOXML file is a zip with [Content_Types].xml. Read only its directory (never unpack):
+    refuse a zip bomb by entry count and declared unpacked size before anyone opens it."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False
+    if "[Content_Types].xml" not in {e.filename for e in entries}:
+        return False
+    cfg = current_app.config
+    if (len(entries) > cfg.get("UPLOAD_MAX_ZIP_ENTRIES", 5000)
+            or sum(e.file_size for e in entries) > cfg.get("UPLOAD_MAX_UNZIPPED_BYTES",
+                                                           200 * 1024 * 1024)):
+        raise ValidationFailed(_("圧縮された中身が大きすぎるため添付できません(%(name)s)。",
+                                 name=name), field="attachments")
+    return True
 
 
 def read_upload(storage):
