@@ -368,6 +368,26 @@ def test_csv_and_xlsx_carry_the_same_figures(april, client, login_as):
     assert ["出前講座", "満足度の平均(5段階)", "3.67", "3.0", ""] in rows
 
 
+def test_exports_never_carry_a_formula_from_typed_text(april, client, login_as):
+    """A liaison typed a bridging target that Excel would run as a formula."""
+    evil = '=HYPERLINK("http://evil.example/","開く")'
+    db.session.add(SupportAction(request_id=april["r1"].id, kind="bridge", target_department=evil,
+                                 actor_id=april["liaison_w"].id, at=jst(2025, 4, 21, 10)))
+    db.session.add(SupportAction(request_id=april["r1"].id, kind="bridge",
+                                 target_department="@SUM(A1)", actor_id=april["liaison_w"].id,
+                                 at=jst(2025, 4, 22, 10)))
+    db.session.commit()
+    login_as(make_user("manager"))
+    rows = list(csv.reader(io.StringIO(
+        client.get("/reports/monthly/2025-04.csv").data.decode("utf-8-sig"))))
+    assert ["橋渡し先", "'" + evil, "1", "", ""] in rows
+    assert ["橋渡し先", "'@SUM(A1)", "1", "", ""] in rows
+    ws = load_workbook(io.BytesIO(client.get("/reports/monthly/2025-04.xlsx").data)).active
+    cells = [row[1] for row in ws.iter_rows(min_row=3) if row[0].value == "橋渡し先"]
+    assert {c.value for c in cells} >= {"'" + evil, "'@SUM(A1)", "デジタル改革課"}
+    assert {c.data_type for c in cells} == {"s"}  # text, never "f" (formula)
+
+
 def test_snapshot_job_once_per_month_and_frozen(april):
     from supportdesk.models import ReportSnapshot
 

@@ -9,6 +9,16 @@ from ..i18n import N_
 from .monthly_report import flat_rows
 
 HEADERS = [N_("区分"), N_("項目"), N_("当月"), N_("前月"), N_("前年同月")]
+# A text cell that starts with one of these is a formula to Excel (CSV) or to openpyxl (XLSX).
+# Labels can come from people (a bridging target department is typed by a liaison), so such a
+# text gets a leading apostrophe: shown as text, never run (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def safe_cell(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def report_csv(report):
@@ -17,7 +27,7 @@ def report_csv(report):
     writer.writerow(["対象月", report["period"], report["fy_label"]])
     writer.writerow(HEADERS)
     for row in flat_rows(report):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -30,7 +40,7 @@ def report_xlsx(report):
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in flat_rows(report):
-        ws.append(list(row))  # numbers stay numbers: openpyxl writes int cells
+        ws.append([safe_cell(v) for v in row])  # numbers stay numbers: openpyxl writes int cells
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 44
     for col in "CDE":
