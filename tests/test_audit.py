@@ -109,3 +109,31 @@ def test_admin_reads_the_audit_page(app, client, login_as):
     assert victim.email in body
     assert "login.failure" not in client.get("/admin/audit?action=login.success").get_data(
         as_text=True)
+
+
+def test_a_probe_for_another_municipalitys_request_is_a_404_and_an_audit_row(app, client,
+                                                                               login_as):
+    """Staff of 佐用町 guess the URL of 上郡町's request, in the UI and through the API."""
+    from supportdesk.services.api_tokens import create_token
+    from tests.factories import make_request
+
+    theirs = make_request(make_staff("上郡町"), title="上郡町の内部の相談")
+    prober = make_staff("佐用町")
+    _token, clear = create_token(prober, name="rpa", scope="read")
+    db.session.commit()
+    login_as(prober)
+    resp = client.get(f"/requests/{theirs.id}")
+    assert resp.status_code == 404 and "上郡町の内部の相談" not in resp.get_data(as_text=True)
+    api = app.test_client().get(f"/api/v1/requests/{theirs.id}",
+                                headers={"Authorization": f"Bearer {clear}"})
+    assert api.status_code == 404 and "上郡町" not in api.get_data(as_text=True)
+    db.session.expire_all()
+    denied = rows("access.denied")
+    assert [(r.actor_id, r.detail["method"], r.detail["path"]) for r in denied] == [
+        (prober.id, "GET", f"/requests/{theirs.id}"),
+        (prober.id, "GET", f"/api/v1/requests/{theirs.id}")]
+    assert all("view" in r.detail["reason"] for r in denied)
+    # Their own municipality's request is no probe: nothing more is written.
+    mine = make_request(prober, title="佐用町の相談")
+    assert client.get(f"/requests/{mine.id}").status_code == 200
+    assert len(rows("access.denied")) == 2

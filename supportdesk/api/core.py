@@ -224,6 +224,10 @@ def setup(bp):
 
     @bp.errorhandler(PermissionDenied)
     def _denied(err):
+        from ..services.audit import record_denied_access
+
+        record_denied_access(getattr(g, "api_user", None), err,
+                             ip=request.remote_addr, method=request.method, path=request.path)
         return problem(404, _("見つかりません。"))
 
     @bp.errorhandler(ValidationFailed)

@@ -22,3 +22,17 @@ def record_audit(action, actor=None, target=None, ip=None, now=None, **detail):
     logger.info("audit %s actor=%s target=%s/%s", action, entry.actor_id, entry.target_type,
                 entry.target_id)
     return entry
+
+
+def record_denied_access(actor, reason, *, ip=None, method=None, path=None):
+    """A request for an object the user may not see or touch (answered 404): kept in the audit
+    log in its own transaction, after anything the request had started is rolled back, so that
+    admins can see someone probing other municipalities' URLs. Never turns the 404 into an error."""
+    try:
+        db.session.rollback()
+        record_audit("access.denied", actor=actor, ip=ip, method=method, path=(path or "")[:300],
+                     reason=str(reason)[:200])
+        db.session.commit()
+    except Exception:  # the answer stays a 404 even if the audit write fails
+        db.session.rollback()
+        logger.exception("could not record a denied access")

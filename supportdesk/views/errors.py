@@ -1,7 +1,9 @@
 """Domain errors mapped to responses, once."""
-from flask import render_template
+from flask import render_template, request
+from flask_login import current_user
 
 from ..permissions import PermissionDenied
+from ..services.audit import record_denied_access
 from ..services.request_filing import StaleEdit
 from ..services.support_requests import InvalidTransition
 
@@ -10,6 +12,8 @@ def register(app):
     @app.errorhandler(PermissionDenied)
     def _denied(err):
         # Never confirm that another municipality's object exists.
+        record_denied_access(_actor(), err, ip=request.remote_addr, method=request.method,
+                             path=request.path)
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(404)
@@ -36,3 +40,7 @@ def register(app):
     @app.errorhandler(413)
     def _too_large(err):
         return render_template("errors/413.html"), 413
+
+
+def _actor():
+    return current_user._get_current_object() if current_user.is_authenticated else None
