@@ -421,4 +421,4 @@ def test_pages_and_messages_in_english(app, client):
     assert "Set a new password" in page and "新しいパスワード" not in page
     page = reset(client, f"/password/reset/{make_reset_token(user)}", "a b", "a c").get_data(
         as_text=True)
-    assert error_of(page, "confirm") == "The confirmation does not match."
+    assert error_of(page, "confirm") == "The two passwords do not match."
