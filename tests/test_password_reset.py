@@ -140,6 +140,7 @@ def test_known_user_gets_the_mail_sets_a_password_and_every_old_session_ends(app
 
     form = client.get(path)
     assert form.status_code == 200 and "新しいパスワードの設定" in form.get_data(as_text=True)
+    assert form.headers["Referrer-Policy"] == "no-referrer"  # the token stays on this page
     resp = reset(client, path, NEW_PASSWORD)
     assert resp.status_code == 302 and resp.headers["Location"] == "/login"
     page = client.get("/login").get_data(as_text=True)
@@ -311,6 +312,19 @@ def test_mismatched_or_weak_passwords_show_japanese_errors_beside_the_field(app,
     assert client.get(path).status_code == 200  # the link still works after mistakes
     assert login(app.test_client(), user.email, PASSWORD).status_code == 302
     assert audit("password_reset.completed") == []
+
+
+def test_a_reset_opens_an_account_locked_by_failed_logins(app, client):
+    user = make_staff()
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        for _ in range(app.config["LOGIN_MAX_FAILURES_ACCOUNT"]):
+            login(app.test_client(), user.email, "wrong")
+            clock.shift(app.config["LOGIN_SLOWDOWN_DELAY"] + timedelta(seconds=1))
+        resp = login(app.test_client(), user.email, PASSWORD)
+        assert resp.status_code == 429 and "一時的にロックしています" in resp.get_data(as_text=True)
+        assert reset(client, f"/password/reset/{make_reset_token(user)}", NEW_PASSWORD
+                     ).status_code == 302
+        assert login(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
 
 
 # --- throttling -------------------------------------------------------------------

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..extensions import db
-from ..models import PasswordResetRequest, User
+from ..models import LoginAttempt, PasswordResetRequest, User
 from ..timeutil import utcnow
 from . import DomainError
 from .audit import record_audit
@@ -168,6 +168,9 @@ def complete_password_reset(token, new_password, ip=None, now=None):
         raise InvalidResetLink(_("このリンクは無効か、有効期限が切れています。"))
     set_password(user, new_password, now)
     end_all_sessions(user, "password_reset", now=now)
+    # Proof of the mailbox counts as a success for the account's login throttle, so an account
+    # locked by someone else's guesses opens with the new password (the address lock stays).
+    db.session.add(LoginAttempt(email=user.email, ip=ip, at=now, success=True))
     record_audit("password_reset.completed", actor=user, target=user, ip=ip, now=now)
     db.session.flush()
     logger.info("password reset completed user=%s", user.id)

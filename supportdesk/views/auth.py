@@ -105,8 +105,13 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form, error=None)
 
 
+# The token is in the URL of these pages: no Referer carries it anywhere, not even to our own
+# pages (and their access logs).
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+
+
 def _invalid_link():
-    return render_template("auth/reset_invalid.html"), 404
+    return render_template("auth/reset_invalid.html"), 404, NO_REFERRER
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -127,7 +132,7 @@ def reset_password(token):
             db.session.commit()
             flash(_("パスワードを再設定しました。新しいパスワードでログインしてください。"), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form)
+    return render_template("auth/reset.html", form=form), 200, NO_REFERRER
 
 
 @bp.post("/language/<lang>")
