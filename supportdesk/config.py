@@ -42,6 +42,13 @@ class Defaults:
     LOGIN_MAX_FAILURES_ACCOUNT = 5
     LOGIN_MAX_FAILURES_ADDRESS = 20
     LOGIN_LOCK_DURATION = timedelta(minutes=15)
+    # Self-service password reset: the e-mailed link is valid for PASSWORD_RESET_MINUTES; at
+    # most PASSWORD_RESET_MAX_PER_* requests per address typed / per client address in
+    # PASSWORD_RESET_WINDOW (known and unknown addresses alike, so the limit reveals nothing).
+    PASSWORD_RESET_MINUTES = 30
+    PASSWORD_RESET_WINDOW = timedelta(hours=1)
+    PASSWORD_RESET_MAX_PER_EMAIL = 3
+    PASSWORD_RESET_MAX_PER_ADDRESS = 10
     # Number of reverse proxies (nginx) in front of the app whose X-Forwarded-For/-Proto are
     # trusted; 0 = none. Behind nginx set 1, or every client shares the proxy's address.
     TRUSTED_PROXIES = 0

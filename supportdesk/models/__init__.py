@@ -17,7 +17,7 @@ from .rounds import RoundRecord
 from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
 from .engagement import CalendarFeedToken, Engagement, EngagementContact, EngagementNotice
 from .saved_view import SavedView
-from .user import ExpertProfile, LoginAttempt, User, UserSession
+from .user import ExpertProfile, LoginAttempt, PasswordResetRequest, User, UserSession
 from .webhook import WebhookSubscription
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "ReportSnapshot",
     "ExpertProfile",
     "LoginAttempt",
+    "PasswordResetRequest",
     "Municipality",
     "Region",
     "Theme",

@@ -1,4 +1,4 @@
-"""Users, their server-side sessions, login attempts and expert profiles."""
+"""Users, their server-side sessions, login attempts, password-reset requests, expert profiles."""
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -114,6 +114,21 @@ class LoginAttempt(db.Model):
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     success: Mapped[bool] = mapped_column(default=False)
+
+
+class PasswordResetRequest(db.Model):
+    """A "forgot password" request, known address or not: what the reset throttle counts."""
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (
+        sa.Index("ix_password_reset_requests_email_at", "email", "at"),
+        sa.Index("ix_password_reset_requests_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    ip: Mapped[str | None] = mapped_column(sa.String(64))
+    at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ExpertProfile(db.Model):

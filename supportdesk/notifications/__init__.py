@@ -15,7 +15,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .audiences import URGENT_EVENTS, audiences_for, resolve
+from .audiences import ACCOUNT_EVENTS, URGENT_EVENTS, audiences_for, resolve
 from .office_hours import next_opening
 from .render import chat_facts, link_for, render_chat, render_email
 
@@ -66,15 +66,19 @@ def wants_digest(prefs):
 
 def notify(event_type, *, sreq=None, audiences=(), recipients=(), actor=None, now=None, rooms=(),
            channels=None, event_key=None, urgent=None, visit=None, municipality=None,
-           announcement=None, link=None, **context):
+           announcement=None, link=None, email_payload=None, **context):
     """Tell the audiences of `event_type` (WHO_HEARS plus `audiences`), `recipients` (users) and
     `rooms` (ChatRooms). `channels` limits the channels used; `event_key` makes a re-enqueue of the
-    same event a no-op. Returns the rows added (outbox messages and in-app notifications)."""
+    same event a no-op; `email_payload` is stored on the e-mail rows for the e-mail channel (see
+    channels/email.py). Returns the rows added (outbox messages and in-app notifications)."""
     from ..models import InAppNotification, OutboxMessage
 
     now = now or utcnow()
     cfg = current_app.config
     channels = set(channels or ("inapp", "email", "webhook"))
+    account_mail = event_type in ACCOUNT_EVENTS
+    if account_mail:
+        channels = {"email"}  # whatever the caller asked for
     event_key = event_key or _event_key(event_type, sreq)
     target = resolve(audiences_for(event_type, audiences), sreq=sreq, visit=visit,
                      municipality=municipality)
@@ -103,11 +107,13 @@ def notify(event_type, *, sreq=None, audiences=(), recipients=(), actor=None, no
                     user_id=uid, event_type=event_type, title=subject, body=body, link=link,
                     idempotency_key=f"{event_key}:inapp:u{uid}"[:200], created_at=now,
                     request_id=refs["request_id"], announcement_id=refs["announcement_id"]))
-            if "email" in channels and user.email and channel_enabled(up, event_type, "email"):
+            if "email" in channels and user.email and (
+                    account_mail or channel_enabled(up, event_type, "email")):
                 held = wants_digest(up) and not urgent
                 candidates.append(OutboxMessage(
                     event_type=event_type, channel="email", user_id=uid, to_address=user.email,
                     subject=subject, body=body, html=html, link=link, urgent=urgent,
+                    payload=email_payload,
                     idempotency_key=f"{event_key}:email:u{uid}"[:200],
                     status="held" if held else "pending", next_attempt_at=later, created_at=now,
                     **refs))

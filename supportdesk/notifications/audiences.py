@@ -74,8 +74,13 @@ EVENT_LABELS = {
     "announcement.published": _l("県からのお知らせ"),
 }
 
+# Mail about a person's own account (the password-reset link): to that user only, by e-mail
+# only (never the bell, a chat room or a webhook subscription), at once, whatever their
+# preferences or digest choice. Not in WHO_HEARS or EVENT_LABELS, so no setting can switch it off.
+ACCOUNT_EVENTS = frozenset({"account.password_reset"})
+
 # Always delivered at once (no waiting for office hours).
-URGENT_EVENTS = frozenset({"request.escalation", "visit.cancelled"})
+URGENT_EVENTS = frozenset({"request.escalation", "visit.cancelled"}) | ACCOUNT_EVENTS
 
 
 @dataclass

@@ -99,7 +99,8 @@ def _render_email(event_type, context):
     subject = " ".join(subject.split())  # one line: no header injection through a title
     body = body.lstrip("\n") + "\n"
     html = current_app.jinja_env.get_template("email/_layout.html").render(
-        subject=subject, body=body, link=context.get("link"))
+        subject=subject, body=body, link=context.get("link"),
+        link_label=context.get("link_label"))
     return subject, body, html
 
 

@@ -36,6 +36,9 @@ BLUEPRINTS += [webhooks_bp]
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.set_language"}
+# Self-service password reset: whoever forgot their password is not logged in. The reset link's
+# signed, expiring, single-use token is the credential (services/password_reset.py).
+PUBLIC_ENDPOINTS |= {"auth.forgot_password", "auth.reset_password"}
 # The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
 # URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
 PUBLIC_ENDPOINTS.add("calendar.feed")

@@ -1,4 +1,4 @@
-"""Login, logout, password change and language choice."""
+"""Login, logout, password change, self-service password reset and language choice."""
 import logging
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -6,10 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..forms.auth import ChangePasswordForm, LoginForm
+from ..forms.auth import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from ..services import ValidationFailed
 from ..services.audit import record_audit
 from ..services.auth import authenticate, change_password, end_session, start_session
+from ..services.password_reset import (InvalidResetLink, complete_password_reset,
+                                       request_password_reset, user_for_reset_token)
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -86,6 +88,51 @@ def password():
             flash(_("パスワードを変更しました。他の端末のログインは終了しました。"), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        result = request_password_reset(form.email.data, ip=_client_ip())
+        db.session.commit()  # the request row, the audit row and the outbox row together
+        if result.throttled:
+            return render_template("auth/forgot.html", form=form, error=result.error), 429
+        # The same answer for a known, unknown or inactive address.
+        flash(_("入力されたメールアドレスが登録されている場合は、パスワード再設定用のリンクを"
+                "お送りしました。メールをご確認ください。"), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form, error=None)
+
+
+# The token is in the URL of these pages: no Referer carries it anywhere, not even to our own
+# pages (and their access logs).
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+
+
+def _invalid_link():
+    return render_template("auth/reset_invalid.html"), 404, NO_REFERRER
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    if user_for_reset_token(token) is None:
+        return _invalid_link()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            complete_password_reset(token, form.new_password.data, ip=_client_ip())
+        except InvalidResetLink:
+            db.session.rollback()
+            return _invalid_link()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.new_password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("パスワードを再設定しました。新しいパスワードでログインしてください。"), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 200, NO_REFERRER
 
 
 @bp.post("/language/<lang>")

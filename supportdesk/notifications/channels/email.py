@@ -1,5 +1,10 @@
 """E-mail over SMTP: Japanese subject, plain text with an HTML alternative, a deterministic
-Message-ID and an X-Supportdesk-Delivery header carrying the idempotency key."""
+Message-ID and an X-Supportdesk-Delivery header carrying the idempotency key.
+
+A secret that must never rest in the outbox (the password-reset link) is minted here, when the
+mail is sent: the stored body, HTML and link carry SECRET_SLOT, and payload["secret"] names the
+minter. The clear value exists only in the SMTP conversation, never in the database or the logs.
+"""
 import hashlib
 import smtplib
 import socket
@@ -8,6 +13,27 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from . import DeliveryError
+
+SECRET_SLOT = "{secret}"
+
+
+def _minter(kind):
+    if kind == "password_reset":
+        from ...services.password_reset import mint_reset_token
+
+        return mint_reset_token
+    raise DeliveryError(f"unknown secret kind {kind!r}", permanent=True)
+
+
+def fill_secret(msg):
+    """The message with its SECRET_SLOT filled in, or unchanged if it has no secret. A minter
+    raises DeliveryError (permanent: dropped) when the secret may no longer be issued."""
+    kind = (msg.get("payload") or {}).get("secret")
+    if not kind:
+        return msg
+    value = _minter(kind)(msg)
+    return {**msg, **{key: msg[key].replace(SECRET_SLOT, value)
+                      for key in ("body", "html") if msg.get(key)}}
 
 
 def build_message(msg, config):
@@ -27,7 +53,7 @@ def build_message(msg, config):
 
 
 def send(msg, config):
-    mail = build_message(msg, config)
+    mail = build_message(fill_secret(msg), config)
     try:
         with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
                           timeout=config["NOTIFY_SMTP_TIMEOUT"]) as smtp:
