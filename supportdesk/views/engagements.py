@@ -9,11 +9,11 @@ from ..extensions import db
 from ..forms.visits import CloseEngagementForm, ContactForm, EngagementForm, choices
 from ..models import Engagement, Municipality, SupportRequest, User
 from ..models.engagement import ENGAGEMENT_STATES, engagement_experts
-from ..services import ValidationFailed
 from ..services.engagements import (checkin_timeline, close_engagement, create_engagement,
                                     last_checkin_dates,
                                     log_contact, next_checkin_due)
 from ..timeutil import JST, utcnow
+from .service_call import service_call
 
 bp = Blueprint("engagements", __name__, url_prefix="/visits/engagements")
 
@@ -63,17 +63,13 @@ def new():
     if not form.is_submitted():
         form.title.data = sreq.title
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             eng = create_engagement(current_user, municipality=sreq.municipality,
                                     title=form.title.data, goal=form.goal.data or "",
                                     cadence_days=form.cadence_days.data, ends_on=form.ends_on.data,
                                     experts=[u for u in experts if u.id in form.expert_ids.data],
                                     sreq=sreq)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("伴走支援を開始しました。"), "success")
             return redirect(url_for("engagements.show", engagement_id=eng.id))
     return render_template("engagements/form.html", form=form, sreq=sreq)
@@ -105,14 +101,10 @@ def add_contact(engagement_id):
     eng = _get(engagement_id, "log_contact")
     form = ContactForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             log_contact(eng, current_user, at=form.at.data.replace(tzinfo=JST),
                         summary=form.summary.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("連絡記録を追加しました。"), "success")
             return redirect(url_for("engagements.show", engagement_id=eng.id))
     return _render_with(eng, contact_form=form), 422
@@ -124,13 +116,9 @@ def close(engagement_id):
     eng = _get(engagement_id, "manage")
     form = CloseEngagementForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             close_engagement(eng, current_user, outcome=form.outcome.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            form.outcome.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("伴走支援を終了しました。"), "success")
             return redirect(url_for("engagements.show", engagement_id=eng.id))
     return _render_with(eng, close_form=form), 422

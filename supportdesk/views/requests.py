@@ -29,6 +29,7 @@ from ..template_helpers import theme_name
 from ..timeutil import to_jst
 from ..workflow import ACTION_LABELS, STATE_LABELS, State, TRANSITIONS
 from .decorators import permission_required
+from .service_call import field_error, service_call
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 PAGE_SIZE = 50
@@ -43,14 +44,6 @@ def load_request(request_id, action="view"):
     if action != "view":
         permissions.require(current_user, action, sreq)
     return sreq
-
-
-def field_error(form, exc):
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def municipality_choices():
@@ -144,14 +137,10 @@ def new(kind):
             extra["municipality_id"] = form.municipality_id.data or None
         if getattr(form, "origin_push", None) is not None and form.origin_push.data:
             extra["origin"] = "push"
-        try:
+        with service_call(form) as call:
             sreq = create_request(current_user, kind, submit=form.submitting, **extra,
                                   **_uploads(form), **_values(form, kind))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             if form.submitting:
                 flash(_("%(number)s として受け付けました。担当リエゾンから連絡します。",
                         number=sreq.number), "success")
