@@ -17,6 +17,7 @@ from ..services.experts import (assign_experts, can_take_experts, my_assignments
                                 suggest_experts)
 from ..services.links import LINK_KINDS, find_request, link_requests, mark_duplicate, visible_links
 from .decorators import permission_required
+from .service_call import service_call
 
 bp = Blueprint("assignments", __name__)
 
@@ -80,14 +81,10 @@ def assign(request_id):
     form = AssignExpertsForm()
     if form.validate_on_submit():
         experts = [db.session.get(User, i) for i in form.expert_ids.data]
-        try:
+        with service_call(refused=DomainError) as call:
             done = assign_experts(sreq, [e for e in experts if e is not None], current_user,
                                   note=form.note.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("%(n)d名の人材に派遣を依頼しました。", n=len(done)), "success")
     else:
         _flash_errors(form)
@@ -101,13 +98,9 @@ def remove(request_id, assignment_id):
     assignment = db.get_or_404(ExpertAssignment, assignment_id)
     if assignment.request_id != sreq.id:
         abort(404)
-    try:
+    with service_call(refused=DomainError) as call:
         remove_assignment(assignment, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(_("%(name)s さんを派遣人材から外しました。", name=assignment.expert.display_name),
               "success")
     return redirect(request_url(sreq))
@@ -120,18 +113,14 @@ def link(request_id):
     form = LinkForm()
     if form.validate_on_submit():
         target = find_request(form.target.data)
-        try:
+        with service_call(refused=DomainError) as call:
             if form.kind.data == "duplicate":
                 mark_duplicate(sreq, target, current_user)
                 message = _("重複として登録し、この依頼を閉じました。")
             else:
                 link_requests(sreq, target, form.kind.data, current_user)
                 message = _("依頼をリンクしました。")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(message, "success")
     else:
         _flash_errors(form)
@@ -145,13 +134,9 @@ def introduce_case(request_id):
     form = IntroduceCaseForm()
     if form.validate_on_submit():
         case = db.session.get(Case, form.case_id.data)
-        try:
+        with service_call(refused=DomainError) as call:
             record_case_introduction(sreq, case, current_user, note=form.note.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("事例紹介を記録しました。"), "success")
     else:
         _flash_errors(form)
@@ -176,17 +161,9 @@ def respond(assignment_id):
     form = RespondAssignmentForm(prefix=f"a{assignment.id}")
     if form.validate_on_submit():
         accept = form.decision.data == "accept"
-        try:
+        with service_call(form, refused=DomainError) as call:
             respond_assignment(assignment, current_user, accept=accept, reason=form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            field = getattr(exc, "field", None)
-            if field == "reason":
-                form.reason.errors = list(form.reason.errors) + [str(exc)]
-            else:
-                flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("引き受けました。") if accept else _("辞退しました。"), "success")
             return redirect(url_for("assignments.mine"))
     rows = my_assignments(current_user)
