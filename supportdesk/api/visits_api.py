@@ -104,6 +104,16 @@ def _forbidden():
     _refuse(403, _("この操作を行う権限がありません。"))
 
 
+def _load_for_action(visit_id, action, schema=None):
+    """The visit and the parsed body (None without a schema) for a write: 404, 409 on a stale
+    If-Match, 422 on a bad body, then 403 unless the caller's role can ever take `action`."""
+    visit = load_for_change(visit_id)
+    body = parse_body(schema) if schema is not None else None
+    if not _may(api_user(), action, visit):
+        _forbidden()
+    return visit, body
+
+
 def _double_booking(exc):
     db.session.rollback()
     clashes = [Clash(user_id=person.id, name=person.display_name, visit_id=other.id,
@@ -187,9 +197,7 @@ def create_visit_api():
            summary="候補 -> 確定; 409 on a double booking or a stale If-Match",
            scope="write", response=VisitOut, tag="visits", errors=(401, 403, 404, 409, 429))
 def confirm_visit_api(visit_id):
-    visit = load_for_change(visit_id)
-    if not _may(api_user(), "confirm", visit):
-        _forbidden()
+    visit, _body = _load_for_action(visit_id, "confirm")
     try:
         confirm_visit(visit, api_user())
     except DoubleBooking as exc:
@@ -203,10 +211,7 @@ def confirm_visit_api(visit_id):
            scope="write", body=VisitCancel, response=VisitOut, tag="visits",
            errors=(401, 403, 404, 409, 429))
 def cancel_visit_api(visit_id):
-    visit = load_for_change(visit_id)
-    body = parse_body(VisitCancel)
-    if not _may(api_user(), "cancel", visit):
-        _forbidden()
+    visit, body = _load_for_action(visit_id, "cancel", VisitCancel)
     cancel_visit(visit, api_user(), body.reason)
     db.session.commit()
     return _respond(visit)
@@ -217,10 +222,7 @@ def cancel_visit_api(visit_id):
            scope="write", body=VisitRecordIn, response=VisitOut, tag="visits",
            errors=(401, 403, 404, 409, 429))
 def record_visit_api(visit_id):
-    visit = load_for_change(visit_id)
-    body = parse_body(VisitRecordIn)
-    if not _may(api_user(), "record", visit):
-        _forbidden()
+    visit, body = _load_for_action(visit_id, "record", VisitRecordIn)
     record_visit(visit, api_user(), **body.model_dump())
     db.session.commit()
     return _respond(visit)
