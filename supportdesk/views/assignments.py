@@ -16,7 +16,7 @@ from ..services.experts import (assign_experts, can_take_experts, my_assignments
                                 remove_assignment, request_assignments, respond_assignment,
                                 suggest_experts)
 from ..services.links import LINK_KINDS, find_request, link_requests, mark_duplicate, visible_links
-from .decorators import permission_required
+from .decorators import load_or_404, permission_required
 from .service_call import service_call
 
 bp = Blueprint("assignments", __name__)
@@ -33,13 +33,6 @@ def request_url(sreq):
 @bp.app_template_global("request_link_url")
 def _request_link_url(sreq):
     return request_url(sreq)
-
-
-def _load(request_id, action):
-    sreq = db.get_or_404(SupportRequest, request_id)
-    permissions.require(current_user, "view", sreq)
-    permissions.require(current_user, action, sreq)
-    return sreq
 
 
 def _flash_errors(form):
@@ -77,7 +70,7 @@ def case_intro_panel(sreq):
 @bp.post("/requests/<int:request_id>/experts")
 @login_required
 def assign(request_id):
-    sreq = _load(request_id, "assign")
+    sreq = load_or_404(SupportRequest, request_id, "assign")
     form = AssignExpertsForm()
     if form.validate_on_submit():
         experts = [db.session.get(User, i) for i in form.expert_ids.data]
@@ -94,7 +87,7 @@ def assign(request_id):
 @bp.post("/requests/<int:request_id>/experts/<int:assignment_id>/remove")
 @login_required
 def remove(request_id, assignment_id):
-    sreq = _load(request_id, "assign")
+    sreq = load_or_404(SupportRequest, request_id, "assign")
     assignment = db.get_or_404(ExpertAssignment, assignment_id)
     if assignment.request_id != sreq.id:
         abort(404)
@@ -109,7 +102,7 @@ def remove(request_id, assignment_id):
 @bp.post("/requests/<int:request_id>/links")
 @login_required
 def link(request_id):
-    sreq = _load(request_id, "link")
+    sreq = load_or_404(SupportRequest, request_id, "link")
     form = LinkForm()
     if form.validate_on_submit():
         target = find_request(form.target.data)
@@ -130,7 +123,7 @@ def link(request_id):
 @bp.post("/requests/<int:request_id>/cases")
 @login_required
 def introduce_case(request_id):
-    sreq = _load(request_id, "record_support")
+    sreq = load_or_404(SupportRequest, request_id, "record_support")
     form = IntroduceCaseForm()
     if form.validate_on_submit():
         case = db.session.get(Case, form.case_id.data)

@@ -13,17 +13,10 @@ from ..services.engagements import (checkin_timeline, close_engagement, create_e
                                     last_checkin_dates,
                                     log_contact, next_checkin_due)
 from ..timeutil import JST, utcnow
+from .decorators import load_or_404
 from .service_call import service_call
 
 bp = Blueprint("engagements", __name__, url_prefix="/visits/engagements")
-
-
-def _get(engagement_id, action="view"):
-    eng = db.session.get(Engagement, engagement_id) or abort(404)
-    permissions.require(current_user, "view", eng)
-    if action != "view":
-        permissions.require(current_user, action, eng)
-    return eng
 
 
 def _scoped(stmt):
@@ -78,7 +71,7 @@ def new():
 @bp.get("/<int:engagement_id>")
 @login_required
 def show(engagement_id):
-    eng = _get(engagement_id)
+    eng = load_or_404(Engagement, engagement_id)
     today = utcnow().astimezone(JST).date()
     due = next_checkin_due(eng)
     return render_template("engagements/show.html", e=eng, timeline=checkin_timeline(eng),
@@ -98,7 +91,7 @@ def _render_with(eng, **forms):
 @bp.post("/<int:engagement_id>/contacts")
 @login_required
 def add_contact(engagement_id):
-    eng = _get(engagement_id, "log_contact")
+    eng = load_or_404(Engagement, engagement_id, "log_contact")
     form = ContactForm()
     if form.validate_on_submit():
         with service_call(form) as call:
@@ -113,7 +106,7 @@ def add_contact(engagement_id):
 @bp.post("/<int:engagement_id>/close")
 @login_required
 def close(engagement_id):
-    eng = _get(engagement_id, "manage")
+    eng = load_or_404(Engagement, engagement_id, "manage")
     form = CloseEngagementForm()
     if form.validate_on_submit():
         with service_call(form) as call:

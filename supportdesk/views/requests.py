@@ -28,7 +28,7 @@ from ..services.visits import can_schedule_lecture, visits_for_request
 from ..template_helpers import theme_name
 from ..timeutil import to_jst
 from ..workflow import ACTION_LABELS, STATE_LABELS, State, TRANSITIONS
-from .decorators import permission_required
+from .decorators import load_or_404, permission_required
 from .service_call import field_error, service_call
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -37,13 +37,7 @@ PAGE_SIZE = 50
 
 def load_request(request_id, action="view"):
     """The request, or 404 (also for one the user may not see: existence never leaks)."""
-    sreq = db.session.get(SupportRequest, request_id)
-    if sreq is None:
-        abort(404)
-    permissions.require(current_user, "view", sreq)
-    if action != "view":
-        permissions.require(current_user, action, sreq)
-    return sreq
+    return load_or_404(SupportRequest, request_id, action)
 
 
 def municipality_choices():

@@ -19,18 +19,11 @@ from ..services.visits import (InvalidVisitTransition, cancel_visit, candidate_o
                                postpone_visit, record_visit, schedule_from_candidate,
                                submit_satisfaction, visit_actions)
 from ..timeutil import JST, utcnow
+from .decorators import load_or_404
 from .municipalities import HISTORY_SECTIONS
 from .service_call import field_error, service_call
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
-
-
-def _get_visit(visit_id, action="view"):
-    visit = db.session.get(Visit, visit_id) or abort(404)
-    permissions.require(current_user, "view", visit)
-    if action != "view":
-        permissions.require(current_user, action, visit)
-    return visit
 
 
 def _aware(naive):
@@ -57,7 +50,7 @@ def _users(ids):
 @bp.get("/<int:visit_id>")
 @login_required
 def show(visit_id):
-    visit = _get_visit(visit_id)
+    visit = load_or_404(Visit, visit_id)
     answers_stmt = sa.select(SatisfactionResponse).where(SatisfactionResponse.visit_id == visit.id)
     if current_user.role == "municipal_staff":
         answers_stmt = answers_stmt.where(SatisfactionResponse.respondent_id == current_user.id)
@@ -180,7 +173,7 @@ def schedule(request_id):
 @bp.post("/<int:visit_id>/confirm")
 @login_required
 def confirm(visit_id):
-    visit = _get_visit(visit_id, "manage")
+    visit = load_or_404(Visit, visit_id, "manage")
     with service_call(refused=InvalidVisitTransition) as call:
         confirm_visit(visit, current_user)
     if call.ok:
@@ -191,7 +184,7 @@ def confirm(visit_id):
 @bp.route("/<int:visit_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(visit_id):
-    visit = _get_visit(visit_id, "manage")
+    visit = load_or_404(Visit, visit_id, "manage")
     form = ReasonForm()
     if form.validate_on_submit():
         with service_call(form, refused=InvalidVisitTransition) as call:
@@ -207,7 +200,7 @@ def cancel(visit_id):
 @bp.route("/<int:visit_id>/postpone", methods=["GET", "POST"])
 @login_required
 def postpone(visit_id):
-    visit = _get_visit(visit_id, "manage")
+    visit = load_or_404(Visit, visit_id, "manage")
     form = PostponeForm()
     if form.validate_on_submit():
         with service_call(form, refused=InvalidVisitTransition) as call:
@@ -227,7 +220,7 @@ def postpone(visit_id):
 @bp.route("/<int:visit_id>/record", methods=["GET", "POST"])
 @login_required
 def record(visit_id):
-    visit = _get_visit(visit_id, "record")
+    visit = load_or_404(Visit, visit_id, "record")
     form = RecordForm(obj=visit.record)
     if form.validate_on_submit():
         with service_call(form, refused=InvalidVisitTransition) as call:
@@ -247,7 +240,7 @@ def record(visit_id):
 @bp.route("/<int:visit_id>/follow-up", methods=["GET", "POST"])
 @login_required
 def follow_up(visit_id):
-    visit = _get_visit(visit_id, "manage")
+    visit = load_or_404(Visit, visit_id, "manage")
     form = FollowUpForm()
     if not form.is_submitted() and visit.record is not None:
         form.body.data = visit.record.follow_ups
@@ -273,7 +266,7 @@ def follow_up(visit_id):
 @bp.route("/<int:visit_id>/satisfaction", methods=["GET", "POST"])
 @login_required
 def satisfaction(visit_id):
-    visit = _get_visit(visit_id, "rate")
+    visit = load_or_404(Visit, visit_id, "rate")
     form = SatisfactionForm()
     if form.validate_on_submit():
         with service_call(form) as call:
