@@ -13,8 +13,8 @@ from ..services.visits import (EXPERT, LIAISON, VISIT_TRANSITIONS, DoubleBooking
                                confirm_visit, create_visit, record_visit, visit_actions)
 from ..timeutil import JST
 from . import bp
-from .core import (ApiError, api_route, api_user, dump, json_response, parse_body, parse_query,
-                   problem)
+from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,
+                   parse_query, problem)
 from .schemas_more import (Clash, PersonOut, VisitCancel, VisitCreate, VisitListQuery, VisitOut,
                            VisitRecordIn, VisitRecordOut)
 
@@ -68,17 +68,9 @@ def _respond(visit, status=200):
                          headers={"ETag": f'"{visit.version}"'})
 
 
-def load_visit(visit_id):
-    visit = db.session.get(Visit, visit_id)
-    if visit is None:
-        raise ApiError(404, _("見つかりません。"))
-    permissions.require(api_user(), "view", visit)
-    return visit
-
-
 def load_for_change(visit_id):
     """The visit, refusing with 409 and the current version when If-Match names an older one."""
-    visit = load_visit(visit_id)
+    visit = load_visible(Visit, visit_id)
     wanted = request.headers.get("If-Match")
     current = f'"{visit.version}"'
     if wanted and wanted.strip() != "*" and current not in [w.strip() for w in wanted.split(",")]:
@@ -149,7 +141,7 @@ def list_visits():
 @api_route(bp, "/visits/<int:visit_id>", "GET", summary="One visit", response=VisitOut,
            tag="visits")
 def get_visit(visit_id):
-    return _respond(load_visit(visit_id))
+    return _respond(load_visible(Visit, visit_id))
 
 
 def _municipalities(codes):
