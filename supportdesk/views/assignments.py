@@ -10,6 +10,7 @@ from .. import permissions
 from ..extensions import db
 from ..forms.library import AssignExpertsForm, IntroduceCaseForm, LinkForm, RespondAssignmentForm
 from ..models import Case, ExpertAssignment, SupportRequest, User
+from ..models.event import ACTIVE_ASSIGNMENT_STATUSES
 from ..services import DomainError
 from ..services.cases import case_options, record_case_introduction
 from ..services.experts import (assign_experts, can_take_experts, my_assignments,
@@ -48,7 +49,7 @@ def expert_panel(sreq):
     rows = request_assignments(sreq)
     if not permissions.can(current_user, "view_internal", sreq):
         # The municipality sees who is coming, not who declined or why.
-        rows = [a for a in rows if a.status in ("proposed", "accepted")]
+        rows = [a for a in rows if a.status in ACTIVE_ASSIGNMENT_STATUSES]
     return {"assignments": rows,
             "suggestions": suggest_experts(sreq) if can_assign else [],
             "can_assign": can_assign}
