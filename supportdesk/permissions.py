@@ -209,6 +209,7 @@ def can(user, action, obj):
 def _assigned_expert_ids(obj):
     """Experts on the request behind obj (a request, or anything with .sreq), not declined."""
     from .models import ExpertAssignment
+    from .models.event import ACTIVE_ASSIGNMENT_STATUSES
 
     sreq = obj if type(obj).__name__ == "SupportRequest" else getattr(obj, "sreq", None)
     if sreq is None or sreq.id is None:
@@ -216,12 +217,13 @@ def _assigned_expert_ids(obj):
     return set(db.session.scalars(
         sa.select(ExpertAssignment.expert_id).where(
             ExpertAssignment.request_id == sreq.id,
-            ExpertAssignment.status.in_(("proposed", "accepted")))))
+            ExpertAssignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))))
 
 
 def scope_requests(stmt, user, action="view"):
     """Narrow a select over SupportRequest to what the user may see: lists, search, exports, API."""
     from .models import ExpertAssignment, SupportRequest
+    from .models.event import ACTIVE_ASSIGNMENT_STATUSES
     from .models.support_request import request_co_municipalities
 
     scope = scope_of(user, action, "request")
@@ -237,7 +239,7 @@ def scope_requests(stmt, user, action="view"):
     if scope == ASSIGNED:
         mine = sa.select(ExpertAssignment.request_id).where(
             ExpertAssignment.expert_id == user.id,
-            ExpertAssignment.status.in_(("proposed", "accepted")))
+            ExpertAssignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
         return stmt.where(SupportRequest.id.in_(mine))
     return stmt.where(sa.false())
 

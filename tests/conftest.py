@@ -225,3 +225,23 @@ def blank_app(blank_db_uri, tmp_path):
     db.session.remove()
     db.engine.dispose()
     ctx.pop()
+
+
+@pytest.fixture
+def smtp():
+    """An aiosmtpd sink on loopback (tests/notify_helpers.py)."""
+    from tests.notify_helpers import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def napp(make_app, smtp):
+    """An app (context pushed) whose dispatcher delivers mail to the smtp fixture."""
+    from tests.notify_helpers import notify_config
+
+    app = make_app(**notify_config(smtp.port))
+    with app.app_context():
+        yield app
+        db.session.remove()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from supportdesk.extensions import db
-from supportdesk.models import ChatRoom, SupportRequest
+from supportdesk.models import ChatRoom, OutboxMessage, SupportRequest
 from tests.factories import municipality
 
 SECRET = "s3cret-webhook-key-0123456789"
@@ -156,6 +156,14 @@ def notify_config(smtp_port=None, **extra):
                BASE_URL="https://desk.example.lg.jp", CHAT_WEBHOOK_ALLOW_HTTP=True)
     cfg.update(extra)
     return cfg
+
+
+def outbox_rows(**filters):
+    """Outbox rows in id order, filtered by column values: outbox_rows(channel="email")."""
+    stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    for key, value in filters.items():
+        stmt = stmt.where(getattr(OutboxMessage, key) == value)
+    return db.session.scalars(stmt).all()
 
 
 def make_room(scope="municipality", name="佐用町 企画・情報部門", url=None, secret=SECRET,

@@ -6,42 +6,21 @@ import pytest
 import sqlalchemy as sa
 
 from supportdesk.extensions import db
-from supportdesk.models import InAppNotification, OutboxMessage, SupportRequest
+from supportdesk.models import InAppNotification, SupportRequest
 from supportdesk.notifications import notify
 from supportdesk.notifications.outbox import claim_due, deliver, dispatch_due, drain, retry_message
 from supportdesk.services.support_requests import apply_action
 from tests.factories import make_liaison, make_staff, make_user, region
-from tests.notify_helpers import (Receiver, SmtpServer, make_request, make_room, notify_config)
+from tests.notify_helpers import Receiver, make_request, make_room, outbox_rows
 
 # Wednesday 2026-11-25 10:00 in Tokyo: inside office hours.
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
 def receiver():
     with Receiver() as r:
         yield r
-
-
-@pytest.fixture
-def napp(make_app, smtp):
-    app = make_app(**notify_config(smtp.port))
-    with app.app_context():
-        yield app
-        db.session.remove()
-
-
-def rows(**filters):
-    stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id)
-    for key, value in filters.items():
-        stmt = stmt.where(getattr(OutboxMessage, key) == value)
-    return db.session.scalars(stmt).all()
 
 
 def test_outbox_rows_commit_with_the_cause_and_vanish_when_it_rolls_back(napp, receiver):
@@ -52,13 +31,13 @@ def test_outbox_rows_commit_with_the_cause_and_vanish_when_it_rolls_back(napp, r
 
     apply_action(sreq, "submit", staff, now=OPEN)
     db.session.rollback()
-    assert rows() == []
+    assert outbox_rows() == []
     assert db.session.get(SupportRequest, sreq.id).state == "draft"
 
     sreq = db.session.get(SupportRequest, sreq.id)
     apply_action(sreq, "submit", staff, now=OPEN)
     db.session.commit()
-    sent = rows()
+    sent = outbox_rows()
     assert {(m.channel, m.user_id, m.room_id) for m in sent} == {
         ("email", liaison.id, None), ("webhook", None, room.id)}
     assert all(m.request_id == sreq.id and m.status == "pending" for m in sent)
@@ -73,7 +52,7 @@ def test_mail_arrives_at_a_real_smtp_server_with_japanese_subject_and_html(napp,
     sreq = make_request(staff, title="窓口の<b>オンライン化</b>")
     notify("request.triage", sreq=sreq, actor=liaison, now=OPEN)
     db.session.commit()
-    [msg] = rows(channel="email")
+    [msg] = outbox_rows(channel="email")
 
     assert dispatch_due(now=OPEN)["sent"] == 1
     [(rcpts, mail)] = smtp.sink.messages
@@ -105,7 +84,7 @@ def test_smtp_451_is_retried_and_550_dead_letters(napp, smtp):
     notify("misc.message", recipients=[other], sreq=sreq, now=OPEN)
     db.session.commit()
     assert dispatch_due(now=OPEN + timedelta(hours=2))["dead"] == 1
-    [dead] = rows(status="dead")
+    [dead] = outbox_rows(status="dead")
     assert "550" in dead.last_error and dead.user_id == other.id
 
 
@@ -115,7 +94,7 @@ def test_receiver_500_timeout_and_down_then_recovery_delivers_each_message_once(
     for n in range(3):
         notify("request.info_dept_shared", sreq=make_request(staff, title=f"件{n}"), now=OPEN)
     db.session.commit()
-    assert len(rows(channel="webhook")) == 3
+    assert len(outbox_rows(channel="webhook")) == 3
     now = OPEN
 
     receiver.mode = "fail"
@@ -126,7 +105,7 @@ def test_receiver_500_timeout_and_down_then_recovery_delivers_each_message_once(
     receiver.stop()
     now += timedelta(hours=1)
     assert dispatch_due(now=now)["retry"] == 3
-    assert all("room" in m.last_error and "127.0.0.1" not in m.last_error for m in rows())
+    assert all("room" in m.last_error and "127.0.0.1" not in m.last_error for m in outbox_rows())
     receiver.start()
     receiver.mode = "ok"
     assert dispatch_due(now=now)["claimed"] == 0  # backoff: not due yet
@@ -135,9 +114,9 @@ def test_receiver_500_timeout_and_down_then_recovery_delivers_each_message_once(
     assert dispatch_due(now=now + timedelta(days=1))["claimed"] == 0
 
     assert sorted(receiver.delivered.values()) == [1, 1, 1]
-    assert set(receiver.delivered) == {m.idempotency_key for m in rows()}
+    assert set(receiver.delivered) == {m.idempotency_key for m in outbox_rows()}
     assert receiver.bad_signatures == 0
-    assert [(m.status, m.attempts) for m in rows()] == [("sent", 4)] * 3
+    assert [(m.status, m.attempts) for m in outbox_rows()] == [("sent", 4)] * 3
     headers, body = next(iter(receiver.unique.values()))
     assert headers["Content-Type"] == "text/plain; charset=utf-8"
     text = body.decode()
@@ -154,13 +133,13 @@ def test_retry_delays_grow_with_jitter(napp, receiver):
     now, delays = OPEN, []
     for _ in range(4):
         dispatch_due(now=now)
-        [msg] = rows()
+        [msg] = outbox_rows()
         delays.append((msg.next_attempt_at - now).total_seconds())
         now = msg.next_attempt_at
     # full jitter: attempt n waits somewhere in [1 s, 5 s * 2**n]
     for n, delay in enumerate(delays, start=1):
         assert 1 <= delay <= 5 * 2 ** n
-    assert rows()[0].attempts == 4
+    assert outbox_rows()[0].attempts == 4
 
 
 def test_dead_letter_after_max_attempts_then_manual_retry(napp, receiver):
@@ -173,7 +152,7 @@ def test_dead_letter_after_max_attempts_then_manual_retry(napp, receiver):
     for _ in range(5):  # NOTIFY_MAX_ATTEMPTS = 5
         dispatch_due(now=now)
         now += timedelta(hours=2)
-    [msg] = rows()
+    [msg] = outbox_rows()
     assert (msg.status, msg.attempts) == ("dead", 5)
     assert msg.last_error == f"webhook room {msg.room_id}: HTTP 500"
     assert dispatch_due(now=now + timedelta(days=3))["claimed"] == 0
@@ -194,7 +173,7 @@ def test_http_410_dead_letters_at_once_without_touching_others(napp, receiver):
         db.session.commit()
         stats = dispatch_due(now=OPEN)
     assert (stats["dead"], stats["sent"]) == (1, 1)
-    assert sorted(m.status for m in rows()) == ["dead", "sent"]
+    assert sorted(m.status for m in outbox_rows()) == ["dead", "sent"]
 
 
 def test_a_crash_after_sending_resends_once_with_the_same_key(napp, receiver):
@@ -205,7 +184,7 @@ def test_a_crash_after_sending_resends_once_with_the_same_key(napp, receiver):
     deliver(snap, napp.config)  # ...and the process dies before recording it
     assert dispatch_due(now=OPEN + timedelta(seconds=60))["claimed"] == 0  # claim still fresh
     assert dispatch_due(now=OPEN + timedelta(seconds=301))["sent"] == 1
-    [msg] = rows()
+    [msg] = outbox_rows()
     assert msg.status == "sent"
     assert list(receiver.delivered.values()) == [2]   # sent twice ...
     assert list(receiver.unique) == [msg.idempotency_key]  # ... but one key to dedupe on
@@ -217,7 +196,7 @@ def test_same_event_key_enqueues_once(napp):
     for _ in range(2):
         notify("request.reply", sreq=sreq, recipients=[staff], now=OPEN, event_key="reply:77")
         db.session.commit()
-    assert len(rows()) == 1
+    assert len(outbox_rows()) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InAppNotification)) == 1
 
 
@@ -249,7 +228,7 @@ def test_two_dispatchers_at_once_deliver_each_message_once(napp, receiver):
     assert sum(r["sent"] for r in results) == 120
     assert all(r["sent"] > 0 for r in results)  # both really worked
     assert len(receiver.delivered) == 120 and set(receiver.delivered.values()) == {1}
-    assert {m.status for m in rows()} == {"sent"}
+    assert {m.status for m in outbox_rows()} == {"sent"}
 
 
 def test_office_hours_hold_chat_and_mail_but_not_urgent_or_inapp(napp, receiver):
@@ -259,7 +238,7 @@ def test_office_hours_hold_chat_and_mail_but_not_urgent_or_inapp(napp, receiver)
     notify("request.info_dept_shared", sreq=make_request(make_staff("佐用町")), now=night)
     db.session.commit()
     monday_open = datetime(2026, 11, 30, 8, 30).replace(tzinfo=UTC) - timedelta(hours=9)
-    assert {m.next_attempt_at for m in rows()} == {monday_open}
+    assert {m.next_attempt_at for m in outbox_rows()} == {monday_open}
     assert db.session.scalar(sa.select(InAppNotification.user_id)) == info.id
     assert dispatch_due(now=night)["claimed"] == 0
     urgent = make_request(make_staff("佐用町"), title="至急")

@@ -1,41 +1,19 @@
 """Who hears what: the 情報部門 rule, preferences, digests and the chat message's content."""
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from supportdesk.extensions import db
-from supportdesk.models import InAppNotification, NotificationPreference, OutboxMessage
+from supportdesk.models import InAppNotification, NotificationPreference
 from supportdesk.notifications import notify
 from supportdesk.notifications.audiences import WHO_HEARS
 from supportdesk.notifications.digest import send_digests
 from supportdesk.notifications.outbox import dispatch_due
 from supportdesk.services.support_requests import apply_action
 from tests.factories import make_liaison, make_staff, make_user, region
-from tests.notify_helpers import SmtpServer, make_request, make_room, notify_config
+from tests.notify_helpers import make_request, make_room, outbox_rows
 
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def napp(make_app, smtp):
-    app = make_app(**notify_config(smtp.port))
-    with app.app_context():
-        yield app
-        db.session.remove()
-
-
-def outbox(**filters):
-    stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id)
-    for key, value in filters.items():
-        stmt = stmt.where(getattr(OutboxMessage, key) == value)
-    return db.session.scalars(stmt).all()
 
 
 def test_info_dept_share_reaches_the_municipalitys_info_dept_users_and_room(napp):
@@ -48,12 +26,12 @@ def test_info_dept_share_reaches_the_municipalitys_info_dept_users_and_room(napp
 
     notify("request.info_dept_shared", sreq=sreq, now=OPEN)
     db.session.commit()
-    assert {(m.channel, m.user_id, m.room_id) for m in outbox()} == {
+    assert {(m.channel, m.user_id, m.room_id) for m in outbox_rows()} == {
         ("email", info.id, None), ("webhook", None, room.id)}
     assert db.session.scalars(sa.select(InAppNotification.user_id)).all() == [info.id]
-    mail = outbox(channel="email")[0]
+    mail = outbox_rows(channel="email")[0]
     assert "情報部門を介さずに" in mail.body and "福祉課" in mail.body
-    assert other_town_info.id not in {m.user_id for m in outbox()}
+    assert other_town_info.id not in {m.user_id for m in outbox_rows()}
 
 
 def test_submitting_outside_the_info_dept_shares_once(napp):
@@ -64,7 +42,7 @@ def test_submitting_outside_the_info_dept_shares_once(napp):
     apply_action(sreq, "submit", filer, now=OPEN)
     notify("request.info_dept_shared", sreq=sreq, now=OPEN)  # a second trigger is a no-op
     db.session.commit()
-    shared = outbox(event_type="request.info_dept_shared")
+    shared = outbox_rows(event_type="request.info_dept_shared")
     assert [(m.channel, m.user_id) for m in shared] == [("email", info.id)]
 
 
@@ -78,7 +56,7 @@ def test_team_audience_uses_region_liaisons_and_central_team_for_kobe(napp):
     notify("request.submit", sreq=make_request(make_staff("神戸市")), now=OPEN)
     db.session.commit()
     sayo, kobe = {}, {}
-    for m in outbox():
+    for m in outbox_rows():
         target = sayo if m.request_id == 1 else kobe
         target.setdefault(m.channel, set()).add(m.user_id or m.room_id)
     assert sayo == {"email": {west.id}, "webhook": {west_room.id}}
@@ -94,7 +72,7 @@ def test_who_hears_table_covers_the_issue(napp):
     manager = make_user("manager")
     notify("report.ready", now=OPEN, link="/reports/2026-10")
     db.session.commit()
-    assert [m.user_id for m in outbox()] == [manager.id]
+    assert [m.user_id for m in outbox_rows()] == [manager.id]
 
 
 def test_chat_message_carries_facts_but_no_personal_data_or_notes(napp):
@@ -106,7 +84,7 @@ def test_chat_message_carries_facts_but_no_personal_data_or_notes(napp):
     sreq.assignee = liaison
     notify("request.info_dept_shared", sreq=sreq, now=OPEN, reason="MARKER-NOTE 内部メモ")
     db.session.commit()
-    [chat] = outbox(channel="webhook")
+    [chat] = outbox_rows(channel="webhook")
     text = chat.body + str(chat.payload)
     for marker in ("MARKER", "山田", "yamada", "090-"):
         assert marker not in text
@@ -125,7 +103,7 @@ def test_preferences_turn_channels_off(napp):
     db.session.commit()
     notify("request.triage", sreq=make_request(filer), actor=liaison, now=OPEN)
     db.session.commit()
-    assert outbox() == []
+    assert outbox_rows() == []
     assert db.session.scalars(sa.select(InAppNotification.user_id)).all() == [filer.id]
 
 
@@ -139,7 +117,7 @@ def test_daily_digest_bundles_held_mails_into_one_mail_once(napp, smtp):
     notify("request.triage", sreq=a, actor=liaison, now=OPEN)
     notify("request.answer", sreq=b, actor=liaison, now=OPEN + timedelta(hours=1))
     db.session.commit()
-    assert [m.status for m in outbox()] == ["held", "held"]
+    assert [m.status for m in outbox_rows()] == ["held", "held"]
     assert dispatch_due(now=OPEN + timedelta(hours=2))["claimed"] == 0
 
     evening = OPEN + timedelta(hours=7)  # 17:00 JST
@@ -153,7 +131,7 @@ def test_daily_digest_bundles_held_mails_into_one_mail_once(napp, smtp):
     assert mail["Subject"] == "【市町DX支援デスク】本日のお知らせのまとめ(2件)"
     text = mail.get_body(("plain",)).get_content()
     assert "一件目" in text and "二件目" in text
-    assert [m.status for m in outbox()] == ["digested", "digested", "sent"]
+    assert [m.status for m in outbox_rows()] == ["digested", "digested", "sent"]
 
 
 def test_visit_events_reach_attendees_and_the_municipality(napp):
@@ -174,10 +152,10 @@ def test_visit_events_reach_attendees_and_the_municipality(napp):
     db.session.commit()
     notify("visit.cancelled", visit=visit, actor=liaison, now=OPEN, reason="台風のため")
     db.session.commit()
-    got = {(m.channel, m.user_id or m.room_id) for m in outbox()}
+    got = {(m.channel, m.user_id or m.room_id) for m in outbox_rows()}
     assert got == {("email", expert.id), ("email", filer.id), ("webhook", room.id)}
-    assert all(m.urgent and m.next_attempt_at == OPEN for m in outbox())  # cancellations go at once
-    [chat] = outbox(channel="webhook")
+    assert all(m.urgent and m.next_attempt_at == OPEN for m in outbox_rows())  # cancellations go at once
+    [chat] = outbox_rows(channel="webhook")
     assert "訪問先:佐用町" in chat.body and "台風" not in chat.body
     assert f"/visits/{visit.id}" in chat.link
 

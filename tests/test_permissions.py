@@ -153,12 +153,6 @@ class World:
             "expert_assignment": [("expert_assignment", {})],
             "own_municipality_requests": [("own_municipality_requests", {})],
             "calendar": [("calendar", {})],
-            "saved_view": [(self.saved_view, dict(self={u["liaison_west"].id}))],
-            "notification": [(self.notification, dict(self={u["staff_sayo"].id}))],
-            "outbox": [("outbox", {})],
-            "chat_room": [("chat_room", {})],
-            # Announcements are checked per recipient municipality in tests/test_announcements*.
-            "announcement": [("announcement", {})],
             "engagement": [(self.engagement, dict(
                 munis={self.sayo.id}, regions={self.sayo.region_id},
                 self={u["liaison_west"].id, u["expert2"].id}))],

@@ -4,7 +4,6 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestAttachment, SupportRequest
@@ -25,14 +24,6 @@ OK_FILES = [
     ("メモ.txt", "業務の一覧\n窓口受付".encode()),
     ("名簿.csv", "氏名,所属\n".encode("cp932")),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _user_per_request(app):
-    def forget():
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget)
 
 
 def _login(app, user):

@@ -2,9 +2,7 @@
 import re
 from datetime import datetime
 
-import pytest
 import sqlalchemy as sa
-from flask import g
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, SupportRequest
@@ -12,16 +10,6 @@ from supportdesk.services.request_conversation import add_comment
 from supportdesk.services.request_filing import perform_action
 from supportdesk.timeutil import JST
 from tests.factories import PASSWORD, make_liaison, make_request, make_staff, municipality
-
-
-@pytest.fixture(autouse=True)
-def _user_per_request(app):
-    """The test's app context is shared by every request of every client, and Flask-Login caches
-    the user in g: forget it before each request so two clients stay two users."""
-    def forget():
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget)
 
 
 def _login(app, user):

@@ -19,7 +19,7 @@ from supportdesk.services.support_requests import apply_action
 from supportdesk.services.webhooks import (delete_webhook, mask_secret, rotate_webhook_secret,
                                            save_webhook)
 from tests.factories import PASSWORD, make_liaison, make_staff, make_user
-from tests.notify_helpers import SmtpServer, make_request, notify_config
+from tests.notify_helpers import make_request
 
 # Wednesday 2026-11-25 10:00 in Tokyo: inside office hours.
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
@@ -79,15 +79,6 @@ def hook():
     r.thread.join()
 
 
-@pytest.fixture
-def happ(make_app):
-    with SmtpServer() as smtp:
-        app = make_app(**notify_config(smtp.port))
-        with app.app_context():
-            yield app
-            db.session.remove()
-
-
 def subscribe(hook, events=("request.created", "request.state_changed"), name="kintone連携"):
     sub = save_webhook(make_user("admin"), name=name, url=hook.url, event_types=list(events))
     db.session.commit()
@@ -109,7 +100,7 @@ def submitted(staff=None, now=OPEN):
     return sreq
 
 
-def test_submit_delivers_request_created_once_signed_with_the_idempotency_key(happ, hook):
+def test_submit_delivers_request_created_once_signed_with_the_idempotency_key(napp, hook):
     sub = subscribe(hook, events=["request.created"])
     sreq = submitted()
     [row] = sub_rows(sub)
@@ -132,7 +123,7 @@ def test_submit_delivers_request_created_once_signed_with_the_idempotency_key(ha
     assert body == row.body.encode()  # exactly the bytes stored at enqueue time
 
 
-def test_state_change_delivers_request_state_changed(happ, hook):
+def test_state_change_delivers_request_state_changed(napp, hook):
     sub = subscribe(hook, events=["request.state_changed"])
     sreq = submitted()
     liaison = make_liaison("西播磨")
@@ -147,7 +138,7 @@ def test_state_change_delivers_request_state_changed(happ, hook):
     assert {r.status for r in sub_rows(sub)} == {"sent"}
 
 
-def test_internal_note_and_unsubscribed_events_send_nothing(happ, hook):
+def test_internal_note_and_unsubscribed_events_send_nothing(napp, hook):
     sub = subscribe(hook, events=["request.created"])
     sreq = submitted()
     drain(now=OPEN)
@@ -162,7 +153,7 @@ def test_internal_note_and_unsubscribed_events_send_nothing(happ, hook):
     assert hook.attempts == 1 and len(hook.accepted) == 1
 
 
-def test_receiver_500_then_recovers_delivers_exactly_once(happ, hook):
+def test_receiver_500_then_recovers_delivers_exactly_once(napp, hook):
     sub = subscribe(hook, events=["request.created"])
     submitted()
     hook.fail = True
@@ -180,7 +171,7 @@ def test_receiver_500_then_recovers_delivers_exactly_once(happ, hook):
     assert row.status == "sent" and row.attempts == 2 and row.last_error is None
 
 
-def test_secret_rotated_between_enqueue_and_send_signs_with_the_new_one(happ, hook):
+def test_secret_rotated_between_enqueue_and_send_signs_with_the_new_one(napp, hook):
     sub = subscribe(hook, events=["request.created"])
     old = sub.secret
     submitted()
@@ -194,7 +185,7 @@ def test_secret_rotated_between_enqueue_and_send_signs_with_the_new_one(happ, ho
     assert headers["X-Supportdesk-Signature"] != stale
 
 
-def test_rows_roll_back_with_their_cause(happ, hook):
+def test_rows_roll_back_with_their_cause(napp, hook):
     sub = subscribe(hook)
     staff = make_staff("佐用町")
     sreq = make_request(staff, state="draft")
@@ -206,7 +197,7 @@ def test_rows_roll_back_with_their_cause(happ, hook):
     assert hook.attempts == 0
 
 
-def test_inactive_or_deleted_subscription_drops_the_row(happ, hook):
+def test_inactive_or_deleted_subscription_drops_the_row(napp, hook):
     admin = make_user("admin")
     off = subscribe(hook, events=["request.created"], name="停止予定")
     gone = subscribe(hook, events=["request.created"], name="削除予定")
@@ -227,17 +218,17 @@ def _login(client, user):
     assert resp.status_code == 302
 
 
-def test_delivery_log_page_and_failed_page_with_retry(happ, hook):
+def test_delivery_log_page_and_failed_page_with_retry(napp, hook):
     sub = subscribe(hook, events=["request.created"])
     submitted()
     submitted()
     drain(now=OPEN)
     hook.fail = True
     submitted()
-    happ.config["NOTIFY_MAX_ATTEMPTS"] = 1
+    napp.config["NOTIFY_MAX_ATTEMPTS"] = 1
     assert dispatch_due(now=OPEN)["dead"] == 1
 
-    client = happ.test_client()
+    client = napp.test_client()
     # The admin works on this test's timeline (the retry button queues the message "now").
     clock = time_machine.travel(OPEN + timedelta(hours=2), tick=True)
     clock.start()
@@ -263,15 +254,15 @@ def test_delivery_log_page_and_failed_page_with_retry(happ, hook):
 
 
 @pytest.mark.parametrize("role", ["municipal_staff", "liaison", "manager"])
-def test_delivery_log_is_admin_only(happ, hook, role):
+def test_delivery_log_is_admin_only(napp, hook, role):
     sub = subscribe(hook, events=["request.created"])
-    client = happ.test_client()
+    client = napp.test_client()
     _login(client, make_user(role))
     resp = client.get(f"/admin/webhooks/{sub.id}")
     assert resp.status_code in (403, 404) and sub.secret not in resp.get_data(as_text=True)
 
 
-def test_report_ready_carries_only_the_safe_context(happ, hook):
+def test_report_ready_carries_only_the_safe_context(napp, hook):
     from supportdesk.notifications import notify
 
     subscribe(hook, events=["report.ready"])
@@ -285,7 +276,7 @@ def test_report_ready_carries_only_the_safe_context(happ, hook):
     assert envelope["data"] == {"period": "2026-10", "snapshot_id": 7}
 
 
-def test_visit_confirmed_carries_the_request_and_visit_times(happ, hook):
+def test_visit_confirmed_carries_the_request_and_visit_times(napp, hook):
     from supportdesk.notifications import notify
 
     subscribe(hook, events=["visit.confirmed"])

@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
 
 from ..extensions import csrf, db, limiter
-from ..permissions import PermissionDenied
+from ..permissions import PermissionDenied, require
 from ..services import DomainError, ValidationFailed
 from ..services.api_tokens import find_live_token
 
@@ -176,6 +176,16 @@ def decode_cursor(cursor):
 
 def api_user():
     return g.api_user
+
+
+def load_visible(model, obj_id):
+    """The object, or 404 when it is missing or out of the caller's sight (existence never
+    leaks: PermissionDenied answers 404 too)."""
+    obj = db.session.get(model, obj_id)
+    if obj is None:
+        raise ApiError(404, _("見つかりません。"))
+    require(api_user(), "view", obj)
+    return obj
 
 
 def _rate_key():

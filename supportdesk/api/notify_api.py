@@ -12,7 +12,7 @@ from ..timeutil import JST
 from ..views.notifications import local_link
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
-                   parse_body, parse_query)
+                   load_visible, parse_body, parse_query)
 from .schemas_more import (AnnouncementCreate, AnnouncementListQuery, AnnouncementOut, DeliveryRow,
                            MarkedOut, NotificationListQuery, NotificationOut, NotificationPage,
                            Targeting)
@@ -71,14 +71,6 @@ def announcement_out(a, user, detail=False):
                            read=_read_flag(a, user), targeting=targeting, delivery=delivery)
 
 
-def load_announcement(announcement_id):
-    a = db.session.get(Announcement, announcement_id)
-    if a is None:
-        raise ApiError(404, _("見つかりません。"))
-    permissions.require(api_user(), "view", a)
-    return a
-
-
 @api_route(bp, "/announcements", "GET",
            summary="Push information: received ones for municipal staff, all for senders",
            query=AnnouncementListQuery, response=list[AnnouncementOut], tag="announcements",
@@ -104,7 +96,7 @@ def list_announcements():
            summary="One announcement (reading it here does not mark it read)",
            response=AnnouncementOut, tag="announcements")
 def get_announcement(announcement_id):
-    a = load_announcement(announcement_id)
+    a = load_visible(Announcement, announcement_id)
     return json_response(dump(announcement_out(a, api_user(), detail=True)))
 
 
@@ -112,7 +104,7 @@ def get_announcement(announcement_id):
            summary="Mark an announcement read for the caller", scope="write",
            response=AnnouncementOut, tag="announcements", errors=(401, 403, 404, 429))
 def read_announcement(announcement_id):
-    a = load_announcement(announcement_id)
+    a = load_visible(Announcement, announcement_id)
     mark_announcement_read(a, api_user())
     db.session.commit()
     return json_response(dump(announcement_out(a, api_user(), detail=True)))

@@ -10,7 +10,7 @@ from ..services.attachments import visible_attachments
 from ..services.support_requests import allowed_actions
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
-                   parse_query)
+                   load_visible, parse_query)
 from .schemas import AttachmentOut, CommentOut, EventOut, RequestListQuery, RequestOut, RequestPage, RequestSummary
 
 
@@ -53,10 +53,7 @@ def attachment_out(a):
 def load_request(request_id, action="view"):
     """The request, or 404 when it is missing or out of the caller's sight (existence never
     leaks); 403 when the caller sees it but may not do `action` on it."""
-    sreq = db.session.get(SupportRequest, request_id)
-    if sreq is None:
-        raise ApiError(404, _("見つかりません。"))
-    permissions.require(api_user(), "view", sreq)
+    sreq = load_visible(SupportRequest, request_id)
     if action != "view" and not permissions.can(api_user(), action, sreq):
         raise ApiError(403, _("この操作の権限がありません。"))
     return sreq

@@ -13,8 +13,8 @@ from ..services.visits import (EXPERT, LIAISON, VISIT_TRANSITIONS, DoubleBooking
                                confirm_visit, create_visit, record_visit, visit_actions)
 from ..timeutil import JST
 from . import bp
-from .core import (ApiError, api_route, api_user, dump, json_response, parse_body, parse_query,
-                   problem)
+from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,
+                   parse_query, problem)
 from .schemas_more import (Clash, PersonOut, VisitCancel, VisitCreate, VisitListQuery, VisitOut,
                            VisitRecordIn, VisitRecordOut)
 
@@ -68,17 +68,9 @@ def _respond(visit, status=200):
                          headers={"ETag": f'"{visit.version}"'})
 
 
-def load_visit(visit_id):
-    visit = db.session.get(Visit, visit_id)
-    if visit is None:
-        raise ApiError(404, _("見つかりません。"))
-    permissions.require(api_user(), "view", visit)
-    return visit
-
-
 def load_for_change(visit_id):
     """The visit, refusing with 409 and the current version when If-Match names an older one."""
-    visit = load_visit(visit_id)
+    visit = load_visible(Visit, visit_id)
     wanted = request.headers.get("If-Match")
     current = f'"{visit.version}"'
     if wanted and wanted.strip() != "*" and current not in [w.strip() for w in wanted.split(",")]:
@@ -102,6 +94,16 @@ def _may(user, action, visit):
 
 def _forbidden():
     _refuse(403, _("この操作を行う権限がありません。"))
+
+
+def _load_for_action(visit_id, action, schema=None):
+    """The visit and the parsed body (None without a schema) for a write: 404, 409 on a stale
+    If-Match, 422 on a bad body, then 403 unless the caller's role can ever take `action`."""
+    visit = load_for_change(visit_id)
+    body = parse_body(schema) if schema is not None else None
+    if not _may(api_user(), action, visit):
+        _forbidden()
+    return visit, body
 
 
 def _double_booking(exc):
@@ -139,7 +141,7 @@ def list_visits():
 @api_route(bp, "/visits/<int:visit_id>", "GET", summary="One visit", response=VisitOut,
            tag="visits")
 def get_visit(visit_id):
-    return _respond(load_visit(visit_id))
+    return _respond(load_visible(Visit, visit_id))
 
 
 def _municipalities(codes):
@@ -187,9 +189,7 @@ def create_visit_api():
            summary="候補 -> 確定; 409 on a double booking or a stale If-Match",
            scope="write", response=VisitOut, tag="visits", errors=(401, 403, 404, 409, 429))
 def confirm_visit_api(visit_id):
-    visit = load_for_change(visit_id)
-    if not _may(api_user(), "confirm", visit):
-        _forbidden()
+    visit, _body = _load_for_action(visit_id, "confirm")
     try:
         confirm_visit(visit, api_user())
     except DoubleBooking as exc:
@@ -203,10 +203,7 @@ def confirm_visit_api(visit_id):
            scope="write", body=VisitCancel, response=VisitOut, tag="visits",
            errors=(401, 403, 404, 409, 429))
 def cancel_visit_api(visit_id):
-    visit = load_for_change(visit_id)
-    body = parse_body(VisitCancel)
-    if not _may(api_user(), "cancel", visit):
-        _forbidden()
+    visit, body = _load_for_action(visit_id, "cancel", VisitCancel)
     cancel_visit(visit, api_user(), body.reason)
     db.session.commit()
     return _respond(visit)
@@ -217,10 +214,7 @@ def cancel_visit_api(visit_id):
            scope="write", body=VisitRecordIn, response=VisitOut, tag="visits",
            errors=(401, 403, 404, 409, 429))
 def record_visit_api(visit_id):
-    visit = load_for_change(visit_id)
-    body = parse_body(VisitRecordIn)
-    if not _may(api_user(), "record", visit):
-        _forbidden()
+    visit, body = _load_for_action(visit_id, "record", VisitRecordIn)
     record_visit(visit, api_user(), **body.model_dump())
     db.session.commit()
     return _respond(visit)

@@ -122,6 +122,10 @@ class RequestLink(db.Model):
     to_request = relationship("SupportRequest", foreign_keys=[to_id])
 
 
+# An assignment in these statuses gives the expert access to the request and a place on it.
+ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
+
+
 class ExpertAssignment(db.Model):
     """An expert put on a request; the expert accepts or declines with a reason."""
 

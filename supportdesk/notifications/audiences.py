@@ -146,13 +146,14 @@ def _team(out, sreq=None, visit=None, **_):
 
 def _experts(out, sreq=None, visit=None, **_):
     from ..models import ExpertAssignment, User
+    from ..models.event import ACTIVE_ASSIGNMENT_STATUSES
 
     if sreq is None or sreq.id is None:
         return
     out.add_users(db.session.scalars(sa.select(User).join(
         ExpertAssignment, ExpertAssignment.expert_id == User.id).where(
         ExpertAssignment.request_id == sreq.id,
-        ExpertAssignment.status.in_(("proposed", "accepted")))).all())
+        ExpertAssignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))).all())
 
 
 def municipality_rooms(municipality_ids):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from .. import permissions
 from ..extensions import db
 from ..models import ExpertAssignment, ExpertProfile, SupportRequest, Theme, User
+from ..models.event import ACTIVE_ASSIGNMENT_STATUSES as ACTIVE
 from ..models.support_request import request_themes
 from ..models.user import expert_themes
 from ..notifications import notify
@@ -19,7 +20,6 @@ from .support_requests import record_event
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = ("proposed", "accepted")
 OPEN_STATE_VALUES = tuple(sorted(s.value for s in OPEN_STATES))
 
 

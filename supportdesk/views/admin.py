@@ -9,10 +9,10 @@ from ..extensions import db
 from ..forms import choices
 from ..forms.admin import ROLE_LABELS, ExpertProfileForm, ThemeForm, UserForm
 from ..models import AuditLog, Municipality, Region, Theme, User
-from ..services import ValidationFailed
 from ..services.users import create_user, save_expert_profile, save_theme, update_user
 from ..template_helpers import theme_name
 from .decorators import permission_required
+from .service_call import service_call
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -24,14 +24,6 @@ def _user_choices(form):
                                                       for m in munis])
     regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
     form.region_ids.choices = choices((r.id, r.name) for r in regions)
-
-
-def _field_error(form, exc):
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 @bp.get("/")
@@ -70,14 +62,10 @@ def user_new():
     form = UserForm()
     _user_choices(form)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             user = create_user(current_user, password=form.password.data or None,
                                **_user_values(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("利用者を登録しました。"), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -93,14 +81,10 @@ def user_edit(user_id):
         form.region_ids.data = sorted(user.region_ids)
         form.municipality_id.data = user.municipality_id or 0
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             update_user(current_user, user, password=form.password.data or None,
                         **_user_values(form))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("利用者を更新しました。"), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=user)
@@ -120,15 +104,11 @@ def theme_edit(theme_id=None):
     theme = (db.session.get(Theme, theme_id) or abort(404)) if theme_id else None
     form = ThemeForm(obj=theme)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             save_theme(current_user, theme, code=form.code.data, name_ja=form.name_ja.data,
                        name_en=form.name_en.data, sort_order=form.sort_order.data,
                        active=form.active.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("相談分野を保存しました。"), "success")
             return redirect(url_for("admin.themes"))
     return render_template("admin/theme_form.html", form=form, theme=theme)

@@ -12,12 +12,12 @@ from ..extensions import db
 from ..forms.notifications import AnnouncementForm, choices
 from ..models import Announcement, AnnouncementAttachment, Municipality, Region
 from ..models.announcement import ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
-from ..services import ValidationFailed
 from ..services.announcements import (archive_for, cancel_announcement, compose_announcement,
                                       delivery_report)
 from ..services.attachments import ALLOWED_LABEL, file_response, max_bytes
 from ..timeutil import JST
 from .decorators import permission_required
+from .service_call import service_call
 
 bp = Blueprint("announcements", __name__, url_prefix="/announcements")
 
@@ -53,7 +53,7 @@ def new():
                 form.scheduled_at.errors = [_("送信日時を入力してください。")]
                 return _render_form(form)
             scheduled_at = form.scheduled_at.data.replace(tzinfo=JST)  # typed in Tokyo time
-        try:
+        with service_call(form) as call:
             a = compose_announcement(
                 current_user, title=form.title.data, body=form.body.data,
                 category=form.category.data, links=(form.links.data or "").splitlines(),
@@ -63,15 +63,7 @@ def new():
                 municipality_ids=form.municipality_ids.data or [],
                 departments=form.departments.data, scheduled_at=scheduled_at,
                 uploads=[f for f in (form.attachments.data or []) if getattr(f, "filename", "")])
-        except ValidationFailed as exc:
-            db.session.rollback()
-            field = getattr(form, exc.field or "", None)
-            if field is not None:
-                field.errors = list(field.errors) + [str(exc)]
-            else:
-                flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("お知らせを送信しました。") if a.status == "sent"
                   else _("お知らせの送信を予約しました。"), "success")
             return redirect(url_for("announcements.show", announcement_id=a.id))
@@ -110,12 +102,8 @@ def attachment(announcement_id, attachment_id):
 @permission_required("manage", "announcement")
 def cancel(announcement_id):
     a = db.session.get(Announcement, announcement_id) or abort(404)
-    try:
+    with service_call() as call:
         cancel_announcement(a, current_user)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(_("送信予約を取り消しました。"), "success")
     return redirect(url_for("announcements.show", announcement_id=a.id))

@@ -10,13 +10,15 @@ from .. import permissions
 from ..extensions import db
 from ..forms.library import AssignExpertsForm, IntroduceCaseForm, LinkForm, RespondAssignmentForm
 from ..models import Case, ExpertAssignment, SupportRequest, User
+from ..models.event import ACTIVE_ASSIGNMENT_STATUSES
 from ..services import DomainError
 from ..services.cases import case_options, record_case_introduction
 from ..services.experts import (assign_experts, can_take_experts, my_assignments,
                                 remove_assignment, request_assignments, respond_assignment,
                                 suggest_experts)
 from ..services.links import LINK_KINDS, find_request, link_requests, mark_duplicate, visible_links
-from .decorators import permission_required
+from .decorators import load_or_404, permission_required
+from .service_call import service_call
 
 bp = Blueprint("assignments", __name__)
 
@@ -34,13 +36,6 @@ def _request_link_url(sreq):
     return request_url(sreq)
 
 
-def _load(request_id, action):
-    sreq = db.get_or_404(SupportRequest, request_id)
-    permissions.require(current_user, "view", sreq)
-    permissions.require(current_user, action, sreq)
-    return sreq
-
-
 def _flash_errors(form):
     for errors in form.errors.values():
         for error in errors:
@@ -54,7 +49,7 @@ def expert_panel(sreq):
     rows = request_assignments(sreq)
     if not permissions.can(current_user, "view_internal", sreq):
         # The municipality sees who is coming, not who declined or why.
-        rows = [a for a in rows if a.status in ("proposed", "accepted")]
+        rows = [a for a in rows if a.status in ACTIVE_ASSIGNMENT_STATUSES]
     return {"assignments": rows,
             "suggestions": suggest_experts(sreq) if can_assign else [],
             "can_assign": can_assign}
@@ -76,18 +71,14 @@ def case_intro_panel(sreq):
 @bp.post("/requests/<int:request_id>/experts")
 @login_required
 def assign(request_id):
-    sreq = _load(request_id, "assign")
+    sreq = load_or_404(SupportRequest, request_id, "assign")
     form = AssignExpertsForm()
     if form.validate_on_submit():
         experts = [db.session.get(User, i) for i in form.expert_ids.data]
-        try:
+        with service_call(refused=DomainError) as call:
             done = assign_experts(sreq, [e for e in experts if e is not None], current_user,
                                   note=form.note.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("%(n)d名の人材に派遣を依頼しました。", n=len(done)), "success")
     else:
         _flash_errors(form)
@@ -97,17 +88,13 @@ def assign(request_id):
 @bp.post("/requests/<int:request_id>/experts/<int:assignment_id>/remove")
 @login_required
 def remove(request_id, assignment_id):
-    sreq = _load(request_id, "assign")
+    sreq = load_or_404(SupportRequest, request_id, "assign")
     assignment = db.get_or_404(ExpertAssignment, assignment_id)
     if assignment.request_id != sreq.id:
         abort(404)
-    try:
+    with service_call(refused=DomainError) as call:
         remove_assignment(assignment, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(_("%(name)s さんを派遣人材から外しました。", name=assignment.expert.display_name),
               "success")
     return redirect(request_url(sreq))
@@ -116,22 +103,18 @@ def remove(request_id, assignment_id):
 @bp.post("/requests/<int:request_id>/links")
 @login_required
 def link(request_id):
-    sreq = _load(request_id, "link")
+    sreq = load_or_404(SupportRequest, request_id, "link")
     form = LinkForm()
     if form.validate_on_submit():
         target = find_request(form.target.data)
-        try:
+        with service_call(refused=DomainError) as call:
             if form.kind.data == "duplicate":
                 mark_duplicate(sreq, target, current_user)
                 message = _("重複として登録し、この依頼を閉じました。")
             else:
                 link_requests(sreq, target, form.kind.data, current_user)
                 message = _("依頼をリンクしました。")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(message, "success")
     else:
         _flash_errors(form)
@@ -141,17 +124,13 @@ def link(request_id):
 @bp.post("/requests/<int:request_id>/cases")
 @login_required
 def introduce_case(request_id):
-    sreq = _load(request_id, "record_support")
+    sreq = load_or_404(SupportRequest, request_id, "record_support")
     form = IntroduceCaseForm()
     if form.validate_on_submit():
         case = db.session.get(Case, form.case_id.data)
-        try:
+        with service_call(refused=DomainError) as call:
             record_case_introduction(sreq, case, current_user, note=form.note.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("事例紹介を記録しました。"), "success")
     else:
         _flash_errors(form)
@@ -176,17 +155,9 @@ def respond(assignment_id):
     form = RespondAssignmentForm(prefix=f"a{assignment.id}")
     if form.validate_on_submit():
         accept = form.decision.data == "accept"
-        try:
+        with service_call(form, refused=DomainError) as call:
             respond_assignment(assignment, current_user, accept=accept, reason=form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            field = getattr(exc, "field", None)
-            if field == "reason":
-                form.reason.errors = list(form.reason.errors) + [str(exc)]
-            else:
-                flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("引き受けました。") if accept else _("辞退しました。"), "success")
             return redirect(url_for("assignments.mine"))
     rows = my_assignments(current_user)

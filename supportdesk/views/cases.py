@@ -12,6 +12,7 @@ from ..services import ValidationFailed
 from ..services.cases import draft_from_request, save_case, search_cases
 from ..template_helpers import theme_name
 from .decorators import permission_required
+from .service_call import service_call
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -70,17 +71,10 @@ def _save(form, case=None):
     values["theme_id"] = form.theme_id.data or None
     if case is None and (form.from_request_id.data or "").isdigit():
         values["from_request_id"] = int(form.from_request_id.data)
-    try:
+    with service_call(form) as call:
         case = save_case(current_user, case, **values)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        field = getattr(form, exc.field or "", None)
-        if field is not None:
-            field.errors = list(field.errors) + [str(exc)]
-        else:
-            flash(str(exc), "error")
+    if not call.ok:
         return None
-    db.session.commit()
     flash(_("事例を保存しました。"), "success")
     return case
 

@@ -1,10 +1,11 @@
-"""Coarse checks for views: login and a permission on a kind of object."""
+"""Checks for views: login, a permission on a kind of object, and loading one object."""
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
 
 from .. import permissions
+from ..extensions import db
 
 
 def permission_required(action, kind):
@@ -21,3 +22,15 @@ def permission_required(action, kind):
         return wrapped
 
     return decorator
+
+
+def load_or_404(model, obj_id, action="view"):
+    """The object, if the current user may view it and take `action` on it. 404 otherwise, also
+    for another municipality's object (PermissionDenied answers 404: existence never leaks)."""
+    obj = db.session.get(model, obj_id)
+    if obj is None:
+        abort(404)
+    permissions.require(current_user, "view", obj)
+    if action != "view":
+        permissions.require(current_user, action, obj)
+    return obj

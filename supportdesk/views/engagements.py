@@ -9,21 +9,14 @@ from ..extensions import db
 from ..forms.visits import CloseEngagementForm, ContactForm, EngagementForm, choices
 from ..models import Engagement, Municipality, SupportRequest, User
 from ..models.engagement import ENGAGEMENT_STATES, engagement_experts
-from ..services import ValidationFailed
 from ..services.engagements import (checkin_timeline, close_engagement, create_engagement,
                                     last_checkin_dates,
                                     log_contact, next_checkin_due)
 from ..timeutil import JST, utcnow
+from .decorators import load_or_404
+from .service_call import service_call
 
 bp = Blueprint("engagements", __name__, url_prefix="/visits/engagements")
-
-
-def _get(engagement_id, action="view"):
-    eng = db.session.get(Engagement, engagement_id) or abort(404)
-    permissions.require(current_user, "view", eng)
-    if action != "view":
-        permissions.require(current_user, action, eng)
-    return eng
 
 
 def _scoped(stmt):
@@ -63,17 +56,13 @@ def new():
     if not form.is_submitted():
         form.title.data = sreq.title
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             eng = create_engagement(current_user, municipality=sreq.municipality,
                                     title=form.title.data, goal=form.goal.data or "",
                                     cadence_days=form.cadence_days.data, ends_on=form.ends_on.data,
                                     experts=[u for u in experts if u.id in form.expert_ids.data],
                                     sreq=sreq)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("伴走支援を開始しました。"), "success")
             return redirect(url_for("engagements.show", engagement_id=eng.id))
     return render_template("engagements/form.html", form=form, sreq=sreq)
@@ -82,7 +71,7 @@ def new():
 @bp.get("/<int:engagement_id>")
 @login_required
 def show(engagement_id):
-    eng = _get(engagement_id)
+    eng = load_or_404(Engagement, engagement_id)
     today = utcnow().astimezone(JST).date()
     due = next_checkin_due(eng)
     return render_template("engagements/show.html", e=eng, timeline=checkin_timeline(eng),
@@ -102,17 +91,13 @@ def _render_with(eng, **forms):
 @bp.post("/<int:engagement_id>/contacts")
 @login_required
 def add_contact(engagement_id):
-    eng = _get(engagement_id, "log_contact")
+    eng = load_or_404(Engagement, engagement_id, "log_contact")
     form = ContactForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             log_contact(eng, current_user, at=form.at.data.replace(tzinfo=JST),
                         summary=form.summary.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors = [str(exc)]
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("連絡記録を追加しました。"), "success")
             return redirect(url_for("engagements.show", engagement_id=eng.id))
     return _render_with(eng, contact_form=form), 422
@@ -121,16 +106,12 @@ def add_contact(engagement_id):
 @bp.post("/<int:engagement_id>/close")
 @login_required
 def close(engagement_id):
-    eng = _get(engagement_id, "manage")
+    eng = load_or_404(Engagement, engagement_id, "manage")
     form = CloseEngagementForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             close_engagement(eng, current_user, outcome=form.outcome.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            form.outcome.errors = [str(exc)]
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("伴走支援を終了しました。"), "success")
             return redirect(url_for("engagements.show", engagement_id=eng.id))
     return _render_with(eng, close_form=form), 422

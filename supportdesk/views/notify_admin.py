@@ -9,9 +9,9 @@ from ..forms.notifications import ChatRoomForm, choices
 from ..models import ChatRoom, Municipality, OutboxMessage, Region
 from ..notifications.audiences import AUDIENCE_LABELS, EVENT_LABELS, URGENT_EVENTS, WHO_HEARS
 from ..notifications.outbox import retry_message
-from ..services import ValidationFailed
 from ..services.notification_settings import delete_chat_room, save_chat_room
 from .decorators import permission_required
+from .service_call import service_call
 
 bp = Blueprint("notify_admin", __name__, url_prefix="/admin")
 
@@ -75,21 +75,13 @@ def chat_room_edit(room_id=None):
         form.municipality_id.data = room.municipality_id or 0
         form.region_id.data = room.region_id or 0
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             room = save_chat_room(current_user, room, name=form.name.data, scope=form.scope.data,
                                   municipality_id=form.municipality_id.data or None,
                                   region_id=form.region_id.data or None,
                                   webhook_url=form.webhook_url.data, secret=form.secret.data,
                                   format=form.format.data, active=form.active.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            field = getattr(form, exc.field or "", None)
-            if field is not None:
-                field.errors = list(field.errors) + [str(exc)]
-            else:
-                flash(str(exc), "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("チャットルームを保存しました。"), "success")
             return redirect(url_for("notify_admin.chat_rooms"))
     return render_template("notify_admin/chat_room_form.html", form=form, room=room)

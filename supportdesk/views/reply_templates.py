@@ -7,10 +7,9 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms.requests import ReplyTemplateForm
 from ..models import ReplyTemplate
-from ..services import ValidationFailed
 from ..services.request_conversation import delete_reply_template, save_reply_template
 from .decorators import permission_required
-from .requests import field_error
+from .service_call import service_call
 
 bp = Blueprint("reply_templates", __name__, url_prefix="/requests/templates")
 
@@ -26,14 +25,10 @@ def index():
 def _form_page(template):
     form = ReplyTemplateForm(obj=template)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             saved = save_reply_template(current_user, title=form.title.data, body=form.body.data,
                                         active=form.active.data, template=template)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("定型文「%(title)s」を保存しました。", title=saved.title), "success")
             return redirect(url_for("reply_templates.index"))
     return render_template("requests/template_form.html", form=form, template=template)

@@ -7,7 +7,6 @@ from .. import permissions
 from ..extensions import db
 from ..forms.requests import ActionForm, CommentForm, SupportActionForm
 from ..models import RequestAttachment
-from ..services import ValidationFailed
 from ..services.attachments import add_attachments, file_response
 from ..services.request_conversation import (add_comment, follow_request, record_support_action,
                                              unfollow_request)
@@ -15,6 +14,7 @@ from ..services.request_filing import perform_action
 from ..services.support_requests import InvalidTransition
 from ..workflow import Action, ACTION_LABELS
 from .requests import bp, load_request, municipality_choices
+from .service_call import service_call
 
 
 def _back(sreq, anchor=""):
@@ -33,14 +33,11 @@ def act(request_id, action):
     if not form.validate_on_submit():
         flash(_("入力内容を確認してください。"), "error")
         return _back(sreq)
-    try:
+    with service_call(refused=InvalidTransition) as call:
         perform_action(sreq, action, current_user, reason=form.reason.data,
                        hold_until=form.hold_until.data)
-    except (InvalidTransition, ValidationFailed) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not call.ok:
         return _back(sreq)
-    db.session.commit()
     flash(_("「%(action)s」を行いました。", action=_(ACTION_LABELS[action])), "success")
     return _back(sreq)
 
@@ -56,13 +53,10 @@ def comment(request_id):
         return _back(sreq, "#reply")
     internal = bool(form.internal.data)
     files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
-    try:
+    with service_call() as call:
         add_comment(sreq, current_user, form.body.data, internal=internal, uploads=files)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not call.ok:
         return _back(sreq, "#reply")
-    db.session.commit()
     flash(_("内部メモを追加しました。") if internal else _("返信を送りました。"), "success")
     return _back(sreq, "#conversation")
 
@@ -76,17 +70,14 @@ def support_action(request_id):
     if not form.validate_on_submit():
         flash(_("入力内容を確認してください。"), "error")
         return _back(sreq, "#support")
-    try:
+    with service_call() as call:
         record_support_action(sreq, current_user, form.kind.data,
                               target_department=form.target_department.data,
                               target_municipality_id=form.target_municipality_id.data or None,
                               case_id=form.case_id.data, vendor_name=form.vendor_name.data,
                               note=form.note.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not call.ok:
         return _back(sreq, "#support")
-    db.session.commit()
     flash(_("支援の記録を追加しました。"), "success")
     return _back(sreq, "#history")
 
@@ -109,13 +100,10 @@ def upload(request_id):
     sreq = load_request(request_id)
     files = [f for f in request.files.getlist("attachments") if f.filename]
     internal = request.form.get("internal") == "1"
-    try:
+    with service_call() as call:
         add_attachments(sreq, current_user, files, internal=internal)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if not call.ok:
         return _back(sreq, "#attachments")
-    db.session.commit()
     flash(_("ファイルを添付しました。"), "success")
     return _back(sreq, "#attachments")
 

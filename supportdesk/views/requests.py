@@ -28,7 +28,8 @@ from ..services.visits import can_schedule_lecture, visits_for_request
 from ..template_helpers import theme_name
 from ..timeutil import to_jst
 from ..workflow import ACTION_LABELS, STATE_LABELS, State, TRANSITIONS
-from .decorators import permission_required
+from .decorators import load_or_404, permission_required
+from .service_call import field_error, service_call
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 PAGE_SIZE = 50
@@ -36,21 +37,7 @@ PAGE_SIZE = 50
 
 def load_request(request_id, action="view"):
     """The request, or 404 (also for one the user may not see: existence never leaks)."""
-    sreq = db.session.get(SupportRequest, request_id)
-    if sreq is None:
-        abort(404)
-    permissions.require(current_user, "view", sreq)
-    if action != "view":
-        permissions.require(current_user, action, sreq)
-    return sreq
-
-
-def field_error(form, exc):
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        flash(str(exc), "error")
+    return load_or_404(SupportRequest, request_id, action)
 
 
 def municipality_choices():
@@ -144,14 +131,10 @@ def new(kind):
             extra["municipality_id"] = form.municipality_id.data or None
         if getattr(form, "origin_push", None) is not None and form.origin_push.data:
             extra["origin"] = "push"
-        try:
+        with service_call(form) as call:
             sreq = create_request(current_user, kind, submit=form.submitting, **extra,
                                   **_uploads(form), **_values(form, kind))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             if form.submitting:
                 flash(_("%(number)s として受け付けました。担当リエゾンから連絡します。",
                         number=sreq.number), "success")

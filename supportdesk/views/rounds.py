@@ -8,21 +8,13 @@ from .. import permissions
 from ..extensions import db
 from ..forms.rounds import PushLectureForm, RoundPlanForm, RoundRecordForm
 from ..models import Municipality, Region, RoundRecord
-from ..services import ValidationFailed
 from ..services import rounds as svc
 from ..timeutil import utcnow
 from .decorators import permission_required
 from .municipalities import HISTORY_SECTIONS
+from .service_call import service_call
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
-
-
-def _field_error(form, exc):
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def _region(region_id):
@@ -59,13 +51,9 @@ def plan(region_id):
     permissions.require(current_user, "edit_plan", svc.RoundPlan(region))
     form = RoundPlanForm(months=region.round_cycle_months)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             svc.update_round_cycle(current_user, region, form.months.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("巡回計画を更新しました。"), "success")
             return redirect(url_for("rounds.region", region_id=region.id))
     return render_template("rounds/plan_form.html", region=region, form=form)
@@ -82,16 +70,12 @@ def record(code):
     if not form.is_submitted():
         form.start_time.data, form.end_time.data = svc.default_times()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             rec = svc.record_round(current_user, m, held_on=form.held_on.data,
                                    start_time=form.start_time.data, end_time=form.end_time.data,
                                    progress=form.progress.data, issues=form.issues.data,
                                    shared_departments=form.department_list(), now=utcnow())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("巡回記録を登録しました。"), "success")
             return redirect(url_for("rounds.show", record_id=rec.id))
     return render_template("rounds/record_form.html", m=m, form=form)
@@ -113,14 +97,10 @@ def propose(record_id):
     permissions.require(current_user, "propose", rec)
     form = PushLectureForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             sreq = svc.propose_push_lecture(current_user, rec, title=form.title.data,
                                             submit=form.submit_now.data, now=utcnow())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("プッシュ型出前講座の提案(%(number)s)を作成しました。",
                     number=sreq.display_number), "success")
             return redirect(url_for("rounds.show", record_id=rec.id))

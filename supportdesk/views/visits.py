@@ -19,29 +19,15 @@ from ..services.visits import (InvalidVisitTransition, cancel_visit, candidate_o
                                postpone_visit, record_visit, schedule_from_candidate,
                                submit_satisfaction, visit_actions)
 from ..timeutil import JST, utcnow
+from .decorators import load_or_404
 from .municipalities import HISTORY_SECTIONS
+from .service_call import field_error, service_call
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
 
-def _get_visit(visit_id, action="view"):
-    visit = db.session.get(Visit, visit_id) or abort(404)
-    permissions.require(current_user, "view", visit)
-    if action != "view":
-        permissions.require(current_user, action, visit)
-    return visit
-
-
 def _aware(naive):
     return naive.replace(tzinfo=JST) if naive is not None else None
-
-
-def _field_error(form, exc):
-    field = getattr(form, exc.field, None) if getattr(exc, "field", None) else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def _people_choices(roles=("expert", "liaison")):
@@ -64,7 +50,7 @@ def _users(ids):
 @bp.get("/<int:visit_id>")
 @login_required
 def show(visit_id):
-    visit = _get_visit(visit_id)
+    visit = load_or_404(Visit, visit_id)
     answers_stmt = sa.select(SatisfactionResponse).where(SatisfactionResponse.visit_id == visit.id)
     if current_user.role == "municipal_staff":
         answers_stmt = answers_stmt.where(SatisfactionResponse.respondent_id == current_user.id)
@@ -110,7 +96,7 @@ def new():
     if form.validate_on_submit():
         munis = db.session.scalars(sa.select(Municipality).where(
             Municipality.id.in_(form.municipality_ids.data))).all()
-        try:
+        with service_call(form) as call:
             visit = create_visit(current_user, kind=form.kind.data, title=form.title.data,
                                  starts_at=_aware(form.starts_at.data),
                                  ends_at=_aware(form.ends_at.data), municipalities=munis,
@@ -118,11 +104,7 @@ def new():
                                  engagement=engagement, venue=form.venue.data,
                                  online_details=form.online_details.data,
                                  confirm=form.confirm_now.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             _flash_saved(visit)
             return redirect(url_for("visits.show", visit_id=visit.id))
     return render_template("visits/form.html", form=form, sreq=sreq, engagement=engagement,
@@ -179,7 +161,7 @@ def schedule(request_id):
         except ValidationFailed as exc:
             db.session.rollback()
             exc.field = "candidate_id" if exc.field == "starts_at" else exc.field
-            _field_error(form, exc)
+            field_error(form, exc)
         else:
             db.session.commit()
             _flash_saved(visit)
@@ -191,14 +173,10 @@ def schedule(request_id):
 @bp.post("/<int:visit_id>/confirm")
 @login_required
 def confirm(visit_id):
-    visit = _get_visit(visit_id, "manage")
-    try:
+    visit = load_or_404(Visit, visit_id, "manage")
+    with service_call(refused=InvalidVisitTransition) as call:
         confirm_visit(visit, current_user)
-    except (ValidationFailed, InvalidVisitTransition) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if call.ok:
         _flash_saved(visit)
     return redirect(url_for("visits.show", visit_id=visit_id))
 
@@ -206,43 +184,31 @@ def confirm(visit_id):
 @bp.route("/<int:visit_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(visit_id):
-    visit = _get_visit(visit_id, "manage")
+    visit = load_or_404(Visit, visit_id, "manage")
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form, refused=InvalidVisitTransition) as call:
             cancel_visit(visit, current_user, form.reason.data)
-        except InvalidVisitTransition as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-            return render_template("visits/cancel.html", form=form, v=visit)
-        else:
-            db.session.commit()
+        if call.refused:
+            return redirect(url_for("visits.show", visit_id=visit_id))
+        if call.ok:
             flash(_("訪問を中止しました。"), "success")
-        return redirect(url_for("visits.show", visit_id=visit_id))
+            return redirect(url_for("visits.show", visit_id=visit_id))
     return render_template("visits/cancel.html", form=form, v=visit)
 
 
 @bp.route("/<int:visit_id>/postpone", methods=["GET", "POST"])
 @login_required
 def postpone(visit_id):
-    visit = _get_visit(visit_id, "manage")
+    visit = load_or_404(Visit, visit_id, "manage")
     form = PostponeForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form, refused=InvalidVisitTransition) as call:
             new_visit = postpone_visit(visit, current_user, starts_at=_aware(form.starts_at.data),
                                        ends_at=_aware(form.ends_at.data), reason=form.reason.data)
-        except InvalidVisitTransition as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        if call.refused:
             return redirect(url_for("visits.show", visit_id=visit_id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("訪問を延期しました。"), "success")
             for warning in date_warnings(new_visit.starts_at, new_visit.ends_at):
                 flash(warning, "warning")
@@ -254,24 +220,18 @@ def postpone(visit_id):
 @bp.route("/<int:visit_id>/record", methods=["GET", "POST"])
 @login_required
 def record(visit_id):
-    visit = _get_visit(visit_id, "record")
+    visit = load_or_404(Visit, visit_id, "record")
     form = RecordForm(obj=visit.record)
     if form.validate_on_submit():
-        try:
+        with service_call(form, refused=InvalidVisitTransition) as call:
             record_visit(visit, current_user, covered=form.covered.data, issues=form.issues.data,
                          follow_ups=form.follow_ups.data,
                          **{f: getattr(form, f).data or 0 for f in
                             ("attendees_executives", "attendees_business",
                              "attendees_information", "attendees_other")})
-        except InvalidVisitTransition as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        if call.refused:
             return redirect(url_for("visits.show", visit_id=visit_id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("実施記録を保存しました。"), "success")
             return redirect(url_for("visits.show", visit_id=visit_id))
     return render_template("visits/record.html", form=form, v=visit)
@@ -280,12 +240,12 @@ def record(visit_id):
 @bp.route("/<int:visit_id>/follow-up", methods=["GET", "POST"])
 @login_required
 def follow_up(visit_id):
-    visit = _get_visit(visit_id, "manage")
+    visit = load_or_404(Visit, visit_id, "manage")
     form = FollowUpForm()
     if not form.is_submitted() and visit.record is not None:
         form.body.data = visit.record.follow_ups
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             if form.target.data == "engagement":
                 eng = open_followup_engagement(visit, current_user, title=form.title.data,
                                                goal=form.body.data or "",
@@ -297,11 +257,7 @@ def follow_up(visit_id):
                                              title=form.title.data, body=form.body.data or "")
                 target = url_for("visits.show", visit_id=visit_id)
                 flash(_("依頼 %(number)s を起票しました。", number=sreq.number), "success")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("フォローアップを登録しました。"), "success")
             return redirect(target)
     return render_template("visits/follow_up.html", form=form, v=visit)
@@ -310,17 +266,13 @@ def follow_up(visit_id):
 @bp.route("/<int:visit_id>/satisfaction", methods=["GET", "POST"])
 @login_required
 def satisfaction(visit_id):
-    visit = _get_visit(visit_id, "rate")
+    visit = load_or_404(Visit, visit_id, "rate")
     form = SatisfactionForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             submit_satisfaction(visit, current_user, rating=form.rating.data,
                                 comment=form.comment.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(_("ご回答ありがとうございました。"), "success")
             return redirect(url_for("visits.show", visit_id=visit_id))
     return render_template("visits/satisfaction.html", form=form, v=visit,

@@ -1,11 +1,9 @@
 """Outgoing webhook subscriptions: POST the stored payload bytes, signed with the current secret."""
-import socket
-import urllib.error
 import urllib.request
 
 from ...services.webhook_signing import delivery_headers
 from . import DeliveryError
-from .webhook import _opener
+from .webhook import post
 
 
 def send(msg, config):
@@ -15,16 +13,7 @@ def send(msg, config):
                                event_id=msg["payload"]["event_id"], subscription_id=sub["id"],
                                attempt=msg["attempts"] + 1)
     req = urllib.request.Request(sub["url"], data=body, method="POST", headers=headers)
-    try:
-        with _opener.open(req, timeout=config["NOTIFY_HTTP_TIMEOUT"]) as resp:
-            resp.read()
-            status = resp.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-        exc.close()
-    except (urllib.error.URLError, socket.timeout, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DeliveryError(f"webhook subscription {sub['id']}: {type(reason).__name__}") from None
+    status = post(req, config["NOTIFY_HTTP_TIMEOUT"], f"webhook subscription {sub['id']}")
     if 200 <= status < 300:
         return
     # Anything but 2xx retries with backoff until NOTIFY_MAX_ATTEMPTS: a receiver answering 401

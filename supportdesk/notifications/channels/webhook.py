@@ -61,6 +61,22 @@ _opener = urllib.request.build_opener(_NoRedirect)
 TRANSIENT_STATUS = {408, 425, 429}
 
 
+def post(req, timeout, name):
+    """Send `req` without following redirects: the HTTP status, or DeliveryError when nothing
+    answered. The error names `name`, never the URL: the URL is a credential."""
+    try:
+        with _opener.open(req, timeout=timeout) as resp:
+            resp.read()
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+        exc.close()
+    except (urllib.error.URLError, socket.timeout, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeliveryError(f"{name}: {type(reason).__name__}") from None
+    return status
+
+
 def send(msg, config):
     room = msg["room"]
     fmt = FORMATS[room["format"]]
@@ -75,17 +91,7 @@ def send(msg, config):
         "X-Supportdesk-Timestamp": timestamp,
         "X-Supportdesk-Signature": sign(room["secret"], timestamp, body),
     })
-    try:
-        with _opener.open(req, timeout=config["NOTIFY_HTTP_TIMEOUT"]) as resp:
-            resp.read()
-            status = resp.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-        exc.close()
-    except (urllib.error.URLError, socket.timeout, TimeoutError, OSError) as exc:
-        # Never the URL in the error text: it is a credential. The room id is enough.
-        reason = getattr(exc, "reason", exc)
-        raise DeliveryError(f"webhook room {room['id']}: {type(reason).__name__}") from None
+    status = post(req, config["NOTIFY_HTTP_TIMEOUT"], f"webhook room {room['id']}")
     if 200 <= status < 300:
         return
     # A redirect is a misconfigured room (we never follow one): as permanent as a 404.
