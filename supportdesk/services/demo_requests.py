@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from ..calendar_jp import add_business_days, due_at
 from ..extensions import db
-from ..models import (Case, ExpertAssignment, Municipality, RequestComment, SupportAction, SupportRequest, Theme,
-                      User)
+from ..models import (Case, ExpertAssignment, Municipality, RequestComment, SupportAction,
+                      SupportRequest, Theme, User)
 from ..timeutil import JST, fiscal_year, fiscal_year_short, utcnow
 from .experts import assign_experts, respond_assignment
 from .links import link_requests, mark_duplicate
