@@ -7,11 +7,14 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Municipality, Region
 from .models.user import ROLES
+from .services.demo_requests import seed_demo_requests
 from .services.rounds import seed_demo_rounds
 
-# Functions that add demo data after the demo users exist; each must be idempotent.
+# Functions that add demo data after the demo users exist; each must be idempotent. The
+# requests come before the visits, which serve some of them.
 DEMO_SEEDERS = []
 DEMO_SEEDERS.append(seed_demo_rounds)
+DEMO_SEEDERS.append(seed_demo_requests)
 
 
 def _seed_demo_visits():

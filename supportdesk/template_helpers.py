@@ -1,5 +1,6 @@
 """Jinja filters and globals: time in Asia/Tokyo, 和暦, the permission check."""
 import json
+from datetime import datetime
 
 from flask_babel import get_locale, gettext
 from flask_login import current_user
@@ -14,6 +15,8 @@ from .workflow import STATE_LABELS
 def fmt_datetime(value, with_time=True):
     if value is None:
         return ""
+    if isinstance(value, str):  # event data keep times as ISO strings
+        value = datetime.fromisoformat(value)
     local = to_jst(value)
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 

@@ -157,3 +157,13 @@ def test_anonymous_and_csrf(make_app):
     assert client.post("/calendar/feed", data={"op": "rotate"}).status_code == 400
     with app.app_context():
         assert db.session.query(CalendarFeedToken).count() == 0
+
+
+def test_a_period_without_visits_says_so(app, client, login_as):
+    s = setup_visits()
+    login_as(s["west"])
+    seen, html = titles(client, "view=week&date=2025-11-26")
+    assert seen == set() and 'data-testid="calendar-empty"' in html
+    assert "この期間の訪問はありません。" in html
+    seen, html = titles(client, "view=week&date=2025-11-12")
+    assert seen == {"合同講座"} and 'data-testid="calendar-empty"' not in html

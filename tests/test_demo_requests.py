@@ -4,10 +4,11 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import (ExpertAssignment, RequestComment, RequestEvent, RequestLink,
-                                SupportAction, SupportRequest)
+                                SupportAction, SupportRequest, Visit, VisitRecord)
+from supportdesk.timeutil import utcnow
 
 TABLES = (SupportRequest, RequestEvent, RequestComment, ExpertAssignment, RequestLink,
-          SupportAction)
+          SupportAction, Visit, VisitRecord)
 
 
 def _counts():
@@ -50,3 +51,36 @@ def test_demo_seed_is_idempotent_and_spread_over_states(app, runner):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert _counts() == first
+
+
+def test_demo_visits_serve_the_demo_requests(app, runner):
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    now = utcnow()
+    reached = db.session.scalars(sa.select(SupportRequest).where(
+        SupportRequest.kind.in_(("lecture", "accompaniment")),
+        SupportRequest.id.in_(sa.select(RequestEvent.request_id)
+                              .where(RequestEvent.action == "schedule")))).all()
+    assert {r.state for r in reached} == {"scheduled", "delivered", "closed"}
+    for sreq in reached:
+        visits = db.session.scalars(sa.select(Visit).where(Visit.request_id == sreq.id)).all()
+        assert len(visits) == 1, sreq.title
+        (visit,) = visits
+        assert {m.id for m in visit.municipalities} >= {sreq.municipality_id}
+        if sreq.state == "scheduled":
+            assert visit.state == "confirmed" and visit.starts_at > now, sreq.title
+            assert visit.record is None
+        else:
+            assert visit.state == "held" and visit.starts_at < now, sreq.title
+            assert visit.record is not None and visit.record.covered
+            delivered_at = db.session.scalar(sa.select(RequestEvent.at).where(
+                RequestEvent.request_id == sreq.id, RequestEvent.action == "deliver"))
+            assert visit.ends_at <= delivered_at  # recorded after the lecture, not before
+        # The request's history says when its visit was arranged.
+        assert db.session.scalar(sa.select(RequestEvent.id).where(
+            RequestEvent.request_id == sreq.id, RequestEvent.kind == "visit").limit(1))
+    # Every demo lecture has its request, and every held lecture has its record.
+    lectures = db.session.scalars(sa.select(Visit).where(Visit.kind == "lecture")).all()
+    assert lectures and all(v.request_id for v in lectures)
+    assert all(v.record is not None for v in lectures if v.state == "held")
+    assert sum(v.state == "held" for v in lectures) >= 3

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import RequestComment, Visit
 from supportdesk.services.support_requests import record_event
+from supportdesk.services.visits import create_visit
 from tests.factories import (advance_request, make_liaison, make_request_direct, make_staff,
                              municipality)
 
@@ -54,8 +55,8 @@ def test_history_lists_requests_and_visits_by_fiscal_year_with_counts(app, clien
     assert "令和6年度 (2024年度)" in html and "令和7年度 (2025年度)" in html
     fy24 = html.split('data-testid="fy-2024"')[1]
     fy25 = html.split('data-testid="fy-2025"')[1].split('data-testid="fy-2024"')[0]
-    assert "令和6年度の相談" in fy24 and "佐用町 定期巡回" in fy24
-    assert "令和7年度の講座" in fy25 and "上郡町と合同の講座" in fy25 and "西播磨 連絡会" in fy25
+    assert "令和6年度の相談" in fy24 and "訪問 1件" in fy24
+    assert "令和7年度の講座" in fy25 and "上郡町と合同の講座" in fy25 and "訪問 1件" in fy25
     assert "共同申込" in fy25
     assert "豊岡市の相談" not in html and "豊岡市 定期巡回" not in html
     totals = html.split('data-testid="history-totals"')[1].split("</p>")[0]
@@ -64,6 +65,33 @@ def test_history_lists_requests_and_visits_by_fiscal_year_with_counts(app, clien
     assert "定期巡回 1" in totals and "連絡会 1" in totals
     assert "完了 1" in fy24  # the state count of that year
     assert "内部メモ: 町長の関心が高い" in html  # the prefecture side sees internal notes
+
+
+def test_each_visit_and_event_appears_once_on_the_municipality_page(app, client, login_as):
+    liaison, staff, old, new, joint, other = _world()
+    upcoming = create_visit(liaison, kind="lecture", title="令和7年度の講座(当日)",
+                            starts_at=datetime.now(UTC) + timedelta(days=10),
+                            ends_at=datetime.now(UTC) + timedelta(days=10, hours=2),
+                            municipalities=[municipality("佐用町")], sreq=new, confirm=True)
+    db.session.commit()
+    login_as(liaison)
+    html = client.get(f"/municipalities/{municipality('佐用町').code}").get_data(as_text=True)
+    # Visits are listed once, in the visits section: planned apart from past ones.
+    visits = html.split('data-testid="municipality-visits"')[1].split("</section>")[0]
+    planned = visits.split('data-testid="visits-planned"')[1].split('data-testid="visits-done"')[0]
+    done = visits.split('data-testid="visits-done"')[1]
+    assert "令和7年度の講座(当日)" in planned and f"/visits/{upcoming.id}" in planned
+    assert "佐用町 定期巡回" in done and "西播磨 連絡会" in done
+    assert "令和7年度の講座(当日)" not in done and "佐用町 定期巡回" not in planned
+    for title in ("令和7年度の講座(当日)", "佐用町 定期巡回", "西播磨 連絡会"):
+        assert html.count(title) == 1, title
+    # The history comes after the visits; its timeline has the requests' events in words.
+    assert html.index('data-testid="municipality-visits"') < html.index('data-testid="history"')
+    timeline = html.split('data-testid="timeline"')[1].split("</ol>")[0]
+    assert "日程の候補をお送りします" in timeline
+    assert "訪問の候補を登録" in timeline and "訪問の日程を確定" in timeline
+    assert "visit_proposed" not in html and "(visit" not in timeline
+    assert timeline.count(new.display_number) >= 3
 
 
 def test_staff_see_their_own_history_without_internal_events_and_404_elsewhere(app, client,

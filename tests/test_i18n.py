@@ -224,7 +224,8 @@ def test_main_pages_in_english_show_no_untranslated_japanese(fresh_app, client):
     pages = ["/", f"/municipalities/{sayo_code}", f"/requests/{sreq_id}", "/requests/mine",
              "/requests/new", "/experts/assignments", "/calendar/", "/visits/",
              "/visits/engagements/", "/rounds/", "/cases/", "/reports/", "/reports/dashboard",
-             "/admin/users", "/admin/jobs/", "/account/tokens/"]
+             "/admin/users", "/admin/jobs/", "/account/tokens/", "/announcements",
+             "/announcements/new", "/municipalities/"]
     seen = {}
     for email in ("sayo.joho@demo.example.jp", "liaison.nishiharima@demo.example.jp",
                   "expert@demo.example.jp", "manager@demo.example.jp", "admin@demo.example.jp"):
@@ -249,7 +250,9 @@ def test_main_pages_in_english_show_no_untranslated_japanese(fresh_app, client):
 def test_every_label_table_is_in_the_catalogue():
     """Labels kept in Python tables are shown through _(): each needs an English translation."""
     from supportdesk import scheduler, workflow
-    from supportdesk.models import engagement, event, org, support_request, user, visit
+    from supportdesk.models import (announcement, engagement, event, notification, org,
+                                    support_request, user, visit)
+    from supportdesk.notifications import audiences
     from supportdesk.services import links, monthly_report, request_fields, rounds, visits
     from supportdesk.views import calendar
 
@@ -258,9 +261,12 @@ def test_every_label_table_is_in_the_catalogue():
               support_request.LECTURE_FORMATS, support_request.AUDIENCES, visit.VISIT_KINDS,
               visit.VISIT_STATES, engagement.ENGAGEMENT_STATES, event.SUPPORT_ACTION_KINDS,
               links.LINK_KINDS, rounds.STATUS_LABELS, visits.ACTION_LABELS,
-              request_fields.FIELD_LABELS, monthly_report.SUPPORT_KIND_LABELS]
+              request_fields.FIELD_LABELS, monthly_report.SUPPORT_KIND_LABELS,
+              announcement.ANNOUNCEMENT_STATES, announcement.DEPARTMENT_CHOICES,
+              notification.ROOM_SCOPES, audiences.EVENT_LABELS, audiences.MESSAGE_ONLY_LABELS]
     labels = {str(v) for table in tables for v in table.values()}
     labels |= set(org.MUNICIPALITY_KINDS) | set(org.POPULATION_BANDS) | set(user.EXPERT_KINDS)
+    labels |= set(announcement.ANNOUNCEMENT_CATEGORIES)
     labels |= set(calendar.WEEKDAYS) | {job.description for job in scheduler.JOBS}
     labels |= {label for _s, _k, label, _f in monthly_report.SCALAR_LABELS}
     translated = {m.id: m.string for m in _catalogue("messages.mo") if m.id}

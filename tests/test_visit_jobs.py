@@ -93,6 +93,9 @@ def test_demo_visits_seed_is_idempotent(app, runner):
                 db.session.query(Visit).count(), db.session.query(Engagement).count())
 
     first = counts()
-    assert first[0] == 2 and first[2] == 1  # two lectures (one held), one engagement
+    # The visit demo's two lectures (one held, with an engagement), and the visits of the demo
+    # lecture and accompaniment requests that reached 日程確定 (two of them held).
+    assert first[0] == 6 and first[2] == 1
+    assert db.session.query(Visit).filter(Visit.kind != "round", Visit.state == "held").count() == 3
     runner.invoke(args=["seed", "--demo"])
     assert counts() == first

@@ -20,7 +20,7 @@ def choices(pairs):
 class ChatRoomForm(FlaskForm):
     name = StringField(_l("ルーム名"), validators=[
         DataRequired(_l("ルーム名を入力してください。")), Length(max=100)])
-    scope = SelectField(_l("種類"), choices=choices(ROOM_SCOPES.items()))
+    scope = SelectField(_l("種類"), choices=choices((k, _l(v)) for k, v in ROOM_SCOPES.items()))
     municipality_id = SelectField(_l("市町(市町のルーム)"), coerce=int, validators=[Optional()])
     region_id = SelectField(_l("圏域(リエゾンチームのルーム)"), coerce=int, validators=[Optional()])
     webhook_url = StringField(_l("Webhook URL"), validators=[Optional(), Length(max=500)])
@@ -38,7 +38,7 @@ class NotificationPreferencesForm(FlaskForm):
 class AnnouncementForm(FlaskForm):
     title = StringField(_l("件名"), validators=[
         DataRequired(_l("件名を入力してください。")), Length(max=200)])
-    category = SelectField(_l("区分"), choices=choices((c, c) for c in ANNOUNCEMENT_CATEGORIES))
+    category = SelectField(_l("区分"), choices=choices((c, _l(c)) for c in ANNOUNCEMENT_CATEGORIES))
     body = TextAreaField(_l("本文"), validators=[
         DataRequired(_l("本文を入力してください。")), Length(max=20000)])
     links = TextAreaField(_l("関連リンク(1行に1つ)"), validators=[Optional(), Length(max=4000)])
@@ -54,7 +54,7 @@ class AnnouncementForm(FlaskForm):
     municipality_ids = SelectMultipleField(_l("個別に指定する市町"), coerce=int,
                                            validators=[Optional()])
     departments = RadioField(_l("対象の部署"), default="info",
-                             choices=choices(DEPARTMENT_CHOICES.items()))
+                             choices=choices((k, _l(v)) for k, v in DEPARTMENT_CHOICES.items()))
     send_mode = RadioField(_l("送信"), default="now",
                            choices=choices([("now", _l("今すぐ送信")),
                                             ("scheduled", _l("日時を指定して送信"))]))

@@ -3,13 +3,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
 CHANNELS = ("inapp", "email", "webhook")
 # held: an e-mail waiting for the user's daily digest; digested: bundled into a digest mail.
 OUTBOX_STATES = ("pending", "sending", "sent", "dead", "held", "digested")
-ROOM_SCOPES = {"municipality": "市町(企画・情報部門)", "region": "圏域リエゾンチーム",
-               "prefecture": "県(本庁チーム)"}
+ROOM_SCOPES = {"municipality": N_("市町(企画・情報部門)"), "region": N_("圏域リエゾンチーム"),
+               "prefecture": N_("県(本庁チーム)")}
 
 
 def _in(col, values):

@@ -79,6 +79,34 @@ EVENT_LABELS = {
 # preferences or digest choice. Not in WHO_HEARS or EVENT_LABELS, so no setting can switch it off.
 ACCOUNT_EVENTS = frozenset({"account.password_reset"})
 
+# Events users do not switch on or off one by one (they are not on the preferences page), but
+# whose messages still need a readable subject instead of the event code.
+MESSAGE_ONLY_LABELS = {
+    "request.routed": _l("依頼の回付"),
+    "request.assigned": _l("担当者の割当て"),
+    "request.co_applicant": _l("共同申込の依頼"),
+    "request.note": _l("内部メモ"),
+    "request.support_action": _l("支援の記録"),
+    "request.escalated": _l("対応期限超過のエスカレーション"),
+    "expert.assigned": _l("派遣の依頼"),
+    "expert.accepted": _l("派遣の引受"),
+    "expert.declined": _l("派遣の辞退"),
+    "expert.removed": _l("派遣の取消し"),
+    "engagement.opened": _l("伴走支援の開始"),
+    "engagement.closed": _l("伴走支援の終了"),
+    "engagement.checkin_due": _l("伴走支援の定期連絡"),
+    "visit.remind_1d": _l("訪問のリマインド(前日)"),
+    "visit.remind_7d": _l("訪問のリマインド(1週間前)"),
+    "visit.satisfaction_requested": _l("満足度アンケートのお願い"),
+}
+
+
+def event_label(event_type):
+    """The words for an event type in messages; the code itself only for an unknown type."""
+    label = EVENT_LABELS.get(event_type) or MESSAGE_ONLY_LABELS.get(event_type)
+    return str(label) if label is not None else event_type
+
+
 # Always delivered at once (no waiting for office hours).
 URGENT_EVENTS = frozenset({"request.escalation", "visit.cancelled"}) | ACCOUNT_EVENTS
 

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from ..workflow import STATE_LABELS, State
-from .audiences import EVENT_LABELS
+from .audiences import event_label
 
 # Messages go to many people at once, whatever language the actor's screen is in: Japanese.
 MESSAGE_LOCALE = "ja"
@@ -54,7 +54,7 @@ def _chat_facts(event_type, sreq, visit, announcement, link, municipality, conte
     context = context or {}
     facts = {
         "event_type": event_type,
-        "event_label": str(EVENT_LABELS.get(event_type, event_type)),
+        "event_label": event_label(event_type),
         "link": link,
         "next_action": context.get("next_action"),
         "next_date": context.get("next_date"),

@@ -1,18 +1,22 @@
 """Demo requests (seed --demo): the fictional examples of digest §5, driven through the state
-machine so that their history is real. Idempotent: nothing is added once the marker exists."""
+machine so that their history is real. Idempotent: nothing is added once the marker exists.
+
+A lecture or accompaniment request reaches 日程確定 through its confirmed visit and 実施済
+through that visit's record, as in the desk itself, so each one has the visit it is about."""
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from ..calendar_jp import due_at
+from ..calendar_jp import add_business_days, due_at
 from ..extensions import db
-from ..models import (Case, Municipality, RequestComment, SupportAction, SupportRequest, Theme,
-                      User)
-from ..timeutil import fiscal_year, fiscal_year_short, utcnow
+from ..models import (Case, ExpertAssignment, Municipality, RequestComment, SupportAction,
+                      SupportRequest, Theme, User)
+from ..timeutil import JST, fiscal_year, fiscal_year_short, utcnow
 from .experts import assign_experts, respond_assignment
 from .links import link_requests, mark_duplicate
 from .support_requests import apply_action, record_event
+from .visits import create_visit, record_visit
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +40,8 @@ REASONS = {
     "withdraw": "総務省「地域DX推進体制構築支援」の伴走支援事業者と進めることになったため取り下げます。",
     "decline": "証明書コンビニ交付は国・J-LISの支援窓口の所管のため、窓口を案内のうえ本件は対応不可とします。",
 }
+GENAI_LECTURE = "生成AI活用入門講座の開催依頼"
+KAIZEN_JOINT_LECTURE = "カイゼンDX講座の合同開催(宍粟市・佐用町)"
 EXPERT = "expert@demo.example.jp"
 EXPERT2 = "expert2@demo.example.jp"
 
@@ -46,12 +52,17 @@ SPECS = [
      "町長・副町長・課長級を対象に、自治体行政DXと地域社会DXのビジョン共有と意見交換をお願いしたい。"
      "類似規模の上郡町・太子町との県合同開催を希望。必要に応じ国のDXアドバイザーの派遣も相談したい。",
      "scheduled", 40, {"filer": "sayo.joho@demo.example.jp", "program": "top_management",
-                       "co": ("上郡町", "太子町"), "experts": [(EXPERT, "accept")]}),
+                       "co": ("上郡町", "太子町"), "experts": [(EXPERT, "accept")],
+                       "visit": (12, 14, "佐用町役場 3階 大会議室")}),
     ("ichikawa", "市川町", "lecture", "kaizen_nocode", "税務課向けカイゼンDX講座(kintone・Excel活用)",
      "窓口受付簿の転記作業を改善したい。事前ワークで改善したい業務を整理済み。kintoneのデモと操作演習、"
      "グループワークでの助言を希望。町の導入ツールは情報部門から紹介予定。",
      "delivered", 60, {"program": "kaizen", "experts": [(EXPERT2, "accept")],
-                       "prework": "改善したい業務: 窓口受付簿の転記、滞納整理の進捗表。"}),
+                       "prework": "改善したい業務: 窓口受付簿の転記、滞納整理の進捗表。",
+                       "visit": (None, 14, "市川町役場 2階 研修室"),
+                       "record": ("窓口受付簿の転記をkintoneアプリに置き換える演習、グループワーク",
+                                  "滞納整理の進捗表は個人情報の扱いを整理してから",
+                                  "作成したアプリの本番運用を情報部門と確認")}),
     ("shiso", "宍粟市", "lecture", "data_utilization", "「データ利活用」講座(BIツール・GIS)の複数市町合同実施",
      "オープンデータ公開と、BIツール・GISの実務導入を検討中。類似課題を持つ養父市・朝来市との合同実施を希望。"
      "事前ワークとして課題整理シートを提出予定。",
@@ -92,7 +103,8 @@ SPECS = [
     ("harima_follow", "播磨町", "accompaniment", "kaizen_nocode", "カイゼンDX講座後のアプリ運用に関する伴走支援",
      "先月の出前講座で作成した業務アプリを本番運用したいが、権限設定やデータ移行で疑問が出てきた。"
      "継続的なサポートをお願いしたい。",
-     "scheduled", 22, {"experts": [(EXPERT2, "accept")]}),
+     "scheduled", 22, {"experts": [(EXPERT2, "accept")],
+                       "visit": (5, 10, "播磨町役場 住民課")}),
     ("sanda", "三田市", "consultation", "external_talent", "外部デジタル人材(CIO補佐官)任用についての相談",
      "CIO補佐官として外部人材の任用を検討中。任用形態や求めるスキルの明確化について、他自治体の事例紹介を希望。",
      "triage", 9, {}),
@@ -136,10 +148,26 @@ SPECS = [
      "withdrawn", 50, {"filer": "toyooka.joho@demo.example.jp"}),
     ("harima_lecture", "播磨町", "lecture", "kaizen_nocode", "カイゼンDX講座(業務アプリ作成演習)",
      "住民課・税務課の職員向けに、ノーコードツールでの業務アプリ作成演習を希望。",
-     "lecture_closed", 300, {"program": "kaizen", "experts": [(EXPERT2, "accept")]}),
+     "lecture_closed", 300, {"program": "kaizen", "experts": [(EXPERT2, "accept")],
+                             "visit": (None, 13, "播磨町役場 大会議室"),
+                             "record": ("ノーコードツールで転入届の受付アプリを作成する演習",
+                                        "権限設定とデータ移行の方法が分からない",
+                                        "本番運用に向けた伴走支援を案内")}),
     ("kamigori_dup", "上郡町", "lecture", "top_management", "トップマネジメント講座への参加申込(佐用町との合同開催)",
      "佐用町から案内のあった首長・幹部向け講座に上郡町も参加したい。",
      "submitted", 30, {"program": "top_management"}),
+    # The two below reach 日程調整中; their visits come from the visit demo (visit_demo.py),
+    # which confirms them (日程確定) and records the held one (実施済).
+    ("sayo_genai", "佐用町", "lecture", "generative_ai", GENAI_LECTURE,
+     "生成AIの試行導入に向け、全庁の職員向けに基礎と庁内での活用例の講座をお願いしたい。"
+     "デモを交えた内容を希望。",
+     "expert_selection", 45, {"filer": "sayo.joho@demo.example.jp", "program": "other",
+                              "experts": [(EXPERT, "accept")]}),
+    ("shiso_kaizen", "宍粟市", "lecture", "kaizen_nocode", KAIZEN_JOINT_LECTURE,
+     "佐用町と合同で、業務改善(カイゼン)とノーコードツールの講座を開催したい。"
+     "両市町の窓口・庶務担当の職員が対象。",
+     "expert_selection", 25, {"program": "kaizen", "co": ("佐用町",),
+                              "experts": [(EXPERT, "accept")]}),
     ("sayo_draft", "佐用町", "consultation", "frontyard", "窓口での手続案内にタブレットを活用したい",
      "窓口での手続案内にタブレットを使えないか検討中(下書き)。",
      "draft", 2, {"filer": "sayo.fukushi@demo.example.jp"}),
@@ -232,12 +260,24 @@ def _build(spec, users, munis, themes, now):
     steps = PATHS[path]
     at = start
     for i, action in enumerate(steps):
-        at = start + timedelta(days=2 * i, hours=1)
+        # A step after a visit comes once the visit is over (a record is written afterwards).
+        at = max(start + timedelta(days=2 * i, hours=1), at + timedelta(hours=1))
         actor = filer if action in ("submit", "withdraw") else liaison
         if action == "submit":
             sreq.submitted_at = at
             _number(sreq)
             sreq.first_response_due_at = due_at(at, 2)
+        if action == "schedule":
+            visit = _visit(sreq, liaison, opts, path, at, now)
+            if path != "scheduled":
+                at = visit.ends_at
+            continue
+        if action == "deliver":
+            covered, issues, follow_ups = opts["record"]
+            record_visit(visit, liaison, covered=covered, issues=issues, follow_ups=follow_ups,
+                         attendees_business=sreq.expected_participants or 0,
+                         attendees_information=1, now=at)
+            continue
         hold_until = (now + timedelta(days=45)).date() if action == "hold" else None
         apply_action(sreq, action, actor, reason=REASONS.get(action), hold_until=hold_until,
                      now=at)
@@ -250,6 +290,25 @@ def _build(spec, users, munis, themes, now):
         if action == "select_experts":
             _experts(sreq, liaison, opts.get("experts", ()), users, at)
     return sreq
+
+
+def _visit(sreq, liaison, opts, path, at, now):
+    """The confirmed visit that moves the request to 日程確定: ahead of `now` for a request still
+    scheduled, else on the business day after `at` (it is recorded, and so 実施済, later)."""
+    days_ahead, hour, venue = opts["visit"]
+    if path == "scheduled":
+        day = add_business_days(now.astimezone(JST).date(), days_ahead)
+    else:
+        day = add_business_days(at.astimezone(JST).date(), 1)
+    starts_at = datetime.combine(day, time(hour), tzinfo=JST)
+    experts = db.session.scalars(sa.select(User).join(
+        ExpertAssignment, ExpertAssignment.expert_id == User.id).where(
+        ExpertAssignment.request_id == sreq.id, ExpertAssignment.status == "accepted")).all()
+    kind = "accompaniment" if sreq.kind == "accompaniment" else "lecture"
+    return create_visit(liaison, kind=kind, title=sreq.title, starts_at=starts_at,
+                        ends_at=starts_at + timedelta(hours=2),
+                        municipalities=[sreq.municipality, *sreq.co_municipalities],
+                        attendees=experts, sreq=sreq, venue=venue, confirm=True, now=at)
 
 
 def _experts(sreq, liaison, experts, users, at):

@@ -79,9 +79,9 @@ def municipality_history(m, user):
         y = years[fiscal_year(v.starts_at)]
         y["visits"].append(v)
         y["visit_kinds"][v.kind] += 1
+    # The timeline is the requests' events; visits have their own list on the page, so that
+    # no visit is shown twice (events are already newest first).
     timeline = [{"at": e.at, "type": "event", "event": e} for e in events]
-    timeline += [{"at": v.starts_at, "type": "visit", "visit": v} for v in visits]
-    timeline.sort(key=lambda item: item["at"], reverse=True)
     return {
         "years": sorted(years.items(), reverse=True),
         "timeline": timeline[:TIMELINE_LIMIT],

@@ -11,7 +11,8 @@ from . import home, municipalities
 
 def history_section(m, user):
     data = municipality_history(m, user)
-    return {"template": "municipalities/_history.html", "history": data,
+    # The long history goes after the short lists of visits and rounds.
+    return {"template": "municipalities/_history.html", "history": data, "order": 10,
             "kind_labels": KIND_LABELS, "state_labels": {s.value: STATE_LABELS[s] for s in State},
             "visit_kinds": VISIT_KINDS, "visit_states": VISIT_STATES}
 

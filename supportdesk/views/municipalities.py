@@ -13,7 +13,8 @@ from ..services.users import update_municipality_profile
 bp = Blueprint("municipalities", __name__, url_prefix="/municipalities")
 
 # Sections later modules add to the municipality page: callables (municipality, user) -> dict
-# with "template" and context, rendered in order.
+# with "template" and context, rendered by their optional "order" (default 0), then in the
+# order they were added.
 HISTORY_SECTIONS = []
 
 
@@ -40,8 +41,9 @@ def index():
 @login_required
 def show(code):
     m = _get(code)
-    sections = [section(m, current_user) for section in HISTORY_SECTIONS]
-    return render_template("municipalities/show.html", m=m, sections=[s for s in sections if s])
+    sections = [s for s in (section(m, current_user) for section in HISTORY_SECTIONS) if s]
+    sections.sort(key=lambda s: s.get("order", 0))
+    return render_template("municipalities/show.html", m=m, sections=sections)
 
 
 @bp.route("/<code>/profile", methods=["GET", "POST"])
