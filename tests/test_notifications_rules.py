@@ -68,7 +68,8 @@ def test_who_hears_table_covers_the_issue(napp):
     assert WHO_HEARS["request.info_dept_shared"] == ("info_dept",)
     assert set(WHO_HEARS["visit.cancelled"]) == {"attendees", "municipality"}
     assert WHO_HEARS["report.ready"] == ("managers",)
-    assert "experts" in WHO_HEARS["request.expert_assigned"]
+    assert "experts" in WHO_HEARS["expert.assigned"]
+    assert WHO_HEARS["request.escalation"] == ("team_leads",)
     manager = make_user("manager")
     notify("report.ready", now=OPEN, link="/reports/2026-10")
     db.session.commit()
@@ -180,3 +181,30 @@ def test_a_title_cannot_inject_mail_headers(napp, smtp):
     [(rcpts, mail)] = smtp.sink.messages
     assert rcpts == ["only@town.example.jp"]
     assert mail["Bcc"] is None and mail["X-Evil"] is None
+
+
+def test_who_hears_names_only_events_the_code_sends_and_labels_them_all(napp):
+    """The table on the admin page and the rows of the preferences page are the events that
+    really fire: a renamed event can no longer leave a dead row (and its setting) behind."""
+    import pathlib
+    import re
+
+    from supportdesk.notifications.audiences import EVENT_LABELS, MESSAGE_ONLY_LABELS
+    from supportdesk.services import announcements, escalations, password_reset, visit_jobs
+    from supportdesk.workflow import TRANSITIONS
+
+    source = "\n".join(p.read_text(encoding="utf-8")
+                       for p in pathlib.Path("supportdesk").rglob("*.py"))
+    fired = set(re.findall(r'notify\(\s*"([a-z_]+\.[a-z_0-9]+)"', source))
+    fired |= set(re.findall(r'notify\(\s*"[a-z_.]+" if \w+ else "([a-z_]+\.[a-z_0-9]+)"', source))
+    fired |= set(re.findall(r'_announce\(\w+, "([a-z_]+\.[a-z_0-9]+)"', source))
+    fired |= {f"request.{action.value}" for (_state, action) in TRANSITIONS}   # f"request.{...}"
+    fired |= {f"visit.{kind}" for kind, _delta in visit_jobs.REMINDERS}       # f"visit.{kind}"
+    fired |= {"expert.accepted", "expert.declined"}                            # f"expert.{status}"
+    fired |= {"round.due", "round.overdue"}                                    # f"round.{status}"
+    fired |= {escalations.EVENT, announcements.EVENT, password_reset.EVENT}
+    assert set(WHO_HEARS) <= fired, set(WHO_HEARS) - fired
+    assert set(EVENT_LABELS) == set(WHO_HEARS)
+    assert not set(MESSAGE_ONLY_LABELS) & set(WHO_HEARS)
+    unlabelled = fired - set(WHO_HEARS) - set(MESSAGE_ONLY_LABELS) - {password_reset.EVENT}
+    assert not unlabelled, unlabelled

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from supportdesk import scheduler
 from supportdesk.calendar_jp import due_at
 from supportdesk.extensions import db
-from supportdesk.models import JobRun, RequestEvent, SchedulerLease, SentNotice, SupportRequest
-from supportdesk.services import escalations, round_notices
+from supportdesk.models import (JobRun, OutboxMessage, RequestEvent, SchedulerLease, SentNotice,
+                                SupportRequest)
+from supportdesk.services import round_notices
 from supportdesk.services import rounds as rounds_svc
 from supportdesk.timeutil import JST
 from tests.factories import make_liaison, make_staff, make_user, municipality
@@ -22,16 +23,23 @@ def jst(y, m, d, hh=0, mm=0):
 
 @pytest.fixture
 def sent(monkeypatch):
-    """Count notify() calls: the real outbox lives on another branch; the markers are real."""
+    """Record the round notices' notify() calls with their arguments (the markers are real;
+    the escalation tests read the real outbox instead)."""
     calls = []
 
     def capture(event_type, **kwargs):
         calls.append((event_type, kwargs))
         return []
 
-    monkeypatch.setattr(escalations, "notify", capture)
     monkeypatch.setattr(round_notices, "notify", capture)
     return calls
+
+
+def escalations_sent():
+    """(event type, user id, urgent, request id) of every outbox row the escalation job wrote."""
+    rows = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.event_type.like("request.escalat%")).order_by(OutboxMessage.id)).all()
+    return {(r.event_type, r.user_id, r.urgent, r.request_id) for r in rows}
 
 
 def make_request_direct(muni_name="佐用町", *, submitted_at, state="submitted", responded_at=None):
@@ -57,7 +65,7 @@ def _app():
     return current_app
 
 
-def test_escalation_run_twice_notifies_the_team_lead_once(app, sent):
+def test_escalation_run_twice_notifies_the_team_lead_once(app):
     lead = make_liaison("西播磨", is_team_lead=True)
     make_liaison("西播磨")                       # a member, not the lead
     make_liaison("但馬", is_team_lead=True)      # another region's lead
@@ -75,10 +83,9 @@ def test_escalation_run_twice_notifies_the_team_lead_once(app, sent):
     second = run("requests.escalate_first_response", now + timedelta(minutes=15))
     assert (first.outcome, first.items) == ("ok", 1)
     assert (second.outcome, second.items) == ("ok", 0)
-    assert len(sent) == 1
-    event_type, kwargs = sent[0]
-    assert event_type == "request.escalated"
-    assert kwargs["sreq"].id == late.id and [u.id for u in kwargs["recipients"]] == [lead.id]
+    # Only the lead hears it, at once (urgent: no waiting for office hours), in-app and by mail;
+    # the WHO_HEARS row is "request.escalation" -> the team lead(s).
+    assert escalations_sent() == {("request.escalation", lead.id, True, late.id)}
     markers = db.session.scalars(sa.select(SentNotice)).all()
     assert [(m.kind, m.key, m.request_id) for m in markers] == \
         [("request.escalated", f"request:{late.id}", late.id)]
@@ -87,28 +94,28 @@ def test_escalation_run_twice_notifies_the_team_lead_once(app, sent):
     assert answered.id not in {m.request_id for m in markers}
 
 
-def test_escalation_is_not_due_before_the_deadline(app, sent):
+def test_escalation_is_not_due_before_the_deadline(app):
     make_liaison("西播磨", is_team_lead=True)
     sreq = make_request_direct(submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response",
                sreq.first_response_due_at - timedelta(seconds=1)).items == 0
-    assert sent == []
+    assert escalations_sent() == set()
 
 
-def test_kobe_escalates_to_the_central_team_lead(app, sent):
+def test_kobe_escalates_to_the_central_team_lead(app):
     central_lead = make_liaison("阪神南", central=True, is_team_lead=True)
     make_liaison("阪神南", is_team_lead=False, central=True)
     sreq = make_request_direct("神戸市", submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response", jst(2026, 12, 10)).items == 1
-    assert [u.id for u in sent[0][1]["recipients"]] == [central_lead.id]
-    assert sent[0][1]["sreq"].id == sreq.id
+    assert escalations_sent() == {("request.escalation", central_lead.id, True, sreq.id)}
 
 
-def test_escalation_without_a_lead_tells_the_team(app, sent):
-    make_liaison("西播磨")
-    make_request_direct(submitted_at=jst(2026, 11, 20, 10))
+def test_escalation_without_a_lead_tells_the_team(app):
+    one, two = make_liaison("西播磨"), make_liaison("西播磨", "中播磨")
+    make_liaison("但馬")  # another region's team hears nothing
+    sreq = make_request_direct(submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response", jst(2026, 12, 10)).items == 1
-    assert sent[0][1]["recipients"] == [] and sent[0][1]["audiences"] == ("team",)
+    assert escalations_sent() == {("request.escalation", u.id, True, sreq.id) for u in (one, two)}
 
 
 def _round(liaison, name, when):

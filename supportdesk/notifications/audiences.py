@@ -8,6 +8,7 @@ from ..extensions import db
 from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 
 INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
+TEAM_LEADS = "team_leads"
 
 AUDIENCE_LABELS = {
     FILER: _l("申し出た職員"),
@@ -18,6 +19,7 @@ AUDIENCE_LABELS = {
     ATTENDEES: _l("訪問の出席者"),
     MUNICIPALITY: _l("訪問先市町のルームと申し出た職員"),
     MANAGERS: _l("マネージャー"),
+    TEAM_LEADS: _l("担当チームのリーダー(登録がなければチーム全員)"),
 }
 
 # Event type -> audiences. Workflow transitions add the audiences of their TRANSITIONS row;
@@ -37,13 +39,17 @@ WHO_HEARS = {
     "request.withdraw": (TEAM, FOLLOWERS),
     "request.decline": (FILER, FOLLOWERS),
     "request.reply": (FILER, FOLLOWERS),
-    "request.expert_assigned": (EXPERTS,),
-    "request.reminder": (TEAM,),
-    "request.escalation": (TEAM,),
+    "expert.assigned": (EXPERTS,),
+    "request.escalation": (TEAM_LEADS,),
     "visit.confirmed": (ATTENDEES, MUNICIPALITY),
     "visit.moved": (ATTENDEES, MUNICIPALITY),
     "visit.cancelled": (ATTENDEES, MUNICIPALITY),
-    "visit.reminder": (ATTENDEES, MUNICIPALITY),
+    "visit.remind_7d": (ATTENDEES, MUNICIPALITY),
+    "visit.remind_1d": (ATTENDEES, MUNICIPALITY),
+    "visit.satisfaction_requested": (),
+    "engagement.checkin_due": (),
+    "round.due": (),
+    "round.overdue": (),
     "report.ready": (MANAGERS,),
     "announcement.published": (),
 }
@@ -63,13 +69,17 @@ EVENT_LABELS = {
     "request.withdraw": _l("依頼の取下げ"),
     "request.decline": _l("対応不可"),
     "request.reply": _l("返信"),
-    "request.expert_assigned": _l("専門人材の割当て"),
-    "request.reminder": _l("対応期限のリマインド"),
+    "expert.assigned": _l("派遣の依頼"),
     "request.escalation": _l("対応期限超過のエスカレーション"),
     "visit.confirmed": _l("訪問の確定"),
     "visit.moved": _l("訪問日時の変更"),
     "visit.cancelled": _l("訪問の中止"),
-    "visit.reminder": _l("訪問のリマインド"),
+    "visit.remind_7d": _l("訪問のリマインド(1週間前)"),
+    "visit.remind_1d": _l("訪問のリマインド(前日)"),
+    "visit.satisfaction_requested": _l("満足度アンケートのお願い"),
+    "engagement.checkin_due": _l("伴走支援の定期連絡"),
+    "round.due": _l("定期巡回の時期"),
+    "round.overdue": _l("定期巡回の期限超過"),
     "report.ready": _l("月次報告の作成完了"),
     "announcement.published": _l("県からのお知らせ"),
 }
@@ -87,17 +97,11 @@ MESSAGE_ONLY_LABELS = {
     "request.co_applicant": _l("共同申込の依頼"),
     "request.note": _l("内部メモ"),
     "request.support_action": _l("支援の記録"),
-    "request.escalated": _l("対応期限超過のエスカレーション"),
-    "expert.assigned": _l("派遣の依頼"),
     "expert.accepted": _l("派遣の引受"),
     "expert.declined": _l("派遣の辞退"),
     "expert.removed": _l("派遣の取消し"),
     "engagement.opened": _l("伴走支援の開始"),
     "engagement.closed": _l("伴走支援の終了"),
-    "engagement.checkin_due": _l("伴走支援の定期連絡"),
-    "visit.remind_1d": _l("訪問のリマインド(前日)"),
-    "visit.remind_7d": _l("訪問のリマインド(1週間前)"),
-    "visit.satisfaction_requested": _l("満足度アンケートのお願い"),
 }
 
 
@@ -172,6 +176,35 @@ def _team(out, sreq=None, visit=None, **_):
         out.add_rooms(rooms.all())
 
 
+def team_leads_for(region):
+    """Active liaison team leads of the region; for a region without liaisons (Kobe) the
+    central team's lead."""
+    from ..models import User
+    from ..models.user import liaison_regions
+
+    stmt = sa.select(User).where(User.role == "liaison", User.active.is_(True),
+                                 User.is_team_lead.is_(True)).order_by(User.id)
+    if region.has_liaison:
+        stmt = stmt.where(User.id.in_(sa.select(liaison_regions.c.user_id)
+                                      .where(liaison_regions.c.region_id == region.id)))
+    else:
+        stmt = stmt.where(User.is_central_team.is_(True))
+    return db.session.scalars(stmt).all()
+
+
+def _team_leads(out, sreq=None, visit=None, **_):
+    """The request's team lead(s); with no lead on file, the whole team rather than nobody."""
+    from ..models import Region
+
+    if sreq is None:
+        return
+    leads = team_leads_for(db.session.get(Region, sreq.region_id))
+    if leads:
+        out.add_users(leads)
+    else:
+        _team(out, sreq=sreq)
+
+
 def _experts(out, sreq=None, visit=None, **_):
     from ..models import ExpertAssignment, User
     from ..models.event import ACTIVE_ASSIGNMENT_STATUSES
@@ -234,4 +267,5 @@ def _managers(out, **_):
 RESOLVERS = {
     FILER: _filer, FOLLOWERS: _followers, TEAM: _team, EXPERTS: _experts, INFO_DEPT: _info_dept,
     ATTENDEES: _attendees, MUNICIPALITY: _municipality, MANAGERS: _managers,
+    TEAM_LEADS: _team_leads,
 }

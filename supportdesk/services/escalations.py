@@ -4,9 +4,9 @@ import logging
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Region, SupportRequest, User
-from ..models.user import liaison_regions
+from ..models import Region, SupportRequest
 from ..notifications import notify
+from ..notifications.audiences import team_leads_for
 from ..timeutil import utcnow
 from ..workflow import OPEN_STATES
 from .job_markers import claim_notice
@@ -14,20 +14,8 @@ from .support_requests import record_event
 
 logger = logging.getLogger(__name__)
 
-KIND = "request.escalated"
-
-
-def team_leads_for(region):
-    """Active liaison team leads of the region; for a region without liaisons (Kobe) the
-    central team's lead."""
-    stmt = sa.select(User).where(User.role == "liaison", User.active.is_(True),
-                                 User.is_team_lead.is_(True)).order_by(User.id)
-    if region.has_liaison:
-        stmt = stmt.where(User.id.in_(sa.select(liaison_regions.c.user_id)
-                                      .where(liaison_regions.c.region_id == region.id)))
-    else:
-        stmt = stmt.where(User.is_central_team.is_(True))
-    return db.session.scalars(stmt).all()
+KIND = "request.escalated"  # the once-per-request marker (SentNotice.kind)
+EVENT = "request.escalation"  # the notification (WHO_HEARS, urgent)
 
 
 def overdue_first_responses(now):
@@ -51,9 +39,8 @@ def escalate_first_responses(now=None):
         region = regions.get(sreq.region_id) or db.session.get(Region, sreq.region_id)
         regions[sreq.region_id] = region
         leads = team_leads_for(region)
-        # No lead on file: tell the whole team rather than nobody.
-        notify(KIND, sreq=sreq, recipients=leads, audiences=() if leads else ("team",), now=now,
-               due_at=sreq.first_response_due_at)
+        # WHO_HEARS sends it to the team lead(s), or the whole team when no lead is on file.
+        notify(EVENT, sreq=sreq, now=now, due_at=sreq.first_response_due_at)
         record_event(sreq, None, "escalated", internal=True, now=now,
                      data={"due_at": sreq.first_response_due_at.isoformat(),
                            "recipients": [u.id for u in leads]})
