@@ -104,6 +104,8 @@ def test_lecture_filed_taken_and_answered_with_a_template(app, live_server, brow
     lpage.click("text=選んだ人材に派遣を依頼")
     lpage.wait_for_selector("[data-testid=assignments]")
     assert "カイゼン 講師" in lpage.text_content("[data-testid=assignments]")
+    # The template script is deferred: under load the element can exist before it runs.
+    lpage.wait_for_load_state("load")
     lpage.select_option("[data-testid=template-select]", label="日程調整のお願い")
     assert lpage.input_value("#body") == "候補日の中から講師の日程を調整します。"
     lpage.click("[data-testid=send-comment]")
