@@ -6,6 +6,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from . import navigation, permissions
+from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES
 from .timeutil import fiscal_year, fiscal_year_label, to_jst
@@ -61,6 +62,10 @@ def visit_state_label(state):
     return gettext(VISIT_STATES[state]) if state in VISIT_STATES else state
 
 
+def room_scope_label(scope):
+    return gettext(ROOM_SCOPES[scope]) if scope in ROOM_SCOPES else scope
+
+
 def readable_json(value):
     """JSON for people to read: Japanese stays Japanese (tojson would write \\u65b0...).
     A plain str, so autoescaping still applies."""
@@ -82,6 +87,7 @@ def register(app):
     app.add_template_filter(request_state_label, "request_state")
     app.add_template_filter(visit_kind_label, "visit_kind")
     app.add_template_filter(visit_state_label, "visit_state")
+    app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_global(can_do, "can_do")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")

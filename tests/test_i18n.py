@@ -287,3 +287,23 @@ def test_municipality_page_and_report_breakdown_show_labels_in_english(fresh_app
     assert "<dd>Town</dd>" in page and "Under 50,000" in page and "5万人未満" not in page
     page = client.get("/reports/municipality/28501/2025").get_data(as_text=True)
     assert "Annual activity sheet" in page and "FY2025" in page and "令和" not in page
+
+
+def test_chat_room_list_shows_the_scope_label_not_the_code(fresh_app, client, login_as):
+    with fresh_app.app_context():
+        from supportdesk.models import ChatRoom
+
+        for scope in ("municipality", "region", "prefecture"):
+            db.session.add(ChatRoom(scope=scope, name=f"room-{scope}",
+                                    webhook_url="https://chat.example.jp/hook", format="logo_text"))
+        db.session.commit()
+    login_as(make_user, "admin")
+    page = client.get("/admin/chat-rooms").get_data(as_text=True)
+    scopes = re.findall(r'<td data-testid="room-scope">([^<]*)</td>', page)
+    assert sorted(scopes) == sorted(["市町(企画・情報部門)", "圏域リエゾンチーム", "県(本庁チーム)"])
+    client.post("/logout")
+    login_as(make_user, "admin", locale="en")
+    page = client.get("/admin/chat-rooms").get_data(as_text=True)
+    scopes = re.findall(r'<td data-testid="room-scope">([^<]*)</td>', page)
+    assert sorted(scopes) == ["Municipality (planning and information department)",
+                              "Prefecture (central team)", "Regional liaison team"]

@@ -201,3 +201,23 @@ def test_bulk_assign_and_saved_views_need_the_csrf_token(make_app):
     with app.app_context():
         assert db.session.get(SupportRequest, sreq_id).assignee_id == liaison_id
         db.session.remove()
+
+
+def test_filter_summary_counts_the_filters_in_force(client, login_as):
+    make_queue_request("佐用町の相談")
+    login_as(make_liaison("西播磨"))
+
+    def count(query=""):
+        m = re.search(r'data-testid="active-filters">(\d+)<', html(client.get(f"/queue/{query}")))
+        return int(m.group(1)) if m else 0
+
+    # The defaults (open states, the liaison's own regions, any sort order) are no filter.
+    assert count() == 0
+    assert count("?region=mine&state=submitted&state=triage&state=expert_selection"
+                 "&state=scheduled&state=delivered&state=answered&state=on_hold"
+                 "&sort=due&dir=desc") == 0
+    assert count("?q=生成AI") == 1
+    assert count("?q=生成AI&kind=lecture&overdue=1&region=all&state=closed") == 5
+    page = html(client.get("/queue/?kind=lecture"))
+    assert '<details class="filters-box" data-testid="queue-filters">' in page
+    assert "(1件の条件で絞り込み中)" in page

@@ -88,10 +88,20 @@ class QueueFilter:
             return list(QUEUE_STATES)
         return list(self.states)
 
-    def region_mode(self, user):
-        if self.region:
-            return self.region
+    def active_count(self, user):
+        """How many filters narrow the list beyond the defaults (sort order not counted)."""
+        # The form sends the default states as ticked boxes: only a different set counts.
+        states = set(self.state_values()) != set(OPEN)
+        region = self.region not in ("", self.region_mode_default(user))
+        return sum(map(bool, (states, self.kind, self.theme, region, self.municipality,
+                              self.assignee, self.overdue, self.q)))
+
+    @staticmethod
+    def region_mode_default(user):
         return "mine" if user.role == "liaison" else "all"
+
+    def region_mode(self, user):
+        return self.region or self.region_mode_default(user)
 
 
 @dataclass

@@ -166,13 +166,48 @@ def update_round_cycle(actor, region, months):
     return region
 
 
+def takes_round_record(visit):
+    """A round visit where a round plan exists is written up as a 巡回記録, not a 実施記録."""
+    return visit.kind == "round" and any(m.region.has_liaison for m in visit.municipalities)
+
+
+def round_record_of(visit):
+    return db.session.scalar(sa.select(RoundRecord).where(RoundRecord.visit_id == visit.id))
+
+
+def recordable_municipalities(visit, user, now):
+    """The visit's municipalities `user` may write its round record for now: none once the
+    visit has its record, before it starts, or when it was cancelled or postponed."""
+    if (not takes_round_record(visit) or visit.state not in ("confirmed", "held")
+            or visit.starts_at > now or round_record_of(visit) is not None):
+        return []
+    return [m for m in visit.municipalities if m.region.has_liaison
+            and permissions.can(user, "record", RoundPlan(m.region))]
+
+
+def _check_scheduled_round(visit, municipality):
+    if visit.kind != "round":
+        raise ValidationFailed(_("定期巡回の訪問ではありません。"))
+    if municipality not in visit.municipalities:
+        raise ValidationFailed(_("この市町はこの訪問の訪問先ではありません。"))
+    if visit.state not in ("proposed", "confirmed", "held"):
+        raise ValidationFailed(_("中止・延期した訪問には巡回記録を書けません。"))
+    if round_record_of(visit) is not None:
+        raise ValidationFailed(_("この訪問の巡回記録は既に登録されています。"))
+
+
 def record_round(actor, municipality, *, held_on, start_time, end_time, progress, issues,
-                 shared_departments=(), now=None):
-    """Record a round that took place: a held Visit of kind round and its RoundRecord."""
+                 shared_departments=(), visit=None, now=None):
+    """Record a round that took place: a held Visit of kind round and its RoundRecord.
+
+    With `visit`, the round was scheduled as that visit: it is marked held at the times given
+    and the record attaches to it, instead of a second visit being created."""
     now = now or utcnow()
     if not municipality.region.has_liaison:
         raise ValidationFailed(_("この市町は定期巡回の対象外です。"))
     permissions.require(actor, "record", RoundPlan(municipality.region))
+    if visit is not None:
+        _check_scheduled_round(visit, municipality)
     starts_at = datetime.combine(held_on, start_time, tzinfo=JST)
     ends_at = datetime.combine(held_on, end_time, tzinfo=JST)
     if starts_at > now:
@@ -182,12 +217,21 @@ def record_round(actor, municipality, *, held_on, start_time, end_time, progress
     if not (progress or "").strip() and not (issues or "").strip():
         raise ValidationFailed(_("取組状況か課題のどちらかを入力してください。"), field="progress")
     departments = [d.strip() for d in shared_departments if d and d.strip()]
-    visit = Visit(kind="round", state="held", title=_("定期巡回 %(name)s", name=municipality.name),
-                  starts_at=starts_at, ends_at=ends_at, liaison_id=actor.id,
-                  created_by_id=actor.id, created_at=now, updated_at=now)
-    visit.municipalities = [municipality]
-    visit.attendees = [actor]
-    db.session.add(visit)
+    if visit is None:
+        visit = Visit(kind="round", state="held",
+                      title=_("定期巡回 %(name)s", name=municipality.name),
+                      starts_at=starts_at, ends_at=ends_at, liaison_id=actor.id,
+                      created_by_id=actor.id, created_at=now, updated_at=now)
+        visit.municipalities = [municipality]
+        visit.attendees = [actor]
+        db.session.add(visit)
+    else:
+        before = visit.state
+        visit.state, visit.starts_at, visit.ends_at = "held", starts_at, ends_at
+        visit.updated_at = now
+        if actor not in visit.attendees:
+            visit.attendees.append(actor)
+        logger.info("visit %s %s -> held by round record of user %s", visit.id, before, actor.id)
     db.session.flush()
     record = RoundRecord(visit_id=visit.id, municipality_id=municipality.id,
                          progress=(progress or "").strip(), issues=(issues or "").strip(),

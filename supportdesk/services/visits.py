@@ -15,6 +15,7 @@ from ..notifications import notify
 from ..timeutil import JST, utcnow
 from ..workflow import FILER, FOLLOWERS, Action, State
 from . import DomainError, ValidationFailed
+from .rounds import takes_round_record
 from .support_requests import apply_action, record_event
 
 logger = logging.getLogger(__name__)
@@ -60,8 +61,9 @@ ACTION_LABELS = {"confirm": N_("確定"), "cancel": N_("中止"), "postpone": N_
 def visit_actions(visit, user):
     """Actions `user` may take on `visit` now (templates show these as buttons)."""
     return [action for (state, action), t in VISIT_TRANSITIONS.items()
-            if state == visit.state and user.role in t.by and permissions.can(user, t.permission,
-                                                                               visit)]
+            if state == visit.state and user.role in t.by
+            and permissions.can(user, t.permission, visit)
+            and not (action == "record" and takes_round_record(visit))]
 
 
 def _check(visit, action, actor):
@@ -72,6 +74,9 @@ def _check(visit, action, actor):
                                        action=_(ACTION_LABELS[action])))
     if actor.role not in t.by or not permissions.can(actor, t.permission, visit):
         raise permissions.PermissionDenied(f"user {actor.id} may not {action} visit {visit.id}")
+    if action == "record" and takes_round_record(visit):
+        # A round's record is the 巡回記録 (rounds.record_round), which also marks it held.
+        raise InvalidVisitTransition(_("定期巡回の訪問には実施記録ではなく巡回記録を書きます。"))
     return t
 
 

@@ -1,16 +1,16 @@
 """Periodic rounds (定期巡回): coverage per region, record a round, propose a push lecture."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import permissions
 from ..extensions import db
 from ..forms.rounds import PushLectureForm, RoundPlanForm, RoundRecordForm
-from ..models import Municipality, Region, RoundRecord
+from ..models import Municipality, Region, RoundRecord, Visit
 from ..services import rounds as svc
-from ..timeutil import utcnow
-from .decorators import permission_required
+from ..timeutil import to_jst, utcnow
+from .decorators import load_or_404, permission_required
 from .municipalities import HISTORY_SECTIONS
 from .service_call import service_call
 
@@ -66,19 +66,32 @@ def record(code):
     if m is None or not m.region.has_liaison:
         abort(404)
     permissions.require(current_user, "record", svc.RoundPlan(m.region))
+    # ?visit=<id>: the round was scheduled as that visit; its record attaches to it.
+    visit = None
+    if request.args.get("visit", type=int):
+        visit = load_or_404(Visit, request.args.get("visit", type=int))
+        rec = svc.round_record_of(visit)
+        if rec is not None:
+            flash(_("この訪問の巡回記録は既に登録されています。"), "info")
+            return redirect(url_for("rounds.show", record_id=rec.id))
     form = RoundRecordForm()
     if not form.is_submitted():
         form.start_time.data, form.end_time.data = svc.default_times()
+        if visit is not None:
+            starts, ends = to_jst(visit.starts_at), to_jst(visit.ends_at)
+            form.held_on.data = starts.date()
+            form.start_time.data, form.end_time.data = starts.time(), ends.time()
     if form.validate_on_submit():
         with service_call(form) as call:
             rec = svc.record_round(current_user, m, held_on=form.held_on.data,
                                    start_time=form.start_time.data, end_time=form.end_time.data,
                                    progress=form.progress.data, issues=form.issues.data,
-                                   shared_departments=form.department_list(), now=utcnow())
+                                   shared_departments=form.department_list(), visit=visit,
+                                   now=utcnow())
         if call.ok:
             flash(_("巡回記録を登録しました。"), "success")
             return redirect(url_for("rounds.show", record_id=rec.id))
-    return render_template("rounds/record_form.html", m=m, form=form)
+    return render_template("rounds/record_form.html", m=m, form=form, visit=visit)
 
 
 @bp.get("/records/<int:record_id>")

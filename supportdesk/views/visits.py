@@ -14,6 +14,7 @@ from ..models import (Engagement, Municipality, Region, SatisfactionResponse, Su
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services import ValidationFailed
 from ..services.engagements import open_followup_engagement, open_followup_request
+from ..services.rounds import recordable_municipalities, round_record_of, takes_round_record
 from ..services.visits import (InvalidVisitTransition, cancel_visit, candidate_options,
                                confirm_visit, create_visit, date_warnings, jst_range,
                                postpone_visit, record_visit, schedule_from_candidate,
@@ -61,11 +62,15 @@ def show(visit_id):
                 and permissions.can(current_user, "rate", visit)
                 and not any(a.respondent_id == current_user.id for a in answers))
     postponed_from = db.session.scalar(sa.select(Visit).where(Visit.postponed_to_id == visit.id))
+    round_record = round_record_of(visit) if visit.kind == "round" else None
     return render_template("visits/show.html", v=visit, actions=visit_actions(visit, current_user),
                            when=jst_range(visit.starts_at, visit.ends_at),
                            warnings=date_warnings(visit.starts_at, visit.ends_at),
                            answers=answers, follow_ups=follow_ups, can_rate=can_rate,
-                           postponed_from=postponed_from, kinds=VISIT_KINDS, states=VISIT_STATES)
+                           postponed_from=postponed_from, kinds=VISIT_KINDS, states=VISIT_STATES,
+                           round_record=round_record,
+                           round_recordable=recordable_municipalities(visit, current_user,
+                                                                      utcnow()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -221,6 +226,8 @@ def postpone(visit_id):
 @login_required
 def record(visit_id):
     visit = load_or_404(Visit, visit_id, "record")
+    if takes_round_record(visit):
+        return _to_round_record(visit)
     form = RecordForm(obj=visit.record)
     if form.validate_on_submit():
         with service_call(form, refused=InvalidVisitTransition) as call:
@@ -235,6 +242,20 @@ def record(visit_id):
             flash(_("実施記録を保存しました。"), "success")
             return redirect(url_for("visits.show", visit_id=visit_id))
     return render_template("visits/record.html", form=form, v=visit)
+
+
+def _to_round_record(visit):
+    """A round visit is written up in its 巡回記録: send the user there (or back, saying why)."""
+    rec = round_record_of(visit)
+    if rec is not None and permissions.can(current_user, "view", rec):
+        flash(_("定期巡回の記録は巡回記録に書きます。"), "info")
+        return redirect(url_for("rounds.show", record_id=rec.id))
+    munis = recordable_municipalities(visit, current_user, utcnow())
+    if munis:
+        flash(_("定期巡回の記録は巡回記録に書きます。"), "info")
+        return redirect(url_for("rounds.record", code=munis[0].code, visit=visit.id))
+    flash(_("定期巡回の訪問には実施記録ではなく巡回記録を書きます。"), "error")
+    return redirect(url_for("visits.show", visit_id=visit.id))
 
 
 @bp.route("/<int:visit_id>/follow-up", methods=["GET", "POST"])
