@@ -66,6 +66,12 @@ def room_scope_label(scope):
     return gettext(ROOM_SCOPES[scope]) if scope in ROOM_SCOPES else scope
 
 
+def room_format_label(name):
+    from .notifications.channels.webhook import FORMATS
+
+    return gettext(FORMATS[name].label) if name in FORMATS else name
+
+
 def readable_json(value):
     """JSON for people to read: Japanese stays Japanese (tojson would write \\u65b0...).
     A plain str, so autoescaping still applies."""
@@ -88,6 +94,7 @@ def register(app):
     app.add_template_filter(visit_kind_label, "visit_kind")
     app.add_template_filter(visit_state_label, "visit_state")
     app.add_template_filter(room_scope_label, "room_scope")
+    app.add_template_filter(room_format_label, "room_format")
     app.add_template_global(can_do, "can_do")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")

@@ -301,9 +301,14 @@ def test_chat_room_list_shows_the_scope_label_not_the_code(fresh_app, client, lo
     page = client.get("/admin/chat-rooms").get_data(as_text=True)
     scopes = re.findall(r'<td data-testid="room-scope">([^<]*)</td>', page)
     assert sorted(scopes) == sorted(["市町(企画・情報部門)", "圏域リエゾンチーム", "県(本庁チーム)"])
+    assert set(re.findall(r'<td data-testid="room-format">([^<]*)</td>', page)) == {
+        "LoGoチャット形式(テキスト)"}
     client.post("/logout")
     login_as(make_user, "admin", locale="en")
     page = client.get("/admin/chat-rooms").get_data(as_text=True)
     scopes = re.findall(r'<td data-testid="room-scope">([^<]*)</td>', page)
     assert sorted(scopes) == ["Municipality (planning and information department)",
                               "Prefecture (central team)", "Regional liaison team"]
+    assert set(re.findall(r'<td data-testid="room-format">([^<]*)</td>', page)) == {
+        "LoGo chat style (text)"}
+    assert "logo_text" not in page

@@ -25,7 +25,7 @@ class ChatRoomForm(FlaskForm):
     region_id = SelectField(_l("圏域(リエゾンチームのルーム)"), coerce=int, validators=[Optional()])
     webhook_url = StringField(_l("Webhook URL"), validators=[Optional(), Length(max=500)])
     secret = PasswordField(_l("署名用シークレット"), validators=[Optional(), Length(max=200)])
-    format = SelectField(_l("メッセージ形式"), choices=choices((k, f.label) for k, f in FORMATS.items()))
+    format = SelectField(_l("メッセージ形式"), choices=choices((k, _l(f.label)) for k, f in FORMATS.items()))
     active = BooleanField(_l("有効"), default=True)
 
 

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
+from ...i18n import N_
 from . import DeliveryError
 
 FORMATS = {}
@@ -26,7 +27,7 @@ def register_format(cls):
 @register_format
 class GenericJson:
     name = "generic_json"
-    label = "汎用JSON"
+    label = N_("汎用JSON")
     content_type = "application/json"
 
     def body(self, msg):
@@ -40,7 +41,7 @@ class LogoText:
     """LoGoチャット-style: the plain Japanese text of the message, nothing else."""
 
     name = "logo_text"
-    label = "LoGoチャット形式(テキスト)"
+    label = N_("LoGoチャット形式(テキスト)")
     content_type = "text/plain; charset=utf-8"
 
     def body(self, msg):
