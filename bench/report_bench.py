@@ -36,9 +36,12 @@ def make_app(sqlite_path=None, schema=None):
         schema = schema or "bench_" + uuid.uuid4().hex[:8]
         engine = sa.create_engine(normalise_db_url(url))
         with engine.begin() as conn:
+            # The queue's trigram index needs pg_trgm's operator class, kept in public.
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         engine.dispose()
-        uri = normalise_db_url(url) + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+        uri = (normalise_db_url(url) + ("&" if "?" in url else "?")
+               + f"options=-csearch_path%3D{schema}%2Cpublic")
     else:
         uri = "sqlite:///" + (sqlite_path or os.path.join(tempfile.mkdtemp(), "bench.sqlite3"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "TESTING": True})
@@ -217,45 +220,50 @@ def main():
     parser.add_argument("--schema", help="keep (or reuse) this PostgreSQL schema")
     args = parser.parse_args()
     app, url, schema = make_app(args.sqlite_path, args.schema)
-    rng = random.Random(20240401)
-    with app.app_context():
-        db.create_all()
-        if db.session.scalar(sa.text("SELECT count(*) FROM support_requests")):
-            gen = 0.0  # reused: add indexes declared since it was generated, then re-analyse
-            db.session.commit()  # SQLite: let go of the session's write lock first
-            with db.engine.begin() as conn:
-                for table in db.metadata.sorted_tables:
-                    for index in table.indexes:
-                        index.create(conn, checkfirst=True)
-                analyze(conn)
-        else:
-            gen = generate(args.count, rng)
-        from supportdesk.services.monthly_report import build_fiscal_summary, build_monthly_report
+    try:
+        rng = random.Random(20240401)
+        with app.app_context():
+            db.create_all()
+            if db.session.scalar(sa.text("SELECT count(*) FROM support_requests")):
+                gen = 0.0  # reused: add indexes declared since it was generated, then re-analyse
+                db.session.commit()  # SQLite: let go of the session's write lock first
+                with db.engine.begin() as conn:
+                    for table in db.metadata.sorted_tables:
+                        for index in table.indexes:
+                            index.create(conn, checkfirst=True)
+                    analyze(conn)
+            else:
+                gen = generate(args.count, rng)
+            from supportdesk.services.monthly_report import build_fiscal_summary, build_monthly_report
 
-        n = db.session.scalar(sa.text("SELECT count(*) FROM support_requests"))
-        events = db.session.scalar(sa.text("SELECT count(*) FROM request_events"))
-        print(f"database: {db.engine.dialect.name}; {n} requests, {events} events; generated in {gen:.1f}s")
-        build_monthly_report(2024, 6)  # warm the business-day calendar and caches
-        db.session.commit()  # as the report views do: the calendar rows stay
-        base = timed(lambda: db.session.scalar(sa.text("SELECT count(*) FROM support_requests")), args.runs)
-        monthly = timed(lambda: build_monthly_report(2024, 6), args.runs)
-        fiscal = timed(lambda: build_fiscal_summary(2024), args.runs)
-        print(f"{'measure':32} {'median ms':>10} {'p95 ms':>10} {'x baseline':>11}")
-        for name, (med, p95) in (("baseline COUNT(*)", base), ("monthly report 2024-06", monthly),
-                                 ("fiscal-year summary FY2024", fiscal)):
-            print(f"{name:32} {med * 1000:10.1f} {p95 * 1000:10.1f} {med / base[0]:11.1f}")
-        if args.figures:
-            for name, (med, p95) in figure_timings(args.runs):
-                print(f"  {name:30} {med * 1000:10.1f} {p95 * 1000:10.1f} {med / base[0]:11.1f}")
-        db.session.remove()
-        db.engine.dispose()
-    if schema and not args.schema:
-        from supportdesk.config import normalise_db_url
+            n = db.session.scalar(sa.text("SELECT count(*) FROM support_requests"))
+            events = db.session.scalar(sa.text("SELECT count(*) FROM request_events"))
+            print(f"database: {db.engine.dialect.name}; {n} requests, {events} events; generated in {gen:.1f}s")
+            build_monthly_report(2024, 6)  # warm the business-day calendar and caches
+            db.session.commit()  # as the report views do: the calendar rows stay
+            base = timed(lambda: db.session.scalar(sa.text("SELECT count(*) FROM support_requests")), args.runs)
+            monthly = timed(lambda: build_monthly_report(2024, 6), args.runs)
+            fiscal = timed(lambda: build_fiscal_summary(2024), args.runs)
+            print(f"{'measure':32} {'median ms':>10} {'p95 ms':>10} {'x baseline':>11}")
+            for name, (med, p95) in (("baseline COUNT(*)", base), ("monthly report 2024-06", monthly),
+                                     ("fiscal-year summary FY2024", fiscal)):
+                print(f"{name:32} {med * 1000:10.1f} {p95 * 1000:10.1f} {med / base[0]:11.1f}")
+            if args.figures:
+                for name, (med, p95) in figure_timings(args.runs):
+                    print(f"  {name:30} {med * 1000:10.1f} {p95 * 1000:10.1f} {med / base[0]:11.1f}")
+            db.session.remove()
+            db.engine.dispose()
+    finally:  # a failed run leaves no schema behind
+        with app.app_context():  # let go of any connection still holding a lock
+            db.session.remove()
+            db.engine.dispose()
+        if schema and not args.schema:
+            from supportdesk.config import normalise_db_url
 
-        engine = sa.create_engine(normalise_db_url(url))
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
+            engine = sa.create_engine(normalise_db_url(url))
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            engine.dispose()
 
 
 if __name__ == "__main__":
