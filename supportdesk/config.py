@@ -49,6 +49,9 @@ class Defaults:
     PASSWORD_RESET_WINDOW = timedelta(hours=1)
     PASSWORD_RESET_MAX_PER_EMAIL = 3
     PASSWORD_RESET_MAX_PER_ADDRESS = 10
+    # Two-factor login (TOTP): roles that must set it up, comma-separated ("admin,manager");
+    # empty = optional for everyone. A user of such a role can use no other page until enrolled.
+    MFA_REQUIRED_ROLES = ""
     # Number of reverse proxies (nginx) in front of the app whose X-Forwarded-For/-Proto are
     # trusted; 0 = none. Behind nginx set 1, or every client shares the proxy's address.
     TRUSTED_PROXIES = 0

@@ -1,7 +1,7 @@
-"""Login and password forms."""
+"""Login, password and two-factor forms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
@@ -35,3 +35,25 @@ class NewPasswordForm(FlaskForm):
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(_l("現在のパスワード"), validators=[
         DataRequired(_l("現在のパスワードを入力してください。"))])
+
+
+def code_field():
+    return StringField(_l("確認コード"), validators=[
+        DataRequired(_l("確認コードを入力してください。")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "autocapitalize": "off", "spellcheck": "false"})
+
+
+class TotpCodeForm(FlaskForm):
+    """A code from the authenticator app: enrolment, and the login's second step (which also
+    takes a recovery code)."""
+
+    code = code_field()
+
+
+class TotpManageForm(FlaskForm):
+    """Password and a current code: turning two-factor login off, new recovery codes."""
+
+    password = PasswordField(_l("現在のパスワード"), validators=[
+        DataRequired(_l("現在のパスワードを入力してください。")), Length(max=128)])
+    code = code_field()

@@ -17,11 +17,13 @@ from .rounds import RoundRecord
 from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
 from .engagement import CalendarFeedToken, Engagement, EngagementContact, EngagementNotice
 from .saved_view import SavedView
-from .user import ExpertProfile, LoginAttempt, PasswordResetRequest, User, UserSession
+from .user import (ExpertProfile, LoginAttempt, PasswordResetRequest, RecoveryCode, User,
+                   UserSession)
 from .webhook import WebhookSubscription
 
 __all__ = [
     "ApiToken",
+    "RecoveryCode",
     "Announcement",
     "AnnouncementRecipient",
     "AnnouncementAttachment",

@@ -1,4 +1,5 @@
-"""Users, their server-side sessions, login attempts, password-reset requests, expert profiles."""
+"""Users, their server-side sessions, login attempts, password-reset requests, two-factor
+recovery codes, expert profiles."""
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,6 +60,11 @@ class User(UserMixin, db.Model):
     is_team_lead: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # TOTP second factor (services/mfa.py). A secret without totp_enabled_at is an enrolment
+    # not yet confirmed with a code; totp_last_step is the last time step accepted (no replay).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     municipality = relationship("Municipality")
     regions = relationship("Region", secondary=liaison_regions, order_by="Region.sort_order")
@@ -74,6 +80,10 @@ class User(UserMixin, db.Model):
     def get_id(self):
         # Flask-Login keeps this in the cookie: the server-side session token, never the user id.
         return self.current_session.token if self.current_session is not None else None
+
+    @property
+    def has_totp(self):
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
     def region_ids(self):
@@ -129,6 +139,18 @@ class PasswordResetRequest(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """A one-time two-factor recovery code, stored as a SHA-256 digest (the codes are random)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
 
 class ExpertProfile(db.Model):

@@ -172,6 +172,7 @@ class LoginResult:
     error: str | None = None
     locked: bool = False
     throttled: bool = False
+    mfa_pending: bool = False  # the password was right; the second factor is still to come
 
 
 @dataclass
@@ -242,14 +243,11 @@ def _locked_result(state, now):
                                minutes=minutes), locked=True)
 
 
-def authenticate(email, password, ip=None, now=None):
-    """Check a login. Records the attempt and the audit row; never says which part was wrong."""
-    now = now or utcnow()
-    email = (email or "").strip().lower()
-    user = db.session.scalar(sa.select(User).where(User.email == email))
+def login_refusal(email, ip, user, now):
+    """The refusal for an account or address that is locked or must wait, or None. A refused
+    attempt checks no password or code and records no LoginAttempt, so hammering a locked
+    account does not extend the lock: its owner can log in once it runs out."""
     state = throttle_state(email, ip, now)
-    # A refused attempt checks no password and records no LoginAttempt, so hammering a locked
-    # account does not extend the lock: its owner can log in once it runs out.
     if state.locked:
         record_audit("login.locked", actor=user, ip=ip, now=now, email=email)
         return _locked_result(state, now)
@@ -259,18 +257,45 @@ def authenticate(email, password, ip=None, now=None):
         return LoginResult(None, _("ログインの失敗が続いています。"
                                    "%(seconds)d秒ほど待ってから再度お試しください。",
                                    seconds=seconds), throttled=True)
-    ok = verify_password(user, password) and user.active
-    db.session.add(LoginAttempt(email=email, ip=ip, at=now, success=ok))
-    if not ok:
-        record_audit("login.failure", actor=user, ip=ip, now=now, email=email)
-        db.session.flush()
-        state = throttle_state(email, ip, now)
-        if state.locked:
-            record_audit("login.lockout", actor=user, ip=ip, now=now, email=email)
-            return _locked_result(state, now)
-        return LoginResult(None, _("メールアドレスまたはパスワードが正しくありません。"))
+    return None
+
+
+def record_login_failure(email, ip, user, now, action, error):
+    """Count a failed password or second-factor check; the lockout message once it locks."""
+    db.session.add(LoginAttempt(email=email, ip=ip, at=now, success=False))
+    record_audit(action, actor=user, ip=ip, now=now, email=email)
+    db.session.flush()
+    state = throttle_state(email, ip, now)
+    if state.locked:
+        record_audit("login.lockout", actor=user, ip=ip, now=now, email=email)
+        return _locked_result(state, now)
+    return LoginResult(None, error)
+
+
+def record_login_success(user, ip, now):
+    db.session.add(LoginAttempt(email=user.email, ip=ip, at=now, success=True))
     record_audit("login.success", actor=user, ip=ip, now=now)
     return LoginResult(user)
+
+
+def authenticate(email, password, ip=None, now=None):
+    """Check a login. Records the attempt and the audit row; never says which part was wrong.
+    With two-factor login on, a right password only opens the second step (mfa_pending): no
+    success is recorded, so it neither logs in nor clears the account's failure count."""
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    refusal = login_refusal(email, ip, user, now)
+    if refusal is not None:
+        return refusal
+    ok = verify_password(user, password) and user.active
+    if not ok:
+        return record_login_failure(email, ip, user, now, "login.failure",
+                                    _("メールアドレスまたはパスワードが正しくありません。"))
+    if user.has_totp:
+        record_audit("login.mfa_challenge", actor=user, ip=ip, now=now)
+        return LoginResult(user, mfa_pending=True)
+    return record_login_success(user, ip, now)
 
 
 def change_password(user, current_password, new_password, current_session=None, now=None):

@@ -7,6 +7,7 @@ from .announcements import bp as announcements_bp
 from .auth import bp as auth_bp
 from .health import bp as health_bp
 from .home import bp as home_bp
+from .mfa import bp as mfa_bp
 from .municipalities import bp as municipalities_bp
 from .reports import bp as reports_bp
 from .tokens import bp as tokens_bp
@@ -22,7 +23,7 @@ from .notifications import bp as notifications_bp
 from .notify_admin import bp as notify_admin_bp
 from .webhooks import bp as webhooks_bp
 
-BLUEPRINTS = [health_bp, auth_bp, home_bp, municipalities_bp, admin_bp]
+BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
 BLUEPRINTS += [reports_bp]
 BLUEPRINTS += [tokens_bp]
@@ -39,6 +40,8 @@ PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.set_language
 # Self-service password reset: whoever forgot their password is not logged in. The reset link's
 # signed, expiring, single-use token is the credential (services/password_reset.py).
 PUBLIC_ENDPOINTS |= {"auth.forgot_password", "auth.reset_password"}
+# Not listed: mfa.login_code (/login/2fa) answers only with the signed "password checked" mark
+# in the session and sends everyone else back to /login, like a protected page.
 # The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
 # URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
 PUBLIC_ENDPOINTS.add("calendar.feed")

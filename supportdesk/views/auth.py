@@ -10,6 +10,7 @@ from ..forms.auth import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewP
 from ..services import ValidationFailed
 from ..services.audit import record_audit
 from ..services.auth import authenticate, change_password, end_session, start_session
+from ..services.mfa import make_pending_token
 from ..services.password_reset import (InvalidResetLink, complete_password_reset,
                                        request_password_reset, user_for_reset_token)
 
@@ -30,6 +31,21 @@ def _safe_next(target):
     return url_for("home.index")
 
 
+def fresh_session(**values):
+    """Empty the cookie session (nothing carried over: fixation), keeping the language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.update(values)
+
+
+def log_in(user):
+    fresh_session()
+    start_session(user, ip=_client_ip(), user_agent=request.user_agent.string)
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -39,13 +55,14 @@ def login():
     status = 200
     if form.validate_on_submit():
         result = authenticate(form.email.data, form.password.data, ip=_client_ip())
+        if result.mfa_pending:
+            # No logged-in session yet: only a signed, short-lived "password checked" mark.
+            fresh_session(mfa_pending=make_pending_token(result.user),
+                          mfa_next=_safe_next(request.args.get("next")))
+            db.session.commit()
+            return redirect(url_for("mfa.login_code"))
         if result.user is not None:
-            lang = session.get("lang")
-            session.clear()  # a fresh session at login: nothing carried over (fixation)
-            start_session(result.user, ip=_client_ip(), user_agent=request.user_agent.string)
-            login_user(result.user)
-            if lang:
-                session["lang"] = lang
+            log_in(result.user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         db.session.commit()  # keep the attempt and its audit row
