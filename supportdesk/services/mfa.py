@@ -13,20 +13,19 @@ import hashlib
 import hmac
 import logging
 import secrets
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadData, URLSafeTimedSerializer
 from markupsafe import Markup
 
 from ..extensions import db
 from ..models import RecoveryCode, User
 from ..timeutil import utcnow
-from . import ValidationFailed
+from . import ValidationFailed, user_tokens
 from .audit import record_audit
 from .auth import (end_all_sessions, login_refusal, record_login_failure, record_login_success,
                    verify_password)
@@ -206,36 +205,25 @@ def reset_mfa_by_admin(actor, user, now=None):
 
 # --- the login's second step -------------------------------------------------
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=PENDING_SALT)
-
-
 def _fingerprint(user):
-    return hashlib.sha256(f"{user.id}|{user.password_hash or ''}".encode()).hexdigest()[:24]
+    return user_tokens.fingerprint(user.id, user.password_hash)
 
 
 def make_pending_token(user):
-    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+    return user_tokens.issue(PENDING_SALT, user.id, _fingerprint(user))
 
 
 def user_for_pending_token(token, now=None):
     """The user whose password was checked less than 5 minutes ago, or None."""
-    if not token:
+    read = user_tokens.read(PENDING_SALT, token, timedelta(seconds=PENDING_SECONDS),
+                            now or utcnow())
+    if read is None:
         return None
-    now = now or utcnow()
-    try:
-        data, issued = _serializer().loads(token, return_timestamp=True)
-        user_id, fingerprint = int(data["u"]), str(data["f"])
-    except (BadData, KeyError, TypeError, ValueError):
-        return None
-    if issued.tzinfo is None:
-        issued = issued.replace(tzinfo=UTC)
-    if not timedelta(seconds=-60) <= now - issued <= timedelta(seconds=PENDING_SECONDS):
-        return None
+    user_id, print_ = read
     user = db.session.get(User, user_id)
     if user is None or not user.active or not user.has_totp:
         return None
-    if not hmac.compare_digest(fingerprint, _fingerprint(user)):
+    if not user_tokens.matches(print_, _fingerprint(user)):
         return None
     return user
 

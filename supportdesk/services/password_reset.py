@@ -11,23 +11,20 @@ The link is never stored: the outbox row carries a slot that the e-mail channel 
 mint_reset_token() when it sends the mail, so the database, the failed-delivery page, the audit
 log and the logs never hold a usable link.
 """
-import hashlib
-import hmac
 import logging
 import math
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..extensions import db
 from ..models import LoginAttempt, PasswordResetRequest, User
 from ..timeutil import utcnow
-from . import DomainError
+from . import DomainError, user_tokens
 from .audit import record_audit
 from .auth import end_all_sessions, set_password
 
@@ -42,14 +39,8 @@ class InvalidResetLink(DomainError):
     """The link is malformed, expired, already used, or its account changed or was deactivated."""
 
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
 def _fingerprint(user_id, email, password_hash):
-    # A digest, not the hash itself: the token is signed but readable by whoever holds it.
-    material = f"{user_id}|{email}|{password_hash or ''}".encode()
-    return hashlib.sha256(material).hexdigest()[:24]
+    return user_tokens.fingerprint(user_id, email, password_hash)
 
 
 def valid_minutes():
@@ -57,8 +48,7 @@ def valid_minutes():
 
 
 def make_reset_token(user):
-    return _serializer().dumps({"u": user.id,
-                                "f": _fingerprint(user.id, user.email, user.password_hash)})
+    return user_tokens.issue(SALT, user.id, _fingerprint(user.id, user.email, user.password_hash))
 
 
 def mint_reset_token(msg):
@@ -79,21 +69,14 @@ def mint_reset_token(msg):
 
 def user_for_reset_token(token, now=None):
     """The active user a still-valid link belongs to, or None."""
-    now = now or utcnow()
-    try:
-        data, issued = _serializer().loads(token, return_timestamp=True)
-        user_id, fingerprint = int(data["u"]), str(data["f"])
-    except (BadData, KeyError, TypeError, ValueError):
+    read = user_tokens.read(SALT, token, timedelta(minutes=valid_minutes()), now or utcnow())
+    if read is None:
         return None
-    if issued.tzinfo is None:
-        issued = issued.replace(tzinfo=UTC)
-    if not timedelta(seconds=-60) <= now - issued <= timedelta(minutes=valid_minutes()):
-        return None
+    user_id, print_ = read
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         return None
-    if not hmac.compare_digest(fingerprint,
-                               _fingerprint(user.id, user.email, user.password_hash)):
+    if not user_tokens.matches(print_, _fingerprint(user.id, user.email, user.password_hash)):
         return None
     return user
 
