@@ -1,23 +1,14 @@
 """Real browser: a liaison pushes an announcement to one region; a municipal user there sees the
 bell rise, reads it and downloads its file; a user outside the region sees nothing."""
-import re
-
 import pytest
 
 from supportdesk.extensions import db
+from tests.e2e.helpers import login
 from tests.e2e.notify_fixtures import notify_browser, notify_live_server  # noqa: F401
-from tests.factories import PASSWORD, make_liaison, make_staff
+from tests.factories import make_liaison, make_staff
 
 pytestmark = pytest.mark.e2e
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
-
-
-def login(page, base, email):
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(re.compile(r"^(?!.*/login).*$"))
 
 
 def bell(page, base):

@@ -3,7 +3,8 @@ the first screen, and stay open without a click on a desktop; no script needed f
 import pytest
 
 from supportdesk.extensions import db
-from tests.factories import PASSWORD, make_liaison, make_queue_request
+from tests.e2e.helpers import login as _login
+from tests.factories import make_liaison, make_queue_request
 
 pytestmark = pytest.mark.e2e
 
@@ -20,14 +21,6 @@ def _seed(live_app):
         email = liaison.email
         db.session.commit()
     return email
-
-
-def _login(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _in_first_screen(page, selector, height):

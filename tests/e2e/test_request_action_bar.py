@@ -4,7 +4,8 @@ when asked, and the form still works."""
 import pytest
 
 from supportdesk.extensions import db
-from tests.factories import PASSWORD, advance_request, make_liaison, make_request_direct
+from tests.e2e.helpers import login as _login
+from tests.factories import advance_request, make_liaison, make_request_direct
 
 pytestmark = pytest.mark.e2e
 
@@ -19,14 +20,6 @@ def _seed(live_app):
         ids = liaison.email, sreq.id
         db.session.commit()
     return ids
-
-
-def _login(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _boxes(page):

@@ -14,17 +14,10 @@ from supportdesk.extensions import db
 from supportdesk.models import Engagement, SatisfactionResponse, Visit
 from supportdesk.services.visit_jobs import request_satisfaction_due
 from supportdesk.timeutil import JST, utcnow
-from tests.factories import PASSWORD, make_expert, make_liaison, make_visit_request
+from tests.e2e.helpers import login
+from tests.factories import make_expert, make_liaison, make_visit_request
 
 pytestmark = pytest.mark.e2e
-
-
-def login(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def logout(page):
