@@ -1,7 +1,7 @@
 """A round visit (定期巡回) is written up in its 巡回記録, never in a 実施記録: the visit page links
 the round record (or the form that attaches one to the visit), and the visit-record route and
 service turn round visits away."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +16,10 @@ from tests.test_api import assert_problem, bearer
 
 
 def scheduled_round(liaison, name="佐用町", *, days_ago=1, attendees=(), confirm=True):
-    """A round visit planned a week ahead that started `days_ago` days ago."""
-    start = (utcnow() - timedelta(days=days_ago)).replace(minute=0, second=0, microsecond=0)
+    """A round visit planned a week ahead, held 10:00-11:00 (Tokyo) `days_ago` days ago: a fixed
+    time of day, so that the 90-minute record form never crosses midnight whenever CI runs."""
+    day = (utcnow().astimezone(JST) - timedelta(days=days_ago)).date()
+    start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=JST)
     visit = create_visit(liaison, kind="round", title=f"定期巡回({name})", starts_at=start,
                          ends_at=start + timedelta(hours=1), municipalities=[municipality(name)],
                          attendees=list(attendees), confirm=confirm,
