@@ -347,3 +347,42 @@ def test_a_password_reset_does_not_skip_the_second_factor(app, client):
         assert not logged_in(client)
         assert code_step(client, code_at(secret, START + 4 * STEP))[0] == 302
         assert logged_in(client)
+
+
+def test_two_logins_racing_with_one_code_let_only_one_in(app):
+    """Two requests carry the same fresh code at the same moment (a replayed form post, or an
+    attacker who saw the code): the conditional UPDATE of the last used step lets one through."""
+    import threading
+
+    from supportdesk.models import User
+    from supportdesk.services.mfa import complete_mfa_login
+
+    user = make_staff()
+    secret, _codes = with_totp(user)
+    now = START + 10 * STEP
+    code, user_id = code_at(secret, now), user.id
+    db.session.rollback()  # hold no transaction (on SQLite every transaction takes the lock)
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def attempt():
+        try:
+            with app.app_context():
+                me = db.session.get(User, user_id)
+                db.session.rollback()  # both start their login transaction after the barrier
+                barrier.wait(timeout=10)
+                result = complete_mfa_login(me, code, ip=ADDR, now=now)
+                db.session.commit()
+                results.append(result.user is not None)
+                db.session.remove()
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(results) == [False, True]
+    db.session.expire_all()
+    assert actions().count("login.mfa_failed") == 1
