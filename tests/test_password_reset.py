@@ -22,7 +22,7 @@ from supportdesk.services.password_reset import make_reset_token
 from supportdesk.services.users import update_user
 from supportdesk.timeutil import utcnow
 from tests.factories import PASSWORD, make_staff, make_user
-from tests.notify_helpers import SmtpServer, make_room, notify_config
+from tests.notify_helpers import make_room, notify_config
 
 BASE = "https://desk.example.lg.jp"
 SENT = ("入力されたメールアドレスが登録されている場合は、パスワード再設定用のリンクを"
@@ -35,13 +35,7 @@ SATURDAY_NIGHT = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def app(make_app, smtp):
+def app(make_app, smtp):  # smtp: the loopback SMTP sink of tests/conftest.py
     app = make_app(**notify_config(smtp.port))
     ctx = app.app_context()
     ctx.push()

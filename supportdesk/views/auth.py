@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 
-def _client_ip():
+def client_ip():
     return request.remote_addr
 
 
@@ -42,7 +42,7 @@ def fresh_session(**values):
 
 def log_in(user):
     fresh_session()
-    start_session(user, ip=_client_ip(), user_agent=request.user_agent.string)
+    start_session(user, ip=client_ip(), user_agent=request.user_agent.string)
     login_user(user)
 
 
@@ -54,7 +54,7 @@ def login():
     error = None
     status = 200
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data, ip=_client_ip())
+        result = authenticate(form.email.data, form.password.data, ip=client_ip())
         if result.mfa_pending:
             # No logged-in session yet: only a signed, short-lived "password checked" mark.
             fresh_session(mfa_pending=make_pending_token(result.user),
@@ -77,7 +77,7 @@ def logout():
     sess = current_user.current_session
     if sess is not None:
         end_session(sess, "logout")
-    record_audit("logout", actor=current_user, ip=_client_ip())
+    record_audit("logout", actor=current_user, ip=client_ip())
     db.session.commit()
     logout_user()
     session.clear()
@@ -99,7 +99,7 @@ def password():
             field.errors.append(str(exc))
         else:
             session.clear()
-            start_session(user, ip=_client_ip(), user_agent=request.user_agent.string)
+            start_session(user, ip=client_ip(), user_agent=request.user_agent.string)
             login_user(user)
             db.session.commit()
             flash(_("パスワードを変更しました。他の端末のログインは終了しました。"), "success")
@@ -111,7 +111,7 @@ def password():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        result = request_password_reset(form.email.data, ip=_client_ip())
+        result = request_password_reset(form.email.data, ip=client_ip())
         db.session.commit()  # the request row, the audit row and the outbox row together
         if result.throttled:
             return render_template("auth/forgot.html", form=form, error=result.error), 429
@@ -138,7 +138,7 @@ def reset_password(token):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            complete_password_reset(token, form.new_password.data, ip=_client_ip())
+            complete_password_reset(token, form.new_password.data, ip=client_ip())
         except InvalidResetLink:
             db.session.rollback()
             return _invalid_link()

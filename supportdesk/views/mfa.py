@@ -10,7 +10,7 @@ from ..models import User
 from ..services.mfa import (complete_mfa_login, disable_totp, enable_totp, grouped, must_enrol,
                             pending_secret, qr_svg, regenerate_recovery_codes,
                             reset_mfa_by_admin, unused_recovery_codes, user_for_pending_token)
-from .auth import _client_ip, log_in
+from .auth import client_ip, log_in
 from .decorators import permission_required
 from .service_call import service_call
 
@@ -44,7 +44,7 @@ def login_code():
     form = TotpCodeForm()
     error, status = None, 200
     if form.validate_on_submit():
-        result = complete_mfa_login(user, form.code.data, ip=_client_ip())
+        result = complete_mfa_login(user, form.code.data, ip=client_ip())
         if result.user is not None:
             target = session.get("mfa_next") or url_for("home.index")
             log_in(result.user)  # a fresh session id; the pending mark goes with the old one
