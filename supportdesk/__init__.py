@@ -129,6 +129,9 @@ def register_extensions(app):
     limiter.init_app(app)
     login_manager.init_app(app)
     auth_loader.configure(login_manager)
+    from . import notifications
+
+    notifications.init_app(app)  # announce recorded events just before each commit
     babel.init_app(app, locale_selector=auth_loader.select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__),
                                                                 "translations"))

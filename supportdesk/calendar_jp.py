@@ -1,5 +1,5 @@
 """Japanese business days: weekends, national holidays (jpholiday, offline) and the 12/29-1/3 closure."""
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 
 import jpholiday

@@ -1,5 +1,5 @@
 """The request state machine: one table of allowed transitions and who may make each. Pure."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from .i18n import N_
@@ -65,7 +65,8 @@ ACTION_LABELS = {
 
 STAFF, LIAISON = "municipal_staff", "liaison"
 
-# Audiences told about a transition (the notification table maps them to people and rooms).
+# Audience names of the notification table (notifications/audiences.WHO_HEARS decides who hears
+# each transition; this table only decides who may make it).
 FILER, FOLLOWERS, TEAM, EXPERTS = "filer", "followers", "team", "experts"
 
 
@@ -73,43 +74,36 @@ FILER, FOLLOWERS, TEAM, EXPERTS = "filer", "followers", "team", "experts"
 class Transition:
     to: State
     by: frozenset
-    notify: frozenset = field(default_factory=frozenset)
     needs_reason: bool = False
 
 
-def _t(to, by, notify=(), needs_reason=False):
-    return Transition(to, frozenset(by), frozenset(notify), needs_reason)
+def _t(to, by, needs_reason=False):
+    return Transition(to, frozenset(by), needs_reason)
 
 
 OPEN_WORK = (State.SUBMITTED, State.TRIAGE, State.EXPERT_SELECTION, State.SCHEDULED)
 
 TRANSITIONS = {
-    (State.DRAFT, Action.SUBMIT): _t(State.SUBMITTED, {STAFF, LIAISON}, {TEAM}),
+    (State.DRAFT, Action.SUBMIT): _t(State.SUBMITTED, {STAFF, LIAISON}),
     (State.DRAFT, Action.WITHDRAW): _t(State.WITHDRAWN, {STAFF, LIAISON}),
-    (State.SUBMITTED, Action.TRIAGE): _t(State.TRIAGE, {LIAISON}, {FILER, FOLLOWERS}),
-    (State.TRIAGE, Action.SELECT_EXPERTS): _t(State.EXPERT_SELECTION, {LIAISON}, {FILER, FOLLOWERS}),
-    (State.TRIAGE, Action.SCHEDULE): _t(State.SCHEDULED, {LIAISON}, {FILER, FOLLOWERS, EXPERTS}),
-    (State.EXPERT_SELECTION, Action.SCHEDULE): _t(State.SCHEDULED, {LIAISON},
-                                                   {FILER, FOLLOWERS, EXPERTS}),
-    (State.SCHEDULED, Action.DELIVER): _t(State.DELIVERED, {LIAISON}, {FILER, FOLLOWERS}),
-    (State.TRIAGE, Action.ANSWER): _t(State.ANSWERED, {LIAISON}, {FILER, FOLLOWERS}),
-    (State.EXPERT_SELECTION, Action.ANSWER): _t(State.ANSWERED, {LIAISON}, {FILER, FOLLOWERS}),
-    (State.DELIVERED, Action.CLOSE): _t(State.CLOSED, {LIAISON}, {FILER, FOLLOWERS}),
-    (State.ANSWERED, Action.CLOSE): _t(State.CLOSED, {LIAISON, STAFF}, {FILER, FOLLOWERS, TEAM}),
-    (State.CLOSED, Action.REOPEN): _t(State.TRIAGE, {LIAISON, STAFF}, {FILER, FOLLOWERS, TEAM},
-                                      needs_reason=True),
-    (State.ON_HOLD, Action.RESUME): _t(State.TRIAGE, {LIAISON}, {FILER, FOLLOWERS}),
+    (State.SUBMITTED, Action.TRIAGE): _t(State.TRIAGE, {LIAISON}),
+    (State.TRIAGE, Action.SELECT_EXPERTS): _t(State.EXPERT_SELECTION, {LIAISON}),
+    (State.TRIAGE, Action.SCHEDULE): _t(State.SCHEDULED, {LIAISON}),
+    (State.EXPERT_SELECTION, Action.SCHEDULE): _t(State.SCHEDULED, {LIAISON}),
+    (State.SCHEDULED, Action.DELIVER): _t(State.DELIVERED, {LIAISON}),
+    (State.TRIAGE, Action.ANSWER): _t(State.ANSWERED, {LIAISON}),
+    (State.EXPERT_SELECTION, Action.ANSWER): _t(State.ANSWERED, {LIAISON}),
+    (State.DELIVERED, Action.CLOSE): _t(State.CLOSED, {LIAISON}),
+    (State.ANSWERED, Action.CLOSE): _t(State.CLOSED, {LIAISON, STAFF}),
+    (State.CLOSED, Action.REOPEN): _t(State.TRIAGE, {LIAISON, STAFF}, needs_reason=True),
+    (State.ON_HOLD, Action.RESUME): _t(State.TRIAGE, {LIAISON}),
 }
 for _state in OPEN_WORK:
-    TRANSITIONS[(_state, Action.HOLD)] = _t(State.ON_HOLD, {LIAISON}, {FILER, FOLLOWERS},
-                                            needs_reason=True)
-    TRANSITIONS[(_state, Action.WITHDRAW)] = _t(State.WITHDRAWN, {STAFF}, {TEAM, FOLLOWERS},
-                                                needs_reason=True)
+    TRANSITIONS[(_state, Action.HOLD)] = _t(State.ON_HOLD, {LIAISON}, needs_reason=True)
+    TRANSITIONS[(_state, Action.WITHDRAW)] = _t(State.WITHDRAWN, {STAFF}, needs_reason=True)
 for _state in (State.SUBMITTED, State.TRIAGE, State.EXPERT_SELECTION, State.ON_HOLD):
-    TRANSITIONS[(_state, Action.DECLINE)] = _t(State.DECLINED, {LIAISON}, {FILER, FOLLOWERS},
-                                               needs_reason=True)
-TRANSITIONS[(State.ON_HOLD, Action.WITHDRAW)] = _t(State.WITHDRAWN, {STAFF}, {TEAM, FOLLOWERS},
-                                                   needs_reason=True)
+    TRANSITIONS[(_state, Action.DECLINE)] = _t(State.DECLINED, {LIAISON}, needs_reason=True)
+TRANSITIONS[(State.ON_HOLD, Action.WITHDRAW)] = _t(State.WITHDRAWN, {STAFF}, needs_reason=True)
 
 FINAL_STATES = frozenset({State.CLOSED, State.WITHDRAWN, State.DECLINED})
 OPEN_STATES = frozenset(set(State) - FINAL_STATES - {State.DRAFT})

@@ -73,7 +73,7 @@ def test_smtp_451_is_retried_and_550_dead_letters(napp, smtp):
     staff = make_staff("佐用町")
     other = make_staff("佐用町")
     sreq = make_request(staff)
-    notify("misc.message", recipients=[staff], sreq=sreq, now=OPEN)
+    notify("expert.removed", recipients=[staff], sreq=sreq, now=OPEN)
     db.session.commit()
     smtp.sink.fail_rcpt = 1
     assert dispatch_due(now=OPEN)["retry"] == 1
@@ -81,7 +81,7 @@ def test_smtp_451_is_retried_and_550_dead_letters(napp, smtp):
     assert len(smtp.sink.messages) == 1
 
     smtp.sink.reject_rcpt = True
-    notify("misc.message", recipients=[other], sreq=sreq, now=OPEN)
+    notify("expert.removed", recipients=[other], sreq=sreq, now=OPEN)
     db.session.commit()
     assert dispatch_due(now=OPEN + timedelta(hours=2))["dead"] == 1
     [dead] = outbox_rows(status="dead")
@@ -194,7 +194,7 @@ def test_same_event_key_enqueues_once(napp):
     staff = make_staff("佐用町")
     sreq = make_request(staff)
     for _ in range(2):
-        notify("request.reply", sreq=sreq, recipients=[staff], now=OPEN, event_key="reply:77")
+        notify("request.co_applicant", sreq=sreq, recipients=[staff], now=OPEN, event_key="reply:77")
         db.session.commit()
     assert len(outbox_rows()) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InAppNotification)) == 1
@@ -205,8 +205,8 @@ def test_two_dispatchers_at_once_deliver_each_message_once(napp, receiver):
     staff = make_staff("佐用町")
     sreq = make_request(staff)
     for n in range(120):
-        notify("request.reminder", sreq=sreq, rooms=[], recipients=[], now=OPEN,
-               event_key=f"bulk:{n}", channels=("webhook",), audiences=("info_dept",))
+        notify("request.info_dept_shared", sreq=sreq, now=OPEN,
+               event_key=f"bulk:{n}", channels=("webhook",))
     db.session.commit()
     db.session.remove()
     results, errors = [], []
@@ -258,8 +258,8 @@ def test_two_dispatcher_processes_deliver_each_message_once(napp, receiver):
     make_room(url=receiver.url, municipality_name="佐用町", fmt="generic_json")
     sreq = make_request(make_staff("佐用町"))
     for n in range(150):
-        notify("request.reminder", sreq=sreq, event_key=f"proc:{n}",  # due now, real clock
-               channels=("webhook",), audiences=("info_dept",), urgent=True)
+        notify("request.info_dept_shared", sreq=sreq, event_key=f"proc:{n}",  # due now, real clock
+               channels=("webhook",), urgent=True)
     db.session.commit()
     sreq_id = sreq.id
     db.session.remove()
@@ -278,5 +278,5 @@ def test_two_dispatcher_processes_deliver_each_message_once(napp, receiver):
     headers, body = next(iter(receiver.unique.values()))
     data = json.loads(body)
     assert headers["Content-Type"] == "application/json"
-    assert data["event"] == "request.reminder" and data["delivery_id"] == headers["Idempotency-Key"]
+    assert data["event"] == "request.info_dept_shared" and data["delivery_id"] == headers["Idempotency-Key"]
     assert data["data"]["municipality"] == "佐用町" and data["link"].endswith(f"/requests/{sreq_id}")

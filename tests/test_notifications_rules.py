@@ -66,9 +66,9 @@ def test_team_audience_uses_region_liaisons_and_central_team_for_kobe(napp):
 def test_who_hears_table_covers_the_issue(napp):
     assert WHO_HEARS["request.submit"] == ("team",)
     assert WHO_HEARS["request.info_dept_shared"] == ("info_dept",)
-    assert set(WHO_HEARS["visit.cancelled"]) == {"attendees", "municipality"}
+    assert set(WHO_HEARS["visit.cancelled"]) == {"attendees", "municipality", "filer", "followers"}
     assert WHO_HEARS["report.ready"] == ("managers",)
-    assert "experts" in WHO_HEARS["expert.assigned"]
+    assert WHO_HEARS["expert.assigned"] == ("named",)  # the expert asked, not every expert
     assert WHO_HEARS["request.escalation"] == ("team_leads",)
     manager = make_user("manager")
     notify("report.ready", now=OPEN, link="/reports/2026-10")
@@ -163,7 +163,7 @@ def test_visit_events_reach_attendees_and_the_municipality(napp):
 
 def test_dispatch_cli_delivers_what_is_due(napp, smtp):
     staff = make_staff("佐用町")
-    notify("misc.message", recipients=[staff], urgent=True)  # due now (real clock)
+    notify("expert.removed", recipients=[staff], urgent=True)  # due now (real clock)
     db.session.commit()
     db.session.remove()
     result = napp.test_cli_runner().invoke(args=["dispatch", "--once"])
@@ -175,7 +175,7 @@ def test_dispatch_cli_delivers_what_is_due(napp, smtp):
 def test_a_title_cannot_inject_mail_headers(napp, smtp):
     staff = make_staff("佐用町", email="only@town.example.jp")
     sreq = make_request(staff, title="件名\r\nBcc: evil@attacker.example\r\nX-Evil: 1")
-    notify("misc.message", recipients=[staff], sreq=sreq, now=OPEN, urgent=True)
+    notify("expert.removed", recipients=[staff], sreq=sreq, now=OPEN, urgent=True)
     db.session.commit()
     assert dispatch_due(now=OPEN)["sent"] == 1
     [(rcpts, mail)] = smtp.sink.messages
@@ -189,7 +189,8 @@ def test_who_hears_names_only_events_the_code_sends_and_labels_them_all(napp):
     import pathlib
     import re
 
-    from supportdesk.notifications.audiences import EVENT_LABELS, MESSAGE_ONLY_LABELS
+    from supportdesk.notifications.audiences import (ACCOUNT_EVENTS, EVENT_LABELS,
+                                                     MESSAGE_ONLY_LABELS)
     from supportdesk.services import announcements, escalations, password_reset, visit_jobs
     from supportdesk.workflow import TRANSITIONS
 
@@ -203,8 +204,8 @@ def test_who_hears_names_only_events_the_code_sends_and_labels_them_all(napp):
     fired |= {"expert.accepted", "expert.declined"}                            # f"expert.{status}"
     fired |= {"round.due", "round.overdue"}                                    # f"round.{status}"
     fired |= {escalations.EVENT, announcements.EVENT, password_reset.EVENT}
-    assert set(WHO_HEARS) <= fired, set(WHO_HEARS) - fired
-    assert set(EVENT_LABELS) == set(WHO_HEARS)
-    assert not set(MESSAGE_ONLY_LABELS) & set(WHO_HEARS)
-    unlabelled = fired - set(WHO_HEARS) - set(MESSAGE_ONLY_LABELS) - {password_reset.EVENT}
-    assert not unlabelled, unlabelled
+    # One table: every event the code sends has its row, and every row is sent by the code.
+    assert set(WHO_HEARS) == fired, (set(WHO_HEARS) - fired, fired - set(WHO_HEARS))
+    # Every row is labelled once: a preference (EVENT_LABELS), a message-only event, or account mail.
+    assert not set(MESSAGE_ONLY_LABELS) & set(EVENT_LABELS)
+    assert set(EVENT_LABELS) | set(MESSAGE_ONLY_LABELS) | ACCOUNT_EVENTS == set(WHO_HEARS)

@@ -41,7 +41,7 @@ def test_bell_counts_unread_and_marking_read_lowers_it(app, client, login_as):
 
 def test_someone_elses_notification_is_404(app, client, login_as):
     owner, other = make_staff("佐用町"), make_staff("佐用町")
-    notify("request.reply", recipients=[owner], now=OPEN, channels=("inapp",))
+    notify("expert.removed", recipients=[owner], now=OPEN, channels=("inapp",))
     db.session.commit()
     n = db.session.scalar(sa.select(InAppNotification))
     login_as(other)
@@ -54,7 +54,7 @@ def test_mark_read_needs_a_csrf_token(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         staff = make_staff("佐用町")
-        notify("request.reply", recipients=[staff], now=OPEN, channels=("inapp",))
+        notify("expert.removed", recipients=[staff], now=OPEN, channels=("inapp",))
         db.session.commit()
         email = staff.email
         db.session.remove()

@@ -13,6 +13,7 @@ import time_machine
 
 from supportdesk.extensions import db
 from supportdesk.models import OutboxMessage, SupportRequest
+from supportdesk.notifications import pending_events
 from supportdesk.notifications.outbox import dispatch_due, drain
 from supportdesk.services.request_conversation import add_comment
 from supportdesk.services.support_requests import apply_action
@@ -190,8 +191,11 @@ def test_rows_roll_back_with_their_cause(napp, hook):
     staff = make_staff("佐用町")
     sreq = make_request(staff, state="draft")
     apply_action(sreq, "submit", staff, now=OPEN)
-    assert len(sub_rows(sub)) == 2  # created + state_changed, in the caller's transaction
+    # Announced when the unit of work commits, not in the middle of it: nothing is written yet.
+    assert sub_rows(sub) == [] and [e.event_type for e in pending_events()] == ["request.submit"]
     db.session.rollback()
+    assert sub_rows(sub) == [] and pending_events() == []
+    db.session.commit()  # the rolled-back unit of work left nothing to announce
     assert sub_rows(sub) == []
     drain(now=OPEN)
     assert hook.attempts == 0
@@ -266,7 +270,8 @@ def test_report_ready_carries_only_the_safe_context(napp, hook):
     from supportdesk.notifications import notify
 
     subscribe(hook, events=["report.ready"])
-    notify("report.ready", recipients=[make_user("manager")], now=OPEN, period="2026-10",
+    make_user("manager")
+    notify("report.ready", now=OPEN, period="2026-10",
            snapshot_id=7, secret_note="内部")
     db.session.commit()
     drain(now=OPEN)

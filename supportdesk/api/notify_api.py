@@ -37,8 +37,7 @@ def _read_flag(a, user):
 
 
 def _chat_status(a):
-    # By municipality rather than through AnnouncementRecipient.outbox_id, which send_announcement
-    # fills in before the outbox row has been flushed (so it stays empty).
+    # The municipality's chat row (the unit of work writes it when the announcement is sent).
     rows = db.session.execute(sa.select(OutboxMessage.municipality_id, OutboxMessage.status).where(
         OutboxMessage.announcement_id == a.id, OutboxMessage.channel == "webhook")
         .order_by(OutboxMessage.id))

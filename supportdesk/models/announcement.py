@@ -72,11 +72,9 @@ class AnnouncementRecipient(db.Model):
     announcement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("announcements.id", ondelete="CASCADE"), index=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
-    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox_messages.id"))
 
     announcement = relationship("Announcement", back_populates="recipients")
     municipality = relationship("Municipality")
-    outbox = relationship("OutboxMessage")
 
 
 class AnnouncementAttachment(db.Model):

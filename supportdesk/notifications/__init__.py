@@ -1,7 +1,14 @@
-"""The one notification path. `notify` is what every service calls: it resolves who hears the event
-(audiences.WHO_HEARS + preferences), renders the messages now and adds OutboxMessage and
-InAppNotification rows to the caller's transaction, so a rollback removes them. Only the
-dispatcher (outbox.py) talks to SMTP or a webhook.
+"""The one notification path, announced after the work is done.
+
+Services call `notify(event_type, ...)` while they work: it only RECORDS the event in the
+current unit of work (the session's `info`). When the operation is complete, just before its
+transaction commits (a `before_commit` hook on the session, so a view's `service_call`, the API,
+the CLI and the scheduler jobs all pass through it), `announce_pending()` resolves who hears
+each event from the ONE table audiences.WHO_HEARS and the users' preferences, renders the
+messages once with the request's final state, number and dates, and adds the OutboxMessage and
+InAppNotification rows to that same transaction: a rollback removes them, and a rolled-back unit
+of work forgets its recorded events. Only the dispatcher (outbox.py) talks to SMTP or a webhook.
+Drafts never leave the desk: an event about a request that was never submitted is dropped.
 
 Jobs for the scheduler (each safe to run twice): outbox.dispatch_due(now) every ~30 s (it commits
 its own work), digest.send_digests(now) once a day before 17:15 JST, and
@@ -9,19 +16,21 @@ services.announcements.send_due_announcements(now) every minute (those two flush
 """
 import logging
 import uuid
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .audiences import ACCOUNT_EVENTS, URGENT_EVENTS, audiences_for, resolve
+from .audiences import ACCOUNT_EVENTS, NAMED, URGENT_EVENTS, audiences_for, resolve
 from .office_hours import next_opening
 from .render import chat_facts, link_for, render_chat, render_email
 
 logger = logging.getLogger(__name__)
 
 USER_CHANNELS = ("inapp", "email")
+PENDING = "supportdesk.pending_events"
 
 
 def _default_link(sreq, visit, announcement):
@@ -64,28 +73,116 @@ def wants_digest(prefs):
     return bool(pref and pref.digest)
 
 
-def notify(event_type, *, sreq=None, audiences=(), recipients=(), actor=None, now=None, rooms=(),
-           channels=None, event_key=None, urgent=None, visit=None, municipality=None,
-           announcement=None, link=None, email_payload=None, **context):
-    """Tell the audiences of `event_type` (WHO_HEARS plus `audiences`), `recipients` (users) and
-    `rooms` (ChatRooms). `channels` limits the channels used; `event_key` makes a re-enqueue of the
-    same event a no-op; `email_payload` is stored on the e-mail rows for the e-mail channel (see
-    channels/email.py). Returns the rows added (outbox messages and in-app notifications)."""
+@dataclass
+class PendingEvent:
+    """A domain event recorded during a unit of work, announced just before it commits."""
+    event_type: str
+    sreq: object = None
+    visit: object = None
+    municipality: object = None
+    announcement: object = None
+    actor: object = None
+    recipients: tuple = ()
+    rooms: tuple = ()
+    now: object = None
+    options: dict = field(default_factory=dict)
+
+
+def notify(event_type, *, sreq=None, recipients=(), rooms=(), actor=None, now=None, visit=None,
+           municipality=None, announcement=None, **options):
+    """Record that `event_type` happened; it is announced when the unit of work commits.
+
+    Who hears it comes from WHO_HEARS alone. `recipients` (users) and `rooms` are the people
+    the event itself names (the expert asked, the staff added as co-applicants...): allowed only
+    for events whose WHO_HEARS row lists the NAMED audience, so that the table stays the whole
+    truth. Other options: `channels` limits the channels; `event_key` makes a re-enqueue of the
+    same event a no-op; `urgent`; `link`; `email_payload` (stored on e-mail rows for the e-mail
+    channel, see channels/email.py); anything else is context for the templates."""
+    if "audiences" in options:
+        raise TypeError("notify() takes no audiences: who hears an event is WHO_HEARS's row")
+    if (recipients or rooms) and NAMED not in audiences_for(event_type):
+        raise ValueError(f"{event_type}: recipients given, but WHO_HEARS has no NAMED audience")
+    db.session.info.setdefault(PENDING, []).append(PendingEvent(
+        event_type, sreq=sreq, visit=visit, municipality=municipality, announcement=announcement,
+        actor=actor, recipients=tuple(recipients), rooms=tuple(rooms), now=now or utcnow(),
+        options=options))
+
+
+def pending_events(session=None):
+    return list((session or db.session).info.get(PENDING, ()))
+
+
+def discard_pending(session=None):
+    (session or db.session).info.pop(PENDING, None)
+
+
+def announce_pending(session=None):
+    """Resolve, render and enqueue the recorded events of this unit of work (flushes first, so
+    the rows have their final values). Returns the rows added. Called by the before_commit hook;
+    callers rarely need it directly."""
+    session = session or db.session
+    added = []
+    while session.info.get(PENDING):
+        batch = session.info.pop(PENDING)
+        session.flush()
+        for ev in batch:
+            added += _announce(ev)
+    if added:
+        session.flush()
+    return added
+
+
+def _before_commit(session):
+    if session.info.get(PENDING):
+        announce_pending(session)
+
+
+def _after_transaction_end(session, transaction):
+    # A rolled-back unit of work forgets what it recorded (after a commit the list is empty).
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(PENDING, None)
+
+
+def init_app(app):
+    """Hook the announcement into every commit of the app's session (once per process)."""
+    for name, fn in (("before_commit", _before_commit),
+                     ("after_transaction_end", _after_transaction_end)):
+        if not sa.event.contains(db.session, name, fn):
+            sa.event.listen(db.session, name, fn)
+
+
+def never_left_the_desk(sreq):
+    """Drafts (and drafts dropped without being submitted) are private to their filer."""
+    return sreq is not None and (sreq.state == "draft" or sreq.submitted_at is None
+                                 and sreq.state == "withdrawn")
+
+
+def _announce(ev):
     from ..models import InAppNotification, OutboxMessage
 
-    now = now or utcnow()
+    event_type, sreq, visit = ev.event_type, ev.sreq, ev.visit
+    municipality, announcement, actor, now = ev.municipality, ev.announcement, ev.actor, ev.now
+    opts = dict(ev.options)
+    if never_left_the_desk(sreq):
+        logger.info("notify %s request=%s: a draft, not announced", event_type, sreq.id)
+        return []
+    channels = opts.pop("channels", None)
+    event_key = opts.pop("event_key", None)
+    urgent = opts.pop("urgent", None)
+    link = opts.pop("link", None)
+    email_payload = opts.pop("email_payload", None)
+    context = opts
     cfg = current_app.config
     channels = set(channels or ("inapp", "email", "webhook"))
     account_mail = event_type in ACCOUNT_EVENTS
     if account_mail:
         channels = {"email"}  # whatever the caller asked for
     event_key = event_key or _event_key(event_type, sreq)
-    target = resolve(audiences_for(event_type, audiences), sreq=sreq, visit=visit,
-                     municipality=municipality)
+    target = resolve(audiences_for(event_type), sreq=sreq, visit=visit,
+                     municipality=municipality, actor=actor, named=ev.recipients,
+                     named_rooms=ev.rooms)
     if actor is not None:
         target.users.pop(actor.id, None)  # nobody is told about what they just did
-    target.add_users(recipients)
-    target.add_rooms(rooms)
     if urgent is None:
         urgent = event_type in URGENT_EVENTS or bool(getattr(sreq, "urgent", False))
     link = link_for(link or _default_link(sreq, visit, announcement))
@@ -135,9 +232,6 @@ def notify(event_type, *, sreq=None, audiences=(), recipients=(), actor=None, no
     added = _add_new(candidates)
     logger.info("notify %s request=%s key=%s: %d rows", event_type, refs["request_id"], event_key,
                 len(added))
-    if (event_type == "request.submit" and sreq is not None
-            and getattr(sreq, "filed_outside_info_dept", False)):
-        added += notify("request.info_dept_shared", sreq=sreq, actor=actor, now=now)
     return added
 
 

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 
 INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
-TEAM_LEADS = "team_leads"
+TEAM_LEADS, ASSIGNEE, COUNTERPART, NAMED = "team_leads", "assignee", "counterpart", "named"
 
 AUDIENCE_LABELS = {
     FILER: _l("申し出た職員"),
@@ -20,10 +20,15 @@ AUDIENCE_LABELS = {
     MUNICIPALITY: _l("訪問先市町のルームと申し出た職員"),
     MANAGERS: _l("マネージャー"),
     TEAM_LEADS: _l("担当チームのリーダー(登録がなければチーム全員)"),
+    ASSIGNEE: _l("依頼の担当リエゾン"),
+    COUNTERPART: _l("相手方(市町職員が操作したときは担当チーム、県側が操作したときは申し出た職員)"),
+    NAMED: _l("この通知で名指しされた人(依頼された人材、追加された共同申込の職員など)"),
 }
 
-# Event type -> audiences. Workflow transitions add the audiences of their TRANSITIONS row;
-# this table is what every event hears at least. Shown on /admin/notifications/who-hears.
+# Event type -> audiences: the ONE table of who hears what. Every notice the code sends has a row
+# here, and nothing else adds listeners (notify() refuses named recipients unless the row lists
+# NAMED). Whoever caused the event is never told about it. Shown on
+# /admin/notifications/who-hears; the preferences page offers the events of EVENT_LABELS.
 WHO_HEARS = {
     "request.submit": (TEAM,),
     "request.info_dept_shared": (INFO_DEPT,),
@@ -32,26 +37,38 @@ WHO_HEARS = {
     "request.schedule": (FILER, FOLLOWERS, EXPERTS),
     "request.deliver": (FILER, FOLLOWERS),
     "request.answer": (FILER, FOLLOWERS),
-    "request.close": (FILER, FOLLOWERS),
+    "request.close": (FILER, FOLLOWERS, COUNTERPART),
     "request.reopen": (FILER, FOLLOWERS, TEAM),
     "request.hold": (FILER, FOLLOWERS),
     "request.resume": (FILER, FOLLOWERS),
     "request.withdraw": (TEAM, FOLLOWERS),
     "request.decline": (FILER, FOLLOWERS),
-    "request.reply": (FILER, FOLLOWERS),
-    "expert.assigned": (EXPERTS,),
+    "request.reply": (COUNTERPART, FOLLOWERS),
+    "expert.assigned": (NAMED,),
     "request.escalation": (TEAM_LEADS,),
-    "visit.confirmed": (ATTENDEES, MUNICIPALITY),
-    "visit.moved": (ATTENDEES, MUNICIPALITY),
-    "visit.cancelled": (ATTENDEES, MUNICIPALITY),
+    "visit.confirmed": (ATTENDEES, MUNICIPALITY, FILER, FOLLOWERS),
+    "visit.moved": (ATTENDEES, MUNICIPALITY, FILER, FOLLOWERS),
+    "visit.cancelled": (ATTENDEES, MUNICIPALITY, FILER, FOLLOWERS),
     "visit.remind_7d": (ATTENDEES, MUNICIPALITY),
     "visit.remind_1d": (ATTENDEES, MUNICIPALITY),
-    "visit.satisfaction_requested": (),
-    "engagement.checkin_due": (),
-    "round.due": (),
-    "round.overdue": (),
+    "visit.satisfaction_requested": (FILER,),
+    "engagement.checkin_due": (NAMED,),
+    "round.due": (NAMED,),
+    "round.overdue": (NAMED,),
     "report.ready": (MANAGERS,),
-    "announcement.published": (),
+    "announcement.published": (MUNICIPALITY, NAMED),
+    # Messages users do not switch on or off one by one (MESSAGE_ONLY_LABELS below).
+    "request.assigned": (ASSIGNEE,),
+    "request.co_applicant": (NAMED,),
+    "request.note": (TEAM,),
+    "request.support_action": (FILER, FOLLOWERS),
+    "expert.accepted": (TEAM, ASSIGNEE),
+    "expert.declined": (TEAM, ASSIGNEE),
+    "expert.removed": (NAMED,),
+    "engagement.opened": (NAMED,),
+    "engagement.closed": (NAMED,),
+    # Mail about a person's own account (see ACCOUNT_EVENTS).
+    "account.password_reset": (NAMED,),
 }
 
 EVENT_LABELS = {
@@ -86,13 +103,14 @@ EVENT_LABELS = {
 
 # Mail about a person's own account (the password-reset link): to that user only, by e-mail
 # only (never the bell, a chat room or a webhook subscription), at once, whatever their
-# preferences or digest choice. Not in WHO_HEARS or EVENT_LABELS, so no setting can switch it off.
+# preferences or digest choice. Not in EVENT_LABELS (the preferences page), so no setting can
+# switch it off.
 ACCOUNT_EVENTS = frozenset({"account.password_reset"})
 
 # Events users do not switch on or off one by one (they are not on the preferences page), but
 # whose messages still need a readable subject instead of the event code.
 MESSAGE_ONLY_LABELS = {
-    "request.routed": _l("依頼の回付"),
+    "account.password_reset": _l("パスワードの再設定"),
     "request.assigned": _l("担当者の割当て"),
     "request.co_applicant": _l("共同申込の依頼"),
     "request.note": _l("内部メモ"),
@@ -131,15 +149,21 @@ class Audience:
                 self.rooms.setdefault(r.id, r)
 
 
-def audiences_for(event_type, extra=()):
-    return tuple(dict.fromkeys(tuple(WHO_HEARS.get(event_type, ())) + tuple(extra)))
+def audiences_for(event_type):
+    return WHO_HEARS.get(event_type, ())
 
 
-def resolve(audiences, *, sreq=None, visit=None, municipality=None):
-    """People and rooms for audience names, in the context of a request or a visit."""
+def resolve(audiences, *, sreq=None, visit=None, municipality=None, actor=None, named=(),
+            named_rooms=()):
+    """People and rooms for audience names, in the context of a request or a visit. `named` and
+    `named_rooms` are the people and rooms the event itself names (the NAMED audience)."""
     out = Audience()
     for name in audiences:
-        RESOLVERS[name](out, sreq=sreq, visit=visit, municipality=municipality)
+        if name == NAMED:
+            out.add_users(named)
+            out.add_rooms(named_rooms)
+        else:
+            RESOLVERS[name](out, sreq=sreq, visit=visit, municipality=municipality, actor=actor)
     return out
 
 
@@ -264,8 +288,23 @@ def _managers(out, **_):
                                      .order_by(User.id)).all())
 
 
+def _assignee(out, sreq=None, **_):
+    if sreq is not None:
+        out.add_users([sreq.assignee])
+
+
+def _counterpart(out, sreq=None, actor=None, **_):
+    """The other side of the conversation: the team when the municipality acted, else the filer."""
+    if sreq is None:
+        return
+    if actor is not None and actor.role == "municipal_staff":
+        _team(out, sreq=sreq)
+    else:
+        _filer(out, sreq=sreq)
+
+
 RESOLVERS = {
     FILER: _filer, FOLLOWERS: _followers, TEAM: _team, EXPERTS: _experts, INFO_DEPT: _info_dept,
     ATTENDEES: _attendees, MUNICIPALITY: _municipality, MANAGERS: _managers,
-    TEAM_LEADS: _team_leads,
+    TEAM_LEADS: _team_leads, ASSIGNEE: _assignee, COUNTERPART: _counterpart,
 }

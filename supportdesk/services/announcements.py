@@ -12,7 +12,6 @@ from ..models import (Announcement, AnnouncementAttachment, AnnouncementRecipien
 from ..models.announcement import ANNOUNCEMENT_CATEGORIES, DEPARTMENT_CHOICES
 from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from ..notifications import notify
-from ..notifications.audiences import municipality_rooms
 from ..timeutil import utcnow
 from . import ValidationFailed
 from .attachments import check_uploads, store_file
@@ -122,11 +121,11 @@ def send_announcement(a, now=None):
     for m in munis:
         if m.id in existing:
             continue
-        rows = notify(EVENT, announcement=a, municipality=m, rooms=municipality_rooms([m.id]),
-                      channels=("webhook",), event_key=f"announcement:{a.id}:m{m.id}", now=now,
-                      urgent=False)
-        a.recipients.append(AnnouncementRecipient(municipality_id=m.id,
-                                                  outbox_id=rows[0].id if rows else None))
+        # The municipality's room hears it (WHO_HEARS: MUNICIPALITY); the delivery report finds
+        # the chat row by announcement and municipality once the unit of work has written it.
+        notify(EVENT, announcement=a, municipality=m, channels=("webhook",),
+               event_key=f"announcement:{a.id}:m{m.id}", now=now, urgent=False)
+        a.recipients.append(AnnouncementRecipient(municipality_id=m.id))
         db.session.flush()
     users = target_users(a, [m.id for m in munis])
     if users:
@@ -167,10 +166,11 @@ def delivery_report(a):
             User, User.id == InAppNotification.user_id).where(
             InAppNotification.announcement_id == a.id).order_by(User.id)):
         reads.setdefault(user.municipality_id, []).append((user, n.read_at))
-    outbox = {m.id: m for m in db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.announcement_id == a.id, OutboxMessage.channel == "webhook"))}
+    outbox = {m.municipality_id: m for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.announcement_id == a.id, OutboxMessage.channel == "webhook")
+        .order_by(OutboxMessage.id))}
     for r in sorted(a.recipients, key=lambda r: r.municipality.code):
-        rows.append(dict(municipality=r.municipality, chat=outbox.get(r.outbox_id),
+        rows.append(dict(municipality=r.municipality, chat=outbox.get(r.municipality_id),
                          readers=reads.get(r.municipality_id, [])))
     return rows
 

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Case, SupportAction, SupportRequest, Theme
 from ..notifications import notify
 from ..timeutil import utcnow
-from ..workflow import FILER, FOLLOWERS, State
+from ..workflow import State
 from . import ValidationFailed
 from .support_requests import record_event
 
@@ -112,7 +112,7 @@ def record_case_introduction(sreq, case, actor, *, note=None, now=None):
     db.session.add(action)
     record_event(sreq, actor, "action", action="case", note=note, now=now,
                  data={"case_id": case.id, "case_title": case.title})
-    notify("request.support_action", sreq=sreq, audiences={FILER, FOLLOWERS}, actor=actor,
+    notify("request.support_action", sreq=sreq, actor=actor,
            now=now, kind="case", case_title=case.title)
     db.session.flush()
     return action

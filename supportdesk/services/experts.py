@@ -14,7 +14,7 @@ from ..models.support_request import request_themes
 from ..models.user import expert_themes
 from ..notifications import notify
 from ..timeutil import utcnow
-from ..workflow import OPEN_STATES, TEAM
+from ..workflow import OPEN_STATES
 from . import DomainError, ValidationFailed
 from .support_requests import record_event
 
@@ -196,8 +196,7 @@ def respond_assignment(assignment, actor, *, accept, reason=None, now=None):
     assignment.status, assignment.reason, assignment.responded_at = status, reason, now
     record_event(sreq, actor, "expert", action=action, note=reason, now=now,
                  data={"expert_id": actor.id, "expert_name": actor.display_name})
-    recipients = [u for u in (sreq.assignee,) if u is not None]
-    notify(f"expert.{status}", sreq=sreq, audiences={TEAM}, recipients=recipients, actor=actor,
+    notify(f"expert.{status}", sreq=sreq, actor=actor,
            now=now, expert_name=actor.display_name, reason=reason)
     logger.info("request %s: expert %s %s", sreq.id, actor.id, status)
     db.session.flush()

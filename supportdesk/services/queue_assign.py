@@ -56,7 +56,7 @@ def bulk_assign(actor, request_ids, assignee, *, now=None):
         sreq.updated_at = now
         record_event(sreq, actor, "assign", data={"before": before, "after": assignee.id},
                      now=now)
-        notify("request.assigned", sreq=sreq, recipients=[assignee], actor=actor, now=now,
+        notify("request.assigned", sreq=sreq, actor=actor, now=now,
                before=before, after=assignee.id)
         logger.info("request %s assigned %s -> %s by user %s", sreq.id, before, assignee.id,
                     actor.id)

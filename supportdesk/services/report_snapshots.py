@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import ReportSnapshot, User
+from ..models import ReportSnapshot
 from ..notifications import notify
 from ..timeutil import JST, utcnow
 from .monthly_report import build_monthly_report
@@ -42,9 +42,7 @@ def snapshot_due(now=None):
     if db.session.scalar(sa.select(ReportSnapshot.id).where(ReportSnapshot.period == period).limit(1)):
         return 0
     snap = freeze_monthly_report(year, month, reason="scheduled", now=now)
-    managers = db.session.scalars(sa.select(User).where(User.role == "manager",
-                                                        User.active.is_(True))).all()
-    notify("report.ready", recipients=managers, now=now, period=period, snapshot_id=snap.id)
+    notify("report.ready", now=now, period=period, snapshot_id=snap.id)
     return 1
 
 

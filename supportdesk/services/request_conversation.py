@@ -12,7 +12,6 @@ from ..models import (Case, Municipality, ReplyTemplate, RequestComment, Request
 from ..models.event import SUPPORT_ACTION_KINDS
 from ..notifications import notify
 from ..timeutil import utcnow
-from ..workflow import FILER, FOLLOWERS, TEAM
 from . import ValidationFailed
 from .request_filing import refresh_search_text
 from .support_requests import record_event
@@ -44,10 +43,7 @@ def add_comment(sreq, actor, body, *, internal=False, now=None, uploads=()):
                 and sreq.submitted_at is not None:
             sreq.first_response_at = now
     sreq.updated_at = now
-    audiences = {TEAM} if internal else ({TEAM, FOLLOWERS} if actor.role == "municipal_staff"
-                                         else {FILER, FOLLOWERS})
-    notify("request.note" if internal else "request.reply", sreq=sreq, audiences=audiences,
-           actor=actor, now=now, comment_id=comment.id, internal=internal)
+    notify("request.note" if internal else "request.reply", sreq=sreq, actor=actor, now=now, comment_id=comment.id, internal=internal)
     db.session.flush()
     logger.info("request %s: %s %s by user %s", sreq.id, "note" if internal else "reply",
                 comment.id, actor.id)

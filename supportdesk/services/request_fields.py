@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..i18n import N_
-from ..models import Municipality, RequestComment, SupportRequest, Theme
+from ..models import Municipality, SupportRequest, Theme
 from ..timeutil import to_jst
 from . import search
 

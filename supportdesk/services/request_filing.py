@@ -11,6 +11,7 @@ from ..models import (LectureCandidateDate, Municipality, RequestCounter, Suppor
                       User)
 from ..models.support_request import KINDS
 from ..notifications import notify
+from ..notifications.audiences import municipality_rooms
 from ..timeutil import fiscal_year, fiscal_year_short, utcnow
 from ..workflow import EDITABLE_BY_FILER, FINAL_STATES, Action, State
 from . import DomainError, ValidationFailed
@@ -281,12 +282,10 @@ def submit_request(sreq, actor, *, now=None):
         sreq.fiscal_year, sreq.seq = fy, seq
         sreq.number = f"{fiscal_year_short(fy)}-{seq:04d}"
         refresh_search_text(sreq)  # the number is searchable too
-    team = routing_team(sreq)
     record_event(sreq, actor, "routed", data={
         "number": sreq.number, "region": sreq.region.name,
         "central_team": not sreq.region.has_liaison,
         "first_response_due_at": sreq.first_response_due_at.isoformat()}, now=now)
-    notify("request.routed", sreq=sreq, recipients=team, actor=actor, now=now)
     _share_with_info_dept(sreq, actor, now)
     _add_co_applicant_followers(sreq, actor, now)
     db.session.flush()
@@ -301,10 +300,33 @@ def _share_with_info_dept(sreq, actor, now):
         return
     sreq.filed_outside_info_dept = True
     users = [u for u in info_dept_users(sreq.municipality_id) if u.id != actor.id]
+    rooms = municipality_rooms([sreq.municipality_id])
     _add_followers(sreq, users)
-    record_event(sreq, actor, "info_shared", data={"users": [u.display_name for u in users]},
-                 now=now)
-    notify("request.info_dept_shared", sreq=sreq, recipients=users, actor=actor, now=now)
+    record_event(sreq, actor, "info_shared", now=now, data={
+        "users": [u.display_name for u in users], "rooms": [r.name for r in rooms],
+        "reached": bool(users or rooms)})
+    if users or rooms:
+        notify("request.info_dept_shared", sreq=sreq, actor=actor, now=now)
+    else:
+        logger.warning("request %s: no 情報部門 user or room in municipality %s to share with",
+                       sreq.id, sreq.municipality_id)
+
+
+def info_dept_share(sreq):
+    """How the 情報部門 rule went: None when it does not apply (filed through the 情報部門, or
+    not submitted yet), else {"reached": bool, "users": [...], "rooms": [...]} of the share."""
+    from ..models import RequestEvent
+
+    if not sreq.filed_outside_info_dept or sreq.submitted_at is None:
+        return None
+    event = db.session.scalar(sa.select(RequestEvent).where(
+        RequestEvent.request_id == sreq.id, RequestEvent.kind == "info_shared")
+        .order_by(RequestEvent.id.desc()).limit(1))
+    data = dict(event.data or {}) if event is not None else {}
+    data.setdefault("users", [])
+    data.setdefault("rooms", [])
+    data.setdefault("reached", bool(data["users"] or data["rooms"]))
+    return data
 
 
 def _add_co_applicant_followers(sreq, actor, now):

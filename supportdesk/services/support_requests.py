@@ -98,7 +98,7 @@ def apply_action(sreq, action, actor, *, reason=None, hold_until=None, now=None)
         sreq.first_response_at = now
     record_event(sreq, actor, "state", action=action.value, from_state=before, to_state=t.to.value,
                  note=reason, now=now)
-    notify(f"request.{action.value}", sreq=sreq, audiences=t.notify, actor=actor, now=now,
+    notify(f"request.{action.value}", sreq=sreq, actor=actor, now=now,
            from_state=before, to_state=t.to.value, reason=reason)
     logger.info("request %s %s -> %s by user %s (%s)", sreq.id, before, t.to.value, actor.id,
                 action.value)

@@ -12,7 +12,7 @@ from ..models.engagement import EngagementNotice
 from ..notifications import notify
 from ..timeutil import JST
 from .engagements import last_checkin_dates, next_checkin_due
-from .visits import MUNICIPALITY, _context, _people
+from .visits import _context
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,7 @@ def remind_upcoming_visits(now):
         if visit.id in sent[kind]:
             continue
         db.session.add(VisitNotice(visit_id=visit.id, kind=kind, sent_at=now))
-        notify(f"visit.{kind}", sreq=visit.sreq, audiences={MUNICIPALITY},
-               recipients=list(_people(visit).values()), now=now, **_context(visit))
+        notify(f"visit.{kind}", sreq=visit.sreq, visit=visit, now=now, **_context(visit))
         count += 1
     db.session.flush()
     logger.info("visit reminders: %d sent", count)
@@ -62,7 +61,7 @@ def request_satisfaction_due(now):
     count = 0
     for visit in visits:
         db.session.add(VisitNotice(visit_id=visit.id, kind="satisfaction", sent_at=now))
-        notify("visit.satisfaction_requested", sreq=visit.sreq, recipients=[visit.sreq.filer],
+        notify("visit.satisfaction_requested", sreq=visit.sreq,
                now=now, **_context(visit) | {"link": f"/visits/{visit.id}/satisfaction"})
         count += 1
     db.session.flush()

@@ -13,7 +13,7 @@ from ..models import (SatisfactionResponse, User, Visit, VisitRecord)
 from ..models.visit import VISIT_KINDS, VISIT_STATES, visit_attendees
 from ..notifications import notify
 from ..timeutil import JST, utcnow
-from ..workflow import FILER, FOLLOWERS, Action, State
+from ..workflow import Action, State
 from . import DomainError, ValidationFailed
 from .rounds import takes_round_record
 from .support_requests import apply_action, record_event
@@ -181,9 +181,7 @@ def _announce(visit, event_type, actor, now, **extra):
         record_event(visit.sreq, actor, "visit", action=event_type.replace(".", "_"),
                      data=_context(visit, state=visit.state, **extra), note=extra.get("reason"),
                      now=now)
-    audiences = {MUNICIPALITY} | ({FILER, FOLLOWERS} if visit.sreq is not None else set())
-    notify(event_type, sreq=visit.sreq, audiences=audiences,
-           recipients=list(_people(visit).values()), actor=actor, now=now,
+    notify(event_type, sreq=visit.sreq, visit=visit, actor=actor, now=now,
            **_context(visit, **extra))
 
 

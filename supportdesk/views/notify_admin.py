@@ -7,7 +7,8 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms.notifications import ChatRoomForm, choices
 from ..models import ChatRoom, Municipality, OutboxMessage, Region
-from ..notifications.audiences import AUDIENCE_LABELS, EVENT_LABELS, URGENT_EVENTS, WHO_HEARS
+from ..notifications.audiences import (AUDIENCE_LABELS, EVENT_LABELS, URGENT_EVENTS, WHO_HEARS,
+                                       event_label)
 from ..notifications.outbox import retry_message
 from ..services.notification_settings import delete_chat_room, save_chat_room
 from .decorators import permission_required
@@ -44,8 +45,8 @@ def retry(message_id):
 @bp.get("/notifications/who-hears")
 @permission_required("view", "admin_area")
 def who_hears():
-    rows = [(event, EVENT_LABELS.get(event, event), [AUDIENCE_LABELS[a] for a in audiences],
-             event in URGENT_EVENTS) for event, audiences in WHO_HEARS.items()]
+    rows = [(event, event_label(event), [AUDIENCE_LABELS[a] for a in audiences],
+             event in URGENT_EVENTS, event in EVENT_LABELS) for event, audiences in WHO_HEARS.items()]
     return render_template("notify_admin/who_hears.html", rows=rows)
 
 

@@ -22,6 +22,7 @@ from ..services.engagements import can_open_engagement
 from ..services.request_conversation import (active_reply_templates, is_following, timeline,
                                              visible_comments)
 from ..services.request_filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
+                                       info_dept_share,
                                        update_request)
 from ..services.support_requests import allowed_actions
 from ..services.visits import can_schedule_lecture, visits_for_request
@@ -138,6 +139,10 @@ def new(kind):
             if form.submitting:
                 flash(_("%(number)s として受け付けました。担当リエゾンから連絡します。",
                         number=sreq.number), "success")
+                share = info_dept_share(sreq)
+                if share is not None and not share["reached"]:
+                    flash(_("この市町には情報部門の職員もルームも登録されていないため、"
+                            "情報部門には共有されていません。"), "warning")
             else:
                 flash(_("下書きを保存しました。"), "success")
             return redirect(url_for("requests.show", request_id=sreq.id))
@@ -248,7 +253,7 @@ def show(request_id):
         program_labels=LECTURE_PROGRAMS, format_labels=LECTURE_FORMATS, audience_labels=AUDIENCES,
         visits=visits_for_request(sreq, current_user), visit_kinds=VISIT_KINDS,
         visit_states=VISIT_STATES, can_schedule=can_schedule_lecture(sreq, current_user),
-        can_engage=can_open_engagement(sreq, current_user))
+        can_engage=can_open_engagement(sreq, current_user), info_share=info_dept_share(sreq))
 
 
 from . import request_work  # noqa: E402,F401  (adds the action routes to this blueprint)
