@@ -161,6 +161,13 @@ def test_who_hears_page_shows_the_table(app, client, login_as):
     page = client.get("/admin/notifications/who-hears").get_data(as_text=True)
     assert "request.info_dept_shared" in page and "市町の情報部門の職員とその市町のルーム" in page
     assert "マネージャー" in page
+    # The page is the whole table: every event the desk sends is on it, with its words.
+    from supportdesk.notifications.audiences import AUDIENCE_LABELS, WHO_HEARS, event_label
+
+    for event, audiences in WHO_HEARS.items():
+        assert f"<code>{event}</code>" in page and event_label(event) != event
+        for audience in audiences:
+            assert str(AUDIENCE_LABELS[audience]) in page
 
 
 def test_webhook_urls_must_be_https_to_allowed_public_hosts(app):
