@@ -129,12 +129,21 @@ def register_extensions(app):
     limiter.init_app(app)
     login_manager.init_app(app)
     auth_loader.configure(login_manager)
-    from . import notifications
-
-    notifications.init_app(app)  # announce recorded events just before each commit
     babel.init_app(app, locale_selector=auth_loader.select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__),
                                                                 "translations"))
+    from . import notifications
+
+    notifications.init_app(app)  # announce recorded events just before each commit
+    register_mail_secrets()
+
+
+def register_mail_secrets():
+    """The secrets the e-mail channel mints at send time, each from the service that owns it."""
+    from .notifications.channels.email import register_secret
+    from .services.password_reset import mint_reset_token
+
+    register_secret("password_reset", mint_reset_token)
 
 
 def _include_in_migrations(obj, name, type_, reflected, compare_to):

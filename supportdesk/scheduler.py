@@ -7,7 +7,6 @@ twice. The leader lease (a row in `scheduler_leases`, see `Lease`) makes sure th
 scheduler processes only one runs jobs at a time; the others wait and take over when the
 leader's lease expires (it died) or is released (it stopped cleanly).
 """
-import importlib
 import logging
 import os
 import signal
@@ -15,6 +14,7 @@ import socket
 import threading
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,6 +26,14 @@ from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .i18n import N_
+from .notifications.digest import send_digests
+from .notifications.outbox import dispatch_due
+from .services.announcements import send_due_announcements
+from .services.escalations import escalate_first_responses
+from .services.report_snapshots import snapshot_due
+from .services.round_notices import send_round_notices
+from .services.visit_jobs import (remind_accompaniment_checkins, remind_upcoming_visits,
+                                  request_satisfaction_due)
 from .timeutil import JST, utcnow
 
 logger = logging.getLogger(__name__)
@@ -39,7 +47,7 @@ INTERVAL_ANCHOR = datetime(2024, 4, 1, 0, 0, tzinfo=JST)
 @dataclass(frozen=True)
 class Job:
     name: str
-    func: str                      # "package.module:function", resolved when the job runs
+    func: Callable                 # a service function fn(now=...) that queries for due work
     trigger: str                   # "interval" or "cron"
     trigger_args: dict = field(default_factory=dict)
     misfire_grace_time: int = 3600  # seconds; jobs are due-queries, so a late run is still right
@@ -54,43 +62,48 @@ class Job:
 
 
 JOBS = [
-    Job("notifications.dispatch", "supportdesk.notifications.outbox:dispatch_due", "interval",
+    Job("notifications.dispatch", dispatch_due, "interval",
         {"seconds": 30}, misfire_grace_time=120, description=N_("通知の送信(送信待ちの通知を配信)")),
-    Job("notifications.announcements", "supportdesk.services.announcements:send_due_announcements",
+    Job("notifications.announcements", send_due_announcements,
         "interval", {"minutes": 5}, description=N_("予約されたお知らせの配信")),
-    Job("notifications.digests", "supportdesk.notifications.digest:send_digests", "cron",
+    Job("notifications.digests", send_digests, "cron",
         {"hour": 8, "minute": 0}, misfire_grace_time=6 * 3600, description=N_("通知のまとめ(毎朝8時)")),
-    Job("visits.reminders", "supportdesk.services.visit_jobs:remind_upcoming_visits", "interval",
+    Job("visits.reminders", remind_upcoming_visits, "interval",
         {"minutes": 15}, description=N_("訪問の7日前・前日のリマインダー")),
-    Job("visits.satisfaction", "supportdesk.services.visit_jobs:request_satisfaction_due",
+    Job("visits.satisfaction", request_satisfaction_due,
         "interval", {"minutes": 30}, description=N_("出前講座実施後の満足度アンケート依頼")),
-    Job("accompaniment.checkins", "supportdesk.services.visit_jobs:remind_accompaniment_checkins",
+    Job("accompaniment.checkins", remind_accompaniment_checkins,
         "cron", {"hour": 8, "minute": 15}, misfire_grace_time=6 * 3600,
         description=N_("伴走支援のチェックイン・リマインダー")),
     Job("requests.escalate_first_response",
-        "supportdesk.services.escalations:escalate_first_responses", "interval", {"minutes": 15},
+        escalate_first_responses, "interval", {"minutes": 15},
         description=N_("初回対応期限(2営業日)超過の依頼をリエゾンチームリーダーへ通知")),
-    Job("rounds.notices", "supportdesk.services.round_notices:send_round_notices", "cron",
+    Job("rounds.notices", send_round_notices, "cron",
         {"hour": 8, "minute": 30}, misfire_grace_time=6 * 3600,
         description=N_("定期巡回の期限・期限超過の通知")),
     # On the 1st at 08:00 JST; the job itself freezes only months without a snapshot.
-    Job("reports.monthly_snapshot", "supportdesk.services.report_snapshots:snapshot_due", "cron",
+    Job("reports.monthly_snapshot", snapshot_due, "cron",
         {"day": 1, "hour": 8, "minute": 0}, misfire_grace_time=7 * 24 * 3600,
         description=N_("前月の月次報告を確定版として保存し、管理者に通知")),
-]
-
-# Only configured in tests and drills (SCHEDULER_TEST_JOB): a fast job, and one whose module
-# does not exist, to show a failing job is recorded and the scheduler keeps going.
-TEST_JOBS = [
-    Job("test.heartbeat", "supportdesk.scheduler:heartbeat", "interval", {"seconds": 1},
-        misfire_grace_time=5, description="test: counts runs"),
-    Job("test.failing", "supportdesk.no_such_module:job", "interval", {"seconds": 1},
-        misfire_grace_time=5, description="test: always fails"),
 ]
 
 
 def heartbeat(now):
     return 1
+
+
+def failing(now):
+    raise RuntimeError("test job: always fails")
+
+
+# Only configured in tests and drills (SCHEDULER_TEST_JOB): a fast job, and one that always
+# raises, to show a failing job is recorded and the scheduler keeps going.
+TEST_JOBS = [
+    Job("test.heartbeat", heartbeat, "interval", {"seconds": 1},
+        misfire_grace_time=5, description="test: counts runs"),
+    Job("test.failing", failing, "interval", {"seconds": 1},
+        misfire_grace_time=5, description="test: always fails"),
+]
 
 
 def configured_jobs(app):
@@ -110,12 +123,6 @@ def find_job(app, name):
         if job.name == name and (job in JOBS or app.config.get("SCHEDULER_TEST_JOB")):
             return job
     return None
-
-
-def resolve(path):
-    """Import "module:function" now; a missing module fails this run, not the process."""
-    module_name, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
 
 
 def _count_items(result):
@@ -142,7 +149,7 @@ def run_job(job, *, now=None, holder=None):
     db.session.commit()
     run_id = run.id
     try:
-        result = resolve(job.func)(now=now)
+        result = job.func(now=now)
         db.session.commit()
     except Exception as exc:  # a job's failure is recorded; the scheduler must keep running
         db.session.rollback()

@@ -113,7 +113,7 @@ def test_a_rolled_back_operation_announces_nothing(app):
 
 
 def test_announcement_delivery_status_names_each_municipalitys_chat_row(app, client, login_as):
-    desk = _desk()
+    _desk()
     make_room(municipality_name="たつの市", name="たつの市 情報部門")
     make_staff("たつの市", info_dept=True)
     admin = make_user("liaison", regions=("西播磨",))

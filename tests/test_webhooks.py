@@ -16,10 +16,10 @@ from supportdesk.extensions import db
 from supportdesk.models import AuditLog, WebhookSubscription
 from supportdesk.permissions import PermissionDenied
 from supportdesk.services import ValidationFailed
-from supportdesk.services.webhook_signing import (build_payload, delivery_headers,
+from supportdesk.notifications.webhook_signing import (build_payload, delivery_headers,
                                                   idempotency_key, request_data, sign, verify)
-from supportdesk.services.webhooks import (mask_secret, rotate_webhook_secret, save_webhook,
-                                           webhook_recipients)
+from supportdesk.notifications.subscriptions import webhook_recipients
+from supportdesk.services.webhooks import mask_secret, rotate_webhook_secret, save_webhook
 from tests.factories import make_liaison, make_request, make_staff, make_user
 
 AT = datetime(2026, 4, 1, 1, 2, 3, tzinfo=UTC)
@@ -199,7 +199,7 @@ def test_admin_pages_refuse_other_roles(app, client, login_as, role):
 
 
 def test_notify_events_map_to_webhook_events():
-    from supportdesk.services.webhooks import WEBHOOK_EVENTS, webhook_events_for
+    from supportdesk.notifications.subscriptions import WEBHOOK_EVENTS, webhook_events_for
 
     assert webhook_events_for("request.submit") == ("request.created", "request.state_changed")
     assert webhook_events_for("request.triage") == ("request.state_changed",)

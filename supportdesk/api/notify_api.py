@@ -9,7 +9,7 @@ from ..services.announcements import (archive_for, compose_announcement, deliver
                                       mark_announcement_read)
 from ..services.notification_settings import mark_read, unread_count
 from ..timeutil import JST
-from ..views.notifications import local_link
+from ..notifications.render import local_link
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
                    load_visible, parse_body, parse_query)

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..services.webhooks import WEBHOOK_EVENTS
+from ..notifications.subscriptions import WEBHOOK_EVENTS
 from . import choices
 from .requests import MultiCheckboxField
 

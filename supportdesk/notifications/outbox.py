@@ -196,16 +196,3 @@ def drain(now=None, limit=None, worker=None, max_batches=1000):
         if stats["claimed"] == 0:
             break
     return total
-
-
-def retry_message(msg, actor, now=None):
-    """Put a dead or failing message back in the queue now (admin's retry button)."""
-    from ..services.audit import record_audit
-
-    now = now or utcnow()
-    if msg.status not in ("dead", "pending"):
-        return False
-    msg.status, msg.next_attempt_at, msg.claimed_by, msg.attempts = "pending", now, None, 0
-    record_audit("notification.retry", actor=actor, target=msg, now=now, channel=msg.channel)
-    db.session.flush()
-    return True

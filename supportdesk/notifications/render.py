@@ -34,6 +34,16 @@ def link_for(path):
     return current_app.config["BASE_URL"].rstrip("/") + path
 
 
+def local_link(link):
+    """In-app links point into this desk: strip BASE_URL so the link works on any host name."""
+    if not link:
+        return None
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if link.startswith(base + "/"):
+        return link[len(base):]
+    return link if link.startswith("/") and not link.startswith("//") else None
+
+
 def _state_label(value):
     try:
         return str(STATE_LABELS[State(value)])

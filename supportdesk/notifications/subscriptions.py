@@ -10,9 +10,47 @@ import uuid
 
 import sqlalchemy as sa
 
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
-from ..services.webhook_signing import build_payload, idempotency_key, request_data
-from ..services.webhooks import webhook_events_for, webhook_recipients
+from .webhook_signing import build_payload, idempotency_key, request_data
+
+# Event types a subscriber may choose.
+WEBHOOK_EVENTS = {
+    "request.created": _l("新しい依頼の受付(提出)"),
+    "request.state_changed": _l("依頼の状態の変更"),
+    "request.reply": _l("依頼への返信"),
+    "visit.confirmed": _l("訪問の確定"),
+    "report.ready": _l("月次報告の確定"),
+}
+# Actions of the state machine; notify() is called with "request.<action>" for each.
+_ACTIONS = ("submit", "triage", "select_experts", "schedule", "deliver", "answer", "close", "hold",
+            "resume", "withdraw", "decline", "reopen")
+
+
+def webhook_events_for(event_type):
+    """The webhook event types a notify() event type fans out to. Drafts never leave the desk
+    (a request is "created" for subscribers when it is submitted) and internal notes
+    (request.note) never go out."""
+    if event_type == "request.submit":
+        return ("request.created", "request.state_changed")
+    if event_type.startswith("request.") and event_type[len("request."):] in _ACTIONS:
+        return ("request.state_changed",)
+    if event_type in ("request.reply", "visit.confirmed", "report.ready"):
+        return (event_type,)
+    return ()
+
+
+
+def webhook_recipients(event_type):
+    """The active subscriptions that want `event_type`. Subscriptions are few, so the event
+    filter runs in Python (portable across SQLite and PostgreSQL JSON)."""
+    from ..models import WebhookSubscription
+
+    rows = db.session.scalars(sa.select(WebhookSubscription).where(
+        WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)).all()
+    return [s for s in rows if event_type in (s.event_types or [])]
+
 
 # Context keys a subscriber may see for events without a request body (visits, reports).
 SAFE_CONTEXT = ("visit_id", "kind", "starts_at", "ends_at", "state", "period", "snapshot_id")

@@ -126,3 +126,14 @@ def delete_chat_room(actor, room, now=None):
     else:
         db.session.delete(room)
     db.session.flush()
+
+
+def retry_message(msg, actor, now=None):
+    """Put a dead or failing message back in the queue now (admin's retry button)."""
+    now = now or utcnow()
+    if msg.status not in ("dead", "pending"):
+        return False
+    msg.status, msg.next_attempt_at, msg.claimed_by, msg.attempts = "pending", now, None, 0
+    record_audit("notification.retry", actor=actor, target=msg, now=now, channel=msg.channel)
+    db.session.flush()
+    return True

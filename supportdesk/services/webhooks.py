@@ -1,47 +1,20 @@
-"""Outgoing webhook subscriptions: admins register receiver URLs for event types; the outbox's
-webhook channel asks webhook_recipients(event_type) whom to deliver an event to."""
+"""Outgoing webhook subscriptions: admins register receiver URLs for event types (which events
+exist and who receives them is notifications/subscriptions.py)."""
 import logging
 import secrets
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from .. import permissions
 from ..extensions import db
 from ..models import WebhookSubscription
+from ..notifications.subscriptions import WEBHOOK_EVENTS
 from ..timeutil import utcnow
 from . import ValidationFailed
 from .audit import record_audit
 
 logger = logging.getLogger(__name__)
-
-# Event types a subscriber may choose.
-WEBHOOK_EVENTS = {
-    "request.created": _l("新しい依頼の受付(提出)"),
-    "request.state_changed": _l("依頼の状態の変更"),
-    "request.reply": _l("依頼への返信"),
-    "visit.confirmed": _l("訪問の確定"),
-    "report.ready": _l("月次報告の確定"),
-}
-# Actions of the state machine; notify() is called with "request.<action>" for each.
-_ACTIONS = ("submit", "triage", "select_experts", "schedule", "deliver", "answer", "close", "hold",
-            "resume", "withdraw", "decline", "reopen")
-
-
-def webhook_events_for(event_type):
-    """The webhook event types a notify() event type fans out to. Drafts never leave the desk
-    (a request is "created" for subscribers when it is submitted) and internal notes
-    (request.note) never go out."""
-    if event_type == "request.submit":
-        return ("request.created", "request.state_changed")
-    if event_type.startswith("request.") and event_type[len("request."):] in _ACTIONS:
-        return ("request.state_changed",)
-    if event_type in ("request.reply", "visit.confirmed", "report.ready"):
-        return (event_type,)
-    return ()
-
 
 def new_secret():
     return "whsec_" + secrets.token_urlsafe(32)
@@ -106,11 +79,3 @@ def delete_webhook(actor, subscription, *, now=None):
                  url=subscription.url)
     db.session.delete(subscription)
     db.session.flush()
-
-
-def webhook_recipients(event_type):
-    """The active subscriptions that want `event_type`. Subscriptions are few, so the event
-    filter runs in Python (portable across SQLite and PostgreSQL JSON)."""
-    rows = db.session.scalars(sa.select(WebhookSubscription).where(
-        WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)).all()
-    return [s for s in rows if event_type in (s.event_types or [])]

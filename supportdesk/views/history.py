@@ -1,12 +1,8 @@
-"""Registrations of the request library module: the municipality history section (対応履歴),
-the expert's home page and the demo request seeder."""
-from .. import cli
+"""The municipality page's history section (対応履歴): requests and their events."""
 from ..models.support_request import KIND_LABELS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
-from ..services.demo_requests import seed_demo_requests
 from ..services.history import municipality_history
 from ..workflow import STATE_LABELS, State
-from . import home, municipalities
 
 
 def history_section(m, user):
@@ -15,10 +11,3 @@ def history_section(m, user):
     return {"template": "municipalities/_history.html", "history": data, "order": 10,
             "kind_labels": KIND_LABELS, "state_labels": {s.value: STATE_LABELS[s] for s in State},
             "visit_kinds": VISIT_KINDS, "visit_states": VISIT_STATES}
-
-
-if history_section not in municipalities.HISTORY_SECTIONS:
-    municipalities.HISTORY_SECTIONS.append(history_section)
-home.ROLE_HOME["expert"] = "assignments.mine"
-if seed_demo_requests not in cli.DEMO_SEEDERS:
-    cli.DEMO_SEEDERS.append(seed_demo_requests)

@@ -12,10 +12,17 @@ from ..services.users import update_municipality_profile
 
 bp = Blueprint("municipalities", __name__, url_prefix="/municipalities")
 
-# Sections later modules add to the municipality page: callables (municipality, user) -> dict
-# with "template" and context, rendered by their optional "order" (default 0), then in the
-# order they were added.
-HISTORY_SECTIONS = []
+
+
+def history_sections():
+    """The sections of the municipality page, declared here in one list: callables
+    (municipality, user) -> dict with "template" and context (or None to leave the section out),
+    rendered by their optional "order" (default 0), then in this order."""
+    from .history import history_section
+    from .rounds import history_section as rounds_section
+    from .visits import municipality_visits_section
+
+    return [rounds_section, municipality_visits_section, history_section]
 
 
 def _get(code):
@@ -41,7 +48,7 @@ def index():
 @login_required
 def show(code):
     m = _get(code)
-    sections = [s for s in (section(m, current_user) for section in HISTORY_SECTIONS) if s]
+    sections = [s for s in (section(m, current_user) for section in history_sections()) if s]
     sections.sort(key=lambda s: s.get("order", 0))
     return render_template("municipalities/show.html", m=m, sections=sections)
 

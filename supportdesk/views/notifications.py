@@ -1,6 +1,6 @@
 """The bell: the in-app notification list, read marks and the user's notification preferences."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms.notifications import NotificationPreferencesForm
 from ..models import InAppNotification, NotificationPreference
 from ..notifications.audiences import EVENT_LABELS
+from ..notifications.render import local_link
 from ..services.notification_settings import (PREF_CHANNELS, mark_read, save_preferences,
                                               unread_count)
 from .decorators import permission_required
@@ -17,16 +18,6 @@ from .decorators import permission_required
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PAGE_SIZE = 50
 CHANNEL_LABELS = {"inapp": _l("画面(ベル)"), "email": _l("メール")}
-
-
-def local_link(link):
-    """In-app links point into this desk: strip BASE_URL so the link works on any host name."""
-    if not link:
-        return None
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if link.startswith(base + "/"):
-        return link[len(base):]
-    return link if link.startswith("/") and not link.startswith("//") else None
 
 
 @bp.app_context_processor

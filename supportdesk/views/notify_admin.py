@@ -9,8 +9,7 @@ from ..forms.notifications import ChatRoomForm, choices
 from ..models import ChatRoom, Municipality, OutboxMessage, Region
 from ..notifications.audiences import (AUDIENCE_LABELS, EVENT_LABELS, URGENT_EVENTS, WHO_HEARS,
                                        event_label)
-from ..notifications.outbox import retry_message
-from ..services.notification_settings import delete_chat_room, save_chat_room
+from ..services.notification_settings import delete_chat_room, retry_message, save_chat_room
 from .decorators import permission_required
 from .service_call import service_call
 

@@ -11,7 +11,6 @@ from ..models import Municipality, Region, RoundRecord, Visit
 from ..services import rounds as svc
 from ..timeutil import to_jst, utcnow
 from .decorators import load_or_404, permission_required
-from .municipalities import HISTORY_SECTIONS
 from .service_call import service_call
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
@@ -133,6 +132,3 @@ def history_section(municipality, user):
     return {"template": "rounds/_history.html", "round_status": status,
             "round_records": svc.records_for_municipality(municipality),
             "can_record": permissions.can(user, "record", plan)}
-
-
-HISTORY_SECTIONS.append(history_section)

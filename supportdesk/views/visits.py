@@ -21,7 +21,6 @@ from ..services.visits import (InvalidVisitTransition, cancel_visit, candidate_o
                                submit_satisfaction, visit_actions)
 from ..timeutil import JST, utcnow
 from .decorators import load_or_404
-from .municipalities import HISTORY_SECTIONS
 from .service_call import field_error, service_call
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -310,6 +309,3 @@ def municipality_visits_section(m, user):
     rows = db.session.scalars(stmt.order_by(Visit.starts_at.desc()).limit(20)).all()
     return {"template": "visits/_municipality_section.html", "visits": rows,
             "kinds": VISIT_KINDS, "states": VISIT_STATES}
-
-
-HISTORY_SECTIONS.append(municipality_visits_section)

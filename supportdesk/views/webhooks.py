@@ -8,9 +8,9 @@ from ..forms.webhooks import WebhookForm
 from ..models import WebhookSubscription
 from ..notifications.subscriptions import delivery_log
 from ..services import ValidationFailed
-from ..services.webhook_signing import EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER
-from ..services.webhooks import (WEBHOOK_EVENTS, delete_webhook, mask_secret, rotate_webhook_secret,
-                                 save_webhook)
+from ..notifications.webhook_signing import EVENT_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER
+from ..notifications.subscriptions import WEBHOOK_EVENTS
+from ..services.webhooks import delete_webhook, mask_secret, rotate_webhook_secret, save_webhook
 from .decorators import permission_required
 
 bp = Blueprint("webhooks", __name__, url_prefix="/admin/webhooks")

@@ -3,7 +3,9 @@ Message-ID and an X-Supportdesk-Delivery header carrying the idempotency key.
 
 A secret that must never rest in the outbox (the password-reset link) is minted here, when the
 mail is sent: the stored body, HTML and link carry SECRET_SLOT, and payload["secret"] names the
-minter. The clear value exists only in the SMTP conversation, never in the database or the logs.
+minter, which the service that owns the secret registers at app start (register_secret; the
+channel knows no service). The clear value exists only in the SMTP conversation, never in the
+database or the logs.
 """
 import hashlib
 import smtplib
@@ -15,14 +17,19 @@ from email.utils import formatdate
 from . import DeliveryError
 
 SECRET_SLOT = "{secret}"
+SECRET_MINTERS = {}  # kind -> function(outbox snapshot) -> clear secret; see register_secret
+
+
+def register_secret(kind, minter):
+    """Let the e-mail channel fill SECRET_SLOT of messages whose payload["secret"] is `kind`."""
+    SECRET_MINTERS[kind] = minter
 
 
 def _minter(kind):
-    if kind == "password_reset":
-        from ...services.password_reset import mint_reset_token
-
-        return mint_reset_token
-    raise DeliveryError(f"unknown secret kind {kind!r}", permanent=True)
+    try:
+        return SECRET_MINTERS[kind]
+    except KeyError:
+        raise DeliveryError(f"unknown secret kind {kind!r}", permanent=True) from None
 
 
 def fill_secret(msg):

@@ -1,7 +1,7 @@
 """Outgoing webhook subscriptions: POST the stored payload bytes, signed with the current secret."""
 import urllib.request
 
-from ...services.webhook_signing import delivery_headers
+from ..webhook_signing import delivery_headers
 from . import DeliveryError
 from .webhook import post
 
