@@ -7,6 +7,7 @@ from ..extensions import db
 from ..models import Municipality, RequestComment, RequestEvent, SupportRequest, Theme
 from ..models.support_request import request_themes
 from ..services.attachments import visible_attachments
+from ..services.search import search_conditions
 from ..services.support_requests import allowed_actions
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
@@ -59,10 +60,6 @@ def load_request(request_id, action="view"):
     return sreq
 
 
-def _like_escape(term):
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @api_route(bp, "/requests", "GET", summary="Requests the caller may see, newest first",
            query=RequestListQuery, response=RequestPage, tag="requests")
 def list_requests():
@@ -87,8 +84,7 @@ def list_requests():
     if args.theme:
         stmt = stmt.where(SupportRequest.id.in_(
             sa.select(request_themes.c.request_id).join(Theme).where(Theme.code == args.theme)))
-    for term in (args.q or "").split():
-        stmt = stmt.where(SupportRequest.search_text.like(f"%{_like_escape(term.lower())}%", escape="\\"))
+    stmt = stmt.where(*search_conditions(args.q or ""))
     if args.cursor:
         last_id = decode_cursor(args.cursor)
         if not isinstance(last_id, int):

@@ -15,6 +15,7 @@ from ..notifications import notify
 from ..timeutil import utcnow
 from ..workflow import State
 from . import ValidationFailed
+from .search import escape_like
 from .support_requests import record_event
 
 logger = logging.getLogger(__name__)
@@ -29,8 +30,7 @@ def normalise(text):
 
 
 def _like(term):
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{escape_like(term)}%"
 
 
 def search_cases(q=None, theme_code=None, page=1):

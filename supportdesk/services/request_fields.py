@@ -22,7 +22,7 @@ FIELD_LABELS = {
 
 
 # One normalisation and one search text for filing, conversation and the queue's search.
-normalise_search = search.normalise
+normalise_search = search.normalise_for_search
 refresh_search_text = search.refresh_search_text
 
 

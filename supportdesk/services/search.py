@@ -1,8 +1,10 @@
 """Request search text: title, body, pre-work and replies, normalised for substring search.
 
 Japanese has no spaces between words, so search is substring matching (LIKE) on one
-denormalised column, SupportRequest.search_text, NFKC-normalised and lower-cased so that
-full-width/half-width and case variants match. PostgreSQL backs it with a pg_trgm GIN index.
+denormalised column, SupportRequest.search_text, normalised by normalise_for_search (the one
+owner of the rule, for the indexed text and for every query: queue, API, exports): NFKC, so
+full-width and half-width variants match (ＤＸ = DX, ｶｲｾﾞﾝ = カイゼン); lower case; and katakana
+folded to hiragana, so かいぜん finds カイゼン. PostgreSQL backs it with a pg_trgm GIN index.
 
 Internal notes (RequestComment.internal) are deliberately left out: the text is shared by every
 list that searches, and a note's wording must never make a request findable (or reveal that a
@@ -18,8 +20,13 @@ from ..models import RequestComment, SupportRequest
 LIKE_ESCAPE = "\\"
 
 
-def normalise(text):
-    return unicodedata.normalize("NFKC", text or "").lower()
+# Katakana ァ (U+30A1) .. ヶ (U+30F6) -> hiragana ぁ (U+3041) .. ゖ (U+3096); ー stays as it is.
+_KATAKANA_TO_HIRAGANA = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
+
+
+def normalise_for_search(text):
+    """The text as search compares it: NFKC, lower case, katakana folded to hiragana."""
+    return unicodedata.normalize("NFKC", text or "").lower().translate(_KATAKANA_TO_HIRAGANA)
 
 
 def build_search_text(sreq):
@@ -30,7 +37,7 @@ def build_search_text(sreq):
             sa.select(RequestComment.body)
             .where(RequestComment.request_id == sreq.id, RequestComment.internal.is_(False))
             .order_by(RequestComment.id))
-    return normalise("\n".join(p for p in parts if p))
+    return normalise_for_search("\n".join(p for p in parts if p))
 
 
 def refresh_search_text(sreq):
@@ -44,7 +51,7 @@ def refresh_search_text(sreq):
 
 def query_terms(q):
     """Whitespace-separated terms of a user query, normalised like the indexed text."""
-    return [t for t in normalise(q).split() if t]
+    return [t for t in normalise_for_search(q).split() if t]
 
 
 def escape_like(term):
