@@ -17,12 +17,18 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+class SupportDesk(Flask):
+    def log_exception(self, exc_info):
+        """Left to the 500 handler (views/errors.py), which logs the traceback once, together
+        with the reference id the user sees."""
+
+
 def create_app(test_config=None):
     # instance/ normally sits beside the package; an operator (SUPPORTDESK_INSTANCE_PATH) or a
     # test (INSTANCE_PATH) can put it elsewhere. It must be known before instance/config.py is read.
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "SUPPORTDESK_INSTANCE_PATH") or None
-    app = Flask(
+    app = SupportDesk(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,

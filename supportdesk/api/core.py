@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db, limiter
 from ..permissions import PermissionDenied, require
@@ -252,19 +253,9 @@ def setup(bp):
         db.session.rollback()
         return problem(409, str(err))
 
-    @bp.errorhandler(404)
-    def _not_found(err):
-        return problem(404, _("見つかりません。"))
-
-    @bp.errorhandler(405)
-    def _method(err):
-        return problem(405, _("このメソッドは使えません。"))
-
-    @bp.errorhandler(429)
-    def _too_many(err):
-        retry = getattr(err, "retry_after", None) or 60
-        return problem(429, _("リクエストが多すぎます。しばらく待ってから再度お試しください。"),
-                       headers={"Retry-After": str(int(retry))})
+    @bp.errorhandler(HTTPException)
+    def _http(err):
+        return http_problem(err)
 
     @bp.errorhandler(CSRFError)
     def _csrf(err):
@@ -272,9 +263,49 @@ def setup(bp):
         return problem(400, _("リクエストが正しくありません。"),
                        _("画面の有効期限が切れた可能性があります。前の画面に戻り、再読み込みしてからもう一度お試しください。"))
 
-    @bp.errorhandler(400)
-    def _bad(err):
-        return problem(400, _("リクエストが正しくありません。"), getattr(err, "description", None))
+
+def is_api_request():
+    """Whether the current request is addressed to the API, routed or not (an unknown path or a
+    non-integer id under /api/v1 never reaches the blueprint, yet must answer problem+json)."""
+    prefix = current_app.blueprints["api"].url_prefix
+    return request.path == prefix or request.path.startswith(prefix + "/")
+
+
+def _http_titles():
+    return {
+        400: _("リクエストが正しくありません。"),
+        401: _("認証が必要です。"),
+        403: _("この操作の権限がありません。"),
+        404: _("見つかりません。"),
+        405: _("このメソッドは使えません。"),
+        409: _("操作できませんでした。"),
+        413: _("ファイルが大きすぎます。"),
+        415: _("リクエストの形式が正しくありません。"),
+        422: _("入力内容に誤りがあります。"),
+        429: _("リクエストが多すぎます。しばらく待ってから再度お試しください。"),
+    }
+
+
+def http_problem(err):
+    """Any HTTPException (routing 404/405, abort(), 413, the rate limit's 429) as problem+json."""
+    status = err.code or 500
+    headers = {}
+    if status == 405:
+        headers["Allow"] = ", ".join(sorted(getattr(err, "valid_methods", None) or []))
+    if status == 429:
+        headers["Retry-After"] = str(int(getattr(err, "retry_after", None) or 60))
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    title = _http_titles().get(status) or _("リクエストを処理できませんでした。")
+    detail = getattr(err, "description", None) if status == 400 else None
+    return problem(status, title, detail, headers=headers)
+
+
+def server_error_problem(reference):
+    """The 500 answer of the API: problem+json with the reference id written to the log."""
+    return problem(500, _("サーバーでエラーが発生しました。"),
+                   _("時間をおいてもう一度お試しください。解決しない場合は、参照番号 %(ref)s を添えて"
+                     "支援デスクへご連絡ください。", ref=reference), extra={"reference": reference})
 
 
 class Problem(BaseModel):
@@ -285,3 +316,4 @@ class Problem(BaseModel):
     detail: str | None = None
     errors: list[dict] | None = None
     current_version: int | None = None
+    reference: str | None = None
