@@ -57,6 +57,7 @@ def create_app(test_config=None):
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -148,6 +149,12 @@ def _include_in_migrations(obj, name, type_, reflected, compare_to):
 
         return db.engine.dialect.name == ddl_if.dialect
     return True
+
+
+def register_url_converters(app):
+    from .converters import register
+
+    register(app)
 
 
 def register_blueprints(app):
