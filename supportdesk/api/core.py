@@ -55,8 +55,9 @@ class Endpoint:
     query: type | None = None
     tags: list = field(default_factory=list)
     errors: tuple = (400, 401, 403, 404, 422, 429)
-    # OpenAPI extras: a multipart/form-data body schema, the success media type, header and
-    # path parameters (name -> schema) and response headers.
+    # OpenAPI extras: a multipart/form-data body schema, the success media type, header
+    # parameters (name -> (schema, description, required)), path parameters (name -> schema)
+    # and response headers.
     multipart: dict | None = None
     media: str = "application/json"
     headers: dict = field(default_factory=dict)
@@ -75,7 +76,8 @@ def api_route(bp, rule, method, *, summary, scope="read", body=None, response=No
               query=None, tag=None, errors=(401, 404, 429), multipart=None,
               media="application/json", headers=None, path_schemas=None, response_headers=None):
     """Register a view on the blueprint and describe it for the OpenAPI document."""
-    errors = set(errors) | ({403} if scope == "write" else set())
+    # Any operation can fail unexpectedly: 500 is problem+json with a reference id.
+    errors = set(errors) | {500} | ({403} if scope == "write" else set())
     if body is not None or query is not None or multipart is not None:
         errors |= {400, 422}
 
@@ -96,19 +98,27 @@ def api_route(bp, rule, method, *, summary, scope="read", body=None, response=No
 
 
 def parse_body(model):
+    """The JSON body, validated strictly: JSON has booleans and numbers, so "yes", "1" or 20.0
+    are refused (422 naming the field) rather than coerced. Dates and times are strings in
+    JSON and parse as documented."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, _("JSON形式のリクエスト本文が必要です。"))
-    return validate(model, data)
+    return _validated(lambda: model.model_validate_json(request.get_data(), strict=True))
 
 
 def parse_query(model):
+    # Query strings are text: "limit=5" is the number 5 (lax mode).
     return validate(model, {k: v for k, v in request.args.items()})
 
 
 def validate(model, data):
+    return _validated(lambda: model.model_validate(data))
+
+
+def _validated(run):
     try:
-        return model.model_validate(data)
+        return run()
     except ValidationError as exc:
         errors = [{"field": ".".join(str(p) for p in err["loc"]), "message": _japanese(err)}
                   for err in exc.errors(include_url=False)]
