@@ -77,7 +77,7 @@ def test_500_page_is_english_for_an_english_user(app):
 
 
 def test_when_the_layout_itself_fails_a_static_japanese_page_answers(app, monkeypatch, caplog):
-    import supportdesk.views.errors as errors
+    from supportdesk.views import errors
 
     def broken(*args, **kwargs):
         raise RuntimeError("the layout is broken too")
@@ -93,7 +93,7 @@ def test_when_the_layout_itself_fails_a_static_japanese_page_answers(app, monkey
 
 
 def test_api_server_error_is_problem_json_with_the_reference(app, monkeypatch, caplog):
-    import supportdesk.api.reference as reference
+    from supportdesk.api import reference
 
     def broken(*args, **kwargs):
         raise RuntimeError("serialisation failed")

@@ -107,7 +107,7 @@ def test_id_converter_matches_exactly_the_integer_range(app, n):
     adapter = app.url_map.bind("localhost")
     for path in (f"/requests/{n}", f"/api/v1/requests/{n}", f"/visits/{n}"):
         if 1 <= n <= MAX_ROW_ID:
-            endpoint, args = adapter.match(path, method="GET")
+            _endpoint, args = adapter.match(path, method="GET")
             assert list(args.values()) == [n]
         else:
             with pytest.raises((NotFound, MethodNotAllowed)):

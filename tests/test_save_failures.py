@@ -1,6 +1,5 @@
 """A long form is never lost: when saving fails unexpectedly after validation, the form comes
 back with what was typed and a Japanese message (with a reference id that is in the log)."""
-import logging
 import re
 
 import pytest
@@ -12,10 +11,10 @@ from supportdesk.extensions import db
 from supportdesk.models import SupportRequest, Theme
 from supportdesk.services import DomainError
 from supportdesk.views.service_call import service_call
-from tests.factories import PASSWORD, make_liaison, make_request, make_staff, municipality
+from tests.factories import make_liaison, make_request, make_staff, municipality
+from tests.test_error_pages import REFERENCE, _login, _references_logged
 from tests.test_request_views import LECTURE
 
-REFERENCE = re.compile(r"E-[0-9A-F]{8}")
 SAVE_FAILED = "保存できませんでした"
 
 # Every field of the 出前講座 form, as a person would fill it in.
@@ -32,17 +31,6 @@ def app(make_app):
     app = make_app(PROPAGATE_EXCEPTIONS=False)
     with app.app_context():
         yield app
-
-
-def _login(app, user):
-    c = app.test_client()
-    assert c.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
-    return c
-
-
-def _logged_references(caplog):
-    return [m for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info
-            for m in REFERENCE.findall(r.getMessage())]
 
 
 def _integrity_error(*args, **kwargs):
@@ -84,7 +72,7 @@ def test_lecture_form_comes_back_with_what_was_typed_when_saving_fails(app, monk
     assert resp.status_code == 200, page[:300]
     _assert_form_kept(page, themes)
     shown = REFERENCE.findall(page)
-    assert shown and shown[0] in _logged_references(caplog)
+    assert shown and shown[0] in _references_logged(caplog)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportRequest)) == 0
 
 
@@ -134,7 +122,7 @@ def test_unexpected_error_rolls_back_and_flashes_a_reference(app, caplog):
         assert not call.ok and not call.refused and call.failed
         ((category, message),) = get_flashed_messages(with_categories=True)
         assert category == "error" and SAVE_FAILED in message
-        assert REFERENCE.search(message).group(0) in _logged_references(caplog)
+        assert REFERENCE.search(message).group(0) in _references_logged(caplog)
     db.session.expire_all()
     assert db.session.scalar(sa.select(Theme).where(Theme.code == "probe")) is None
 
@@ -152,10 +140,8 @@ def test_a_real_integrity_error_at_commit_is_caught(app):
 
 
 def test_domain_errors_still_go_to_their_handlers(app):
-    with app.test_request_context():
-        with pytest.raises(DomainError):
-            with service_call():
-                raise DomainError("not caught without refused=")
+    with app.test_request_context(), pytest.raises(DomainError), service_call():
+        raise DomainError("not caught without refused=")
 
 
 def test_success_is_unchanged(app):

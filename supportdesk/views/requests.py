@@ -196,12 +196,12 @@ def edit(request_id):
         except ValidationFailed as exc:
             db.session.rollback()
             field_error(form, exc)
-        except Exception:
+        except Exception:  # noqa: BLE001 (save_failed re-raises domain errors)
             save_failed()  # the form comes back with what was typed
         else:
             try:
                 db.session.commit()
-            except Exception:
+            except Exception:  # noqa: BLE001
                 save_failed()
             else:
                 flash(_("%(number)s を受け付けました。", number=sreq.number) if form.submitting

@@ -79,12 +79,12 @@ def service_call(form=None, refused=()):
         db.session.rollback()
         flash(str(exc), "error")
         outcome.refused = True
-    except Exception:
+    except Exception:  # noqa: BLE001 (anything unexpected: the form must come back)
         save_failed(outcome)
     else:
         try:
             db.session.commit()
-        except Exception:
+        except Exception:  # noqa: BLE001
             save_failed(outcome)
         else:
             outcome.ok = True
