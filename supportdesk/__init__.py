@@ -17,12 +17,18 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+class SupportDesk(Flask):
+    def log_exception(self, exc_info):
+        """Left to the 500 handler (views/errors.py), which logs the traceback once, together
+        with the reference id the user sees."""
+
+
 def create_app(test_config=None):
     # instance/ normally sits beside the package; an operator (SUPPORTDESK_INSTANCE_PATH) or a
     # test (INSTANCE_PATH) can put it elsewhere. It must be known before instance/config.py is read.
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "SUPPORTDESK_INSTANCE_PATH") or None
-    app = Flask(
+    app = SupportDesk(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
@@ -51,6 +57,7 @@ def create_app(test_config=None):
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -154,6 +161,12 @@ def _include_in_migrations(obj, name, type_, reflected, compare_to):
 
         return db.engine.dialect.name == ddl_if.dialect
     return True
+
+
+def register_url_converters(app):
+    from .converters import register
+
+    register(app)
 
 
 def register_blueprints(app):

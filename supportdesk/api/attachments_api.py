@@ -39,7 +39,12 @@ def upload_attachments(request_id):
     if not files:
         raise ApiError(422, _("入力内容に誤りがあります。"),
                        errors=[{"field": "file", "message": _("ファイルを選んでください。")}])
-    internal = request.form.get("internal") == "1"
+    internal_flag = request.form.get("internal", "0")
+    if internal_flag not in UPLOAD_SCHEMA["properties"]["internal"]["enum"]:
+        # "yes" or "true" would otherwise quietly mean "not internal".
+        raise ApiError(422, _("入力内容に誤りがあります。"),
+                       errors=[{"field": "internal", "message": _("指定できない値です。")}])
+    internal = internal_flag == "1"
     if internal and not permissions.can(user, "view_internal", sreq):
         raise ApiError(403, _("県側の担当者だけが内部向けに添付できます。"))
     rows = add_attachments(sreq, user, files, internal=internal)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db, limiter
 from ..permissions import PermissionDenied, require
@@ -54,8 +55,9 @@ class Endpoint:
     query: type | None = None
     tags: list = field(default_factory=list)
     errors: tuple = (400, 401, 403, 404, 422, 429)
-    # OpenAPI extras: a multipart/form-data body schema, the success media type, header and
-    # path parameters (name -> schema) and response headers.
+    # OpenAPI extras: a multipart/form-data body schema, the success media type, header
+    # parameters (name -> (schema, description, required)), path parameters (name -> schema)
+    # and response headers.
     multipart: dict | None = None
     media: str = "application/json"
     headers: dict = field(default_factory=dict)
@@ -74,7 +76,8 @@ def api_route(bp, rule, method, *, summary, scope="read", body=None, response=No
               query=None, tag=None, errors=(401, 404, 429), multipart=None,
               media="application/json", headers=None, path_schemas=None, response_headers=None):
     """Register a view on the blueprint and describe it for the OpenAPI document."""
-    errors = set(errors) | ({403} if scope == "write" else set())
+    # Any operation can fail unexpectedly: 500 is problem+json with a reference id.
+    errors = set(errors) | {500} | ({403} if scope == "write" else set())
     if body is not None or query is not None or multipart is not None:
         errors |= {400, 422}
 
@@ -95,19 +98,27 @@ def api_route(bp, rule, method, *, summary, scope="read", body=None, response=No
 
 
 def parse_body(model):
+    """The JSON body, validated strictly: JSON has booleans and numbers, so "yes", "1" or 20.0
+    are refused (422 naming the field) rather than coerced. Dates and times are strings in
+    JSON and parse as documented."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, _("JSON形式のリクエスト本文が必要です。"))
-    return validate(model, data)
+    return _validated(lambda: model.model_validate_json(request.get_data(), strict=True))
 
 
 def parse_query(model):
+    # Query strings are text: "limit=5" is the number 5 (lax mode).
     return validate(model, {k: v for k, v in request.args.items()})
 
 
 def validate(model, data):
+    return _validated(lambda: model.model_validate(data))
+
+
+def _validated(run):
     try:
-        return model.model_validate(data)
+        return run()
     except ValidationError as exc:
         errors = [{"field": ".".join(str(p) for p in err["loc"]), "message": _japanese(err)}
                   for err in exc.errors(include_url=False)]
@@ -252,19 +263,9 @@ def setup(bp):
         db.session.rollback()
         return problem(409, str(err))
 
-    @bp.errorhandler(404)
-    def _not_found(err):
-        return problem(404, _("見つかりません。"))
-
-    @bp.errorhandler(405)
-    def _method(err):
-        return problem(405, _("このメソッドは使えません。"))
-
-    @bp.errorhandler(429)
-    def _too_many(err):
-        retry = getattr(err, "retry_after", None) or 60
-        return problem(429, _("リクエストが多すぎます。しばらく待ってから再度お試しください。"),
-                       headers={"Retry-After": str(int(retry))})
+    @bp.errorhandler(HTTPException)
+    def _http(err):
+        return http_problem(err)
 
     @bp.errorhandler(CSRFError)
     def _csrf(err):
@@ -272,9 +273,49 @@ def setup(bp):
         return problem(400, _("リクエストが正しくありません。"),
                        _("画面の有効期限が切れた可能性があります。前の画面に戻り、再読み込みしてからもう一度お試しください。"))
 
-    @bp.errorhandler(400)
-    def _bad(err):
-        return problem(400, _("リクエストが正しくありません。"), getattr(err, "description", None))
+
+def is_api_request():
+    """Whether the current request is addressed to the API, routed or not (an unknown path or a
+    non-integer id under /api/v1 never reaches the blueprint, yet must answer problem+json)."""
+    prefix = current_app.blueprints["api"].url_prefix
+    return request.path == prefix or request.path.startswith(prefix + "/")
+
+
+def _http_titles():
+    return {
+        400: _("リクエストが正しくありません。"),
+        401: _("認証が必要です。"),
+        403: _("この操作の権限がありません。"),
+        404: _("見つかりません。"),
+        405: _("このメソッドは使えません。"),
+        409: _("操作できませんでした。"),
+        413: _("ファイルが大きすぎます。"),
+        415: _("リクエストの形式が正しくありません。"),
+        422: _("入力内容に誤りがあります。"),
+        429: _("リクエストが多すぎます。しばらく待ってから再度お試しください。"),
+    }
+
+
+def http_problem(err):
+    """Any HTTPException (routing 404/405, abort(), 413, the rate limit's 429) as problem+json."""
+    status = err.code or 500
+    headers = {}
+    if status == 405:
+        headers["Allow"] = ", ".join(sorted(getattr(err, "valid_methods", None) or []))
+    if status == 429:
+        headers["Retry-After"] = str(int(getattr(err, "retry_after", None) or 60))
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    title = _http_titles().get(status) or _("リクエストを処理できませんでした。")
+    detail = getattr(err, "description", None) if status == 400 else None
+    return problem(status, title, detail, headers=headers)
+
+
+def server_error_problem(reference):
+    """The 500 answer of the API: problem+json with the reference id written to the log."""
+    return problem(500, _("サーバーでエラーが発生しました。"),
+                   _("時間をおいてもう一度お試しください。解決しない場合は、参照番号 %(ref)s を添えて"
+                     "支援デスクへご連絡ください。", ref=reference), extra={"reference": reference})
 
 
 class Problem(BaseModel):
@@ -285,3 +326,4 @@ class Problem(BaseModel):
     detail: str | None = None
     errors: list[dict] | None = None
     current_version: int | None = None
+    reference: str | None = None

@@ -4,6 +4,7 @@ import typing
 from flask import render_template
 from pydantic import TypeAdapter
 
+from ..converters import MAX_ROW_ID
 from . import bp
 from .core import REGISTRY, Problem, json_response
 
@@ -11,7 +12,8 @@ TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden (token s
           404: "Not found", 409: "Conflict (stale version or illegal transition)",
           412: "Precondition failed", 422: "Validation error",
           428: "Precondition required (If-Match)",
-          429: "Too many requests"}
+          429: "Too many requests",
+          500: "Server error (the problem's reference is in the server log)"}
 
 
 def _schema(tp, components):
@@ -51,11 +53,11 @@ def build_document():
             if part.startswith("{"):
                 name = part.strip("{}")
                 schema = ep.path_schemas.get(name) or (
-                    {"type": "integer", "minimum": 1, "maximum": 2_000_000_000}
+                    {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
                     if name.endswith("_id") else {"type": "string", "maxLength": 40})
                 params.append({"name": name, "in": "path", "required": True, "schema": schema})
-        for name, (schema, description) in ep.headers.items():
-            params.append({"name": name, "in": "header", "required": False, "schema": schema,
+        for name, (schema, description, required) in ep.headers.items():
+            params.append({"name": name, "in": "header", "required": required, "schema": schema,
                            "description": description})
         if ep.query is not None:
             params += _query_parameters(ep.query, components)

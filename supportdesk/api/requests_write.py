@@ -18,7 +18,12 @@ from .requests_api import detail_of, load_request
 from .schemas import CommentIn, CommentOut, RequestCreate, RequestOut, RequestUpdate, TransitionIn
 
 IF_MATCH = {"If-Match": ({"type": "string", "maxLength": 40},
-                         'The version from the ETag of GET /requests/{id}, e.g. "3"')}
+                         'The version from the ETag of GET /requests/{id}, e.g. "3"', False)}
+# PATCH without If-Match answers 428 with the current version (a blind overwrite is refused).
+IF_MATCH_REQUIRED = {"If-Match": ({"type": "string", "maxLength": 40},
+                                  'Required: the version from the ETag of GET /requests/{id}, '
+                                  'e.g. "3", or *; without it the answer is 428 with '
+                                  'current_version', True)}
 ETAG = {"ETag": 'The request\'s version, e.g. "3": send it back as If-Match'}
 # Fields the API names differently from the service (codes instead of ids).
 NOT_FIELDS = {"kind", "title", "municipality_code", "origin", "submit"}
@@ -106,7 +111,7 @@ def create_request_api():
 @api_route(bp, "/requests/<int:request_id>", "PATCH",
            summary="Change fields of a request; If-Match with the version is required",
            scope="write", body=RequestUpdate, response=RequestOut, tag="requests",
-           errors=(401, 404, 409, 428, 429), headers=IF_MATCH, response_headers=ETAG)
+           errors=(401, 404, 409, 428, 429), headers=IF_MATCH_REQUIRED, response_headers=ETAG)
 def update_request_api(request_id):
     sreq = load_request(request_id, "edit")
     if_match = request.headers.get("If-Match")

@@ -141,11 +141,16 @@ def snapshot_show(snapshot_id):
                            snapshots=[], snapshot=snap, prev_ym=None, next_ym=None)
 
 
+def _known_fiscal_year(fy):
+    # Beyond these the date arithmetic itself fails (year 2147483647 is out of range).
+    if not 2000 <= fy <= 2100:
+        abort(404)
+
+
 @bp.get("/fiscal/<int:fy>")
 @permission_required("view", "report")
 def fiscal(fy):
-    if not 2000 <= fy <= 2100:
-        abort(404)
+    _known_fiscal_year(fy)
     summary = build_fiscal_summary(fy, _region_scope())
     return render_template("reports/fiscal.html", fy=fy, label=fy_label(fy),
                            **summary)
@@ -154,6 +159,7 @@ def fiscal(fy):
 @bp.get("/municipality/<code>/<int:fy>")
 @permission_required("view", "report")
 def municipality_sheet(code, fy):
+    _known_fiscal_year(fy)
     m = db.session.scalar(sa.select(Municipality).where(Municipality.code == code)) or abort(404)
     region_ids = _region_scope()
     if region_ids is not None and m.region_id not in region_ids:

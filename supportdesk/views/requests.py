@@ -30,7 +30,7 @@ from ..template_helpers import theme_name
 from ..timeutil import to_jst
 from ..workflow import ACTION_LABELS, STATE_LABELS, State, TRANSITIONS
 from .decorators import load_or_404, permission_required
-from .service_call import field_error, service_call
+from .service_call import field_error, save_failed, service_call
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 PAGE_SIZE = 50
@@ -201,11 +201,17 @@ def edit(request_id):
         except ValidationFailed as exc:
             db.session.rollback()
             field_error(form, exc)
+        except Exception:  # noqa: BLE001 (save_failed re-raises domain errors)
+            save_failed()  # the form comes back with what was typed
         else:
-            db.session.commit()
-            flash(_("%(number)s を受け付けました。", number=sreq.number) if form.submitting
-                  else _("保存しました。"), "success")
-            return redirect(url_for("requests.show", request_id=sreq.id))
+            try:
+                db.session.commit()
+            except Exception:  # noqa: BLE001
+                save_failed()
+            else:
+                flash(_("%(number)s を受け付けました。", number=sreq.number) if form.submitting
+                      else _("保存しました。"), "success")
+                return redirect(url_for("requests.show", request_id=sreq.id))
     return _render_form(form, sreq.kind, sreq)
 
 
