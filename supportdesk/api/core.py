@@ -14,10 +14,10 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import csrf, db, limiter
 from ..permissions import PermissionDenied, require
+from ..problems import PROBLEM, http_problem, problem  # noqa: F401  (re-exported for the API)
 from ..services import DomainError, ValidationFailed
 from ..services.api_tokens import find_live_token
 
-PROBLEM = "application/problem+json"
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -26,20 +26,6 @@ class ApiError(Exception):
         super().__init__(title)
         self.status, self.title, self.detail = status, title, detail
         self.errors, self.headers, self.extra = errors, headers or {}, extra or {}
-
-
-def problem(status, title, detail=None, errors=None, headers=None, extra=None):
-    body = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    body.update(extra or {})
-    resp = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status,
-                                      mimetype=PROBLEM)
-    for key, value in (headers or {}).items():
-        resp.headers[key] = value
-    return resp
 
 
 @dataclass
@@ -272,50 +258,6 @@ def setup(bp):
         # A browser-session caller without a valid CSRF token: same wording as the UI's 400 page.
         return problem(400, _("リクエストが正しくありません。"),
                        _("画面の有効期限が切れた可能性があります。前の画面に戻り、再読み込みしてからもう一度お試しください。"))
-
-
-def is_api_request():
-    """Whether the current request is addressed to the API, routed or not (an unknown path or a
-    non-integer id under /api/v1 never reaches the blueprint, yet must answer problem+json)."""
-    prefix = current_app.blueprints["api"].url_prefix
-    return request.path == prefix or request.path.startswith(prefix + "/")
-
-
-def _http_titles():
-    return {
-        400: _("リクエストが正しくありません。"),
-        401: _("認証が必要です。"),
-        403: _("この操作の権限がありません。"),
-        404: _("見つかりません。"),
-        405: _("このメソッドは使えません。"),
-        409: _("操作できませんでした。"),
-        413: _("ファイルが大きすぎます。"),
-        415: _("リクエストの形式が正しくありません。"),
-        422: _("入力内容に誤りがあります。"),
-        429: _("リクエストが多すぎます。しばらく待ってから再度お試しください。"),
-    }
-
-
-def http_problem(err):
-    """Any HTTPException (routing 404/405, abort(), 413, the rate limit's 429) as problem+json."""
-    status = err.code or 500
-    headers = {}
-    if status == 405:
-        headers["Allow"] = ", ".join(sorted(getattr(err, "valid_methods", None) or []))
-    if status == 429:
-        headers["Retry-After"] = str(int(getattr(err, "retry_after", None) or 60))
-    if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    title = _http_titles().get(status) or _("リクエストを処理できませんでした。")
-    detail = getattr(err, "description", None) if status == 400 else None
-    return problem(status, title, detail, headers=headers)
-
-
-def server_error_problem(reference):
-    """The 500 answer of the API: problem+json with the reference id written to the log."""
-    return problem(500, _("サーバーでエラーが発生しました。"),
-                   _("時間をおいてもう一度お試しください。解決しない場合は、参照番号 %(ref)s を添えて"
-                     "支援デスクへご連絡ください。", ref=reference), extra={"reference": reference})
 
 
 class Problem(BaseModel):

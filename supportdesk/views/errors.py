@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from ..errorref import new_reference
 from ..extensions import db
 from ..permissions import PermissionDenied
+from ..problems import http_problem, is_api_request, server_error_problem
 from ..services.audit import record_denied_access
 from ..services.request_filing import StaleEdit
 from ..services.support_requests import InvalidTransition
@@ -31,8 +32,6 @@ if it persists, contact the support desk with the reference {ref}.</p>
 
 
 def _api():
-    from ..api.core import is_api_request
-
     return is_api_request()
 
 
@@ -42,8 +41,6 @@ def html_or_problem(handler):
     @wraps(handler)
     def wrapped(err):
         if _api():
-            from ..api.core import http_problem
-
             return http_problem(err)
         return handler(err)
 
@@ -113,8 +110,6 @@ def server_error(err):
     logger.error("Unhandled error %s on %s %s", reference, request.method, request.path,
                  exc_info=(type(original), original, original.__traceback__))
     if _api():
-        from ..api.core import server_error_problem
-
         return server_error_problem(reference)
     try:
         return render_template("errors/500.html", reference=reference, back=_back_url()), 500
