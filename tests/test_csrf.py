@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
+from werkzeug.routing import IntegerConverter
 
 from supportdesk.extensions import csrf, db
 from supportdesk.models import AuditLog
@@ -50,7 +51,7 @@ def unsafe_urls(app, user_id, wanted=UNSAFE):
             kind = type(conv).__name__
             if arg in SAMPLE_ARGS:
                 values[arg] = SAMPLE_ARGS[arg]
-            elif kind == "IntegerConverter":
+            elif isinstance(conv, IntegerConverter):  # the app's RowIdConverter too
                 values[arg] = user_id
             elif kind == "UUIDConverter":
                 values[arg] = uuid.uuid4()

@@ -148,7 +148,7 @@ def test_search_text_covers_title_body_prework_and_replies_not_internal_notes(ap
     add_comment(sreq, liaison, "先行市町の事例を紹介します")
     add_comment(sreq, liaison, "極秘の内部検討", internal=True)
     db.session.commit()
-    assert "aiチャットボット" in sreq.search_text  # NFKC: full-width letters folded
+    assert "aiちゃっとぼっと" in sreq.search_text  # NFKC, lower case, katakana as hiragana
     assert "問合せ対応" in sreq.search_text and "先行市町の事例" in sreq.search_text
     assert "極秘" not in sreq.search_text
     update_request(sreq, staff, version=sreq.version, body="窓口の混雑を解消したい")
