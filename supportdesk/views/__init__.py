@@ -2,7 +2,7 @@
 from .admin import bp as admin_bp
 from .assignments import bp as assignments_bp
 from .cases import bp as cases_bp
-from . import history as _history  # noqa: F401  (registers the 対応履歴 section, ROLE_HOME, demo)
+from . import history as _history  # noqa: F401  (registers the 対応履歴 section)
 from .announcements import bp as announcements_bp
 from .auth import bp as auth_bp
 from .health import bp as health_bp

@@ -1,12 +1,9 @@
-"""Registrations of the request library module: the municipality history section (対応履歴),
-the expert's home page and the demo request seeder."""
-from .. import cli
+"""The municipality page's history section (対応履歴) of the request library module."""
 from ..models.support_request import KIND_LABELS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
-from ..services.demo_requests import seed_demo_requests
 from ..services.history import municipality_history
 from ..workflow import STATE_LABELS, State
-from . import home, municipalities
+from . import municipalities
 
 
 def history_section(m, user):
@@ -19,6 +16,3 @@ def history_section(m, user):
 
 if history_section not in municipalities.HISTORY_SECTIONS:
     municipalities.HISTORY_SECTIONS.append(history_section)
-home.ROLE_HOME["expert"] = "assignments.mine"
-if seed_demo_requests not in cli.DEMO_SEEDERS:
-    cli.DEMO_SEEDERS.append(seed_demo_requests)

@@ -4,9 +4,8 @@ from flask_login import current_user, login_required
 
 bp = Blueprint("home", __name__)
 
-# Where each role lands after login. Later modules point these at their own pages.
-ROLE_HOME = {"manager": "reports.dashboard"}
-ROLE_HOME["liaison"] = "queue.index"
+# Where each role lands after login (an endpoint); staff go to their municipality's page.
+ROLE_HOME = {"manager": "reports.dashboard", "liaison": "queue.index", "expert": "assignments.mine"}
 
 
 @bp.get("/")
