@@ -15,7 +15,7 @@ from supportdesk.models import SupportRequest
 
 README = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
 # What a crawl does not open: logging out, files, downloads and feeds (as demo_smoke.py).
-SKIP = re.compile(r"logout|/static/|\.(csv|xlsx|ics|pdf|zip)(\?|$)|/download|/export|/feed", re.I)
+SKIP = re.compile(r"logout|/static/|\.(csv|xlsx|ics|pdf|zip)(\?|$)|/download|/export|/feed", re.IGNORECASE)
 # Pages of one shape (the path with its numbers blanked, and the names of its query arguments)
 # opened per account: every kind of page gets opened, without opening all 41 municipalities or
 # every month of a report for each account.
@@ -31,7 +31,7 @@ def readme_text():
 
 
 def readme_accounts():
-    return re.findall(r"^\|\s*([a-z_ ]+?)\s*\|\s*([\w.+-]+@[\w.-]+)\s*\|", readme_text(), re.M)
+    return re.findall(r"^\|\s*([a-z_ ]+?)\s*\|\s*([\w.+-]+@[\w.-]+)\s*\|", readme_text(), re.MULTILINE)
 
 
 def test_readme_demo_table_lists_every_demo_account():

@@ -252,7 +252,8 @@ def default_proposal_title(record):
 
 def propose_push_lecture(actor, record, *, title=None, submit=False, now=None):
     """Turn a round's issue into a push-type lecture proposal (プッシュ型出前講座), linked back."""
-    from .support_requests import apply_action, record_event
+    from .request_filing import refresh_search_text, submit_request
+    from .support_requests import record_event
 
     now = now or utcnow()
     permissions.require(actor, "propose", record)
@@ -266,15 +267,15 @@ def propose_push_lecture(actor, record, *, title=None, submit=False, now=None):
              day=to_jst(record.visit.starts_at).strftime("%Y-%m-%d"), issues=record.issues)
     sreq = SupportRequest(kind="lecture", origin="push", state="draft", municipality_id=m.id,
                           region_id=m.region_id, filer_id=actor.id, created_by_id=actor.id,
-                          title=title, body=body, search_text=f"{title}\n{body}".lower(),
-                          created_at=now, updated_at=now)
+                          title=title, body=body, created_at=now, updated_at=now)
+    refresh_search_text(sreq)
     db.session.add(sreq)
     db.session.flush()
     record.proposed_request_id = sreq.id
     record_event(sreq, actor, "created", data={"origin": "push", "round_record_id": record.id},
                  now=now)
     if submit:
-        apply_action(sreq, "submit", actor, now=now)
+        submit_request(sreq, actor, now=now)  # numbered and routed like any filing
     db.session.flush()
     logger.info("push lecture %s proposed from round record %s by user %s", sreq.id, record.id,
                 actor.id)
