@@ -29,6 +29,7 @@ from supportdesk.services.reports import previous_month
 from supportdesk.services.visit_jobs import request_satisfaction_due
 from supportdesk.timeutil import JST, utcnow
 from tests.e2e.helpers import login as _login
+from tests.e2e.helpers import logout, rate_visit, write_visit_record
 
 pytestmark = pytest.mark.e2e
 
@@ -49,11 +50,6 @@ def seed_demo(live_app):
 
 def login(page, base, email):
     _login(page, base, email, password=DEMO_PASSWORD)
-
-
-def logout(page):
-    page.click("[data-testid=logout]")
-    page.wait_for_url("**/login")
 
 
 def candidate_days():
@@ -215,14 +211,9 @@ def test_liaison_works_a_lecture_expert_records_it_staff_rate_it(live_app, live_
     after = datetime.combine(first_day + timedelta(days=1), time(10), tzinfo=JST)
     with time_machine.travel(after, tick=True):
         login(page, base, EXPERT2)
-        page.goto(visit_url)
-        page.click("text=実施記録を書く")
-        page.fill("#attendees_business", "18")
-        page.fill("#covered", "申告書の入力をノーコードアプリに置き換える演習")
-        page.fill("#issues", "マスタの整備が必要")
-        page.fill("#follow_ups", "本番運用に向けた伴走支援を案内")
-        page.click("button.primary")
-        page.wait_for_selector("text=実施記録を保存しました")
+        write_visit_record(page, visit_url, attendees_business=18,
+                           covered="申告書の入力をノーコードアプリに置き換える演習",
+                           issues="マスタの整備が必要", follow_ups="本番運用に向けた伴走支援を案内")
         expect(page.locator("[data-testid=visit-state]")).to_have_text("実施済")
         logout(page)
 
@@ -231,12 +222,7 @@ def test_liaison_works_a_lecture_expert_records_it_staff_rate_it(live_app, live_
             db.session.commit()
 
         login(page, base, SAYO_INFO)
-        page.goto(visit_url)
-        page.click("text=満足度アンケートに回答する")
-        page.check("input[name=rating][value='5']")
-        page.fill("#comment", "演習が実務に直結していました")
-        page.click("button.primary")
-        page.wait_for_selector("text=ご回答ありがとうございました")
+        rate_visit(page, visit_url, 5, "演習が実務に直結していました")
         expect(page.locator("[data-testid=satisfaction]")).to_contain_text("5/5")
         page.goto(f"{base}/requests/{sreq_id}")
         expect(page.locator("[data-testid=state]")).to_have_text("実施済")
