@@ -1,4 +1,4 @@
-"""Operator commands: seed, create-user (more are added by later modules)."""
+"""Operator commands: seed (with --demo, the seeders of supportdesk.demo), create-user, ..."""
 import sys
 
 import click
@@ -7,23 +7,6 @@ import sqlalchemy as sa
 from .extensions import db
 from .models import Municipality, Region
 from .models.user import ROLES
-from .services.demo_requests import seed_demo_requests
-from .services.rounds import seed_demo_rounds
-
-# Functions that add demo data after the demo users exist; each must be idempotent. The
-# requests come before the visits, which serve some of them.
-DEMO_SEEDERS = []
-DEMO_SEEDERS.append(seed_demo_rounds)
-DEMO_SEEDERS.append(seed_demo_requests)
-
-
-def _seed_demo_visits():
-    from .services.visit_demo import seed_demo_visits
-
-    return seed_demo_visits()
-
-
-DEMO_SEEDERS.append(_seed_demo_visits)
 
 
 def register(app):
@@ -36,15 +19,14 @@ def register(app):
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
     def seed_command(demo):
         """Load the regions, the 41 municipalities and the themes (idempotent)."""
-        from .services.seed import seed_demo_users, seed_reference
+        from .services.seed import seed_reference
 
         count = seed_reference()
         db.session.commit()
         click.echo(f"reference data: {count} municipalities")
         if demo:
-            created = seed_demo_users()
-            db.session.commit()
-            click.echo(f"demo users created: {created}")
+            from .demo import DEMO_SEEDERS
+
             for seeder in DEMO_SEEDERS:
                 result = seeder()
                 db.session.commit()

@@ -100,7 +100,7 @@ def make_request_direct(municipality_name="佐用町", *, filer=None, kind="cons
 
 def advance_request(sreq, state, liaison, *, now=None):
     """Drive a submitted request on to `state` through the state machine as `liaison`."""
-    from supportdesk.services.demo_requests import PATHS
+    from supportdesk.demo.requests import PATHS
     from supportdesk.services.support_requests import apply_action
 
     path = PATHS["lecture_closed" if state == "closed" and sreq.kind == "lecture" else state]

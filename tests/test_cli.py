@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import ExpertProfile, Municipality, Region, Theme, User
 from supportdesk.models.user import ROLES
-from supportdesk.services.seed import DEMO_PASSWORD, DEMO_USERS
+from supportdesk.demo.users import DEMO_PASSWORD, DEMO_USERS
 from tests.factories import municipality, region
 
 GOOD_PASSWORD = "tsuyoi pasuwaado 2024"
@@ -63,7 +63,7 @@ def test_seed_demo_creates_every_role_and_is_idempotent(app):
 
     result = invoke(app, "seed", "--demo")
     assert result.exit_code == 0, result.output
-    assert "demo users created: 0" in result.output
+    assert "seed_demo_users: 0" in result.output
     assert counts() == first
 
 

@@ -3,8 +3,8 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import SupportRequest, User
-from supportdesk.services.demo_requests import seed_demo_requests
-from supportdesk.services.seed import DEMO_PASSWORD, seed_demo_users
+from supportdesk.demo.requests import seed_demo_requests
+from supportdesk.demo.users import DEMO_PASSWORD, seed_demo_users
 
 
 def _login(client, email):

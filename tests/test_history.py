@@ -136,3 +136,20 @@ def test_history_page_runs_a_bounded_number_of_queries(app, client, login_as):
         _visit(f"追加の訪問{i}", "round", FY2025 + timedelta(days=i), liaison, "佐用町")
     more = page_queries()
     assert more == few, "\n---\n".join(s[:300] for s in statements if s not in first_statements)
+
+
+def test_replies_and_notes_show_their_opening_words_in_the_history(app, client, login_as):
+    from supportdesk.services.request_conversation import add_comment
+    from tests.factories import make_request
+
+    liaison = make_liaison("西播磨")
+    staff = make_staff("佐用町")
+    sreq = make_request(staff, title="窓口DXの相談")
+    add_comment(sreq, liaison, "先行市町の事例を近日中にお送りします。")
+    add_comment(sreq, liaison, "【内部】町長の関心が高い件", internal=True)
+    db.session.commit()
+    page = f"/municipalities/{municipality('佐用町').code}"
+    html = login_as(liaison).get(page).get_data(as_text=True)
+    assert "先行市町の事例を近日中にお送りします。" in html and "【内部】町長の関心が高い件" in html
+    html = login_as(staff).get(page).get_data(as_text=True)
+    assert "先行市町の事例を近日中にお送りします。" in html and "【内部】" not in html

@@ -201,14 +201,11 @@ def _untranslated(html, names):
 
 
 def test_main_pages_in_english_show_no_untranslated_japanese(fresh_app, client):
-    from supportdesk.cli import DEMO_SEEDERS
+    from supportdesk.demo import DEMO_SEEDERS
+    from supportdesk.demo.users import DEMO_PASSWORD
     from supportdesk.models import Municipality, SupportRequest, User
-    from supportdesk.services.demo_requests import seed_demo_requests
-    from supportdesk.services.seed import DEMO_PASSWORD, seed_demo_users
 
     with fresh_app.app_context():
-        seed_demo_users()
-        seed_demo_requests()
         for seeder in DEMO_SEEDERS:
             seeder()
         db.session.execute(sa.update(User).values(locale="en"))

@@ -187,3 +187,26 @@ def test_save_losing_the_race_after_the_version_check_is_a_stale_edit(app):
     assert sreq.title == "元の件名"  # the simulated other write was rolled back with ours
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestEvent).where(
         RequestEvent.request_id == sreq.id, RequestEvent.kind == "fields")) == 0
+
+
+def test_the_notices_of_a_submission_name_its_number(app):
+    """The team's and the 情報部門's notices are written when the request is submitted; they
+    must carry its number, not the draft's placeholder (下書き-<id>)."""
+    from supportdesk.models import InAppNotification, OutboxMessage
+
+    info = make_staff("佐用町", info_dept=True)
+    make_liaison("西播磨")
+    welfare = make_staff("佐用町")
+    sreq = make_request(welfare, title="福祉の申請をオンライン化したい")
+    assert sreq.number and sreq.filed_outside_info_dept
+    rows = [*db.session.scalars(sa.select(InAppNotification).where(
+                InAppNotification.request_id == sreq.id)),
+            *db.session.scalars(sa.select(OutboxMessage).where(
+                OutboxMessage.request_id == sreq.id))]
+    kinds = {r.event_type for r in rows}
+    assert {"request.submit", "request.info_dept_shared", "request.routed"} <= kinds
+    assert any(r.event_type == "request.info_dept_shared" and r.user_id == info.id for r in rows)
+    for row in rows:
+        text = f"{row.title if hasattr(row, 'title') else row.subject}\n{row.body}"
+        assert f"下書き-{sreq.id}" not in text, (row.event_type, text[:120])
+        assert sreq.number in text, (row.event_type, text[:120])

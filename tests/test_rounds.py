@@ -10,7 +10,7 @@ from supportdesk.models import RequestEvent, RoundRecord, SupportRequest, Visit
 from supportdesk.services import ValidationFailed
 from supportdesk.services import rounds as svc
 from supportdesk.timeutil import JST
-from tests.factories import make_liaison, make_staff, make_user, municipality, region
+from tests.factories import make_liaison, make_request, make_staff, make_user, municipality, region
 
 
 def jst(y, m, d, hh=0, mm=0):
@@ -196,6 +196,13 @@ def test_push_lecture_can_be_submitted_at_once(app):
     db.session.commit()
     assert sreq.state == "submitted" and sreq.title == "データ利活用の講座"
     assert db.session.scalar(sa.select(sa.func.count(SupportRequest.id))) == 1
+    # Submitted like any filing: numbered from the fiscal-year counter, routed, searchable.
+    assert sreq.number == "R8-0001" and sreq.first_response_due_at is not None
+    assert sreq.number.lower() in sreq.search_text
+    assert db.session.scalar(sa.select(RequestEvent.id).where(
+        RequestEvent.request_id == sreq.id, RequestEvent.kind == "routed"))
+    staff = make_staff("赤穂市")
+    assert make_request(staff, now=jst(2026, 5, 3, 9)).number == "R8-0002"
 
 
 def test_round_record_in_municipality_history(app, client, login_as):

@@ -36,7 +36,7 @@ def add_comment(sreq, actor, body, *, internal=False, now=None, uploads=()):
         for row in add_attachments(sreq, actor, uploads, internal=internal, now=now):
             row.comment_id = comment.id
     record_event(sreq, actor, "note" if internal else "comment", internal=internal, now=now,
-                 data={"comment_id": comment.id})
+                 data={"comment_id": comment.id, "excerpt": body[:80]})
     if not internal:
         refresh_search_text(sreq)
         if actor.role != "municipal_staff" and sreq.first_response_at is None \

@@ -272,7 +272,8 @@ def submit_request(sreq, actor, *, now=None):
     if sreq.kind == "lecture" and sreq.origin != "push" and len(sreq.candidate_dates) < 2:
         raise ValidationFailed(_("候補日時を2つ以上入力してから提出してください。"),
                                field="candidate_dates")
-    apply_action(sreq, Action.SUBMIT, actor, now=now)
+    # Numbered before the transition, so that its RequestEvent and log line name the number
+    # (the notices are rendered when the unit of work commits, with the final values anyway).
     sreq.region_id = sreq.municipality.region_id
     sreq.submitted_at = now
     sreq.first_response_due_at = calendar_jp.due_at(now, FIRST_RESPONSE_BUSINESS_DAYS)
@@ -282,6 +283,7 @@ def submit_request(sreq, actor, *, now=None):
         sreq.fiscal_year, sreq.seq = fy, seq
         sreq.number = f"{fiscal_year_short(fy)}-{seq:04d}"
         refresh_search_text(sreq)  # the number is searchable too
+    apply_action(sreq, Action.SUBMIT, actor, now=now)
     record_event(sreq, actor, "routed", data={
         "number": sreq.number, "region": sreq.region.name,
         "central_team": not sreq.region.has_liaison,

@@ -252,7 +252,8 @@ def default_proposal_title(record):
 
 def propose_push_lecture(actor, record, *, title=None, submit=False, now=None):
     """Turn a round's issue into a push-type lecture proposal (プッシュ型出前講座), linked back."""
-    from .support_requests import apply_action, record_event
+    from .request_filing import refresh_search_text, submit_request
+    from .support_requests import record_event
 
     now = now or utcnow()
     permissions.require(actor, "propose", record)
@@ -266,15 +267,15 @@ def propose_push_lecture(actor, record, *, title=None, submit=False, now=None):
              day=to_jst(record.visit.starts_at).strftime("%Y-%m-%d"), issues=record.issues)
     sreq = SupportRequest(kind="lecture", origin="push", state="draft", municipality_id=m.id,
                           region_id=m.region_id, filer_id=actor.id, created_by_id=actor.id,
-                          title=title, body=body, search_text=f"{title}\n{body}".lower(),
-                          created_at=now, updated_at=now)
+                          title=title, body=body, created_at=now, updated_at=now)
+    refresh_search_text(sreq)
     db.session.add(sreq)
     db.session.flush()
     record.proposed_request_id = sreq.id
     record_event(sreq, actor, "created", data={"origin": "push", "round_record_id": record.id},
                  now=now)
     if submit:
-        apply_action(sreq, "submit", actor, now=now)
+        submit_request(sreq, actor, now=now)  # numbered and routed like any filing
     db.session.flush()
     logger.info("push lecture %s proposed from round record %s by user %s", sreq.id, record.id,
                 actor.id)
@@ -298,29 +299,3 @@ def records_for_region(region, limit=30):
 
 def default_times():
     return time(10, 0), time(11, 0)
-
-
-DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"
-# (municipality, days ago, progress, issues, shared departments)
-DEMO_ROUNDS = (
-    ("佐用町", 20, "RPAで会計業務の一部を自動化。効果測定はこれから。",
-     "生成AIの利用ルールが未整備\n情報部門が2名で手が回らない", ["デジタル改革課"]),
-    ("姫路市", 45, "窓口のオンライン申請を拡大中。", "", ["市町振興課", "デジタル改革課"]),
-    ("赤穂市", 120, "DX推進計画の策定に着手。", "幹部の理解を得る材料が不足", []),
-)
-
-
-def seed_demo_rounds(now=None):
-    """Demo round records for the 西播磨 liaison (idempotent: skipped once any record exists)."""
-    from ..models import User
-
-    now = now or utcnow()
-    liaison = db.session.scalar(sa.select(User).where(User.email == DEMO_LIAISON))
-    if liaison is None or db.session.scalar(sa.select(RoundRecord.id).limit(1)) is not None:
-        return 0
-    for name, days_ago, progress, issues, departments in DEMO_ROUNDS:
-        m = db.session.scalar(sa.select(Municipality).where(Municipality.name == name))
-        held_on = local_date(now) - timedelta(days=days_ago)
-        record_round(liaison, m, held_on=held_on, start_time=time(10), end_time=time(11, 30),
-                     progress=progress, issues=issues, shared_departments=departments, now=now)
-    return len(DEMO_ROUNDS)

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from supportdesk.extensions import db
-from supportdesk.services.seed import DEMO_PASSWORD, seed_demo_users
+from supportdesk.demo.users import DEMO_PASSWORD, seed_demo_users
 
 pytestmark = pytest.mark.e2e
 

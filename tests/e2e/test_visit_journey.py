@@ -14,15 +14,10 @@ from supportdesk.extensions import db
 from supportdesk.models import Engagement, SatisfactionResponse, Visit
 from supportdesk.services.visit_jobs import request_satisfaction_due
 from supportdesk.timeutil import JST, utcnow
-from tests.e2e.helpers import login
+from tests.e2e.helpers import login, logout, rate_visit, write_visit_record
 from tests.factories import make_expert, make_liaison, make_visit_request
 
 pytestmark = pytest.mark.e2e
-
-
-def logout(page):
-    page.click("[data-testid=logout]")
-    page.wait_for_url("**/login")
 
 
 def test_lecture_from_candidates_to_rating(live_app, live_server, browser_page):
@@ -63,15 +58,9 @@ def test_lecture_from_candidates_to_rating(live_app, live_server, browser_page):
     logout(page)
 
     login(page, base, liaison_email)
-    page.goto(visit_url)
-    page.click("text=実施記録を書く")
-    page.fill("#attendees_executives", "2")
-    page.fill("#attendees_business", "15")
-    page.fill("#covered", "RPAの基礎とデモ")
-    page.fill("#issues", "担当者が一人しかいない")
-    page.fill("#follow_ups", "伴走支援で3業務を自動化")
-    page.click("button.primary")
-    page.wait_for_selector("text=実施記録を保存しました")
+    write_visit_record(page, visit_url, attendees_executives=2, attendees_business=15,
+                       covered="RPAの基礎とデモ", issues="担当者が一人しかいない",
+                       follow_ups="伴走支援で3業務を自動化")
     assert page.inner_text("[data-testid=visit-state]") == "実施済"
     page.click("text=フォローアップを登録")
     page.check("input[name=target][value=engagement]")
@@ -88,12 +77,7 @@ def test_lecture_from_candidates_to_rating(live_app, live_server, browser_page):
         db.session.commit()
 
     login(page, base, filer_email)
-    page.goto(visit_url)
-    page.click("text=満足度アンケートに回答する")
-    page.check("input[name=rating][value='5']")
-    page.fill("#comment", "具体的で分かりやすかった")
-    page.click("button.primary")
-    page.wait_for_selector("text=ご回答ありがとうございました")
+    rate_visit(page, visit_url, 5, "具体的で分かりやすかった")
     assert "5/5" in page.inner_text("[data-testid=satisfaction]")
 
     # The request page lists the held visit.

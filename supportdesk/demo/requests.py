@@ -1,5 +1,8 @@
-"""Demo requests (seed --demo): the fictional examples of digest §5, driven through the state
-machine so that their history is real. Idempotent: nothing is added once the marker exists.
+"""Demo requests (seed --demo): the fictional examples of digest §5, filed and worked through
+the same services a person's clicks go through, with the clock moved back (`now=`): filing and
+submission (number from the fiscal-year counter, routing, 情報部門 sharing, search text), the
+conversation, support actions, experts and visits. Idempotent: nothing is added once the marker
+exists.
 
 A lecture or accompaniment request reaches 日程確定 through its confirmed visit and 実施済
 through that visit's record, as in the desk itself, so each one has the visit it is about."""
@@ -8,15 +11,21 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from ..calendar_jp import add_business_days, due_at
+from ..calendar_jp import add_business_days
 from ..extensions import db
-from ..models import (Case, ExpertAssignment, Municipality, RequestComment, SupportAction,
-                      SupportRequest, Theme, User)
-from ..timeutil import JST, fiscal_year, fiscal_year_short, utcnow
-from .experts import assign_experts, respond_assignment
-from .links import link_requests, mark_duplicate
-from .support_requests import apply_action, record_event
-from .visits import create_visit, record_visit
+from ..models import Case, ExpertAssignment, Municipality, SupportRequest, Theme, User
+from ..services.cases import record_case_introduction
+from ..services.experts import assign_experts, respond_assignment
+from ..services.links import link_requests, mark_duplicate
+from ..services.request_conversation import add_comment, record_support_action
+from ..services.request_filing import (
+    create_request,
+    perform_action,
+    submit_request,
+    withdraw_request,
+)
+from ..services.visits import create_visit, record_visit
+from ..timeutil import JST, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +112,7 @@ SPECS = [
     ("harima_follow", "播磨町", "accompaniment", "kaizen_nocode", "カイゼンDX講座後のアプリ運用に関する伴走支援",
      "先月の出前講座で作成した業務アプリを本番運用したいが、権限設定やデータ移行で疑問が出てきた。"
      "継続的なサポートをお願いしたい。",
-     "scheduled", 22, {"experts": [(EXPERT2, "accept")],
+     "scheduled", 22, {"experts": [(EXPERT2, "accept")], "parent": "harima_lecture",
                        "visit": (5, 10, "播磨町役場 住民課")}),
     ("sanda", "三田市", "consultation", "external_talent", "外部デジタル人材(CIO補佐官)任用についての相談",
      "CIO補佐官として外部人材の任用を検討中。任用形態や求めるスキルの明確化について、他自治体の事例紹介を希望。",
@@ -117,8 +126,7 @@ SPECS = [
      "answered", 28, {"support": [("bridge_dept", "市町振興課")]}),
     ("kamikawa", "神河町", "lecture", "internal_work", "【福祉課から直接】審査会のペーパーレス化講座",
      "介護認定審査会の資料印刷が負担。タブレットとペーパーレス会議システムのデモを希望。",
-     "triage", 8, {"filer": "kamikawa.fukushi@demo.example.jp", "program": "other",
-                   "followers": ("kamikawa.joho@demo.example.jp",)}),
+     "triage", 8, {"filer": "kamikawa.fukushi@demo.example.jp", "program": "other"}),
     ("minamiawaji", "南あわじ市", "consultation", "sector_dx", "観光DXに取り組む事業者の紹介依頼",
      "観光客の動態データを活用した施策を検討中。対応可能な事業者の紹介と、県関係課への橋渡しをお願いしたい。",
      "triage", 14, {"support": [("vendor", "観光動態データ分析の対応実績がある事業者(2社)"),
@@ -156,7 +164,7 @@ SPECS = [
     ("kamigori_dup", "上郡町", "lecture", "top_management", "トップマネジメント講座への参加申込(佐用町との合同開催)",
      "佐用町から案内のあった首長・幹部向け講座に上郡町も参加したい。",
      "submitted", 30, {"program": "top_management"}),
-    # The two below reach 日程調整中; their visits come from the visit demo (visit_demo.py),
+    # The two below reach 人材調整中; their visits come from the visit demo (demo/visits.py),
     # which confirms them (日程確定) and records the held one (実施済).
     ("sayo_genai", "佐用町", "lecture", "generative_ai", GENAI_LECTURE,
      "生成AIの試行導入に向け、全庁の職員向けに基礎と庁内での活用例の講座をお願いしたい。"
@@ -177,6 +185,8 @@ MARKER = SPECS[0][4]
 REPLY = ("ご相談ありがとうございます。担当リエゾンの{liaison}です。内容を確認し、"
          "必要な支援(助言・橋渡し・事例紹介・事業者紹介)を整理のうえご連絡します。")
 NOTE = "【内部】前回の定期巡回でも話題に出た件。担当者は{muni}の情報部門と連携済み。"
+# Lecture requests name two candidate dates (the filing rule); the visit is arranged later.
+CANDIDATE_BUSINESS_DAYS = (15, 20)
 
 
 def _users():
@@ -194,101 +204,93 @@ def _liaison_for(muni, users):
     return next(u for u in liaisons if u.is_central_team)
 
 
-def _number(sreq):
-    fy = fiscal_year(sreq.submitted_at)
-    seq = (db.session.scalar(sa.select(sa.func.max(SupportRequest.seq))
-                             .where(SupportRequest.fiscal_year == fy)) or 0) + 1
-    sreq.fiscal_year, sreq.seq = fy, seq
-    sreq.number = f"{fiscal_year_short(fy)}-{seq:04d}"
+def _candidates(start):
+    """Two 14:00-16:00 candidate dates some weeks after the request was written."""
+    day = start.astimezone(JST).date()
+    out = []
+    for n in CANDIDATE_BUSINESS_DAYS:
+        begin = datetime.combine(add_business_days(day, n), time(14), tzinfo=JST)
+        out.append((begin, begin + timedelta(hours=2)))
+    return out
 
 
-def _comment(sreq, author, body, internal, at):
-    db.session.add(RequestComment(request_id=sreq.id, author_id=author.id, body=body,
-                                  internal=internal, created_at=at))
-    record_event(sreq, author, "note" if internal else "comment", internal=internal, now=at,
-                 data={"excerpt": body[:80]})
-    if not internal:
-        sreq.search_text = f"{sreq.search_text}\n{body}"
+def _fields(spec, munis, themes, built, start):
+    """The form fields of a spec, as create_request takes them."""
+    _key, _muni, kind, theme, title, body, _path, _days, opts = spec
+    program = opts.get("program")
+    fields = {"title": title, "body": body, "theme_ids": [themes[theme].id], "program": program,
+              "prework": opts.get("prework"),
+              "co_municipality_ids": [munis[n].id for n in opts.get("co", ())]}
+    if kind == "consultation":
+        fields["help_wanted"] = ["advice"]
+    if kind == "lecture":
+        fields.update(formats=["lecture", "exchange"], expected_participants=20,
+                      audiences=["executives"] if program == "top_management" else ["business"])
+        if opts.get("origin") != "push":
+            fields["candidate_dates"] = _candidates(start)
+    if "parent" in opts:
+        fields["parent_id"] = built[opts["parent"]].id
+    return fields
 
 
-def _support(sreq, liaison, items, case_title, at, munis):
-    from .cases import record_case_introduction
-
-    for kind, value in items:
-        action = SupportAction(request_id=sreq.id, actor_id=liaison.id, at=at,
-                               kind="bridge" if kind.startswith("bridge") else kind)
+def _triage_work(sreq, liaison, muni, opts, munis, at):
+    """What a liaison does on taking a request: a reply, an internal note, the support given."""
+    add_comment(sreq, liaison, REPLY.format(liaison=liaison.display_name),
+                now=at + timedelta(hours=2))
+    add_comment(sreq, liaison, NOTE.format(muni=muni.name), internal=True,
+                now=at + timedelta(hours=3))
+    at = at + timedelta(hours=4)
+    for kind, value in opts.get("support", ()):
         if kind == "bridge_muni":
-            action.target_municipality_id = munis[value].id
+            record_support_action(sreq, liaison, "bridge", target_municipality_id=munis[value].id,
+                                  now=at)
         elif kind == "bridge_dept":
-            action.target_department = value
+            record_support_action(sreq, liaison, "bridge", target_department=value, now=at)
         elif kind == "vendor":
-            action.vendor_name = value
+            record_support_action(sreq, liaison, "vendor", vendor_name=value, now=at)
         else:
-            action.note = value
-        db.session.add(action)
-        record_event(sreq, liaison, "action", action=action.kind, now=at,
-                     data={"target": value})
-    if case_title:
-        case = db.session.scalar(sa.select(Case).where(Case.title == case_title))
-        if case is not None:
-            record_case_introduction(sreq, case, liaison, now=at,
-                                     note="類似の取組として紹介しました。")
+            record_support_action(sreq, liaison, kind, note=value, now=at)
+    case = opts.get("case") and db.session.scalar(sa.select(Case).where(Case.title == opts["case"]))
+    if case:
+        record_case_introduction(sreq, case, liaison, note="類似の取組として紹介しました。", now=at)
 
 
-def _build(spec, users, munis, themes, now):
-    key, muni_name, kind, theme, title, body, path, days_ago, opts = spec
+def _build(spec, users, munis, themes, built, now):
+    _key, muni_name, kind, _theme, _title, _body, path, days_ago, opts = spec
     muni = munis[muni_name]
     liaison = _liaison_for(muni, users)
+    # A request without a named filer was phoned or mailed in and filed by the liaison.
     filer = users[opts["filer"]] if "filer" in opts else liaison
     start = now - timedelta(days=days_ago)
-    sreq = SupportRequest(
-        kind=kind, origin=opts.get("origin", "municipal"), municipality_id=muni.id,
-        region_id=muni.region_id, filer_id=filer.id, created_by_id=filer.id, title=title,
-        body=body, created_at=start, updated_at=start, program=opts.get("program"),
-        prework=opts.get("prework"), search_text=f"{title}\n{body}",
-        filed_outside_info_dept=filer.role == "municipal_staff" and not filer.is_information_dept,
-        help_wanted=["advice"] if kind == "consultation" else None,
-        formats=["lecture", "exchange"] if kind == "lecture" else None,
-        audiences=["executives"] if opts.get("program") == "top_management" else
-        (["business"] if kind == "lecture" else None),
-        expected_participants=20 if kind == "lecture" else None)
-    sreq.themes = [themes[theme]]
-    sreq.co_municipalities = [munis[n] for n in opts.get("co", ())]
-    sreq.followers = [users[e] for e in opts.get("followers", ())]
-    db.session.add(sreq)
-    db.session.flush()
-    steps = PATHS[path]
+    sreq = create_request(filer, kind, municipality_id=muni.id,
+                          origin=opts.get("origin", "municipal"), now=start,
+                          **_fields(spec, munis, themes, built, start))
     at = start
-    for i, action in enumerate(steps):
+    visit = None
+    for i, action in enumerate(PATHS[path]):
         # A step after a visit comes once the visit is over (a record is written afterwards).
         at = max(start + timedelta(days=2 * i, hours=1), at + timedelta(hours=1))
-        actor = filer if action in ("submit", "withdraw") else liaison
         if action == "submit":
-            sreq.submitted_at = at
-            _number(sreq)
-            sreq.first_response_due_at = due_at(at, 2)
-        if action == "schedule":
+            submit_request(sreq, filer, now=at)
+        elif action == "withdraw":
+            withdraw_request(sreq, filer, REASONS["withdraw"], now=at)
+        elif action == "schedule":
             visit = _visit(sreq, liaison, opts, path, at, now)
             if path != "scheduled":
                 at = visit.ends_at
-            continue
-        if action == "deliver":
+        elif action == "deliver":
             covered, issues, follow_ups = opts["record"]
             record_visit(visit, liaison, covered=covered, issues=issues, follow_ups=follow_ups,
                          attendees_business=sreq.expected_participants or 0,
                          attendees_information=1, now=at)
-            continue
-        hold_until = (now + timedelta(days=45)).date() if action == "hold" else None
-        apply_action(sreq, action, actor, reason=REASONS.get(action), hold_until=hold_until,
-                     now=at)
-        if action == "triage":
-            _comment(sreq, liaison, REPLY.format(liaison=liaison.display_name), False,
-                     at + timedelta(hours=2))
-            _comment(sreq, liaison, NOTE.format(muni=muni.name), True, at + timedelta(hours=3))
-            _support(sreq, liaison, opts.get("support", ()), opts.get("case"),
-                     at + timedelta(hours=4), munis)
-        if action == "select_experts":
-            _experts(sreq, liaison, opts.get("experts", ()), users, at)
+        else:
+            hold_until = (now + timedelta(days=45)).date() if action == "hold" else None
+            perform_action(sreq, action, liaison, reason=REASONS.get(action),
+                           hold_until=hold_until, now=at)
+            if action == "triage":
+                _triage_work(sreq, liaison, muni, opts, munis, at)
+            elif action == "select_experts":
+                _experts(sreq, liaison, opts.get("experts", ()), users, at)
     return sreq
 
 
@@ -333,9 +335,11 @@ def seed_demo_requests(now=None):
     users = _users()
     munis = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
     themes = {t.code: t for t in db.session.scalars(sa.select(Theme))}
-    # Oldest first, so that the request numbers follow the order of submission.
-    ordered = sorted(SPECS, key=lambda spec: -spec[7])
-    built = {spec[0]: _build(spec, users, munis, themes, now) for spec in ordered}
+    # Oldest first, so that the request numbers follow the order of submission (and a parent
+    # request exists before its follow-up).
+    built = {}
+    for spec in sorted(SPECS, key=lambda spec: -spec[7]):
+        built[spec[0]] = _build(spec, users, munis, themes, built, now)
     liaison = _liaison_for(munis["佐用町"], users)
     link_at = now - timedelta(days=1)
     link_requests(built["harima_follow"], built["harima_lecture"], "follow_up", liaison,
@@ -345,4 +349,3 @@ def seed_demo_requests(now=None):
     db.session.flush()
     logger.info("demo requests added: %s", len(built))
     return len(built)
-

@@ -1,6 +1,6 @@
 """Demo visits for `flask seed --demo`: a held lecture, upcoming visits, an engagement.
 
-The two lectures serve demo requests (demo_requests.py, seeded first) when those exist: the
+The two lectures serve demo requests (demo/requests.py, seeded first) when those exist: the
 confirmation moves a request to 日程確定 and the record to 実施済, as on the desk."""
 from datetime import datetime, time, timedelta
 
@@ -8,13 +8,11 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
+from ..services.engagements import open_followup_engagement
+from ..services.visits import create_visit, record_visit
 from ..timeutil import JST, utcnow
-from .demo_requests import GENAI_LECTURE, KAIZEN_JOINT_LECTURE
-from .engagements import open_followup_engagement
-from .visits import create_visit, record_visit
-
-DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"
-
+from .requests import GENAI_LECTURE, KAIZEN_JOINT_LECTURE
+from .rounds import DEMO_LIAISON
 
 MARKER_TITLE = "生成AI活用入門(出前講座)"
 
