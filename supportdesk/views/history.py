@@ -1,5 +1,7 @@
 """Registrations of the request library module: the municipality history section (対応履歴),
 the expert's home page and the demo request seeder."""
+from flask import abort, request
+
 from .. import cli
 from ..models.support_request import KIND_LABELS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
@@ -10,7 +12,12 @@ from . import home, municipalities
 
 
 def history_section(m, user):
-    data = municipality_history(m, user)
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(404)
+    data = municipality_history(m, user, page=int(raw))
+    if data is None:
+        abort(404)
     # The long history goes after the short lists of visits and rounds.
     return {"template": "municipalities/_history.html", "history": data, "order": 10,
             "kind_labels": KIND_LABELS, "state_labels": {s.value: STATE_LABELS[s] for s in State},
