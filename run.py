@@ -59,8 +59,10 @@ def ensure_axe():
     stamp = os.path.join(E2E, "node_modules", ".installed-lock")
     with open(lock, "rb") as fh:
         digest = hashlib.sha256(fh.read()).hexdigest()
-    if os.path.exists(stamp) and open(stamp).read() == digest:
-        return
+    if os.path.exists(stamp):
+        with open(stamp) as fh:
+            if fh.read() == digest:
+                return
     if not shutil.which("npm"):
         print("WARNING: npm is missing; the accessibility tests will fail. "
               "Install Debian's npm package.", flush=True)

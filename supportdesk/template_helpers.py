@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from . import navigation, permissions
 from .i18n import N_
-from .models.event import EVENT_ACTIONS, EVENT_KINDS, SUPPORT_ACTION_KINDS
+from .models.event import ASSIGNMENT_STATUSES, EVENT_ACTIONS, EVENT_KINDS, SUPPORT_ACTION_KINDS
 from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES
@@ -81,6 +81,10 @@ def support_action_label(kind):
     return gettext(SUPPORT_ACTION_KINDS[kind]) if kind in SUPPORT_ACTION_KINDS else ""
 
 
+def assignment_status_label(status):
+    return gettext(ASSIGNMENT_STATUSES[status]) if status in ASSIGNMENT_STATUSES else ""
+
+
 def request_field_label(name):
     return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
 
@@ -124,6 +128,7 @@ def register(app):
     app.add_template_filter(event_label, "event_label")
     app.add_template_filter(support_action_label, "support_action")
     app.add_template_filter(request_field_label, "request_field")
+    app.add_template_filter(assignment_status_label, "assignment_status")
     app.add_template_filter(figure_label, "figure")
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")

@@ -152,6 +152,8 @@ class RequestLink(db.Model):
 
 # An assignment in these statuses gives the expert access to the request and a place on it.
 ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
+ASSIGNMENT_STATUSES = {"proposed": N_("依頼中"), "accepted": N_("引受済"), "declined": N_("辞退"),
+                       "removed": N_("外した")}
 
 
 class ExpertAssignment(db.Model):
