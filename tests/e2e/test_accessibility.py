@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from tests.e2e.axe import describe, run_axe
 from tests.e2e.helpers import login
+from tests.factories import make_liaison, make_staff
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +36,14 @@ def _seed_demo(live_app):
             .order_by(SupportRequest.id))
         visit_id = db.session.scalar(sa.select(Visit.id).order_by(Visit.id))
     return DEMO_PASSWORD, sayo.code, sreq_id, visit_id
+
+
+def _log_in_new(live_app, live_server, page, factory, *args, **kwargs):
+    """Make a user with a factory and log the page in as them."""
+    with live_app.app_context():
+        email = factory(*args, **kwargs).email
+        db.session.commit()
+    login(page, live_server, email)
 
 
 def _pages(code, sreq_id, visit_id):
@@ -78,31 +87,23 @@ def test_main_pages_have_no_serious_or_critical_violations(live_app, live_server
 
 
 NAMES_AND_PLACES = """() => [...document.querySelectorAll("header a[href]")].map(a => ({
-    text: a.innerText.trim(), href: new URL(a.href).pathname, label: a.getAttribute("aria-label"),
-    svg: !!a.querySelector("svg")}))"""
+    text: a.innerText.trim(), href: new URL(a.href).pathname, label: a.getAttribute("aria-label")}))"""
 
 
 def test_each_place_in_the_header_has_one_name(live_app, live_server, browser_page):
     """The bell leads to 通知 and says so; お知らせ is the announcements, and only they."""
-    from tests.factories import make_staff
-
-    with live_app.app_context():
-        email = make_staff("佐用町", info_dept=True).email
-        db.session.commit()
     page = browser_page
-    login(page, live_server, email)
+    _log_in_new(live_app, live_server, page, make_staff, "佐用町", info_dept=True)
     bell = page.get_by_test_id("bell")
-    name = bell.evaluate("(a) => a.getAttribute('aria-label') || a.innerText")
     assert bell.get_attribute("aria-label") is None  # the name is the text people see
-    assert page.get_by_role("link", name=re.compile(r"^通知\s*0\s*件未読$")).count() == 1, name
+    assert page.get_by_role("link", name=re.compile(r"^通知\s*0\s*件未読$")).count() == 1
+    # An inline icon: no emoji (□ without an emoji font).
     assert bell.locator("svg").count() == 1
     assert not any(ord(c) > 0x2000 and not ("\u3000" <= c <= "\u9fff") for c in bell.inner_text())
-    links = page.evaluate(NAMES_AND_PLACES)
     places = {}
-    for link in links:
-        link_name = (link["label"] or link["text"]).split()[0] if (link["label"] or link["text"]) \
-            else ""
-        places.setdefault(link_name.split("(")[0], set()).add(link["href"])
+    for link in page.evaluate(NAMES_AND_PLACES):
+        words = (link["label"] or link["text"]).split()
+        places.setdefault(words[0].split("(")[0] if words else "", set()).add(link["href"])
     shared = {n: p for n, p in places.items() if len(p) > 1}
     assert not shared, f"one name for several places: {shared}"
     assert places["お知らせ"] == {"/announcements"} and places["通知"] == {"/notifications"}
@@ -134,13 +135,8 @@ def _tab_to(page, matches, limit=80):
 
 
 def test_staff_file_a_consultation_with_the_keyboard_alone(live_app, live_server, browser_page):
-    from tests.factories import make_staff
-
-    with live_app.app_context():
-        email = make_staff("佐用町", info_dept=True).email
-        db.session.commit()
     page = browser_page
-    login(page, live_server, email)
+    _log_in_new(live_app, live_server, page, make_staff, "佐用町", info_dept=True)
     # The first Tab shows the skip link.
     page.keyboard.press("Tab")
     assert page.evaluate(FOCUSED)["text"] == "本文へ移動"
@@ -164,14 +160,9 @@ def test_staff_file_a_consultation_with_the_keyboard_alone(live_app, live_server
 
 
 def test_phone_menu_open_has_no_serious_violation(live_app, live_server, axe_page):
-    from tests.factories import make_liaison
-
-    with live_app.app_context():
-        email = make_liaison("西播磨").email
-        db.session.commit()
     page = axe_page
     page.set_viewport_size({"width": 375, "height": 667})
-    login(page, live_server, email)
+    _log_in_new(live_app, live_server, page, make_liaison, "西播磨")
     page.goto(f"{live_server}/queue/")
     page.locator("header.topbar summary").focus()
     page.keyboard.press("Enter")  # a <summary> opens with the keyboard too
