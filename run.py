@@ -49,6 +49,29 @@ def ensure_chromium():
               "Install Debian's chromium package.", flush=True)
 
 
+E2E = os.path.join(ROOT, "tests", "e2e")
+
+
+def ensure_axe():
+    """axe-core for the accessibility tests: a test-only npm package in tests/e2e/node_modules
+    (never in static/, never served). Installed from the lock file once; then nothing to do."""
+    lock = os.path.join(E2E, "package-lock.json")
+    stamp = os.path.join(E2E, "node_modules", ".installed-lock")
+    with open(lock, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()
+    if os.path.exists(stamp):
+        with open(stamp) as fh:
+            if fh.read() == digest:
+                return
+    if not shutil.which("npm"):
+        print("WARNING: npm is missing; the accessibility tests will fail. "
+              "Install Debian's npm package.", flush=True)
+        return
+    sh("npm", "ci", "--prefix", E2E, "--no-audit", "--no-fund", "--loglevel=error")
+    with open(stamp, "w") as fh:
+        fh.write(digest)
+
+
 def flask(*args, env=None):
     return sh(os.path.join(BIN, "flask"), "--app", "supportdesk", *args, env=env)
 
@@ -67,6 +90,7 @@ def demo(argv):
 def test(argv):
     ensure_venv("test")
     ensure_chromium()
+    ensure_axe()
     workers = os.environ.get("TEST_WORKERS", "2")
     args = [PY, "-m", "pytest", "-n", workers, "--dist", "loadfile", *argv]
     code = subprocess.run(args, cwd=ROOT).returncode

@@ -6,9 +6,13 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from . import navigation, permissions
+from .i18n import N_
+from .models.event import ASSIGNMENT_STATUSES, EVENT_ACTIONS, EVENT_KINDS, SUPPORT_ACTION_KINDS
 from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES
+from .services.reports import FIGURE_LABELS
+from .services.request_fields import FIELD_LABELS
 from .timeutil import fiscal_year, fiscal_year_label, to_jst
 from .workflow import STATE_LABELS
 
@@ -62,6 +66,34 @@ def visit_state_label(state):
     return gettext(VISIT_STATES[state]) if state in VISIT_STATES else state
 
 
+# Kinds whose action says more than the kind (派遣を辞退, 訪問を中止 ...).
+_ACTION_KINDS = ("expert", "visit", "engagement", "link")
+
+
+def event_label(ev):
+    """The word for a request event: its action's label, else its kind's."""
+    if ev.kind in _ACTION_KINDS and ev.action in EVENT_ACTIONS:
+        return gettext(EVENT_ACTIONS[ev.action])
+    return gettext(EVENT_KINDS.get(ev.kind, N_("記録")))
+
+
+def support_action_label(kind):
+    return gettext(SUPPORT_ACTION_KINDS[kind]) if kind in SUPPORT_ACTION_KINDS else ""
+
+
+def assignment_status_label(status):
+    return gettext(ASSIGNMENT_STATUSES[status]) if status in ASSIGNMENT_STATUSES else ""
+
+
+def request_field_label(name):
+    return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+def figure_label(key):
+    """A report figure ('new', 'past_target') by its name in the report."""
+    return gettext(FIGURE_LABELS[key]) if key in FIGURE_LABELS else ""
+
+
 def room_scope_label(scope):
     return gettext(ROOM_SCOPES[scope]) if scope in ROOM_SCOPES else scope
 
@@ -93,6 +125,11 @@ def register(app):
     app.add_template_filter(request_state_label, "request_state")
     app.add_template_filter(visit_kind_label, "visit_kind")
     app.add_template_filter(visit_state_label, "visit_state")
+    app.add_template_filter(event_label, "event_label")
+    app.add_template_filter(support_action_label, "support_action")
+    app.add_template_filter(request_field_label, "request_field")
+    app.add_template_filter(assignment_status_label, "assignment_status")
+    app.add_template_filter(figure_label, "figure")
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")
     app.add_template_global(can_do, "can_do")

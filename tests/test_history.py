@@ -1,5 +1,6 @@
 """The municipality history (対応履歴): requests and visits by fiscal year, the timeline, who sees
 what, and a bounded number of queries."""
+import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -153,3 +154,35 @@ def test_replies_and_notes_show_their_opening_words_in_the_history(app, client, 
     assert "先行市町の事例を近日中にお送りします。" in html and "【内部】町長の関心が高い件" in html
     html = login_as(staff).get(page).get_data(as_text=True)
     assert "先行市町の事例を近日中にお送りします。" in html and "【内部】" not in html
+
+
+def test_timeline_is_paged_twenty_at_a_time(app, client, login_as):
+    liaison, staff, old, new, joint, other = _world()
+    for i in range(40):
+        record_event(new, liaison, "comment", note=f"連絡{i:02d}", now=FY2025 + timedelta(days=3, hours=i))
+    db.session.commit()
+    login_as(staff)
+    code = municipality("佐用町").code
+    total = len(re.findall(r"<li[ >]", client.get(f"/municipalities/{code}?page=1").get_data(
+        as_text=True).split('data-testid="timeline"')[1].split("</ol>")[0]))
+    assert total == 20
+    pages, url = [], f"/municipalities/{code}"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        timeline = html.split('data-testid="timeline"')[1].split("</ol>")[0]
+        pages.append(re.findall(r"連絡(\d\d)", timeline))
+        nav = html.split('data-testid="timeline-pager"')[1].split("</nav>")[0]
+        if len(pages) > 1:
+            assert 'rel="prev"' in nav and "前へ" in nav
+        else:
+            assert 'rel="prev"' not in nav
+        m = re.search(r'href="([^"]+)" rel="next"', nav)
+        url = m.group(1).replace("&amp;", "&") if m else None
+        assert len(pages) < 5
+    assert [len(p) for p in pages[:2]] == [20, 20]  # newest first, 20 a page
+    assert pages[0][0] == "39" and pages[1][0] == "19"
+    assert sorted(sum(pages, [])) == [f"{i:02d}" for i in range(40)]  # each once, none lost
+    # The fiscal years and totals stay on every page; a page past the end is not found.
+    assert 'data-testid="history-totals"' in html
+    assert client.get(f"/municipalities/{code}?page=99").status_code == 404
+    assert client.get(f"/municipalities/{code}?page=x").status_code == 404

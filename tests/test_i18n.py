@@ -250,13 +250,16 @@ def test_every_label_table_is_in_the_catalogue():
     from supportdesk.models import (announcement, engagement, event, notification, org,
                                     support_request, user, visit)
     from supportdesk.notifications import audiences
-    from supportdesk.services import links, monthly_report, request_fields, rounds, visits
+    from supportdesk.services import (links, monthly_report, reports, request_fields, rounds,
+                                      visits)
     from supportdesk.views import calendar
 
     tables = [workflow.STATE_LABELS, workflow.ACTION_LABELS, support_request.KIND_LABELS,
               support_request.HELP_KINDS, support_request.LECTURE_PROGRAMS,
               support_request.LECTURE_FORMATS, support_request.AUDIENCES, visit.VISIT_KINDS,
               visit.VISIT_STATES, engagement.ENGAGEMENT_STATES, event.SUPPORT_ACTION_KINDS,
+              event.EVENT_KINDS, event.EVENT_ACTIONS, event.ASSIGNMENT_STATUSES,
+              reports.FIGURE_LABELS,
               links.LINK_KINDS, rounds.STATUS_LABELS, visits.ACTION_LABELS,
               request_fields.FIELD_LABELS, monthly_report.SUPPORT_KIND_LABELS,
               announcement.ANNOUNCEMENT_STATES, announcement.DEPARTMENT_CHOICES,

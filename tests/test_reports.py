@@ -473,3 +473,25 @@ def test_push_information_by_category_with_read_rates(app):
     tajima = build_monthly_report(2025, 4, region_ids=[region("但馬").id])["push_information"]
     assert all(r["value"] == 0 for r in tajima)
     assert kamigori.municipality.region.name == "西播磨"
+
+
+def test_csv_content_type_names_its_charset_once(april, client, login_as):
+    login_as(make_user("manager"))
+    resp = client.get("/reports/monthly/2025-04.csv")
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_xlsx_prints_on_a4_fit_to_width_with_repeated_headers(april, client, login_as):
+    """A printout keeps 当月・前月・前年同月 beside their labels on every page."""
+    login_as(make_user("manager"))
+    ws = load_workbook(io.BytesIO(client.get("/reports/monthly/2025-04.xlsx").data)).active
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.page_setup.orientation == "portrait"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$2"
+    assert ws["A1"].value == "月次報告 2025-04" and ws["A1"].font.bold
+    assert [c.value for c in ws[2]] == ["区分", "項目", "当月", "前月", "前年同月"]
+    assert "月次報告 2025-04" in ws.oddHeader.center.text
+    assert ws.oddFooter.center.text == "&P / &N"
+    assert ws.print_area == "'2025-04'!$A$1:$E$" + str(ws.max_row)

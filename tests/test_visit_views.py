@@ -214,3 +214,35 @@ def test_upcoming_list_is_scoped_and_typed_dates_are_flagged(app, client, login_
                                             "starts_at": "2025-11-03T10:00",
                                             "ends_at": "2025-11-03T12:00"}).get_data(as_text=True)
     assert "件名を入力してください" in html and "2025-11-03(月)は祝日(文化の日)です" in html
+
+
+def test_joint_visit_form_offers_checkboxes_grouped_not_a_ctrl_click_list(app, client, login_as):
+    expert = make_expert(name="派遣 花子")
+    login_as(make_liaison())
+    html = client.get("/visits/new").get_data(as_text=True)
+    assert "<select multiple" not in html and "Ctrl" not in html
+    # Municipalities: one checkbox each, in a named group per region (圏域), inside a fieldset.
+    munis = html.split('id="municipality_ids"')[1].split("</fieldset>\n</div>")[0]
+    assert '<legend>訪問先の市町 <span class="req" aria-hidden="true">*</span></legend>' in html
+    sayo = municipality("佐用町").id
+    assert f'type="checkbox" value="{sayo}"' in munis and 'name="municipality_ids"' in munis
+    assert "<legend>西播磨</legend>" in munis and "<legend>但馬</legend>" in munis
+    people = html.split('id="attendee_ids"')[1]
+    assert f'name="attendee_ids" type="checkbox" value="{expert.id}"' in people
+    assert "<legend>専門人材</legend>" in people
+    # The posted names and the validation are the same as before.
+    start = future(12)
+    resp = client.post("/visits/new", data={
+        "kind": "lecture", "title": "合同講座", "municipality_ids": [sayo, municipality("宍粟市").id],
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "attendee_ids": [expert.id]})
+    assert resp.status_code == 302
+    v = db.session.query(Visit).filter_by(title="合同講座").one()
+    assert sorted(m.name for m in v.municipalities) == ["佐用町", "宍粟市"]
+    # A value that is not offered is refused, as by the <select>.
+    resp = client.post("/visits/new", data={
+        "kind": "lecture", "title": "x", "municipality_ids": ["999999"],
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")})
+    assert resp.status_code == 200 and 'aria-invalid="true"' in resp.get_data(as_text=True)

@@ -5,3 +5,16 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// The header menu is a <details>: CSS shows it open on wide screens where the browser knows
+// ::details-content; elsewhere open it here on a wide screen (it stays a click away without).
+(function () {
+  var menu = document.querySelector("details.menu");
+  if (!menu || (window.CSS && CSS.supports && CSS.supports("selector(::details-content)"))) {
+    return;
+  }
+  var wide = window.matchMedia("(min-width: 641px)");
+  function sync() { if (wide.matches) { menu.open = true; } }
+  sync();
+  wide.addEventListener("change", sync);
+})();

@@ -3,16 +3,28 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
-                     IntegerField, MultipleFileField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models.event import SUPPORT_ACTION_KINDS
-from ..models.support_request import (AUDIENCES, HELP_KINDS, LECTURE_FORMATS, LECTURE_PROGRAMS)
+from ..models.support_request import AUDIENCES, HELP_KINDS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ..timeutil import JST, utcnow
+from . import MultiCheckboxField
 
 # The package's example programmes (004 Ⅲ-1(2)), shown as guidance next to the choice.
 PROGRAM_GUIDANCE = {
@@ -41,11 +53,6 @@ PROGRAM_GUIDANCE = {
         "agenda": _l("内容はリエゾンと相談・調整します。"),
     },
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _choices(mapping):

@@ -1,12 +1,21 @@
 """Visit, record, follow-up, satisfaction and engagement forms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..models.visit import VISIT_KINDS
+from . import MultiCheckboxField
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -26,7 +35,7 @@ class VisitForm(FlaskForm):
     kind = SelectField(_l("種類"), choices=choices((k, _l(v)) for k, v in VISIT_KINDS.items()))
     title = StringField(_l("件名"), validators=[DataRequired(_l("件名を入力してください。")),
                                               Length(max=200)])
-    municipality_ids = SelectMultipleField(_l("訪問先の市町"), coerce=int, validators=[
+    municipality_ids = MultiCheckboxField(_l("訪問先の市町"), coerce=int, validators=[
         DataRequired(_l("訪問先の市町を選んでください。"))])
     starts_at = DateTimeLocalField(_l("開始(日本時間)"), format=DT_FORMAT,
                                    validators=[DataRequired(_when_required)])
@@ -34,7 +43,7 @@ class VisitForm(FlaskForm):
                                  validators=[DataRequired(_when_required)])
     venue = StringField(_l("会場"), validators=[Optional(), Length(max=200)])
     online_details = TextAreaField(_l("オンライン会議の情報"), validators=[Optional()])
-    attendee_ids = SelectMultipleField(_l("同行する専門人材・リエゾン"), coerce=int,
+    attendee_ids = MultiCheckboxField(_l("同行する専門人材・リエゾン"), coerce=int,
                                        validators=[Optional()])
     confirm_now = BooleanField(_l("この日程で確定する"))
 
@@ -42,7 +51,7 @@ class VisitForm(FlaskForm):
 class ScheduleForm(FlaskForm):
     candidate_id = RadioField(_l("市町の候補日"), coerce=int, validators=[
         InputRequired(_l("候補日を選んでください。"))])
-    attendee_ids = SelectMultipleField(_l("派遣する専門人材"), coerce=int, validators=[Optional()])
+    attendee_ids = MultiCheckboxField(_l("派遣する専門人材"), coerce=int, validators=[Optional()])
     venue = StringField(_l("会場"), validators=[Optional(), Length(max=200)])
 
 
@@ -113,4 +122,4 @@ class EngagementForm(FlaskForm):
         InputRequired(_l("確認の間隔を入力してください。")),
         NumberRange(min=1, max=365, message=_l("1〜365日で入力してください。"))])
     ends_on = DateField(_l("終了予定日"), validators=[Optional()])
-    expert_ids = SelectMultipleField(_l("参加する専門人材"), coerce=int, validators=[Optional()])
+    expert_ids = MultiCheckboxField(_l("参加する専門人材"), coerce=int, validators=[Optional()])

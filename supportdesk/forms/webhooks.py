@@ -5,8 +5,7 @@ from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..notifications.subscriptions import WEBHOOK_EVENTS
-from . import choices
-from .requests import MultiCheckboxField
+from . import MultiCheckboxField, choices
 
 
 class WebhookForm(FlaskForm):

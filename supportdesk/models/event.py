@@ -7,6 +7,34 @@ from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
+# What each kind of request event is called where a page shows it (kind codes never reach a
+# page). The request page and the municipality timeline say it in a sentence with the event's
+# data (templates/requests/_event_macros.html); this is the word when there is nothing to add.
+EVENT_KINDS = {
+    "created": N_("依頼を作成しました"), "routed": N_("受付・回付"),
+    "info_shared": N_("情報部門に共有しました"), "fields": N_("内容の変更"),
+    "state": N_("状態の変更"), "assign": N_("担当者を変更"),
+    "escalated": N_("初回回答の期限超過をチームリーダーに通知"), "comment": N_("返信"),
+    "note": N_("内部メモ"), "attachment": N_("添付ファイル"), "support": N_("支援の記録"),
+    "action": N_("支援の記録"), "follow": N_("フォロー"), "expert": N_("派遣人材"),
+    "visit": N_("訪問"), "engagement": N_("伴走支援"), "link": N_("関連付け"),
+}
+# The actions of expert, visit, engagement and link events (state events use ACTION_LABELS of
+# the workflow, support actions SUPPORT_ACTION_KINDS).
+EVENT_ACTIONS = {
+    "assign": N_("派遣を依頼"), "accept": N_("派遣を引受"), "decline": N_("派遣を辞退"),
+    "remove": N_("派遣人材から外す"),
+    "visit_proposed": N_("訪問の候補を登録"), "visit_confirmed": N_("訪問の日程を確定"),
+    "visit_cancelled": N_("訪問を中止"), "visit_moved": N_("訪問を延期"),
+    "visit_recorded": N_("訪問の実施記録を登録"), "visit_rated": N_("満足度アンケートに回答"),
+    "engagement_opened": N_("伴走支援を開始"), "engagement_closed": N_("伴走支援を終了"),
+    "link_related": N_("関連する依頼を関連付け"),
+    "link_follow_up": N_("後続(フォローアップ)として関連付け"),
+    "link_duplicate": N_("重複として関連付け"),
+    "follow_up_of_visit": N_("訪問のフォローアップとして作成"),
+    "follow_up_opened": N_("フォローアップの依頼を作成"),
+}
+
 
 class RequestEvent(db.Model):
     """One change to a request: who, when, before and after. Never updated or deleted."""
@@ -124,6 +152,8 @@ class RequestLink(db.Model):
 
 # An assignment in these statuses gives the expert access to the request and a place on it.
 ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
+ASSIGNMENT_STATUSES = {"proposed": N_("依頼中"), "accepted": N_("引受済"), "declined": N_("辞退"),
+                       "removed": N_("外した")}
 
 
 class ExpertAssignment(db.Model):

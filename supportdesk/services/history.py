@@ -15,7 +15,7 @@ from ..models.visit import visit_attendees, visit_municipalities
 from ..timeutil import fiscal_year
 from ..workflow import State
 
-TIMELINE_LIMIT = 200
+TIMELINE_PAGE = 20  # events a page of the timeline shows (?page=N)
 
 
 def _requests(m, user):
@@ -45,14 +45,15 @@ def _visits(m, user):
     return db.session.scalars(stmt).all()
 
 
-def _events(request_ids, user):
+def _events(request_ids, user, page, per_page):
+    """One page of the events, newest first, and one more to tell whether a next page exists."""
     if not request_ids:
         return []
     stmt = (sa.select(RequestEvent)
             .options(joinedload(RequestEvent.actor), joinedload(RequestEvent.sreq))
             .where(RequestEvent.request_id.in_(request_ids))
             .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
-            .limit(TIMELINE_LIMIT))
+            .offset((page - 1) * per_page).limit(per_page + 1))
     if permissions.scope_of(user, "view_internal", "request") is None:
         # Municipal staff never see internal notes or what touches them.
         stmt = stmt.where(RequestEvent.internal.is_(False))
@@ -63,11 +64,14 @@ def request_fiscal_year(sreq):
     return sreq.fiscal_year or fiscal_year(sreq.submitted_at or sreq.created_at)
 
 
-def municipality_history(m, user):
-    """Everything the viewer may see about municipality `m`, grouped by fiscal year."""
+def municipality_history(m, user, page=1, per_page=TIMELINE_PAGE):
+    """Everything the viewer may see about municipality `m`, grouped by fiscal year, with page
+    `page` of its timeline (None when that page is past the end)."""
     reqs = _requests(m, user)
     visits = _visits(m, user)
-    events = _events([r.id for r in reqs], user)
+    events = _events([r.id for r in reqs], user, page, per_page)
+    if page > 1 and not events:
+        return None
     years = defaultdict(lambda: {"requests": [], "visits": [], "request_kinds": Counter(),
                                  "request_states": Counter(), "visit_kinds": Counter()})
     for r in reqs:
@@ -81,11 +85,12 @@ def municipality_history(m, user):
         y["visit_kinds"][v.kind] += 1
     # The timeline is the requests' events; visits have their own list on the page, so that
     # no visit is shown twice (events are already newest first).
-    timeline = [{"at": e.at, "type": "event", "event": e} for e in events]
+    timeline = [{"at": e.at, "type": "event", "event": e} for e in events[:per_page]]
     return {
         "years": sorted(years.items(), reverse=True),
-        "timeline": timeline[:TIMELINE_LIMIT],
-        "timeline_truncated": len(events) >= TIMELINE_LIMIT,
+        "timeline": timeline,
+        "timeline_page": page,
+        "timeline_has_next": len(events) > per_page,
         "totals": {"requests": len(reqs), "visits": len(visits),
                    "request_kinds": Counter(r.kind for r in reqs),
                    "request_states": Counter(r.state for r in reqs),

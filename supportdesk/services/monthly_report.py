@@ -3,14 +3,15 @@ earlier, in a plain JSON-able structure that the page, the exports and the snaps
 from datetime import date
 
 from ..i18n import N_
+from ..models.event import SUPPORT_ACTION_KINDS
 from ..models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ..models.visit import VISIT_KINDS
-from . import report_outreach as o
 from ..timeutil import fiscal_year
+from . import report_outreach as o
 from . import reports as r
 
-SUPPORT_KIND_LABELS = {"advice": N_("専門的な助言"), "bridge": N_("関係部署への橋渡し"),
-                       "case": N_("事例紹介"), "vendor": N_("事業者紹介")}
+# The support actions' own table (one owner for the words).
+SUPPORT_KIND_LABELS = SUPPORT_ACTION_KINDS
 
 
 def _row(label, value, prev=None, prev_year=None, figure=None, **params):
@@ -52,13 +53,9 @@ def _scalars(year, month, region_ids):
 
 
 SCALAR_LABELS = [
-    ("requests", "new", N_("新規受付"), "new"),
-    ("requests", "closed", N_("完了"), "closed"),
-    ("requests", "backlog", N_("月末時点の未完了"), "backlog"),
-    ("requests", "declined", N_("対応不可"), "declined"),
-    ("requests", "withdrawn", N_("取下げ"), "withdrawn"),
-    ("requests", "reopened", N_("再開"), "reopened"),
-    ("responsiveness", "past_target", N_("初回対応の目標(2営業日)超過"), "past_target"),
+    *(("requests", f, r.FIGURE_LABELS[f], f)
+      for f in ("new", "closed", "backlog", "declined", "withdrawn", "reopened")),
+    ("responsiveness", "past_target", r.FIGURE_LABELS["past_target"], "past_target"),
     ("responsiveness", "first_response_median", N_("初回対応までの営業日数(中央値)"), None),
     ("responsiveness", "first_response_p90", N_("初回対応までの営業日数(90パーセンタイル)"), None),
     ("responsiveness", "resolution_median", N_("解決までの営業日数(中央値)"), None),

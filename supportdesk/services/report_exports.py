@@ -31,11 +31,30 @@ def report_csv(report):
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+def _print_on_a4(ws, title):
+    """A4 portrait, as wide as the page, the title and the headers on every page, page numbers:
+    a printout keeps 当月・前月・前年同月 beside their labels."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT  # five columns fit the width
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.print_title_rows = "1:2"
+    ws.print_area = f"A1:E{ws.max_row}"
+    ws.print_options.horizontalCentered = True
+    ws.oddHeader.center.text = title
+    ws.oddFooter.center.text = "&P / &N"
+    ws.evenHeader.center.text = title
+    ws.evenFooter.center.text = "&P / &N"
+
+
 def report_xlsx(report):
     wb = Workbook()
     ws = wb.active
     ws.title = report["period"]
-    ws.append(["対象月", report["period"], report["fy_label"]])
+    title = f"月次報告 {report['period']}"
+    ws.append([title, report["fy_label"]])
+    ws["A1"].font = Font(bold=True, size=14)
     ws.append(HEADERS)
     for cell in ws[2]:
         cell.font = Font(bold=True)
@@ -46,6 +65,7 @@ def report_xlsx(report):
     for col in "CDE":
         ws.column_dimensions[col].width = 10
     ws.freeze_panes = "A3"
+    _print_on_a4(ws, f"{title} {report['fy_label']}")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

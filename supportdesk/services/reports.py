@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import (ExpertProfile, Municipality, Region, RequestEvent, SupportAction,
                       SupportRequest, Theme, Visit)
 from ..models.report import BusinessDay
@@ -108,6 +109,12 @@ def _submitted_in(period):
     return sa.and_(SupportRequest.submitted_at >= period.start, SupportRequest.submitted_at < period.end)
 
 
+# Each figure by its name in the report (the monthly report's rows and the drill-down heading).
+FIGURE_LABELS = {
+    "new": N_("新規受付"), "closed": N_("完了"), "backlog": N_("月末時点の未完了"),
+    "declined": N_("対応不可"), "withdrawn": N_("取下げ"), "reopened": N_("再開"),
+    "past_target": N_("初回対応の目標(2営業日)超過"),
+}
 REQUEST_FIGURES = {
     "new": lambda p: [_submitted_in(p)],
     "closed": lambda p: [SupportRequest.id.in_(_state_events([State.CLOSED.value], p))],

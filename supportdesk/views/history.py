@@ -1,4 +1,6 @@
-"""The municipality page's history section (対応履歴): requests and their events."""
+"""The municipality page's history section (対応履歴): requests and their events, paged."""
+from flask import abort, request
+
 from ..models.support_request import KIND_LABELS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services.history import municipality_history
@@ -6,7 +8,12 @@ from ..workflow import STATE_LABELS, State
 
 
 def history_section(m, user):
-    data = municipality_history(m, user)
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        abort(404)
+    data = municipality_history(m, user, page=int(raw))
+    if data is None:
+        abort(404)
     # The long history goes after the short lists of visits and rounds.
     return {"template": "municipalities/_history.html", "history": data, "order": 10,
             "kind_labels": KIND_LABELS, "state_labels": {s.value: STATE_LABELS[s] for s in State},

@@ -87,7 +87,8 @@ def monthly_csv(ym):
     year, month = _month(ym)
     body = report_csv(build_monthly_report(year, month, _region_scope()))
     keep_business_days()
-    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+    # mimetype gets its charset from Flask; content_type is taken as written (once).
+    return Response(body, content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="monthly-report-{ym}.csv"'})
 
 

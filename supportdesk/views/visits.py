@@ -4,21 +4,49 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import contains_eager
+from wtforms import SelectChoice
 
 from .. import permissions
 from ..extensions import db
-from ..forms.visits import (FollowUpForm, PostponeForm, ReasonForm, RecordForm, SatisfactionForm,
-                            ScheduleForm, VisitForm, choices)
-from ..models import (Engagement, Municipality, Region, SatisfactionResponse, SupportRequest, User,
-                      Visit, VisitFollowUp)
+from ..forms.visits import (
+    FollowUpForm,
+    PostponeForm,
+    ReasonForm,
+    RecordForm,
+    SatisfactionForm,
+    ScheduleForm,
+    VisitForm,
+    choices,
+)
+from ..models import (
+    Engagement,
+    Municipality,
+    Region,
+    SatisfactionResponse,
+    SupportRequest,
+    User,
+    Visit,
+    VisitFollowUp,
+)
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services import ValidationFailed
 from ..services.engagements import open_followup_engagement, open_followup_request
 from ..services.rounds import recordable_municipalities, round_record_of, takes_round_record
-from ..services.visits import (InvalidVisitTransition, cancel_visit, candidate_options,
-                               confirm_visit, create_visit, date_warnings, jst_range,
-                               postpone_visit, record_visit, schedule_from_candidate,
-                               submit_satisfaction, visit_actions)
+from ..services.visits import (
+    InvalidVisitTransition,
+    cancel_visit,
+    candidate_options,
+    confirm_visit,
+    create_visit,
+    date_warnings,
+    jst_range,
+    postpone_visit,
+    record_visit,
+    schedule_from_candidate,
+    submit_satisfaction,
+    visit_actions,
+)
 from ..timeutil import JST, utcnow
 from .decorators import load_or_404
 from .service_call import field_error, service_call
@@ -34,13 +62,15 @@ def _people_choices(roles=("expert", "liaison")):
     users = db.session.scalars(sa.select(User).where(User.role.in_(roles), User.active.is_(True))
                                .order_by(User.role, User.display_name)).all()
     labels = {"expert": _("専門人材"), "liaison": _("リエゾン")}
-    return choices((u.id, f"{u.display_name}({labels[u.role]})") for u in users)
+    return [SelectChoice(u.id, u.display_name, optgroup=labels[u.role]) for u in users]
 
 
 def _muni_choices():
     rows = db.session.scalars(sa.select(Municipality).join(Region)
+                              .options(contains_eager(Municipality.region))
                               .order_by(Region.sort_order, Municipality.code)).all()
-    return choices((m.id, m.name) for m in rows)
+    # Grouped by region (圏域), in the prefecture's order: the form shows one group a region.
+    return [SelectChoice(m.id, m.name, optgroup=m.region.name) for m in rows]
 
 
 def _users(ids):

@@ -41,8 +41,9 @@ class BrowserSession:
     """Headless Chromium with one context and page; records every request the page makes and
     aborts those to any host but the live server."""
 
-    def __init__(self, live_server):
+    def __init__(self, live_server, bypass_csp=False):
         self.allowed = urlsplit(live_server).netloc
+        self.bypass_csp = bypass_csp
         self.seen = []
         self.aborted = []
 
@@ -65,7 +66,8 @@ class BrowserSession:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=CHROMIUM_ARGS)
-            context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
+            context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo",
+                                          bypass_csp=self.bypass_csp)
             context.set_default_timeout(TIMEOUT_MS)
             context.on("request", lambda req: self.seen.append(req.url))
             context.route("**/*", self._guard)
@@ -79,14 +81,25 @@ class BrowserSession:
         return [url for url in self.seen if not self.is_local(url)]
 
 
-@pytest.fixture
-def browser_page(live_server):
-    """A Playwright page in headless Chromium. Every request it makes is recorded; at teardown
-    all of them must have gone to the live server (or be data:/blob: URLs). Requests to any
-    other host are also aborted, so a stray CDN link fails here and never reaches a network."""
-    session = BrowserSession(live_server)
+def _session_page(live_server, **options):
+    session = BrowserSession(live_server, **options)
     with session.open() as page:
         yield page
     assert session.seen, "the page made no request at all"
     foreign = session.foreign()
     assert not foreign, f"requests to hosts other than {session.allowed}: {foreign}"
+
+
+@pytest.fixture
+def axe_page(live_server):
+    """browser_page for axe-core: the page's Content-Security-Policy lets no inline script run,
+    so this context bypasses it to inject axe (tests/e2e/axe.py); the app is unchanged."""
+    yield from _session_page(live_server, bypass_csp=True)
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in headless Chromium. Every request it makes is recorded; at teardown
+    all of them must have gone to the live server (or be data:/blob: URLs). Requests to any
+    other host are also aborted, so a stray CDN link fails here and never reaches a network."""
+    yield from _session_page(live_server)

@@ -41,7 +41,7 @@ def test_lecture_from_candidates_to_rating(live_app, live_server, browser_page):
     page.click("[data-testid=schedule-lecture]")
     page.wait_for_url(f"**/visits/schedule/{sreq_id}")
     page.check("[data-testid=candidate-2]")
-    page.select_option("#attendee_ids", str(expert_id))
+    page.check(f"#attendee_ids input[value=\"{expert_id}\"]")  # checkboxes, no Ctrl-click
     page.click("text=この日程で確定する")
     page.wait_for_selector("text=訪問を確定しました")
     assert page.inner_text("[data-testid=visit-state]") == "確定"

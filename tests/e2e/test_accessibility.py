@@ -1,0 +1,170 @@
+"""Browser (Chromium) + axe-core: every main page of every role has no serious or critical
+accessibility violation, and a journey works with the keyboard alone, with a visible focus."""
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from supportdesk.extensions import db
+from tests.e2e.axe import describe, run_axe
+from tests.e2e.helpers import login
+from tests.factories import make_liaison, make_staff
+
+pytestmark = pytest.mark.e2e
+
+STAFF = "sayo.joho@demo.example.jp"
+LIAISON = "liaison.nishiharima@demo.example.jp"
+EXPERT = "expert@demo.example.jp"
+MANAGER = "manager@demo.example.jp"
+ADMIN = "admin@demo.example.jp"
+
+
+def _seed_demo(live_app):
+    from supportdesk.cli import DEMO_SEEDERS
+    from supportdesk.models import Municipality, SupportRequest, Visit
+    from supportdesk.services.seed import DEMO_PASSWORD, seed_demo_users
+
+    with live_app.app_context():
+        seed_demo_users()
+        for seeder in DEMO_SEEDERS:
+            seeder()
+        db.session.commit()
+        sayo = db.session.scalar(sa.select(Municipality).where(Municipality.name == "佐用町"))
+        sreq_id = db.session.scalar(
+            sa.select(SupportRequest.id).where(SupportRequest.municipality_id == sayo.id,
+                                               SupportRequest.state != "draft")
+            .order_by(SupportRequest.id))
+        visit_id = db.session.scalar(sa.select(Visit.id).order_by(Visit.id))
+    return DEMO_PASSWORD, sayo.code, sreq_id, visit_id
+
+
+def _log_in_new(live_app, live_server, page, factory, *args, **kwargs):
+    """Make a user with a factory and log the page in as them."""
+    with live_app.app_context():
+        email = factory(*args, **kwargs).email
+        db.session.commit()
+    login(page, live_server, email)
+
+
+def _pages(code, sreq_id, visit_id):
+    return {
+        STAFF: ["/", f"/municipalities/{code}", "/requests/new", "/requests/new/consultation",
+                "/requests/new/lecture", "/requests/mine", f"/requests/{sreq_id}",
+                "/announcements", "/notifications", "/notifications/preferences",
+                "/calendar/", "/cases/"],
+        LIAISON: ["/queue/", f"/requests/{sreq_id}", "/visits/", "/visits/new",
+                  f"/visits/{visit_id}", "/calendar/", "/rounds/", "/cases/",
+                  f"/municipalities/{code}", "/municipalities/", "/visits/engagements/",
+                  "/requests/templates/", "/notifications"],
+        EXPERT: ["/experts/assignments", "/visits/", "/calendar/"],
+        MANAGER: ["/reports/dashboard", "/reports/monthly/2026-10", "/reports/fiscal/2026",
+                  f"/reports/municipality/{code}/2026"],
+        ADMIN: ["/admin/users", "/admin/users/new", "/admin/themes", "/admin/experts",
+                "/admin/audit", "/admin/permissions", "/admin/jobs/", "/admin/webhooks/",
+                "/admin/chat-rooms", "/admin/notifications/failed", "/account/tokens/",
+                "/account/password", "/account/2fa"],
+    }
+
+
+def test_main_pages_have_no_serious_or_critical_violations(live_app, live_server, axe_page):
+    password, code, sreq_id, visit_id = _seed_demo(live_app)
+    page = axe_page
+    found, checked = {}, 0
+    page.goto(f"{live_server}/login")
+    if violations := run_axe(page):
+        found["anonymous /login"] = violations
+    for email, paths in _pages(code, sreq_id, visit_id).items():
+        page.context.clear_cookies()
+        login(page, live_server, email, password)
+        for path in paths:
+            resp = page.goto(f"{live_server}{path}")
+            assert resp.status == 200, f"{email} {path}: {resp.status}"
+            checked += 1
+            if violations := run_axe(page):
+                found[f"{email} {path}"] = violations
+    assert checked >= 40
+    assert not found, describe(found)
+
+
+NAMES_AND_PLACES = """() => [...document.querySelectorAll("header a[href]")].map(a => ({
+    text: a.innerText.trim(), href: new URL(a.href).pathname, label: a.getAttribute("aria-label")}))"""
+
+
+def test_each_place_in_the_header_has_one_name(live_app, live_server, browser_page):
+    """The bell leads to 通知 and says so; お知らせ is the announcements, and only they."""
+    page = browser_page
+    _log_in_new(live_app, live_server, page, make_staff, "佐用町", info_dept=True)
+    bell = page.get_by_test_id("bell")
+    assert bell.get_attribute("aria-label") is None  # the name is the text people see
+    assert page.get_by_role("link", name=re.compile(r"^通知\s*0\s*件未読$")).count() == 1
+    # An inline icon: no emoji (□ without an emoji font).
+    assert bell.locator("svg").count() == 1
+    assert not any(ord(c) > 0x2000 and not ("\u3000" <= c <= "\u9fff") for c in bell.inner_text())
+    places = {}
+    for link in page.evaluate(NAMES_AND_PLACES):
+        words = (link["label"] or link["text"]).split()
+        places.setdefault(words[0].split("(")[0] if words else "", set()).add(link["href"])
+    shared = {n: p for n, p in places.items() if len(p) > 1}
+    assert not shared, f"one name for several places: {shared}"
+    assert places["お知らせ"] == {"/announcements"} and places["通知"] == {"/notifications"}
+    page.get_by_test_id("bell").click()
+    assert page.locator("h1").inner_text().startswith("通知")
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const cs = getComputedStyle(el);
+  const r = el.getBoundingClientRect();
+  return {tag: el.tagName.toLowerCase(), name: el.name || "", type: el.type || "",
+          text: (el.innerText || el.value || "").trim().slice(0, 40), id: el.id,
+          outline: cs.outlineStyle !== "none" ? parseFloat(cs.outlineWidth) : 0,
+          visible: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0,
+          focus: el.matches(":focus"), style: cs.outlineStyle + " " + cs.outlineWidth};
+}"""
+
+
+def _tab_to(page, matches, limit=80):
+    """Press Tab until the focused element matches; every stop shows a visible focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        assert focused["visible"] and focused["outline"] >= 2, f"no visible focus on {focused}"
+        if matches(focused):
+            return focused
+    raise AssertionError("not reached with Tab")
+
+
+def test_staff_file_a_consultation_with_the_keyboard_alone(live_app, live_server, browser_page):
+    page = browser_page
+    _log_in_new(live_app, live_server, page, make_staff, "佐用町", info_dept=True)
+    # The first Tab shows the skip link.
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)["text"] == "本文へ移動"
+    _tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "新規相談")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/requests/new")
+    _tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "相談")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/requests/new/consultation")
+    _tab_to(page, lambda f: f["name"] == "title")
+    page.keyboard.type("キーボードだけで出した相談")
+    _tab_to(page, lambda f: f["name"] == "body")
+    page.keyboard.type("窓口の手続をオンライン化したい")
+    _tab_to(page, lambda f: f["name"] == "help_wanted")
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked")
+    _tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "提出する")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/requests/new" not in url)
+    assert "キーボードだけで出した相談" in page.locator("h1").inner_text()
+
+
+def test_phone_menu_open_has_no_serious_violation(live_app, live_server, axe_page):
+    page = axe_page
+    page.set_viewport_size({"width": 375, "height": 667})
+    _log_in_new(live_app, live_server, page, make_liaison, "西播磨")
+    page.goto(f"{live_server}/queue/")
+    page.locator("header.topbar summary").focus()
+    page.keyboard.press("Enter")  # a <summary> opens with the keyboard too
+    assert page.get_by_role("link", name="受付キュー").is_visible()
+    assert not (violations := run_axe(page)), describe({"375px /queue/ menu open": violations})
