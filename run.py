@@ -36,17 +36,26 @@ def ensure_venv(extras):
         fh.write(digest)
 
 
+# Debian packages the browser tests need: the browser, and a Japanese font (without one every
+# kanji is drawn as a box, and the layout tests measure the wrong widths).
+BROWSER_PACKAGES = {"chromium": "/usr/bin/chromium",
+                    "fonts-ipafont-gothic": "/usr/share/fonts/opentype/ipafont-gothic"}
+
+
 def ensure_chromium():
-    """The browser tests drive Debian's chromium; install it when we can (root + apt)."""
-    if os.path.exists("/usr/bin/chromium"):
+    """The browser tests drive Debian's chromium; install it (and a Japanese font) when we can
+    (root + apt)."""
+    missing = [pkg for pkg, path in BROWSER_PACKAGES.items() if not os.path.exists(path)]
+    if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         sh("apt-get", "update", "-qq", env=env, check=False)
-        sh("apt-get", "install", "-y", "-qq", "chromium", env=env, check=False)
-    if not os.path.exists("/usr/bin/chromium"):
-        print("WARNING: /usr/bin/chromium is missing; the browser tests will fail. "
-              "Install Debian's chromium package.", flush=True)
+        sh("apt-get", "install", "-y", "-qq", *missing, env=env, check=False)
+    for pkg, path in BROWSER_PACKAGES.items():
+        if not os.path.exists(path):
+            print(f"WARNING: {path} is missing; the browser tests will fail. "
+                  f"Install Debian's {pkg} package.", flush=True)
 
 
 E2E = os.path.join(ROOT, "tests", "e2e")
