@@ -20,12 +20,11 @@ ADMIN = "admin@demo.example.jp"
 
 
 def _seed_demo(live_app):
-    from supportdesk.cli import DEMO_SEEDERS
+    from supportdesk.demo import DEMO_SEEDERS
     from supportdesk.models import Municipality, SupportRequest, Visit
-    from supportdesk.services.seed import DEMO_PASSWORD, seed_demo_users
+    from supportdesk.demo.users import DEMO_PASSWORD
 
     with live_app.app_context():
-        seed_demo_users()
         for seeder in DEMO_SEEDERS:
             seeder()
         db.session.commit()
