@@ -70,3 +70,22 @@ def test_header_folds_its_menu_on_a_phone(live_app, live_server, browser_page):
     assert page.get_by_role("link", name="新規相談", exact=True).is_visible()
     assert not page.locator("header.topbar summary").is_visible()
     assert header.bounding_box()["height"] <= 80
+
+
+def test_monthly_report_headings_read_on_one_line_at_1280(live_app, live_server, browser_page):
+    """Three report tables share a row at 1280 px; their 当月・前月・前年同月 must not wrap one
+    character a line (「当/月」)."""
+    from tests.factories import make_user
+
+    with live_app.app_context():
+        email = make_user("manager").email
+        db.session.commit()
+    page = browser_page
+    page.set_viewport_size(DESKTOP)
+    login(page, live_server, email)
+    page.goto(f"{live_server}/reports/")
+    headings = page.locator("table.figures thead th")
+    assert headings.count() >= 8
+    for i in range(headings.count()):
+        th = headings.nth(i)
+        assert th.evaluate(LINES) < 1.5, f"report heading {th.inner_text()!r} wraps"
