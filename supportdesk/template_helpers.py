@@ -133,5 +133,8 @@ def register(app):
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")
     app.add_template_global(can_do, "can_do")
+    from .services.request_filing import may_be_parent
+
+    app.add_template_global(may_be_parent, "may_be_parent")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")

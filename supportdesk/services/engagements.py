@@ -12,7 +12,7 @@ from ..notifications import notify
 from ..timeutil import JST, utcnow
 from ..workflow import Action, State
 from . import ValidationFailed
-from .request_filing import PARENT_STATES, create_request
+from .request_filing import create_request, may_be_parent
 from .support_requests import apply_action, record_event
 
 logger = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def open_followup_request(visit, actor, *, kind, title, body="", now=None):
         raise ValidationFailed(_("件名を入力してください。"), field="title")
     # The record's follow-ups are the content when the liaison typed none.
     body = (body or "").strip() or (visit.record.follow_ups if visit.record else "")
-    parent = visit.sreq if visit.sreq is not None and visit.sreq.state in PARENT_STATES else None
+    parent = visit.sreq if visit.sreq is not None and may_be_parent(visit.sreq) else None
     sreq = create_request(actor, kind, municipality_id=visit.municipalities[0].id, origin="push",
                           title=title.strip(), body=body, parent_id=parent.id if parent else None,
                           co_municipality_ids=[m.id for m in visit.municipalities[1:]],

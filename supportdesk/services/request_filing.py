@@ -23,7 +23,21 @@ from .support_requests import InvalidTransition, _check, apply_action, record_ev
 logger = logging.getLogger(__name__)
 
 FIRST_RESPONSE_BUSINESS_DAYS = 2
+# 伴走支援 follows a lecture or a consultation that was carried out or answered.
 PARENT_STATES = (State.DELIVERED, State.ANSWERED, State.CLOSED)
+PARENT_KINDS = ("consultation", "lecture")
+
+
+def may_be_parent(parent):
+    """Whether `parent` may be the origin (元の依頼) of an accompaniment request: the one owner
+    of the rule, for the service, the form's choices, the request page's button and the API."""
+    return parent.kind in PARENT_KINDS and parent.state in PARENT_STATES
+
+
+def parent_conditions():
+    """may_be_parent as SQL conditions, for lists of candidate parents."""
+    return (SupportRequest.kind.in_(PARENT_KINDS),
+            SupportRequest.state.in_([s.value for s in PARENT_STATES]))
 
 
 class StaleEdit(DomainError):
@@ -59,9 +73,30 @@ def _check_parent(sreq, parent_id, actor):
             or not permissions.can(actor, "view", parent)):
         raise ValidationFailed(_("元の依頼が見つかりません。同じ市町の依頼を選んでください。"),
                                field="parent_id")
-    if parent.state not in PARENT_STATES:
-        raise ValidationFailed(_("伴走支援の元にできるのは、実施済・回答済・完了の依頼です。"),
+    if not may_be_parent(parent):
+        raise ValidationFailed(_("伴走支援の元にできるのは、実施済・回答済・完了の出前講座・相談です。"),
                                field="parent_id")
+
+
+ORIGINS = ("municipal", "push")
+
+
+def filing_municipality_for(actor, municipality_id=None):
+    """The municipality a new request is filed for. Staff always file for their own (naming
+    another is refused as if it did not exist); anyone else must name one."""
+    if actor.role == "municipal_staff":
+        if municipality_id not in (None, actor.municipality_id):
+            raise permissions.PermissionDenied("staff file for their own municipality only")
+        municipality_id = actor.municipality_id
+    municipality = db.session.get(Municipality, municipality_id) if municipality_id else None
+    if municipality is None:
+        raise ValidationFailed(_("市町を選んでください。"), field="municipality_id")
+    return municipality
+
+
+def may_push(actor):
+    """Only liaisons file push-type requests (プッシュ型: the desk proposes, not the town)."""
+    return actor.role == "liaison"
 
 
 def create_request(actor, kind, *, municipality_id=None, origin="municipal", now=None,
@@ -71,13 +106,11 @@ def create_request(actor, kind, *, municipality_id=None, origin="municipal", now
     now = now or utcnow()
     if kind not in KINDS:
         raise ValidationFailed(_("依頼の種類を選んでください。"), field="kind")
-    if actor.role == "municipal_staff":
-        municipality_id = municipality_id or actor.municipality_id
-    if origin == "push" and actor.role != "liaison":
-        origin = "municipal"
-    municipality = db.session.get(Municipality, municipality_id) if municipality_id else None
-    if municipality is None:
-        raise ValidationFailed(_("市町を選んでください。"), field="municipality_id")
+    municipality = filing_municipality_for(actor, municipality_id)
+    if origin not in ORIGINS:
+        raise ValidationFailed(_("申し出の種類が正しくありません。"), field="origin")
+    if origin == "push" and not may_push(actor):
+        raise ValidationFailed(_("プッシュ型の提案はリエゾンだけが登録できます。"), field="origin")
     sreq = SupportRequest(kind=kind, origin=origin, state=State.DRAFT.value,
                           municipality_id=municipality.id, municipality=municipality,
                           region_id=municipality.region_id, filer_id=actor.id,

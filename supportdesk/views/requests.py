@@ -22,7 +22,7 @@ from ..services.engagements import can_open_engagement
 from ..services.request_conversation import (active_reply_templates, is_following, timeline,
                                              visible_comments)
 from ..services.request_filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
-                                       info_dept_share,
+                                       info_dept_share, may_push, parent_conditions,
                                        update_request)
 from ..services.support_requests import allowed_actions
 from ..services.visits import can_schedule_lecture, visits_for_request
@@ -60,13 +60,11 @@ def _setup(form, kind, sreq=None):
     if kind == "lecture":
         form.co_municipality_ids.choices = [SelectChoice(m.id, m.name) for m in munis
                                            if m.id != own_id]
-        if current_user.role != "liaison":
+        if not may_push(current_user):
             del form.origin_push
     if kind == "accompaniment":
         stmt = permissions.scope_requests(
-            sa.select(SupportRequest).where(
-                SupportRequest.state.in_(("delivered", "answered", "closed")),
-                SupportRequest.kind.in_(("consultation", "lecture"))), current_user)
+            sa.select(SupportRequest).where(*parent_conditions()), current_user)
         if own_id:
             stmt = stmt.where(SupportRequest.municipality_id == own_id)
         parents = db.session.scalars(stmt.order_by(SupportRequest.submitted_at.desc())
