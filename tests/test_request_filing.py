@@ -54,9 +54,13 @@ def test_staff_cannot_file_push_or_for_another_municipality(app):
     from supportdesk.permissions import PermissionDenied
     from supportdesk.services.request_filing import create_request
 
+    from supportdesk.services import ValidationFailed
+
     staff = make_staff("佐用町")
-    sreq = make_request(staff, origin="push", submit=False)
-    assert sreq.origin == "municipal"
+    with pytest.raises(ValidationFailed) as refused:  # refused, no longer quietly downgraded
+        make_request(staff, origin="push", submit=False)
+    assert refused.value.field == "origin"
+    db.session.rollback()
     with pytest.raises(PermissionDenied):
         create_request(staff, "consultation", municipality_id=municipality("姫路市").id,
                        title="x", body="y")
