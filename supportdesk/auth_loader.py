@@ -33,13 +33,16 @@ def configure(login_manager):
         return sess.user if sess is not None else None
 
 
+def supported_locale(lang):
+    """`lang` if the desk offers it (LANGUAGES), else the desk's first language."""
+    languages = current_app.config["LANGUAGES"]
+    return lang if lang in languages else languages[0]
+
+
 def select_locale():
     if not has_request_context():
         # CLI, scheduler and services outside a request: the configured default (Japanese).
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")
     if current_user and getattr(current_user, "is_authenticated", False):
-        return current_user.locale or "ja"
-    lang = session.get("lang")
-    if lang in ("ja", "en"):
-        return lang
-    return "ja"
+        return supported_locale(current_user.locale)
+    return supported_locale(session.get("lang"))

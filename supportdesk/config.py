@@ -14,8 +14,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 3600 * 8
     BABEL_DEFAULT_LOCALE = "ja"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
-    LANGUAGES = ("ja", "en")
-    DISPLAY_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")  # the first is the default; auth_loader.supported_locale reads it
     # Sessions: server-side records, idle and absolute limits (ASVS 7.3).
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)

@@ -9,7 +9,7 @@ from supportdesk.extensions import db
 from supportdesk.models import ExpertAssignment, RequestComment, SupportRequest
 from supportdesk.services.api_tokens import create_token, revoke_token
 from supportdesk.timeutil import utcnow
-from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality
+from tests.factories import PASSWORD, make_expert, make_liaison, make_staff, make_user, municipality
 
 _seq = iter(range(1, 100000))
 
@@ -208,7 +208,7 @@ def test_cli_create_token_prints_a_working_token(app, runner, client):
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {clear}"}).get_json()
     assert me["scope"] == "write" and me["email"] == user.email
     bad = runner.invoke(args=["create-token", "nobody@example.jp"])
-    assert bad.exit_code != 0 and "no active user" in bad.output
+    assert bad.exit_code != 0 and "no user" in bad.output
 
 
 def test_token_settings_page_creates_and_revokes(app, client, login_as):
@@ -221,7 +221,7 @@ def test_token_settings_page_creates_and_revokes(app, client, login_as):
     assert "sdk_" in html
     bad = client.post("/account/tokens/", data={"name": "", "scope": "read", "days": "999"})
     text = bad.get_data(as_text=True)
-    assert "名前を入力してください。" in text and "1〜366日で指定してください。" in text
+    assert "名前を入力してください。" in text and "有効期間は1〜366日で指定してください。" in text
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == staff.id))
     other = make_staff("豊岡市")
     other_token, _ = create_token(other, name="他人", days=5)
@@ -237,3 +237,28 @@ def test_token_settings_page_creates_and_revokes(app, client, login_as):
 def test_reference_lists(app, client, path):
     data = client.get(path, headers=bearer(make_staff())).get_json()
     assert len(data) in (10, 20)
+
+
+def test_token_validity_has_one_limit_for_page_cli_and_service(make_app):
+    """API_TOKEN_MAX_DAYS bounds a token's validity on the token page, in the CLI and in the
+    service; the service (not only the CLI) refuses a token for a deactivated account."""
+    from supportdesk.services import ValidationFailed
+
+    app = make_app(API_TOKEN_MAX_DAYS=30)
+    with app.app_context():
+        user = make_user("liaison", email="rpa30@pref.example.jp")
+        gone = make_user("liaison", email="gone@pref.example.jp")
+        gone.active = False
+        db.session.commit()
+        client = app.test_client()
+        client.post("/login", data={"email": user.email, "password": PASSWORD})
+        page = client.post("/account/tokens/", data={"name": "RPA", "scope": "read", "days": "31"})
+        assert "有効期間は1〜30日で指定してください。" in page.get_data(as_text=True)
+        assert "sdk_" not in page.get_data(as_text=True)
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["create-token", user.email, "--days", "31"]).exit_code != 0
+        assert runner.invoke(args=["create-token", user.email, "--days", "30"]).exit_code == 0
+        refused = runner.invoke(args=["create-token", gone.email, "--days", "5"])
+        assert refused.exit_code != 0 and "無効" in refused.output
+        with pytest.raises(ValidationFailed):
+            create_token(gone, name="x", days=5)

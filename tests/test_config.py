@@ -115,3 +115,32 @@ def test_client_address_comes_from_the_proxy_only_when_configured(make_app):
             row = db.session.scalar(sa.select(AuditLog).where(AuditLog.actor_id == user.id))
             assert row.ip == expected
             db.session.remove()
+
+
+# Settings that Flask or an extension reads by name (not the desk's own code).
+READ_BY_LIBRARIES = {
+    "SECRET_KEY": "Flask", "SESSION_COOKIE_HTTPONLY": "Flask", "SESSION_COOKIE_SAMESITE": "Flask",
+    "MAX_CONTENT_LENGTH": "Flask", "SQLALCHEMY_DATABASE_URI": "Flask-SQLAlchemy",
+    "SQLALCHEMY_TRACK_MODIFICATIONS": "Flask-SQLAlchemy",
+    "SQLALCHEMY_ENGINE_OPTIONS": "Flask-SQLAlchemy", "WTF_CSRF_TIME_LIMIT": "Flask-WTF",
+    "BABEL_DEFAULT_LOCALE": "Flask-Babel", "BABEL_DEFAULT_TIMEZONE": "Flask-Babel",
+    "RATELIMIT_HEADERS_ENABLED": "Flask-Limiter",
+}
+
+
+def test_every_default_setting_is_read_by_something():
+    """A setting nothing reads lies to the operator who changes it (API_TOKEN_MAX_DAYS was read by
+    nothing while 366 was written three times): each key of Defaults is read by the package
+    (its name appears outside config.py), or by the library named in READ_BY_LIBRARIES."""
+    import pathlib
+
+    from supportdesk.config import Defaults
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    source = "\n".join(p.read_text(encoding="utf-8") for p in
+                       [*(root / "supportdesk").rglob("*.py"), *(root / "templates").rglob("*.*")]
+                       if p.name != "config.py" and p.suffix in (".py", ".html", ".txt"))
+    keys = [k for k in vars(Defaults) if k.isupper()]
+    unread = [k for k in keys if k not in READ_BY_LIBRARIES and k not in source]
+    assert not unread, unread
+    assert set(READ_BY_LIBRARIES) <= set(keys), set(READ_BY_LIBRARIES) - set(keys)

@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -19,13 +20,22 @@ def _hash(clear):
     return hashlib.sha256(clear.encode()).hexdigest()
 
 
+def max_token_days():
+    """The longest validity a token may be given (API_TOKEN_MAX_DAYS): one setting for the
+    token page, the CLI and the service."""
+    return int(current_app.config["API_TOKEN_MAX_DAYS"])
+
+
 def create_token(user, *, name, scope="read", days=90, actor=None, now=None):
     """Returns (token row, clear token). The clear token is never stored and shown only once."""
     now = now or utcnow()
     if scope not in ("read", "write"):
         raise ValidationFailed(_("権限の範囲は read か write を選んでください。"), "scope")
-    if days is not None and not 1 <= int(days) <= 366:
-        raise ValidationFailed(_("有効期間は1〜366日で指定してください。"), "days")
+    limit = max_token_days()
+    if days is not None and not 1 <= int(days) <= limit:
+        raise ValidationFailed(_("有効期間は1〜%(max)d日で指定してください。", max=limit), "days")
+    if not user.active:
+        raise ValidationFailed(_("無効になっているアカウントにはトークンを発行できません。"), "user")
     if not (name or "").strip():
         raise ValidationFailed(_("名前を入力してください。"), "name")
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..auth_loader import supported_locale
 from ..extensions import db
 from ..forms.auth import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from ..services import ValidationFailed
@@ -154,8 +155,7 @@ def reset_password(token):
 
 @bp.post("/language/<lang>")
 def set_language(lang):
-    if lang not in ("ja", "en"):
-        lang = "ja"
+    lang = supported_locale(lang)
     if current_user.is_authenticated:
         current_user.locale = lang
         db.session.commit()

@@ -8,6 +8,7 @@ from ..forms.tokens import TokenForm
 from ..models import ApiToken
 from ..services.api_tokens import create_token, revoke_token, tokens_of
 from ..timeutil import utcnow
+from .service_call import service_call
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
@@ -18,10 +19,11 @@ def index():
     form = TokenForm()
     created = None
     if form.validate_on_submit():
-        _token, created = create_token(current_user, name=form.name.data, scope=form.scope.data,
-                                       days=form.days.data)
-        db.session.commit()
-        form = TokenForm(formdata=None)
+        with service_call(form) as call:
+            _token, created = create_token(current_user, name=form.name.data,
+                                           scope=form.scope.data, days=form.days.data)
+        if call.ok:
+            form = TokenForm(formdata=None)
     return render_template("account/tokens.html", form=form, tokens=tokens_of(current_user),
                            created=created, now=utcnow())
 
