@@ -184,9 +184,27 @@ def scope_of(user, action, kind):
     return PERMISSIONS.get(kind, {}).get(action, {}).get(user.role)
 
 
+def owns_draft(user, sreq):
+    """Drafts are private to their filer: the one rule behind can(), scope_requests() and every
+    list, search, export and API answer that goes through them."""
+    return sreq.state != "draft" or getattr(user, "id", None) in (sreq.filer_id,
+                                                                   sreq.created_by_id)
+
+
+def _drafts_of_others_hidden(user):
+    """owns_draft as an SQL condition over SupportRequest."""
+    from .models import SupportRequest
+
+    return sa.or_(SupportRequest.state != "draft", SupportRequest.filer_id == user.id,
+                  SupportRequest.created_by_id == user.id)
+
+
 def can(user, action, obj):
     """May `user` do `action` on `obj` (an object, or a kind name for a non-object check)?"""
     kind = _object_kind(obj)
+    if kind == "request" and not isinstance(obj, str) and obj.state == "draft" \
+            and obj.filer_id is not None and not owns_draft(user, obj):
+        return False
     scope = scope_of(user, action, kind)
     if scope is None:
         return False
@@ -227,6 +245,8 @@ def scope_requests(stmt, user, action="view"):
     from .models.support_request import request_co_municipalities
 
     scope = scope_of(user, action, "request")
+    if scope is not None:
+        stmt = stmt.where(_drafts_of_others_hidden(user))
     if scope == ALL:
         return stmt
     if scope == OWN:

@@ -20,9 +20,9 @@ def _events(sreq):
                              .where(RequestEvent.request_id == sreq.id))
 
 
-def _in_state(state, filer):
+def _in_state(state, filer, **fields):
     """A request put into `state` directly: test setup, not application code."""
-    sreq = make_request(filer, submit=state != State.DRAFT)
+    sreq = make_request(filer, submit=state != State.DRAFT, **fields)
     if state != State.DRAFT:
         sreq.state = state.value
         if state == State.CLOSED:
@@ -36,8 +36,11 @@ def _in_state(state, filer):
 def test_allowed_transition(app, src, action, role):
     staff = make_staff("佐用町")
     liaison = make_liaison("西播磨")
-    sreq = _in_state(src, staff)
     actor = staff if role == "municipal_staff" else liaison
+    if src == State.DRAFT:  # a draft is its filer's alone: the liaison's own push-type draft
+        sreq = _in_state(src, actor, municipality_id=staff.municipality_id)
+    else:
+        sreq = _in_state(src, staff)
     before = _events(sreq)
     perform_action(sreq, action, actor, reason="理由を記入", hold_until=date(2099, 1, 1))
     db.session.commit()
@@ -135,3 +138,14 @@ def test_liaison_triage_over_http_takes_the_request(app, client, login_as):
     db.session.expire_all()
     assert sreq.state == "triage" and sreq.assignee_id == liaison.id
     assert sreq.first_response_at is not None
+
+
+def test_nobody_but_the_filer_acts_on_a_draft(app):
+    """The table lets liaisons submit and withdraw drafts: their own (push-type) ones only."""
+    staff = make_staff("佐用町")
+    liaison = make_liaison("西播磨")
+    sreq = _in_state(State.DRAFT, staff)
+    for action in (Action.SUBMIT, Action.WITHDRAW):
+        with pytest.raises(InvalidTransition, match="権限"):
+            perform_action(sreq, action, liaison, reason="理由")
+    assert sreq.state == State.DRAFT.value

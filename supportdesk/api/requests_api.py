@@ -66,11 +66,8 @@ def list_requests():
     args = parse_query(RequestListQuery)
     user = api_user()
     stmt = permissions.scope_requests(sa.select(SupportRequest), user)
-    if args.state == "draft":
-        # Drafts are the filer's own business until submitted.
-        if user.role != "municipal_staff":
-            stmt = stmt.where(SupportRequest.created_by_id == user.id)
-    else:
+    if args.state != "draft":
+        # Lists show drafts only when asked for (scope_requests keeps them to their filer).
         stmt = stmt.where(SupportRequest.state != "draft")
     if args.state:
         stmt = stmt.where(SupportRequest.state == args.state)
