@@ -67,6 +67,8 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     API_TOKEN_MAX_DAYS = 366
+    # 初回回答の目標: business days per request kind (services/response_target.py).
+    FIRST_RESPONSE_BUSINESS_DAYS = {"consultation": 2, "lecture": 2, "accompaniment": 2}
     # Notifications (outbox dispatcher, SMTP, chat webhooks, office hours).
     NOTIFY_MAX_ATTEMPTS = 15
     NOTIFY_BACKOFF_BASE = 5  # seconds; full jitter: random(0, min(cap, base * 2**attempts))

@@ -168,7 +168,7 @@ def make_queue_request(title="相談の件名", *, municipality_name="佐用町"
     from datetime import timedelta
 
     from supportdesk.models import RequestComment, SupportRequest
-    from supportdesk.services.queue import first_response_due
+    from supportdesk.services.response_target import first_response_due
     from supportdesk.services.search import refresh_search_text
     from supportdesk.timeutil import fiscal_year, fiscal_year_short, utcnow
 

@@ -94,7 +94,7 @@ def test_each_filter_narrows(app, manager):
 
 
 def test_overdue_filter_and_badge_over_a_japanese_holiday(app, manager):
-    from supportdesk.services.queue import due_status
+    from supportdesk.services.response_target import due_status
 
     # Monday 2026-11-02 10:00 JST; 11/03 is 文化の日, so 2 business days end on Thursday 11/05.
     submitted = datetime(2026, 11, 2, 10, 0, tzinfo=JST)

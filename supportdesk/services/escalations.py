@@ -1,15 +1,14 @@
 """First-response escalation: requests past their 2-business-day target go to the team lead."""
 import logging
 
-import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Region, SupportRequest
+from ..models import Region
 from ..notifications import notify
 from ..notifications.audiences import team_leads_for
 from ..timeutil import utcnow
-from ..workflow import OPEN_STATES
 from .job_markers import claim_notice
+from .response_target import overdue_requests
 from .support_requests import record_event
 
 logger = logging.getLogger(__name__)
@@ -18,22 +17,13 @@ KIND = "request.escalated"  # the once-per-request marker (SentNotice.kind)
 EVENT = "request.escalation"  # the notification (WHO_HEARS, urgent)
 
 
-def overdue_first_responses(now):
-    return db.session.scalars(
-        sa.select(SupportRequest)
-        .where(SupportRequest.first_response_due_at < now,
-               SupportRequest.first_response_at.is_(None),
-               SupportRequest.state.in_([s.value for s in OPEN_STATES]))
-        .order_by(SupportRequest.first_response_due_at, SupportRequest.id)).all()
-
-
 def escalate_first_responses(now=None):
     """Tell the team lead, once per request, about requests nobody answered within 2 business
     days. Returns how many requests were escalated in this run."""
     now = now or utcnow()
     count = 0
     regions = {}
-    for sreq in overdue_first_responses(now):
+    for sreq in overdue_requests(now):
         if not claim_notice(KIND, f"request:{sreq.id}", now=now, request_id=sreq.id):
             continue
         region = regions.get(sreq.region_id) or db.session.get(Region, sreq.region_id)

@@ -14,17 +14,17 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import calendar_jp, permissions
+from .. import permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, Theme
 from ..models.support_request import KINDS, request_co_municipalities, request_themes
-from ..timeutil import JST, UTCDateTime
+from ..timeutil import UTCDateTime
 from ..workflow import OPEN_STATES, State
+from .response_target import overdue_condition
 from .search import search_conditions
 
 PER_PAGE = 50
 COUNT_CAP = 1000
-FIRST_RESPONSE_BUSINESS_DAYS = 2  # SLA: first response within 2 business days
 QUEUE_STATES = [s.value for s in State if s != State.DRAFT]  # drafts belong to their filer
 OPEN = sorted(s.value for s in OPEN_STATES)
 # Rows without a due date sort after every real one (keyset comparisons must never meet NULL).
@@ -164,8 +164,7 @@ def apply_filter(stmt, user, flt, now, *, with_state=True):
     elif flt.assignee:
         stmt = stmt.where(SupportRequest.assignee_id == int(flt.assignee))
     if flt.overdue:
-        stmt = stmt.where(SupportRequest.first_response_at.is_(None),
-                          SupportRequest.first_response_due_at < now)
+        stmt = stmt.where(*overdue_condition(now))
     if flt.q:
         stmt = stmt.where(*search_conditions(flt.q))
     return stmt
@@ -252,20 +251,3 @@ def load_queue_page(user, flt, now, per_page=PER_PAGE, with_counts=True):
                      capped=bool(partial & selected))
 
 
-def first_response_due(submitted_at):
-    """When the first response is due: end of the 2nd business day after submission (JST)."""
-    return calendar_jp.due_at(submitted_at, FIRST_RESPONSE_BUSINESS_DAYS)
-
-
-def due_status(sreq, now):
-    """("overdue", 0) / ("today", 0) / ("remaining", business days left) for the first-response
-    target, or None once answered or when the request is not open work."""
-    due = sreq.first_response_due_at
-    if due is None or sreq.first_response_at is not None or sreq.state not in OPEN:
-        return None
-    if now > due:
-        return "overdue", 0
-    today, due_day = now.astimezone(JST).date(), due.astimezone(JST).date()
-    if due_day == today:
-        return "today", 0
-    return "remaining", calendar_jp.business_days_between(today, due_day)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 from flask_babel import gettext as _
 
-from .. import calendar_jp, permissions
+from .. import permissions
 from ..extensions import db
 from ..models import (LectureCandidateDate, Municipality, RequestCounter, SupportRequest, Theme,
                       User)
@@ -15,6 +15,7 @@ from ..notifications.audiences import municipality_rooms
 from ..timeutil import fiscal_year, fiscal_year_short, utcnow
 from ..workflow import EDITABLE_BY_FILER, FINAL_STATES, Action, State
 from . import DomainError, ValidationFailed
+from .response_target import first_response_due
 from .request_fields import (  # noqa: F401  (normalise_search is re-exported for callers)
     EDITABLE_FIELDS, FIELD_LABELS, current_value, display_value, normal_value, normalise_search,
     refresh_search_text, same_value)
@@ -22,7 +23,6 @@ from .support_requests import InvalidTransition, _check, apply_action, record_ev
 
 logger = logging.getLogger(__name__)
 
-FIRST_RESPONSE_BUSINESS_DAYS = 2
 # 伴走支援 follows a lecture or a consultation that was carried out or answered.
 PARENT_STATES = (State.DELIVERED, State.ANSWERED, State.CLOSED)
 PARENT_KINDS = ("consultation", "lecture")
@@ -309,7 +309,7 @@ def submit_request(sreq, actor, *, now=None):
     # (the notices are rendered when the unit of work commits, with the final values anyway).
     sreq.region_id = sreq.municipality.region_id
     sreq.submitted_at = now
-    sreq.first_response_due_at = calendar_jp.due_at(now, FIRST_RESPONSE_BUSINESS_DAYS)
+    sreq.first_response_due_at = first_response_due(now, sreq.kind)
     if sreq.number is None:
         fy = fiscal_year(now)
         seq = next_request_number(fy)
