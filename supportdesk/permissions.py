@@ -167,6 +167,25 @@ def liaison_region_filter(user):
     return ids
 
 
+def team_for(region, leads_only=False):
+    """The liaisons who work requests of `region` (active, by id): the region's liaisons, or
+    the central team for a region without one (Kobe). The one owner of "the team of a request"
+    for routing, notifications (TEAM, TEAM_LEADS) and the escalation job; liaison_region_filter
+    above is the same rule seen from the liaison."""
+    from .models import User
+    from .models.user import liaison_regions
+
+    stmt = sa.select(User).where(User.role == "liaison", User.active.is_(True))
+    if leads_only:
+        stmt = stmt.where(User.is_team_lead.is_(True))
+    if region.has_liaison:
+        stmt = stmt.where(User.id.in_(sa.select(liaison_regions.c.user_id)
+                                      .where(liaison_regions.c.region_id == region.id)))
+    else:
+        stmt = stmt.where(User.is_central_team.is_(True))
+    return list(db.session.scalars(stmt.order_by(User.id)))
+
+
 def _region_ids_of(obj):
     if hasattr(obj, "scope_region_ids"):
         return set(obj.scope_region_ids())

@@ -9,7 +9,7 @@ from supportdesk.models import RequestEvent, SupportRequest
 from supportdesk.services.request_conversation import add_comment
 from supportdesk.services.request_filing import (routing_team, submit_request, update_request)
 from supportdesk.timeutil import JST
-from tests.factories import make_liaison, make_request, make_staff, municipality
+from tests.factories import make_liaison, make_request, make_staff, municipality, region
 
 
 def _events(sreq, kind):
@@ -215,3 +215,27 @@ def test_the_notices_of_a_submission_name_its_number(app):
         text = f"{row.title if hasattr(row, 'title') else row.subject}\n{row.body}"
         assert f"下書き-{sreq.id}" not in text, (row.event_type, text[:120])
         assert sreq.number in text, (row.event_type, text[:120])
+
+
+def test_the_team_of_a_request_is_one_rule_for_routing_notices_and_permissions(app):
+    """permissions.team_for decides the team; routing, the TEAM audience and the liaison's own
+    region filter (what the liaison may work) all agree with it, Kobe's central team included."""
+    from supportdesk.models import Region
+    from supportdesk.notifications.audiences import TEAM, resolve
+    from supportdesk.permissions import liaison_region_filter, team_for
+
+    west = make_liaison("西播磨")
+    make_liaison("但馬")
+    central = make_liaison("阪神南", central=True)
+    gone = make_liaison("西播磨")
+    gone.active = False
+    db.session.commit()
+    liaisons = [west, central, gone] + [u for u in team_for(region("但馬"))]
+    for reg in db.session.scalars(sa.select(Region)):
+        team = {u.id for u in team_for(reg)}
+        covering = {u.id for u in liaisons if u.active and reg.id in liaison_region_filter(u)}
+        assert team == covering, reg.name
+    for name, expected in (("佐用町", {west.id}), ("神戸市", {central.id})):
+        sreq = make_request(make_staff(name))
+        assert {u.id for u in routing_team(sreq)} == expected
+        assert set(resolve((TEAM,), sreq=sreq).users) == expected

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from ..permissions import team_for
 from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 
 INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
@@ -178,8 +179,7 @@ def _followers(out, sreq=None, **_):
 
 
 def _team(out, sreq=None, visit=None, **_):
-    from ..models import ChatRoom, Region, User
-    from ..models.user import liaison_regions
+    from ..models import ChatRoom, Region
 
     region_ids = {sreq.region_id} if sreq is not None else set()
     if visit is not None:
@@ -187,33 +187,17 @@ def _team(out, sreq=None, visit=None, **_):
     for region_id in region_ids:
         region = db.session.get(Region, region_id)
         if region.has_liaison:
-            users = db.session.scalars(sa.select(User).join(
-                liaison_regions, liaison_regions.c.user_id == User.id).where(
-                liaison_regions.c.region_id == region_id, User.role == "liaison"))
             rooms = db.session.scalars(sa.select(ChatRoom).where(
                 ChatRoom.scope == "region", ChatRoom.region_id == region_id))
         else:  # Kobe: the central team and the prefecture room
-            users = db.session.scalars(sa.select(User).where(
-                User.role == "liaison", User.is_central_team.is_(True)))
             rooms = db.session.scalars(sa.select(ChatRoom).where(ChatRoom.scope == "prefecture"))
-        out.add_users(users.all())
+        out.add_users(team_for(region))
         out.add_rooms(rooms.all())
 
 
 def team_leads_for(region):
-    """Active liaison team leads of the region; for a region without liaisons (Kobe) the
-    central team's lead."""
-    from ..models import User
-    from ..models.user import liaison_regions
-
-    stmt = sa.select(User).where(User.role == "liaison", User.active.is_(True),
-                                 User.is_team_lead.is_(True)).order_by(User.id)
-    if region.has_liaison:
-        stmt = stmt.where(User.id.in_(sa.select(liaison_regions.c.user_id)
-                                      .where(liaison_regions.c.region_id == region.id)))
-    else:
-        stmt = stmt.where(User.is_central_team.is_(True))
-    return db.session.scalars(stmt).all()
+    """Active liaison team leads of the region's team (permissions.team_for)."""
+    return team_for(region, leads_only=True)
 
 
 def _team_leads(out, sreq=None, visit=None, **_):

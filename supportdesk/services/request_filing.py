@@ -272,18 +272,8 @@ def next_request_number(fy):
 
 
 def routing_team(sreq):
-    """The liaisons who work a request: its region's liaisons, or the central team for a region
-    without one (Kobe)."""
-    region = sreq.region
-    stmt = sa.select(User).where(User.role == "liaison", User.active.is_(True))
-    if region.has_liaison:
-        from ..models.user import liaison_regions
-
-        stmt = stmt.join(liaison_regions, liaison_regions.c.user_id == User.id).where(
-            liaison_regions.c.region_id == region.id)
-    else:
-        stmt = stmt.where(User.is_central_team.is_(True))
-    return list(db.session.scalars(stmt.order_by(User.id)))
+    """The liaisons who work a request (permissions.team_for its region)."""
+    return permissions.team_for(sreq.region)
 
 
 def info_dept_users(municipality_id):
