@@ -208,3 +208,14 @@ class Input:
 def menu_link(page, label):
     """A link of the header's main menu, by its exact name."""
     return page.locator("header nav").get_by_role("link", name=label, exact=True)
+
+
+def seed_demo(live_app):
+    """The demo data, seeded by the same ordered seeders as `flask seed --demo`."""
+    from supportdesk.demo import DEMO_SEEDERS
+    from supportdesk.extensions import db
+
+    with live_app.app_context():
+        for seeder in DEMO_SEEDERS:
+            seeder()
+            db.session.commit()

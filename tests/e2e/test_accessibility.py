@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from tests.e2e.axe import describe, run_axe
-from tests.e2e.helpers import login
+from tests.e2e.helpers import login, seed_demo
 from tests.factories import make_liaison, make_staff
 
 pytestmark = pytest.mark.e2e
@@ -20,14 +20,11 @@ ADMIN = "admin@demo.example.jp"
 
 
 def _seed_demo(live_app):
-    from supportdesk.demo import DEMO_SEEDERS
-    from supportdesk.models import Municipality, SupportRequest, Visit
     from supportdesk.demo.users import DEMO_PASSWORD
+    from supportdesk.models import Municipality, SupportRequest, Visit
 
+    seed_demo(live_app)
     with live_app.app_context():
-        for seeder in DEMO_SEEDERS:
-            seeder()
-        db.session.commit()
         sayo = db.session.scalar(sa.select(Municipality).where(Municipality.name == "佐用町"))
         sreq_id = db.session.scalar(
             sa.select(SupportRequest.id).where(SupportRequest.municipality_id == sayo.id,

@@ -23,7 +23,6 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from supportdesk.calendar_jp import add_business_days
-from supportdesk.demo import DEMO_SEEDERS
 from supportdesk.demo.requests import GENAI_LECTURE
 from supportdesk.demo.users import DEMO_PASSWORD
 from supportdesk.extensions import db
@@ -31,7 +30,8 @@ from supportdesk.models import SatisfactionResponse, SupportRequest, User, Visit
 from supportdesk.services.reports import previous_month
 from supportdesk.services.visit_jobs import request_satisfaction_due
 from supportdesk.timeutil import JST, utcnow
-from tests.e2e.helpers import Input, logout, menu_link, rate_visit, write_visit_record
+from tests.e2e.helpers import (Input, logout, menu_link, rate_visit, seed_demo,
+                              write_visit_record)
 from tests.e2e.helpers import login as _login
 
 pytestmark = pytest.mark.e2e
@@ -41,14 +41,6 @@ SAYO_WELFARE = "sayo.fukushi@demo.example.jp"  # 佐用町, not 情報部門
 LIAISON = "liaison.nishiharima@demo.example.jp"
 EXPERT2 = "expert2@demo.example.jp"            # カイゼン・ノーコード
 MANAGER = "manager@demo.example.jp"
-
-
-def seed_demo(live_app):
-    """The demo data, seeded by the same ordered seeders as `flask seed --demo`."""
-    with live_app.app_context():
-        for seeder in DEMO_SEEDERS:
-            seeder()
-            db.session.commit()
 
 
 @pytest.fixture(params=Input.MODES)
