@@ -11,8 +11,8 @@ from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
 from ..services.visits import (DoubleBooking, cancel_visit, confirm_visit, create_visit,
                                record_visit, visit_actions)
-from ..workflows.visits import EXPERT, LIAISON, TRANSITIONS
 from ..timeutil import JST
+from ..workflows.visits import EXPERT, LIAISON, TRANSITIONS
 from . import bp
 from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,
                    parse_query, problem)

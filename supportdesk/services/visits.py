@@ -12,7 +12,7 @@ from ..models.visit import VISIT_KINDS, visit_attendees
 from ..notifications import notify
 from ..timeutil import JST, utcnow
 from ..workflow import Action, State
-from ..workflows.visits import (ACTION_LABELS, BUTTON_ACTIONS, EXPERT, INITIAL_STATE, LIAISON,
+from ..workflows.visits import (ACTION_LABELS, BUTTON_ACTIONS, INITIAL_STATE, LIAISON,
                                 STATE_LABELS, TRANSITIONS, VisitAction, VisitState,
                                 transition_for)
 from . import DomainError, ValidationFailed
