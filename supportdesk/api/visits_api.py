@@ -9,9 +9,10 @@ from flask_wtf.csrf import CSRFError
 from .. import permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
-from ..services.visits import (EXPERT, LIAISON, VISIT_TRANSITIONS, DoubleBooking, cancel_visit,
-                               confirm_visit, create_visit, record_visit, visit_actions)
+from ..services.visits import (DoubleBooking, cancel_visit, confirm_visit, create_visit,
+                               record_visit, visit_actions)
 from ..timeutil import JST
+from ..workflows.visits import EXPERT, LIAISON, TRANSITIONS
 from . import bp
 from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,
                    parse_query, problem)
@@ -89,7 +90,7 @@ def _refuse(status, title, field=None):
 def _may(user, action, visit):
     """Whether the caller's role can ever take `action` on this visit (the state aside)."""
     return any(a == action and user.role in t.by and permissions.can(user, t.permission, visit)
-               for (_s, a), t in VISIT_TRANSITIONS.items())
+               for (_s, a), t in TRANSITIONS.items())
 
 
 def _forbidden():

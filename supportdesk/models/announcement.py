@@ -5,12 +5,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
+from ..workflows.announcements import STATUS_LABELS
 
 # The categories are stored as these words; they are translated where shown.
 ANNOUNCEMENT_CATEGORIES = (N_("補助金・交付金"), N_("研修・セミナー"), N_("事例"), N_("システム標準化"),
                            N_("セキュリティ"), N_("その他"))
-ANNOUNCEMENT_STATES = {"draft": N_("下書き"), "scheduled": N_("送信予約"), "sent": N_("送信済"),
-                       "cancelled": N_("取消")}
+# The statuses and their labels are the announcement state machine's (workflows/announcements.py).
+ANNOUNCEMENT_STATES = {status.value: label for status, label in STATUS_LABELS.items()}
 # info: users of the 企画・情報部門 (is_information_dept); all: every staff member.
 DEPARTMENT_CHOICES = {"info": N_("企画・情報部門"), "all": N_("全職員")}
 

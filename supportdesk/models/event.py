@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
+from ..workflows import assignments as assignment_flow
 
 # What each kind of request event is called where a page shows it (kind codes never reach a
 # page). The request page and the municipality timeline say it in a sentence with the event's
@@ -22,8 +23,7 @@ EVENT_KINDS = {
 # The actions of expert, visit, engagement and link events (state events use ACTION_LABELS of
 # the workflow, support actions SUPPORT_ACTION_KINDS).
 EVENT_ACTIONS = {
-    "assign": N_("派遣を依頼"), "accept": N_("派遣を引受"), "decline": N_("派遣を辞退"),
-    "remove": N_("派遣人材から外す"),
+    **{action.value: label for action, label in assignment_flow.ACTION_LABELS.items()},
     "visit_proposed": N_("訪問の候補を登録"), "visit_confirmed": N_("訪問の日程を確定"),
     "visit_cancelled": N_("訪問を中止"), "visit_moved": N_("訪問を延期"),
     "visit_recorded": N_("訪問の実施記録を登録"), "visit_rated": N_("満足度アンケートに回答"),
@@ -151,9 +151,10 @@ class RequestLink(db.Model):
 
 
 # An assignment in these statuses gives the expert access to the request and a place on it.
-ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
-ASSIGNMENT_STATUSES = {"proposed": N_("依頼中"), "accepted": N_("引受済"), "declined": N_("辞退"),
-                       "removed": N_("外した")}
+# Statuses, labels and transitions are the assignment state machine's (workflows/assignments.py).
+ACTIVE_ASSIGNMENT_STATUSES = tuple(status.value for status in assignment_flow.ACTIVE)
+ASSIGNMENT_STATUSES = {status.value: label
+                       for status, label in assignment_flow.STATUS_LABELS.items()}
 
 
 class ExpertAssignment(db.Model):

@@ -5,11 +5,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
+from ..workflows.visits import STATE_LABELS
 
 VISIT_KINDS = {"lecture": N_("出前講座"), "accompaniment": N_("伴走支援"), "round": N_("定期巡回"),
                "meeting": N_("連絡会")}
-VISIT_STATES = {"proposed": N_("候補"), "confirmed": N_("確定"), "held": N_("実施済"), "cancelled": N_("中止"),
-                "postponed": N_("延期")}
+# The states and their labels are the visit state machine's (workflows/visits.py).
+VISIT_STATES = {state.value: label for state, label in STATE_LABELS.items()}
 
 visit_municipalities = sa.Table(
     "visit_municipalities",

@@ -13,12 +13,32 @@ from ..models.announcement import ANNOUNCEMENT_CATEGORIES, DEPARTMENT_CHOICES
 from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from ..notifications import notify
 from ..timeutil import utcnow
+from ..workflows.announcements import (SCHEDULER, AnnouncementAction, AnnouncementStatus,
+                                       transition_for)
 from . import ValidationFailed
 from .attachments import check_uploads, store_file
 from .audit import record_audit
 
 logger = logging.getLogger(__name__)
 EVENT = "announcement.published"
+
+
+def _check(a, action, actor):
+    """The table's row for `action` from the announcement's status; None when there is none.
+    The scheduler job acts without an actor, as SCHEDULER."""
+    t = transition_for(a.status, action)
+    role = actor.role if actor is not None else SCHEDULER
+    if t is not None and role not in t.by:
+        who = actor.id if actor is not None else SCHEDULER
+        raise permissions.PermissionDenied(f"{who} may not {action} announcement {a.id}")
+    return t
+
+
+def _move(a, t, actor):
+    """The one place an announcement's status is written: `t` is a row of the table, checked."""
+    before, a.status = a.status, t.to.value
+    logger.info("announcement %s %s -> %s by %s", a.id, before, a.status,
+                f"user {actor.id}" if actor is not None else SCHEDULER)
 
 
 def _clean_links(links):
@@ -97,10 +117,11 @@ def compose_announcement(actor, *, title, body, category, links=(), target_all=F
     db.session.flush()
     record_audit("announcement.compose", actor=actor, target=a, now=now)
     if scheduled_at is not None and scheduled_at > now:
-        a.status, a.scheduled_at = "scheduled", scheduled_at
+        _move(a, _check(a, AnnouncementAction.SCHEDULE, actor), actor)
+        a.scheduled_at = scheduled_at
         db.session.flush()
         return a
-    return send_announcement(a, now=now)
+    return send_announcement(a, now=now, actor=actor)
 
 
 def target_users(a, municipality_ids):
@@ -111,10 +132,12 @@ def target_users(a, municipality_ids):
     return db.session.scalars(stmt).all()
 
 
-def send_announcement(a, now=None):
-    """One chat message per targeted municipality room, and the bell for each targeted user."""
+def send_announcement(a, now=None, actor=None):
+    """One chat message per targeted municipality room, and the bell for each targeted user.
+    Sending again, or sending a cancelled one, does nothing. Without `actor`, the scheduler."""
     now = now or utcnow()
-    if a.status in ("sent", "cancelled"):
+    t = _check(a, AnnouncementAction.SEND, actor)
+    if t is None:
         return a
     munis = target_municipalities(a)
     existing = {r.municipality_id for r in a.recipients}
@@ -131,7 +154,8 @@ def send_announcement(a, now=None):
     if users:
         notify(EVENT, announcement=a, recipients=users, channels=("inapp",),
                event_key=f"announcement:{a.id}:users", now=now)
-    a.status, a.sent_at = "sent", now
+    _move(a, t, actor)
+    a.sent_at = now
     db.session.flush()
     logger.info("announcement %s sent to %d municipalities, %d users", a.id, len(munis), len(users))
     return a
@@ -141,7 +165,8 @@ def send_due_announcements(now=None):
     """Scheduler job: send the scheduled announcements whose time has come. Returns how many."""
     now = now or utcnow()
     due = db.session.scalars(sa.select(Announcement).where(
-        Announcement.status == "scheduled", Announcement.scheduled_at <= now)
+        Announcement.status == AnnouncementStatus.SCHEDULED.value,
+        Announcement.scheduled_at <= now)
         .order_by(Announcement.scheduled_at, Announcement.id)).all()
     for a in due:
         send_announcement(a, now=now)
@@ -150,9 +175,10 @@ def send_due_announcements(now=None):
 
 def cancel_announcement(a, actor, now=None):
     now = now or utcnow()
-    if a.status != "scheduled":
+    t = _check(a, AnnouncementAction.CANCEL, actor)
+    if t is None:
         raise ValidationFailed(_("送信予約中のお知らせだけ取り消せます。"))
-    a.status = "cancelled"
+    _move(a, t, actor)
     record_audit("announcement.cancel", actor=actor, target=a, now=now)
     db.session.flush()
     return a

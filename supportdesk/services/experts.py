@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import permissions
 from ..extensions import db
+from ..i18n import N_
 from ..models import ExpertAssignment, ExpertProfile, SupportRequest, Theme, User
 from ..models.event import ACTIVE_ASSIGNMENT_STATUSES as ACTIVE
 from ..models.support_request import request_themes
@@ -15,12 +16,42 @@ from ..models.user import expert_themes
 from ..notifications import notify
 from ..timeutil import utcnow
 from ..workflow import OPEN_STATES
+from ..workflows.assignments import (INITIAL_STATUS, AssignmentAction, AssignmentStatus,
+                                     transition_for)
 from . import DomainError, ValidationFailed
 from .support_requests import record_event
 
 logger = logging.getLogger(__name__)
 
 OPEN_STATE_VALUES = tuple(sorted(s.value for s in OPEN_STATES))
+
+
+class InvalidAssignmentTransition(DomainError):
+    pass
+
+
+# What an expert or liaison is told when the assignment's status has no such transition.
+_REFUSALS = {
+    AssignmentAction.ACCEPT: N_("この依頼はすでに回答済みです。"),
+    AssignmentAction.DECLINE: N_("この依頼はすでに回答済みです。"),
+    AssignmentAction.REMOVE: N_("この人材はすでに外れています。"),
+}
+
+
+def _check(assignment, action, actor):
+    """The table's row for `action` from the assignment's status, for `actor`'s role."""
+    t = transition_for(assignment.status, action)
+    if t is None:
+        raise InvalidAssignmentTransition(_(_REFUSALS[action]))
+    if actor.role not in t.by:
+        raise permissions.PermissionDenied(
+            f"user {actor.id} may not {action} assignment {assignment.id}")
+    return t
+
+
+def _move(assignment, t, *, reason, responded_at):
+    """The one place an assignment's status is written: `t` is a row of the table, checked."""
+    assignment.status, assignment.reason, assignment.responded_at = t.to.value, reason, responded_at
 
 
 @dataclass
@@ -135,13 +166,16 @@ def assign_experts(sreq, experts, actor, *, note=None, now=None):
             raise ValidationFailed(_("%(name)s さんは派遣人材として登録されていません。",
                                      name=expert.display_name), field="expert_ids")
         assignment = existing.get(expert.id)
-        if assignment is not None and assignment.status in ACTIVE:
-            continue  # already on it: assigning twice changes nothing
         if assignment is None:
-            assignment = ExpertAssignment(request_id=sreq.id, expert_id=expert.id)
+            assignment = ExpertAssignment(request_id=sreq.id, expert_id=expert.id,
+                                          status=INITIAL_STATUS.value)
             db.session.add(assignment)
-        # A declined or removed expert can be asked again: the same row starts over.
-        assignment.status, assignment.reason, assignment.responded_at = "proposed", None, None
+        elif transition_for(assignment.status, AssignmentAction.ASSIGN) is None:
+            continue  # already on it: assigning twice changes nothing
+        else:
+            # A declined or removed expert can be asked again: the same row starts over.
+            _move(assignment, _check(assignment, AssignmentAction.ASSIGN, actor),
+                  reason=None, responded_at=None)
         assignment.assigned_by_id, assignment.assigned_at = actor.id, now
         record_event(sreq, actor, "expert", action="assign", note=note, now=now,
                      data={"expert_id": expert.id, "expert_name": expert.display_name})
@@ -163,10 +197,9 @@ def remove_assignment(assignment, actor, *, reason=None, now=None):
     now = now or utcnow()
     sreq = assignment.sreq
     permissions.require(actor, "assign", sreq)
-    if assignment.status not in ACTIVE:
-        raise DomainError(_("この人材はすでに外れています。"))
+    t = _check(assignment, AssignmentAction.REMOVE, actor)
     expert = assignment.expert
-    assignment.status, assignment.reason, assignment.responded_at = "removed", reason, now
+    _move(assignment, t, reason=reason, responded_at=now)
     record_event(sreq, actor, "expert", action="remove", note=reason, now=now,
                  data={"expert_id": expert.id, "expert_name": expert.display_name})
     notify("expert.removed", sreq=sreq, recipients=[expert], actor=actor, now=now,
@@ -182,19 +215,14 @@ def respond_assignment(assignment, actor, *, accept, reason=None, now=None):
     if actor.id != assignment.expert_id:
         raise permissions.PermissionDenied("only the assigned expert may respond")
     reason = (reason or "").strip() or None
-    if accept:
-        if assignment.status != "proposed":
-            raise DomainError(_("この依頼はすでに回答済みです。"))
-        status, action = "accepted", "accept"
-    else:
-        if assignment.status not in ACTIVE:
-            raise DomainError(_("この依頼はすでに回答済みです。"))
-        if reason is None:
-            raise ValidationFailed(_("辞退の理由を入力してください。"), field="reason")
-        status, action = "declined", "decline"
+    action = AssignmentAction.ACCEPT if accept else AssignmentAction.DECLINE
+    t = _check(assignment, action, actor)
+    if t.needs_reason and reason is None:
+        raise ValidationFailed(_("辞退の理由を入力してください。"), field="reason")
+    status = t.to.value
     sreq = assignment.sreq
-    assignment.status, assignment.reason, assignment.responded_at = status, reason, now
-    record_event(sreq, actor, "expert", action=action, note=reason, now=now,
+    _move(assignment, t, reason=reason, responded_at=now)
+    record_event(sreq, actor, "expert", action=action.value, note=reason, now=now,
                  data={"expert_id": actor.id, "expert_name": actor.display_name})
     notify(f"expert.{status}", sreq=sreq, actor=actor,
            now=now, expert_name=actor.display_name, reason=reason)
@@ -209,6 +237,7 @@ def my_assignments(expert):
         sa.select(ExpertAssignment)
         .options(joinedload(ExpertAssignment.sreq).joinedload(SupportRequest.municipality))
         .where(ExpertAssignment.expert_id == expert.id, ExpertAssignment.status.in_(ACTIVE))
-        .order_by(sa.case((ExpertAssignment.status == "proposed", 0), else_=1),
+        .order_by(sa.case((ExpertAssignment.status == AssignmentStatus.PROPOSED.value, 0),
+                          else_=1),
                   ExpertAssignment.assigned_at.desc(), ExpertAssignment.id.desc())
     ).all()

@@ -27,7 +27,9 @@ from ..i18n import N_
 from ..models import Municipality, Region, RoundRecord, SupportRequest, Visit
 from ..models.visit import visit_municipalities
 from ..timeutil import JST, fiscal_year, to_jst, utcnow
+from ..workflows.visits import INITIAL_STATE, VisitAction, transition_for
 from . import ValidationFailed
+from .visits import mark_round_held, takes_round_record
 
 logger = logging.getLogger(__name__)
 
@@ -166,11 +168,6 @@ def update_round_cycle(actor, region, months):
     return region
 
 
-def takes_round_record(visit):
-    """A round visit where a round plan exists is written up as a 巡回記録, not a 実施記録."""
-    return visit.kind == "round" and any(m.region.has_liaison for m in visit.municipalities)
-
-
 def round_record_of(visit):
     return db.session.scalar(sa.select(RoundRecord).where(RoundRecord.visit_id == visit.id))
 
@@ -190,7 +187,7 @@ def _check_scheduled_round(visit, municipality):
         raise ValidationFailed(_("定期巡回の訪問ではありません。"))
     if municipality not in visit.municipalities:
         raise ValidationFailed(_("この市町はこの訪問の訪問先ではありません。"))
-    if visit.state not in ("proposed", "confirmed", "held"):
+    if transition_for(visit.state, VisitAction.RECORD_ROUND) is None:
         raise ValidationFailed(_("中止・延期した訪問には巡回記録を書けません。"))
     if round_record_of(visit) is not None:
         raise ValidationFailed(_("この訪問の巡回記録は既に登録されています。"))
@@ -218,20 +215,17 @@ def record_round(actor, municipality, *, held_on, start_time, end_time, progress
         raise ValidationFailed(_("取組状況か課題のどちらかを入力してください。"), field="progress")
     departments = [d.strip() for d in shared_departments if d and d.strip()]
     if visit is None:
-        visit = Visit(kind="round", state="held",
+        visit = Visit(kind="round", state=INITIAL_STATE.value,
                       title=_("定期巡回 %(name)s", name=municipality.name),
                       starts_at=starts_at, ends_at=ends_at, liaison_id=actor.id,
                       created_by_id=actor.id, created_at=now, updated_at=now)
         visit.municipalities = [municipality]
         visit.attendees = [actor]
         db.session.add(visit)
-    else:
-        before = visit.state
-        visit.state, visit.starts_at, visit.ends_at = "held", starts_at, ends_at
-        visit.updated_at = now
-        if actor not in visit.attendees:
-            visit.attendees.append(actor)
-        logger.info("visit %s %s -> held by round record of user %s", visit.id, before, actor.id)
+        db.session.flush()
+    elif actor not in visit.attendees:
+        visit.attendees.append(actor)
+    mark_round_held(visit, actor, starts_at=starts_at, ends_at=ends_at, now=now)
     db.session.flush()
     record = RoundRecord(visit_id=visit.id, municipality_id=municipality.id,
                          progress=(progress or "").strip(), issues=(issues or "").strip(),

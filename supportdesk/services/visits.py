@@ -1,6 +1,5 @@
 """Visit rules: the visit state table, scheduling, double-booking refusal, records, satisfaction."""
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -8,19 +7,19 @@ from flask_babel import gettext as _
 
 from .. import calendar_jp, permissions
 from ..extensions import db
-from ..i18n import N_
 from ..models import (SatisfactionResponse, User, Visit, VisitRecord)
-from ..models.visit import VISIT_KINDS, VISIT_STATES, visit_attendees
+from ..models.visit import VISIT_KINDS, visit_attendees
 from ..notifications import notify
 from ..timeutil import JST, utcnow
 from ..workflow import Action, State
+from ..workflows.visits import (ACTION_LABELS, BUTTON_ACTIONS, INITIAL_STATE, LIAISON,
+                                STATE_LABELS, TRANSITIONS, VisitAction, VisitState,
+                                transition_for)
 from . import DomainError, ValidationFailed
-from .rounds import takes_round_record
 from .support_requests import apply_action, record_event
 
 logger = logging.getLogger(__name__)
 
-LIAISON, EXPERT = "liaison", "expert"
 # Audience name for the staff of the visit's municipalities (the notify helper resolves it
 # from the `municipality_ids` context).
 MUNICIPALITY = "municipality"
@@ -37,47 +36,52 @@ class DoubleBooking(ValidationFailed):
         self.clashes = clashes
 
 
-@dataclass(frozen=True)
-class VisitTransition:
-    to: str
-    by: frozenset
-    permission: str = "manage"
-
-
-# The one table of visit state changes: (state, action) -> target, roles, permission checked.
-VISIT_TRANSITIONS = {
-    ("proposed", "confirm"): VisitTransition("confirmed", frozenset({LIAISON})),
-    ("proposed", "cancel"): VisitTransition("cancelled", frozenset({LIAISON})),
-    ("confirmed", "cancel"): VisitTransition("cancelled", frozenset({LIAISON})),
-    ("proposed", "postpone"): VisitTransition("postponed", frozenset({LIAISON})),
-    ("confirmed", "postpone"): VisitTransition("postponed", frozenset({LIAISON})),
-    # Experts attending may write the record (実施記録) too; writing it again keeps it held.
-    ("confirmed", "record"): VisitTransition("held", frozenset({LIAISON, EXPERT}), "record"),
-    ("held", "record"): VisitTransition("held", frozenset({LIAISON, EXPERT}), "record"),
-}
-ACTION_LABELS = {"confirm": N_("確定"), "cancel": N_("中止"), "postpone": N_("延期"), "record": N_("実施記録")}
+def takes_round_record(visit):
+    """A round visit where a round plan exists is written up as a 巡回記録, not a 実施記録."""
+    return visit.kind == "round" and any(m.region.has_liaison for m in visit.municipalities)
 
 
 def visit_actions(visit, user):
     """Actions `user` may take on `visit` now (templates show these as buttons)."""
-    return [action for (state, action), t in VISIT_TRANSITIONS.items()
-            if state == visit.state and user.role in t.by
+    return [action.value for (state, action), t in TRANSITIONS.items()
+            if state == visit.state and action in BUTTON_ACTIONS and user.role in t.by
             and permissions.can(user, t.permission, visit)
-            and not (action == "record" and takes_round_record(visit))]
+            and not (action == VisitAction.RECORD and takes_round_record(visit))]
 
 
 def _check(visit, action, actor):
-    t = VISIT_TRANSITIONS.get((visit.state, action))
+    t = transition_for(visit.state, action)
     if t is None:
         raise InvalidVisitTransition(_("「%(state)s」の訪問は「%(action)s」できません。",
-                                       state=_(VISIT_STATES[visit.state]),
+                                       state=_(STATE_LABELS[visit.state]),
                                        action=_(ACTION_LABELS[action])))
     if actor.role not in t.by or not permissions.can(actor, t.permission, visit):
         raise permissions.PermissionDenied(f"user {actor.id} may not {action} visit {visit.id}")
-    if action == "record" and takes_round_record(visit):
+    if action == VisitAction.RECORD and takes_round_record(visit):
         # A round's record is the 巡回記録 (rounds.record_round), which also marks it held.
         raise InvalidVisitTransition(_("定期巡回の訪問には実施記録ではなく巡回記録を書きます。"))
     return t
+
+
+def _move(visit, t, actor, now):
+    """The one place a visit's state is written: `t` is a row of the table, already checked."""
+    before = visit.state
+    visit.state = t.to.value
+    visit.updated_at = now
+    logger.info("visit %s %s -> %s by user %s", visit.id, before, visit.state, actor.id)
+
+
+def mark_round_held(visit, actor, *, starts_at, ends_at, now):
+    """A round's 巡回記録 marks its visit held at the times it took place (rounds.record_round
+    has checked the actor against the region's round plan)."""
+    t = transition_for(visit.state, VisitAction.RECORD_ROUND)
+    if t is None:
+        raise ValidationFailed(_("中止・延期した訪問には巡回記録を書けません。"))
+    if actor.role not in t.by:
+        raise permissions.PermissionDenied(f"user {actor.id} may not record round visit {visit.id}")
+    visit.starts_at, visit.ends_at = starts_at, ends_at
+    _move(visit, t, actor, now)
+    return visit
 
 
 def jst_range(starts_at, ends_at):
@@ -205,7 +209,7 @@ def create_visit(actor, *, kind, title, starts_at, ends_at, municipalities, atte
                   municipalities=list(municipalities), attendees=list(attendees),
                   liaison=liaison, sreq=sreq, engagement=engagement, venue=venue or None,
                   online_details=online_details or None, created_by_id=actor.id,
-                  created_at=now, updated_at=now, state="proposed")
+                  created_at=now, updated_at=now, state=INITIAL_STATE.value)
     db.session.add(visit)
     db.session.flush()
     if sreq is not None:
@@ -219,14 +223,12 @@ def create_visit(actor, *, kind, title, starts_at, ends_at, municipalities, atte
 def confirm_visit(visit, actor, *, now=None):
     """候補 -> 確定, refusing a double booking; moves a lecture request to 日程確定."""
     now = now or utcnow()
-    t = _check(visit, "confirm", actor)
+    t = _check(visit, VisitAction.CONFIRM, actor)
     _refuse_double_booking(visit)
-    visit.state = t.to
-    visit.updated_at = now
+    _move(visit, t, actor, now)
     db.session.flush()
     _move_request_to_scheduled(visit, actor, now)
     _announce(visit, "visit.confirmed", actor, now)
-    logger.info("visit %s confirmed by user %s", visit.id, actor.id)
     db.session.flush()
     return visit
 
@@ -245,12 +247,10 @@ def cancel_visit(visit, actor, reason, *, now=None):
     now = now or utcnow()
     if not (reason or "").strip():
         raise ValidationFailed(_("中止の理由を入力してください。"), field="reason")
-    t = _check(visit, "cancel", actor)
-    visit.state = t.to
+    t = _check(visit, VisitAction.CANCEL, actor)
+    _move(visit, t, actor, now)
     visit.cancel_reason = reason.strip()
-    visit.updated_at = now
     _announce(visit, "visit.cancelled", actor, now, reason=visit.cancel_reason)
-    logger.info("visit %s cancelled by user %s", visit.id, actor.id)
     db.session.flush()
     return visit
 
@@ -258,23 +258,24 @@ def cancel_visit(visit, actor, reason, *, now=None):
 def postpone_visit(visit, actor, *, starts_at, ends_at, reason=None, now=None):
     """延期: the old visit keeps a link to a new one at the new time, in the old one's state."""
     now = now or utcnow()
-    t = _check(visit, "postpone", actor)
+    t = _check(visit, VisitAction.POSTPONE, actor)
     _validate_times(starts_at, ends_at)
-    was_confirmed = visit.state == "confirmed"
+    was_confirmed = visit.state == VisitState.CONFIRMED
     new = Visit(kind=visit.kind, title=visit.title, starts_at=starts_at, ends_at=ends_at,
                 municipalities=list(visit.municipalities), attendees=list(visit.attendees),
                 liaison=visit.liaison, sreq=visit.sreq, engagement_id=visit.engagement_id,
                 venue=visit.venue, online_details=visit.online_details, created_by_id=actor.id,
-                created_at=now, updated_at=now, state="proposed")
+                created_at=now, updated_at=now, state=INITIAL_STATE.value)
     db.session.add(new)
-    visit.state = t.to
+    _move(visit, t, actor, now)
     visit.cancel_reason = (reason or "").strip() or None
-    visit.updated_at = now
     db.session.flush()
     visit.postponed_to = new
     if was_confirmed:
+        # The new time keeps the old one's confirmation: the same liaison confirms it.
+        confirm = _check(new, VisitAction.CONFIRM, actor)
         _refuse_double_booking(new)
-        new.state = "confirmed"
+        _move(new, confirm, actor, now)
     db.session.flush()
     _announce(new, "visit.moved", actor, now, previous_visit_id=visit.id,
               previous_starts_at=visit.starts_at.isoformat(), reason=visit.cancel_reason)
@@ -290,7 +291,7 @@ ATTENDANCE_FIELDS = ("attendees_executives", "attendees_business", "attendees_in
 def record_visit(visit, actor, *, covered="", issues="", follow_ups="", now=None, **attendance):
     """実施記録. The first record marks the visit held and a lecture's request 実施済."""
     now = now or utcnow()
-    t = _check(visit, "record", actor)
+    t = _check(visit, VisitAction.RECORD, actor)
     if visit.starts_at > now:
         raise ValidationFailed(_("訪問の開始前には実施記録を書けません。"), field="covered")
     counts = {}
@@ -307,9 +308,8 @@ def record_visit(visit, actor, *, covered="", issues="", follow_ups="", now=None
         setattr(record, name, value)
     record.covered, record.issues, record.follow_ups = covered or "", issues or "", follow_ups or ""
     record.recorded_by_id, record.recorded_at = actor.id, now
-    first = visit.state != "held"
-    visit.state = t.to
-    visit.updated_at = now
+    first = visit.state != VisitState.HELD
+    _move(visit, t, actor, now)
     db.session.flush()
     if first and visit.kind == "lecture" and visit.sreq is not None:
         _move_request_to_delivered(visit, actor, now)
@@ -391,7 +391,7 @@ def can_schedule_lecture(sreq, user):
     the liaisons who may confirm a visit, while the lecture is not yet scheduled."""
     return (sreq.kind == "lecture" and sreq.state in SCHEDULABLE_STATES
             and bool(sreq.candidate_dates)
-            and user.role in VISIT_TRANSITIONS[("proposed", "confirm")].by
+            and user.role in TRANSITIONS[(VisitState.PROPOSED, VisitAction.CONFIRM)].by
             and permissions.can(user, "manage", "visit") and permissions.can(user, "view", sreq))
 
 

@@ -1,0 +1,1 @@
+"""State machine tables of the desk's other objects (visits, expert assignments, announcements). Pure."""
