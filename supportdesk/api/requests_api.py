@@ -6,6 +6,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import Municipality, RequestComment, RequestEvent, SupportRequest, Theme
 from ..models.support_request import request_themes
+from ..roles import Role
 from ..services.attachments import visible_attachments
 from ..services.search import search_conditions
 from ..services.support_requests import allowed_actions
@@ -68,7 +69,7 @@ def list_requests():
     stmt = permissions.scope_requests(sa.select(SupportRequest), user)
     if args.state == "draft":
         # Drafts are the filer's own business until submitted.
-        if user.role != "municipal_staff":
+        if user.role != Role.STAFF:
             stmt = stmt.where(SupportRequest.created_by_id == user.id)
     else:
         stmt = stmt.where(SupportRequest.state != "draft")

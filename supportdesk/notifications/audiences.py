@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from ..roles import Role
 from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 
 INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
@@ -189,12 +190,12 @@ def _team(out, sreq=None, visit=None, **_):
         if region.has_liaison:
             users = db.session.scalars(sa.select(User).join(
                 liaison_regions, liaison_regions.c.user_id == User.id).where(
-                liaison_regions.c.region_id == region_id, User.role == "liaison"))
+                liaison_regions.c.region_id == region_id, User.role == Role.LIAISON))
             rooms = db.session.scalars(sa.select(ChatRoom).where(
                 ChatRoom.scope == "region", ChatRoom.region_id == region_id))
         else:  # Kobe: the central team and the prefecture room
             users = db.session.scalars(sa.select(User).where(
-                User.role == "liaison", User.is_central_team.is_(True)))
+                User.role == Role.LIAISON, User.is_central_team.is_(True)))
             rooms = db.session.scalars(sa.select(ChatRoom).where(ChatRoom.scope == "prefecture"))
         out.add_users(users.all())
         out.add_rooms(rooms.all())
@@ -206,7 +207,7 @@ def team_leads_for(region):
     from ..models import User
     from ..models.user import liaison_regions
 
-    stmt = sa.select(User).where(User.role == "liaison", User.active.is_(True),
+    stmt = sa.select(User).where(User.role == Role.LIAISON, User.active.is_(True),
                                  User.is_team_lead.is_(True)).order_by(User.id)
     if region.has_liaison:
         stmt = stmt.where(User.id.in_(sa.select(liaison_regions.c.user_id)
@@ -259,7 +260,7 @@ def _info_dept(out, sreq=None, municipality=None, **_):
         return
     out.add_users(db.session.scalars(sa.select(User).where(
         User.municipality_id == mid, User.is_information_dept.is_(True),
-        User.role == "municipal_staff").order_by(User.id)).all())
+        User.role == Role.STAFF).order_by(User.id)).all())
     out.add_rooms(municipality_rooms([mid]))
 
 
@@ -284,7 +285,7 @@ def _municipality(out, visit=None, sreq=None, municipality=None, **_):
 def _managers(out, **_):
     from ..models import User
 
-    out.add_users(db.session.scalars(sa.select(User).where(User.role == "manager")
+    out.add_users(db.session.scalars(sa.select(User).where(User.role == Role.MANAGER)
                                      .order_by(User.id)).all())
 
 
@@ -297,7 +298,7 @@ def _counterpart(out, sreq=None, actor=None, **_):
     """The other side of the conversation: the team when the municipality acted, else the filer."""
     if sreq is None:
         return
-    if actor is not None and actor.role == "municipal_staff":
+    if actor is not None and actor.role == Role.STAFF:
         _team(out, sreq=sreq)
     else:
         _filer(out, sreq=sreq)

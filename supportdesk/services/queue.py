@@ -18,6 +18,7 @@ from .. import calendar_jp, permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, Theme
 from ..models.support_request import KINDS, request_co_municipalities, request_themes
+from ..roles import Role
 from ..timeutil import JST, UTCDateTime
 from ..workflow import OPEN_STATES, State
 from .search import search_conditions
@@ -98,7 +99,7 @@ class QueueFilter:
 
     @staticmethod
     def region_mode_default(user):
-        return "mine" if user.role == "liaison" else "all"
+        return "mine" if user.role == Role.LIAISON else "all"
 
     def region_mode(self, user):
         return self.region or self.region_mode_default(user)
@@ -148,7 +149,7 @@ def apply_filter(stmt, user, flt, now, *, with_state=True):
     mode = flt.region_mode(user)
     if mode == "mine":
         stmt = stmt.where(SupportRequest.region_id.in_(
-            sorted(permissions.liaison_region_filter(user)) if user.role == "liaison" else []))
+            sorted(permissions.liaison_region_filter(user)) if user.role == Role.LIAISON else []))
     elif mode != "all":
         stmt = stmt.where(SupportRequest.region_id == int(mode))
     if flt.municipality:

@@ -12,6 +12,7 @@ from ..i18n import N_
 from ..models import (SatisfactionResponse, User, Visit, VisitRecord)
 from ..models.visit import VISIT_KINDS, VISIT_STATES, visit_attendees
 from ..notifications import notify
+from ..roles import Role
 from ..timeutil import JST, utcnow
 from ..workflow import Action, State
 from . import DomainError, ValidationFailed
@@ -20,7 +21,7 @@ from .support_requests import apply_action, record_event
 
 logger = logging.getLogger(__name__)
 
-LIAISON, EXPERT = "liaison", "expert"
+LIAISON, EXPERT = Role.LIAISON, Role.EXPERT
 # Audience name for the staff of the visit's municipalities (the notify helper resolves it
 # from the `municipality_ids` context).
 MUNICIPALITY = "municipality"

@@ -15,6 +15,7 @@ from ..models.event import SUPPORT_ACTION_KINDS
 from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS)
 from ..models.visit import VISIT_KINDS, VISIT_STATES
+from ..roles import Role
 from ..services import ValidationFailed
 from ..services.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
@@ -54,7 +55,7 @@ def _setup(form, kind, sreq=None):
     munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
     form.municipality_id.choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
                                                                for m in munis]
-    if sreq is not None or current_user.role == "municipal_staff":
+    if sreq is not None or current_user.role == Role.STAFF:
         del form.municipality_id  # fixed: the user's own municipality, or the request's
     own_id = sreq.municipality_id if sreq else current_user.municipality_id
     if kind == "lecture":
