@@ -178,6 +178,15 @@ class ExpertAssignment(db.Model):
     sreq = relationship("SupportRequest")
     expert = relationship("User", foreign_keys=[expert_id])
 
+    @property
+    def active(self):
+        """Still on the request (asked or accepted): the expert has access and may be removed."""
+        return self.status in ACTIVE_ASSIGNMENT_STATUSES
+
+    @property
+    def declined(self):
+        return self.status == "declined"
+
 
 class ReplyTemplate(db.Model):
     """定型文 that liaisons maintain and insert into replies."""

@@ -98,8 +98,13 @@ class QueueFilter:
                               self.assignee, self.overdue, self.q)))
 
     @staticmethod
+    def offers_own_regions(user):
+        """Only a liaison has regions of their own (担当圏域) to filter the queue on."""
+        return user.role == Role.LIAISON
+
+    @staticmethod
     def region_mode_default(user):
-        return "mine" if user.role == Role.LIAISON else "all"
+        return "mine" if QueueFilter.offers_own_regions(user) else "all"
 
     def region_mode(self, user):
         return self.region or self.region_mode_default(user)
@@ -149,7 +154,7 @@ def apply_filter(stmt, user, flt, now, *, with_state=True):
     mode = flt.region_mode(user)
     if mode == "mine":
         stmt = stmt.where(SupportRequest.region_id.in_(
-            sorted(permissions.liaison_region_filter(user)) if user.role == Role.LIAISON else []))
+            sorted(permissions.liaison_region_filter(user)) if flt.offers_own_regions(user) else []))
     elif mode != "all":
         stmt = stmt.where(SupportRequest.region_id == int(mode))
     if flt.municipality:
