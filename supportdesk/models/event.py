@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
+from .support_request import HELP_KINDS
 
 # What each kind of request event is called where a page shows it (kind codes never reach a
 # page). The request page and the municipality timeline say it in a sentence with the event's
@@ -106,8 +107,8 @@ class RequestAttachment(db.Model):
         return self.sreq.scope_municipality_ids()
 
 
-SUPPORT_ACTION_KINDS = {"advice": N_("専門的な助言"), "bridge": N_("関係部署への橋渡し"),
-                        "case": N_("事例紹介"), "vendor": N_("事業者紹介")}
+# The support a liaison records is one of the kinds of help a filer may ask for: one table.
+SUPPORT_ACTION_KINDS = HELP_KINDS
 
 
 class SupportAction(db.Model):
