@@ -185,6 +185,15 @@ class ExpertAssignment(db.Model):
         return self.status in ACTIVE_ASSIGNMENT_STATUSES
 
     @property
+    def awaiting_answer(self):
+        """Asked and not yet answered: the expert may accept or decline."""
+        return self.status == "proposed"
+
+    @property
+    def accepted(self):
+        return self.status == "accepted"
+
+    @property
     def declined(self):
         return self.status == "declined"
 
