@@ -13,124 +13,133 @@ import re
 import sqlalchemy as sa
 
 from .extensions import db
+from .roles import Role
 
 ALL, REGIONS, OWN, SELF, ASSIGNED = "all", "regions", "own", "self", "assigned"
-STAFF, LIAISON, EXPERT, MANAGER, ADMIN = "municipal_staff", "liaison", "expert", "manager", "admin"
 
 PERMISSIONS = {
     "municipality": {
-        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: ALL, MANAGER: ALL, ADMIN: ALL},
-        "edit_profile": {LIAISON: REGIONS, ADMIN: ALL},
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: ALL, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "edit_profile": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
     },
     "user": {
-        "view": {ADMIN: ALL},
-        "manage": {ADMIN: ALL},
+        "view": {Role.ADMIN: ALL},
+        "manage": {Role.ADMIN: ALL},
     },
     "theme": {
-        "view": {STAFF: ALL, LIAISON: ALL, EXPERT: ALL, MANAGER: ALL, ADMIN: ALL},
-        "manage": {ADMIN: ALL},
+        "view": {Role.STAFF: ALL, Role.LIAISON: ALL, Role.EXPERT: ALL, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "manage": {Role.ADMIN: ALL},
     },
     "expert_profile": {
-        "view": {LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
-        "manage": {ADMIN: ALL},
+        "view": {Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.ADMIN: ALL},
     },
     "audit_log": {
-        "view": {ADMIN: ALL},
+        "view": {Role.ADMIN: ALL},
     },
     "request": {
-        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED, MANAGER: ALL, ADMIN: ALL},
-        "create": {STAFF: OWN, LIAISON: ALL},
-        "edit": {STAFF: OWN, LIAISON: ALL},
-        "transition": {STAFF: OWN, LIAISON: ALL},
-        "reply": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED},
-        "view_internal": {LIAISON: ALL, EXPERT: ASSIGNED, MANAGER: ALL, ADMIN: ALL},
-        "internal_note": {LIAISON: ALL, EXPERT: ASSIGNED},
-        "assign": {LIAISON: ALL},
-        "record_support": {LIAISON: ALL},
-        "link": {LIAISON: ALL},
-        "follow": {STAFF: OWN, LIAISON: ALL, MANAGER: ALL},
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: ASSIGNED, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "create": {Role.STAFF: OWN, Role.LIAISON: ALL},
+        "edit": {Role.STAFF: OWN, Role.LIAISON: ALL},
+        "transition": {Role.STAFF: OWN, Role.LIAISON: ALL},
+        "reply": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: ASSIGNED},
+        "view_internal": {Role.LIAISON: ALL, Role.EXPERT: ASSIGNED, Role.MANAGER: ALL,
+                          Role.ADMIN: ALL},
+        "internal_note": {Role.LIAISON: ALL, Role.EXPERT: ASSIGNED},
+        "assign": {Role.LIAISON: ALL},
+        "record_support": {Role.LIAISON: ALL},
+        "link": {Role.LIAISON: ALL},
+        "follow": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL},
     },
     "attachment": {
-        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED, MANAGER: ALL, ADMIN: ALL},
-        "upload": {STAFF: OWN, LIAISON: ALL, EXPERT: ASSIGNED},
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: ASSIGNED, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "upload": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: ASSIGNED},
     },
     "visit": {
-        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
-        "manage": {LIAISON: ALL, ADMIN: ALL},
-        "record": {LIAISON: ALL, EXPERT: SELF},
-        "rate": {STAFF: OWN},
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+        "record": {Role.LIAISON: ALL, Role.EXPERT: SELF},
+        "rate": {Role.STAFF: OWN},
         # The record (課題 included) stays on the prefecture side.
-        "view_record": {LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
+        "view_record": {Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL, Role.ADMIN: ALL},
     },
     "engagement": {
-        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL, ADMIN: ALL},
-        "manage": {LIAISON: ALL},
-        "log_contact": {LIAISON: ALL, EXPERT: SELF},
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL},
+        "log_contact": {Role.LIAISON: ALL, Role.EXPERT: SELF},
     },
     "calendar": {
-        "view": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL},
-        "feed": {STAFF: OWN, LIAISON: ALL, EXPERT: SELF, MANAGER: ALL},
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL},
+        "feed": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL},
     },
     "report": {
-        "view": {LIAISON: REGIONS, MANAGER: ALL, ADMIN: ALL},
-        "snapshot": {MANAGER: ALL, ADMIN: ALL},
+        "view": {Role.LIAISON: REGIONS, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "snapshot": {Role.MANAGER: ALL, Role.ADMIN: ALL},
     },
     "queue": {
-        "view": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
+        "view": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
     },
     "saved_view": {
-        "manage": {LIAISON: SELF, MANAGER: SELF, ADMIN: SELF},
+        "manage": {Role.LIAISON: SELF, Role.MANAGER: SELF, Role.ADMIN: SELF},
     },
     "case": {
-        "view": {STAFF: ALL, LIAISON: ALL, EXPERT: ALL, MANAGER: ALL, ADMIN: ALL},
-        "manage": {LIAISON: ALL, ADMIN: ALL},
+        "view": {Role.STAFF: ALL, Role.LIAISON: ALL, Role.EXPERT: ALL, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
     },
     "reply_template": {
-        "view": {LIAISON: ALL, ADMIN: ALL},
-        "manage": {LIAISON: ALL, ADMIN: ALL},
+        "view": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
     },
     "expert_assignment": {
-        "respond": {EXPERT: SELF},
+        "respond": {Role.EXPERT: SELF},
     },
     "own_municipality_requests": {
-        "view": {STAFF: OWN},
+        "view": {Role.STAFF: OWN},
     },
     "admin_area": {
-        "view": {ADMIN: ALL},
+        "view": {Role.ADMIN: ALL},
     },
     # Periodic rounds: checked against a region's RoundPlan or a RoundRecord.
     "round": {
-        "view": {LIAISON: REGIONS, MANAGER: ALL, ADMIN: ALL},
-        "record": {LIAISON: REGIONS},
-        "propose": {LIAISON: REGIONS},
-        "edit_plan": {LIAISON: REGIONS, ADMIN: ALL},
+        "view": {Role.LIAISON: REGIONS, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "record": {Role.LIAISON: REGIONS},
+        "propose": {Role.LIAISON: REGIONS},
+        "edit_plan": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
     },
     "scheduler": {
-        "view": {ADMIN: ALL},
+        "view": {Role.ADMIN: ALL},
     },
     "notification": {
-        "view": {STAFF: SELF, LIAISON: SELF, EXPERT: SELF, MANAGER: SELF, ADMIN: SELF},
+        "view": {Role.STAFF: SELF, Role.LIAISON: SELF, Role.EXPERT: SELF, Role.MANAGER: SELF,
+                 Role.ADMIN: SELF},
     },
     "outbox": {
-        "view": {ADMIN: ALL},
-        "retry": {ADMIN: ALL},
+        "view": {Role.ADMIN: ALL},
+        "retry": {Role.ADMIN: ALL},
     },
     "chat_room": {
-        "manage": {ADMIN: ALL},
+        "manage": {Role.ADMIN: ALL},
     },
     "announcement": {
-        "view": {STAFF: OWN, LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
-        "create": {LIAISON: ALL, ADMIN: ALL},
-        "manage": {LIAISON: ALL, ADMIN: ALL},
-        "track": {LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "create": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+        "track": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
     },
     "webhook": {
-        "manage": {ADMIN: ALL},
+        "manage": {Role.ADMIN: ALL},
     },
     # Files sent with an announcement: the same readers as the announcement itself.
     "announcement_attachment": {
-        "view": {STAFF: OWN, LIAISON: ALL, MANAGER: ALL, ADMIN: ALL},
-        "upload": {LIAISON: ALL, ADMIN: ALL},
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "upload": {Role.LIAISON: ALL, Role.ADMIN: ALL},
     },
 }
 

@@ -11,10 +11,11 @@ from .models.event import ASSIGNMENT_STATUSES, EVENT_ACTIONS, EVENT_KINDS, SUPPO
 from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES
+from .roles import Role
 from .services.reports import FIGURE_LABELS
 from .services.request_fields import FIELD_LABELS
 from .timeutil import fiscal_year, fiscal_year_label, to_jst
-from .workflow import STATE_LABELS
+from .workflow import STATE_LABELS, State
 
 
 def fmt_datetime(value, with_time=True):
@@ -85,6 +86,14 @@ def assignment_status_label(status):
     return gettext(ASSIGNMENT_STATUSES[status]) if status in ASSIGNMENT_STATUSES else ""
 
 
+# The badge an assignment's status wears on the request page.
+ASSIGNMENT_BADGES = {"declined": "badge-danger", "accepted": "badge-ok"}
+
+
+def assignment_badge(status):
+    return ASSIGNMENT_BADGES.get(status, "")
+
+
 def request_field_label(name):
     return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
 
@@ -129,10 +138,14 @@ def register(app):
     app.add_template_filter(support_action_label, "support_action")
     app.add_template_filter(request_field_label, "request_field")
     app.add_template_filter(assignment_status_label, "assignment_status")
+    app.add_template_filter(assignment_badge, "assignment_badge")
     app.add_template_filter(figure_label, "figure")
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")
     app.add_template_global(can_do, "can_do")
+    # Templates compare with the enums, never with role or state strings.
+    app.add_template_global(Role, "Role")
+    app.add_template_global(State, "State")
     from .services.request_filing import may_be_parent
 
     app.add_template_global(may_be_parent, "may_be_parent")

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .i18n import N_
+from .roles import Role
 
 
 class State(StrEnum):
@@ -63,8 +64,6 @@ ACTION_LABELS = {
     Action.REOPEN: N_("再開する"),
 }
 
-STAFF, LIAISON = "municipal_staff", "liaison"
-
 # Audience names of the notification table (notifications/audiences.WHO_HEARS decides who hears
 # each transition; this table only decides who may make it).
 FILER, FOLLOWERS, TEAM, EXPERTS = "filer", "followers", "team", "experts"
@@ -84,26 +83,26 @@ def _t(to, by, needs_reason=False):
 OPEN_WORK = (State.SUBMITTED, State.TRIAGE, State.EXPERT_SELECTION, State.SCHEDULED)
 
 TRANSITIONS = {
-    (State.DRAFT, Action.SUBMIT): _t(State.SUBMITTED, {STAFF, LIAISON}),
-    (State.DRAFT, Action.WITHDRAW): _t(State.WITHDRAWN, {STAFF, LIAISON}),
-    (State.SUBMITTED, Action.TRIAGE): _t(State.TRIAGE, {LIAISON}),
-    (State.TRIAGE, Action.SELECT_EXPERTS): _t(State.EXPERT_SELECTION, {LIAISON}),
-    (State.TRIAGE, Action.SCHEDULE): _t(State.SCHEDULED, {LIAISON}),
-    (State.EXPERT_SELECTION, Action.SCHEDULE): _t(State.SCHEDULED, {LIAISON}),
-    (State.SCHEDULED, Action.DELIVER): _t(State.DELIVERED, {LIAISON}),
-    (State.TRIAGE, Action.ANSWER): _t(State.ANSWERED, {LIAISON}),
-    (State.EXPERT_SELECTION, Action.ANSWER): _t(State.ANSWERED, {LIAISON}),
-    (State.DELIVERED, Action.CLOSE): _t(State.CLOSED, {LIAISON}),
-    (State.ANSWERED, Action.CLOSE): _t(State.CLOSED, {LIAISON, STAFF}),
-    (State.CLOSED, Action.REOPEN): _t(State.TRIAGE, {LIAISON, STAFF}, needs_reason=True),
-    (State.ON_HOLD, Action.RESUME): _t(State.TRIAGE, {LIAISON}),
+    (State.DRAFT, Action.SUBMIT): _t(State.SUBMITTED, {Role.STAFF, Role.LIAISON}),
+    (State.DRAFT, Action.WITHDRAW): _t(State.WITHDRAWN, {Role.STAFF, Role.LIAISON}),
+    (State.SUBMITTED, Action.TRIAGE): _t(State.TRIAGE, {Role.LIAISON}),
+    (State.TRIAGE, Action.SELECT_EXPERTS): _t(State.EXPERT_SELECTION, {Role.LIAISON}),
+    (State.TRIAGE, Action.SCHEDULE): _t(State.SCHEDULED, {Role.LIAISON}),
+    (State.EXPERT_SELECTION, Action.SCHEDULE): _t(State.SCHEDULED, {Role.LIAISON}),
+    (State.SCHEDULED, Action.DELIVER): _t(State.DELIVERED, {Role.LIAISON}),
+    (State.TRIAGE, Action.ANSWER): _t(State.ANSWERED, {Role.LIAISON}),
+    (State.EXPERT_SELECTION, Action.ANSWER): _t(State.ANSWERED, {Role.LIAISON}),
+    (State.DELIVERED, Action.CLOSE): _t(State.CLOSED, {Role.LIAISON}),
+    (State.ANSWERED, Action.CLOSE): _t(State.CLOSED, {Role.LIAISON, Role.STAFF}),
+    (State.CLOSED, Action.REOPEN): _t(State.TRIAGE, {Role.LIAISON, Role.STAFF}, needs_reason=True),
+    (State.ON_HOLD, Action.RESUME): _t(State.TRIAGE, {Role.LIAISON}),
 }
 for _state in OPEN_WORK:
-    TRANSITIONS[(_state, Action.HOLD)] = _t(State.ON_HOLD, {LIAISON}, needs_reason=True)
-    TRANSITIONS[(_state, Action.WITHDRAW)] = _t(State.WITHDRAWN, {STAFF}, needs_reason=True)
+    TRANSITIONS[(_state, Action.HOLD)] = _t(State.ON_HOLD, {Role.LIAISON}, needs_reason=True)
+    TRANSITIONS[(_state, Action.WITHDRAW)] = _t(State.WITHDRAWN, {Role.STAFF}, needs_reason=True)
 for _state in (State.SUBMITTED, State.TRIAGE, State.EXPERT_SELECTION, State.ON_HOLD):
-    TRANSITIONS[(_state, Action.DECLINE)] = _t(State.DECLINED, {LIAISON}, needs_reason=True)
-TRANSITIONS[(State.ON_HOLD, Action.WITHDRAW)] = _t(State.WITHDRAWN, {STAFF}, needs_reason=True)
+    TRANSITIONS[(_state, Action.DECLINE)] = _t(State.DECLINED, {Role.LIAISON}, needs_reason=True)
+TRANSITIONS[(State.ON_HOLD, Action.WITHDRAW)] = _t(State.WITHDRAWN, {Role.STAFF}, needs_reason=True)
 
 FINAL_STATES = frozenset({State.CLOSED, State.WITHDRAWN, State.DECLINED})
 OPEN_STATES = frozenset(set(State) - FINAL_STATES - {State.DRAFT})

@@ -261,7 +261,7 @@ def test_every_label_table_is_in_the_catalogue():
               event.EVENT_KINDS, event.EVENT_ACTIONS, event.ASSIGNMENT_STATUSES,
               reports.FIGURE_LABELS,
               links.LINK_KINDS, rounds.STATUS_LABELS, visits.ACTION_LABELS,
-              request_fields.FIELD_LABELS, monthly_report.SUPPORT_KIND_LABELS,
+              request_fields.FIELD_LABELS,
               announcement.ANNOUNCEMENT_STATES, announcement.DEPARTMENT_CHOICES,
               notification.ROOM_SCOPES, audiences.EVENT_LABELS, audiences.MESSAGE_ONLY_LABELS]
     labels = {str(v) for table in tables for v in table.values()}

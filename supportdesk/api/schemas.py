@@ -4,9 +4,26 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-Kind = Literal["consultation", "lecture", "accompaniment"]
-StateName = Literal["draft", "submitted", "triage", "expert_selection", "scheduled", "delivered",
-                    "answered", "closed", "on_hold", "withdrawn", "declined"]
+from ..models.api_token import TOKEN_SCOPES
+from ..models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
+                                      LECTURE_PROGRAMS, ORIGINS)
+from ..models.user import ROLES
+from ..workflow import Action, State
+
+
+def one_of(values):
+    """A Literal of the codes an owner (an enum or a model's table) declares: the schema and the
+    OpenAPI document follow it, so they cannot disagree with the code."""
+    return Literal[tuple(str(v) for v in values)]
+
+
+# Each list has one owner; tests/test_api_enums.py checks the document against these.
+Kind = one_of(KINDS)
+StateName = one_of(State)
+Origin = one_of(ORIGINS)
+RoleName = one_of(ROLES)
+TokenScope = one_of(TOKEN_SCOPES)
+ActionName = one_of(Action)
 
 
 class Strict(BaseModel):
@@ -43,9 +60,9 @@ class MeOut(BaseModel):
     id: int
     email: str
     display_name: str
-    role: str
+    role: RoleName
     municipality_code: str | None
-    scope: Literal["read", "write"]
+    scope: TokenScope
 
 
 class EventOut(BaseModel):
@@ -53,8 +70,8 @@ class EventOut(BaseModel):
     actor: str | None
     kind: str
     action: str | None
-    from_state: str | None
-    to_state: str | None
+    from_state: StateName | None
+    to_state: StateName | None
     data: dict | None
     note: str | None
 
@@ -82,7 +99,7 @@ class RequestSummary(BaseModel):
 
 
 class RequestOut(RequestSummary):
-    origin: Literal["municipal", "push"]
+    origin: Origin
     body: str
     themes: list[str]
     help_wanted: list[str] | None
@@ -96,7 +113,7 @@ class RequestOut(RequestSummary):
     online: bool
     co_municipality_codes: list[str]
     filed_outside_info_dept: bool
-    allowed_actions: list[str]
+    allowed_actions: list[ActionName]
     attachments: list["AttachmentOut"]
     history: list[EventOut]
     conversation: list[CommentOut]
@@ -121,12 +138,10 @@ class RequestListQuery(Strict):
 # --- Writes -------------------------------------------------------------------------------
 # Strings never carry NUL (PostgreSQL text cannot store it); the pattern is in the document too.
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
-HelpKind = Literal["advice", "bridge", "case", "vendor"]
-Program = Literal["top_management", "kaizen", "data", "other"]
-LectureFormat = Literal["lecture", "demo", "exchange"]
-Audience = Literal["executives", "business", "information"]
-ActionName = Literal["submit", "triage", "select_experts", "schedule", "deliver", "answer", "close",
-                     "hold", "resume", "withdraw", "decline", "reopen"]
+HelpKind = one_of(HELP_KINDS)
+Program = one_of(LECTURE_PROGRAMS)
+LectureFormat = one_of(LECTURE_FORMATS)
+Audience = one_of(AUDIENCES)
 Code = Annotated[str, Field(pattern=r"^\d{5,6}$")]
 ThemeCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 
@@ -167,7 +182,7 @@ class RequestCreate(RequestFields):
     title: Annotated[Text, Field(min_length=1, max_length=200)]
     municipality_code: Code | None = Field(
         None, description="required for prefecture callers; staff file for their own")
-    origin: Literal["municipal", "push"] = "municipal"
+    origin: Origin = "municipal"
     submit: bool = Field(False, description="true: submit at once (受付); false: keep a draft")
 
 

@@ -4,16 +4,21 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from ..models.announcement import ANNOUNCEMENT_CATEGORIES
+from ..models.announcement import ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
 from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
+from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..timeutil import JST
-from .schemas import Strict
+from .schemas import RoleName, Strict, one_of
 
-VisitKind = Literal["lecture", "accompaniment", "round", "meeting"]
-VisitState = Literal["proposed", "confirmed", "held", "cancelled", "postponed"]
-Category = Literal[ANNOUNCEMENT_CATEGORIES]
-PopulationBand = Literal[tuple(POPULATION_BANDS)]
-DxStaffBand = Literal[tuple(DX_STAFF_BANDS)]
+VisitKind = one_of(VISIT_KINDS)
+VisitState = one_of(VISIT_STATES)
+Category = one_of(ANNOUNCEMENT_CATEGORIES)
+AnnouncementStatus = one_of(ANNOUNCEMENT_STATES)
+# Drafts are not listed through the API.
+ListedAnnouncementStatus = one_of(s for s in ANNOUNCEMENT_STATES if s != "draft")
+Departments = one_of(DEPARTMENT_CHOICES)
+PopulationBand = one_of(POPULATION_BANDS)
+DxStaffBand = one_of(DX_STAFF_BANDS)
 JisCode = Annotated[str, Field(pattern=r"^\d{5,6}$", max_length=6)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Id = Annotated[int, Field(ge=1, le=2_000_000_000)]
@@ -40,7 +45,7 @@ class VisitListQuery(Strict):
 class PersonOut(BaseModel):
     id: int
     display_name: str
-    role: str
+    role: RoleName
 
 
 class VisitRecordOut(BaseModel):
@@ -116,7 +121,7 @@ class Clash(BaseModel):
 # --- push information -----------------------------------------------------------------------
 
 class AnnouncementListQuery(Strict):
-    status: Literal["scheduled", "sent", "cancelled"] | None = Field(
+    status: ListedAnnouncementStatus | None = Field(
         None, description="liaisons, managers and admins only; recipients see sent ones")
 
 
@@ -126,7 +131,7 @@ class Targeting(BaseModel):
     population_bands: list[str]
     dx_staff_bands: list[str]
     municipality_codes: list[str]
-    departments: Literal["info", "all"]
+    departments: Departments
 
 
 class DeliveryRow(BaseModel):
@@ -142,7 +147,7 @@ class AnnouncementOut(BaseModel):
     body: str
     category: str
     links: list[str]
-    status: Literal["draft", "scheduled", "sent", "cancelled"]
+    status: AnnouncementStatus
     scheduled_at: datetime | None
     sent_at: datetime | None
     read: bool | None = Field(description="for a recipient: whether the caller has read it")
@@ -160,7 +165,7 @@ class AnnouncementCreate(Strict):
     population_bands: list[PopulationBand] = Field(default_factory=list, max_length=10)
     dx_staff_bands: list[DxStaffBand] = Field(default_factory=list, max_length=10)
     municipality_codes: list[JisCode] = Field(default_factory=list, max_length=41)
-    departments: Literal["info", "all"] = "info"
+    departments: Departments = "info"
     scheduled_at: LocalDateTime | None = Field(None, description="send later; omit to send now")
 
 

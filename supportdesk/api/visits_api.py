@@ -9,10 +9,11 @@ from flask_wtf.csrf import CSRFError
 from .. import permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
+from ..roles import Role
 from ..services.visits import (DoubleBooking, cancel_visit, confirm_visit, create_visit,
                                record_visit, visit_actions)
 from ..timeutil import JST
-from ..workflows.visits import EXPERT, LIAISON, TRANSITIONS
+from ..workflows.visits import TRANSITIONS
 from . import bp
 from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,
                    parse_query, problem)
@@ -154,7 +155,7 @@ def _municipalities(codes):
 
 def _attendees(ids):
     users = db.session.scalars(sa.select(User).where(
-        User.id.in_(ids), User.role.in_((LIAISON, EXPERT)), User.active.is_(True))).all()
+        User.id.in_(ids), User.role.in_((Role.LIAISON, Role.EXPERT)), User.active.is_(True))).all()
     if len(users) != len(set(ids)):
         _refuse(422, _("リエゾンまたは専門人材を指定してください。"), "attendee_ids")
     return users
@@ -167,7 +168,7 @@ def _attendees(ids):
 def create_visit_api():
     body = parse_body(VisitCreate)
     user = api_user()
-    if user.role != LIAISON or not permissions.can(user, "manage", "visit"):
+    if user.role != Role.LIAISON or not permissions.can(user, "manage", "visit"):
         _forbidden()
     sreq = None
     if body.request_id is not None:

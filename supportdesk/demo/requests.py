@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from ..calendar_jp import add_business_days
 from ..extensions import db
 from ..models import Case, ExpertAssignment, Municipality, SupportRequest, Theme, User
+from ..roles import Role
 from ..services.cases import record_case_introduction
 from ..services.experts import assign_experts, respond_assignment
 from ..services.links import link_requests, mark_duplicate
@@ -195,7 +196,7 @@ def _users():
 
 
 def _liaison_for(muni, users):
-    liaisons = [u for u in users.values() if u.role == "liaison"]
+    liaisons = [u for u in users.values() if u.role == Role.LIAISON]
     if not muni.region.has_liaison:
         return next(u for u in liaisons if u.is_central_team)
     for u in liaisons:

@@ -3,34 +3,35 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Municipality, Region, Theme, User
+from ..roles import Role
 from ..services.users import create_user, save_expert_profile
 
 DEMO_PASSWORD = "demo-desk-2024!"  # documented in README; demo data only
 
 # (email, name, role, municipality name, regions, flags)
 DEMO_USERS = [
-    ("admin@demo.example.jp", "管理 太郎", "admin", None, (), {}),
-    ("manager@demo.example.jp", "市町振興 花子", "manager", None, (), {}),
-    ("liaison.nishiharima@demo.example.jp", "西播磨 リエゾン", "liaison", None, ("西播磨", "中播磨"),
+    ("admin@demo.example.jp", "管理 太郎", Role.ADMIN, None, (), {}),
+    ("manager@demo.example.jp", "市町振興 花子", Role.MANAGER, None, (), {}),
+    ("liaison.nishiharima@demo.example.jp", "西播磨 リエゾン", Role.LIAISON, None, ("西播磨", "中播磨"),
      {"is_team_lead": True}),
-    ("liaison.tajima@demo.example.jp", "但馬 リエゾン", "liaison", None, ("但馬", "丹波"), {}),
-    ("liaison.hanshin@demo.example.jp", "阪神 リエゾン", "liaison", None,
+    ("liaison.tajima@demo.example.jp", "但馬 リエゾン", Role.LIAISON, None, ("但馬", "丹波"), {}),
+    ("liaison.hanshin@demo.example.jp", "阪神 リエゾン", Role.LIAISON, None,
      ("阪神南", "阪神北", "東播磨", "北播磨", "淡路"), {}),
-    ("liaison.central@demo.example.jp", "本庁 リエゾン", "liaison", None, (),
+    ("liaison.central@demo.example.jp", "本庁 リエゾン", Role.LIAISON, None, (),
      {"is_central_team": True, "is_team_lead": True}),
-    ("expert@demo.example.jp", "DXアドバイザー 一郎", "expert", None, (), {}),
-    ("expert2@demo.example.jp", "民間採用 次郎", "expert", None, (), {}),
-    ("sayo.joho@demo.example.jp", "佐用 情報", "municipal_staff", "佐用町", (),
+    ("expert@demo.example.jp", "DXアドバイザー 一郎", Role.EXPERT, None, (), {}),
+    ("expert2@demo.example.jp", "民間採用 次郎", Role.EXPERT, None, (), {}),
+    ("sayo.joho@demo.example.jp", "佐用 情報", Role.STAFF, "佐用町", (),
      {"department": "総務課 情報係", "is_information_dept": True}),
-    ("sayo.fukushi@demo.example.jp", "佐用 福祉", "municipal_staff", "佐用町", (),
+    ("sayo.fukushi@demo.example.jp", "佐用 福祉", Role.STAFF, "佐用町", (),
      {"department": "健康福祉課"}),
-    ("kamikawa.joho@demo.example.jp", "神河 情報", "municipal_staff", "神河町", (),
+    ("kamikawa.joho@demo.example.jp", "神河 情報", Role.STAFF, "神河町", (),
      {"department": "総務課", "is_information_dept": True}),
-    ("kamikawa.fukushi@demo.example.jp", "神河 福祉", "municipal_staff", "神河町", (),
+    ("kamikawa.fukushi@demo.example.jp", "神河 福祉", Role.STAFF, "神河町", (),
      {"department": "健康福祉課"}),
-    ("toyooka.joho@demo.example.jp", "豊岡 情報", "municipal_staff", "豊岡市", (),
+    ("toyooka.joho@demo.example.jp", "豊岡 情報", Role.STAFF, "豊岡市", (),
      {"department": "情報推進課", "is_information_dept": True}),
-    ("kobe.joho@demo.example.jp", "神戸 情報", "municipal_staff", "神戸市", (),
+    ("kobe.joho@demo.example.jp", "神戸 情報", Role.STAFF, "神戸市", (),
      {"department": "デジタル戦略部", "is_information_dept": True}),
 ]
 

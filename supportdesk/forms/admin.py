@@ -8,13 +8,14 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from . import choices
 from ..models.org import DX_STAFF_BANDS, DX_STEPS, POPULATION_BANDS
 from ..models.user import EXPERT_KINDS, ROLES
+from ..roles import Role
 
 ROLE_LABELS = {
-    "municipal_staff": _l("市町職員"),
-    "liaison": _l("DX推進リエゾン"),
-    "expert": _l("専門人材"),
-    "manager": _l("管理者(マネージャー)"),
-    "admin": _l("システム管理者"),
+    Role.STAFF: _l("市町職員"),
+    Role.LIAISON: _l("DX推進リエゾン"),
+    Role.EXPERT: _l("専門人材"),
+    Role.MANAGER: _l("管理者(マネージャー)"),
+    Role.ADMIN: _l("システム管理者"),
 }
 
 

@@ -5,10 +5,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
 
+TOKEN_SCOPES = ("read", "write")  # write includes read
+
 
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
-    __table_args__ = (sa.CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+    __table_args__ = (sa.CheckConstraint(
+        "scope IN (" + ", ".join(f"'{s}'" for s in TOKEN_SCOPES) + ")", name="scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)

@@ -7,6 +7,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 from ..workflows import assignments as assignment_flow
+from .support_request import HELP_KINDS
 
 # What each kind of request event is called where a page shows it (kind codes never reach a
 # page). The request page and the municipality timeline say it in a sentence with the event's
@@ -106,8 +107,8 @@ class RequestAttachment(db.Model):
         return self.sreq.scope_municipality_ids()
 
 
-SUPPORT_ACTION_KINDS = {"advice": N_("専門的な助言"), "bridge": N_("関係部署への橋渡し"),
-                        "case": N_("事例紹介"), "vendor": N_("事業者紹介")}
+# The support a liaison records is one of the kinds of help a filer may ask for: one table.
+SUPPORT_ACTION_KINDS = HELP_KINDS
 
 
 class SupportAction(db.Model):
@@ -178,6 +179,24 @@ class ExpertAssignment(db.Model):
 
     sreq = relationship("SupportRequest")
     expert = relationship("User", foreign_keys=[expert_id])
+
+    @property
+    def active(self):
+        """Still on the request (asked or accepted): the expert has access and may be removed."""
+        return self.status in ACTIVE_ASSIGNMENT_STATUSES
+
+    @property
+    def awaiting_answer(self):
+        """Asked and not yet answered: the expert may accept or decline."""
+        return self.status == "proposed"
+
+    @property
+    def accepted(self):
+        return self.status == "accepted"
+
+    @property
+    def declined(self):
+        return self.status == "declined"
 
 
 class ReplyTemplate(db.Model):

@@ -6,9 +6,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..i18n import N_
+from ..roles import Role
 from ..timeutil import UTCDateTime, utcnow
 
-ROLES = ("municipal_staff", "liaison", "expert", "manager", "admin")
+ROLES = tuple(r.value for r in Role)  # plain strings: click.Choice takes an Enum by name
 EXPERT_KINDS = (
     N_("県職員"),
     N_("県の民間採用人材"),
@@ -37,11 +38,9 @@ expert_themes = sa.Table(
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
+        sa.CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in Role) + ")", name="role"),
         sa.CheckConstraint(
-            "role IN ('municipal_staff', 'liaison', 'expert', 'manager', 'admin')", name="role"
-        ),
-        sa.CheckConstraint(
-            "role <> 'municipal_staff' OR municipality_id IS NOT NULL", name="staff_municipality"
+            f"role <> '{Role.STAFF}' OR municipality_id IS NOT NULL", name="staff_municipality"
         ),
     )
 

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..permissions import team_for
+from ..roles import Role
 from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 
 INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
@@ -243,7 +244,7 @@ def _info_dept(out, sreq=None, municipality=None, **_):
         return
     out.add_users(db.session.scalars(sa.select(User).where(
         User.municipality_id == mid, User.is_information_dept.is_(True),
-        User.role == "municipal_staff").order_by(User.id)).all())
+        User.role == Role.STAFF).order_by(User.id)).all())
     out.add_rooms(municipality_rooms([mid]))
 
 
@@ -268,7 +269,7 @@ def _municipality(out, visit=None, sreq=None, municipality=None, **_):
 def _managers(out, **_):
     from ..models import User
 
-    out.add_users(db.session.scalars(sa.select(User).where(User.role == "manager")
+    out.add_users(db.session.scalars(sa.select(User).where(User.role == Role.MANAGER)
                                      .order_by(User.id)).all())
 
 
@@ -281,7 +282,7 @@ def _counterpart(out, sreq=None, actor=None, **_):
     """The other side of the conversation: the team when the municipality acted, else the filer."""
     if sreq is None:
         return
-    if actor is not None and actor.role == "municipal_staff":
+    if actor is not None and actor.role == Role.STAFF:
         _team(out, sreq=sreq)
     else:
         _filer(out, sreq=sreq)

@@ -12,6 +12,7 @@ from ..models import (Announcement, AnnouncementAttachment, AnnouncementRecipien
 from ..models.announcement import ANNOUNCEMENT_CATEGORIES, DEPARTMENT_CHOICES
 from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from ..notifications import notify
+from ..roles import Role
 from ..timeutil import utcnow
 from ..workflows.announcements import (SCHEDULER, AnnouncementAction, AnnouncementStatus,
                                        transition_for)
@@ -125,7 +126,7 @@ def compose_announcement(actor, *, title, body, category, links=(), target_all=F
 
 
 def target_users(a, municipality_ids):
-    stmt = sa.select(User).where(User.role == "municipal_staff", User.active.is_(True),
+    stmt = sa.select(User).where(User.role == Role.STAFF, User.active.is_(True),
                                  User.municipality_id.in_(municipality_ids)).order_by(User.id)
     if a.departments == "info":
         stmt = stmt.where(User.is_information_dept.is_(True))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import ApiToken
+from ..models.api_token import TOKEN_SCOPES
 from ..timeutil import utcnow
 from . import ValidationFailed
 from .audit import record_audit
@@ -29,7 +30,7 @@ def max_token_days():
 def create_token(user, *, name, scope="read", days=90, actor=None, now=None):
     """Returns (token row, clear token). The clear token is never stored and shown only once."""
     now = now or utcnow()
-    if scope not in ("read", "write"):
+    if scope not in TOKEN_SCOPES:
         raise ValidationFailed(_("権限の範囲は read か write を選んでください。"), "scope")
     limit = max_token_days()
     if days is not None and not 1 <= int(days) <= limit:

@@ -11,6 +11,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import CalendarFeedToken, Municipality, User, Visit
 from ..models.visit import VISIT_KINDS, visit_attendees, visit_municipalities
+from ..roles import Role
 from ..timeutil import JST, utcnow
 
 SHOWN_STATES = ("proposed", "confirmed", "held")
@@ -138,7 +139,7 @@ def week_days(day):
 
 
 def people_for_filter():
-    return db.session.scalars(sa.select(User).where(User.role.in_(("liaison", "expert")),
+    return db.session.scalars(sa.select(User).where(User.role.in_((Role.LIAISON, Role.EXPERT)),
                                                     User.active.is_(True))
                               .order_by(User.role, User.display_name)).all()
 

@@ -9,6 +9,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import Engagement, EngagementContact, Visit, VisitFollowUp
 from ..notifications import notify
+from ..roles import Role
 from ..timeutil import JST, utcnow
 from ..workflow import Action, State
 from . import ValidationFailed
@@ -166,7 +167,7 @@ def open_followup_engagement(visit, actor, *, title, goal="", cadence_days=30, e
     now = now or utcnow()
     permissions.require(actor, "manage", visit)
     if experts is None:
-        experts = [u for u in visit.attendees if u.role == "expert"]
+        experts = [u for u in visit.attendees if u.role == Role.EXPERT]
     eng = create_engagement(actor, municipality=visit.municipalities[0], title=title, goal=goal,
                             cadence_days=cadence_days, ends_on=ends_on, experts=experts,
                             sreq=visit.sreq,

@@ -14,6 +14,7 @@ from ..models.event import ACTIVE_ASSIGNMENT_STATUSES as ACTIVE
 from ..models.support_request import request_themes
 from ..models.user import expert_themes
 from ..notifications import notify
+from ..roles import Role
 from ..timeutil import utcnow
 from ..workflow import OPEN_STATES
 from ..workflows.assignments import (INITIAL_STATUS, AssignmentAction, AssignmentStatus,
@@ -111,7 +112,7 @@ def suggest_experts(sreq, limit=10):
         sa.select(User, ExpertProfile, theme_fit.label("fit"), same_region.label("near"),
                   load.label("load"))
         .join(ExpertProfile, ExpertProfile.user_id == User.id)
-        .where(User.role == "expert", User.active.is_(True), ExpertProfile.available.is_(True),
+        .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.available.is_(True),
                User.id.not_in(already))
         .order_by(theme_fit.desc(), same_region.desc(), load.asc(), User.display_name, User.id)
         .limit(limit)
@@ -162,7 +163,7 @@ def assign_experts(sreq, experts, actor, *, note=None, now=None):
         sa.select(ExpertAssignment).where(ExpertAssignment.request_id == sreq.id))}
     done = []
     for expert in experts:
-        if expert.role != "expert" or not expert.active:
+        if expert.role != Role.EXPERT or not expert.active:
             raise ValidationFailed(_("%(name)s さんは派遣人材として登録されていません。",
                                      name=expert.display_name), field="expert_ids")
         assignment = existing.get(expert.id)

@@ -10,10 +10,6 @@ from ..timeutil import fiscal_year
 from . import report_outreach as o
 from . import reports as r
 
-# The support actions' own table (one owner for the words).
-SUPPORT_KIND_LABELS = SUPPORT_ACTION_KINDS
-
-
 def _row(label, value, prev=None, prev_year=None, figure=None, **params):
     return {"label": label, "value": value, "prev": prev, "prev_year": prev_year,
             "figure": figure, "params": params}
@@ -133,8 +129,8 @@ def build_monthly_report(year, month, region_ids=None):
                            for m, last in r.no_contact(p.end, region_ids)],
             "rounds": o.round_coverage(year, month, region_ids),
         },
-        "support_by_kind": [_row(SUPPORT_KIND_LABELS.get(k, k), support["by_kind"].get(k, 0))
-                            for k in SUPPORT_KIND_LABELS],
+        "support_by_kind": [_row(label, support["by_kind"].get(k, 0))
+                            for k, label in SUPPORT_ACTION_KINDS.items()],
         "bridges": [_row(dept or N_("(未記入)"), n) for dept, n in support["bridges"]],
         "expert_dispatches": [_row(kind, n)
                               for kind, n in sorted(r.expert_dispatches(p, region_ids).items())],

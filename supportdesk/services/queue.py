@@ -18,6 +18,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, Theme
 from ..models.support_request import KINDS, request_co_municipalities, request_themes
+from ..roles import Role
 from ..timeutil import UTCDateTime
 from ..workflow import OPEN_STATES, State
 from .response_target import overdue_condition
@@ -97,8 +98,13 @@ class QueueFilter:
                               self.assignee, self.overdue, self.q)))
 
     @staticmethod
+    def offers_own_regions(user):
+        """Only a liaison has regions of their own (担当圏域) to filter the queue on."""
+        return user.role == Role.LIAISON
+
+    @staticmethod
     def region_mode_default(user):
-        return "mine" if user.role == "liaison" else "all"
+        return "mine" if QueueFilter.offers_own_regions(user) else "all"
 
     def region_mode(self, user):
         return self.region or self.region_mode_default(user)
@@ -148,7 +154,7 @@ def apply_filter(stmt, user, flt, now, *, with_state=True):
     mode = flt.region_mode(user)
     if mode == "mine":
         stmt = stmt.where(SupportRequest.region_id.in_(
-            sorted(permissions.liaison_region_filter(user)) if user.role == "liaison" else []))
+            sorted(permissions.liaison_region_filter(user)) if flt.offers_own_regions(user) else []))
     elif mode != "all":
         stmt = stmt.where(SupportRequest.region_id == int(mode))
     if flt.municipality:

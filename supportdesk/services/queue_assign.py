@@ -8,6 +8,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import SupportRequest, User
 from ..notifications import notify
+from ..roles import Role
 from ..timeutil import utcnow
 from ..workflow import FINAL_STATES, State
 from . import ValidationFailed
@@ -21,7 +22,7 @@ NOT_ASSIGNABLE = frozenset({s.value for s in FINAL_STATES} | {State.DRAFT.value}
 
 def assignable_liaisons():
     return list(db.session.scalars(
-        sa.select(User).where(User.role == "liaison", User.active.is_(True))
+        sa.select(User).where(User.role == Role.LIAISON, User.active.is_(True))
         .order_by(User.display_name, User.id)))
 
 
@@ -33,7 +34,7 @@ def bulk_assign(actor, request_ids, assignee, *, now=None):
     assign event with before/after and a notification.
     """
     now = now or utcnow()
-    if assignee is None or assignee.role != "liaison" or not assignee.active:
+    if assignee is None or assignee.role != Role.LIAISON or not assignee.active:
         raise ValidationFailed(_("担当者にはリエゾンを選んでください。"), field="assignee")
     ids = sorted({int(i) for i in request_ids})
     if not ids:

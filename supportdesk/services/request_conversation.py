@@ -11,6 +11,7 @@ from ..models import (Case, Municipality, ReplyTemplate, RequestComment, Request
                       SupportAction)
 from ..models.event import SUPPORT_ACTION_KINDS
 from ..notifications import notify
+from ..roles import Role
 from ..timeutil import utcnow
 from . import ValidationFailed
 from .request_filing import refresh_search_text
@@ -39,7 +40,7 @@ def add_comment(sreq, actor, body, *, internal=False, now=None, uploads=()):
                  data={"comment_id": comment.id, "excerpt": body[:80]})
     if not internal:
         refresh_search_text(sreq)
-        if actor.role != "municipal_staff" and sreq.first_response_at is None \
+        if actor.role != Role.STAFF and sreq.first_response_at is None \
                 and sreq.submitted_at is not None:
             sreq.first_response_at = now
     sreq.updated_at = now

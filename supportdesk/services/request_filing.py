@@ -12,6 +12,7 @@ from ..models import (LectureCandidateDate, Municipality, RequestCounter, Suppor
 from ..models.support_request import KINDS
 from ..notifications import notify
 from ..notifications.audiences import municipality_rooms
+from ..roles import Role
 from ..timeutil import fiscal_year, fiscal_year_short, utcnow
 from ..workflow import EDITABLE_BY_FILER, FINAL_STATES, Action, State
 from . import DomainError, ValidationFailed
@@ -84,7 +85,7 @@ ORIGINS = ("municipal", "push")
 def filing_municipality_for(actor, municipality_id=None):
     """The municipality a new request is filed for. Staff always file for their own (naming
     another is refused as if it did not exist); anyone else must name one."""
-    if actor.role == "municipal_staff":
+    if actor.role == Role.STAFF:
         if municipality_id not in (None, actor.municipality_id):
             raise permissions.PermissionDenied("staff file for their own municipality only")
         municipality_id = actor.municipality_id
@@ -96,7 +97,7 @@ def filing_municipality_for(actor, municipality_id=None):
 
 def may_push(actor):
     """Only liaisons file push-type requests (プッシュ型: the desk proposes, not the town)."""
-    return actor.role == "liaison"
+    return actor.role == Role.LIAISON
 
 
 def create_request(actor, kind, *, municipality_id=None, origin="municipal", now=None,
@@ -153,7 +154,7 @@ def _attach(sreq, actor, uploads, prework_uploads, now):
 
 
 def _is_info_dept_of(user, municipality):
-    return (user.role == "municipal_staff" and user.is_information_dept
+    return (user.role == Role.STAFF and user.is_information_dept
             and user.municipality_id == municipality.id)
 
 
@@ -161,7 +162,7 @@ def can_edit(sreq, user):
     """Staff edit until a liaison takes the request; liaisons edit while it is open."""
     if not permissions.can(user, "edit", sreq):
         return False
-    if user.role == "municipal_staff":
+    if user.role == Role.STAFF:
         return sreq.state in EDITABLE_BY_FILER
     return sreq.state not in FINAL_STATES
 
@@ -278,7 +279,7 @@ def routing_team(sreq):
 
 def info_dept_users(municipality_id):
     return list(db.session.scalars(
-        sa.select(User).where(User.role == "municipal_staff", User.active.is_(True),
+        sa.select(User).where(User.role == Role.STAFF, User.active.is_(True),
                               User.municipality_id == municipality_id,
                               User.is_information_dept.is_(True)).order_by(User.id)))
 
@@ -360,7 +361,7 @@ def _add_co_applicant_followers(sreq, actor, now):
     if not ids:
         return
     users = list(db.session.scalars(
-        sa.select(User).where(User.role == "municipal_staff", User.active.is_(True),
+        sa.select(User).where(User.role == Role.STAFF, User.active.is_(True),
                               User.municipality_id.in_(ids)).order_by(User.id)))
     added = _add_followers(sreq, users)
     if added:

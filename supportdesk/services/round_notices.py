@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import User
 from ..models.user import liaison_regions
 from ..notifications import notify
+from ..roles import Role
 from ..timeutil import utcnow
 from .job_markers import claim_notice
 from .rounds import DUE, OVERDUE, local_date, plan_regions, region_statuses
@@ -20,7 +21,7 @@ DUE_NOTICE_DAYS = 30
 
 def region_liaisons(region):
     return db.session.scalars(
-        sa.select(User).where(User.role == "liaison", User.active.is_(True),
+        sa.select(User).where(User.role == Role.LIAISON, User.active.is_(True),
                               User.id.in_(sa.select(liaison_regions.c.user_id)
                                           .where(liaison_regions.c.region_id == region.id)))
         .order_by(User.id)).all()

@@ -11,6 +11,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import RequestEvent
 from ..notifications import notify
+from ..roles import Role
 from ..timeutil import utcnow
 from ..workflow import ACTION_LABELS, REOPEN_WINDOW_DAYS, Action, State, transition_for
 from . import DomainError
@@ -92,9 +93,9 @@ def apply_action(sreq, action, actor, *, reason=None, hold_until=None, now=None)
     if action == Action.REOPEN:
         sreq.closed_at = None
         sreq.resolved_at = None
-    if action == Action.TRIAGE and sreq.assignee_id is None and actor.role == "liaison":
+    if action == Action.TRIAGE and sreq.assignee_id is None and actor.role == Role.LIAISON:
         sreq.assignee_id = actor.id
-    if actor.role != "municipal_staff" and sreq.first_response_at is None and before != State.DRAFT:
+    if actor.role != Role.STAFF and sreq.first_response_at is None and before != State.DRAFT:
         sreq.first_response_at = now
     record_event(sreq, actor, "state", action=action.value, from_state=before, to_state=t.to.value,
                  note=reason, now=now)

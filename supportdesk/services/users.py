@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..models import ExpertProfile, Municipality, Region, Theme, User
 from ..models.user import ROLES
+from ..roles import Role
 from ..timeutil import utcnow
 from . import ValidationFailed
 from .audit import record_audit
@@ -27,7 +28,7 @@ def _snapshot(user):
 def _validate_user(role, municipality_id, email, user_id=None):
     if role not in ROLES:
         raise ValidationFailed(_("役割を選択してください。"), "role")
-    if role == "municipal_staff" and not municipality_id:
+    if role == Role.STAFF and not municipality_id:
         raise ValidationFailed(_("市町職員には所属市町が必要です。"), "municipality_id")
     clash = db.session.scalar(sa.select(User.id).where(User.email == email))
     if clash is not None and clash != user_id:
@@ -42,11 +43,11 @@ def create_user(actor, *, email, display_name, role, password=None, municipality
     municipality_id = municipality_id or None
     _validate_user(role, municipality_id, email)
     user = User(email=email, display_name=display_name.strip(), role=role,
-                municipality_id=municipality_id if role == "municipal_staff" else None,
+                municipality_id=municipality_id if role == Role.STAFF else None,
                 department=department or None, is_information_dept=bool(is_information_dept),
                 is_central_team=bool(is_central_team), is_team_lead=bool(is_team_lead),
                 locale=locale, active=active, created_at=now)
-    if role == "liaison":
+    if role == Role.LIAISON:
         user.regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(region_ids))))
     if password:
         set_password(user, password, now)
@@ -70,8 +71,8 @@ def update_user(actor, user, now=None, **changes):
         if field in changes:
             setattr(user, field, changes[field])
     user.email = email
-    user.municipality_id = municipality_id if role == "municipal_staff" else None
-    if role != "liaison":
+    user.municipality_id = municipality_id if role == Role.STAFF else None
+    if role != Role.LIAISON:
         user.regions = []
     elif region_ids is not None:
         user.regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(region_ids))))
@@ -138,7 +139,7 @@ def save_theme(actor, theme=None, now=None, **values):
 
 def save_expert_profile(actor, user, *, kind, home_region_id=None, organisation=None,
                         theme_ids=(), bio=None, available=True, now=None):
-    if user.role != "expert":
+    if user.role != Role.EXPERT:
         raise ValidationFailed(_("専門人材の役割を持つ利用者だけにプロフィールを設定できます。"), "kind")
     # Load the themes before creating a profile: the query would autoflush a half-built one.
     themes = list(db.session.scalars(sa.select(Theme).where(Theme.id.in_(theme_ids))))

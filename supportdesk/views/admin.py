@@ -9,6 +9,7 @@ from ..extensions import db
 from ..forms import choices
 from ..forms.admin import ROLE_LABELS, ExpertProfileForm, ThemeForm, UserForm
 from ..models import AuditLog, Municipality, Region, Theme, User
+from ..roles import Role
 from ..services.users import create_user, save_expert_profile, save_theme, update_user
 from ..template_helpers import theme_name
 from .decorators import permission_required
@@ -117,7 +118,7 @@ def theme_edit(theme_id=None):
 @bp.get("/experts")
 @permission_required("manage", "expert_profile")
 def experts():
-    rows = db.session.scalars(sa.select(User).where(User.role == "expert").order_by(User.email)).all()
+    rows = db.session.scalars(sa.select(User).where(User.role == Role.EXPERT).order_by(User.email)).all()
     return render_template("admin/experts.html", experts=rows)
 
 
@@ -125,7 +126,7 @@ def experts():
 @permission_required("manage", "expert_profile")
 def expert_edit(user_id):
     user = db.session.get(User, user_id)
-    if user is None or user.role != "expert":
+    if user is None or user.role != Role.EXPERT:
         abort(404)
     profile = user.expert_profile
     form = ExpertProfileForm(obj=profile)

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..forms.visits import CloseEngagementForm, ContactForm, EngagementForm, choices
 from ..models import Engagement, Municipality, SupportRequest, User
 from ..models.engagement import ENGAGEMENT_STATES, engagement_experts
+from ..roles import Role
 from ..services.engagements import (checkin_timeline, close_engagement, create_engagement,
                                     last_checkin_dates,
                                     log_contact, next_checkin_due)
@@ -50,7 +51,7 @@ def new():
     sreq = db.session.get(SupportRequest, request.args.get("request_id", 0, type=int))
     sreq = permissions.require(current_user, "view", sreq or abort(404))
     form = EngagementForm()
-    experts = db.session.scalars(sa.select(User).where(User.role == "expert", User.active.is_(True))
+    experts = db.session.scalars(sa.select(User).where(User.role == Role.EXPERT, User.active.is_(True))
                                  .order_by(User.display_name)).all()
     form.expert_ids.choices = choices((u.id, u.display_name) for u in experts)
     if not form.is_submitted():

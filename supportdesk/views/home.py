@@ -2,11 +2,13 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..roles import Role
+
 bp = Blueprint("home", __name__)
 
 # Where each role lands after login (others get the home page below).
-ROLE_HOME = {"manager": "reports.dashboard", "liaison": "queue.index",
-             "expert": "assignments.mine"}
+ROLE_HOME = {Role.MANAGER: "reports.dashboard", Role.LIAISON: "queue.index",
+             Role.EXPERT: "assignments.mine"}
 
 
 @bp.get("/")
@@ -15,6 +17,6 @@ def index():
     target = ROLE_HOME.get(current_user.role)
     if target:
         return redirect(url_for(target))
-    if current_user.role == "municipal_staff":
+    if current_user.role == Role.STAFF:
         return redirect(url_for("municipalities.show", code=current_user.municipality.code))
     return render_template("home/index.html")

@@ -15,6 +15,7 @@ from ..models.event import SUPPORT_ACTION_KINDS
 from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS)
 from ..models.visit import VISIT_KINDS, VISIT_STATES
+from ..roles import Role
 from ..services import ValidationFailed
 from ..services.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
@@ -28,7 +29,7 @@ from ..services.support_requests import allowed_actions
 from ..services.visits import can_schedule_lecture, visits_for_request
 from ..template_helpers import theme_name
 from ..timeutil import to_jst
-from ..workflow import ACTION_LABELS, STATE_LABELS, State, TRANSITIONS
+from ..workflow import ACTION_LABELS, STATE_LABELS, TRANSITIONS, Action, State, transition_for
 from .decorators import load_or_404, permission_required
 from .service_call import field_error, save_failed, service_call
 
@@ -54,7 +55,7 @@ def _setup(form, kind, sreq=None):
     munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
     form.municipality_id.choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
                                                                for m in munis]
-    if sreq is not None or current_user.role == "municipal_staff":
+    if sreq is not None or current_user.role == Role.STAFF:
         del form.municipality_id  # fixed: the user's own municipality, or the request's
     own_id = sreq.municipality_id if sreq else current_user.municipality_id
     if kind == "lecture":
@@ -101,7 +102,9 @@ def _uploads(form):
 
 
 def _render_form(form, kind, sreq=None, status=200, conflict=None):
+    may_submit = sreq is None or transition_for(sreq.state, Action.SUBMIT) is not None
     return render_template("requests/form.html", form=form, kind=kind, sreq=sreq,
+                           may_submit=may_submit,
                            kind_label=_(KIND_LABELS[kind]), guidance=PROGRAM_GUIDANCE,
                            allowed_types=ALLOWED_LABEL, max_mb=round(max_bytes() / 1048576, 1),
                            conflict=conflict, program_labels=LECTURE_PROGRAMS), status

@@ -30,6 +30,7 @@ from ..models import (
     VisitFollowUp,
 )
 from ..models.visit import VISIT_KINDS, VISIT_STATES
+from ..roles import Role
 from ..services import ValidationFailed
 from ..services.engagements import open_followup_engagement, open_followup_request
 from ..services.rounds import recordable_municipalities, round_record_of, takes_round_record
@@ -58,10 +59,10 @@ def _aware(naive):
     return naive.replace(tzinfo=JST) if naive is not None else None
 
 
-def _people_choices(roles=("expert", "liaison")):
+def _people_choices(roles=(Role.EXPERT, Role.LIAISON)):
     users = db.session.scalars(sa.select(User).where(User.role.in_(roles), User.active.is_(True))
                                .order_by(User.role, User.display_name)).all()
-    labels = {"expert": _("専門人材"), "liaison": _("リエゾン")}
+    labels = {Role.EXPERT: _("専門人材"), Role.LIAISON: _("リエゾン")}
     return [SelectChoice(u.id, u.display_name, optgroup=labels[u.role]) for u in users]
 
 
@@ -82,7 +83,7 @@ def _users(ids):
 def show(visit_id):
     visit = load_or_404(Visit, visit_id)
     answers_stmt = sa.select(SatisfactionResponse).where(SatisfactionResponse.visit_id == visit.id)
-    if current_user.role == "municipal_staff":
+    if current_user.role == Role.STAFF:
         answers_stmt = answers_stmt.where(SatisfactionResponse.respondent_id == current_user.id)
     answers = db.session.scalars(answers_stmt).all()
     follow_ups = db.session.scalars(sa.select(VisitFollowUp).where(
@@ -183,7 +184,7 @@ def schedule(request_id):
     form = ScheduleForm()
     form.candidate_id.choices = choices((c.id, jst_range(c.starts_at, c.ends_at))
                                         for c in sreq.candidate_dates)
-    form.attendee_ids.choices = _people_choices(("expert",))
+    form.attendee_ids.choices = _people_choices((Role.EXPERT,))
     if not form.is_submitted():
         form.venue.data = sreq.venue
     if form.validate_on_submit():

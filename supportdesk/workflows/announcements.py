@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..i18n import N_
+from ..roles import Role
 
 
 class AnnouncementStatus(StrEnum):
@@ -31,7 +32,7 @@ ACTION_LABELS = {
     AnnouncementAction.CANCEL: N_("送信予約を取り消す"),
 }
 
-LIAISON, ADMIN = "liaison", "admin"
+LIAISON, ADMIN = Role.LIAISON, Role.ADMIN
 # The scheduler job (send_due_announcements) sends with no actor: it acts as this role.
 SCHEDULER = "scheduler"
 INITIAL_STATUS = AnnouncementStatus.DRAFT

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..i18n import N_
+from ..roles import Role
 
 
 class AssignmentStatus(StrEnum):
@@ -33,7 +34,7 @@ ACTION_LABELS = {
     AssignmentAction.REMOVE: N_("派遣人材から外す"),
 }
 
-LIAISON, EXPERT = "liaison", "expert"
+LIAISON, EXPERT = Role.LIAISON, Role.EXPERT
 # A new assignment starts proposed; a declined or removed expert can be asked again (the same
 # row starts over through ASSIGN).
 INITIAL_STATUS = AssignmentStatus.PROPOSED

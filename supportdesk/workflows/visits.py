@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..i18n import N_
+from ..roles import Role
 
 
 class VisitState(StrEnum):
@@ -37,7 +38,7 @@ ACTION_LABELS = {
     VisitAction.RECORD_ROUND: N_("巡回記録"),
 }
 
-LIAISON, EXPERT = "liaison", "expert"
+LIAISON, EXPERT = Role.LIAISON, Role.EXPERT
 # A visit is created proposed (候補); a round recorded without one is created proposed and
 # recorded at once.
 INITIAL_STATE = VisitState.PROPOSED

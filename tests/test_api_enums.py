@@ -1,0 +1,112 @@
+"""Every enum in the OpenAPI document is the code's list, from its one owner (an enum of the
+workflow or the roles, or a model's table), so the document and the code cannot disagree."""
+import pytest
+
+from supportdesk.api.attachments_api import UPLOAD_SCHEMA
+from supportdesk.models.announcement import (ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATES,
+                                             DEPARTMENT_CHOICES)
+from supportdesk.models.api_token import TOKEN_SCOPES
+from supportdesk.models.org import DX_STAFF_BANDS, POPULATION_BANDS
+from supportdesk.models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
+                                                LECTURE_PROGRAMS, ORIGINS)
+from supportdesk.models.visit import VISIT_KINDS, VISIT_STATES
+from supportdesk.roles import Role
+from supportdesk.workflow import Action, State
+from tests.factories import make_liaison
+from tests.test_api import bearer
+
+
+def _values(owner):
+    return [str(v) for v in owner]
+
+
+REQUEST_FIELDS = {"help_wanted": HELP_KINDS, "program": LECTURE_PROGRAMS,
+                  "formats": LECTURE_FORMATS, "audiences": AUDIENCES}
+# (where, name) -> owner. `where` is a component schema, or "METHOD path" for a parameter.
+OWNERS = {
+    ("GET /api/v1/requests", "state"): State,
+    ("GET /api/v1/requests", "kind"): KINDS,
+    ("GET /api/v1/visits", "state"): VISIT_STATES,
+    ("GET /api/v1/visits", "kind"): VISIT_KINDS,
+    # Drafts are not listed through the API.
+    ("GET /api/v1/announcements", "status"): [s for s in ANNOUNCEMENT_STATES if s != "draft"],
+    # Local to the API: they are the endpoint's own options, declared once in the API module.
+    ("GET /api/v1/notifications", "order"): ["newest", "unread_first"],
+    ("POST /api/v1/requests/{request_id}/attachments", "internal"):
+        UPLOAD_SCHEMA["properties"]["internal"]["enum"],
+    ("MeOut", "role"): Role,
+    ("MeOut", "scope"): TOKEN_SCOPES,
+    ("PersonOut", "role"): Role,
+    ("RequestOut", "origin"): ORIGINS,
+    ("RequestCreate", "origin"): ORIGINS,
+    ("RequestOut", "allowed_actions"): Action,
+    ("TransitionIn", "action"): Action,
+    ("EventOut", "from_state"): State,
+    ("EventOut", "to_state"): State,
+    ("VisitOut", "kind"): VISIT_KINDS,
+    ("VisitOut", "state"): VISIT_STATES,
+    ("VisitCreate", "kind"): VISIT_KINDS,
+    ("AnnouncementOut", "status"): ANNOUNCEMENT_STATES,
+    ("Targeting", "departments"): DEPARTMENT_CHOICES,
+    ("AnnouncementCreate", "departments"): DEPARTMENT_CHOICES,
+    ("AnnouncementCreate", "category"): ANNOUNCEMENT_CATEGORIES,
+    ("AnnouncementCreate", "population_bands"): POPULATION_BANDS,
+    ("AnnouncementCreate", "dx_staff_bands"): DX_STAFF_BANDS,
+}
+for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):
+    OWNERS[(_schema, "kind")] = KINDS
+for _schema in ("RequestSummary", "RequestOut"):
+    OWNERS[(_schema, "state")] = State
+for _schema in ("RequestCreate", "RequestUpdate"):
+    for _name, _owner in REQUEST_FIELDS.items():
+        OWNERS[(_schema, _name)] = _owner
+
+
+def _enums_below(node):
+    """The enum lists anywhere below a property's or parameter's schema (anyOf, items...)."""
+    if isinstance(node, dict):
+        if "enum" in node:
+            yield node["enum"]
+        for value in node.values():
+            yield from _enums_below(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _enums_below(value)
+
+
+def _enums_in(doc):
+    found = {}
+    for name, schema in doc["components"]["schemas"].items():
+        for prop, sub in schema.get("properties", {}).items():
+            for values in _enums_below(sub):
+                found.setdefault((name, prop), []).append(values)
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            where = f"{method.upper()} {path}"
+            for param in op.get("parameters", []):
+                for values in _enums_below(param["schema"]):
+                    found.setdefault((where, param["name"]), []).append(values)
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                for prop, sub in media.get("schema", {}).get("properties", {}).items():
+                    for values in _enums_below(sub):
+                        found.setdefault((where, prop), []).append(values)
+    return found
+
+
+@pytest.fixture
+def document(client):
+    return client.get("/api/v1/openapi.json", headers=bearer(make_liaison())).get_json()
+
+
+def test_every_enum_in_the_document_has_an_owner_here(document):
+    found = _enums_in(document)
+    assert sorted(set(found) - set(OWNERS)) == [], "an enum without an owner in OWNERS"
+    assert sorted(set(OWNERS) - set(found)) == [], "an owner whose enum left the document"
+
+
+@pytest.mark.parametrize("where, name", sorted(OWNERS), ids=[f"{w}:{n}" for w, n in sorted(OWNERS)])
+def test_the_documented_enum_is_the_codes(document, where, name):
+    found = _enums_in(document).get((where, name))
+    assert found, f"{where} {name} has no enum in the document"
+    for values in found:
+        assert values == _values(OWNERS[(where, name)])
