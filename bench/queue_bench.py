@@ -30,8 +30,8 @@ from supportdesk.models import (Municipality, RequestComment, RequestEvent, Supp
                                 Theme, User)
 from supportdesk.models.support_request import request_themes  # noqa: E402
 from supportdesk.permissions import liaison_region_filter  # noqa: E402
-from supportdesk.services.queue import OPEN, QueueFilter, encode_cursor  # noqa: E402
-from supportdesk.services.search import escape_like, normalise  # noqa: E402
+from supportdesk.services.requests.queue import OPEN, QueueFilter, encode_cursor  # noqa: E402
+from supportdesk.services.requests.search import escape_like, normalise  # noqa: E402
 from supportdesk.timeutil import fiscal_year, fiscal_year_short  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"
@@ -94,7 +94,7 @@ def _due_for_day(day):
 
 def generate(count, seed):
     """Users and `count` requests with themes, events and comments, inserted through Core."""
-    from supportdesk.services.auth import hash_password
+    from supportdesk.services.accounts.auth import hash_password
     from supportdesk.services.seed import seed_reference
 
     rnd = random.Random(seed)
@@ -363,7 +363,7 @@ def run(app, args):
         results.append((name, rows, real_t, floor_t))
     # The counts query (one GROUP BY over the manager's whole filtered set) on its own.
     with app.app_context():
-        from supportdesk.services.queue import state_counts
+        from supportdesk.services.requests.queue import state_counts
 
         mgr = db.session.scalar(sa.select(User).where(User.email == manager_email))
         now = datetime.now(UTC)

@@ -192,8 +192,8 @@ def timed(fn, runs):
 
 def figure_timings(runs):
     """Each figure of the monthly report on its own, to find the slow ones."""
-    from supportdesk.services import report_outreach as o
-    from supportdesk.services import reports as r
+    from supportdesk.services.reports import outreach as o
+    from supportdesk.services.reports import figures as r
 
     p = r.month_period(2024, 6)
     measures = [(f"count_requests({f})", lambda f=f: r.count_requests(f, p, region_ids=None))
@@ -234,7 +234,7 @@ def main():
                     analyze(conn)
             else:
                 gen = generate(args.count, rng)
-            from supportdesk.services.monthly_report import build_fiscal_summary, build_monthly_report
+            from supportdesk.services.reports.monthly import build_fiscal_summary, build_monthly_report
 
             n = db.session.scalar(sa.text("SELECT count(*) FROM support_requests"))
             events = db.session.scalar(sa.text("SELECT count(*) FROM request_events"))

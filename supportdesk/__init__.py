@@ -148,7 +148,7 @@ def register_extensions(app):
 def register_mail_secrets():
     """The secrets the e-mail channel mints at send time, each from the service that owns it."""
     from .notifications.channels.email import register_secret
-    from .services.password_reset import mint_reset_token
+    from .services.accounts.password_reset import mint_reset_token
 
     register_secret("password_reset", mint_reset_token)
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from .extensions import db
 from .models import UserSession
-from .services.auth import load_session
+from .services.accounts.auth import load_session
 
 
 def N_(message):

@@ -42,7 +42,7 @@ def register(app):
     def create_user_command(email, role, municipality_code, regions, display_name, central):
         """Create a user; the password is read from standard input."""
         from .services import ValidationFailed
-        from .services.users import create_user
+        from .services.accounts.users import create_user
 
         municipality_id = None
         if municipality_code:
@@ -82,7 +82,7 @@ def register_token_command(app):
         """Issue an API token for a user (e.g. an integration account); prints it once."""
         from .models import User
         from .services import ValidationFailed
-        from .services.api_tokens import create_token
+        from .services.accounts.api_tokens import create_token
 
         user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
         if user is None:

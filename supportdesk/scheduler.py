@@ -29,10 +29,10 @@ from .i18n import N_
 from .notifications.digest import send_digests
 from .notifications.outbox import dispatch_due
 from .services.announcements import send_due_announcements
-from .services.escalations import escalate_first_responses
-from .services.report_snapshots import snapshot_due
-from .services.round_notices import send_round_notices
-from .services.visit_jobs import (remind_accompaniment_checkins, remind_upcoming_visits,
+from .services.requests.escalations import escalate_first_responses
+from .services.reports.snapshots import snapshot_due
+from .services.visits.round_notices import send_round_notices
+from .services.visits.jobs import (remind_accompaniment_checkins, remind_upcoming_visits,
                                   request_satisfaction_due)
 from .timeutil import JST, utcnow
 

@@ -12,8 +12,8 @@ from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES
 from .roles import Role
-from .services.reports import FIGURE_LABELS
-from .services.request_fields import FIELD_LABELS
+from .services.reports.figures import FIGURE_LABELS
+from .services.requests.fields import FIELD_LABELS
 from .timeutil import fiscal_year, fiscal_year_label, to_jst
 from .workflow import STATE_LABELS, State
 
@@ -146,7 +146,7 @@ def register(app):
     # Templates compare with the enums, never with role or state strings.
     app.add_template_global(Role, "Role")
     app.add_template_global(State, "State")
-    from .services.request_filing import may_be_parent
+    from .services.requests.filing import may_be_parent
 
     app.add_template_global(may_be_parent, "may_be_parent")
     app.add_template_global(get_locale, "get_locale")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import ExpertProfile, Municipality, Region, Theme, User
-from supportdesk.services.auth import hash_password
+from supportdesk.services.accounts.auth import hash_password
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -73,8 +73,8 @@ def make_request_direct(municipality_name="佐用町", *, filer=None, kind="cons
     from datetime import UTC, datetime
 
     from supportdesk.models import SupportRequest
-    from supportdesk.services.request_filing import next_request_number
-    from supportdesk.services.support_requests import apply_action
+    from supportdesk.services.requests.filing import next_request_number
+    from supportdesk.services.requests.transitions import apply_action
     from supportdesk.timeutil import fiscal_year, fiscal_year_short
 
     muni = municipality(municipality_name)
@@ -101,7 +101,7 @@ def make_request_direct(municipality_name="佐用町", *, filer=None, kind="cons
 def advance_request(sreq, state, liaison, *, now=None):
     """Drive a submitted request on to `state` through the state machine as `liaison`."""
     from supportdesk.demo.requests import PATHS
-    from supportdesk.services.support_requests import apply_action
+    from supportdesk.services.requests.transitions import apply_action
 
     path = PATHS["lecture_closed" if state == "closed" and sreq.kind == "lecture" else state]
     for action in path[1:]:
@@ -114,7 +114,7 @@ def make_request(filer, kind="consultation", *, submit=True, now=None, commit=Tr
     """A request filed through the real service (submitted unless submit=False)."""
     from datetime import datetime, timedelta
 
-    from supportdesk.services.request_filing import create_request
+    from supportdesk.services.requests.filing import create_request
     from supportdesk.timeutil import JST
 
     fields.setdefault("title", "テスト用の相談")
@@ -168,8 +168,8 @@ def make_queue_request(title="相談の件名", *, municipality_name="佐用町"
     from datetime import timedelta
 
     from supportdesk.models import RequestComment, SupportRequest
-    from supportdesk.services.response_target import first_response_due
-    from supportdesk.services.search import refresh_search_text
+    from supportdesk.services.requests.response_target import first_response_due
+    from supportdesk.services.requests.search import refresh_search_text
     from supportdesk.timeutil import fiscal_year, fiscal_year_short, utcnow
 
     muni = municipality(municipality_name)

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import InAppNotification, OutboxMessage, SupportRequest
 from supportdesk.services.announcements import compose_announcement
-from supportdesk.services.request_conversation import add_comment
-from supportdesk.services.request_filing import create_request, withdraw_request
+from supportdesk.services.requests.conversation import add_comment
+from supportdesk.services.requests.filing import create_request, withdraw_request
 from supportdesk.services.webhooks import save_webhook
 from tests.factories import make_liaison, make_staff, make_user, region
 from tests.notify_helpers import make_room

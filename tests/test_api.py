@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from supportdesk.api.core import REGISTRY
 from supportdesk.extensions import db
 from supportdesk.models import ExpertAssignment, RequestComment, SupportRequest
-from supportdesk.services.api_tokens import create_token, revoke_token
+from supportdesk.services.accounts.api_tokens import create_token, revoke_token
 from supportdesk.timeutil import utcnow
 from tests.factories import PASSWORD, make_expert, make_liaison, make_staff, make_user, municipality
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import Visit
-from supportdesk.services.visits import create_visit
+from supportdesk.services.visits.lifecycle import create_visit
 from supportdesk.timeutil import JST
 from tests.factories import (make_expert, make_liaison, make_staff, make_user, make_visit_request,
                              municipality)

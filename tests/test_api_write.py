@@ -6,7 +6,7 @@ import pytest
 
 from supportdesk.extensions import db
 from supportdesk.models import ExpertAssignment
-from supportdesk.services.api_tokens import create_token, revoke_token
+from supportdesk.services.accounts.api_tokens import create_token, revoke_token
 from supportdesk.timeutil import utcnow
 from tests.factories import make_expert, make_liaison, make_request, make_staff, make_user
 from tests.test_api import assert_problem, bearer

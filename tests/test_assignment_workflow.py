@@ -10,7 +10,7 @@ from supportdesk.models import ExpertAssignment, RequestEvent
 from supportdesk.models.event import ACTIVE_ASSIGNMENT_STATUSES, ASSIGNMENT_STATUSES
 from supportdesk.permissions import PermissionDenied
 from supportdesk.services import ValidationFailed
-from supportdesk.services.experts import (InvalidAssignmentTransition, assign_experts,
+from supportdesk.services.requests.experts import (InvalidAssignmentTransition, assign_experts,
                                           remove_assignment, respond_assignment)
 from supportdesk.workflows.assignments import (ACTION_LABELS, ACTIVE, STATUS_LABELS, TRANSITIONS,
                                                AssignmentAction, AssignmentStatus, transition_for)

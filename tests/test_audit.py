@@ -6,7 +6,7 @@ from supportdesk.extensions import db
 from supportdesk.models import AuditLog, Region
 from supportdesk.models.audit import AppendOnlyError
 from supportdesk.services.audit import record_audit
-from supportdesk.services.users import (create_user, save_expert_profile, save_theme,
+from supportdesk.services.accounts.users import (create_user, save_expert_profile, save_theme,
                                         update_municipality_profile, update_user)
 from tests.factories import (make_expert, make_liaison, make_staff, make_user, municipality,
                              theme)
@@ -114,7 +114,7 @@ def test_admin_reads_the_audit_page(app, client, login_as):
 def test_a_probe_for_another_municipalitys_request_is_a_404_and_an_audit_row(app, client,
                                                                                login_as):
     """Staff of 佐用町 guess the URL of 上郡町's request, in the UI and through the API."""
-    from supportdesk.services.api_tokens import create_token
+    from supportdesk.services.accounts.api_tokens import create_token
     from tests.factories import make_request
 
     theirs = make_request(make_staff("上郡町"), title="上郡町の内部の相談")

@@ -11,8 +11,8 @@ from argon2 import PasswordHasher
 from supportdesk import create_app
 from supportdesk.extensions import db
 from supportdesk.models import AuditLog, UserSession
-from supportdesk.services.auth import hash_password, load_session, start_session
-from supportdesk.services.users import update_user
+from supportdesk.services.accounts.auth import hash_password, load_session, start_session
+from supportdesk.services.accounts.users import update_user
 from tests.factories import PASSWORD, make_staff, make_user
 
 START = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)  # a Tuesday, 09:30 in Tokyo
@@ -291,7 +291,7 @@ def test_common_and_pattern_passwords_are_refused_with_the_value_not_echoed(app,
 
 def test_passwords_built_on_the_users_own_name_or_town_are_refused(app):
     from supportdesk.services import ValidationFailed
-    from supportdesk.services.auth import check_password_policy
+    from supportdesk.services.accounts.auth import check_password_policy
 
     user = make_staff("佐用町", email="tanaka.ichiro@town.sayo.example.jp")
     # "tanaka.ichiro2024" is rated strong for a stranger; it is the user's own name here.

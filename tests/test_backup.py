@@ -17,7 +17,7 @@ from supportdesk import create_app
 from supportdesk.config import normalise_db_url
 from supportdesk.extensions import db
 from supportdesk.models import AuditLog
-from supportdesk.services.attachments import add_attachments
+from supportdesk.services.requests.attachments import add_attachments
 from supportdesk.services.audit import record_audit
 from supportdesk.services.backup import BackupFailed, backup_all
 from supportdesk.services.seed import seed_reference

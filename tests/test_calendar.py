@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import CalendarFeedToken
-from supportdesk.services.visits import create_visit
+from supportdesk.services.visits.lifecycle import create_visit
 from supportdesk.timeutil import JST, utcnow
 from supportdesk.views import PUBLIC_ENDPOINTS
 from tests.factories import (PASSWORD, make_expert, make_liaison, make_staff, make_user,

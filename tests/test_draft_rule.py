@@ -3,7 +3,7 @@ search and the API all ask the same rule."""
 import pytest
 
 from supportdesk.extensions import db
-from supportdesk.services.request_filing import create_request
+from supportdesk.services.requests.filing import create_request
 from tests.factories import make_liaison, make_staff, make_user
 from tests.test_api import bearer
 

@@ -8,10 +8,10 @@ from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, VisitFollowUp
 from supportdesk.permissions import PermissionDenied
 from supportdesk.services import ValidationFailed
-from supportdesk.services.engagements import (checkin_timeline, close_engagement, log_contact,
+from supportdesk.services.visits.engagements import (checkin_timeline, close_engagement, log_contact,
                                               next_checkin_due, open_followup_engagement,
                                               open_followup_request)
-from supportdesk.services.visits import confirm_visit, create_visit, record_visit
+from supportdesk.services.visits.lifecycle import confirm_visit, create_visit, record_visit
 from supportdesk.timeutil import JST
 from tests.factories import make_expert, make_liaison, make_visit_request, municipality
 

@@ -8,8 +8,8 @@ from supportdesk import permissions
 from supportdesk.extensions import db
 from supportdesk.models import ExpertAssignment, RequestEvent, User
 from supportdesk.services import ValidationFailed
-from supportdesk.services.experts import assign_experts, respond_assignment, suggest_experts
-from supportdesk.services.support_requests import apply_action
+from supportdesk.services.requests.experts import assign_experts, respond_assignment, suggest_experts
+from supportdesk.services.requests.transitions import apply_action
 from tests.factories import (advance_request, make_expert, make_liaison, make_request_direct,
                              make_staff)
 

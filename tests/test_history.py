@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestComment, Visit
-from supportdesk.services.support_requests import record_event
-from supportdesk.services.visits import create_visit
+from supportdesk.services.requests.transitions import record_event
+from supportdesk.services.visits.lifecycle import create_visit
 from tests.factories import (advance_request, make_liaison, make_request_direct, make_staff,
                              municipality)
 
@@ -140,7 +140,7 @@ def test_history_page_runs_a_bounded_number_of_queries(app, client, login_as):
 
 
 def test_replies_and_notes_show_their_opening_words_in_the_history(app, client, login_as):
-    from supportdesk.services.request_conversation import add_comment
+    from supportdesk.services.requests.conversation import add_comment
     from tests.factories import make_request
 
     liaison = make_liaison("西播磨")

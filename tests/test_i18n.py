@@ -250,8 +250,12 @@ def test_every_label_table_is_in_the_catalogue():
     from supportdesk.models import (announcement, engagement, event, notification, org,
                                     support_request, user, visit)
     from supportdesk.notifications import audiences
-    from supportdesk.services import (links, monthly_report, reports, request_fields, rounds,
-                                      visits)
+    from supportdesk.services.requests import links
+    from supportdesk.services.reports import monthly as monthly_report
+    from supportdesk.services.reports import figures as reports
+    from supportdesk.services.requests import fields as request_fields
+    from supportdesk.services.visits import rounds
+    from supportdesk.services.visits import lifecycle as visits
     from supportdesk.views import calendar
 
     tables = [workflow.STATE_LABELS, workflow.ACTION_LABELS, support_request.KIND_LABELS,

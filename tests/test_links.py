@@ -7,7 +7,7 @@ from flask_login import login_user
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, RequestLink, User
 from supportdesk.services import ValidationFailed
-from supportdesk.services.links import link_requests, mark_duplicate, visible_links
+from supportdesk.services.requests.links import link_requests, mark_duplicate, visible_links
 from tests.factories import advance_request, make_liaison, make_request_direct, make_staff
 
 

@@ -11,8 +11,8 @@ import time_machine
 
 from supportdesk.extensions import db
 from supportdesk.models import AuditLog, LoginAttempt, RecoveryCode, UserSession
-from supportdesk.services.mfa import enable_totp, pending_secret
-from supportdesk.services.password_reset import make_reset_token
+from supportdesk.services.accounts.mfa import enable_totp, pending_secret
+from supportdesk.services.accounts.password_reset import make_reset_token
 from tests.factories import PASSWORD, make_staff, make_user
 
 START = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)  # a Tuesday, 09:30 in Tokyo
@@ -355,7 +355,7 @@ def test_two_logins_racing_with_one_code_let_only_one_in(app):
     import threading
 
     from supportdesk.models import User
-    from supportdesk.services.mfa import complete_mfa_login
+    from supportdesk.services.accounts.mfa import complete_mfa_login
 
     user = make_staff()
     secret, _codes = with_totp(user)

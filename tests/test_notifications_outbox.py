@@ -10,7 +10,7 @@ from supportdesk.models import InAppNotification, SupportRequest
 from supportdesk.notifications import notify
 from supportdesk.notifications.outbox import claim_due, deliver, dispatch_due, drain
 from supportdesk.services.notification_settings import retry_message
-from supportdesk.services.support_requests import apply_action
+from supportdesk.services.requests.transitions import apply_action
 from tests.factories import make_liaison, make_staff, make_user, region
 from tests.notify_helpers import Receiver, make_request, make_room, outbox_rows
 

@@ -9,7 +9,7 @@ from supportdesk.notifications import notify
 from supportdesk.notifications.audiences import WHO_HEARS
 from supportdesk.notifications.digest import send_digests
 from supportdesk.notifications.outbox import dispatch_due
-from supportdesk.services.support_requests import apply_action
+from supportdesk.services.requests.transitions import apply_action
 from tests.factories import make_liaison, make_staff, make_user, region
 from tests.notify_helpers import make_request, make_room, outbox_rows
 
@@ -191,7 +191,10 @@ def test_who_hears_names_only_events_the_code_sends_and_labels_them_all(napp):
 
     from supportdesk.notifications.audiences import (ACCOUNT_EVENTS, EVENT_LABELS,
                                                      MESSAGE_ONLY_LABELS)
-    from supportdesk.services import announcements, escalations, password_reset, visit_jobs
+    from supportdesk.services import announcements
+    from supportdesk.services.requests import escalations
+    from supportdesk.services.accounts import password_reset
+    from supportdesk.services.visits import jobs as visit_jobs
     from supportdesk.workflow import TRANSITIONS
 
     source = "\n".join(p.read_text(encoding="utf-8")

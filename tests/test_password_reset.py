@@ -17,9 +17,9 @@ from supportdesk.models import (AuditLog, InAppNotification, NotificationPrefere
 from supportdesk.notifications import announce_pending, notify
 from supportdesk.notifications.channels.email import SECRET_SLOT
 from supportdesk.notifications.outbox import drain
-from supportdesk.services.auth import verify_password
-from supportdesk.services.password_reset import make_reset_token
-from supportdesk.services.users import update_user
+from supportdesk.services.accounts.auth import verify_password
+from supportdesk.services.accounts.password_reset import make_reset_token
+from supportdesk.services.accounts.users import update_user
 from supportdesk.timeutil import utcnow
 from tests.factories import PASSWORD, make_staff, make_user
 from tests.notify_helpers import make_room, notify_config

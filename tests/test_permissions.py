@@ -15,7 +15,7 @@ from supportdesk.models.announcement import (Announcement, AnnouncementAttachmen
                                              AnnouncementRecipient)
 from supportdesk.models.notification import ChatRoom, InAppNotification, OutboxMessage
 from supportdesk.models.saved_view import SavedView
-from supportdesk.services.rounds import RoundPlan
+from supportdesk.services.visits.rounds import RoundPlan
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from supportdesk.extensions import db
-from supportdesk.services.queue import QueueFilter, load_queue_page
+from supportdesk.services.requests.queue import QueueFilter, load_queue_page
 from supportdesk.timeutil import JST, UTC
 from supportdesk.workflow import State
 from tests.factories import make_liaison, make_queue_request, make_staff, make_user, theme
@@ -94,7 +94,7 @@ def test_each_filter_narrows(app, manager):
 
 
 def test_overdue_filter_and_badge_over_a_japanese_holiday(app, manager):
-    from supportdesk.services.response_target import due_status
+    from supportdesk.services.requests.response_target import due_status
 
     # Monday 2026-11-02 10:00 JST; 11/03 is 文化の日, so 2 business days end on Thursday 11/05.
     submitted = datetime(2026, 11, 2, 10, 0, tzinfo=JST)
@@ -199,7 +199,7 @@ def test_staff_scope_never_includes_another_municipality(app):
 
 
 def test_counts_are_capped_per_state(app, manager):
-    from supportdesk.services.queue import state_counts
+    from supportdesk.services.requests.queue import state_counts
 
     for i in range(4):
         make_queue_request(f"受付{i}", commit=False)

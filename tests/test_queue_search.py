@@ -6,8 +6,8 @@ from werkzeug.datastructures import MultiDict
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestComment
-from supportdesk.services.queue import QueueFilter, load_queue_page
-from supportdesk.services.search import build_search_text, refresh_search_text
+from supportdesk.services.requests.queue import QueueFilter, load_queue_page
+from supportdesk.services.requests.search import build_search_text, refresh_search_text
 from supportdesk.timeutil import UTC
 from tests.factories import make_liaison, make_queue_request, make_user
 

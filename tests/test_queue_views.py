@@ -155,7 +155,7 @@ def test_bulk_assign_service_refuses_actors_without_the_permission(app):
     ctx = app.test_request_context()  # the refusal message is translated
     ctx.push()
     from supportdesk.services import ValidationFailed
-    from supportdesk.services.queue_assign import bulk_assign
+    from supportdesk.services.requests.queue_assign import bulk_assign
 
     liaison = make_liaison("西播磨")
     sreq = make_queue_request("相談")

@@ -17,9 +17,9 @@ from supportdesk.calendar_jp import due_at
 from supportdesk.extensions import db
 from supportdesk.models import Engagement, SupportAction, SupportRequest, Visit
 from supportdesk.models.visit import SatisfactionResponse, VisitRecord
-from supportdesk.services.monthly_report import build_monthly_report
-from supportdesk.services.report_snapshots import snapshot_due
-from supportdesk.services.support_requests import apply_action
+from supportdesk.services.reports.monthly import build_monthly_report
+from supportdesk.services.reports.snapshots import snapshot_due
+from supportdesk.services.requests.transitions import apply_action
 from supportdesk.timeutil import JST
 from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality, theme
 
@@ -258,7 +258,7 @@ def test_accompaniment_engagements(april):
 
 def test_round_coverage_follows_each_region_cycle(april):
     from supportdesk.models import Region
-    from supportdesk.services.report_outreach import round_coverage
+    from supportdesk.services.reports.outreach import round_coverage
 
     def coverage(year, month):
         return {row["region"]: (row["visited"], row["total"])

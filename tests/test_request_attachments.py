@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import RequestAttachment, SupportRequest
 from supportdesk.services import ValidationFailed
-from supportdesk.services.attachments import add_attachments, check_upload, sanitise_filename
+from supportdesk.services.requests.attachments import add_attachments, check_upload, sanitise_filename
 from tests.factories import PASSWORD, make_liaison, make_request, make_staff, office_file
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, SupportRequest
-from supportdesk.services.request_conversation import add_comment
-from supportdesk.services.request_filing import (routing_team, submit_request, update_request)
+from supportdesk.services.requests.conversation import add_comment
+from supportdesk.services.requests.filing import (routing_team, submit_request, update_request)
 from supportdesk.timeutil import JST
 from tests.factories import make_liaison, make_request, make_staff, municipality, region
 
@@ -52,7 +52,7 @@ def test_staff_cannot_file_push_or_for_another_municipality(app):
     import pytest
 
     from supportdesk.permissions import PermissionDenied
-    from supportdesk.services.request_filing import create_request
+    from supportdesk.services.requests.filing import create_request
 
     from supportdesk.services import ValidationFailed
 
@@ -174,7 +174,7 @@ def test_field_changes_are_recorded_with_old_and_new(app):
 def test_save_losing_the_race_after_the_version_check_is_a_stale_edit(app):
     import pytest
 
-    from supportdesk.services.request_filing import StaleEdit
+    from supportdesk.services.requests.filing import StaleEdit
 
     staff = make_staff("佐用町")
     sreq = make_request(staff, title="元の件名")

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, SupportRequest
-from supportdesk.services.request_conversation import add_comment
-from supportdesk.services.request_filing import perform_action
+from supportdesk.services.requests.conversation import add_comment
+from supportdesk.services.requests.filing import perform_action
 from supportdesk.timeutil import JST
 from tests.factories import PASSWORD, make_liaison, make_request, make_staff, municipality
 
@@ -91,7 +91,7 @@ def test_another_municipalitys_request_is_404_on_every_url(app):
     liaison = make_liaison("西播磨")
     sreq = make_request(owner)
     add_comment(sreq, liaison, "ご相談ありがとうございます")
-    from supportdesk.services.attachments import add_attachments
+    from supportdesk.services.requests.attachments import add_attachments
 
     (att,) = add_attachments(sreq, owner, [("資料.pdf", b"%PDF-1.4 test")])
     db.session.commit()
@@ -116,7 +116,7 @@ def test_internal_notes_never_reach_municipal_staff(app):
     sreq = make_request(owner)
     add_comment(sreq, liaison, "公開の返信です")
     add_comment(sreq, liaison, "内部メモ:予算の見込みが薄い", internal=True)
-    from supportdesk.services.attachments import add_attachments
+    from supportdesk.services.requests.attachments import add_attachments
 
     (secret,) = add_attachments(sreq, liaison, [("内部資料.txt", "内部".encode())], internal=True)
     db.session.commit()
@@ -381,7 +381,7 @@ def test_anonymous_callers_are_sent_to_login_everywhere(app, client):
 def test_uploads_default_to_instance_folder(app):
     import os
 
-    from supportdesk.services.attachments import upload_folder
+    from supportdesk.services.requests.attachments import upload_folder
 
     app.config["UPLOAD_FOLDER"] = None
     assert upload_folder() == os.path.join(app.instance_path, "uploads")

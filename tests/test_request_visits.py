@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, SupportRequest
-from supportdesk.services.engagements import open_followup_request
-from supportdesk.services.visits import create_visit, record_visit, schedule_from_candidate
+from supportdesk.services.visits.engagements import open_followup_request
+from supportdesk.services.visits.lifecycle import create_visit, record_visit, schedule_from_candidate
 from supportdesk.timeutil import JST
 from tests.factories import (make_expert, make_liaison, make_request, make_staff, make_user,
                              municipality)

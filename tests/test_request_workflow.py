@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent
-from supportdesk.services.request_filing import perform_action
-from supportdesk.services.support_requests import InvalidTransition
+from supportdesk.services.requests.filing import perform_action
+from supportdesk.services.requests.transitions import InvalidTransition
 from supportdesk.timeutil import utcnow
 from supportdesk.workflow import TRANSITIONS, Action, State
 from tests.factories import make_expert, make_liaison, make_request, make_staff, make_user

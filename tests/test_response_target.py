@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import OutboxMessage
-from supportdesk.services.escalations import escalate_first_responses
-from supportdesk.services.response_target import due_status, is_overdue
+from supportdesk.services.requests.escalations import escalate_first_responses
+from supportdesk.services.requests.response_target import due_status, is_overdue
 from supportdesk.timeutil import JST
 from tests.factories import make_liaison, make_request, make_staff
 
@@ -23,7 +23,7 @@ def world(app):
     liaison = make_liaison("西播磨", is_team_lead=True)
     open_one = make_request(staff, title="未対応の相談", now=MONDAY)
     withdrawn = make_request(staff, title="取り下げた相談", now=MONDAY)
-    from supportdesk.services.request_filing import withdraw_request
+    from supportdesk.services.requests.filing import withdraw_request
 
     withdraw_request(withdrawn, staff, "別の方法で解決しました", now=MONDAY)
     db.session.commit()

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import RoundRecord, Visit, VisitRecord
-from supportdesk.services import rounds as rounds_svc
-from supportdesk.services.visits import InvalidVisitTransition, create_visit, record_visit
+from supportdesk.services.visits import rounds as rounds_svc
+from supportdesk.services.visits.lifecycle import InvalidVisitTransition, create_visit, record_visit
 from supportdesk.timeutil import JST, utcnow
 from tests.factories import make_expert, make_liaison, make_staff, municipality
 from tests.test_api import assert_problem, bearer

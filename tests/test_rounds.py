@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, RoundRecord, SupportRequest, Visit
 from supportdesk.services import ValidationFailed
-from supportdesk.services import rounds as svc
+from supportdesk.services.visits import rounds as svc
 from supportdesk.timeutil import JST
 from tests.factories import make_liaison, make_request, make_staff, make_user, municipality, region
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import Region, RoundRecord, SupportRequest
-from supportdesk.services import rounds as svc
+from supportdesk.services.visits import rounds as svc
 from supportdesk.timeutil import JST, utcnow
 from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality, region
 

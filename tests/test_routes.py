@@ -90,7 +90,7 @@ def test_each_request_loads_the_user_afresh(app, client, login_as):
     """The client fixture must not carry the logged-in user over from one request to the
     next (see FreshRequestClient in conftest.py): a session ended on the server is refused."""
     from supportdesk.extensions import db
-    from supportdesk.services.auth import end_all_sessions
+    from supportdesk.services.accounts.auth import end_all_sessions
 
     user = make_user("admin")
     login_as(user)

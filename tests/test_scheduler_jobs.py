@@ -11,8 +11,8 @@ from supportdesk.calendar_jp import due_at
 from supportdesk.extensions import db
 from supportdesk.models import (JobRun, OutboxMessage, RequestEvent, SchedulerLease, SentNotice,
                                 SupportRequest)
-from supportdesk.services import round_notices
-from supportdesk.services import rounds as rounds_svc
+from supportdesk.services.visits import round_notices
+from supportdesk.services.visits import rounds as rounds_svc
 from supportdesk.timeutil import JST
 from tests.factories import make_liaison, make_staff, make_user, municipality
 

@@ -2,7 +2,7 @@
 requests for the same words, with width, case and kana folded (services.search owns the rule)."""
 import pytest
 
-from supportdesk.services.search import normalise_for_search
+from supportdesk.services.requests.search import normalise_for_search
 from tests.factories import make_liaison, make_request, make_staff
 from tests.test_api import bearer
 

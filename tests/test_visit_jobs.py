@@ -5,10 +5,10 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import Engagement, Visit, VisitNotice
-from supportdesk.services.engagements import log_contact, open_followup_engagement
-from supportdesk.services.visit_jobs import (remind_accompaniment_checkins,
+from supportdesk.services.visits.engagements import log_contact, open_followup_engagement
+from supportdesk.services.visits.jobs import (remind_accompaniment_checkins,
                                              remind_upcoming_visits, request_satisfaction_due)
-from supportdesk.services.visits import confirm_visit, create_visit, record_visit
+from supportdesk.services.visits.lifecycle import confirm_visit, create_visit, record_visit
 from supportdesk.timeutil import JST
 from tests.factories import make_expert, make_liaison, make_visit_request, municipality
 

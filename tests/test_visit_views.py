@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from supportdesk.extensions import db
 from supportdesk.models import SatisfactionResponse, Visit
-from supportdesk.services.visits import create_visit, record_visit
+from supportdesk.services.visits.lifecycle import create_visit, record_visit
 from supportdesk.timeutil import JST, utcnow
 from tests.factories import (make_expert, make_liaison, make_visit_request, make_staff, make_user,
                              municipality)

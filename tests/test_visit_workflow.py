@@ -10,8 +10,8 @@ from supportdesk.models import Visit
 from supportdesk.models.visit import VISIT_STATES
 from supportdesk.permissions import PermissionDenied
 from supportdesk.services import ValidationFailed
-from supportdesk.services import rounds as rounds_svc
-from supportdesk.services.visits import (InvalidVisitTransition, cancel_visit, confirm_visit,
+from supportdesk.services.visits import rounds as rounds_svc
+from supportdesk.services.visits.lifecycle import (InvalidVisitTransition, cancel_visit, confirm_visit,
                                          create_visit, postpone_visit, record_visit)
 from supportdesk.timeutil import JST
 from supportdesk.workflows.visits import (ACTION_LABELS, STATE_LABELS, TRANSITIONS, VisitAction,

@@ -9,7 +9,7 @@ from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, User, Visit
 from supportdesk.permissions import PermissionDenied
 from supportdesk.services import ValidationFailed
-from supportdesk.services.visits import (DoubleBooking, InvalidVisitTransition,
+from supportdesk.services.visits.lifecycle import (DoubleBooking, InvalidVisitTransition,
                                          cancel_visit, candidate_options, confirm_visit,
                                          create_visit, date_warnings, postpone_visit,
                                          record_visit, schedule_from_candidate, visit_actions,

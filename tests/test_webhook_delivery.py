@@ -15,8 +15,8 @@ from supportdesk.extensions import db
 from supportdesk.models import OutboxMessage, SupportRequest
 from supportdesk.notifications import pending_events
 from supportdesk.notifications.outbox import dispatch_due, drain
-from supportdesk.services.request_conversation import add_comment
-from supportdesk.services.support_requests import apply_action
+from supportdesk.services.requests.conversation import add_comment
+from supportdesk.services.requests.transitions import apply_action
 from supportdesk.services.webhooks import (delete_webhook, mask_secret, rotate_webhook_secret,
                                            save_webhook)
 from tests.factories import PASSWORD, make_liaison, make_staff, make_user

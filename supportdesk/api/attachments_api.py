@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from .. import permissions
 from ..extensions import db
 from ..models import RequestAttachment
-from ..services.attachments import add_attachments, attachment_path, upload_probe
+from ..services.requests.attachments import add_attachments, attachment_path, upload_probe
 from . import bp
 from .core import ApiError, api_route, api_user, dump, json_response
 from .requests_api import attachment_out, load_request

@@ -16,7 +16,7 @@ from ..extensions import csrf, db, limiter
 from ..permissions import PermissionDenied, require
 from ..problems import PROBLEM, http_problem, problem  # noqa: F401  (re-exported for the API)
 from ..services import DomainError, ValidationFailed
-from ..services.api_tokens import find_live_token
+from ..services.accounts.api_tokens import find_live_token
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 

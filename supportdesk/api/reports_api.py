@@ -2,8 +2,8 @@
 from flask_babel import gettext as _
 
 from .. import permissions
-from ..services import reports as r
-from ..services.monthly_report import build_monthly_report
+from ..services.reports import figures as r
+from ..services.reports.monthly import build_monthly_report
 from . import bp
 from .core import ApiError, api_route, api_user, json_response
 

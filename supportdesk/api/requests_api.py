@@ -6,9 +6,9 @@ from .. import permissions
 from ..extensions import db
 from ..models import Municipality, RequestComment, RequestEvent, SupportRequest, Theme
 from ..models.support_request import request_themes
-from ..services.attachments import visible_attachments
-from ..services.search import search_conditions
-from ..services.support_requests import allowed_actions
+from ..services.requests.attachments import visible_attachments
+from ..services.requests.search import search_conditions
+from ..services.requests.transitions import allowed_actions
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
                    load_visible, parse_query)

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from .. import permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, Theme
-from ..services.request_conversation import add_comment
-from ..services.request_filing import StaleEdit, create_request, perform_action, update_request
+from ..services.requests.conversation import add_comment
+from ..services.requests.filing import StaleEdit, create_request, perform_action, update_request
 from . import bp
 from .core import ApiError, api_route, api_user, dump, json_response, parse_body
 from .requests_api import detail_of, load_request

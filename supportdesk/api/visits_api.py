@@ -10,7 +10,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
 from ..roles import Role
-from ..services.visits import (DoubleBooking, cancel_visit, confirm_visit, create_visit,
+from ..services.visits.lifecycle import (DoubleBooking, cancel_visit, confirm_visit, create_visit,
                                record_visit, visit_actions)
 from ..timeutil import JST
 from ..workflows.visits import TRANSITIONS

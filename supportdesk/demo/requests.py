@@ -16,16 +16,16 @@ from ..extensions import db
 from ..models import Case, ExpertAssignment, Municipality, SupportRequest, Theme, User
 from ..roles import Role
 from ..services.cases import record_case_introduction
-from ..services.experts import assign_experts, respond_assignment
-from ..services.links import link_requests, mark_duplicate
-from ..services.request_conversation import add_comment, record_support_action
-from ..services.request_filing import (
+from ..services.requests.experts import assign_experts, respond_assignment
+from ..services.requests.links import link_requests, mark_duplicate
+from ..services.requests.conversation import add_comment, record_support_action
+from ..services.requests.filing import (
     create_request,
     perform_action,
     submit_request,
     withdraw_request,
 )
-from ..services.visits import create_visit, record_visit
+from ..services.visits.lifecycle import create_visit, record_visit
 from ..timeutil import JST, utcnow
 
 logger = logging.getLogger(__name__)

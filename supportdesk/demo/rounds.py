@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Municipality, RoundRecord, User
-from ..services.rounds import local_date, record_round
+from ..services.visits.rounds import local_date, record_round
 from ..timeutil import utcnow
 
 DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Municipality, Region, Theme, User
 from ..roles import Role
-from ..services.users import create_user, save_expert_profile
+from ..services.accounts.users import create_user, save_expert_profile
 
 DEMO_PASSWORD = "demo-desk-2024!"  # documented in README; demo data only
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
-from ..services.engagements import open_followup_engagement
-from ..services.visits import create_visit, record_visit
+from ..services.visits.engagements import open_followup_engagement
+from ..services.visits.lifecycle import create_visit, record_visit
 from ..timeutil import JST, utcnow
 from .requests import GENAI_LECTURE, KAIZEN_JOINT_LECTURE
 from .rounds import DEMO_LIAISON

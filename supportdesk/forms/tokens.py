@@ -6,7 +6,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
-from ..services.api_tokens import max_token_days
+from ..services.accounts.api_tokens import max_token_days
 
 
 class TokenForm(FlaskForm):

@@ -17,7 +17,7 @@ from ..timeutil import utcnow
 from ..workflows.announcements import (SCHEDULER, AnnouncementAction, AnnouncementStatus,
                                        transition_for)
 from . import ValidationFailed
-from .attachments import check_uploads, store_file
+from .requests.attachments import check_uploads, store_file
 from .audit import record_audit
 
 logger = logging.getLogger(__name__)

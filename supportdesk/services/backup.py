@@ -18,7 +18,7 @@ from urllib.parse import unquote
 import sqlalchemy as sa
 from ..extensions import db
 from ..timeutil import utcnow
-from .attachments import upload_folder
+from .requests.attachments import upload_folder
 
 # Tables whose row counts go into the manifest (the ones an operator checks after a restore).
 COUNTED_TABLES = ("municipalities", "users", "support_requests", "request_events",

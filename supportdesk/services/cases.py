@@ -15,8 +15,8 @@ from ..notifications import notify
 from ..timeutil import utcnow
 from ..workflow import State
 from . import ValidationFailed
-from .search import escape_like
-from .support_requests import record_event
+from .requests.search import escape_like
+from .requests.transitions import record_event
 
 logger = logging.getLogger(__name__)
 

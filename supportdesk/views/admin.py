@@ -10,7 +10,7 @@ from ..forms import choices
 from ..forms.admin import ROLE_LABELS, ExpertProfileForm, ThemeForm, UserForm
 from ..models import AuditLog, Municipality, Region, Theme, User
 from ..roles import Role
-from ..services.users import create_user, save_expert_profile, save_theme, update_user
+from ..services.accounts.users import create_user, save_expert_profile, save_theme, update_user
 from ..template_helpers import theme_name
 from .decorators import permission_required
 from .service_call import service_call

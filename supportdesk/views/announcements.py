@@ -14,7 +14,7 @@ from ..models import Announcement, AnnouncementAttachment, Municipality, Region
 from ..models.announcement import ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
 from ..services.announcements import (archive_for, cancel_announcement, compose_announcement,
                                       delivery_report)
-from ..services.attachments import ALLOWED_LABEL, file_response, max_bytes
+from ..services.requests.attachments import ALLOWED_LABEL, file_response, max_bytes
 from ..timeutil import JST
 from .decorators import permission_required
 from .service_call import service_call

@@ -13,10 +13,10 @@ from ..models import Case, ExpertAssignment, SupportRequest, User
 from ..models.event import ACTIVE_ASSIGNMENT_STATUSES
 from ..services import DomainError
 from ..services.cases import case_options, record_case_introduction
-from ..services.experts import (assign_experts, can_take_experts, my_assignments,
+from ..services.requests.experts import (assign_experts, can_take_experts, my_assignments,
                                 remove_assignment, request_assignments, respond_assignment,
                                 suggest_experts)
-from ..services.links import LINK_KINDS, find_request, link_requests, mark_duplicate, visible_links
+from ..services.requests.links import LINK_KINDS, find_request, link_requests, mark_duplicate, visible_links
 from .decorators import load_or_404, permission_required
 from .service_call import service_call
 

@@ -10,9 +10,9 @@ from ..extensions import db
 from ..forms.auth import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from ..services import ValidationFailed
 from ..services.audit import record_audit
-from ..services.auth import authenticate, change_password, end_session, start_session
-from ..services.mfa import make_pending_token
-from ..services.password_reset import (InvalidResetLink, complete_password_reset,
+from ..services.accounts.auth import authenticate, change_password, end_session, start_session
+from ..services.accounts.mfa import make_pending_token
+from ..services.accounts.password_reset import (InvalidResetLink, complete_password_reset,
                                        request_password_reset, user_for_reset_token)
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from ..i18n import N_
 from ..models import Region
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..roles import Role
-from ..services.calendar_feed import (build_feed, current_feed_token, month_grid, parse_day,
+from ..services.visits.calendar_feed import (build_feed, current_feed_token, month_grid, parse_day,
                                       people_for_filter, revoke_feed_token, rotate_feed_token,
                                       user_for_feed_token, visits_between, week_days)
 from ..timeutil import JST, utcnow

@@ -10,7 +10,7 @@ from ..forms.visits import CloseEngagementForm, ContactForm, EngagementForm, cho
 from ..models import Engagement, Municipality, SupportRequest, User
 from ..models.engagement import ENGAGEMENT_STATES, engagement_experts
 from ..roles import Role
-from ..services.engagements import (checkin_timeline, close_engagement, create_engagement,
+from ..services.visits.engagements import (checkin_timeline, close_engagement, create_engagement,
                                     last_checkin_dates,
                                     log_contact, next_checkin_due)
 from ..timeutil import JST, utcnow

@@ -13,8 +13,8 @@ from ..extensions import db
 from ..permissions import PermissionDenied
 from ..problems import http_problem, is_api_request, server_error_problem
 from ..services.audit import record_denied_access
-from ..services.request_filing import StaleEdit
-from ..services.support_requests import InvalidTransition
+from ..services.requests.filing import StaleEdit
+from ..services.requests.transitions import InvalidTransition
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from flask import abort, request
 
 from ..models.support_request import KIND_LABELS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
-from ..services.history import municipality_history
+from ..services.requests.history import municipality_history
 from ..workflow import STATE_LABELS, State
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..forms.auth import TotpCodeForm, TotpManageForm
 from ..models import User
-from ..services.mfa import (complete_mfa_login, disable_totp, enable_totp, grouped, must_enrol,
+from ..services.accounts.mfa import (complete_mfa_login, disable_totp, enable_totp, grouped, must_enrol,
                             pending_secret, qr_svg, regenerate_recovery_codes,
                             reset_mfa_by_admin, unused_recovery_codes, user_for_pending_token)
 from .auth import client_ip, log_in

@@ -8,7 +8,7 @@ from .. import permissions
 from ..extensions import db
 from ..forms.admin import MunicipalityProfileForm
 from ..models import Municipality, Region
-from ..services.users import update_municipality_profile
+from ..services.accounts.users import update_municipality_profile
 
 bp = Blueprint("municipalities", __name__, url_prefix="/municipalities")
 

@@ -13,10 +13,10 @@ from ..forms.queue import BulkAssignForm, SavedViewForm
 from ..models import Municipality, Region, SavedView, Theme, User
 from ..models.support_request import KIND_LABELS
 from ..services import ValidationFailed
-from ..services.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
-from ..services.response_target import due_status
-from ..services.queue_assign import assignable_liaisons, bulk_assign
-from ..services.saved_views import clean_query, delete_view, list_views, save_view
+from ..services.requests.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
+from ..services.requests.response_target import due_status
+from ..services.requests.queue_assign import assignable_liaisons, bulk_assign
+from ..services.requests.saved_views import clean_query, delete_view, list_views, save_view
 from ..timeutil import utcnow
 from ..workflow import STATE_LABELS, State
 from .decorators import permission_required

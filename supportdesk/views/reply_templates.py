@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms.requests import ReplyTemplateForm
 from ..models import ReplyTemplate
-from ..services.request_conversation import delete_reply_template, save_reply_template
+from ..services.requests.conversation import delete_reply_template, save_reply_template
 from .decorators import permission_required
 from .service_call import service_call
 

@@ -8,10 +8,10 @@ from .. import permissions
 from ..extensions import db
 from ..models import Municipality, ReportSnapshot, SupportRequest, Visit
 from ..models.visit import visit_municipalities
-from ..services import reports as r
-from ..services.monthly_report import build_fiscal_summary, build_monthly_report
-from ..services.report_exports import report_csv, report_xlsx
-from ..services.report_snapshots import freeze_monthly_report, snapshots_for
+from ..services.reports import figures as r
+from ..services.reports.monthly import build_fiscal_summary, build_monthly_report
+from ..services.reports.exports import report_csv, report_xlsx
+from ..services.reports.snapshots import freeze_monthly_report, snapshots_for
 from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
 from .decorators import permission_required

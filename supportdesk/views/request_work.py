@@ -7,11 +7,11 @@ from .. import permissions
 from ..extensions import db
 from ..forms.requests import ActionForm, CommentForm, SupportActionForm
 from ..models import RequestAttachment
-from ..services.attachments import add_attachments, file_response
-from ..services.request_conversation import (add_comment, follow_request, record_support_action,
+from ..services.requests.attachments import add_attachments, file_response
+from ..services.requests.conversation import (add_comment, follow_request, record_support_action,
                                              unfollow_request)
-from ..services.request_filing import perform_action
-from ..services.support_requests import InvalidTransition
+from ..services.requests.filing import perform_action
+from ..services.requests.transitions import InvalidTransition
 from ..workflow import Action, ACTION_LABELS
 from .requests import bp, load_request, municipality_choices
 from .service_call import service_call

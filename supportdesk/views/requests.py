@@ -17,16 +17,16 @@ from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTUR
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..roles import Role
 from ..services import ValidationFailed
-from ..services.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
+from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
-from ..services.engagements import can_open_engagement
-from ..services.request_conversation import (active_reply_templates, is_following, timeline,
+from ..services.visits.engagements import can_open_engagement
+from ..services.requests.conversation import (active_reply_templates, is_following, timeline,
                                              visible_comments)
-from ..services.request_filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
+from ..services.requests.filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
                                        info_dept_share, may_push, parent_conditions,
                                        update_request)
-from ..services.support_requests import allowed_actions
-from ..services.visits import can_schedule_lecture, visits_for_request
+from ..services.requests.transitions import allowed_actions
+from ..services.visits.lifecycle import can_schedule_lecture, visits_for_request
 from ..template_helpers import theme_name
 from ..timeutil import to_jst
 from ..workflow import ACTION_LABELS, STATE_LABELS, TRANSITIONS, Action, State, transition_for

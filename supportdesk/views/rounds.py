@@ -8,7 +8,7 @@ from .. import permissions
 from ..extensions import db
 from ..forms.rounds import PushLectureForm, RoundPlanForm, RoundRecordForm
 from ..models import Municipality, Region, RoundRecord, Visit
-from ..services import rounds as svc
+from ..services.visits import rounds as svc
 from ..timeutil import to_jst, utcnow
 from .decorators import load_or_404, permission_required
 from .service_call import service_call

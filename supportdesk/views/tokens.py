@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..forms.tokens import TokenForm
 from ..models import ApiToken
-from ..services.api_tokens import create_token, revoke_token, tokens_of
+from ..services.accounts.api_tokens import create_token, revoke_token, tokens_of
 from ..timeutil import utcnow
 from .service_call import service_call
 

@@ -32,9 +32,9 @@ from ..models import (
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..roles import Role
 from ..services import ValidationFailed
-from ..services.engagements import open_followup_engagement, open_followup_request
-from ..services.rounds import recordable_municipalities, round_record_of, takes_round_record
-from ..services.visits import (
+from ..services.visits.engagements import open_followup_engagement, open_followup_request
+from ..services.visits.rounds import recordable_municipalities, round_record_of, takes_round_record
+from ..services.visits.lifecycle import (
     InvalidVisitTransition,
     cancel_visit,
     candidate_options,

@@ -27,8 +27,8 @@ from supportdesk.demo.requests import GENAI_LECTURE
 from supportdesk.demo.users import DEMO_PASSWORD
 from supportdesk.extensions import db
 from supportdesk.models import SatisfactionResponse, SupportRequest, User, Visit
-from supportdesk.services.reports import previous_month
-from supportdesk.services.visit_jobs import request_satisfaction_due
+from supportdesk.services.reports.figures import previous_month
+from supportdesk.services.visits.jobs import request_satisfaction_due
 from supportdesk.timeutil import JST, utcnow
 from tests.e2e.helpers import (Input, logout, menu_link, rate_visit, seed_demo,
                               write_visit_record)

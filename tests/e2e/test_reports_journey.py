@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 
 from supportdesk.extensions import db
 from supportdesk.models import SupportRequest
-from supportdesk.services.reports import previous_month
-from supportdesk.services.support_requests import apply_action
+from supportdesk.services.reports.figures import previous_month
+from supportdesk.services.requests.transitions import apply_action
 from supportdesk.timeutil import JST, utcnow
 from tests.factories import PASSWORD, make_staff, make_user
 

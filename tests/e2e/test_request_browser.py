@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from supportdesk.extensions import db
-from supportdesk.services.request_conversation import save_reply_template
+from supportdesk.services.requests.conversation import save_reply_template
 from tests.factories import PASSWORD, make_expert, make_liaison, make_staff
 
 pytestmark = pytest.mark.e2e

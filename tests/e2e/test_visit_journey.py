@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import Engagement, SatisfactionResponse, Visit
-from supportdesk.services.visit_jobs import request_satisfaction_due
+from supportdesk.services.visits.jobs import request_satisfaction_due
 from supportdesk.timeutil import JST, utcnow
 from tests.e2e.helpers import login, logout, rate_visit, write_visit_record
 from tests.factories import make_expert, make_liaison, make_visit_request

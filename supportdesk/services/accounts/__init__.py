@@ -1,0 +1,1 @@
+"""Accounts: sign-in, users, password reset, two-factor login and API tokens."""

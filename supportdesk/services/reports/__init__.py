@@ -1,0 +1,1 @@
+"""Reports: figures, the monthly report, outreach, snapshots and exports."""

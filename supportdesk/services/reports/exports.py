@@ -1,0 +1,71 @@
+"""Exports of the monthly report: CSV (UTF-8 with BOM, for Excel in Japan) and XLSX."""
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ...i18n import N_
+from .monthly import flat_rows
+
+HEADERS = [N_("区分"), N_("項目"), N_("当月"), N_("前月"), N_("前年同月")]
+# A text cell that starts with one of these is a formula to Excel (CSV) or to openpyxl (XLSX).
+# Labels can come from people (a bridging target department is typed by a liaison), so such a
+# text gets a leading apostrophe: shown as text, never run (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def safe_cell(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def report_csv(report):
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(["対象月", report["period"], report["fy_label"]])
+    writer.writerow(HEADERS)
+    for row in flat_rows(report):
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _print_on_a4(ws, title):
+    """A4 portrait, as wide as the page, the title and the headers on every page, page numbers:
+    a printout keeps 当月・前月・前年同月 beside their labels."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT  # five columns fit the width
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.print_title_rows = "1:2"
+    ws.print_area = f"A1:E{ws.max_row}"
+    ws.print_options.horizontalCentered = True
+    ws.oddHeader.center.text = title
+    ws.oddFooter.center.text = "&P / &N"
+    ws.evenHeader.center.text = title
+    ws.evenFooter.center.text = "&P / &N"
+
+
+def report_xlsx(report):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = report["period"]
+    title = f"月次報告 {report['period']}"
+    ws.append([title, report["fy_label"]])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(HEADERS)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for row in flat_rows(report):
+        ws.append([safe_cell(v) for v in row])  # numbers stay numbers: openpyxl writes int cells
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 44
+    for col in "CDE":
+        ws.column_dimensions[col].width = 10
+    ws.freeze_panes = "A3"
+    _print_on_a4(ws, f"{title} {report['fy_label']}")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,191 @@
+"""Assembles the monthly report: figures with the previous month and the same month a year
+earlier, in a plain JSON-able structure that the page, the exports and the snapshots share."""
+from datetime import date
+
+from ...i18n import N_
+from ...models.event import SUPPORT_ACTION_KINDS
+from ...models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
+from ...models.visit import VISIT_KINDS
+from ...timeutil import fiscal_year
+from . import outreach as o
+from . import figures as r
+
+def _row(label, value, prev=None, prev_year=None, figure=None, **params):
+    return {"label": label, "value": value, "prev": prev, "prev_year": prev_year,
+            "figure": figure, "params": params}
+
+
+def _scalars(year, month, region_ids):
+    """The headline figures for one month (used for the month and both comparisons)."""
+    p = r.month_period(year, month)
+    lect = r.lectures(p, region_ids)
+    resp = r.responsiveness(p, region_ids)
+    support = r.support_given(p, region_ids)
+    sat = o.satisfaction(p, region_ids)
+    eng = o.engagements(p, region_ids)
+    return {
+        "new": r.count_requests("new", p, region_ids=region_ids),
+        "closed": r.count_requests("closed", p, region_ids=region_ids),
+        "backlog": r.count_requests("backlog", p, region_ids=region_ids),
+        "declined": r.count_requests("declined", p, region_ids=region_ids),
+        "withdrawn": r.count_requests("withdrawn", p, region_ids=region_ids),
+        "reopened": r.count_requests("reopened", p, region_ids=region_ids),
+        "past_target": r.count_requests("past_target", p, region_ids=region_ids),
+        "first_response_median": resp["first_response"]["median"],
+        "first_response_p90": resp["first_response"]["p90"],
+        "resolution_median": resp["resolution"]["median"],
+        "resolution_p90": resp["resolution"]["p90"],
+        "lectures_held": lect["held"],
+        "joint_lectures": lect["joint"],
+        "participants": o.participants(p, region_ids)["total"],
+        "satisfaction_average": sat["average"],
+        "satisfaction_top_share": sat["top_share"],
+        "satisfaction_responses": sat["responses"],
+        "engagements_active": eng["active"],
+        "engagements_opened": eng["opened"],
+        "reach_month": r.reached(p, region_ids),
+        "support_total": sum(support["by_kind"].values()),
+    }
+
+
+SCALAR_LABELS = [
+    *(("requests", f, r.FIGURE_LABELS[f], f)
+      for f in ("new", "closed", "backlog", "declined", "withdrawn", "reopened")),
+    ("responsiveness", "past_target", r.FIGURE_LABELS["past_target"], "past_target"),
+    ("responsiveness", "first_response_median", N_("初回対応までの営業日数(中央値)"), None),
+    ("responsiveness", "first_response_p90", N_("初回対応までの営業日数(90パーセンタイル)"), None),
+    ("responsiveness", "resolution_median", N_("解決までの営業日数(中央値)"), None),
+    ("responsiveness", "resolution_p90", N_("解決までの営業日数(90パーセンタイル)"), None),
+    ("lectures", "lectures_held", N_("出前講座の実施回数"), None),
+    ("lectures", "joint_lectures", N_("うち複数市町合同"), None),
+    ("lectures", "participants", N_("出前講座の参加者数"), None),
+    ("lectures", "satisfaction_responses", N_("満足度アンケートの回答数"), None),
+    ("lectures", "satisfaction_average", N_("満足度の平均(5段階)"), None),
+    ("lectures", "satisfaction_top_share", N_("満足度4・5の割合(％)"), None),
+    ("accompaniment", "engagements_active", N_("月末時点で進行中の伴走支援"), None),
+    ("accompaniment", "engagements_opened", N_("今月開始した伴走支援"), None),
+    ("reach", "reach_month", N_("今月接点のあった市町数"), None),
+    ("support", "support_total", N_("支援の実施件数"), None),
+]
+
+
+def build_monthly_report(year, month, region_ids=None):
+    """Everything on the monthly report page, for all regions (None) or the given regions."""
+    p = r.month_period(year, month)
+    current = _scalars(year, month, region_ids)
+    prev = _scalars(*r.previous_month(year, month), region_ids)
+    last_year = _scalars(year - 1, month, region_ids)
+    sections = {}
+    for section, key, label, figure in SCALAR_LABELS:
+        sections.setdefault(section, []).append(
+            _row(label, current[key], prev[key], last_year[key], figure, key=key))
+    by_kind = r.new_by_kind(p, region_ids)
+    kinds = [_row(KIND_LABELS[k], sum(n for (kk, o), n in by_kind.items() if kk == k and o != "push"),
+                  figure="new", kind=k, origin="municipal") for k in KIND_LABELS]
+    kinds.append(_row(N_("プッシュ型(リエゾン発)"), sum(n for (k, o), n in by_kind.items() if o == "push"),
+                      figure="new", origin="push"))
+    lect = r.lectures(p, region_ids)
+    quarter = r.quarter_to_date(year, month)
+    fy = r.fiscal_year_to_period_end(year, month)
+    total = r.municipalities_in_scope(region_ids)
+    support = r.support_given(p, region_ids)
+    people = o.participants(p, region_ids)
+    reach_quarter = r.reached(quarter, region_ids)
+    names_en = r.theme_names_en()
+    return {
+        "period": p.key,
+        "fy_label": r.fy_label(year, month),
+        "fiscal_year": fiscal_year(date(year, month, 1)),
+        "scope_region_ids": sorted(region_ids) if region_ids is not None else None,
+        "sections": sections,
+        "by_kind": kinds,
+        # Theme names are data in two languages: the page picks name_en for English readers.
+        "by_theme": [dict(_row(label, n, figure="new", theme_id=i), label_en=names_en.get(i))
+                     for i, label, n in r.new_by_theme(p, region_ids)],
+        "by_region": [_row(label, n, figure="new", region_id=i)
+                      for i, label, n in r.new_by_region(p, region_ids)],
+        "by_municipality": [_row(label, n, figure="new", municipality_id=i)
+                            for i, label, n in r.new_by_municipality(p, region_ids)],
+        "declined": r.reasons("declined", p, region_ids),
+        "withdrawn": r.reasons("withdrawn", p, region_ids),
+        "lectures_by_program": [_row(LECTURE_PROGRAMS[k], v) for k, v in lect["by_program"].items()],
+        "lectures_by_format": [_row(LECTURE_FORMATS[k], v) for k, v in lect["by_format"].items()],
+        "participants_by_role": [_row(o.ROLE_LABELS[k], v) for k, v in people["by_role"].items()],
+        "lectures_by_audience": [_row(AUDIENCES[k], v["lectures"])
+                                 for k, v in people["by_audience"].items()],
+        "participants_by_audience": [_row(AUDIENCES[k], v["participants"])
+                                     for k, v in people["by_audience"].items()],
+        "visits_by_kind": [_row(VISIT_KINDS[k], v)
+                           for k, v in sorted(r.visits_by_kind(p, region_ids).items())],
+        "reach": {
+            "total": total,
+            "month": current["reach_month"],
+            "quarter": reach_quarter,
+            # In the first quarter the fiscal year so far is the quarter: count once.
+            "fiscal_year": (reach_quarter if fy.start == quarter.start
+                            else r.reached(fy, region_ids)),
+            "no_contact": [{"code": m.code, "name": m.name,
+                            "last": last.isoformat() if last else None}
+                           for m, last in r.no_contact(p.end, region_ids)],
+            "rounds": o.round_coverage(year, month, region_ids),
+        },
+        "support_by_kind": [_row(label, support["by_kind"].get(k, 0))
+                            for k, label in SUPPORT_ACTION_KINDS.items()],
+        "bridges": [_row(dept or N_("(未記入)"), n) for dept, n in support["bridges"]],
+        "expert_dispatches": [_row(kind, n)
+                              for kind, n in sorted(r.expert_dispatches(p, region_ids).items())],
+        "push_information": [dict(_row(row["category"], row["sent"]), recipients=row["recipients"],
+                                  read=row["read"], read_rate=row["read_rate"])
+                             for row in o.push_information(p, region_ids)],
+    }
+
+
+def build_fiscal_summary(fy, region_ids=None):
+    """Month-by-month figures of fiscal year `fy` (April to March) and the year's totals."""
+    months = []
+    for i in range(12):
+        year, month = (fy, 4 + i) if i < 9 else (fy + 1, i - 8)
+        p = r.month_period(year, month)
+        months.append({"ym": p.key,
+                       "new": r.count_requests("new", p, region_ids=region_ids),
+                       "closed": r.count_requests("closed", p, region_ids=region_ids),
+                       "lectures": r.lectures(p, region_ids)["held"],
+                       "reach": r.reached(p, region_ids)})
+    year_period = r.Period(r.month_period(fy, 4).start, r.month_period(fy + 1, 3).end, f"FY{fy}")
+    totals = {"new": r.count_requests("new", year_period, region_ids=region_ids),
+              "closed": r.count_requests("closed", year_period, region_ids=region_ids),
+              "reach": r.reached(year_period, region_ids),
+              "municipalities": r.municipalities_in_scope(region_ids)}
+    return {"months": months, "totals": totals,
+            "max_value": max([1] + [max(m["new"], m["closed"]) for m in months])}
+
+
+def flat_rows(report):
+    """(section, label, value, previous month, same month last year) for CSV and XLSX."""
+    names = {"requests": "依頼", "responsiveness": "対応の速さ", "lectures": "出前講座",
+             "reach": "到達", "support": "支援", "accompaniment": "伴走支援"}
+    rows = []
+    for section, items in report["sections"].items():
+        for item in items:
+            rows.append((names.get(section, section), item["label"], item["value"], item["prev"],
+                         item["prev_year"]))
+    for key, name in (("by_kind", "種別"), ("by_theme", "分野"), ("by_region", "圏域"),
+                      ("by_municipality", "市町"), ("lectures_by_program", "講座メニュー"),
+                      ("lectures_by_format", "実施形態"),
+                      ("participants_by_role", "参加者(役職別)"),
+                      ("lectures_by_audience", "講座(依頼の対象者別)"),
+                      ("participants_by_audience", "参加者(依頼の対象者別)"),
+                      ("visits_by_kind", "訪問"),
+                      ("support_by_kind", "支援の種類"), ("bridges", "橋渡し先"),
+                      ("expert_dispatches", "人材の派遣")):
+        for item in report.get(key, []):  # snapshots frozen before a figure existed lack it
+            rows.append((name, item["label"], item["value"], None, None))
+    reach = report["reach"]
+    for label, key in (("今月", "month"), ("今四半期", "quarter"), ("今年度", "fiscal_year")):
+        rows.append(("到達", f"接点のあった市町数({label})", reach[key], None, None))
+    for row in reach["rounds"]:
+        rows.append(("定期巡回", f"{row['region']} 巡回済(全{row['total']}市町)", row["visited"], None, None))
+    for item in report.get("push_information", []):
+        rows.append(("お知らせ", f"{item['label']} 送信件数", item["value"], None, None))
+        rows.append(("お知らせ", f"{item['label']} 既読率(％)", item["read_rate"], None, None))
+    return rows

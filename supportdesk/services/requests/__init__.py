@@ -1,0 +1,1 @@
+"""Requests: filing, the state-machine executor (transitions), the conversation, the queue, search, experts."""

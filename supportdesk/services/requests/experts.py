@@ -1,0 +1,244 @@
+"""Expert assignment: suggestions ranked by theme fit, region and load; assign, accept, decline."""
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from ... import permissions
+from ...extensions import db
+from ...i18n import N_
+from ...models import ExpertAssignment, ExpertProfile, SupportRequest, Theme, User
+from ...models.event import ACTIVE_ASSIGNMENT_STATUSES as ACTIVE
+from ...models.support_request import request_themes
+from ...models.user import expert_themes
+from ...notifications import notify
+from ...roles import Role
+from ...timeutil import utcnow
+from ...workflow import OPEN_STATES
+from ...workflows.assignments import (INITIAL_STATUS, AssignmentAction, AssignmentStatus,
+                                     transition_for)
+from .. import DomainError, ValidationFailed
+from .transitions import record_event
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATE_VALUES = tuple(sorted(s.value for s in OPEN_STATES))
+
+
+class InvalidAssignmentTransition(DomainError):
+    pass
+
+
+# What an expert or liaison is told when the assignment's status has no such transition.
+_REFUSALS = {
+    AssignmentAction.ACCEPT: N_("この依頼はすでに回答済みです。"),
+    AssignmentAction.DECLINE: N_("この依頼はすでに回答済みです。"),
+    AssignmentAction.REMOVE: N_("この人材はすでに外れています。"),
+}
+
+
+def _check(assignment, action, actor):
+    """The table's row for `action` from the assignment's status, for `actor`'s role."""
+    t = transition_for(assignment.status, action)
+    if t is None:
+        raise InvalidAssignmentTransition(_(_REFUSALS[action]))
+    if actor.role not in t.by:
+        raise permissions.PermissionDenied(
+            f"user {actor.id} may not {action} assignment {assignment.id}")
+    return t
+
+
+def _move(assignment, t, *, reason, responded_at):
+    """The one place an assignment's status is written: `t` is a row of the table, checked."""
+    assignment.status, assignment.reason, assignment.responded_at = t.to.value, reason, responded_at
+
+
+@dataclass
+class Suggestion:
+    expert: User
+    profile: ExpertProfile
+    theme_fit: int
+    same_region: bool
+    open_load: int
+    matched_themes: list = field(default_factory=list)
+
+    @property
+    def reasons(self):
+        """Why this expert ranks where it does, in the order the ranking uses."""
+        out = []
+        if self.theme_fit:
+            out.append(_("テーマ一致 %(n)d件(%(names)s)", n=self.theme_fit,
+                         names="・".join(self.matched_themes)))
+        else:
+            out.append(_("テーマ一致なし"))
+        out.append(_("同じ圏域") if self.same_region else _("他の圏域"))
+        out.append(_("対応中の依頼 %(n)d件", n=self.open_load))
+        return out
+
+
+def suggest_experts(sreq, limit=10):
+    """Available experts not yet on the request, best first.
+
+    Ranking: more shared themes first, then experts whose home region is the request's region,
+    then fewer open assignments (proposed or accepted on a request that is still open). Ties are
+    broken by display name and then user id, so the order is stable from one page view to the next.
+    The ranking is one SQL query; the names of the matched themes come from one more.
+    """
+    req_themes = sa.select(request_themes.c.theme_id).where(request_themes.c.request_id == sreq.id)
+    theme_fit = (
+        sa.select(sa.func.count())
+        .select_from(expert_themes)
+        .where(expert_themes.c.expert_id == ExpertProfile.id,
+               expert_themes.c.theme_id.in_(req_themes))
+        .correlate(ExpertProfile)
+        .scalar_subquery()
+    )
+    load = (
+        sa.select(sa.func.count())
+        .select_from(ExpertAssignment)
+        .join(SupportRequest, SupportRequest.id == ExpertAssignment.request_id)
+        .where(ExpertAssignment.expert_id == User.id,
+               ExpertAssignment.status.in_(ACTIVE),
+               SupportRequest.state.in_(OPEN_STATE_VALUES))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    same_region = sa.case((ExpertProfile.home_region_id == sreq.region_id, 1), else_=0)
+    already = sa.select(ExpertAssignment.expert_id).where(
+        ExpertAssignment.request_id == sreq.id, ExpertAssignment.status.in_(ACTIVE))
+    stmt = (
+        sa.select(User, ExpertProfile, theme_fit.label("fit"), same_region.label("near"),
+                  load.label("load"))
+        .join(ExpertProfile, ExpertProfile.user_id == User.id)
+        .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.available.is_(True),
+               User.id.not_in(already))
+        .order_by(theme_fit.desc(), same_region.desc(), load.asc(), User.display_name, User.id)
+        .limit(limit)
+    )
+    rows = db.session.execute(stmt).all()
+    suggestions = [Suggestion(u, p, int(fit), bool(near), int(n)) for u, p, fit, near, n in rows]
+    matched = _matched_theme_names(sreq, [s.profile.id for s in suggestions if s.theme_fit])
+    for s in suggestions:
+        s.matched_themes = matched.get(s.profile.id, [])
+    return suggestions
+
+
+def _matched_theme_names(sreq, profile_ids):
+    if not profile_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(expert_themes.c.expert_id, Theme.name_ja)
+        .join(Theme, Theme.id == expert_themes.c.theme_id)
+        .join(request_themes, sa.and_(request_themes.c.theme_id == Theme.id,
+                                      request_themes.c.request_id == sreq.id))
+        .where(expert_themes.c.expert_id.in_(profile_ids))
+        .order_by(Theme.sort_order)
+    ).all()
+    out = {}
+    for pid, name in rows:
+        out.setdefault(pid, []).append(name)
+    return out
+
+
+def request_assignments(sreq):
+    """Every assignment on the request (all statuses), with the expert loaded."""
+    return db.session.scalars(
+        sa.select(ExpertAssignment).options(joinedload(ExpertAssignment.expert))
+        .where(ExpertAssignment.request_id == sreq.id)
+        .order_by(ExpertAssignment.assigned_at, ExpertAssignment.id)
+    ).all()
+
+
+def assign_experts(sreq, experts, actor, *, note=None, now=None):
+    """Propose one or more experts for a request; each gets an event and a notification."""
+    now = now or utcnow()
+    permissions.require(actor, "assign", sreq)
+    if not can_take_experts(sreq):
+        raise ValidationFailed(_("この状態の依頼には人材を割り当てられません。"), field="expert_ids")
+    if not experts:
+        raise ValidationFailed(_("派遣する人材を選んでください。"), field="expert_ids")
+    existing = {a.expert_id: a for a in db.session.scalars(
+        sa.select(ExpertAssignment).where(ExpertAssignment.request_id == sreq.id))}
+    done = []
+    for expert in experts:
+        if expert.role != Role.EXPERT or not expert.active:
+            raise ValidationFailed(_("%(name)s さんは派遣人材として登録されていません。",
+                                     name=expert.display_name), field="expert_ids")
+        assignment = existing.get(expert.id)
+        if assignment is None:
+            assignment = ExpertAssignment(request_id=sreq.id, expert_id=expert.id,
+                                          status=INITIAL_STATUS.value)
+            db.session.add(assignment)
+        elif transition_for(assignment.status, AssignmentAction.ASSIGN) is None:
+            continue  # already on it: assigning twice changes nothing
+        else:
+            # A declined or removed expert can be asked again: the same row starts over.
+            _move(assignment, _check(assignment, AssignmentAction.ASSIGN, actor),
+                  reason=None, responded_at=None)
+        assignment.assigned_by_id, assignment.assigned_at = actor.id, now
+        record_event(sreq, actor, "expert", action="assign", note=note, now=now,
+                     data={"expert_id": expert.id, "expert_name": expert.display_name})
+        notify("expert.assigned", sreq=sreq, recipients=[expert], actor=actor, now=now,
+               expert_name=expert.display_name)
+        logger.info("request %s: expert %s proposed by user %s", sreq.id, expert.id, actor.id)
+        done.append(assignment)
+    db.session.flush()
+    return done
+
+
+def can_take_experts(sreq):
+    """Experts are put on open work only: not on drafts or finished requests."""
+    return sreq.state in OPEN_STATE_VALUES
+
+
+def remove_assignment(assignment, actor, *, reason=None, now=None):
+    """A liaison takes an expert off a request (the expert loses access)."""
+    now = now or utcnow()
+    sreq = assignment.sreq
+    permissions.require(actor, "assign", sreq)
+    t = _check(assignment, AssignmentAction.REMOVE, actor)
+    expert = assignment.expert
+    _move(assignment, t, reason=reason, responded_at=now)
+    record_event(sreq, actor, "expert", action="remove", note=reason, now=now,
+                 data={"expert_id": expert.id, "expert_name": expert.display_name})
+    notify("expert.removed", sreq=sreq, recipients=[expert], actor=actor, now=now,
+           expert_name=expert.display_name, reason=reason)
+    logger.info("request %s: expert %s removed by user %s", sreq.id, expert.id, actor.id)
+    db.session.flush()
+    return assignment
+
+
+def respond_assignment(assignment, actor, *, accept, reason=None, now=None):
+    """The expert accepts, or declines with a reason (a declined expert loses access)."""
+    now = now or utcnow()
+    if actor.id != assignment.expert_id:
+        raise permissions.PermissionDenied("only the assigned expert may respond")
+    reason = (reason or "").strip() or None
+    action = AssignmentAction.ACCEPT if accept else AssignmentAction.DECLINE
+    t = _check(assignment, action, actor)
+    if t.needs_reason and reason is None:
+        raise ValidationFailed(_("辞退の理由を入力してください。"), field="reason")
+    status = t.to.value
+    sreq = assignment.sreq
+    _move(assignment, t, reason=reason, responded_at=now)
+    record_event(sreq, actor, "expert", action=action.value, note=reason, now=now,
+                 data={"expert_id": actor.id, "expert_name": actor.display_name})
+    notify(f"expert.{status}", sreq=sreq, actor=actor,
+           now=now, expert_name=actor.display_name, reason=reason)
+    logger.info("request %s: expert %s %s", sreq.id, actor.id, status)
+    db.session.flush()
+    return assignment
+
+
+def my_assignments(expert):
+    """The expert's current assignments (proposed first, then accepted), newest first."""
+    return db.session.scalars(
+        sa.select(ExpertAssignment)
+        .options(joinedload(ExpertAssignment.sreq).joinedload(SupportRequest.municipality))
+        .where(ExpertAssignment.expert_id == expert.id, ExpertAssignment.status.in_(ACTIVE))
+        .order_by(sa.case((ExpertAssignment.status == AssignmentStatus.PROPOSED.value, 0),
+                          else_=1),
+                  ExpertAssignment.assigned_at.desc(), ExpertAssignment.id.desc())
+    ).all()

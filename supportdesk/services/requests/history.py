@@ -1,0 +1,99 @@
+"""A municipality's history (対応履歴): its requests, visits and events by fiscal year.
+
+Three queries whatever the number of rows: requests, visits, events.
+"""
+from collections import Counter, defaultdict
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ... import permissions
+from ...extensions import db
+from ...models import RequestEvent, SupportRequest, Visit
+from ...models.support_request import request_co_municipalities
+from ...models.visit import visit_attendees, visit_municipalities
+from ...timeutil import fiscal_year
+from ...workflow import State
+
+TIMELINE_PAGE = 20  # events a page of the timeline shows (?page=N)
+
+
+def _requests(m, user):
+    co = sa.select(request_co_municipalities.c.request_id).where(
+        request_co_municipalities.c.municipality_id == m.id)
+    stmt = (sa.select(SupportRequest)
+            .options(selectinload(SupportRequest.themes))
+            .where(sa.or_(SupportRequest.municipality_id == m.id, SupportRequest.id.in_(co)),
+                   SupportRequest.state != State.DRAFT.value)
+            .order_by(SupportRequest.submitted_at.desc(), SupportRequest.id.desc()))
+    return db.session.scalars(permissions.scope_requests(stmt, user)).all()
+
+
+def _visits(m, user):
+    scope = permissions.scope_of(user, "view", "visit")
+    if scope is None:
+        return []
+    stmt = (sa.select(Visit)
+            .where(Visit.id.in_(sa.select(visit_municipalities.c.visit_id)
+                                .where(visit_municipalities.c.municipality_id == m.id)))
+            .order_by(Visit.starts_at.desc(), Visit.id.desc()))
+    if scope == permissions.SELF:
+        stmt = stmt.where(Visit.id.in_(sa.select(visit_attendees.c.visit_id)
+                                       .where(visit_attendees.c.user_id == user.id)))
+    elif scope == permissions.OWN and user.municipality_id != m.id:
+        return []
+    return db.session.scalars(stmt).all()
+
+
+def _events(request_ids, user, page, per_page):
+    """One page of the events, newest first, and one more to tell whether a next page exists."""
+    if not request_ids:
+        return []
+    stmt = (sa.select(RequestEvent)
+            .options(joinedload(RequestEvent.actor), joinedload(RequestEvent.sreq))
+            .where(RequestEvent.request_id.in_(request_ids))
+            .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
+            .offset((page - 1) * per_page).limit(per_page + 1))
+    if permissions.scope_of(user, "view_internal", "request") is None:
+        # Municipal staff never see internal notes or what touches them.
+        stmt = stmt.where(RequestEvent.internal.is_(False))
+    return db.session.scalars(stmt).all()
+
+
+def request_fiscal_year(sreq):
+    return sreq.fiscal_year or fiscal_year(sreq.submitted_at or sreq.created_at)
+
+
+def municipality_history(m, user, page=1, per_page=TIMELINE_PAGE):
+    """Everything the viewer may see about municipality `m`, grouped by fiscal year, with page
+    `page` of its timeline (None when that page is past the end)."""
+    reqs = _requests(m, user)
+    visits = _visits(m, user)
+    events = _events([r.id for r in reqs], user, page, per_page)
+    if page > 1 and not events:
+        return None
+    years = defaultdict(lambda: {"requests": [], "visits": [], "request_kinds": Counter(),
+                                 "request_states": Counter(), "visit_kinds": Counter()})
+    for r in reqs:
+        y = years[request_fiscal_year(r)]
+        y["requests"].append(r)
+        y["request_kinds"][r.kind] += 1
+        y["request_states"][r.state] += 1
+    for v in visits:
+        y = years[fiscal_year(v.starts_at)]
+        y["visits"].append(v)
+        y["visit_kinds"][v.kind] += 1
+    # The timeline is the requests' events; visits have their own list on the page, so that
+    # no visit is shown twice (events are already newest first).
+    timeline = [{"at": e.at, "type": "event", "event": e} for e in events[:per_page]]
+    return {
+        "years": sorted(years.items(), reverse=True),
+        "timeline": timeline,
+        "timeline_page": page,
+        "timeline_has_next": len(events) > per_page,
+        "totals": {"requests": len(reqs), "visits": len(visits),
+                   "request_kinds": Counter(r.kind for r in reqs),
+                   "request_states": Counter(r.state for r in reqs),
+                   "visit_kinds": Counter(v.kind for v in visits)},
+        "municipality": m,
+    }

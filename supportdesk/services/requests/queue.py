@@ -1,0 +1,259 @@
+"""The liaison queue: filters parsed from the query string, one scoped SELECT, keyset pages, counts.
+
+Every statement built here goes through permissions.scope_requests, so a list, a search and the
+counts can never show more than the user may see. Pages use keyset pagination on
+(sort key, id): deep pages cost the same as the first, and rows inserted between two page loads
+neither repeat nor push other rows out of the sequence.
+"""
+import base64
+import binascii
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ... import permissions
+from ...extensions import db
+from ...models import Municipality, SupportRequest, Theme
+from ...models.support_request import KINDS, request_co_municipalities, request_themes
+from ...roles import Role
+from ...timeutil import UTCDateTime
+from ...workflow import OPEN_STATES, State
+from .response_target import overdue_condition
+from .search import search_conditions
+
+PER_PAGE = 50
+COUNT_CAP = 1000
+QUEUE_STATES = [s.value for s in State if s != State.DRAFT]  # drafts belong to their filer
+OPEN = sorted(s.value for s in OPEN_STATES)
+# Rows without a due date sort after every real one (keyset comparisons must never meet NULL).
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+SORTS = ("submitted", "updated", "due")
+DIRECTIONS = ("asc", "desc")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    states: tuple = ()         # state values; () means the default (open work); ("all",) = any
+    kind: str = ""
+    theme: str = ""            # theme code
+    region: str = ""           # "" = role default, "mine", "all" or a region id
+    municipality: str = ""     # municipality code
+    assignee: str = ""         # "me", "unassigned" or a user id
+    overdue: bool = False      # first response due date passed with no first response
+    q: str = ""
+    sort: str = "submitted"
+    direction: str = "asc"
+    after: str = ""            # page cursor
+
+    @classmethod
+    def from_args(cls, args):
+        """Parse request.args (a MultiDict); unknown or malformed values fall back to defaults."""
+        states = tuple(s for s in args.getlist("state") if s in QUEUE_STATES or s in ("all", "open"))
+        region = args.get("region", "")
+        if region not in ("", "mine", "all") and not region.isdigit():
+            region = ""
+        assignee = args.get("assignee", "")
+        if assignee not in ("", "me", "unassigned") and not assignee.isdigit():
+            assignee = ""
+        kind = args.get("kind", "")
+        return cls(
+            states=states, kind=kind if kind in KINDS else "", theme=args.get("theme", "")[:40],
+            region=region, municipality=args.get("municipality", "")[:6], assignee=assignee,
+            overdue=args.get("overdue") in ("1", "on", "true"), q=args.get("q", "")[:200].strip(),
+            sort=args.get("sort") if args.get("sort") in SORTS else "submitted",
+            direction=args.get("dir") if args.get("dir") in DIRECTIONS else "asc",
+            after=args.get("after", "")[:200])
+
+    def to_args(self, **changes):
+        """Query arguments for url_for, defaults left out; `changes` override fields."""
+        f = replace(self, **changes)
+        out = {k: v for k, v in asdict(f).items() if v and k not in ("states", "direction",
+                                                                       "overdue", "sort")}
+        if f.states:
+            out["state"] = list(f.states)
+        if f.overdue:
+            out["overdue"] = "1"
+        if f.sort != "submitted":
+            out["sort"] = f.sort
+        if f.direction != "asc":
+            out["dir"] = f.direction
+        return out
+
+    def state_values(self):
+        if not self.states or "open" in self.states:
+            return sorted(set(OPEN) | {s for s in self.states if s in QUEUE_STATES})
+        if "all" in self.states:
+            return list(QUEUE_STATES)
+        return list(self.states)
+
+    def active_count(self, user):
+        """How many filters narrow the list beyond the defaults (sort order not counted)."""
+        # The form sends the default states as ticked boxes: only a different set counts.
+        states = set(self.state_values()) != set(OPEN)
+        region = self.region not in ("", self.region_mode_default(user))
+        return sum(map(bool, (states, self.kind, self.theme, region, self.municipality,
+                              self.assignee, self.overdue, self.q)))
+
+    @staticmethod
+    def offers_own_regions(user):
+        """Only a liaison has regions of their own (担当圏域) to filter the queue on."""
+        return user.role == Role.LIAISON
+
+    @staticmethod
+    def region_mode_default(user):
+        return "mine" if QueueFilter.offers_own_regions(user) else "all"
+
+    def region_mode(self, user):
+        return self.region or self.region_mode_default(user)
+
+
+@dataclass
+class QueuePage:
+    rows: list
+    next_cursor: str | None
+    counts: dict               # state -> rows (see state_counts for the cap)
+    total: int                 # rows in the selected states
+    partial: set = field(default_factory=set)  # states whose count is a lower bound
+    capped: bool = False       # the total is a lower bound
+
+
+def _sort_expr(key):
+    if key == "updated":
+        return SupportRequest.updated_at
+    if key == "due":
+        return sa.func.coalesce(SupportRequest.first_response_due_at,
+                                sa.literal(FAR_FUTURE, UTCDateTime()), type_=UTCDateTime())
+    return SupportRequest.submitted_at
+
+
+def _sort_value(sreq, key):
+    if key == "updated":
+        return sreq.updated_at
+    if key == "due":
+        return sreq.first_response_due_at or FAR_FUTURE
+    return sreq.submitted_at
+
+
+def apply_filter(stmt, user, flt, now, *, with_state=True):
+    """Add the filter's conditions and the permission scope to a select over SupportRequest."""
+    stmt = permissions.scope_requests(stmt, user)
+    if with_state:
+        stmt = stmt.where(SupportRequest.state.in_(flt.state_values()))
+    else:
+        stmt = stmt.where(SupportRequest.state.in_(QUEUE_STATES))
+    if flt.kind:
+        stmt = stmt.where(SupportRequest.kind == flt.kind)
+    if flt.theme:
+        stmt = stmt.where(sa.exists().where(
+            request_themes.c.request_id == SupportRequest.id,
+            request_themes.c.theme_id == sa.select(Theme.id).where(Theme.code == flt.theme)
+            .scalar_subquery()))
+    mode = flt.region_mode(user)
+    if mode == "mine":
+        stmt = stmt.where(SupportRequest.region_id.in_(
+            sorted(permissions.liaison_region_filter(user)) if flt.offers_own_regions(user) else []))
+    elif mode != "all":
+        stmt = stmt.where(SupportRequest.region_id == int(mode))
+    if flt.municipality:
+        mid = sa.select(Municipality.id).where(Municipality.code == flt.municipality) \
+            .scalar_subquery()
+        co = sa.select(request_co_municipalities.c.request_id).where(
+            request_co_municipalities.c.municipality_id == mid)
+        stmt = stmt.where(sa.or_(SupportRequest.municipality_id == mid, SupportRequest.id.in_(co)))
+    if flt.assignee == "me":
+        stmt = stmt.where(SupportRequest.assignee_id == user.id)
+    elif flt.assignee == "unassigned":
+        stmt = stmt.where(SupportRequest.assignee_id.is_(None))
+    elif flt.assignee:
+        stmt = stmt.where(SupportRequest.assignee_id == int(flt.assignee))
+    if flt.overdue:
+        stmt = stmt.where(*overdue_condition(now))
+    if flt.q:
+        stmt = stmt.where(*search_conditions(flt.q))
+    return stmt
+
+
+def encode_cursor(flt, value, row_id):
+    raw = json.dumps([flt.sort, flt.direction, value.astimezone(UTC).isoformat(), row_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(flt):
+    """(value, id) from the filter's cursor, or None when absent, malformed or for another sort."""
+    if not flt.after:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(flt.after + "=" * (-len(flt.after) % 4))
+        sort, direction, iso, row_id = json.loads(raw)
+        value = datetime.fromisoformat(iso)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return None
+    if sort != flt.sort or direction != flt.direction or not isinstance(row_id, int) \
+            or value.tzinfo is None:
+        return None
+    return value, row_id
+
+
+def queue_select(user, flt, now, limit=PER_PAGE):
+    """THE queue query: filtered, scoped, ordered on (key, id), after the cursor, limit+1 rows."""
+    key = _sort_expr(flt.sort)
+    stmt = apply_filter(sa.select(SupportRequest), user, flt, now)
+    cursor = decode_cursor(flt)
+    desc = flt.direction == "desc"
+    if cursor is not None:
+        row = sa.tuple_(key, SupportRequest.id)
+        bound = sa.tuple_(sa.literal(cursor[0], UTCDateTime()), sa.literal(cursor[1]))
+        stmt = stmt.where(row < bound if desc else row > bound)
+    order = (key.desc(), SupportRequest.id.desc()) if desc else (key.asc(), SupportRequest.id.asc())
+    return stmt.order_by(*order).limit(limit + 1)
+
+
+def state_counts(user, flt, now, cap=COUNT_CAP):
+    """(counts per state, states whose count is only a lower bound) for the current filter
+    without its state part, in one statement whose cost is bounded by `cap`.
+
+    An exact GROUP BY visits every matching row: the bench measured 0.5-0.7 s for a manager's
+    filtered view or a search over 100k requests on SQLite. Instead:
+    - without a text query, one UNION ALL of a small subquery per state, each LIMIT cap+1 and
+      served by the (state, region_id) index; a state over `cap` shows as "1000+";
+    - with a text query (a scan on SQLite), one GROUP BY over the first cap+1 matches; when
+      there are more, every count is a lower bound.
+    """
+    if flt.q:
+        sub = apply_filter(sa.select(SupportRequest.state), user, flt, now, with_state=False) \
+            .limit(cap + 1).subquery()
+        stmt = sa.select(sub.c.state, sa.func.count()).group_by(sub.c.state)
+        counts = {state: n for state, n in db.session.execute(stmt)}
+        return counts, (set(counts) if sum(counts.values()) > cap else set())
+    parts = []
+    for state in QUEUE_STATES:
+        sub = apply_filter(sa.select(sa.literal(1).label("one")), user, flt, now,
+                           with_state=False).where(SupportRequest.state == state) \
+            .limit(cap + 1).subquery()
+        parts.append(sa.select(sa.literal(state).label("state"),
+                               sa.func.count().label("n")).select_from(sub))
+    counts = {state: n for state, n in db.session.execute(sa.union_all(*parts)) if n}
+    partial = {state for state, n in counts.items() if n > cap}
+    return {s: min(n, cap) for s, n in counts.items()}, partial
+
+
+def load_queue_page(user, flt, now, per_page=PER_PAGE, with_counts=True):
+    stmt = queue_select(user, flt, now, per_page).options(
+        joinedload(SupportRequest.municipality), joinedload(SupportRequest.assignee),
+        selectinload(SupportRequest.themes))
+    rows = list(db.session.scalars(stmt).unique())
+    next_cursor = None
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        last = rows[-1]
+        next_cursor = encode_cursor(flt, _sort_value(last, flt.sort), last.id)
+    counts, partial = state_counts(user, flt, now) if with_counts else ({}, set())
+    selected = set(flt.state_values())
+    return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts, partial=partial,
+                     total=sum(n for s, n in counts.items() if s in selected),
+                     capped=bool(partial & selected))
+
+

@@ -1,0 +1,65 @@
+"""Request search text: title, body, pre-work and replies, normalised for substring search.
+
+Japanese has no spaces between words, so search is substring matching (LIKE) on one
+denormalised column, SupportRequest.search_text, normalised by normalise_for_search (the one
+owner of the rule, for the indexed text and for every query: queue, API, exports): NFKC, so
+full-width and half-width variants match (ＤＸ = DX, ｶｲｾﾞﾝ = カイゼン); lower case; and katakana
+folded to hiragana, so かいぜん finds カイゼン. PostgreSQL backs it with a pg_trgm GIN index.
+
+Internal notes (RequestComment.internal) are deliberately left out: the text is shared by every
+list that searches, and a note's wording must never make a request findable (or reveal that a
+note mentions something) to anyone who may not read the note.
+"""
+import unicodedata
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import RequestComment, SupportRequest
+
+LIKE_ESCAPE = "\\"
+
+
+# Katakana ァ (U+30A1) .. ヶ (U+30F6) -> hiragana ぁ (U+3041) .. ゖ (U+3096); ー stays as it is.
+_KATAKANA_TO_HIRAGANA = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
+
+
+def normalise_for_search(text):
+    """The text as search compares it: NFKC, lower case, katakana folded to hiragana."""
+    return unicodedata.normalize("NFKC", text or "").lower().translate(_KATAKANA_TO_HIRAGANA)
+
+
+def build_search_text(sreq):
+    """The text search looks at: number, title, body, pre-work and every non-internal reply."""
+    parts = [sreq.number or "", sreq.title or "", sreq.body or "", sreq.prework or ""]
+    if sreq.id is not None:
+        parts += db.session.scalars(
+            sa.select(RequestComment.body)
+            .where(RequestComment.request_id == sreq.id, RequestComment.internal.is_(False))
+            .order_by(RequestComment.id))
+    return normalise_for_search("\n".join(p for p in parts if p))
+
+
+def refresh_search_text(sreq):
+    """Recompute sreq.search_text; call after changing the title, body, pre-work or replies."""
+    text = build_search_text(sreq)
+    # Assigning an unchanged value would still bump the optimistic-locking version.
+    if sreq.search_text != text:
+        sreq.search_text = text
+    return text
+
+
+def query_terms(q):
+    """Whitespace-separated terms of a user query, normalised like the indexed text."""
+    return [t for t in normalise_for_search(q).split() if t]
+
+
+def escape_like(term):
+    return (term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+            .replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_"))
+
+
+def search_conditions(q):
+    """One condition per term, all required (AND); % and _ in the query are literal."""
+    return [SupportRequest.search_text.like(f"%{escape_like(t)}%", escape=LIKE_ESCAPE)
+            for t in query_terms(q)]
