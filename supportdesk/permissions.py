@@ -255,7 +255,7 @@ def can(user, action, obj):
 def _assigned_expert_ids(obj):
     """Experts on the request behind obj (a request, or anything with .sreq), not declined."""
     from .models import ExpertAssignment
-    from .models.event import ACTIVE_ASSIGNMENT_STATUSES
+    from .models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES
 
     sreq = obj if type(obj).__name__ == "SupportRequest" else getattr(obj, "sreq", None)
     if sreq is None or sreq.id is None:
@@ -269,7 +269,7 @@ def _assigned_expert_ids(obj):
 def scope_requests(stmt, user, action="view"):
     """Narrow a select over SupportRequest to what the user may see: lists, search, exports, API."""
     from .models import ExpertAssignment, SupportRequest
-    from .models.event import ACTIVE_ASSIGNMENT_STATUSES
+    from .models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES
     from .models.support_request import request_co_municipalities
 
     scope = scope_of(user, action, "request")

@@ -7,7 +7,9 @@ from flask_login import current_user
 
 from . import navigation, permissions
 from .i18n import N_
-from .models.event import ASSIGNMENT_STATUSES, EVENT_ACTIONS, EVENT_KINDS, SUPPORT_ACTION_KINDS
+from .models.expert_assignment import ASSIGNMENT_STATUSES
+from .models.request_event import EVENT_ACTIONS, EVENT_KINDS
+from .models.support_action import SUPPORT_ACTION_KINDS
 from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import ExpertAssignment, RequestEvent
-from supportdesk.models.event import ACTIVE_ASSIGNMENT_STATUSES, ASSIGNMENT_STATUSES
+from supportdesk.models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES, ASSIGNMENT_STATUSES
 from supportdesk.permissions import PermissionDenied
 from supportdesk.services import ValidationFailed
 from supportdesk.services.requests.experts import (InvalidAssignmentTransition, assign_experts,

@@ -177,7 +177,7 @@ def _data_names():
     """Japanese that is data, not interface: names, titles, places the users typed or seeded."""
     from supportdesk.models import Municipality, Region, SupportRequest, User, Visit
     from supportdesk.models.engagement import Engagement
-    from supportdesk.models.event import SupportAction
+    from supportdesk.models.support_action import SupportAction
 
     names = set()
     for column in (Municipality.name, Municipality.kana, Region.name, User.display_name,
@@ -247,8 +247,9 @@ def test_main_pages_in_english_show_no_untranslated_japanese(fresh_app, client):
 def test_every_label_table_is_in_the_catalogue():
     """Labels kept in Python tables are shown through _(): each needs an English translation."""
     from supportdesk import scheduler, workflow
-    from supportdesk.models import (announcement, engagement, event, notification, org,
-                                    support_request, user, visit)
+    from supportdesk.models import (announcement, engagement, expert_assignment, notification,
+                                    org, request_event, support_action, support_request, user,
+                                    visit)
     from supportdesk.notifications import audiences
     from supportdesk.services.requests import links
     from supportdesk.services.reports import monthly as monthly_report
@@ -261,8 +262,9 @@ def test_every_label_table_is_in_the_catalogue():
     tables = [workflow.STATE_LABELS, workflow.ACTION_LABELS, support_request.KIND_LABELS,
               support_request.HELP_KINDS, support_request.LECTURE_PROGRAMS,
               support_request.LECTURE_FORMATS, support_request.AUDIENCES, visit.VISIT_KINDS,
-              visit.VISIT_STATES, engagement.ENGAGEMENT_STATES, event.SUPPORT_ACTION_KINDS,
-              event.EVENT_KINDS, event.EVENT_ACTIONS, event.ASSIGNMENT_STATUSES,
+              visit.VISIT_STATES, engagement.ENGAGEMENT_STATES, support_action.SUPPORT_ACTION_KINDS,
+              request_event.EVENT_KINDS, request_event.EVENT_ACTIONS,
+              expert_assignment.ASSIGNMENT_STATUSES,
               reports.FIGURE_LABELS,
               links.LINK_KINDS, rounds.STATUS_LABELS, visits.ACTION_LABELS,
               request_fields.FIELD_LABELS,

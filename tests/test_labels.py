@@ -14,7 +14,8 @@ import pytest
 
 import supportdesk
 from supportdesk.extensions import db
-from supportdesk.models.event import EVENT_ACTIONS, EVENT_KINDS, SUPPORT_ACTION_KINDS
+from supportdesk.models.request_event import EVENT_ACTIONS, EVENT_KINDS
+from supportdesk.models.support_action import SUPPORT_ACTION_KINDS
 from supportdesk.services.reports.figures import REQUEST_FIGURES
 from supportdesk.services.requests.transitions import apply_action, record_event
 from supportdesk.workflow import State

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models.event import SUPPORT_ACTION_KINDS
+from ..models.support_action import SUPPORT_ACTION_KINDS
 from ..models.support_request import AUDIENCES, HELP_KINDS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ..timeutil import JST, utcnow
 from . import MultiCheckboxField

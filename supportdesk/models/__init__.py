@@ -3,8 +3,12 @@ from .api_token import ApiToken
 from .announcement import Announcement, AnnouncementRecipient
 from .announcement import AnnouncementAttachment
 from .audit import AuditLog
-from .event import (Case, ExpertAssignment, ReplyTemplate, RequestAttachment, RequestComment,
-                    RequestEvent, RequestLink, SupportAction)
+from .case import Case
+from .conversation import ReplyTemplate, RequestAttachment, RequestComment
+from .expert_assignment import ExpertAssignment
+from .request_event import RequestEvent
+from .request_link import RequestLink
+from .support_action import SupportAction
 from .notification import ChatRoom, InAppNotification, NotificationPreference, OutboxMessage
 from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
@@ -15,7 +19,8 @@ from .visit import Visit
 from .scheduler import JobRun, SchedulerLease, SentNotice
 from .rounds import RoundRecord
 from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
-from .engagement import CalendarFeedToken, Engagement, EngagementContact, EngagementNotice
+from .calendar_feed import CalendarFeedToken
+from .engagement import Engagement, EngagementContact, EngagementNotice
 from .saved_view import SavedView
 from .user import (ExpertProfile, LoginAttempt, PasswordResetRequest, RecoveryCode, User,
                    UserSession)

@@ -91,17 +91,3 @@ class EngagementNotice(db.Model):
     engagement_id: Mapped[int] = mapped_column(sa.ForeignKey("engagements.id", ondelete="CASCADE"))
     due_on: Mapped[object] = mapped_column(sa.Date)
     sent_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class CalendarFeedToken(db.Model):
-    """A user's secret iCalendar feed URL. Only the SHA-256 of the token is stored."""
-
-    __tablename__ = "calendar_feed_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
-
-    user = relationship("User")

@@ -216,7 +216,7 @@ def _team_leads(out, sreq=None, visit=None, **_):
 
 def _experts(out, sreq=None, visit=None, **_):
     from ..models import ExpertAssignment, User
-    from ..models.event import ACTIVE_ASSIGNMENT_STATUSES
+    from ..models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES
 
     if sreq is None or sreq.id is None:
         return

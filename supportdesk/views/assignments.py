@@ -10,7 +10,7 @@ from .. import permissions
 from ..extensions import db
 from ..forms.library import AssignExpertsForm, IntroduceCaseForm, LinkForm, RespondAssignmentForm
 from ..models import Case, ExpertAssignment, SupportRequest, User
-from ..models.event import ACTIVE_ASSIGNMENT_STATUSES
+from ..models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES
 from ..services import DomainError
 from ..services.cases import case_options, record_case_introduction
 from ..services.requests.experts import (assign_experts, can_take_experts, my_assignments,

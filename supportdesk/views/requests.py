@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms.requests import (FORMS, PROGRAM_GUIDANCE, ActionForm, CommentForm,
                               SupportActionForm)
 from ..models import Municipality, ReplyTemplate, SupportRequest, Theme
-from ..models.event import SUPPORT_ACTION_KINDS
+from ..models.support_action import SUPPORT_ACTION_KINDS
 from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS)
 from ..models.visit import VISIT_KINDS, VISIT_STATES

@@ -3,7 +3,7 @@ earlier, in a plain JSON-able structure that the page, the exports and the snaps
 from datetime import date
 
 from ...i18n import N_
-from ...models.event import SUPPORT_ACTION_KINDS
+from ...models.support_action import SUPPORT_ACTION_KINDS
 from ...models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ...models.visit import VISIT_KINDS
 from ...timeutil import fiscal_year

@@ -9,7 +9,7 @@ from ... import permissions
 from ...extensions import db
 from ...models import (Case, Municipality, ReplyTemplate, RequestComment, RequestEvent,
                       SupportAction)
-from ...models.event import SUPPORT_ACTION_KINDS
+from ...models.support_action import SUPPORT_ACTION_KINDS
 from ...notifications import notify
 from ...roles import Role
 from ...timeutil import utcnow

@@ -10,7 +10,7 @@ from ... import permissions
 from ...extensions import db
 from ...i18n import N_
 from ...models import ExpertAssignment, ExpertProfile, SupportRequest, Theme, User
-from ...models.event import ACTIVE_ASSIGNMENT_STATUSES as ACTIVE
+from ...models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES as ACTIVE
 from ...models.support_request import request_themes
 from ...models.user import expert_themes
 from ...notifications import notify
