@@ -1,1 +1,2 @@
-"""Requests: filing, the state-machine executor (transitions), the conversation, the queue, search, experts."""
+"""Requests: filing, the state-machine executor (transitions), the conversation, the queue,
+search and experts."""

@@ -44,7 +44,8 @@ def add_comment(sreq, actor, body, *, internal=False, now=None, uploads=()):
                 and sreq.submitted_at is not None:
             sreq.first_response_at = now
     sreq.updated_at = now
-    notify("request.note" if internal else "request.reply", sreq=sreq, actor=actor, now=now, comment_id=comment.id, internal=internal)
+    notify("request.note" if internal else "request.reply", sreq=sreq, actor=actor, now=now,
+           comment_id=comment.id, internal=internal)
     db.session.flush()
     logger.info("request %s: %s %s by user %s", sreq.id, "note" if internal else "reply",
                 comment.id, actor.id)

@@ -75,8 +75,9 @@ def _check_parent(sreq, parent_id, actor):
         raise ValidationFailed(_("元の依頼が見つかりません。同じ市町の依頼を選んでください。"),
                                field="parent_id")
     if not may_be_parent(parent):
-        raise ValidationFailed(_("伴走支援の元にできるのは、実施済・回答済・完了の出前講座・相談です。"),
-                               field="parent_id")
+        raise ValidationFailed(
+            _("伴走支援の元にできるのは、実施済・回答済・完了の出前講座・相談です。"),
+            field="parent_id")
 
 
 ORIGINS = ("municipal", "push")
