@@ -12,7 +12,7 @@ from ..services.requests.attachments import add_attachments, attachment_path, up
 from . import bp
 from .core import ApiError, api_route, api_user, dump, json_response
 from .requests_api import attachment_out, load_request
-from .schemas import AttachmentOut
+from .schemas.requests import AttachmentOut
 
 UPLOAD_SCHEMA = {
     "type": "object",

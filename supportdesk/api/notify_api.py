@@ -13,7 +13,7 @@ from ..notifications.render import local_link
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
                    load_visible, parse_body, parse_query)
-from .schemas_more import (AnnouncementCreate, AnnouncementListQuery, AnnouncementOut, DeliveryRow,
+from .schemas.notifications import (AnnouncementCreate, AnnouncementListQuery, AnnouncementOut, DeliveryRow,
                            MarkedOut, NotificationListQuery, NotificationOut, NotificationPage,
                            Targeting)
 

@@ -6,7 +6,7 @@ from ..extensions import db
 from ..models import Municipality, Region, Theme
 from . import bp
 from .core import ApiError, api_route, api_user, dump, json_response
-from .schemas import MeOut, MunicipalityOut, RegionOut, ThemeOut
+from .schemas.common import MeOut, MunicipalityOut, RegionOut, ThemeOut
 
 
 def municipality_out(m):

@@ -12,7 +12,7 @@ from ..services.requests.transitions import allowed_actions
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
                    load_visible, parse_query)
-from .schemas import AttachmentOut, CommentOut, EventOut, RequestListQuery, RequestOut, RequestPage, RequestSummary
+from .schemas.requests import AttachmentOut, CommentOut, EventOut, RequestListQuery, RequestOut, RequestPage, RequestSummary
 
 
 def summary_of(s):

@@ -15,7 +15,7 @@ from ..services.requests.filing import StaleEdit, create_request, perform_action
 from . import bp
 from .core import ApiError, api_route, api_user, dump, json_response, parse_body
 from .requests_api import detail_of, load_request
-from .schemas import CommentIn, CommentOut, RequestCreate, RequestOut, RequestUpdate, TransitionIn
+from .schemas.requests import CommentIn, CommentOut, RequestCreate, RequestOut, RequestUpdate, TransitionIn
 
 IF_MATCH = {"If-Match": ({"type": "string", "maxLength": 40},
                          'The version from the ETag of GET /requests/{id}, e.g. "3"', False)}

@@ -17,7 +17,7 @@ from ..workflows.visits import TRANSITIONS
 from . import bp
 from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,
                    parse_query, problem)
-from .schemas_more import (Clash, PersonOut, VisitCancel, VisitCreate, VisitListQuery, VisitOut,
+from .schemas.visits import (Clash, PersonOut, VisitCancel, VisitCreate, VisitListQuery, VisitOut,
                            VisitRecordIn, VisitRecordOut)
 
 MAX_RANGE_DAYS = 366

@@ -1,68 +1,19 @@
-"""API schemas (pydantic): they validate input and generate the OpenAPI document."""
+"""API schemas for requests: listing, reading, filing, editing, transitions, the conversation."""
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from ..models.api_token import TOKEN_SCOPES
-from ..models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
+from ...models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS, ORIGINS)
-from ..models.user import ROLES
-from ..workflow import Action, State
-
-
-def one_of(values):
-    """A Literal of the codes an owner (an enum or a model's table) declares: the schema and the
-    OpenAPI document follow it, so they cannot disagree with the code."""
-    return Literal[tuple(str(v) for v in values)]
-
+from ...workflow import Action, State
+from .common import Strict, one_of
 
 # Each list has one owner; tests/test_api_enums.py checks the document against these.
 Kind = one_of(KINDS)
 StateName = one_of(State)
 Origin = one_of(ORIGINS)
-RoleName = one_of(ROLES)
-TokenScope = one_of(TOKEN_SCOPES)
 ActionName = one_of(Action)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RegionOut(BaseModel):
-    id: int
-    name: str
-    has_liaison: bool
-
-
-class MunicipalityOut(BaseModel):
-    code: str
-    name: str
-    kana: str
-    kind: str
-    region: str
-    population_band: str | None
-    dx_staff_band: str | None
-    cio_appointed: bool
-    dx_plan_in_place: bool
-    dx_step: int | None
-
-
-class ThemeOut(BaseModel):
-    id: int
-    code: str
-    name_ja: str
-    name_en: str
-
-
-class MeOut(BaseModel):
-    id: int
-    email: str
-    display_name: str
-    role: RoleName
-    municipality_code: str | None
-    scope: TokenScope
 
 
 class EventOut(BaseModel):
