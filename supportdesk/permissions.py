@@ -62,7 +62,9 @@ PERMISSIONS = {
     "visit": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL,
                  Role.ADMIN: ALL},
-        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+        # Creating, confirming, moving and cancelling visits is a liaison's work (the visit
+        # table's transitions are the liaison's too); admins read them.
+        "manage": {Role.LIAISON: ALL},
         "record": {Role.LIAISON: ALL, Role.EXPERT: SELF},
         "rate": {Role.STAFF: OWN},
         # The record (課題 included) stays on the prefecture side.

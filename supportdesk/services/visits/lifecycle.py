@@ -201,9 +201,8 @@ def create_visit(actor, *, kind, title, starts_at, ends_at, municipalities, atte
     _validate_times(starts_at, ends_at)
     if not municipalities:
         raise ValidationFailed(_("訪問先の市町を選んでください。"), field="municipality_ids")
-    if not permissions.can(actor, "manage", "visit") or actor.role != LIAISON:
-        raise permissions.PermissionDenied(f"user {actor.id} may not create visits")
-    if liaison is None and actor.role == LIAISON:
+    permissions.require(actor, "manage", "visit")
+    if liaison is None:
         liaison = actor
     visit = Visit(kind=kind, title=title.strip(), starts_at=starts_at, ends_at=ends_at,
                   municipalities=list(municipalities), attendees=list(attendees),
