@@ -44,3 +44,37 @@ def test_an_admin_reads_a_visit_but_neither_page_nor_service_lets_them_cancel_it
     assert client.get(f"/visits/{visit.id}/cancel").status_code == 404  # the form: liaisons only
     with pytest.raises(PermissionDenied):
         cancel_visit(visit, admin, reason="台風のため")
+
+
+def test_rating_a_lecture_is_one_rule_for_the_page_and_the_service(app, client, login_as):
+    """The visit page offers the rating form exactly when the service would take the answer;
+    staff see only their own answers, the prefecture side sees all (visible_answers)."""
+    from datetime import timedelta
+
+    from supportdesk.services import ValidationFailed
+    from supportdesk.services.visits.lifecycle import record_visit, submit_satisfaction
+    from tests.factories import make_staff
+
+    liaison = make_liaison("西播磨")
+    first, second = make_staff("佐用町"), make_staff("佐用町")
+    held = datetime(2026, 10, 5, 14, 0, tzinfo=JST)
+    visit = create_visit(liaison, kind="lecture", title="生成AI講座", starts_at=held,
+                         ends_at=held + timedelta(hours=2),
+                         municipalities=[municipality("佐用町")], confirm=True,
+                         now=held - timedelta(days=20))
+    record_visit(visit, liaison, covered="基礎", now=held + timedelta(hours=3))
+    db.session.commit()
+    page = f"/visits/{visit.id}"
+    rate_link = f"/visits/{visit.id}/satisfaction"
+    assert rate_link in login_as(first).get(page).get_data(as_text=True)
+    submit_satisfaction(visit, first, rating=5, comment="とても良かった")
+    db.session.commit()
+    html = login_as(first).get(page).get_data(as_text=True)
+    assert rate_link not in html and "とても良かった" in html
+    with pytest.raises(ValidationFailed):
+        submit_satisfaction(visit, first, rating=4)
+    db.session.rollback()
+    html = login_as(second).get(page).get_data(as_text=True)
+    assert rate_link in html and "とても良かった" not in html  # a colleague's answer stays theirs
+    assert "とても良かった" in login_as(liaison).get(page).get_data(as_text=True)
+    assert rate_link not in login_as(liaison).get(page).get_data(as_text=True)

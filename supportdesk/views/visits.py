@@ -23,7 +23,6 @@ from ..models import (
     Engagement,
     Municipality,
     Region,
-    SatisfactionResponse,
     SupportRequest,
     User,
     Visit,
@@ -41,11 +40,13 @@ from ..services.visits.lifecycle import (
     confirm_visit,
     create_visit,
     date_warnings,
+    may_rate,
     jst_range,
     postpone_visit,
     record_visit,
     schedule_from_candidate,
     submit_satisfaction,
+    visible_answers,
     visit_actions,
 )
 from ..timeutil import JST, utcnow
@@ -82,15 +83,10 @@ def _users(ids):
 @login_required
 def show(visit_id):
     visit = load_or_404(Visit, visit_id)
-    answers_stmt = sa.select(SatisfactionResponse).where(SatisfactionResponse.visit_id == visit.id)
-    if current_user.role == Role.STAFF:
-        answers_stmt = answers_stmt.where(SatisfactionResponse.respondent_id == current_user.id)
-    answers = db.session.scalars(answers_stmt).all()
+    answers = visible_answers(visit, current_user)
     follow_ups = db.session.scalars(sa.select(VisitFollowUp).where(
         VisitFollowUp.visit_id == visit.id)).all()
-    can_rate = (visit.kind == "lecture" and visit.state == "held"
-                and permissions.can(current_user, "rate", visit)
-                and not any(a.respondent_id == current_user.id for a in answers))
+    can_rate = may_rate(visit, current_user)
     postponed_from = db.session.scalar(sa.select(Visit).where(Visit.postponed_to_id == visit.id))
     round_record = round_record_of(visit) if visit.kind == "round" else None
     return render_template("visits/show.html", v=visit, actions=visit_actions(visit, current_user),

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ... import calendar_jp, permissions
+from ...roles import Role
 from ...extensions import db
 from ...models import (SatisfactionResponse, User, Visit, VisitRecord)
 from ...models.visit import VISIT_KINDS, visit_attendees
@@ -358,19 +359,44 @@ def candidate_options(sreq, people=()):
     return out
 
 
+def visible_answers(visit, user):
+    """The satisfaction answers of `visit` that `user` sees: municipal staff see only their own;
+    the prefecture side sees all. The one rule for the visit page (and any list of answers)."""
+    stmt = sa.select(SatisfactionResponse).where(SatisfactionResponse.visit_id == visit.id)
+    if user.role == Role.STAFF:
+        stmt = stmt.where(SatisfactionResponse.respondent_id == user.id)
+    return db.session.scalars(stmt.order_by(SatisfactionResponse.id)).all()
+
+
+def _rating_refusal(visit, user):
+    """Why `user` may not rate `visit` now, or None: a held lecture, rated once per person by
+    the municipality's staff (permission "rate")."""
+    if not permissions.can(user, "rate", visit):
+        return "permission"
+    if visit.kind != "lecture" or visit.state != "held":
+        return _("実施済みの出前講座のみ評価できます。")
+    if db.session.scalar(sa.select(SatisfactionResponse.id).where(
+            SatisfactionResponse.visit_id == visit.id,
+            SatisfactionResponse.respondent_id == user.id)):
+        return _("この講座には既に回答済みです。")
+    return None
+
+
+def may_rate(visit, user):
+    """Whether the visit page offers `user` the rating form: the service's own rule."""
+    return _rating_refusal(visit, user) is None
+
+
 def submit_satisfaction(visit, respondent, *, rating, comment="", now=None):
     """The municipality's 5-point rating of a held lecture, once per respondent."""
     now = now or utcnow()
-    permissions.require(respondent, "rate", visit)
-    if visit.kind != "lecture" or visit.state != "held":
-        raise ValidationFailed(_("実施済みの出前講座のみ評価できます。"), field="rating")
+    refusal = _rating_refusal(visit, respondent)
+    if refusal == "permission":
+        raise permissions.PermissionDenied(f"user {respondent.id} may not rate visit {visit.id}")
+    if refusal:
+        raise ValidationFailed(refusal, field="rating")
     if rating not in (1, 2, 3, 4, 5):
         raise ValidationFailed(_("1から5で評価してください。"), field="rating")
-    exists = db.session.scalar(sa.select(SatisfactionResponse.id).where(
-        SatisfactionResponse.visit_id == visit.id,
-        SatisfactionResponse.respondent_id == respondent.id))
-    if exists:
-        raise ValidationFailed(_("この講座には既に回答済みです。"), field="rating")
     answer = SatisfactionResponse(visit_id=visit.id, respondent_id=respondent.id, rating=rating,
                                   comment=(comment or "").strip(), created_at=now)
     db.session.add(answer)
