@@ -197,6 +197,16 @@ def team_for(region, leads_only=False):
     return list(db.session.scalars(stmt.order_by(User.id)))
 
 
+def info_dept_of(municipality_id):
+    """The active 情報部門 staff of a municipality: whom the 情報部門 rule shares with (the
+    filing service and the INFO_DEPT audience both ask this)."""
+    from .models import User
+
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == Role.STAFF, User.active.is_(True), User.municipality_id == municipality_id,
+        User.is_information_dept.is_(True)).order_by(User.id)))
+
+
 def _region_ids_of(obj):
     if hasattr(obj, "scope_region_ids"):
         return set(obj.scope_region_ids())

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent, SupportRequest
 from supportdesk.services.requests.conversation import add_comment
-from supportdesk.services.requests.filing import (routing_team, submit_request, update_request)
+from supportdesk.permissions import team_for
+from supportdesk.services.requests.filing import submit_request, update_request
 from supportdesk.timeutil import JST
 from tests.factories import make_liaison, make_request, make_staff, municipality, region
 
@@ -72,13 +73,13 @@ def test_routing_to_region_and_kobe_to_central_team(app):
     central = make_liaison("阪神南", central=True)
     sayo = make_request(make_staff("佐用町"))
     assert sayo.region.name == "西播磨"
-    assert [u.id for u in routing_team(sayo)] == [west.id]
+    assert [u.id for u in team_for(sayo.region)] == [west.id]
     kobe = make_request(make_staff("神戸市"))
     assert kobe.region.has_liaison is False
-    assert [u.id for u in routing_team(kobe)] == [central.id]
+    assert [u.id for u in team_for(kobe.region)] == [central.id]
     (routed,) = _events(kobe, "routed")
     assert routed.data["central_team"] is True
-    assert other.id not in {u.id for u in routing_team(kobe)}
+    assert other.id not in {u.id for u in team_for(kobe.region)}
 
 
 def test_numbering_follows_the_fiscal_year_in_tokyo(app):
@@ -222,7 +223,7 @@ def test_the_team_of_a_request_is_one_rule_for_routing_notices_and_permissions(a
     region filter (what the liaison may work) all agree with it, Kobe's central team included."""
     from supportdesk.models import Region
     from supportdesk.notifications.audiences import TEAM, resolve
-    from supportdesk.permissions import liaison_region_filter, team_for
+    from supportdesk.permissions import liaison_region_filter
 
     west = make_liaison("西播磨")
     make_liaison("但馬")
@@ -237,5 +238,5 @@ def test_the_team_of_a_request_is_one_rule_for_routing_notices_and_permissions(a
         assert team == covering, reg.name
     for name, expected in (("佐用町", {west.id}), ("神戸市", {central.id})):
         sreq = make_request(make_staff(name))
-        assert {u.id for u in routing_team(sreq)} == expected
+        assert {u.id for u in team_for(sreq.region)} == expected
         assert set(resolve((TEAM,), sreq=sreq).users) == expected

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..permissions import team_for
+from ..permissions import info_dept_of, team_for
 from ..roles import Role
 from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 
@@ -237,14 +237,10 @@ def municipality_rooms(municipality_ids):
 
 
 def _info_dept(out, sreq=None, municipality=None, **_):
-    from ..models import User
-
     mid = sreq.municipality_id if sreq is not None else getattr(municipality, "id", None)
     if mid is None:
         return
-    out.add_users(db.session.scalars(sa.select(User).where(
-        User.municipality_id == mid, User.is_information_dept.is_(True),
-        User.role == Role.STAFF).order_by(User.id)).all())
+    out.add_users(info_dept_of(mid))
     out.add_rooms(municipality_rooms([mid]))
 
 

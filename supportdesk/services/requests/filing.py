@@ -273,18 +273,6 @@ def next_request_number(fy):
         .execution_options(synchronize_session=False)).scalar_one()
 
 
-def routing_team(sreq):
-    """The liaisons who work a request (permissions.team_for its region)."""
-    return permissions.team_for(sreq.region)
-
-
-def info_dept_users(municipality_id):
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == Role.STAFF, User.active.is_(True),
-                              User.municipality_id == municipality_id,
-                              User.is_information_dept.is_(True)).order_by(User.id)))
-
-
 def submit_request(sreq, actor, *, now=None):
     """Draft -> 受付: number it for the fiscal year, route it, set the first-response target and
     share it with the 情報部門 when it did not come through them."""
@@ -326,7 +314,7 @@ def _share_with_info_dept(sreq, actor, now):
         sreq.filed_outside_info_dept = False
         return
     sreq.filed_outside_info_dept = True
-    users = [u for u in info_dept_users(sreq.municipality_id) if u.id != actor.id]
+    users = [u for u in permissions.info_dept_of(sreq.municipality_id) if u.id != actor.id]
     rooms = municipality_rooms([sreq.municipality_id])
     _add_followers(sreq, users)
     record_event(sreq, actor, "info_shared", now=now, data={
