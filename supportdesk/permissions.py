@@ -79,6 +79,8 @@ PERMISSIONS = {
     "calendar": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL},
         "feed": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL},
+        # Region and person filters: municipal staff see their municipality's visits only.
+        "filter": {Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL},
     },
     "report": {
         "view": {Role.LIAISON: REGIONS, Role.MANAGER: ALL, Role.ADMIN: ALL},

@@ -18,6 +18,9 @@ from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
 from .timeutil import fiscal_year, fiscal_year_label, to_jst
 from .workflow import STATE_LABELS, State
+from .models.notification import DELIVERY_LABELS, OutboxStatus, delivery_state
+from .workflows.announcements import AnnouncementStatus
+from .workflows.visits import VisitState
 
 
 def fmt_datetime(value, with_time=True):
@@ -148,6 +151,12 @@ def register(app):
     # Templates compare with the enums, never with role or state strings.
     app.add_template_global(Role, "Role")
     app.add_template_global(State, "State")
+    app.add_template_global(VisitState, "VisitState")
+    app.add_template_global(OutboxStatus, "OutboxStatus")
+    app.add_template_global(AnnouncementStatus, "AnnouncementStatus")
+    app.add_template_global(DELIVERY_LABELS, "delivery_labels")
+    app.add_template_filter(lambda msg: gettext(DELIVERY_LABELS[delivery_state(msg)]),
+                            "delivery_label")
     from .services.requests.filing import may_be_parent
 
     app.add_template_global(may_be_parent, "may_be_parent")

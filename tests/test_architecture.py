@@ -5,6 +5,7 @@ sneak an arrow back in. Each rule says which part may not import which.
 """
 import ast
 import pathlib
+import re
 
 import pytest
 
@@ -162,3 +163,56 @@ def test_the_rules_here_are_the_rules_in_the_architecture_page():
         if forbidden == "supportdesk":
             short = f"`{importer.removeprefix('supportdesk.')}` → anything"
         assert short in page, short
+
+
+# Pages and the API ask permissions.py (or a service rule named for what it decides) instead of
+# comparing a user's role themselves. Querying users *by* role (`User.role == Role.EXPERT` in a
+# select) is data, not a rule, and stays allowed.
+ROLE_DECIDERS = ("supportdesk.views", "supportdesk.api")
+
+
+def _compares_a_users_role(node):
+    """`x.role == ...`, `x.role != ...`, `x.role in ...` where x is a user object, not the
+    `User` model class."""
+    if not isinstance(node, ast.Compare):
+        return False
+    sides = [node.left, *node.comparators]
+    return any(isinstance(side, ast.Attribute) and side.attr == "role"
+               and not (isinstance(side.value, ast.Name) and side.value.id == "User")
+               for side in sides)
+
+
+def test_pages_and_the_api_do_not_decide_by_comparing_roles():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        if not any(_within(module, part) for part in ROLE_DECIDERS):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        offenders += [f"{module}:{n.lineno} {ast.unparse(n)}" for n in ast.walk(tree)
+                      if _compares_a_users_role(n)]
+    assert not offenders, offenders
+
+
+TEMPLATE_LITERAL = re.compile(r"""\.(state|status|role)\s*(==|!=|\bin\b)\s*[\"'(\[]""")
+
+
+def test_templates_compare_states_and_roles_through_enums_only():
+    """A template names a state through its enum (`State.CLOSED`, `VisitState.HELD`) or asks a
+    helper (`e.is_active`, `can_do(...)`): a renamed value then fails loudly instead of hiding a
+    button."""
+    offenders = []
+    for path in sorted((PACKAGE.parent / "templates").rglob("*.html")):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if TEMPLATE_LITERAL.search(line):
+                offenders.append(f"{path.name}:{lineno} {line.strip()[:120]}")
+    assert not offenders, offenders
+
+
+def test_the_template_rule_sees_a_literal_comparison():
+    assert TEMPLATE_LITERAL.search('{% if v.state == "held" %}')
+    assert TEMPLATE_LITERAL.search("{% if user.role != 'expert' %}")
+    assert not TEMPLATE_LITERAL.search("{% if v.state == VisitState.HELD %}")
+    tree = ast.parse("current_user.role == Role.STAFF\nsa.select(User).where(User.role == r)")
+    found = [n for n in ast.walk(tree) if _compares_a_users_role(n)]
+    assert len(found) == 1 and found[0].lineno == 1

@@ -1,5 +1,4 @@
 """Every table comes from a migration: upgrade from empty, compare with the models, downgrade."""
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext

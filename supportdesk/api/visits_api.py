@@ -9,11 +9,9 @@ from flask_wtf.csrf import CSRFError
 from .. import permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
-from ..roles import Role
-from ..services.visits.lifecycle import (DoubleBooking, cancel_visit, confirm_visit, create_visit,
-                               record_visit, visit_actions)
+from ..services.visits.lifecycle import (ATTENDEE_ROLES, DoubleBooking, cancel_visit, confirm_visit, create_visit,
+                                         may_take, record_visit, visit_actions)
 from ..timeutil import JST
-from ..workflows.visits import TRANSITIONS
 from . import bp
 from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,
                    parse_query, problem)
@@ -88,12 +86,6 @@ def _refuse(status, title, field=None):
     raise ApiError(status, title if status != 422 else _("入力内容に誤りがあります。"), errors=errors)
 
 
-def _may(user, action, visit):
-    """Whether the caller's role can ever take `action` on this visit (the state aside)."""
-    return any(a == action and user.role in t.by and permissions.can(user, t.permission, visit)
-               for (_s, a), t in TRANSITIONS.items())
-
-
 def _forbidden():
     _refuse(403, _("この操作を行う権限がありません。"))
 
@@ -103,7 +95,7 @@ def _load_for_action(visit_id, action, schema=None):
     If-Match, 422 on a bad body, then 403 unless the caller's role can ever take `action`."""
     visit = load_for_change(visit_id)
     body = parse_body(schema) if schema is not None else None
-    if not _may(api_user(), action, visit):
+    if not may_take(api_user(), action, visit):
         _forbidden()
     return visit, body
 
@@ -155,7 +147,7 @@ def _municipalities(codes):
 
 def _attendees(ids):
     users = db.session.scalars(sa.select(User).where(
-        User.id.in_(ids), User.role.in_((Role.LIAISON, Role.EXPERT)), User.active.is_(True))).all()
+        User.id.in_(ids), User.role.in_(ATTENDEE_ROLES), User.active.is_(True))).all()
     if len(users) != len(set(ids)):
         _refuse(422, _("リエゾンまたは専門人材を指定してください。"), "attendee_ids")
     return users

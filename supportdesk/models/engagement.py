@@ -1,4 +1,6 @@
 """Accompaniment (伴走支援): engagements, their logged contacts, and personal calendar feeds."""
+from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -6,7 +8,14 @@ from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
-ENGAGEMENT_STATES = {"active": N_("進行中"), "closed": N_("終了")}
+
+
+class EngagementState(StrEnum):
+    ACTIVE = "active"  # 進行中
+    CLOSED = "closed"  # 終了
+
+
+ENGAGEMENT_STATES = {EngagementState.ACTIVE: N_("進行中"), EngagementState.CLOSED: N_("終了")}
 
 engagement_experts = sa.Table(
     "engagement_experts",
@@ -38,7 +47,8 @@ class Engagement(db.Model):
     cadence_days: Mapped[int] = mapped_column(default=30)
     starts_on: Mapped[object] = mapped_column(sa.Date)
     ends_on: Mapped[object | None] = mapped_column(sa.Date)
-    state: Mapped[str] = mapped_column(sa.String(20), default="active", index=True)
+    state: Mapped[str] = mapped_column(sa.String(20), default=EngagementState.ACTIVE.value,
+                                       index=True)
     outcome: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
@@ -52,6 +62,10 @@ class Engagement(db.Model):
     contacts = relationship("EngagementContact", back_populates="engagement",
                             order_by="EngagementContact.at", cascade="all, delete-orphan")
     permission_kind = "engagement"
+
+    @property
+    def is_active(self):
+        return self.state == EngagementState.ACTIVE
 
     @property
     def attendees(self):

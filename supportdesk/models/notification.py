@@ -1,4 +1,6 @@
 """Notification tables: the outbox, chat rooms, per-user preferences and in-app notifications."""
+from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -8,7 +10,30 @@ from ..timeutil import UTCDateTime, utcnow
 
 CHANNELS = ("inapp", "email", "webhook")
 # held: an e-mail waiting for the user's daily digest; digested: bundled into a digest mail.
-OUTBOX_STATES = ("pending", "sending", "sent", "dead", "held", "digested")
+class OutboxStatus(StrEnum):
+    PENDING = "pending"    # waiting for the dispatcher (retries wait here too)
+    SENDING = "sending"    # claimed by a dispatcher
+    SENT = "sent"
+    DEAD = "dead"          # gave up after the last attempt
+    HELD = "held"
+    DIGESTED = "digested"
+
+
+OUTBOX_STATES = tuple(s.value for s in OutboxStatus)
+
+# What a delivery's state means to the admin reading it (the failed list, a webhook's
+# deliveries): one wording for every page.
+DELIVERY_LABELS = {"sent": N_("配信済み"), "dead": N_("配信停止"), "retry": N_("再試行待ち"),
+                   "pending": N_("配信待ち"), "sending": N_("送信中"),
+                   "held": N_("まとめ送信待ち"), "digested": N_("まとめて送信済み")}
+
+
+def delivery_state(msg):
+    """The DELIVERY_LABELS key of an outbox message: a pending message that already failed
+    once is waiting for its retry."""
+    if msg.status == OutboxStatus.PENDING and msg.attempts:
+        return "retry"
+    return msg.status
 ROOM_SCOPES = {"municipality": N_("市町(企画・情報部門)"), "region": N_("圏域リエゾンチーム"),
                "prefecture": N_("県(本庁チーム)")}
 

@@ -159,6 +159,7 @@ def never_left_the_desk(sreq):
 
 def _announce(ev):
     from ..models import InAppNotification, OutboxMessage
+    from ..models.notification import OutboxStatus
 
     event_type, sreq, visit = ev.event_type, ev.sreq, ev.visit
     municipality, announcement, actor, now = ev.municipality, ev.announcement, ev.actor, ev.now
@@ -212,7 +213,7 @@ def _announce(ev):
                     subject=subject, body=body, html=html, link=link, urgent=urgent,
                     payload=email_payload,
                     idempotency_key=f"{event_key}:email:u{uid}"[:200],
-                    status="held" if held else "pending", next_attempt_at=later, created_at=now,
+                    status=(OutboxStatus.HELD if held else OutboxStatus.PENDING).value, next_attempt_at=later, created_at=now,
                     **refs))
     if target.rooms and "webhook" in channels:
         subject, text = render_chat(event_type, facts)

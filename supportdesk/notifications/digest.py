@@ -7,6 +7,7 @@ from flask_babel import force_locale
 
 from ..extensions import db
 from ..models import OutboxMessage, User
+from ..models.notification import OutboxStatus
 from ..timeutil import to_jst, utcnow
 from .office_hours import next_opening
 from .render import MESSAGE_LOCALE, link_for
@@ -20,7 +21,7 @@ def send_digests(now=None):
     it contains, so a second run finds nothing and a re-run cannot send the same bundle twice."""
     now = now or utcnow()
     held = db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.status == "held", OutboxMessage.created_at <= now)
+        OutboxMessage.status == OutboxStatus.HELD.value, OutboxMessage.created_at <= now)
         .order_by(OutboxMessage.user_id, OutboxMessage.id)).all()
     by_user = {}
     for row in held:
@@ -46,7 +47,7 @@ def send_digests(now=None):
         db.session.add(digest)
         db.session.flush()
         for row in rows:
-            row.status, row.digest_id = "digested", digest.id
+            row.status, row.digest_id = OutboxStatus.DIGESTED.value, digest.id
         created += 1
     db.session.flush()
     logger.info("digests: %d mails from %d held messages", created, len(held))

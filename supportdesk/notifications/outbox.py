@@ -18,6 +18,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import ChatRoom, OutboxMessage
+from ..models.notification import OutboxStatus
 from ..timeutil import utcnow
 from .channels import DeliveryError, channel_for
 from .subscriptions import is_subscription_row, subscription_snapshots
@@ -38,16 +39,16 @@ def backoff_delay(attempts, config, rng=random):
 
 def _due(now, config):
     stale = now - timedelta(seconds=config["NOTIFY_CLAIM_TIMEOUT"])
-    pending = sa.and_(T.c.status == "pending", T.c.next_attempt_at <= now,
+    pending = sa.and_(T.c.status == OutboxStatus.PENDING.value, T.c.next_attempt_at <= now,
                       T.c.claimed_by.is_(None))
-    crashed = sa.and_(T.c.status == "sending", T.c.claimed_at < stale)
+    crashed = sa.and_(T.c.status == OutboxStatus.SENDING.value, T.c.claimed_at < stale)
     return sa.or_(pending, crashed)
 
 
 # Built once: the dispatcher runs these for every message, so skip re-building the statements.
 _SENT = (sa.update(T).where(T.c.id == sa.bindparam("p_id"),
                             T.c.claimed_by == sa.bindparam("p_worker"))
-         .values(status="sent", sent_at=sa.bindparam("p_now"), attempts=T.c.attempts + 1,
+         .values(status=OutboxStatus.SENT.value, sent_at=sa.bindparam("p_now"), attempts=T.c.attempts + 1,
                  claimed_by=None, last_error=None))
 _ATTEMPTS = sa.select(T.c.attempts).where(T.c.id == sa.bindparam("p_id"),
                                           T.c.claimed_by == sa.bindparam("p_worker"))
@@ -65,7 +66,7 @@ def claim_due(now, limit, worker, conn=None):
     config = current_app.config
     due = _due(now, config)
     pick = sa.select(T.c.id).where(due).order_by(T.c.next_attempt_at, T.c.id).limit(limit)
-    claim = dict(status="sending", claimed_by=worker, claimed_at=now)
+    claim = dict(status=OutboxStatus.SENDING.value, claimed_by=worker, claimed_at=now)
     with conn.begin():
         if _is_pg(conn):
             ids = list(conn.scalars(pick.with_for_update(skip_locked=True)))
@@ -122,9 +123,9 @@ def _record_failure(conn, row_id, worker, now, error, permanent):
         dead = permanent or attempts >= config["NOTIFY_MAX_ATTEMPTS"]
         values = dict(attempts=attempts, last_error=str(error)[:2000], claimed_by=None)
         if dead:
-            values.update(status="dead")
+            values.update(status=OutboxStatus.DEAD.value)
         else:
-            values.update(status="pending", next_attempt_at=now + backoff_delay(attempts, config))
+            values.update(status=OutboxStatus.PENDING.value, next_attempt_at=now + backoff_delay(attempts, config))
         conn.execute(sa.update(T).where(T.c.id == row_id).values(**values))
     if dead:
         logger.warning("outbox %s dead after %d attempts: %s", row_id, attempts, error)

@@ -207,8 +207,8 @@ def archive_for(user):
     return db.session.scalars(sa.select(Announcement).join(AnnouncementRecipient).options(
         selectinload(Announcement.attachments)).where(
         AnnouncementRecipient.municipality_id == user.municipality_id,
-        Announcement.status == "sent").order_by(Announcement.sent_at.desc(),
-                                                Announcement.id.desc()).limit(200)).all()
+        Announcement.status == AnnouncementStatus.SENT.value).order_by(
+            Announcement.sent_at.desc(), Announcement.id.desc()).limit(200)).all()
 
 
 def mark_announcement_read(a, user, now=None):

@@ -8,8 +8,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..models import ChatRoom, InAppNotification, NotificationPreference
-from ..models.notification import ROOM_SCOPES
+from ..models import ChatRoom, InAppNotification, NotificationPreference, OutboxMessage
+from ..models.notification import ROOM_SCOPES, OutboxStatus
 from ..notifications.channels.webhook import FORMATS
 from ..timeutil import utcnow
 from . import ValidationFailed
@@ -128,12 +128,25 @@ def delete_chat_room(actor, room, now=None):
     db.session.flush()
 
 
+def failed_messages(limit=200):
+    """Dead-lettered messages, and pending ones that have already failed at least once, newest
+    first, with the count of messages in each state."""
+    rows = db.session.scalars(sa.select(OutboxMessage).where(sa.or_(
+        OutboxMessage.status == OutboxStatus.DEAD.value,
+        sa.and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.attempts > 0)))
+        .order_by(OutboxMessage.id.desc()).limit(limit)).all()
+    counts = dict(db.session.execute(sa.select(OutboxMessage.status, sa.func.count())
+                                     .group_by(OutboxMessage.status)).all())
+    return rows, counts
+
+
 def retry_message(msg, actor, now=None):
     """Put a dead or failing message back in the queue now (admin's retry button)."""
     now = now or utcnow()
-    if msg.status not in ("dead", "pending"):
+    if msg.status not in (OutboxStatus.DEAD, OutboxStatus.PENDING):
         return False
-    msg.status, msg.next_attempt_at, msg.claimed_by, msg.attempts = "pending", now, None, 0
+    msg.status, msg.next_attempt_at, msg.claimed_by = OutboxStatus.PENDING.value, now, None
+    msg.attempts = 0
     record_audit("notification.retry", actor=actor, target=msg, now=now, channel=msg.channel)
     db.session.flush()
     return True

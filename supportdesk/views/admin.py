@@ -10,7 +10,8 @@ from ..forms import choices
 from ..forms.admin import ROLE_LABELS, ExpertProfileForm, ThemeForm, UserForm
 from ..models import AuditLog, Municipality, Region, Theme, User
 from ..roles import Role
-from ..services.accounts.users import create_user, save_expert_profile, save_theme, update_user
+from ..services.accounts.users import (create_user, save_expert_profile, save_theme,
+                                      takes_expert_profile, update_user)
 from ..template_helpers import theme_name
 from .decorators import permission_required
 from .service_call import service_call
@@ -69,7 +70,8 @@ def user_new():
         if call.ok:
             flash(_("利用者を登録しました。"), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None,
+                           takes_expert_profile=takes_expert_profile)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -88,7 +90,8 @@ def user_edit(user_id):
         if call.ok:
             flash(_("利用者を更新しました。"), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user,
+                           takes_expert_profile=takes_expert_profile)
 
 
 @bp.get("/themes")
@@ -126,7 +129,7 @@ def experts():
 @permission_required("manage", "expert_profile")
 def expert_edit(user_id):
     user = db.session.get(User, user_id)
-    if user is None or user.role != Role.EXPERT:
+    if not takes_expert_profile(user):
         abort(404)
     profile = user.expert_profile
     form = ExpertProfileForm(obj=profile)

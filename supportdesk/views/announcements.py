@@ -16,6 +16,7 @@ from ..services.announcements import (archive_for, cancel_announcement, compose_
                                       delivery_report)
 from ..services.requests.attachments import ALLOWED_LABEL, file_response, max_bytes
 from ..timeutil import JST
+from ..workflows.announcements import AnnouncementStatus
 from .decorators import permission_required
 from .service_call import service_call
 
@@ -64,7 +65,7 @@ def new():
                 departments=form.departments.data, scheduled_at=scheduled_at,
                 uploads=[f for f in (form.attachments.data or []) if getattr(f, "filename", "")])
         if call.ok:
-            flash(_("お知らせを送信しました。") if a.status == "sent"
+            flash(_("お知らせを送信しました。") if a.status == AnnouncementStatus.SENT
                   else _("お知らせの送信を予約しました。"), "success")
             return redirect(url_for("announcements.show", announcement_id=a.id))
     return _render_form(form)

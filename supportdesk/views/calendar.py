@@ -12,7 +12,6 @@ from ..extensions import db
 from ..i18n import N_
 from ..models import Region
 from ..models.visit import VISIT_KINDS, VISIT_STATES
-from ..roles import Role
 from ..services.visits.calendar_feed import (build_feed, current_feed_token, month_grid, parse_day,
                                       people_for_filter, revoke_feed_token, rotate_feed_token,
                                       user_for_feed_token, visits_between, week_days)
@@ -30,8 +29,7 @@ def index():
     today = utcnow().astimezone(JST).date()
     view = "week" if request.args.get("view") == "week" else "month"
     day = parse_day(request.args.get("date"), today)
-    staff = current_user.role == Role.STAFF
-    # Municipal staff see their municipality's visits only: no region or person filters.
+    staff = not permissions.can(current_user, "filter", "calendar")
     region_id = None if staff else request.args.get("region", type=int)
     person_id = None if staff else request.args.get("person", type=int)
     if view == "month":

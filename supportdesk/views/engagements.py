@@ -76,7 +76,7 @@ def show(engagement_id):
     today = utcnow().astimezone(JST).date()
     due = next_checkin_due(eng)
     return render_template("engagements/show.html", e=eng, timeline=checkin_timeline(eng),
-                           due=due, overdue=eng.state == "active" and due < today,
+                           due=due, overdue=eng.is_active and due < today,
                            contact_form=ContactForm(), close_form=CloseEngagementForm(),
                            states=ENGAGEMENT_STATES)
 

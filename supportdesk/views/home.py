@@ -6,9 +6,13 @@ from ..roles import Role
 
 bp = Blueprint("home", __name__)
 
-# Where each role lands after login (others get the home page below).
-ROLE_HOME = {Role.MANAGER: "reports.dashboard", Role.LIAISON: "queue.index",
-             Role.EXPERT: "assignments.mine"}
+# Where each role lands after login (others, the admin, get the home page below).
+ROLE_HOME = {
+    Role.MANAGER: lambda user: url_for("reports.dashboard"),
+    Role.LIAISON: lambda user: url_for("queue.index"),
+    Role.EXPERT: lambda user: url_for("assignments.mine"),
+    Role.STAFF: lambda user: url_for("municipalities.show", code=user.municipality.code),
+}
 
 
 @bp.get("/")
@@ -16,7 +20,5 @@ ROLE_HOME = {Role.MANAGER: "reports.dashboard", Role.LIAISON: "queue.index",
 def index():
     target = ROLE_HOME.get(current_user.role)
     if target:
-        return redirect(url_for(target))
-    if current_user.role == Role.STAFF:
-        return redirect(url_for("municipalities.show", code=current_user.municipality.code))
+        return redirect(target(current_user))
     return render_template("home/index.html")

@@ -9,7 +9,8 @@ from ..forms.notifications import ChatRoomForm, choices
 from ..models import ChatRoom, Municipality, OutboxMessage, Region
 from ..notifications.audiences import (AUDIENCE_LABELS, EVENT_LABELS, URGENT_EVENTS, WHO_HEARS,
                                        event_label)
-from ..services.notification_settings import delete_chat_room, retry_message, save_chat_room
+from ..services.notification_settings import (delete_chat_room, failed_messages, retry_message,
+                                             save_chat_room)
 from .decorators import permission_required
 from .service_call import service_call
 
@@ -20,12 +21,7 @@ bp = Blueprint("notify_admin", __name__, url_prefix="/admin")
 @permission_required("view", "outbox")
 def failed():
     """Dead-lettered messages, and pending ones that have already failed at least once."""
-    rows = db.session.scalars(sa.select(OutboxMessage).where(sa.or_(
-        OutboxMessage.status == "dead",
-        sa.and_(OutboxMessage.status == "pending", OutboxMessage.attempts > 0)))
-        .order_by(OutboxMessage.id.desc()).limit(200)).all()
-    counts = dict(db.session.execute(sa.select(OutboxMessage.status, sa.func.count())
-                                     .group_by(OutboxMessage.status)).all())
+    rows, counts = failed_messages()
     return render_template("notify_admin/failed.html", rows=rows, counts=counts)
 
 

@@ -15,7 +15,6 @@ from ..models.support_action import SUPPORT_ACTION_KINDS
 from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS)
 from ..models.visit import VISIT_KINDS, VISIT_STATES
-from ..roles import Role
 from ..services import ValidationFailed
 from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
@@ -23,8 +22,8 @@ from ..services.visits.engagements import can_open_engagement
 from ..services.requests.conversation import (active_reply_templates, is_following, timeline,
                                              visible_comments)
 from ..services.requests.filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
-                                       info_dept_share, may_push, parent_conditions,
-                                       update_request)
+                                       files_for_own_municipality, info_dept_share, may_push,
+                                       parent_conditions, update_request)
 from ..services.requests.transitions import allowed_actions
 from ..services.visits.lifecycle import can_schedule_lecture, visits_for_request
 from ..template_helpers import theme_name
@@ -55,7 +54,7 @@ def _setup(form, kind, sreq=None):
     munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
     form.municipality_id.choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
                                                                for m in munis]
-    if sreq is not None or current_user.role == Role.STAFF:
+    if sreq is not None or files_for_own_municipality(current_user):
         del form.municipality_id  # fixed: the user's own municipality, or the request's
     own_id = sreq.municipality_id if sreq else current_user.municipality_id
     if kind == "lecture":

@@ -34,7 +34,9 @@ from ..services import ValidationFailed
 from ..services.visits.engagements import open_followup_engagement, open_followup_request
 from ..services.visits.rounds import recordable_municipalities, round_record_of, takes_round_record
 from ..services.visits.lifecycle import (
+    ATTENDEE_ROLES,
     InvalidVisitTransition,
+    attendee_candidates,
     cancel_visit,
     candidate_options,
     confirm_visit,
@@ -60,9 +62,8 @@ def _aware(naive):
     return naive.replace(tzinfo=JST) if naive is not None else None
 
 
-def _people_choices(roles=(Role.EXPERT, Role.LIAISON)):
-    users = db.session.scalars(sa.select(User).where(User.role.in_(roles), User.active.is_(True))
-                               .order_by(User.role, User.display_name)).all()
+def _people_choices(roles=ATTENDEE_ROLES):
+    users = attendee_candidates(roles)
     labels = {Role.EXPERT: _("専門人材"), Role.LIAISON: _("リエゾン")}
     return [SelectChoice(u.id, u.display_name, optgroup=labels[u.role]) for u in users]
 

@@ -137,9 +137,14 @@ def save_theme(actor, theme=None, now=None, **values):
     return theme
 
 
+def takes_expert_profile(user):
+    """Only users with the expert role have a 専門人材 profile (the admin page and the save)."""
+    return user is not None and user.role == Role.EXPERT
+
+
 def save_expert_profile(actor, user, *, kind, home_region_id=None, organisation=None,
                         theme_ids=(), bio=None, available=True, now=None):
-    if user.role != Role.EXPERT:
+    if not takes_expert_profile(user):
         raise ValidationFailed(_("専門人材の役割を持つ利用者だけにプロフィールを設定できます。"), "kind")
     # Load the themes before creating a profile: the query would autoflush a half-built one.
     themes = list(db.session.scalars(sa.select(Theme).where(Theme.id.in_(theme_ids))))

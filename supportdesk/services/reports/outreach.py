@@ -134,8 +134,9 @@ def push_information(period, region_ids):
                                        AnnouncementRecipient)
     from ...models.notification import InAppNotification
     from ...models.user import User
+    from ...workflows.announcements import AnnouncementStatus
 
-    sent = sa.select(Announcement.id).where(Announcement.status == "sent",
+    sent = sa.select(Announcement.id).where(Announcement.status == AnnouncementStatus.SENT.value,
                                             Announcement.sent_at >= period.start,
                                             Announcement.sent_at < period.end)
     reads = (sa.select(Announcement.category, sa.func.count(InAppNotification.id),

@@ -83,10 +83,16 @@ def _check_parent(sreq, parent_id, actor):
 ORIGINS = ("municipal", "push")
 
 
+def files_for_own_municipality(actor):
+    """Whether `actor` files only for their own municipality (municipal staff: the form has
+    no municipality field), from the permission table's scope for creating requests."""
+    return permissions.scope_of(actor, "create", "request") == permissions.OWN
+
+
 def filing_municipality_for(actor, municipality_id=None):
     """The municipality a new request is filed for. Staff always file for their own (naming
     another is refused as if it did not exist); anyone else must name one."""
-    if actor.role == Role.STAFF:
+    if files_for_own_municipality(actor):
         if municipality_id not in (None, actor.municipality_id):
             raise permissions.PermissionDenied("staff file for their own municipality only")
         municipality_id = actor.municipality_id

@@ -9,9 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from ... import permissions
 from ...extensions import db
-from ...models import CalendarFeedToken, Municipality, User, Visit
+from ...models import CalendarFeedToken, Municipality, Visit
 from ...models.visit import VISIT_KINDS, visit_attendees, visit_municipalities
-from ...roles import Role
 from ...timeutil import JST, utcnow
 
 SHOWN_STATES = ("proposed", "confirmed", "held")
@@ -139,9 +138,9 @@ def week_days(day):
 
 
 def people_for_filter():
-    return db.session.scalars(sa.select(User).where(User.role.in_((Role.LIAISON, Role.EXPERT)),
-                                                    User.active.is_(True))
-                              .order_by(User.role, User.display_name)).all()
+    from .lifecycle import attendee_candidates
+
+    return attendee_candidates()
 
 
 def parse_day(text, default):

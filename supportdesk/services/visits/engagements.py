@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from ... import permissions
 from ...extensions import db
 from ...models import Engagement, EngagementContact, Visit, VisitFollowUp
+from ...models.engagement import EngagementState
 from ...notifications import notify
 from ...roles import Role
 from ...timeutil import JST, utcnow
@@ -45,7 +46,7 @@ def create_engagement(actor, *, municipality, title, goal="", cadence_days=30, e
                      cadence_days=cadence_days, starts_on=starts_on, ends_on=ends_on,
                      owner=owner or actor, experts=list(experts), sreq=sreq,
                      lecture_visit=lecture_visit, created_by_id=actor.id, created_at=now,
-                     state="active")
+                     state=EngagementState.ACTIVE.value)
     db.session.add(eng)
     db.session.flush()
     if sreq is not None:
@@ -62,7 +63,7 @@ def log_contact(eng, actor, *, at, summary, now=None):
     """A check-in without a visit (a call, mail, online chat)."""
     now = now or utcnow()
     permissions.require(actor, "log_contact", eng)
-    if eng.state != "active":
+    if not eng.is_active:
         raise ValidationFailed(_("終了した伴走支援には記録できません。"), field="summary")
     if not (summary or "").strip():
         raise ValidationFailed(_("内容を入力してください。"), field="summary")
@@ -77,11 +78,11 @@ def log_contact(eng, actor, *, at, summary, now=None):
 def close_engagement(eng, actor, *, outcome, now=None):
     now = now or utcnow()
     permissions.require(actor, "manage", eng)
-    if eng.state != "active":
+    if not eng.is_active:
         raise ValidationFailed(_("この伴走支援は既に終了しています。"), field="outcome")
     if not (outcome or "").strip():
         raise ValidationFailed(_("成果・結果を入力してください。"), field="outcome")
-    eng.state, eng.outcome, eng.closed_at = "closed", outcome.strip(), now
+    eng.state, eng.outcome, eng.closed_at = EngagementState.CLOSED.value, outcome.strip(), now
     if eng.sreq is not None:
         record_event(eng.sreq, actor, "engagement", action="engagement_closed",
                      data={"engagement_id": eng.id}, note=eng.outcome, now=now)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Engagement, Visit, VisitNotice
-from ...models.engagement import EngagementNotice
+from ...models.engagement import EngagementNotice, EngagementState
 from ...notifications import notify
 from ...timeutil import JST
 from .engagements import last_checkin_dates, next_checkin_due
@@ -73,7 +73,7 @@ def remind_accompaniment_checkins(now):
     """Tell an engagement's owner and experts when a check-in falls due, once per due date."""
     today = now.astimezone(JST).date()
     engagements = db.session.scalars(sa.select(Engagement).where(
-        Engagement.state == "active")).all()
+        Engagement.state == EngagementState.ACTIVE.value)).all()
     last = last_checkin_dates([e.id for e in engagements])
     sent = {(eid, due) for eid, due in db.session.execute(
         sa.select(EngagementNotice.engagement_id, EngagementNotice.due_on).where(

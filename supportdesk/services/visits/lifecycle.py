@@ -27,6 +27,22 @@ MUNICIPALITY = "municipality"
 WEEKDAYS_JA = "月火水木金土日"
 
 
+# Who may attend a visit: the visit form's people list, the API's attendee_ids, the calendar's
+# person filter and create_visit itself ask this.
+ATTENDEE_ROLES = (Role.EXPERT, Role.LIAISON)
+
+
+def attendee_candidates(roles=ATTENDEE_ROLES):
+    """Active users who may attend a visit (optionally only some of ATTENDEE_ROLES)."""
+    return db.session.scalars(sa.select(User).where(User.role.in_(roles), User.active.is_(True))
+                              .order_by(User.role, User.display_name)).all()
+
+
+def _check_attendees(attendees):
+    if any(u.role not in ATTENDEE_ROLES or not u.active for u in attendees):
+        raise ValidationFailed(_("リエゾンまたは専門人材を指定してください。"), field="attendee_ids")
+
+
 class InvalidVisitTransition(DomainError):
     pass
 
@@ -42,11 +58,20 @@ def takes_round_record(visit):
     return visit.kind == "round" and any(m.region.has_liaison for m in visit.municipalities)
 
 
+def _allowed(user, transition, visit):
+    return user.role in transition.by and permissions.can(user, transition.permission, visit)
+
+
+def may_take(user, action, visit):
+    """Whether `user`'s role can ever take `action` on `visit`, its current state aside (the
+    API answers 403 for these, 409 when only the state is wrong)."""
+    return any(a == action and _allowed(user, t, visit) for (_s, a), t in TRANSITIONS.items())
+
+
 def visit_actions(visit, user):
     """Actions `user` may take on `visit` now (templates show these as buttons)."""
     return [action.value for (state, action), t in TRANSITIONS.items()
-            if state == visit.state and action in BUTTON_ACTIONS and user.role in t.by
-            and permissions.can(user, t.permission, visit)
+            if state == visit.state and action in BUTTON_ACTIONS and _allowed(user, t, visit)
             and not (action == VisitAction.RECORD and takes_round_record(visit))]
 
 
@@ -202,6 +227,7 @@ def create_visit(actor, *, kind, title, starts_at, ends_at, municipalities, atte
     _validate_times(starts_at, ends_at)
     if not municipalities:
         raise ValidationFailed(_("訪問先の市町を選んでください。"), field="municipality_ids")
+    _check_attendees(attendees)
     permissions.require(actor, "manage", "visit")
     if liaison is None:
         liaison = actor
