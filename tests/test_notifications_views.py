@@ -106,6 +106,8 @@ def test_admin_sees_failed_deliveries_and_retries_one(app, client, login_as):
             login_as(admin)
             page = client.get("/admin/notifications/failed").get_data(as_text=True)
             assert "HTTP 500" in page and "配信停止" in page and "127.0.0.1" not in page
+            # The counts above the list name each state in words, never the stored code.
+            assert "配信停止: 1" in page and "dead:" not in page
             assert client.post(f"/admin/notifications/{msg.id}/retry").status_code == 302
         db.session.refresh(msg)
         assert (msg.status, msg.attempts) == ("pending", 0)

@@ -293,3 +293,17 @@ def test_every_transition_in_the_table_runs(app, state, action):
     run[action]()
     db.session.commit()
     assert v.state == VISIT_TRANSITIONS[(state, action)].to
+
+
+def test_create_visit_refuses_an_attendee_who_is_neither_liaison_nor_expert(app):
+    """The service owns ATTENDEE_ROLES: a caller that bypasses the form's people list (or the
+    API's lookup) cannot put municipal staff or a deactivated expert on a visit."""
+    liaison = make_liaison("西播磨")
+    staff, gone = make_staff("佐用町"), make_expert(active=False)
+    for person in (staff, gone):
+        with pytest.raises(ValidationFailed) as exc:
+            visit(liaison, experts=[person])
+        assert exc.value.field == "attendee_ids"
+        db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+    assert visit(liaison, experts=[make_expert()]).attendees

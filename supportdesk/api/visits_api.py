@@ -9,8 +9,9 @@ from flask_wtf.csrf import CSRFError
 from .. import permissions
 from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
-from ..services.visits.lifecycle import (ATTENDEE_ROLES, DoubleBooking, cancel_visit, confirm_visit, create_visit,
-                                         may_take, record_visit, visit_actions)
+from ..services.visits.lifecycle import (ATTENDEE_ROLES, DoubleBooking, cancel_visit,
+                                         confirm_visit, create_visit, may_take, record_visit,
+                                         visit_actions)
 from ..timeutil import JST
 from . import bp
 from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,

@@ -9,7 +9,6 @@ from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
 
-
 class EngagementState(StrEnum):
     ACTIVE = "active"  # 進行中
     CLOSED = "closed"  # 終了

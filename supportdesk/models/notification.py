@@ -9,14 +9,15 @@ from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
 CHANNELS = ("inapp", "email", "webhook")
-# held: an e-mail waiting for the user's daily digest; digested: bundled into a digest mail.
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"    # waiting for the dispatcher (retries wait here too)
     SENDING = "sending"    # claimed by a dispatcher
     SENT = "sent"
     DEAD = "dead"          # gave up after the last attempt
-    HELD = "held"
-    DIGESTED = "digested"
+    HELD = "held"          # an e-mail waiting for the user's daily digest
+    DIGESTED = "digested"  # bundled into a digest mail
 
 
 OUTBOX_STATES = tuple(s.value for s in OutboxStatus)
@@ -34,6 +35,8 @@ def delivery_state(msg):
     if msg.status == OutboxStatus.PENDING and msg.attempts:
         return "retry"
     return msg.status
+
+
 ROOM_SCOPES = {"municipality": N_("市町(企画・情報部門)"), "region": N_("圏域リエゾンチーム"),
                "prefecture": N_("県(本庁チーム)")}
 

@@ -213,7 +213,8 @@ def _announce(ev):
                     subject=subject, body=body, html=html, link=link, urgent=urgent,
                     payload=email_payload,
                     idempotency_key=f"{event_key}:email:u{uid}"[:200],
-                    status=(OutboxStatus.HELD if held else OutboxStatus.PENDING).value, next_attempt_at=later, created_at=now,
+                    status=(OutboxStatus.HELD if held else OutboxStatus.PENDING).value,
+                    next_attempt_at=later, created_at=now,
                     **refs))
     if target.rooms and "webhook" in channels:
         subject, text = render_chat(event_type, facts)

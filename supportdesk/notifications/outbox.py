@@ -48,8 +48,8 @@ def _due(now, config):
 # Built once: the dispatcher runs these for every message, so skip re-building the statements.
 _SENT = (sa.update(T).where(T.c.id == sa.bindparam("p_id"),
                             T.c.claimed_by == sa.bindparam("p_worker"))
-         .values(status=OutboxStatus.SENT.value, sent_at=sa.bindparam("p_now"), attempts=T.c.attempts + 1,
-                 claimed_by=None, last_error=None))
+         .values(status=OutboxStatus.SENT.value, sent_at=sa.bindparam("p_now"),
+                 attempts=T.c.attempts + 1, claimed_by=None, last_error=None))
 _ATTEMPTS = sa.select(T.c.attempts).where(T.c.id == sa.bindparam("p_id"),
                                           T.c.claimed_by == sa.bindparam("p_worker"))
 
@@ -125,7 +125,8 @@ def _record_failure(conn, row_id, worker, now, error, permanent):
         if dead:
             values.update(status=OutboxStatus.DEAD.value)
         else:
-            values.update(status=OutboxStatus.PENDING.value, next_attempt_at=now + backoff_delay(attempts, config))
+            values.update(status=OutboxStatus.PENDING.value,
+                          next_attempt_at=now + backoff_delay(attempts, config))
         conn.execute(sa.update(T).where(T.c.id == row_id).values(**values))
     if dead:
         logger.warning("outbox %s dead after %d attempts: %s", row_id, attempts, error)

@@ -13,8 +13,9 @@ from ..i18n import N_
 from ..models import Region
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services.visits.calendar_feed import (build_feed, current_feed_token, month_grid, parse_day,
-                                      people_for_filter, revoke_feed_token, rotate_feed_token,
+                                      revoke_feed_token, rotate_feed_token,
                                       user_for_feed_token, visits_between, week_days)
+from ..services.visits.lifecycle import attendee_candidates
 from ..timeutil import JST, utcnow
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -47,7 +48,7 @@ def index():
     holidays = {d: calendar_jp.holiday_name(d) for week in weeks for d in week}
     regions = [] if staff else db.session.scalars(
         sa.select(Region).order_by(Region.sort_order)).all()
-    people = [] if staff else people_for_filter()
+    people = [] if staff else attendee_candidates()
     return render_template("calendar/index.html", view=view, day=day, today=today, weeks=weeks,
                            by_day=by_day, holidays=holidays, weekdays=WEEKDAYS,
                            prev_day=prev_day, next_day=next_day, regions=regions, people=people,

@@ -137,12 +137,6 @@ def week_days(day):
     return [start + timedelta(days=i) for i in range(7)]
 
 
-def people_for_filter():
-    from .lifecycle import attendee_candidates
-
-    return attendee_candidates()
-
-
 def parse_day(text, default):
     try:
         return date.fromisoformat(text) if text else default
