@@ -118,3 +118,22 @@ def transition_for(state, action):
 def actions_from(state, role):
     """Actions a role may take from a state (object-level rules are checked by the service)."""
     return [action for (src, action), t in TRANSITIONS.items() if src == state and role in t.by]
+
+
+def path_to(target, *, start=State.DRAFT, avoid=()):
+    """The shortest list of actions that takes a request from `start` to `target` in the table
+    above, never using an action in `avoid` (e.g. a lecture is closed through deliver, not
+    answer). Used by tests and tools that need a request in a given state the honest way."""
+    from collections import deque
+
+    start, target, avoid = State(start), State(target), {Action(a) for a in avoid}
+    seen, todo = {start: []}, deque([start])
+    while todo:
+        state = todo.popleft()
+        if state == target:
+            return seen[state]
+        for (src, action), t in TRANSITIONS.items():
+            if src == state and action not in avoid and t.to not in seen:
+                seen[t.to] = seen[state] + [action]
+                todo.append(t.to)
+    raise ValueError(f"no path from {start} to {target}")

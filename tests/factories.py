@@ -1,13 +1,7 @@
-"""Plain factories for the core objects. Each one commits, like a finished request would.
-
-Three request factories, for three needs:
-- make_request: through the real filing service (create_request / submit_request): FY number,
-  routing, 情報部門 sharing, events. Use it unless the test needs something the service refuses.
-- make_request_direct: a submitted request in one line from names (municipality, theme codes,
-  co-applicants; a staff filer is made when none is given), without the filing rules (no body
-  or candidate dates needed), at any `submitted_at`: permission, search, history, job tests.
-- make_visit_request: a request already in any `state` (triage, scheduled...) with candidate
-  dates, no events and a T-number: visit tests that do not care how the request got there.
+"""Plain factories for the core objects, one per model. Each one commits, like a finished
+request would. Requests are made only through the services (make_request): the real filing
+rules, the fiscal year's counter and the state machine, so a test cannot build a request that
+the desk could never hold.
 """
 import itertools
 
@@ -66,139 +60,82 @@ def make_expert(kind="DXアドバイザー", themes=(), home_region="西播磨",
     return user
 
 
-def make_request_direct(municipality_name="佐用町", *, filer=None, kind="consultation", title=None,
-                 body="", themes=(), co=(), submitted_at=None, commit=True, **fields):
-    """A submitted request built directly (no filing rules), numbered from the fiscal year's
-    counter and submitted with apply_action. Prefer make_request when filing itself matters."""
-    from datetime import UTC, datetime
-
-    from supportdesk.models import SupportRequest
-    from supportdesk.services.requests.filing import next_request_number
-    from supportdesk.services.requests.transitions import apply_action
-    from supportdesk.timeutil import fiscal_year, fiscal_year_short
-
-    muni = municipality(municipality_name)
-    filer = filer or make_staff(municipality_name)
-    at = submitted_at or datetime.now(UTC)
-    n = next(_seq)
-    sreq = SupportRequest(kind=kind, municipality_id=muni.id, region_id=muni.region_id,
-                          filer_id=filer.id, created_by_id=filer.id, title=title or f"依頼{n}",
-                          body=body, created_at=at, updated_at=at, **fields)
-    sreq.themes = [theme(c) for c in themes]
-    sreq.co_municipalities = [municipality(c) for c in co]
-    db.session.add(sreq)
-    db.session.flush()
-    fy = fiscal_year(at)
-    seq = next_request_number(fy)  # the same counter as the service: numbers never collide
-    sreq.fiscal_year, sreq.seq, sreq.number = fy, seq, f"{fiscal_year_short(fy)}-{seq:04d}"
-    sreq.submitted_at = at
-    apply_action(sreq, "submit", filer, now=at)
-    if commit:
-        db.session.commit()
-    return sreq
-
-
-def advance_request(sreq, state, liaison, *, now=None):
-    """Drive a submitted request on to `state` through the state machine as `liaison`."""
-    from supportdesk.demo.requests import PATHS
-    from supportdesk.services.requests.transitions import apply_action
-
-    path = PATHS["lecture_closed" if state == "closed" and sreq.kind == "lecture" else state]
-    for action in path[1:]:
-        apply_action(sreq, action, liaison, reason="テスト", now=now)
-    db.session.commit()
-    return sreq
-
-
-def make_request(filer, kind="consultation", *, submit=True, now=None, commit=True, **fields):
-    """A request filed through the real service (submitted unless submit=False)."""
+def make_request(filer=None, kind="consultation", *, state="submitted", municipality_name="佐用町",
+                 liaison=None, assignee=None, now=None, themes=(), co=(), comments=(),
+                 commit=True, **fields):
+    """The one way tests make a request: filed through the filing service (the fiscal year's
+    number, routing, 情報部門 share, events) by `filer` (a staff member of `municipality_name`
+    is made when none is given), then driven to `state` through the state machine, each step
+    by whom the table allows (the filer, or `liaison`, a liaison of the request's region made
+    when needed). `now` is when it all happens (default: now); `fields` are the filing form's
+    fields; `comments` are (body, internal) pairs written through the conversation service."""
     from datetime import datetime, timedelta
 
+    from supportdesk.roles import Role
+    from supportdesk.services.requests.conversation import add_comment
     from supportdesk.services.requests.filing import create_request
+    from supportdesk.services.requests.transitions import apply_action
     from supportdesk.timeutil import JST
+    from supportdesk.workflow import State, path_to, transition_for
 
-    fields.setdefault("title", "テスト用の相談")
+    from supportdesk.services.requests.queue_assign import bulk_assign
+
+    filer = filer or make_staff(municipality_name)
+    if themes:
+        fields["theme_ids"] = [theme(c).id for c in themes]
+    if co:
+        fields["co_municipality_ids"] = [municipality(m).id for m in co]
+    fields.setdefault("title", f"テスト用の相談{next(_seq)}")
     fields.setdefault("body", "窓口の手続をオンライン化したい")
     if kind == "lecture":
-        day = datetime(2099, 6, 1, 14, 0, tzinfo=JST)
+        day = datetime(2099, 6, 1, 14, 0, tzinfo=JST)  # a Monday, far from any holiday
         fields.setdefault("program", "kaizen")
         fields.setdefault("candidate_dates", [(day, day + timedelta(hours=3)),
                                               (day + timedelta(days=7),
                                                day + timedelta(days=7, hours=3))])
-    sreq = create_request(filer, kind, submit=submit, now=now, **fields)
+    state = State(state)
+    sreq = create_request(filer, kind, submit=state != State.DRAFT, now=now, **fields)
+    for body, internal in comments:
+        author = filer if not internal else (liaison or _liaison_for(sreq))
+        add_comment(sreq, author, body, internal=internal, now=now)
+    if state not in (State.DRAFT, State.SUBMITTED):
+        avoid = ("answer",) if kind == "lecture" and state != State.ANSWERED else ()
+        for action in path_to(state, start=State.SUBMITTED, avoid=avoid):
+            by = transition_for(sreq.state, action).by
+            actor = filer if Role.LIAISON not in by else (liaison or _liaison_for(sreq))
+            liaison = actor if Role.LIAISON in by else liaison
+            apply_action(sreq, action, actor, reason="テスト", now=now)
+    if assignee is not None:
+        done, refused = bulk_assign(assignee, [sreq.id], assignee, now=now)
+        assert not refused, f"{assignee.email} may not be assigned {sreq.display_number}"
     if commit:
         db.session.commit()
+    else:
+        db.session.flush()
     return sreq
 
 
-def make_visit_request(*, municipality_name="佐用町", kind="lecture", state="triage", filer=None,
-                 title=None, candidates=(), co_municipalities=(), **fields):
-    """A request put straight into `state` (no events, no transitions), numbered T-nnnnn in a
-    far fiscal year so it never meets the real counter, with candidate dates given as
-    (starts_at, ends_at) aware datetimes. For visit tests; use make_request for filing."""
-    from supportdesk.models import LectureCandidateDate, SupportRequest
+def _liaison_for(sreq):
+    """A liaison of the request's region (made once per region and reused)."""
+    found = db.session.scalar(sa.select(User).where(User.role == "liaison",
+                                                    User.regions.any(id=sreq.region_id))
+                              .order_by(User.id).limit(1))
+    return found or make_liaison(sreq.region.name)
 
-    n = next(_seq)
-    muni = municipality(municipality_name)
-    filer = filer or make_staff(municipality_name)
-    sreq = SupportRequest(kind=kind, state=state, municipality_id=muni.id, region_id=muni.region_id,
-                          filer_id=filer.id, created_by_id=filer.id, title=title or f"依頼{n}",
-                          fiscal_year=2099, seq=n, number=f"T-{n:05d}", **fields)
-    if sreq.submitted_at is None:
-        from supportdesk.timeutil import utcnow
 
-        sreq.submitted_at = utcnow()
-    sreq.co_municipalities = [municipality(m) for m in co_municipalities]
-    for rank, (start, end) in enumerate(candidates, 1):
-        sreq.candidate_dates.append(LectureCandidateDate(rank=rank, starts_at=start, ends_at=end))
-    db.session.add(sreq)
+def advance_request(sreq, state, liaison, *, now=None):
+    """Drive an existing request on to `state` through the state machine as `liaison` (the
+    filer where only staff may act)."""
+    from supportdesk.roles import Role
+    from supportdesk.services.requests.transitions import apply_action
+    from supportdesk.workflow import path_to, transition_for
+
+    avoid = ("answer",) if sreq.kind == "lecture" and state != "answered" else ()
+    for action in path_to(state, start=sreq.state, avoid=avoid):
+        by = transition_for(sreq.state, action).by
+        actor = liaison if Role.LIAISON in by else sreq.filer
+        apply_action(sreq, action, actor, reason="テスト", now=now)
     db.session.commit()
-    return sreq
-
-
-def make_queue_request(title="相談の件名", *, municipality_name="佐用町", kind="consultation",
-                 state="submitted", body="", prework=None, filer=None, assignee=None,
-                 themes=(), submitted_at=None, first_response_at=None, comments=(),
-                 commit=True, **fields):
-    """A submitted request with a number (R6-0001...), region routing, filer and search text.
-
-    comments: (body, internal) pairs, added as replies / internal notes before the search text
-    is computed.
-    """
-    from datetime import timedelta
-
-    from supportdesk.models import RequestComment, SupportRequest
-    from supportdesk.services.requests.response_target import first_response_due
-    from supportdesk.services.requests.search import refresh_search_text
-    from supportdesk.timeutil import fiscal_year, fiscal_year_short, utcnow
-
-    muni = municipality(municipality_name)
-    if filer is None:
-        filer = db.session.scalar(sa.select(User).where(
-            User.role == "municipal_staff", User.municipality_id == muni.id).limit(1)) \
-            or make_staff(municipality_name)
-    submitted_at = submitted_at or (utcnow() - timedelta(minutes=next(_seq)))
-    fy = fiscal_year(submitted_at)
-    seq = (db.session.scalar(sa.select(sa.func.max(SupportRequest.seq)).where(
-        SupportRequest.fiscal_year == fy)) or 0) + 1
-    sreq = SupportRequest(
-        kind=kind, state=state, municipality_id=muni.id, region_id=muni.region_id,
-        filer_id=filer.id, created_by_id=filer.id, title=title, body=body, prework=prework,
-        assignee_id=assignee.id if assignee is not None else None, fiscal_year=fy, seq=seq,
-        number=f"{fiscal_year_short(fy)}-{seq:04d}", created_at=submitted_at,
-        updated_at=submitted_at, submitted_at=submitted_at,
-        first_response_due_at=first_response_due(submitted_at),
-        first_response_at=first_response_at, **fields)
-    sreq.themes = [theme(c) for c in themes]
-    db.session.add(sreq)
-    db.session.flush()
-    for text, internal in comments:
-        db.session.add(RequestComment(request_id=sreq.id, author_id=filer.id, body=text,
-                                      internal=internal, created_at=submitted_at))
-    db.session.flush()
-    refresh_search_text(sreq)
-    if commit:
-        db.session.commit()
     return sreq
 
 

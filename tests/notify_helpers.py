@@ -4,15 +4,14 @@ import hmac
 import socket
 import threading
 import time
-from email import message_from_bytes
-from email import policy
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from supportdesk.extensions import db
-from supportdesk.models import ChatRoom, OutboxMessage, SupportRequest
+from supportdesk.models import ChatRoom, OutboxMessage
 from tests.factories import municipality
 
 SECRET = "s3cret-webhook-key-0123456789"
@@ -179,17 +178,15 @@ def make_room(scope="municipality", name="佐用町 企画・情報部門", url=
     return room
 
 
-def make_request(filer, *, title="ペーパーレス会議の相談", kind="consultation", state="submitted",
-                 outside_info_dept=False, commit=True):
-    muni = filer.municipality
-    seq = (db.session.scalar(sa.select(sa.func.count()).select_from(SupportRequest)) or 0) + 1
-    sreq = SupportRequest(kind=kind, state=state, municipality_id=muni.id, region_id=muni.region_id,
-                          filer_id=filer.id, created_by_id=filer.id, title=title, body="本文",
-                          fiscal_year=2026, seq=seq, number=f"R8-{seq:04d}",
-                          filed_outside_info_dept=outside_info_dept)
-    db.session.add(sreq)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+def announced_request(filer, **fields):
+    """A request filed through the services (tests.factories.make_request) whose filing notices
+    (to the team, the 情報部門...) are then cleared, so that a test of the outbox sees only the
+    messages of the event it raises itself."""
+    from supportdesk.models import InAppNotification
+    from tests.factories import make_request
+
+    sreq = make_request(filer, **fields)
+    db.session.execute(sa.delete(OutboxMessage))
+    db.session.execute(sa.delete(InAppNotification))
+    db.session.commit()
     return sreq

@@ -6,25 +6,11 @@ import sqlalchemy as sa
 
 from supportdesk.api.core import REGISTRY
 from supportdesk.extensions import db
-from supportdesk.models import ExpertAssignment, RequestComment, SupportRequest
+from supportdesk.models import ExpertAssignment, RequestComment
 from supportdesk.services.accounts.api_tokens import create_token, revoke_token
 from supportdesk.timeutil import utcnow
-from tests.factories import PASSWORD, make_expert, make_liaison, make_staff, make_user, municipality
+from tests.factories import (PASSWORD, make_expert, make_liaison, make_request, make_staff, make_user)
 
-_seq = iter(range(1, 100000))
-
-
-def add_request(filer, title="相談", state="submitted", co=(), search_text=None):
-    m = filer.municipality
-    n = next(_seq)
-    sreq = SupportRequest(kind="consultation", municipality=m, region_id=m.region_id, filer=filer,
-                          created_by=filer, title=title, body="本文", state=state,
-                          fiscal_year=2025, seq=n, number=f"R7-{n:04d}", submitted_at=utcnow(),
-                          search_text=search_text or title.lower(),
-                          co_municipalities=[municipality(c) for c in co])
-    db.session.add(sreq)
-    db.session.commit()
-    return sreq
 
 
 def bearer(user, scope="read", days=30):
@@ -85,9 +71,9 @@ def test_token_hash_only_is_stored(app):
 
 def test_municipal_token_sees_only_its_municipality(app, client):
     sayo, toyooka = make_staff("佐用町"), make_staff("豊岡市")
-    own = add_request(sayo, "佐用の相談")
-    other = add_request(toyooka, "豊岡の相談")
-    joint = add_request(toyooka, "合同講座", co=["佐用町"])
+    own = make_request(sayo, title="佐用の相談")
+    other = make_request(toyooka, title="豊岡の相談")
+    joint = make_request(toyooka, title="合同講座", co=["佐用町"])
     headers = bearer(sayo)
     munis = client.get("/api/v1/municipalities", headers=headers).get_json()
     assert [m["code"] for m in munis] == ["28501"]
@@ -110,7 +96,7 @@ def test_municipal_token_sees_only_its_municipality(app, client):
 
 def test_liaison_and_expert_scopes(app, client):
     sayo, toyooka = make_staff("佐用町"), make_staff("豊岡市")
-    a, b = add_request(sayo), add_request(toyooka)
+    a, b = make_request(sayo), make_request(toyooka)
     liaison = make_liaison("西播磨")
     ids = {r["id"] for r in client.get("/api/v1/requests", headers=bearer(liaison)).get_json()["items"]}
     assert ids == {a.id, b.id}
@@ -126,7 +112,7 @@ def test_liaison_and_expert_scopes(app, client):
 def test_internal_notes_hidden_from_municipal_callers(app, client):
     sayo = make_staff("佐用町")
     liaison = make_liaison("西播磨")
-    sreq = add_request(sayo)
+    sreq = make_request(sayo)
     db.session.add_all([RequestComment(request_id=sreq.id, author_id=liaison.id, body="公開の回答"),
                         RequestComment(request_id=sreq.id, author_id=liaison.id, body="内部メモ",
                                        internal=True)])
@@ -139,7 +125,7 @@ def test_internal_notes_hidden_from_municipal_callers(app, client):
 
 def test_cursor_pagination_survives_inserts_between_pages(app, client):
     sayo = make_staff("佐用町")
-    created = [add_request(sayo, f"依頼{i}").id for i in range(25)]
+    created = [make_request(sayo, title=f"依頼{i}").id for i in range(25)]
     headers = bearer(sayo)
     seen, cursor, pages = [], None, 0
     while True:
@@ -147,7 +133,7 @@ def test_cursor_pagination_survives_inserts_between_pages(app, client):
         page = client.get(url, headers=headers).get_json()
         seen += [r["id"] for r in page["items"]]
         pages += 1
-        add_request(sayo, f"途中で追加{pages}")  # arrives between page loads
+        make_request(sayo, title=f"途中で追加{pages}")  # arrives between page loads
         cursor = page["next_cursor"]
         if not cursor:
             break

@@ -8,7 +8,7 @@ from supportdesk.extensions import db
 from supportdesk.models import Visit
 from supportdesk.services.visits.lifecycle import create_visit
 from supportdesk.timeutil import JST
-from tests.factories import (make_expert, make_liaison, make_staff, make_user, make_visit_request,
+from tests.factories import (make_expert, make_liaison, make_staff, make_user, make_request,
                              municipality)
 from tests.test_api import assert_problem, bearer
 
@@ -223,7 +223,7 @@ def test_record_by_attending_expert_and_who_sees_it(client, world):
 
 
 def test_visit_for_a_request_moves_the_request(client, world):
-    sreq = make_visit_request(state="triage")
+    sreq = make_request(kind="lecture", state="triage")
     resp = client.post("/api/v1/visits", json=new_visit(request_id=sreq.id, confirm=True),
                        headers=bearer(world["liaison"], "write"))
     assert resp.status_code == 201 and resp.get_json()["request_id"] == sreq.id

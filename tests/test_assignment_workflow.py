@@ -14,15 +14,15 @@ from supportdesk.services.requests.experts import (InvalidAssignmentTransition, 
                                           remove_assignment, respond_assignment)
 from supportdesk.workflows.assignments import (ACTION_LABELS, ACTIVE, STATUS_LABELS, TRANSITIONS,
                                                AssignmentAction, AssignmentStatus, transition_for)
-from tests.factories import (advance_request, make_expert, make_liaison, make_request_direct,
-                             make_staff, make_user)
+from tests.factories import (advance_request, make_expert, make_liaison, make_request, make_staff,
+                             make_user)
 
 CASES = [(src, action, role) for (src, action), t in TRANSITIONS.items() for role in sorted(t.by)]
 
 
 def _in_status(status, liaison, expert):
     """An assignment put into `status` directly: test setup, not application code."""
-    sreq = make_request_direct("佐用町")
+    sreq = make_request(municipality_name="佐用町")
     advance_request(sreq, "triage", liaison)
     (a,) = assign_experts(sreq, [expert], liaison)
     a.status = status.value

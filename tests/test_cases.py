@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import Case, RequestEvent, SupportAction, User
 from supportdesk.services.cases import search_cases, seed_cases
-from tests.factories import advance_request, make_liaison, make_request_direct, make_staff
+from tests.factories import advance_request, make_liaison, make_request, make_staff
 
 
 def _csv_rows():
@@ -86,10 +86,10 @@ def test_case_pages_for_staff_and_liaisons(app, client, login_as):
 
 def test_case_from_a_closed_request_only(app, client, login_as):
     liaison = make_liaison("西播磨")
-    closed = make_request_direct("佐用町", title="生成AIガイドラインの策定", body="庁内ルールを整理した。",
+    closed = make_request(municipality_name="佐用町", title="生成AIガイドラインの策定", body="庁内ルールを整理した。",
                           themes=("generative_ai",))
     advance_request(closed, "closed", liaison)
-    open_one = make_request_direct("佐用町")
+    open_one = make_request(municipality_name="佐用町")
     login_as(liaison)
     form = client.get(f"/cases/new?from_request={closed.id}").get_data(as_text=True)
     assert "生成AIガイドラインの策定" in form and "庁内ルールを整理した。" in form
@@ -105,7 +105,7 @@ def test_case_from_a_closed_request_only(app, client, login_as):
 
 def test_introducing_a_case_records_a_support_action(app, client, login_as):
     liaison = make_liaison("西播磨")
-    sreq = make_request_direct("佐用町")
+    sreq = make_request(municipality_name="佐用町")
     advance_request(sreq, "triage", liaison)
     case = db.session.scalar(sa.select(Case).where(Case.organisation == "福井県あわら市"))
     staff = db.session.get(User, sreq.filer_id)

@@ -13,7 +13,7 @@ from supportdesk.services.visits.engagements import (checkin_timeline, close_eng
                                               open_followup_request)
 from supportdesk.services.visits.lifecycle import confirm_visit, create_visit, record_visit
 from supportdesk.timeutil import JST
-from tests.factories import make_expert, make_liaison, make_visit_request, municipality
+from tests.factories import make_expert, make_liaison, make_request, municipality
 
 NOW = datetime(2025, 11, 10, 15, 0, tzinfo=JST)
 
@@ -30,7 +30,7 @@ def held_lecture(liaison, expert, sreq):
 
 def test_follow_up_request_is_opened_in_one_step_and_linked(app):
     liaison, expert = make_liaison(), make_expert()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = held_lecture(liaison, expert, sreq)
     with pytest.raises(ValidationFailed):
         open_followup_request(v, liaison, kind="lecture", title="x", now=NOW)
@@ -50,7 +50,7 @@ def test_follow_up_request_is_opened_in_one_step_and_linked(app):
 
 def test_engagement_check_in_flow(app):
     liaison, expert = make_liaison(), make_expert()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = held_lecture(liaison, expert, sreq)
     eng = open_followup_engagement(v, liaison, title="RPA導入の伴走", goal="3業務を自動化",
                                    cadence_days=30, ends_on=date(2026, 3, 31), now=NOW)

@@ -10,8 +10,7 @@ from supportdesk.models import ExpertAssignment, RequestEvent, User
 from supportdesk.services import ValidationFailed
 from supportdesk.services.requests.experts import assign_experts, respond_assignment, suggest_experts
 from supportdesk.services.requests.transitions import apply_action
-from tests.factories import (advance_request, make_expert, make_liaison, make_request_direct,
-                             make_staff)
+from tests.factories import advance_request, make_expert, make_liaison, make_request, make_staff
 
 
 class QueryCounter:
@@ -32,7 +31,7 @@ class QueryCounter:
 
 def _load(expert, n, liaison, closed=False):
     for _ in range(n):
-        sreq = make_request_direct("豊岡市")
+        sreq = make_request(municipality_name="豊岡市")
         advance_request(sreq, "triage", liaison)
         assign_experts(sreq, [expert], liaison)
         if closed:
@@ -43,7 +42,7 @@ def _load(expert, n, liaison, closed=False):
 
 def test_suggestions_rank_theme_fit_then_region_then_load(app):
     liaison = make_liaison("西播磨", "但馬")
-    sreq = make_request_direct("佐用町", themes=("generative_ai", "security"))
+    sreq = make_request(municipality_name="佐用町", themes=("generative_ai", "security"))
     both = make_expert(themes=("generative_ai", "security"), home_region="但馬", name="Z 両方")
     near = make_expert(themes=("generative_ai",), home_region="西播磨", name="Y 近い")
     far_idle = make_expert(themes=("generative_ai",), home_region="但馬", name="X 遠い暇")
@@ -53,7 +52,7 @@ def test_suggestions_rank_theme_fit_then_region_then_load(app):
     _load(far_busy, 1, liaison)
     # Work that no longer counts: a closed request and a declined assignment.
     _load(far_idle, 1, liaison, closed=True)
-    old = make_request_direct("豊岡市")
+    old = make_request(municipality_name="豊岡市")
     advance_request(old, "triage", liaison)
     (declined,) = assign_experts(old, [far_idle], liaison)
     respond_assignment(declined, far_idle, accept=False, reason="日程が合わない")
@@ -75,7 +74,7 @@ def test_suggestions_rank_theme_fit_then_region_then_load(app):
 
 def test_ties_break_by_name_and_assigned_or_unavailable_experts_are_left_out(app):
     liaison = make_liaison("西播磨")
-    sreq = make_request_direct("佐用町", themes=("ai_rpa",))
+    sreq = make_request(municipality_name="佐用町", themes=("ai_rpa",))
     b = make_expert(themes=("ai_rpa",), name="いとう")
     a = make_expert(themes=("ai_rpa",), name="あべ")
     off = make_expert(themes=("ai_rpa",), name="うえだ")
@@ -95,7 +94,7 @@ def test_assign_accept_decline_write_events_notify_and_change_access(app, client
     liaison = make_liaison("西播磨")
     expert = make_expert(themes=("generative_ai",))
     other = make_expert(themes=("generative_ai",))
-    sreq = make_request_direct("佐用町", themes=("generative_ai",))
+    sreq = make_request(municipality_name="佐用町", themes=("generative_ai",))
     advance_request(sreq, "triage", liaison)
     assert not permissions.can(expert, "view", sreq)
 
@@ -151,7 +150,7 @@ def test_only_liaisons_assign_and_only_the_expert_responds(app, client, login_as
     liaison = make_liaison("西播磨")
     expert = make_expert()
     intruder = make_expert()
-    sreq = make_request_direct("佐用町")
+    sreq = make_request(municipality_name="佐用町")
     staff = db.session.get(User, sreq.filer_id)
     login_as(staff)
     assert client.post(f"/requests/{sreq.id}/experts",
@@ -184,7 +183,7 @@ def test_experts_partial_shows_ranked_reasons_to_liaisons_and_hides_declines_fro
     liaison = make_liaison("西播磨")
     near = make_expert(themes=("generative_ai",), home_region="西播磨", name="近くの専門家")
     gone = make_expert(themes=("generative_ai",), name="辞退した専門家")
-    sreq = make_request_direct("佐用町", themes=("generative_ai",))
+    sreq = make_request(municipality_name="佐用町", themes=("generative_ai",))
     advance_request(sreq, "triage", liaison)
     (a,) = assign_experts(sreq, [gone], liaison)
     respond_assignment(a, gone, accept=False, reason="日程の都合")
@@ -205,7 +204,7 @@ def test_experts_partial_shows_ranked_reasons_to_liaisons_and_hides_declines_fro
 def test_liaison_removes_an_expert_and_finished_requests_take_no_experts(app, client, login_as):
     liaison = make_liaison("西播磨")
     expert = make_expert()
-    sreq = make_request_direct("佐用町")
+    sreq = make_request(municipality_name="佐用町")
     advance_request(sreq, "triage", liaison)
     (a,) = assign_experts(sreq, [expert], liaison)
     db.session.commit()
@@ -221,7 +220,7 @@ def test_liaison_removes_an_expert_and_finished_requests_take_no_experts(app, cl
     assign_experts(sreq, [expert], liaison)
     db.session.commit()
     assert db.session.get(ExpertAssignment, a.id).status == "proposed"
-    closed = make_request_direct("佐用町")
+    closed = make_request(municipality_name="佐用町")
     advance_request(closed, "closed", liaison)
     with app.test_request_context(), pytest.raises(ValidationFailed):
         assign_experts(closed, [expert], liaison)

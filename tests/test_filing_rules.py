@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from supportdesk.extensions import db
 from supportdesk.models import SupportRequest
-from tests.factories import make_liaison, make_request_direct, make_staff
+from tests.factories import make_liaison, make_request, make_staff
 from tests.test_api import bearer
 
 
@@ -15,8 +15,9 @@ from tests.test_api import bearer
 def world(app):
     staff = make_staff("佐用町")
     liaison = make_liaison("西播磨")
-    lecture = make_request_direct("佐用町", filer=staff, kind="lecture", title="講座(実施済)")
-    follow = make_request_direct("佐用町", filer=staff, kind="accompaniment", title="伴走(実施済)")
+    lecture = make_request(municipality_name="佐用町", filer=staff, kind="lecture", title="講座(実施済)")
+    follow = make_request(municipality_name="佐用町", filer=staff, kind="accompaniment",
+                          title="伴走(実施済)")
     for sreq in (lecture, follow):
         sreq.state = "delivered"
     db.session.commit()

@@ -9,8 +9,7 @@ from supportdesk.extensions import db
 from supportdesk.models import RequestComment, Visit
 from supportdesk.services.requests.transitions import record_event
 from supportdesk.services.visits.lifecycle import create_visit
-from tests.factories import (advance_request, make_liaison, make_request_direct, make_staff,
-                             municipality)
+from tests.factories import advance_request, make_liaison, make_request, make_staff, municipality
 
 FY2024 = datetime(2024, 6, 10, 1, 0, tzinfo=UTC)
 FY2025 = datetime(2025, 5, 20, 1, 0, tzinfo=UTC)
@@ -28,12 +27,12 @@ def _visit(name, kind, starts_at, creator, *munis):
 def _world():
     liaison = make_liaison("西播磨", "但馬")
     staff = make_staff("佐用町")
-    old = make_request_direct("佐用町", filer=staff, title="令和6年度の相談", submitted_at=FY2024)
-    new = make_request_direct("佐用町", filer=staff, kind="lecture", title="令和7年度の講座",
-                       submitted_at=FY2025)
-    joint = make_request_direct("上郡町", kind="lecture", title="上郡町と合同の講座", co=("佐用町",),
-                         submitted_at=FY2025 + timedelta(days=3))
-    other = make_request_direct("豊岡市", title="豊岡市の相談", submitted_at=FY2025)
+    old = make_request(municipality_name="佐用町", filer=staff, title="令和6年度の相談", now=FY2024)
+    new = make_request(municipality_name="佐用町", filer=staff, kind="lecture", title="令和7年度の講座",
+                       now=FY2025)
+    joint = make_request(municipality_name="上郡町", kind="lecture", title="上郡町と合同の講座", co=("佐用町",),
+                         now=FY2025 + timedelta(days=3))
+    other = make_request(municipality_name="豊岡市", title="豊岡市の相談", now=FY2025)
     advance_request(old, "closed", liaison, now=FY2024 + timedelta(days=1))
     record_event(new, liaison, "note", internal=True, note="内部メモ: 町長の関心が高い",
                  now=FY2025 + timedelta(days=1))
@@ -132,7 +131,8 @@ def test_history_page_runs_a_bounded_number_of_queries(app, client, login_as):
     few = page_queries()
     first_statements = list(statements)
     for i in range(8):
-        sreq = make_request_direct("佐用町", title=f"追加の相談{i}", themes=("security", "ai_rpa"))
+        sreq = make_request(municipality_name="佐用町", title=f"追加の相談{i}",
+                            themes=("security", "ai_rpa"))
         advance_request(sreq, "answered", liaison)
         _visit(f"追加の訪問{i}", "round", FY2025 + timedelta(days=i), liaison, "佐用町")
     more = page_queries()

@@ -19,14 +19,7 @@ from supportdesk.models.support_action import SUPPORT_ACTION_KINDS
 from supportdesk.services.reports.figures import REQUEST_FIGURES
 from supportdesk.services.requests.transitions import apply_action, record_event
 from supportdesk.workflow import State
-from tests.factories import (
-    advance_request,
-    make_liaison,
-    make_request,
-    make_request_direct,
-    make_staff,
-    make_user,
-)
+from tests.factories import advance_request, make_liaison, make_request, make_staff, make_user
 
 AT = datetime(2025, 5, 20, 1, 0, tzinfo=UTC)
 
@@ -126,11 +119,11 @@ def world(app):
     _every_event(filed, liaison, staff)
     for state in ("triage", "expert_selection", "scheduled", "delivered", "answered", "closed",
                   "on_hold", "declined"):
-        sreq = make_request_direct("佐用町", filer=staff, submitted_at=AT)
+        sreq = make_request(municipality_name="佐用町", filer=staff, now=AT)
         advance_request(sreq, state, liaison, now=AT + timedelta(days=1))
-    sreq = make_request_direct("佐用町", filer=staff, submitted_at=AT)
+    sreq = make_request(municipality_name="佐用町", filer=staff, now=AT)
     apply_action(sreq, "withdraw", staff, now=AT + timedelta(days=1), reason="取下げ")
-    sreq = make_request_direct("佐用町", filer=staff, submitted_at=AT)
+    sreq = make_request(municipality_name="佐用町", filer=staff, now=AT)
     advance_request(sreq, "closed", liaison, now=AT + timedelta(days=1))
     apply_action(sreq, "reopen", staff, now=AT + timedelta(days=3), reason="再開")
     db.session.commit()

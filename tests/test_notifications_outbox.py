@@ -11,8 +11,8 @@ from supportdesk.notifications import notify
 from supportdesk.notifications.outbox import claim_due, deliver, dispatch_due, drain
 from supportdesk.services.notification_settings import retry_message
 from supportdesk.services.requests.transitions import apply_action
-from tests.factories import make_liaison, make_staff, make_user, region
-from tests.notify_helpers import Receiver, make_request, make_room, outbox_rows
+from tests.factories import make_liaison, make_request, make_staff, make_user, region
+from tests.notify_helpers import Receiver, announced_request, make_room, outbox_rows
 
 # Wednesday 2026-11-25 10:00 in Tokyo: inside office hours.
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
@@ -50,7 +50,7 @@ def test_outbox_rows_commit_with_the_cause_and_vanish_when_it_rolls_back(napp, r
 def test_mail_arrives_at_a_real_smtp_server_with_japanese_subject_and_html(napp, smtp):
     staff = make_staff("佐用町", email="taro@town.sayo.example.jp")
     liaison = make_liaison("西播磨")
-    sreq = make_request(staff, title="窓口の<b>オンライン化</b>")
+    sreq = announced_request(staff, title="窓口の<b>オンライン化</b>")
     notify("request.triage", sreq=sreq, actor=liaison, now=OPEN)
     db.session.commit()
     [msg] = outbox_rows(channel="email")
@@ -73,7 +73,7 @@ def test_mail_arrives_at_a_real_smtp_server_with_japanese_subject_and_html(napp,
 def test_smtp_451_is_retried_and_550_dead_letters(napp, smtp):
     staff = make_staff("佐用町")
     other = make_staff("佐用町")
-    sreq = make_request(staff)
+    sreq = announced_request(staff)
     notify("expert.removed", recipients=[staff], sreq=sreq, now=OPEN)
     db.session.commit()
     smtp.sink.fail_rcpt = 1
@@ -92,8 +92,8 @@ def test_smtp_451_is_retried_and_550_dead_letters(napp, smtp):
 def test_receiver_500_timeout_and_down_then_recovery_delivers_each_message_once(napp, receiver):
     staff = make_staff("佐用町")
     room = make_room(url=receiver.url, municipality_name="佐用町")
-    for n in range(3):
-        notify("request.info_dept_shared", sreq=make_request(staff, title=f"件{n}"), now=OPEN)
+    for sreq in [announced_request(staff, title=f"件{n}") for n in range(3)]:
+        notify("request.info_dept_shared", sreq=sreq, now=OPEN)
     db.session.commit()
     assert len(outbox_rows(channel="webhook")) == 3
     now = OPEN
@@ -128,7 +128,7 @@ def test_receiver_500_timeout_and_down_then_recovery_delivers_each_message_once(
 def test_retry_delays_grow_with_jitter(napp, receiver):
     make_room(url=receiver.url, municipality_name="佐用町")
     staff = make_staff("佐用町")
-    notify("request.info_dept_shared", sreq=make_request(staff), now=OPEN)
+    notify("request.info_dept_shared", sreq=announced_request(staff), now=OPEN)
     db.session.commit()
     receiver.mode = "fail"
     now, delays = OPEN, []
@@ -146,7 +146,7 @@ def test_retry_delays_grow_with_jitter(napp, receiver):
 def test_dead_letter_after_max_attempts_then_manual_retry(napp, receiver):
     make_room(url=receiver.url, municipality_name="佐用町")
     admin = make_user("admin")
-    notify("request.info_dept_shared", sreq=make_request(make_staff("佐用町")), now=OPEN)
+    notify("request.info_dept_shared", sreq=announced_request(make_staff("佐用町")), now=OPEN)
     db.session.commit()
     receiver.mode = "fail"
     now = OPEN
@@ -170,7 +170,7 @@ def test_http_410_dead_letters_at_once_without_touching_others(napp, receiver):
         gone.mode = "gone"
         make_room(url=gone.url, municipality_name="佐用町")
         make_room(url=receiver.url, municipality_name="佐用町", name="第二ルーム")
-        notify("request.info_dept_shared", sreq=make_request(make_staff("佐用町")), now=OPEN)
+        notify("request.info_dept_shared", sreq=announced_request(make_staff("佐用町")), now=OPEN)
         db.session.commit()
         stats = dispatch_due(now=OPEN)
     assert (stats["dead"], stats["sent"]) == (1, 1)
@@ -179,7 +179,7 @@ def test_http_410_dead_letters_at_once_without_touching_others(napp, receiver):
 
 def test_a_crash_after_sending_resends_once_with_the_same_key(napp, receiver):
     make_room(url=receiver.url, municipality_name="佐用町")
-    notify("request.info_dept_shared", sreq=make_request(make_staff("佐用町")), now=OPEN)
+    notify("request.info_dept_shared", sreq=announced_request(make_staff("佐用町")), now=OPEN)
     db.session.commit()
     [snap] = claim_due(OPEN, 10, "crashing-worker")
     deliver(snap, napp.config)  # ...and the process dies before recording it
@@ -193,7 +193,7 @@ def test_a_crash_after_sending_resends_once_with_the_same_key(napp, receiver):
 
 def test_same_event_key_enqueues_once(napp):
     staff = make_staff("佐用町")
-    sreq = make_request(staff)
+    sreq = announced_request(staff)
     for _ in range(2):
         notify("request.co_applicant", sreq=sreq, recipients=[staff], now=OPEN, event_key="reply:77")
         db.session.commit()
@@ -204,7 +204,7 @@ def test_same_event_key_enqueues_once(napp):
 def test_two_dispatchers_at_once_deliver_each_message_once(napp, receiver):
     make_room(url=receiver.url, municipality_name="佐用町", fmt="generic_json")
     staff = make_staff("佐用町")
-    sreq = make_request(staff)
+    sreq = announced_request(staff)
     for n in range(120):
         notify("request.info_dept_shared", sreq=sreq, now=OPEN,
                event_key=f"bulk:{n}", channels=("webhook",))
@@ -236,14 +236,14 @@ def test_office_hours_hold_chat_and_mail_but_not_urgent_or_inapp(napp, receiver)
     make_room(url=receiver.url, municipality_name="佐用町")
     info = make_staff("佐用町", info_dept=True)
     night = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)  # Friday 22:00 JST
-    notify("request.info_dept_shared", sreq=make_request(make_staff("佐用町")), now=night)
+    sreq = announced_request(make_staff("佐用町"))
+    urgent = announced_request(make_staff("佐用町"), title="至急", urgent=True)
+    notify("request.info_dept_shared", sreq=sreq, now=night)
     db.session.commit()
     monday_open = datetime(2026, 11, 30, 8, 30).replace(tzinfo=UTC) - timedelta(hours=9)
     assert {m.next_attempt_at for m in outbox_rows()} == {monday_open}
     assert db.session.scalar(sa.select(InAppNotification.user_id)) == info.id
     assert dispatch_due(now=night)["claimed"] == 0
-    urgent = make_request(make_staff("佐用町"), title="至急")
-    urgent.urgent = True
     notify("request.info_dept_shared", sreq=urgent, now=night)
     db.session.commit()
     assert dispatch_due(now=night)["sent"] == 2  # room + the info-dept user's mail
@@ -257,7 +257,7 @@ def test_two_dispatcher_processes_deliver_each_message_once(napp, receiver):
     import sys
 
     make_room(url=receiver.url, municipality_name="佐用町", fmt="generic_json")
-    sreq = make_request(make_staff("佐用町"))
+    sreq = announced_request(make_staff("佐用町"))
     for n in range(150):
         notify("request.info_dept_shared", sreq=sreq, event_key=f"proc:{n}",  # due now, real clock
                channels=("webhook",), urgent=True)

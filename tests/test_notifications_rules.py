@@ -10,8 +10,8 @@ from supportdesk.notifications.audiences import WHO_HEARS
 from supportdesk.notifications.digest import send_digests
 from supportdesk.notifications.outbox import dispatch_due
 from supportdesk.services.requests.transitions import apply_action
-from tests.factories import make_liaison, make_staff, make_user, region
-from tests.notify_helpers import make_request, make_room, outbox_rows
+from tests.factories import make_liaison, make_request, make_staff, make_user, region
+from tests.notify_helpers import announced_request, make_room, outbox_rows
 
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
@@ -22,7 +22,7 @@ def test_info_dept_share_reaches_the_municipalitys_info_dept_users_and_room(napp
     other_town_info = make_staff("たつの市", info_dept=True)
     room = make_room(municipality_name="佐用町")
     make_room(municipality_name="たつの市", name="たつの市 情報部門")
-    sreq = make_request(filer, title="審査会のペーパーレス化")
+    sreq = announced_request(filer, title="審査会のペーパーレス化")
 
     notify("request.info_dept_shared", sreq=sreq, now=OPEN)
     db.session.commit()
@@ -38,7 +38,7 @@ def test_submitting_outside_the_info_dept_shares_once(napp):
     make_liaison("西播磨")
     filer = make_staff("佐用町")
     info = make_staff("佐用町", info_dept=True)
-    sreq = make_request(filer, state="draft", outside_info_dept=True)
+    sreq = make_request(filer, state="draft")
     apply_action(sreq, "submit", filer, now=OPEN)
     notify("request.info_dept_shared", sreq=sreq, now=OPEN)  # a second trigger is a no-op
     db.session.commit()
@@ -52,12 +52,14 @@ def test_team_audience_uses_region_liaisons_and_central_team_for_kobe(napp):
     central = make_liaison("阪神南", central=True)
     west_room = make_room("region", "西播磨チーム", region=region("西播磨"))
     pref_room = make_room("prefecture", "本庁チーム")
-    notify("request.submit", sreq=make_request(make_staff("佐用町")), now=OPEN)
-    notify("request.submit", sreq=make_request(make_staff("神戸市")), now=OPEN)
+    sayo_req = announced_request(make_staff("佐用町"))
+    kobe_req = announced_request(make_staff("神戸市"))  # (clears the filing notices of both)
+    notify("request.submit", sreq=sayo_req, now=OPEN)
+    notify("request.submit", sreq=kobe_req, now=OPEN)
     db.session.commit()
     sayo, kobe = {}, {}
     for m in outbox_rows():
-        target = sayo if m.request_id == 1 else kobe
+        target = sayo if m.request_id == sayo_req.id else kobe
         target.setdefault(m.channel, set()).add(m.user_id or m.room_id)
     assert sayo == {"email": {west.id}, "webhook": {west_room.id}}
     assert kobe == {"email": {central.id}, "webhook": {pref_room.id}}
@@ -80,7 +82,7 @@ def test_chat_message_carries_facts_but_no_personal_data_or_notes(napp):
     filer = make_staff("佐用町", name="山田 太郎", email="yamada.marker@town.example.jp")
     liaison = make_liaison("西播磨", name="県 リエゾン")
     make_room(municipality_name="佐用町")
-    sreq = make_request(filer, title="MARKER-TITLE 山田の相談")
+    sreq = announced_request(filer, title="MARKER-TITLE 山田の相談")
     sreq.body = "MARKER-BODY 電話 090-0000-0000"
     sreq.assignee = liaison
     notify("request.info_dept_shared", sreq=sreq, now=OPEN, reason="MARKER-NOTE 内部メモ")
@@ -102,7 +104,7 @@ def test_preferences_turn_channels_off(napp):
     db.session.add(NotificationPreference(user_id=filer.id, event_type="request.triage",
                                           channel="email", enabled=False))
     db.session.commit()
-    notify("request.triage", sreq=make_request(filer), actor=liaison, now=OPEN)
+    notify("request.triage", sreq=announced_request(filer), actor=liaison, now=OPEN)
     db.session.commit()
     assert outbox_rows() == []
     assert db.session.scalars(sa.select(InAppNotification.user_id)).all() == [filer.id]
@@ -114,7 +116,7 @@ def test_daily_digest_bundles_held_mails_into_one_mail_once(napp, smtp):
     db.session.add(NotificationPreference(user_id=filer.id, event_type="*", channel="email",
                                           digest=True))
     db.session.commit()
-    a, b = make_request(filer, title="一件目"), make_request(filer, title="二件目")
+    a, b = announced_request(filer, title="一件目"), announced_request(filer, title="二件目")
     notify("request.triage", sreq=a, actor=liaison, now=OPEN)
     notify("request.answer", sreq=b, actor=liaison, now=OPEN + timedelta(hours=1))
     db.session.commit()
@@ -144,7 +146,7 @@ def test_visit_events_reach_attendees_and_the_municipality(napp):
     filer = make_staff("佐用町")
     room = make_room(municipality_name="佐用町")
     make_room(municipality_name="たつの市", name="たつの市 情報部門")
-    sreq = make_request(filer)
+    sreq = announced_request(filer)
     visit = Visit(kind="lecture", title="出前講座", request_id=sreq.id, liaison_id=liaison.id,
                   starts_at=OPEN + timedelta(days=7), ends_at=OPEN + timedelta(days=7, hours=2),
                   created_by_id=liaison.id, municipalities=[municipality("佐用町")],
@@ -174,7 +176,7 @@ def test_dispatch_cli_delivers_what_is_due(napp, smtp):
 
 def test_a_title_cannot_inject_mail_headers(napp, smtp):
     staff = make_staff("佐用町", email="only@town.example.jp")
-    sreq = make_request(staff, title="件名\r\nBcc: evil@attacker.example\r\nX-Evil: 1")
+    sreq = announced_request(staff, title="件名\r\nBcc: evil@attacker.example\r\nX-Evil: 1")
     notify("expert.removed", recipients=[staff], sreq=sreq, now=OPEN, urgent=True)
     db.session.commit()
     assert dispatch_due(now=OPEN)["sent"] == 1
@@ -189,11 +191,14 @@ def test_who_hears_names_only_events_the_code_sends_and_labels_them_all(napp):
     import pathlib
     import re
 
-    from supportdesk.notifications.audiences import (ACCOUNT_EVENTS, EVENT_LABELS,
-                                                     MESSAGE_ONLY_LABELS)
+    from supportdesk.notifications.audiences import (
+        ACCOUNT_EVENTS,
+        EVENT_LABELS,
+        MESSAGE_ONLY_LABELS,
+    )
     from supportdesk.services import announcements
-    from supportdesk.services.requests import escalations
     from supportdesk.services.accounts import password_reset
+    from supportdesk.services.requests import escalations
     from supportdesk.services.visits import jobs as visit_jobs
     from supportdesk.workflow import TRANSITIONS
 

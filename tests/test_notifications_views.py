@@ -10,7 +10,7 @@ from supportdesk.models import ChatRoom, InAppNotification, NotificationPreferen
 from supportdesk.notifications import notify
 from supportdesk.notifications.outbox import dispatch_due
 from tests.factories import PASSWORD, make_liaison, make_staff, make_user
-from tests.notify_helpers import Receiver, make_request, make_room
+from tests.notify_helpers import Receiver, announced_request, make_room
 
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 SECRET_URL = "https://chat.example.lg.jp/hooks/TOPSECRETPATH12345"
@@ -24,7 +24,7 @@ def bell(client):
 
 def test_bell_counts_unread_and_marking_read_lowers_it(app, client, login_as):
     staff = make_staff("佐用町")
-    sreq = make_request(staff)
+    sreq = announced_request(staff)
     for n in range(3):
         notify("request.reply", sreq=sreq, now=OPEN + timedelta(minutes=n), channels=("inapp",))
     db.session.commit()
@@ -94,7 +94,7 @@ def test_admin_sees_failed_deliveries_and_retries_one(app, client, login_as):
     app.config.update(NOTIFY_MAX_ATTEMPTS=2, NOTIFY_HTTP_TIMEOUT=0.5)
     with Receiver() as receiver:
         make_room(url=receiver.url, municipality_name="佐用町")
-        notify("request.info_dept_shared", sreq=make_request(make_staff("佐用町")), now=OPEN)
+        notify("request.info_dept_shared", sreq=announced_request(make_staff("佐用町")), now=OPEN)
         db.session.commit()
         receiver.mode = "fail"
         dispatch_due(now=OPEN)

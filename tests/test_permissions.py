@@ -27,21 +27,10 @@ from supportdesk.models import (AuditLog, Case, ExpertAssignment, Municipality, 
 from supportdesk.models.user import ROLES
 from supportdesk.permissions import ALL, ASSIGNED, OWN, REGIONS, SELF, PERMISSIONS
 from supportdesk.timeutil import utcnow
-from tests.factories import (make_expert, make_liaison, make_staff, make_user, municipality,
-                             region)
+from tests.factories import (make_expert, make_liaison, make_request, make_staff, make_user,
+                             municipality, region)
 
 KNOWN_SCOPES = {ALL, REGIONS, OWN, SELF, ASSIGNED}
-
-
-def make_request_direct(muni, filer, *, co=(), title="相談"):
-    # Submitted: a draft is its filer's alone (tests/test_draft_rule.py), whatever the table says.
-    sreq = SupportRequest(kind="consultation", municipality_id=muni.id, region_id=muni.region_id,
-                          filer_id=filer.id, created_by_id=filer.id, title=title,
-                          state="submitted")
-    sreq.co_municipalities = list(co)
-    db.session.add(sreq)
-    db.session.flush()
-    return sreq
 
 
 def assign(sreq, expert, by, status):
@@ -71,11 +60,11 @@ class World:
                          for role in ROLES}
         u = self.users
         filer = u["staff_sayo"]
-        self.req_sayo = make_request_direct(self.sayo, filer, title="佐用の相談")
+        self.req_sayo = make_request(filer, title="佐用の相談", commit=False)
         # A joint request from 豊岡市 that 佐用町 joined: both municipalities see it.
-        self.req_joint = make_request_direct(self.toyooka, u["staff_toyooka"], co=[self.sayo],
-                                      title="合同講座")
-        self.req_kobe = make_request_direct(self.kobe, u["staff_kobe"], title="神戸の相談")
+        self.req_joint = make_request(u["staff_toyooka"], co=[self.sayo.name], title="合同講座",
+                                      commit=False)
+        self.req_kobe = make_request(u["staff_kobe"], title="神戸の相談", commit=False)
         assign(self.req_sayo, u["expert1"], u["liaison_west"], "accepted")
         assign(self.req_joint, u["expert1"], u["liaison_west"], "declined")
         assign(self.req_joint, u["expert2"], u["liaison_west"], "proposed")

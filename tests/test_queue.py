@@ -7,7 +7,7 @@ from supportdesk.extensions import db
 from supportdesk.services.requests.queue import QueueFilter, load_queue_page
 from supportdesk.timeutil import JST, UTC
 from supportdesk.workflow import State
-from tests.factories import make_liaison, make_queue_request, make_staff, make_user, theme
+from tests.factories import make_liaison, make_request, make_staff, make_user, theme
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
@@ -33,28 +33,28 @@ def manager(app):
 
 def test_liaison_default_is_open_requests_in_own_regions_oldest_first(app):
     liaison = make_liaison("西播磨")
-    newer = make_queue_request("佐用町 新", submitted_at=at(1))
-    older = make_queue_request("たつの市 古", municipality_name="たつの市", submitted_at=at(5))
-    make_queue_request("姫路市", municipality_name="姫路市", submitted_at=at(3))   # 中播磨
-    make_queue_request("神戸市", municipality_name="神戸市", submitted_at=at(3))   # central team
-    make_queue_request("完了", state="closed", submitted_at=at(9))
-    make_queue_request("下書き", state="draft", submitted_at=at(9))
+    newer = make_request(title="佐用町 新", now=at(1))
+    older = make_request(title="たつの市 古", municipality_name="たつの市", now=at(5))
+    make_request(title="姫路市", municipality_name="姫路市", now=at(3))   # 中播磨
+    make_request(title="神戸市", municipality_name="神戸市", now=at(3))   # central team
+    make_request(title="完了", state="closed", now=at(9))
+    make_request(title="下書き", state="draft", now=at(9))
     page = load_queue_page(liaison, QueueFilter(), NOW)
     assert ids(page) == [older.id, newer.id]
 
 
 def test_central_team_also_sees_regions_without_a_liaison(app):
     central = make_liaison("阪神南", central=True)
-    kobe = make_queue_request("神戸市の相談", municipality_name="神戸市")
-    amagasaki = make_queue_request("尼崎市の相談", municipality_name="尼崎市")
-    make_queue_request("佐用町の相談")
+    kobe = make_request(title="神戸市の相談", municipality_name="神戸市")
+    amagasaki = make_request(title="尼崎市の相談", municipality_name="尼崎市")
+    make_request(title="佐用町の相談")
     assert set(ids(load_queue_page(central, QueueFilter(), NOW))) == {kobe.id, amagasaki.id}
 
 
 def test_manager_sees_all_regions_and_region_all_widens_a_liaison(app, manager):
     liaison = make_liaison("西播磨")
-    a = make_queue_request("佐用町")
-    b = make_queue_request("姫路市", municipality_name="姫路市")
+    a = make_request(title="佐用町")
+    b = make_request(title="姫路市", municipality_name="姫路市")
     assert set(ids(load_queue_page(manager, QueueFilter(), NOW))) == {a.id, b.id}
     assert set(ids(load_queue_page(liaison, flt(region="all"), NOW))) == {a.id, b.id}
 
@@ -62,16 +62,15 @@ def test_manager_sees_all_regions_and_region_all_widens_a_liaison(app, manager):
 def test_each_filter_narrows(app, manager):
     me = make_liaison("西播磨")
     other = make_liaison("西播磨")
-    cons = make_queue_request("相談", themes=("frontyard",), assignee=me, submitted_at=at(1))
-    lect = make_queue_request("講座", kind="lecture", themes=("generative_ai",),
-                        municipality_name="姫路市", assignee=other, submitted_at=at(2))
-    tri = make_queue_request("調整中", state="triage", municipality_name="たつの市", submitted_at=at(3))
-    hold = make_queue_request("保留", state="on_hold", municipality_name="豊岡市", submitted_at=at(4))
-    joint = make_queue_request("合同", kind="lecture", municipality_name="相生市", submitted_at=at(5))
-    from tests.factories import municipality
-
-    joint.co_municipalities = [municipality("姫路市")]
-    db.session.commit()
+    cons = make_request(title="相談", themes=("frontyard",), assignee=me, now=at(1))
+    lect = make_request(title="講座", kind="lecture", themes=("generative_ai",),
+                        municipality_name="姫路市", assignee=other, now=at(2))
+    third = make_liaison("西播磨")  # takes 調整中 (taking a request makes you its assignee)
+    tri = make_request(title="調整中", state="triage", municipality_name="たつの市", now=at(3),
+                       liaison=third)
+    hold = make_request(title="保留", state="on_hold", municipality_name="豊岡市", now=at(4))
+    joint = make_request(title="合同", kind="lecture", municipality_name="相生市", now=at(5),
+                         co=("姫路市",))
 
     def run(**kw):
         return set(ids(load_queue_page(me if kw.pop("as_me", False) else manager, flt(**kw), NOW)))
@@ -87,20 +86,23 @@ def test_each_filter_narrows(app, manager):
     assert run(municipality="28201") == {lect.id, joint.id}
     assert run(assignee="me", as_me=True) == {cons.id}
     assert run(assignee=str(other.id)) == {lect.id}
-    assert run(assignee="unassigned") == {tri.id, hold.id, joint.id}
+    assert run(assignee=str(third.id)) == {tri.id}
+    assert run(assignee="unassigned") == {hold.id, joint.id}
     # Junk values are ignored rather than failing.
     assert run(kind="nonsense", assignee="x;drop", region="../1", sort="evil", dir="up") == \
         {cons.id, lect.id, tri.id, hold.id, joint.id}
 
 
 def test_overdue_filter_and_badge_over_a_japanese_holiday(app, manager):
+    from supportdesk.services.requests.conversation import add_comment
     from supportdesk.services.requests.response_target import due_status
 
     # Monday 2026-11-02 10:00 JST; 11/03 is 文化の日, so 2 business days end on Thursday 11/05.
     submitted = datetime(2026, 11, 2, 10, 0, tzinfo=JST)
-    sreq = make_queue_request("祝日をはさむ相談", submitted_at=submitted)
-    answered = make_queue_request("回答済み", submitted_at=submitted,
-                            first_response_at=submitted + timedelta(hours=2))
+    sreq = make_request(title="祝日をはさむ相談", now=submitted)
+    answered = make_request(title="回答済み", now=submitted)
+    add_comment(answered, make_liaison("西播磨"), "本日中に資料をお送りします。",
+                now=submitted + timedelta(hours=2))
     assert sreq.first_response_due_at == datetime(2026, 11, 5, 23, 59, 59, tzinfo=JST)
     monday = datetime(2026, 11, 2, 15, 0, tzinfo=JST)
     thursday = datetime(2026, 11, 5, 12, 0, tzinfo=JST)
@@ -117,9 +119,9 @@ def test_overdue_filter_and_badge_over_a_japanese_holiday(app, manager):
 
 
 def test_sort_keys_and_directions(app, manager):
-    a = make_queue_request("A", submitted_at=at(3))
-    b = make_queue_request("B", submitted_at=at(2))
-    c = make_queue_request("C", submitted_at=at(1))
+    a = make_request(title="A", now=at(3))
+    b = make_request(title="B", now=at(2))
+    c = make_request(title="C", now=at(1))
     a.updated_at, b.updated_at, c.updated_at = at(0, 5), at(0, 30), at(0, 1)
     db.session.commit()
     assert ids(load_queue_page(manager, flt(), NOW)) == [a.id, b.id, c.id]
@@ -137,8 +139,7 @@ def test_cursor_pages_have_no_duplicates_or_gaps_even_with_inserts(app, manager,
     for i in range(110):
         # Groups of 5 share a timestamp: the id tiebreak keeps the order total.
         stamp = at(30, minutes=-(i // 5) * 7)
-        original.append(make_queue_request(f"依頼{i}", filer=staff, submitted_at=stamp,
-                                     commit=False).id)
+        original.append(make_request(title=f"依頼{i}", filer=staff, now=stamp, commit=False).id)
     db.session.commit()
     seen, cursor, pages = [], "", 0
     while True:
@@ -148,8 +149,8 @@ def test_cursor_pages_have_no_duplicates_or_gaps_even_with_inserts(app, manager,
         pages += 1
         if pages == 1:
             # Rows arriving while the liaison pages: one sorting before the cursor, one after.
-            make_queue_request("途中で追加(古い)", filer=staff, submitted_at=at(40))
-            make_queue_request("途中で追加(新しい)", filer=staff, submitted_at=at(0))
+            make_request(title="途中で追加(古い)", filer=staff, now=at(40))
+            make_request(title="途中で追加(新しい)", filer=staff, now=at(0))
         if not page.next_cursor:
             break
         cursor = page.next_cursor
@@ -160,7 +161,7 @@ def test_cursor_pages_have_no_duplicates_or_gaps_even_with_inserts(app, manager,
 
 
 def test_malformed_cursor_starts_from_the_first_page(app, manager):
-    a = make_queue_request("A", submitted_at=at(2))
+    a = make_request(title="A", now=at(2))
     for bad in ("!!!", "eyJ4IjoxfQ", "W10"):
         assert ids(load_queue_page(manager, flt(after=bad), NOW)) == [a.id]
 
@@ -168,8 +169,8 @@ def test_malformed_cursor_starts_from_the_first_page(app, manager):
 def test_counts_per_state_ignore_the_state_filter_but_keep_the_others(app, manager):
     for state, n in (("submitted", 3), ("triage", 2), ("closed", 1), ("draft", 4)):
         for i in range(n):
-            make_queue_request(f"{state}{i}", state=state, commit=False)
-    make_queue_request("講座", kind="lecture", state="triage")
+            make_request(title=f"{state}{i}", state=state, commit=False)
+    make_request(title="講座", kind="lecture", state="triage")
     page = load_queue_page(manager, flt(state="triage"), NOW)
     assert page.counts == {"submitted": 3, "triage": 3, "closed": 1}
     assert page.total == 3 and len(page.rows) == 3
@@ -180,9 +181,9 @@ def test_counts_per_state_ignore_the_state_filter_but_keep_the_others(app, manag
 def test_staff_scope_never_includes_another_municipality(app):
     """The queue service is scoped even if a staff user reaches it (lists, search, counts)."""
     sayo = make_staff("佐用町")
-    mine = make_queue_request("佐用町の窓口相談", body="窓口")
-    theirs = make_queue_request("赤穂市の窓口相談", municipality_name="赤穂市", body="窓口")
-    joint = make_queue_request("合同講座 窓口", municipality_name="相生市", kind="lecture")
+    mine = make_request(title="佐用町の窓口相談", body="窓口")
+    theirs = make_request(title="赤穂市の窓口相談", municipality_name="赤穂市", body="窓口")
+    joint = make_request(title="合同講座 窓口", municipality_name="相生市", kind="lecture")
     from tests.factories import municipality
 
     joint.co_municipalities = [municipality("佐用町")]
@@ -202,8 +203,8 @@ def test_counts_are_capped_per_state(app, manager):
     from supportdesk.services.requests.queue import state_counts
 
     for i in range(4):
-        make_queue_request(f"受付{i}", commit=False)
-    make_queue_request("調整中", state="triage")
+        make_request(title=f"受付{i}", commit=False)
+    make_request(title="調整中", state="triage")
     assert state_counts(manager, flt(), NOW, cap=2) == ({"submitted": 2, "triage": 1},
                                                          {"submitted"})
     assert state_counts(manager, flt(), NOW, cap=5) == ({"submitted": 4, "triage": 1}, set())

@@ -9,7 +9,7 @@ from supportdesk.models import RequestComment
 from supportdesk.services.requests.queue import QueueFilter, load_queue_page
 from supportdesk.services.requests.search import build_search_text, refresh_search_text
 from supportdesk.timeutil import UTC
-from tests.factories import make_liaison, make_queue_request, make_user
+from tests.factories import make_liaison, make_request, make_user
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
@@ -27,19 +27,16 @@ def search(app):
 
 @pytest.fixture
 def corpus(app):
-    make_queue_request("窓口のDXについて相談したい", body="来庁者の待ち時間を短くしたい。")
-    make_queue_request("会議資料の電子化", body="庁内会議をペーパーレスにしたいが進め方がわからない。",
-                 municipality_name="姫路市", state="closed")
-    make_queue_request("標準化の進め方", body="移行計画について。",
-                 comments=[("ガバメントクラウドへの移行時期を教えてください。", False)])
-    make_queue_request("ＡＩ議事録の導入", body="ｶﾞﾊﾞﾒﾝﾄ対応とは別の話です。",
-                 prework="職員アンケートを実施済み(回答率80%)")
-    make_queue_request("窓口とペーパーレスの両方", body="窓口でのペーパーレス化",
-                 municipality_name="豊岡市")
-    make_queue_request("達成率100%の事例", body="成功事例を知りたい")
-    make_queue_request("達成率1000件", body="件数の話")
-    make_queue_request("file_name の扱い", body="ファイル名")
-    make_queue_request("filexname の扱い", body="別件")
+    make_request(title="窓口のDXについて相談したい", body="来庁者の待ち時間を短くしたい。")
+    make_request(title="会議資料の電子化", body="庁内会議をペーパーレスにしたいが進め方がわからない。", municipality_name="姫路市",
+                 state="closed")
+    make_request(title="標準化の進め方", body="移行計画について。", comments=[("ガバメントクラウドへの移行時期を教えてください。", False)])
+    make_request(title="ＡＩ議事録の導入", body="ｶﾞﾊﾞﾒﾝﾄ対応とは別の話です。", prework="職員アンケートを実施済み(回答率80%)")
+    make_request(title="窓口とペーパーレスの両方", body="窓口でのペーパーレス化", municipality_name="豊岡市")
+    make_request(title="達成率100%の事例", body="成功事例を知りたい")
+    make_request(title="達成率1000件", body="件数の話")
+    make_request(title="file_name の扱い", body="ファイル名")
+    make_request(title="filexname の扱い", body="別件")
 
 
 def test_finds_japanese_words_in_title_body_and_replies(corpus, search):
@@ -72,7 +69,7 @@ def test_like_wildcards_in_the_query_are_literal(corpus, search):
 
 
 def test_internal_notes_never_make_a_request_findable(app, search):
-    sreq = make_queue_request("内部メモのある依頼", body="通常の本文",
+    sreq = make_request(title="内部メモのある依頼", body="通常の本文",
                         comments=[("秘匿キーワード 人事異動の予定", True), ("返信です", False)])
     assert "秘匿キーワード" not in sreq.search_text
     assert search("秘匿キーワード") == set()
@@ -83,7 +80,7 @@ def test_internal_notes_never_make_a_request_findable(app, search):
 
 def test_refresh_search_text_follows_new_replies(app, search):
     liaison = make_liaison("西播磨")
-    sreq = make_queue_request("返信で増える語")
+    sreq = make_request(title="返信で増える語")
     assert search("オープンデータ") == set()
     db.session.add(RequestComment(request_id=sreq.id, author_id=liaison.id,
                                   body="オープンデータの事例をお送りします。"))

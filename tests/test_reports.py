@@ -13,41 +13,29 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from supportdesk.calendar_jp import due_at
 from supportdesk.extensions import db
-from supportdesk.models import Engagement, SupportAction, SupportRequest, Visit
+from supportdesk.models import Engagement, SupportAction, Visit
 from supportdesk.models.visit import SatisfactionResponse, VisitRecord
 from supportdesk.services.reports.monthly import build_monthly_report
 from supportdesk.services.reports.snapshots import snapshot_due
 from supportdesk.services.requests.transitions import apply_action
 from supportdesk.timeutil import JST
-from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality, theme
+from tests.factories import (make_expert, make_liaison, make_request, make_staff, make_user,
+                             municipality)
 
-_numbers = iter(range(1, 1000))
 
 
 def jst(*args):
     return datetime(*args, tzinfo=JST)
 
 
-def new_request(filer, at, *, kind="consultation", themes=(), origin="municipal", actor=None,
-                program=None, formats=None, co=()):
-    """A request submitted at `at` (JST) through the state machine."""
-    m = filer.municipality if filer.role == "municipal_staff" else municipality(filer._muni)
-    sreq = SupportRequest(kind=kind, origin=origin, municipality=m, region_id=m.region_id,
-                          filer=filer, created_by=actor or filer, title=f"依頼 {at:%m%d}",
-                          program=program, formats=formats, created_at=at,
-                          themes=[theme(c) for c in themes],
-                          co_municipalities=[municipality(n) for n in co])
-    db.session.add(sreq)
-    db.session.flush()
-    sreq.submitted_at = at
-    sreq.first_response_due_at = due_at(at, 2)
-    sreq.fiscal_year, sreq.seq = 2025, next(_numbers)
-    sreq.number = f"T-{sreq.seq:04d}"
-    apply_action(sreq, "submit", actor or filer, now=at)
-    db.session.commit()
-    return sreq
+def new_request(filer, at, *, kind="consultation", themes=(), origin="municipal", co=(), **fields):
+    """A request filed and submitted at `at` (JST) through the filing service; a liaison files
+    on behalf of the municipality named in its `_muni`."""
+    on_behalf = {} if filer.role == "municipal_staff" else {
+        "municipality_id": municipality(filer._muni).id}
+    return make_request(filer, kind, now=at, themes=themes, co=co, origin=origin,
+                        title=f"依頼 {at:%m%d}", **on_behalf, **fields)
 
 
 def act(sreq, action, actor, at, reason=None):
@@ -113,7 +101,7 @@ def april(app):
     # R5: push-type lecture for 神河町 (中播磨) proposed by the liaison on 14 April,
     # withdrawn by the town on 16 April before its response deadline.
     r5 = new_request(liaison_c, jst(2025, 4, 14, 10), kind="lecture", origin="push",
-                     themes=["data_utilization"], actor=liaison_c)
+                     themes=["data_utilization"])
     act(r5, "withdraw", kamikawa, jst(2025, 4, 16, 10), reason="日程が合わない")
     # R6: 30 April 20:00 JST is April; R7: 1 May 08:00 JST is May (30 April 23:00 UTC).
     new_request(toyooka, jst(2025, 4, 30, 20), themes=["mynumber"])

@@ -59,7 +59,7 @@ def test_staff_cannot_file_push_or_for_another_municipality(app):
 
     staff = make_staff("佐用町")
     with pytest.raises(ValidationFailed) as refused:  # refused, no longer quietly downgraded
-        make_request(staff, origin="push", submit=False)
+        make_request(staff, origin="push", state="draft")
     assert refused.value.field == "origin"
     db.session.rollback()
     with pytest.raises(PermissionDenied):
@@ -94,7 +94,7 @@ def test_numbering_follows_the_fiscal_year_in_tokyo(app):
 
 def test_numbering_is_unique_under_concurrent_submits(app):
     staff = make_staff("佐用町")
-    ids = [make_request(staff, submit=False).id for _ in range(6)]
+    ids = [make_request(staff, state="draft").id for _ in range(6)]
     staff_id = staff.id
     db.session.commit()  # end this thread's transaction (on SQLite it would hold the write lock)
     now = datetime(2025, 6, 2, 10, 0, tzinfo=JST)

@@ -355,11 +355,11 @@ def test_submitting_needs_content_and_lecture_dates(app):
     from supportdesk.services import ValidationFailed
 
     staff = make_staff("佐用町")
-    empty = make_request(staff, submit=False, body="")
+    empty = make_request(staff, state="draft", body="")
     with pytest.raises(ValidationFailed, match="内容"):
         perform_action(empty, "submit", staff)
     db.session.rollback()
-    lecture = make_request(staff, "lecture", submit=False, candidate_dates=[])
+    lecture = make_request(staff, "lecture", state="draft", candidate_dates=[])
     with pytest.raises(ValidationFailed, match="候補日時"):
         perform_action(lecture, "submit", staff)
     db.session.rollback()

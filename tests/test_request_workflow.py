@@ -22,7 +22,8 @@ def _events(sreq):
 
 def _in_state(state, filer, **fields):
     """A request put into `state` directly: test setup, not application code."""
-    sreq = make_request(filer, submit=state != State.DRAFT, **fields)
+    sreq = make_request(filer, state=State.DRAFT if state == State.DRAFT else State.SUBMITTED,
+                        **fields)
     if state != State.DRAFT:
         sreq.state = state.value
         if state == State.CLOSED:

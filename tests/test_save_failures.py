@@ -99,7 +99,7 @@ def test_lecture_edit_form_comes_back_with_what_was_typed_when_saving_fails(app,
     import supportdesk.views.requests as views
 
     staff = make_staff("佐用町")
-    sreq = make_request(staff, "lecture", submit=False, title="元の件名")
+    sreq = make_request(staff, "lecture", state="draft", title="元の件名")
     monkeypatch.setattr(views, "update_request", _integrity_error)
     c = _login(app, staff)
     data, themes = _full_lecture()

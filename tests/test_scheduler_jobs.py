@@ -7,14 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from supportdesk import scheduler
-from supportdesk.calendar_jp import due_at
 from supportdesk.extensions import db
-from supportdesk.models import (JobRun, OutboxMessage, RequestEvent, SchedulerLease, SentNotice,
-                                SupportRequest)
+from supportdesk.models import (JobRun, OutboxMessage, RequestEvent, SchedulerLease, SentNotice)
+from supportdesk.services.requests.conversation import add_comment
 from supportdesk.services.visits import round_notices
 from supportdesk.services.visits import rounds as rounds_svc
 from supportdesk.timeutil import JST
-from tests.factories import make_liaison, make_staff, make_user, municipality
+from tests.factories import make_liaison, make_request, make_user, municipality
 
 
 def jst(y, m, d, hh=0, mm=0):
@@ -42,16 +41,14 @@ def escalations_sent():
     return {(r.event_type, r.user_id, r.urgent, r.request_id) for r in rows}
 
 
-def make_request_direct(muni_name="佐用町", *, submitted_at, state="submitted", responded_at=None):
-    staff = make_staff(muni_name)
-    m = municipality(muni_name)
-    sreq = SupportRequest(kind="consultation", state=state, municipality_id=m.id,
-                          region_id=m.region_id, filer_id=staff.id, created_by_id=staff.id,
-                          title="RPAの相談", submitted_at=submitted_at,
-                          first_response_due_at=due_at(submitted_at, 2),
-                          first_response_at=responded_at)
-    db.session.add(sreq)
-    db.session.commit()
+def filed(muni_name="佐用町", *, submitted_at, state="submitted", responded_at=None):
+    """A consultation filed at `submitted_at`; `responded_at`: a liaison replied then."""
+    sreq = make_request(municipality_name=muni_name, title="RPAの相談", now=submitted_at,
+                        state=state)
+    if responded_at is not None:
+        add_comment(sreq, make_liaison(sreq.region.name), "確認して折り返します。",
+                    now=responded_at)
+        db.session.commit()
     return sreq
 
 
@@ -71,12 +68,12 @@ def test_escalation_run_twice_notifies_the_team_lead_once(app):
     make_liaison("但馬", is_team_lead=True)      # another region's lead
     # Submitted on Friday 2026-11-20: 2 business days later is Wednesday 11-25 (11-23 is a
     # national holiday).
-    late = make_request_direct(submitted_at=jst(2026, 11, 20, 10))
+    late = filed(submitted_at=jst(2026, 11, 20, 10))
     assert late.first_response_due_at == datetime(2026, 11, 25, 23, 59, 59, tzinfo=JST)
-    answered = make_request_direct(submitted_at=jst(2026, 11, 20, 10), state="triage",
+    answered = filed(submitted_at=jst(2026, 11, 20, 10), state="triage",
                             responded_at=jst(2026, 11, 20, 11))
-    make_request_direct(submitted_at=jst(2026, 11, 30, 10))  # not yet due
-    make_request_direct(submitted_at=jst(2026, 11, 20, 10), state="withdrawn")
+    filed(submitted_at=jst(2026, 11, 30, 10))  # not yet due
+    filed(submitted_at=jst(2026, 11, 20, 10), state="withdrawn")
 
     now = late.first_response_due_at + timedelta(minutes=1)
     first = run("requests.escalate_first_response", now)
@@ -96,7 +93,7 @@ def test_escalation_run_twice_notifies_the_team_lead_once(app):
 
 def test_escalation_is_not_due_before_the_deadline(app):
     make_liaison("西播磨", is_team_lead=True)
-    sreq = make_request_direct(submitted_at=jst(2026, 11, 20, 10))
+    sreq = filed(submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response",
                sreq.first_response_due_at - timedelta(seconds=1)).items == 0
     assert escalations_sent() == set()
@@ -105,7 +102,7 @@ def test_escalation_is_not_due_before_the_deadline(app):
 def test_kobe_escalates_to_the_central_team_lead(app):
     central_lead = make_liaison("阪神南", central=True, is_team_lead=True)
     make_liaison("阪神南", is_team_lead=False, central=True)
-    sreq = make_request_direct("神戸市", submitted_at=jst(2026, 11, 20, 10))
+    sreq = filed("神戸市", submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response", jst(2026, 12, 10)).items == 1
     assert escalations_sent() == {("request.escalation", central_lead.id, True, sreq.id)}
 
@@ -113,7 +110,7 @@ def test_kobe_escalates_to_the_central_team_lead(app):
 def test_escalation_without_a_lead_tells_the_team(app):
     one, two = make_liaison("西播磨"), make_liaison("西播磨", "中播磨")
     make_liaison("但馬")  # another region's team hears nothing
-    sreq = make_request_direct(submitted_at=jst(2026, 11, 20, 10))
+    sreq = filed(submitted_at=jst(2026, 11, 20, 10))
     assert run("requests.escalate_first_response", jst(2026, 12, 10)).items == 1
     assert escalations_sent() == {("request.escalation", u.id, True, sreq.id) for u in (one, two)}
 

@@ -10,7 +10,7 @@ from supportdesk.services.visits.jobs import (remind_accompaniment_checkins,
                                              remind_upcoming_visits, request_satisfaction_due)
 from supportdesk.services.visits.lifecycle import confirm_visit, create_visit, record_visit
 from supportdesk.timeutil import JST
-from tests.factories import make_expert, make_liaison, make_visit_request, municipality
+from tests.factories import make_expert, make_liaison, make_request, municipality
 
 NOW = datetime(2025, 11, 1, 9, 0, tzinfo=JST)
 
@@ -53,7 +53,7 @@ def test_reminders_seven_days_and_one_day_before_once_each(app, caplog):
 
 def test_satisfaction_requested_once_per_held_lecture(app):
     liaison = make_liaison()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = confirmed(liaison, NOW - timedelta(days=1), sreq=sreq)
     confirmed(liaison, NOW - timedelta(days=2))  # held? no: never recorded, so never asked
     assert request_satisfaction_due(NOW) == 0
@@ -67,7 +67,7 @@ def test_satisfaction_requested_once_per_held_lecture(app):
 
 def test_accompaniment_checkin_reminder_once_per_due_date(app):
     liaison = make_liaison()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = confirmed(liaison, NOW - timedelta(days=1), sreq=sreq)
     record_visit(v, liaison, covered="講義", now=NOW)
     eng = open_followup_engagement(v, liaison, title="RPA導入の伴走", cadence_days=30, now=NOW)

@@ -5,7 +5,7 @@ from supportdesk.extensions import db
 from supportdesk.models import SatisfactionResponse, Visit
 from supportdesk.services.visits.lifecycle import create_visit, record_visit
 from supportdesk.timeutil import JST, utcnow
-from tests.factories import (make_expert, make_liaison, make_visit_request, make_staff, make_user,
+from tests.factories import (make_expert, make_liaison, make_request, make_staff, make_user,
                              municipality)
 
 
@@ -74,7 +74,7 @@ def test_create_and_confirm_shows_clash_next_to_the_field_and_flags_holidays(app
 
 def test_confirm_cancel_postpone_through_the_pages(app, client, login_as):
     liaison = make_liaison()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = mkvisit(liaison, sreq=sreq, confirm=False)
     login_as(liaison)
     client.post(f"/visits/{v.id}/confirm")
@@ -96,7 +96,7 @@ def test_confirm_cancel_postpone_through_the_pages(app, client, login_as):
 
 def test_expert_records_and_filer_rates_once(app, client, login_as):
     liaison, expert = make_liaison(), make_expert()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     start = utcnow() - timedelta(hours=3)
     v = create_visit(liaison, kind="lecture", title="講座", starts_at=start,
                      ends_at=start + timedelta(hours=2), municipalities=[sreq.municipality],
@@ -131,7 +131,8 @@ def test_expert_records_and_filer_rates_once(app, client, login_as):
 
 def test_schedule_page_offers_candidates_first(app, client, login_as):
     liaison, expert = make_liaison(), make_expert()
-    sreq = make_visit_request(candidates=[(datetime(2030, 11, 4, 10, tzinfo=JST),
+    sreq = make_request(kind="lecture", state="triage",
+                        candidate_dates=[(datetime(2030, 11, 4, 10, tzinfo=JST),
                                      datetime(2030, 11, 4, 12, tzinfo=JST)),
                                     (datetime(2030, 11, 5, 14, tzinfo=JST),
                                      datetime(2030, 11, 5, 16, tzinfo=JST))])
@@ -176,7 +177,7 @@ def test_follow_up_engagement_and_contact_pages(app, client, login_as):
 
 def test_engagement_from_an_accompaniment_request(app, client, login_as):
     liaison, expert = make_liaison(), make_expert()
-    sreq = make_visit_request(kind="accompaniment")
+    sreq = make_request(state="triage", kind="accompaniment")
     login_as(liaison)
     html = client.post(f"/visits/engagements/new?request_id={sreq.id}", data={
         "title": "", "cadence_days": "0"}).get_data(as_text=True)

@@ -17,7 +17,7 @@ from supportdesk.services.visits.lifecycle import (DoubleBooking, InvalidVisitTr
 from supportdesk.timeutil import JST
 from supportdesk.workflows.visits import BUTTON_ACTIONS
 from supportdesk.workflows.visits import TRANSITIONS as VISIT_TRANSITIONS
-from tests.factories import make_expert, make_liaison, make_visit_request, make_staff, municipality
+from tests.factories import make_expert, make_liaison, make_request, make_staff, municipality
 
 NOW = datetime(2025, 10, 1, 9, 0, tzinfo=JST)
 
@@ -53,7 +53,7 @@ def test_transition_table_is_the_documented_one():
 
 def test_confirm_moves_request_to_scheduled_and_writes_events(app):
     liaison = make_liaison()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = visit(liaison, sreq=sreq)
     assert v.state == "proposed"
     confirm_visit(v, liaison, now=NOW)
@@ -68,7 +68,7 @@ def test_confirm_moves_request_to_scheduled_and_writes_events(app):
 
 def test_confirm_from_submitted_takes_and_schedules(app):
     liaison = make_liaison()
-    sreq = make_visit_request(state="submitted")
+    sreq = make_request(kind="lecture", state="submitted")
     visit(liaison, sreq=sreq, confirm=True)
     assert sreq.state == "scheduled"
     assert sreq.assignee_id == liaison.id
@@ -77,7 +77,7 @@ def test_confirm_from_submitted_takes_and_schedules(app):
 def test_record_held_lecture_moves_request_to_delivered(app):
     liaison = make_liaison()
     expert = make_expert()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = visit(liaison, sreq=sreq, experts=[expert], confirm=True)
     with pytest.raises(ValidationFailed):  # not before the visit starts
         record_visit(v, liaison, covered="x", now=NOW)
@@ -96,7 +96,7 @@ def test_record_held_lecture_moves_request_to_delivered(app):
 
 def test_cancel_needs_a_reason_and_keeps_it(app):
     liaison = make_liaison()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = visit(liaison, sreq=sreq, confirm=True)
     with pytest.raises(ValidationFailed) as exc:
         cancel_visit(v, liaison, " ", now=NOW)
@@ -113,7 +113,7 @@ def test_cancel_needs_a_reason_and_keeps_it(app):
 def test_postpone_keeps_the_link_and_state(app):
     liaison = make_liaison()
     expert = make_expert()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = visit(liaison, sreq=sreq, experts=[expert], confirm=True)
     new = postpone_visit(v, liaison, starts_at=at(20, 10), ends_at=at(20, 12), reason="講師都合",
                          now=NOW)
@@ -189,8 +189,9 @@ def test_weekends_and_holidays_are_flagged_not_refused(app):
 def test_schedule_from_candidate_offers_candidates_first(app):
     liaison = make_liaison()
     expert = make_expert()
-    sreq = make_visit_request(candidates=[(at(3, 10), at(3, 12)), (at(11, 14), at(11, 16))],
-                        co_municipalities=("宍粟市",))
+    sreq = make_request(kind="lecture", state="triage",
+                        candidate_dates=[(at(3, 10), at(3, 12)), (at(11, 14), at(11, 16))],
+                        co=("宍粟市",))
     visit(liaison, experts=[expert], start=at(11, 15), end=at(11, 17), confirm=True)
     options = candidate_options(sreq, [expert])
     assert [o["candidate"].rank for o in options] == [1, 2]
@@ -268,7 +269,7 @@ def test_postponing_into_a_clash_is_refused(app):
 
 def test_visits_for_request_is_scoped(app):
     liaison, expert = make_liaison(), make_expert()
-    sreq = make_visit_request()
+    sreq = make_request(kind="lecture", state="triage")
     v = visit(liaison, sreq=sreq, confirm=True)
     assert visits_for_request(sreq, liaison) == [v]
     assert visits_for_request(sreq, make_staff("佐用町")) == [v]

@@ -17,10 +17,13 @@ from supportdesk.notifications import pending_events
 from supportdesk.notifications.outbox import dispatch_due, drain
 from supportdesk.services.requests.conversation import add_comment
 from supportdesk.services.requests.transitions import apply_action
-from supportdesk.services.webhooks import (delete_webhook, mask_secret, rotate_webhook_secret,
-                                           save_webhook)
-from tests.factories import PASSWORD, make_liaison, make_staff, make_user
-from tests.notify_helpers import make_request
+from supportdesk.services.webhooks import (
+    delete_webhook,
+    mask_secret,
+    rotate_webhook_secret,
+    save_webhook,
+)
+from tests.factories import PASSWORD, make_liaison, make_request, make_staff, make_user
 
 # Wednesday 2026-11-25 10:00 in Tokyo: inside office hours.
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)

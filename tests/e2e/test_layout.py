@@ -4,7 +4,7 @@ import pytest
 
 from supportdesk.extensions import db
 from tests.e2e.helpers import login
-from tests.factories import make_liaison, make_queue_request, make_staff
+from tests.factories import make_liaison, make_request, make_staff
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +24,8 @@ def test_queue_columns_read_on_one_line_at_1280(live_app, live_server, browser_p
     with live_app.app_context():
         liaison = make_liaison("西播磨", "中播磨")
         for name in ("市川町", "上郡町", "佐用町"):
-            make_queue_request("税務課向けカイゼンDX講座(kintone・Excel活用)の開催について相談したい",
-                               municipality_name=name, kind="lecture")
+            make_request(title="税務課向けカイゼンDX講座(kintone・Excel活用)の開催について相談したい",
+                         municipality_name=name, kind="lecture")
         email = liaison.email
         db.session.commit()
     page = browser_page

@@ -4,7 +4,7 @@ import pytest
 
 from supportdesk.extensions import db
 from tests.e2e.helpers import login as _login
-from tests.factories import make_liaison, make_queue_request
+from tests.factories import make_liaison, make_request
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +17,7 @@ def _seed(live_app):
     with live_app.app_context():
         liaison = make_liaison("西播磨", central=True)
         for i in range(5):
-            make_queue_request(f"キューの依頼{i}", municipality_name="佐用町")
+            make_request(title=f"キューの依頼{i}", municipality_name="佐用町")
         email = liaison.email
         db.session.commit()
     return email

@@ -7,11 +7,9 @@ import pytest
 from openpyxl import load_workbook
 
 from supportdesk.extensions import db
-from supportdesk.models import SupportRequest
 from supportdesk.services.reports.figures import previous_month
-from supportdesk.services.requests.transitions import apply_action
 from supportdesk.timeutil import JST, utcnow
-from tests.factories import PASSWORD, make_staff, make_user
+from tests.factories import PASSWORD, make_request, make_staff, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +24,7 @@ def test_manager_reads_last_months_report(live_app, live_server, browser_page):
         at = datetime(year, month, 10, 10, tzinfo=JST)
         numbers = []
         for i in range(2):
-            sreq = SupportRequest(kind="consultation", municipality=staff.municipality,
-                                  region_id=staff.municipality.region_id, filer=staff,
-                                  created_by=staff, title=f"先月の相談{i}", created_at=at,
-                                  submitted_at=at + timedelta(hours=i), fiscal_year=year, seq=900 + i,
-                                  number=f"E2E-{i}", first_response_due_at=at + timedelta(days=3))
-            db.session.add(sreq)
-            db.session.flush()
-            apply_action(sreq, "submit", staff, now=at + timedelta(hours=i))
+            sreq = make_request(staff, title=f"先月の相談{i}", now=at + timedelta(hours=i))
             numbers.append(sreq.number)
         db.session.commit()
         email = manager.email

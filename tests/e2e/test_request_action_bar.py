@@ -5,7 +5,7 @@ import pytest
 
 from supportdesk.extensions import db
 from tests.e2e.helpers import login as _login
-from tests.factories import advance_request, make_liaison, make_request_direct
+from tests.factories import advance_request, make_liaison, make_request
 
 pytestmark = pytest.mark.e2e
 
@@ -15,7 +15,7 @@ BUTTONS = "[data-testid=actions] .action-buttons > :is(a, form, details)"
 def _seed(live_app):
     with live_app.app_context():
         liaison = make_liaison("西播磨")
-        sreq = make_request_direct("佐用町", kind="lecture", title="行動バーの確認")
+        sreq = make_request(municipality_name="佐用町", kind="lecture", title="行動バーの確認")
         advance_request(sreq, "triage", liaison)
         ids = liaison.email, sreq.id
         db.session.commit()

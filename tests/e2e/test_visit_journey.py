@@ -15,7 +15,7 @@ from supportdesk.models import Engagement, SatisfactionResponse, Visit
 from supportdesk.services.visits.jobs import request_satisfaction_due
 from supportdesk.timeutil import JST, utcnow
 from tests.e2e.helpers import login, logout, rate_visit, write_visit_record
-from tests.factories import make_expert, make_liaison, make_visit_request
+from tests.factories import make_expert, make_liaison, make_request
 
 pytestmark = pytest.mark.e2e
 
@@ -29,8 +29,8 @@ def test_lecture_from_candidates_to_rating(live_app, live_server, browser_page):
     with live_app.app_context():
         liaison = make_liaison(name="西播磨リエゾン")
         expert = make_expert(name="鈴木専門")
-        sreq = make_visit_request(title="RPA入門講座", venue="佐用町役場",
-                                  candidates=[(first, first + timedelta(hours=2)),
+        sreq = make_request(kind="lecture", state="triage", title="RPA入門講座", venue="佐用町役場",
+                            candidate_dates=[(first, first + timedelta(hours=2)),
                                               (second, second + timedelta(hours=2))])
         liaison_email, expert_email, expert_id = liaison.email, expert.email, expert.id
         filer_email, filer_id, sreq_id = sreq.filer.email, sreq.filer_id, sreq.id
