@@ -6,6 +6,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 from ..workflow import State
+from .waiting import WAITING_FOR_CHECK
 
 KINDS = ("consultation", "lecture", "accompaniment")
 KIND_LABELS = {"consultation": N_("相談"), "lecture": N_("地域DX出前講座"), "accompaniment": N_("伴走支援")}
@@ -48,6 +49,7 @@ class SupportRequest(db.Model):
         sa.CheckConstraint(STATE_CHECK, name="state"),
         sa.CheckConstraint("kind IN ('consultation', 'lecture', 'accompaniment')", name="kind"),
         sa.CheckConstraint("origin IN ('municipal', 'push')", name="origin"),
+        sa.CheckConstraint(WAITING_FOR_CHECK, name="waiting_for"),
         sa.UniqueConstraint("fiscal_year", "seq", name="uq_support_requests_fy_seq"),
         sa.Index("ix_support_requests_queue", "region_id", "state", "submitted_at"),
         sa.Index("ix_support_requests_muni_created", "municipality_id", "created_at"),
@@ -85,6 +87,9 @@ class SupportRequest(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # The 情報部門 rule: recorded when the filer is not in the information department.
     filed_outside_info_dept: Mapped[bool] = mapped_column(default=False)
+    # Whether that share reached anyone (a 情報部門 user or the municipality's chat room);
+    # None when the rule does not apply (filed through the 情報部門, or not submitted).
+    info_dept_reached: Mapped[bool | None] = mapped_column()
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text, default="")
@@ -107,6 +112,10 @@ class SupportRequest(db.Model):
     hold_until: Mapped[object | None] = mapped_column(sa.Date)
     withdraw_reason: Mapped[str | None] = mapped_column(sa.Text)
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Waiting (services/requests/waiting.py): whom the desk waits for, since when; the periods
+    # themselves are RequestWaitingPeriod rows.
+    waiting_for: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    waiting_since: Mapped[object | None] = mapped_column(UTCDateTime)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[object | None] = mapped_column(UTCDateTime, index=True)

@@ -317,11 +317,12 @@ def submit_request(sreq, actor, *, now=None):
 def _share_with_info_dept(sreq, actor, now):
     """実施手順: a request that did not come through the 情報部門 is shared with it."""
     if _is_info_dept_of(sreq.filer, sreq.municipality):
-        sreq.filed_outside_info_dept = False
+        sreq.filed_outside_info_dept, sreq.info_dept_reached = False, None
         return
     sreq.filed_outside_info_dept = True
     users = [u for u in permissions.info_dept_of(sreq.municipality_id) if u.id != actor.id]
     rooms = municipality_rooms([sreq.municipality_id])
+    sreq.info_dept_reached = bool(users or rooms)
     _add_followers(sreq, users)
     record_event(sreq, actor, "info_shared", now=now, data={
         "users": [u.display_name for u in users], "rooms": [r.name for r in rooms],
