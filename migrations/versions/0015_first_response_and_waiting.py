@@ -78,7 +78,6 @@ def upgrade():
         batch_op.add_column(sa.Column('waiting_since', supportdesk.timeutil.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_support_requests_waiting_for'), ['waiting_for'],
                               unique=False)
-        batch_op.create_check_constraint(op.f('ck_support_requests_waiting_for'), _WAITING_FOR)
 
     conn = op.get_bind()
     _fill_info_dept_reached(conn)
@@ -105,7 +104,6 @@ def _fill_info_dept_reached(conn):
 
 def downgrade():
     with op.batch_alter_table('support_requests', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_support_requests_waiting_for'), type_='check')
         batch_op.drop_index(batch_op.f('ix_support_requests_waiting_for'))
         batch_op.drop_column('waiting_since')
         batch_op.drop_column('waiting_for')

@@ -6,7 +6,6 @@ from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 from ..workflow import State
-from .waiting import WAITING_FOR_CHECK
 
 KINDS = ("consultation", "lecture", "accompaniment")
 KIND_LABELS = {"consultation": N_("相談"), "lecture": N_("地域DX出前講座"), "accompaniment": N_("伴走支援")}
@@ -49,7 +48,6 @@ class SupportRequest(db.Model):
         sa.CheckConstraint(STATE_CHECK, name="state"),
         sa.CheckConstraint("kind IN ('consultation', 'lecture', 'accompaniment')", name="kind"),
         sa.CheckConstraint("origin IN ('municipal', 'push')", name="origin"),
-        sa.CheckConstraint(WAITING_FOR_CHECK, name="waiting_for"),
         sa.UniqueConstraint("fiscal_year", "seq", name="uq_support_requests_fy_seq"),
         sa.Index("ix_support_requests_queue", "region_id", "state", "submitted_at"),
         sa.Index("ix_support_requests_muni_created", "municipality_id", "created_at"),
@@ -112,8 +110,9 @@ class SupportRequest(db.Model):
     hold_until: Mapped[object | None] = mapped_column(sa.Date)
     withdraw_reason: Mapped[str | None] = mapped_column(sa.Text)
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
-    # Waiting (services/requests/waiting.py): whom the desk waits for, since when; the periods
-    # themselves are RequestWaitingPeriod rows.
+    # Waiting (services/requests/waiting.py): whom the desk waits for (a WaitingFor value),
+    # since when; the periods themselves are RequestWaitingPeriod rows (with the CHECK: one
+    # here would make SQLite rebuild this table, which its foreign keys refuse once it has rows).
     waiting_for: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     waiting_since: Mapped[object | None] = mapped_column(UTCDateTime)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
