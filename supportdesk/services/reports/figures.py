@@ -18,7 +18,7 @@ from ...models.visit import visit_attendees, visit_municipalities
 from ...sqlutil import jst_date, nearest_rank_percentile
 from ...timeutil import JST, fiscal_year, fiscal_year_label
 from ...workflow import FINAL_STATES, State
-from ..requests.queue import info_dept_conditions
+from ..requests.filing import info_dept_conditions
 from .calendar import ensure_business_days
 
 NO_CONTACT_DAYS = 90

@@ -351,6 +351,22 @@ def info_dept_share(sreq):
     return data
 
 
+def info_dept_conditions(which):
+    """The 情報部門 rule as SQL conditions over SupportRequest: filed outside it ("outside"),
+    of those the ones whose share reached someone ("reached") or nobody ("unreached"), or
+    filed through it ("through"). The queue filter and the report's figures both ask this."""
+    if which == "through":
+        return (SupportRequest.filed_outside_info_dept.is_(False),)
+    if which == "unreached":
+        return (SupportRequest.filed_outside_info_dept.is_(True),
+                sa.or_(SupportRequest.info_dept_reached.is_(False),
+                       SupportRequest.info_dept_reached.is_(None)))
+    if which == "reached":
+        return (SupportRequest.filed_outside_info_dept.is_(True),
+                SupportRequest.info_dept_reached.is_(True))
+    return (SupportRequest.filed_outside_info_dept.is_(True),)
+
+
 def _add_co_applicant_followers(sreq, actor, now):
     """Joint lectures: the co-applicant municipalities' staff follow the request too."""
     ids = [m.id for m in sreq.co_municipalities]

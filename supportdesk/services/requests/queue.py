@@ -21,6 +21,7 @@ from ...models.support_request import KINDS, request_co_municipalities, request_
 from ...roles import Role
 from ...timeutil import UTCDateTime
 from ...workflow import OPEN_STATES, State
+from .filing import info_dept_conditions
 from .response_target import overdue_condition
 from .search import search_conditions
 
@@ -190,21 +191,6 @@ def apply_filter(stmt, user, flt, now, *, with_state=True):
     if flt.q:
         stmt = stmt.where(*search_conditions(flt.q))
     return stmt
-
-
-def info_dept_conditions(which):
-    """The 情報部門 rule as SQL: filed outside it, of those the ones whose share reached
-    nobody, or filed through it. The queue filter and the report's figures both use this."""
-    if which == "through":
-        return (SupportRequest.filed_outside_info_dept.is_(False),)
-    if which == "unreached":
-        return (SupportRequest.filed_outside_info_dept.is_(True),
-                sa.or_(SupportRequest.info_dept_reached.is_(False),
-                       SupportRequest.info_dept_reached.is_(None)))
-    if which == "reached":
-        return (SupportRequest.filed_outside_info_dept.is_(True),
-                SupportRequest.info_dept_reached.is_(True))
-    return (SupportRequest.filed_outside_info_dept.is_(True),)
 
 
 def encode_cursor(flt, value, row_id):
