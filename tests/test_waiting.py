@@ -1,7 +1,7 @@
 """Waiting for the municipality or an expert stops the business-day clock
 (services/requests/waiting.py): the first-response target moves out by the business days waited,
 nothing is overdue meanwhile, the report leaves the wait out, and the wait ends on the answer."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
