@@ -53,6 +53,9 @@ PERMISSIONS = {
         "record_support": {Role.LIAISON: ALL},
         "link": {Role.LIAISON: ALL},
         "follow": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL},
+        # 市町の回答待ち / 人材の回答待ち: the liaisons of the request's team (its region's, or
+        # the central team for a region without one).
+        "wait": {Role.LIAISON: REGIONS},
     },
     "attachment": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: ASSIGNED, Role.MANAGER: ALL,

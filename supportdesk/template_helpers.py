@@ -13,6 +13,7 @@ from .models.support_action import SUPPORT_ACTION_KINDS
 from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES
+from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
 from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
@@ -83,6 +84,10 @@ def event_label(ev):
     return gettext(EVENT_KINDS.get(ev.kind, N_("記録")))
 
 
+def waiting_label(value):
+    return gettext(WAITING_LABELS[WaitingFor(value)]) if value in set(WaitingFor) else ""
+
+
 def support_action_label(kind):
     return gettext(SUPPORT_ACTION_KINDS[kind]) if kind in SUPPORT_ACTION_KINDS else ""
 
@@ -141,6 +146,7 @@ def register(app):
     app.add_template_filter(visit_state_label, "visit_state")
     app.add_template_filter(event_label, "event_label")
     app.add_template_filter(support_action_label, "support_action")
+    app.add_template_filter(waiting_label, "waiting_label")
     app.add_template_filter(request_field_label, "request_field")
     app.add_template_filter(assignment_status_label, "assignment_status")
     app.add_template_filter(assignment_badge, "assignment_badge")

@@ -10,6 +10,7 @@ from supportdesk.models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from supportdesk.models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
                                                 LECTURE_PROGRAMS, ORIGINS)
 from supportdesk.models.visit import VISIT_KINDS, VISIT_STATES
+from supportdesk.models.waiting import WaitingFor
 from supportdesk.roles import Role
 from supportdesk.workflow import Action, State
 from tests.factories import make_liaison
@@ -57,6 +58,7 @@ for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):
     OWNERS[(_schema, "kind")] = KINDS
 for _schema in ("RequestSummary", "RequestOut"):
     OWNERS[(_schema, "state")] = State
+    OWNERS[(_schema, "waiting_for")] = WaitingFor
 for _schema in ("RequestCreate", "RequestUpdate"):
     for _name, _owner in REQUEST_FIELDS.items():
         OWNERS[(_schema, _name)] = _owner

@@ -37,6 +37,10 @@ def test_demo_seed_is_idempotent_and_spread_over_states(app, runner):
     assert dup.state == "declined" and dup.decline_reason.startswith("重複")
     assert {link.kind for link in db.session.scalars(sa.select(RequestLink))} == {
         "duplicate", "related", "follow_up"}
+    # One request shows the desk waiting for the municipality (the clock stopped).
+    waiting = db.session.scalars(sa.select(SupportRequest).where(
+        SupportRequest.waiting_for.is_not(None))).all()
+    assert [(s.state, s.waiting_for) for s in waiting] == [("triage", "municipality")]
     # Every state change of every demo request is in its history.
     changed = db.session.scalar(sa.select(sa.func.count()).select_from(SupportRequest)
                                 .where(SupportRequest.state != "draft"))

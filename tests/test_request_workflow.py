@@ -138,7 +138,8 @@ def test_liaison_triage_over_http_takes_the_request(app, client, login_as):
     assert resp.status_code == 302
     db.session.expire_all()
     assert sreq.state == "triage" and sreq.assignee_id == liaison.id
-    assert sreq.first_response_at is not None
+    # Taking the request tells the municipality nothing: the first-response clock runs on.
+    assert sreq.first_response_at is None
 
 
 def test_nobody_but_the_filer_acts_on_a_draft(app):

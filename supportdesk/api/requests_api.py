@@ -19,7 +19,7 @@ def summary_of(s):
     return dict(id=s.id, number=s.number, kind=s.kind, state=s.state, title=s.title,
                 municipality_code=s.municipality.code, region=s.region.name,
                 submitted_at=s.submitted_at, first_response_due_at=s.first_response_due_at,
-                updated_at=s.updated_at, version=s.version)
+                waiting_for=s.waiting_for, waiting_since=s.waiting_since, updated_at=s.updated_at, version=s.version)
 
 
 def detail_of(s, user):
@@ -33,7 +33,7 @@ def detail_of(s, user):
         help_wanted=s.help_wanted, urgent=s.urgent, needed_by=s.needed_by, program=s.program,
         formats=s.formats, audiences=s.audiences, expected_participants=s.expected_participants,
         venue=s.venue, online=s.online, co_municipality_codes=[m.code for m in s.co_municipalities],
-        filed_outside_info_dept=s.filed_outside_info_dept,
+        filed_outside_info_dept=s.filed_outside_info_dept, info_dept_reached=s.info_dept_reached,
         allowed_actions=[a.value for a in allowed_actions(s, user)],
         attachments=[attachment_out(a) for a in visible_attachments(s, user)],
         history=[EventOut(at=e.at, actor=e.actor.display_name if e.actor else None, kind=e.kind,

@@ -25,6 +25,7 @@ from ..services.requests.filing import (
     submit_request,
     withdraw_request,
 )
+from ..services.requests.waiting import WaitingFor, start_waiting
 from ..services.visits.lifecycle import create_visit, record_visit
 from ..timeutil import JST, utcnow
 
@@ -102,7 +103,8 @@ SPECS = [
     ("sasayama", "丹波篠山市", "consultation", "governance_planning",
      "DX推進計画(全体方針・工程表)策定の進め方",
      "全体方針(ビジョンと工程表)を策定したい。策定手順の助言と、類似規模市の計画事例の紹介をお願いしたい。",
-     "triage", 15, {"case": "「愛媛県・市町DX協働宣言」にもとづく県・市町協働のDX推進"}),
+     "triage", 15, {"case": "「愛媛県・市町DX協働宣言」にもとづく県・市町協働のDX推進",
+                    "wait": "計画の対象期間(何年度までの工程表にするか)を市で決めてから連絡をもらう。"}),
     ("shinonsen", "新温泉町", "consultation", "security", "情報セキュリティポリシー見直しの助言(一人情シス)",
      "情報担当が実質1人で、セキュリティポリシーの見直しと職員研修まで手が回らない。"
      "専門的な助言と研修教材の紹介を希望。",
@@ -290,6 +292,9 @@ def _build(spec, users, munis, themes, built, now):
                            hold_until=hold_until, now=at)
             if action == "triage":
                 _triage_work(sreq, liaison, muni, opts, munis, at)
+                if "wait" in opts:
+                    start_waiting(sreq, liaison, WaitingFor.MUNICIPALITY, reason=opts["wait"],
+                                  now=at + timedelta(hours=5))
             elif action == "select_experts":
                 _experts(sreq, liaison, opts.get("experts", ()), users, at)
     return sreq

@@ -22,9 +22,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models.support_action import SUPPORT_ACTION_KINDS
+from ..models.waiting import WAITING_LABELS
 from ..models.support_request import AUDIENCES, HELP_KINDS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ..timeutil import JST, utcnow
-from . import MultiCheckboxField
+from . import MultiCheckboxField, choices
 
 # The package's example programmes (004 Ⅲ-1(2)), shown as guidance next to the choice.
 PROGRAM_GUIDANCE = {
@@ -165,6 +166,13 @@ FORMS = {"consultation": ConsultationForm, "lecture": LectureForm,
 class ActionForm(FlaskForm):
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=2000)])
     hold_until = DateField(_l("再開予定日"), validators=[Optional()])
+
+
+class WaitingForm(FlaskForm):
+    waiting_for = SelectField(_l("誰の回答を待つか"), choices=choices(
+        (w.value, _l(label)) for w, label in WAITING_LABELS.items()),
+        validators=[DataRequired(_l("誰の回答を待つかを選んでください。"))])
+    reason = TextAreaField(_l("待っている内容"), validators=[Optional(), Length(max=2000)])
 
 
 class CommentForm(FlaskForm):

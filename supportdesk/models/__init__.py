@@ -24,6 +24,7 @@ from .engagement import Engagement, EngagementContact, EngagementNotice
 from .saved_view import SavedView
 from .user import (ExpertProfile, LoginAttempt, PasswordResetRequest, RecoveryCode, User,
                    UserSession)
+from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "RequestCounter",
     "RequestEvent",
     "RequestLink",
+    "RequestWaitingPeriod",
     "SupportAction",
     "SupportRequest",
     "AuditLog",

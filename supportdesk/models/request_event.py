@@ -20,6 +20,7 @@ EVENT_KINDS = {
     "note": N_("内部メモ"), "attachment": N_("添付ファイル"), "support": N_("支援の記録"),
     "action": N_("支援の記録"), "follow": N_("フォロー"), "expert": N_("派遣人材"),
     "visit": N_("訪問"), "engagement": N_("伴走支援"), "link": N_("関連付け"),
+    "waiting": N_("回答待ち"),
 }
 
 

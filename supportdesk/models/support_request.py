@@ -85,6 +85,9 @@ class SupportRequest(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # The 情報部門 rule: recorded when the filer is not in the information department.
     filed_outside_info_dept: Mapped[bool] = mapped_column(default=False)
+    # Whether that share reached anyone (a 情報部門 user or the municipality's chat room);
+    # None when the rule does not apply (filed through the 情報部門, or not submitted).
+    info_dept_reached: Mapped[bool | None] = mapped_column()
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text, default="")
@@ -107,6 +110,11 @@ class SupportRequest(db.Model):
     hold_until: Mapped[object | None] = mapped_column(sa.Date)
     withdraw_reason: Mapped[str | None] = mapped_column(sa.Text)
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Waiting (services/requests/waiting.py): whom the desk waits for (a WaitingFor value),
+    # since when; the periods themselves are RequestWaitingPeriod rows (with the CHECK: one
+    # here would make SQLite rebuild this table, which its foreign keys refuse once it has rows).
+    waiting_for: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    waiting_since: Mapped[object | None] = mapped_column(UTCDateTime)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[object | None] = mapped_column(UTCDateTime, index=True)

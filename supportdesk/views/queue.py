@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms.queue import BulkAssignForm, SavedViewForm
 from ..models import Municipality, Region, SavedView, Theme, User
 from ..models.support_request import KIND_LABELS
+from ..models.waiting import WAITING_LABELS
 from ..services import ValidationFailed
 from ..services.requests.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
 from ..services.requests.response_target import due_status
@@ -44,6 +45,10 @@ def _choices():
         "municipalities": db.session.scalars(sa.select(Municipality)
                                              .order_by(Municipality.code)).all(),
         "liaisons": assignable_liaisons(),
+        "waiting": [("yes", _("回答待ち")), ("no", _("回答待ちでない"))],
+        "info_dept": [("outside", _("情報部門以外からの依頼")),
+                      ("unreached", _("情報部門以外から・共有が届かず")),
+                      ("through", _("情報部門からの依頼"))],
     }
 
 
@@ -54,6 +59,8 @@ def _row_labels():
         "kind": {k: _(v) for k, v in KIND_LABELS.items()},
         "overdue": _("期限超過"), "today": _("本日期限"), "remaining": _("残り%(n)d営業日"),
         "unassigned": _("未割当"),
+        "waiting": {w.value: _(label) for w, label in WAITING_LABELS.items()},
+        "since": _("%(at)s から"), "paused": _("停止中(回答待ち)"),
     }
 
 

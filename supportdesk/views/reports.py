@@ -12,6 +12,7 @@ from ..services.reports import figures as r
 from ..services.reports.monthly import build_fiscal_summary, build_monthly_report
 from ..services.reports.exports import report_csv, report_xlsx
 from ..services.reports.snapshots import freeze_monthly_report, snapshots_for
+from ..services.requests.response_target import overdue_condition
 from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
 from .decorators import permission_required
@@ -59,10 +60,8 @@ def dashboard():
     keep_business_days()
     overdue = db.session.scalars(
         permissions.scope_requests(sa.select(SupportRequest), current_user)
-        .where(SupportRequest.first_response_at.is_(None),
-               SupportRequest.first_response_due_at < utcnow(),
-               SupportRequest.state.in_(("submitted",)))
-        .order_by(SupportRequest.first_response_due_at).limit(20)).all()
+        .where(*overdue_condition(utcnow()))
+        .order_by(SupportRequest.first_response_due_at, SupportRequest.id).limit(20)).all()
     ly, lm = r.previous_month(today.year, today.month)
     return render_template("reports/dashboard.html", report=report, overdue=overdue,
                            last_month=f"{ly:04d}-{lm:02d}")

@@ -5,13 +5,14 @@ from flask_login import current_user, login_required
 
 from .. import permissions
 from ..extensions import db
-from ..forms.requests import ActionForm, CommentForm, SupportActionForm
+from ..forms.requests import ActionForm, CommentForm, SupportActionForm, WaitingForm
 from ..models import RequestAttachment
 from ..services.requests.attachments import add_attachments, file_response
 from ..services.requests.conversation import (add_comment, follow_request, record_support_action,
                                              unfollow_request)
 from ..services.requests.filing import perform_action
 from ..services.requests.transitions import InvalidTransition
+from ..services.requests.waiting import WaitingEndReason, end_waiting, start_waiting
 from ..workflow import Action, ACTION_LABELS
 from .requests import bp, load_request, municipality_choices
 from .service_call import service_call
@@ -39,6 +40,36 @@ def act(request_id, action):
     if not call.ok:
         return _back(sreq)
     flash(_("「%(action)s」を行いました。", action=_(ACTION_LABELS[action])), "success")
+    return _back(sreq)
+
+
+@bp.post("/<int:request_id>/waiting")
+@login_required
+def start_wait(request_id):
+    sreq = load_request(request_id, "wait")
+    form = WaitingForm()
+    if not form.validate_on_submit():
+        for error in form.waiting_for.errors + form.reason.errors:
+            flash(error, "error")
+        return _back(sreq)
+    with service_call(refused=InvalidTransition) as call:
+        start_waiting(sreq, current_user, form.waiting_for.data, reason=form.reason.data)
+    if call.ok:
+        flash(_("回答待ちにしました。その間、期限の計算を止めます。"), "success")
+    return _back(sreq)
+
+
+@bp.post("/<int:request_id>/waiting/end")
+@login_required
+def end_wait(request_id):
+    sreq = load_request(request_id, "wait")
+    if not ActionForm().validate_on_submit():
+        flash(_("入力内容を確認してください。"), "error")
+        return _back(sreq)
+    with service_call(refused=InvalidTransition) as call:
+        end_waiting(sreq, current_user, WaitingEndReason.MANUAL)
+    if call.ok:
+        flash(_("回答待ちを終えました。"), "success")
     return _back(sreq)
 
 

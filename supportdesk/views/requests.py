@@ -9,12 +9,13 @@ from wtforms.fields.choices import SelectChoice
 from .. import permissions
 from ..extensions import db
 from ..forms.requests import (FORMS, PROGRAM_GUIDANCE, ActionForm, CommentForm,
-                              SupportActionForm)
+                              SupportActionForm, WaitingForm)
 from ..models import Municipality, ReplyTemplate, SupportRequest, Theme
 from ..models.support_action import SUPPORT_ACTION_KINDS
 from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS)
 from ..models.visit import VISIT_KINDS, VISIT_STATES
+from ..models.waiting import WAITING_LABELS
 from ..services import ValidationFailed
 from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
@@ -25,6 +26,7 @@ from ..services.requests.filing import (FIELD_LABELS, StaleEdit, can_edit, creat
                                        files_for_own_municipality, info_dept_share, may_push,
                                        parent_conditions, update_request)
 from ..services.requests.transitions import allowed_actions
+from ..services.requests.waiting import may_wait
 from ..services.visits.lifecycle import can_schedule_lecture, visits_for_request
 from ..template_helpers import theme_name
 from ..timeutil import to_jst
@@ -259,7 +261,9 @@ def show(request_id):
         program_labels=LECTURE_PROGRAMS, format_labels=LECTURE_FORMATS, audience_labels=AUDIENCES,
         visits=visits_for_request(sreq, current_user), visit_kinds=VISIT_KINDS,
         visit_states=VISIT_STATES, can_schedule=can_schedule_lecture(sreq, current_user),
-        can_engage=can_open_engagement(sreq, current_user), info_share=info_dept_share(sreq))
+        can_engage=can_open_engagement(sreq, current_user), info_share=info_dept_share(sreq),
+        may_wait=may_wait(sreq, current_user), waiting_form=WaitingForm(),
+        waiting_labels={w.value: label for w, label in WAITING_LABELS.items()})
 
 
 from . import request_work  # noqa: E402,F401  (adds the action routes to this blueprint)

@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from ...models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS, ORIGINS)
+from ...models.waiting import WaitingFor
 from ...workflow import Action, State
 from .common import Strict, one_of
 
@@ -14,6 +15,7 @@ Kind = one_of(KINDS)
 StateName = one_of(State)
 Origin = one_of(ORIGINS)
 ActionName = one_of(Action)
+WaitingForName = one_of(WaitingFor)
 
 
 class EventOut(BaseModel):
@@ -45,6 +47,9 @@ class RequestSummary(BaseModel):
     region: str
     submitted_at: datetime | None
     first_response_due_at: datetime | None
+    waiting_for: WaitingForName | None = Field(
+        description="Whom the desk waits for (the first-response clock is stopped), or null.")
+    waiting_since: datetime | None
     updated_at: datetime
     version: int
 
@@ -64,6 +69,9 @@ class RequestOut(RequestSummary):
     online: bool
     co_municipality_codes: list[str]
     filed_outside_info_dept: bool
+    info_dept_reached: bool | None = Field(
+        description="Whether the share with the 情報部門 reached anyone; null when filed "
+                    "through the 情報部門.")
     allowed_actions: list[ActionName]
     attachments: list["AttachmentOut"]
     history: list[EventOut]

@@ -10,14 +10,15 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...i18n import N_
-from ...models import (ExpertProfile, Municipality, Region, RequestEvent, SupportAction,
-                      SupportRequest, Theme, Visit)
+from ...models import (ExpertProfile, Municipality, Region, RequestEvent, RequestWaitingPeriod,
+                      SupportAction, SupportRequest, Theme, Visit)
 from ...models.report import BusinessDay
 from ...models.support_request import LECTURE_FORMATS, LECTURE_PROGRAMS, request_themes
 from ...models.visit import visit_attendees, visit_municipalities
 from ...sqlutil import jst_date, nearest_rank_percentile
 from ...timeutil import JST, fiscal_year, fiscal_year_label
 from ...workflow import FINAL_STATES, State
+from ..requests.filing import info_dept_conditions
 from .calendar import ensure_business_days
 
 NO_CONTACT_DAYS = 90
@@ -113,7 +114,10 @@ def _submitted_in(period):
 FIGURE_LABELS = {
     "new": N_("新規受付"), "closed": N_("完了"), "backlog": N_("月末時点の未完了"),
     "declined": N_("対応不可"), "withdrawn": N_("取下げ"), "reopened": N_("再開"),
-    "past_target": N_("初回対応の目標(2営業日)超過"),
+    "past_target": N_("初回対応の目標超過"),
+    "outside_info_dept": N_("情報部門以外からの依頼"),
+    "info_dept_reached": N_("うち情報部門に共有が届いた"),
+    "info_dept_unreached": N_("うち誰にも共有が届かなかった"),
 }
 REQUEST_FIGURES = {
     "new": lambda p: [_submitted_in(p)],
@@ -126,13 +130,21 @@ REQUEST_FIGURES = {
             RequestEvent.kind == "state", RequestEvent.action == "reopen",
             RequestEvent.at >= p.start, RequestEvent.at < p.end))],
     # Due this month and answered late, or not at all while still open at the deadline
-    # (a request withdrawn before its deadline needed no response).
+    # (a request withdrawn before its deadline needed no response; a request the desk is
+    # waiting on since before its deadline has its clock stopped: the target moves out when
+    # the wait ends).
     "past_target": lambda p: [
         SupportRequest.first_response_due_at >= p.start, SupportRequest.first_response_due_at < p.end,
         sa.or_(SupportRequest.first_response_at > SupportRequest.first_response_due_at,
                sa.and_(SupportRequest.first_response_at.is_(None),
                        sa.or_(SupportRequest.closed_at.is_(None),
-                              SupportRequest.closed_at > SupportRequest.first_response_due_at)))],
+                              SupportRequest.closed_at > SupportRequest.first_response_due_at),
+                       sa.or_(SupportRequest.waiting_since.is_(None),
+                              SupportRequest.waiting_since > SupportRequest.first_response_due_at)))],
+    # The 情報部門 rule, over the requests filed in the period.
+    "outside_info_dept": lambda p: [_submitted_in(p), *info_dept_conditions("outside")],
+    "info_dept_reached": lambda p: [_submitted_in(p), *info_dept_conditions("reached")],
+    "info_dept_unreached": lambda p: [_submitted_in(p), *info_dept_conditions("unreached")],
 }
 
 
@@ -223,7 +235,14 @@ def _business_day_spans(start_col, end_col, period, region_ids):
     ensure_business_days(first.astimezone(JST).date() - timedelta(days=7),
                          (period.end + timedelta(days=7)).date())
     d1, d2 = sa.orm.aliased(BusinessDay), sa.orm.aliased(BusinessDay)
-    stmt = (sa.select((d2.ordinal - d1.ordinal).label("days"))
+    # Waiting for the municipality or an expert stops the clock: the business days of the
+    # waits that ended within the span are left out.
+    waited = (sa.select(sa.func.coalesce(sa.func.sum(RequestWaitingPeriod.business_days), 0))
+              .where(RequestWaitingPeriod.request_id == SupportRequest.id,
+                     RequestWaitingPeriod.started_at >= start_col,
+                     RequestWaitingPeriod.ended_at <= end_col)
+              .correlate(SupportRequest).scalar_subquery())
+    stmt = (sa.select((d2.ordinal - d1.ordinal - waited).label("days"))
             .select_from(SupportRequest)
             .join(d1, d1.day == jst_date(start_col))
             .join(d2, d2.day == jst_date(end_col))

@@ -45,7 +45,12 @@ def _scalars(year, month, region_ids):
         "engagements_opened": eng["opened"],
         "reach_month": r.reached(p, region_ids),
         "support_total": sum(support["by_kind"].values()),
+        **{f: r.count_requests(f, p, region_ids=region_ids) for f in INFO_DEPT_FIGURES},
     }
+
+
+# The 情報部門 rule: requests filed outside it, and whether the share reached anyone.
+INFO_DEPT_FIGURES = ("outside_info_dept", "info_dept_reached", "info_dept_unreached")
 
 
 SCALAR_LABELS = [
@@ -66,7 +71,10 @@ SCALAR_LABELS = [
     ("accompaniment", "engagements_opened", N_("今月開始した伴走支援"), None),
     ("reach", "reach_month", N_("今月接点のあった市町数"), None),
     ("support", "support_total", N_("支援の実施件数"), None),
+    *(("info_dept", f, r.FIGURE_LABELS[f], f) for f in INFO_DEPT_FIGURES),
 ]
+# Said under the response times: what the business days leave out.
+WAITING_NOTE = N_("営業日数は、市町の回答待ち・人材の回答待ちの期間を除いて数えています。")
 
 
 def build_monthly_report(year, month, region_ids=None):
@@ -94,6 +102,7 @@ def build_monthly_report(year, month, region_ids=None):
     names_en = r.theme_names_en()
     return {
         "period": p.key,
+        "waiting_note": WAITING_NOTE,
         "fy_label": r.fy_label(year, month),
         "fiscal_year": fiscal_year(date(year, month, 1)),
         "scope_region_ids": sorted(region_ids) if region_ids is not None else None,
@@ -150,12 +159,16 @@ def build_fiscal_summary(fy, region_ids=None):
                        "new": r.count_requests("new", p, region_ids=region_ids),
                        "closed": r.count_requests("closed", p, region_ids=region_ids),
                        "lectures": r.lectures(p, region_ids)["held"],
-                       "reach": r.reached(p, region_ids)})
+                       "reach": r.reached(p, region_ids),
+                       **{f: r.count_requests(f, p, region_ids=region_ids)
+                          for f in INFO_DEPT_FIGURES}})
     year_period = r.Period(r.month_period(fy, 4).start, r.month_period(fy + 1, 3).end, f"FY{fy}")
     totals = {"new": r.count_requests("new", year_period, region_ids=region_ids),
               "closed": r.count_requests("closed", year_period, region_ids=region_ids),
               "reach": r.reached(year_period, region_ids),
-              "municipalities": r.municipalities_in_scope(region_ids)}
+              "municipalities": r.municipalities_in_scope(region_ids),
+              **{f: r.count_requests(f, year_period, region_ids=region_ids)
+                 for f in INFO_DEPT_FIGURES}}
     return {"months": months, "totals": totals,
             "max_value": max([1] + [max(m["new"], m["closed"]) for m in months])}
 
@@ -163,7 +176,8 @@ def build_fiscal_summary(fy, region_ids=None):
 def flat_rows(report):
     """(section, label, value, previous month, same month last year) for CSV and XLSX."""
     names = {"requests": "依頼", "responsiveness": "対応の速さ", "lectures": "出前講座",
-             "reach": "到達", "support": "支援", "accompaniment": "伴走支援"}
+             "reach": "到達", "support": "支援", "accompaniment": "伴走支援",
+             "info_dept": "情報部門"}
     rows = []
     for section, items in report["sections"].items():
         for item in items:

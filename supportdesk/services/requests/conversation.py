@@ -11,11 +11,12 @@ from ...models import (Case, Municipality, ReplyTemplate, RequestComment, Reques
                       SupportAction)
 from ...models.support_action import SUPPORT_ACTION_KINDS
 from ...notifications import notify
-from ...roles import Role
 from ...timeutil import utcnow
 from .. import ValidationFailed
 from .filing import refresh_search_text
+from .response_target import Contact, record_first_response
 from .transitions import record_event
+from .waiting import WaitingEndReason, answers_municipality_wait, end_waiting
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +41,9 @@ def add_comment(sreq, actor, body, *, internal=False, now=None, uploads=()):
                  data={"comment_id": comment.id, "excerpt": body[:80]})
     if not internal:
         refresh_search_text(sreq)
-        if actor.role != Role.STAFF and sreq.first_response_at is None \
-                and sreq.submitted_at is not None:
-            sreq.first_response_at = now
+        record_first_response(sreq, actor, now, Contact.REPLY)
+        if answers_municipality_wait(sreq, actor):
+            end_waiting(sreq, actor, WaitingEndReason.MUNICIPALITY_REPLIED, now=now)
     sreq.updated_at = now
     notify("request.note" if internal else "request.reply", sreq=sreq, actor=actor, now=now,
            comment_id=comment.id, internal=internal)
@@ -101,8 +102,7 @@ def record_support_action(sreq, actor, kind, *, target_department=None,
         "target_municipality": muni.name if muni else None,
         "case": case.title if case else None, "case_id": case.id if case else None,
         "vendor_name": vendor_name})
-    if sreq.first_response_at is None and sreq.submitted_at is not None:
-        sreq.first_response_at = now
+    record_first_response(sreq, actor, now, Contact.SUPPORT)
     sreq.updated_at = now
     db.session.flush()
     return action

@@ -21,6 +21,7 @@ from ...workflows.assignments import (INITIAL_STATUS, AssignmentAction, Assignme
                                      transition_for)
 from .. import DomainError, ValidationFailed
 from .transitions import record_event
+from .waiting import WaitingEndReason, answers_expert_wait, end_waiting
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +226,8 @@ def respond_assignment(assignment, actor, *, accept, reason=None, now=None):
     _move(assignment, t, reason=reason, responded_at=now)
     record_event(sreq, actor, "expert", action=action.value, note=reason, now=now,
                  data={"expert_id": actor.id, "expert_name": actor.display_name})
+    if answers_expert_wait(sreq):
+        end_waiting(sreq, actor, WaitingEndReason.EXPERT_RESPONDED, now=now)
     notify(f"expert.{status}", sreq=sreq, actor=actor,
            now=now, expert_name=actor.display_name, reason=reason)
     logger.info("request %s: expert %s %s", sreq.id, actor.id, status)

@@ -317,11 +317,12 @@ def submit_request(sreq, actor, *, now=None):
 def _share_with_info_dept(sreq, actor, now):
     """実施手順: a request that did not come through the 情報部門 is shared with it."""
     if _is_info_dept_of(sreq.filer, sreq.municipality):
-        sreq.filed_outside_info_dept = False
+        sreq.filed_outside_info_dept, sreq.info_dept_reached = False, None
         return
     sreq.filed_outside_info_dept = True
     users = [u for u in permissions.info_dept_of(sreq.municipality_id) if u.id != actor.id]
     rooms = municipality_rooms([sreq.municipality_id])
+    sreq.info_dept_reached = bool(users or rooms)
     _add_followers(sreq, users)
     record_event(sreq, actor, "info_shared", now=now, data={
         "users": [u.display_name for u in users], "rooms": [r.name for r in rooms],
@@ -348,6 +349,22 @@ def info_dept_share(sreq):
     data.setdefault("rooms", [])
     data.setdefault("reached", bool(data["users"] or data["rooms"]))
     return data
+
+
+def info_dept_conditions(which):
+    """The 情報部門 rule as SQL conditions over SupportRequest: filed outside it ("outside"),
+    of those the ones whose share reached someone ("reached") or nobody ("unreached"), or
+    filed through it ("through"). The queue filter and the report's figures both ask this."""
+    if which == "through":
+        return (SupportRequest.filed_outside_info_dept.is_(False),)
+    if which == "unreached":
+        return (SupportRequest.filed_outside_info_dept.is_(True),
+                sa.or_(SupportRequest.info_dept_reached.is_(False),
+                       SupportRequest.info_dept_reached.is_(None)))
+    if which == "reached":
+        return (SupportRequest.filed_outside_info_dept.is_(True),
+                SupportRequest.info_dept_reached.is_(True))
+    return (SupportRequest.filed_outside_info_dept.is_(True),)
 
 
 def _add_co_applicant_followers(sreq, actor, now):

@@ -21,6 +21,7 @@ from ...models.support_request import KINDS, request_co_municipalities, request_
 from ...roles import Role
 from ...timeutil import UTCDateTime
 from ...workflow import OPEN_STATES, State
+from .filing import info_dept_conditions
 from .response_target import overdue_condition
 from .search import search_conditions
 
@@ -31,6 +32,8 @@ OPEN = sorted(s.value for s in OPEN_STATES)
 # Rows without a due date sort after every real one (keyset comparisons must never meet NULL).
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 SORTS = ("submitted", "updated", "due")
+WAITING_FILTERS = ("yes", "no")
+INFO_DEPT_FILTERS = ("outside", "unreached", "through")
 DIRECTIONS = ("asc", "desc")
 
 
@@ -43,6 +46,9 @@ class QueueFilter:
     municipality: str = ""     # municipality code
     assignee: str = ""         # "me", "unassigned" or a user id
     overdue: bool = False      # first response due date passed with no first response
+    waiting: str = ""          # "yes": waiting for the municipality or an expert; "no": not
+    info_dept: str = ""        # the 情報部門 rule: "outside" (filed outside it), "unreached"
+                               # (filed outside and the share reached nobody), "through"
     q: str = ""
     sort: str = "submitted"
     direction: str = "asc"
@@ -59,10 +65,14 @@ class QueueFilter:
         if assignee not in ("", "me", "unassigned") and not assignee.isdigit():
             assignee = ""
         kind = args.get("kind", "")
+        waiting = args.get("waiting", "")
+        info_dept = args.get("info_dept", "")
         return cls(
             states=states, kind=kind if kind in KINDS else "", theme=args.get("theme", "")[:40],
             region=region, municipality=args.get("municipality", "")[:6], assignee=assignee,
             overdue=args.get("overdue") in ("1", "on", "true"), q=args.get("q", "")[:200].strip(),
+            waiting=waiting if waiting in WAITING_FILTERS else "",
+            info_dept=info_dept if info_dept in INFO_DEPT_FILTERS else "",
             sort=args.get("sort") if args.get("sort") in SORTS else "submitted",
             direction=args.get("dir") if args.get("dir") in DIRECTIONS else "asc",
             after=args.get("after", "")[:200])
@@ -95,7 +105,8 @@ class QueueFilter:
         states = set(self.state_values()) != set(OPEN)
         region = self.region not in ("", self.region_mode_default(user))
         return sum(map(bool, (states, self.kind, self.theme, region, self.municipality,
-                              self.assignee, self.overdue, self.q)))
+                              self.assignee, self.overdue, self.q, self.waiting,
+                              self.info_dept)))
 
     @staticmethod
     def offers_own_regions(user):
@@ -171,6 +182,12 @@ def apply_filter(stmt, user, flt, now, *, with_state=True):
         stmt = stmt.where(SupportRequest.assignee_id == int(flt.assignee))
     if flt.overdue:
         stmt = stmt.where(*overdue_condition(now))
+    if flt.waiting == "yes":
+        stmt = stmt.where(SupportRequest.waiting_for.is_not(None))
+    elif flt.waiting == "no":
+        stmt = stmt.where(SupportRequest.waiting_for.is_(None))
+    if flt.info_dept:
+        stmt = stmt.where(*info_dept_conditions(flt.info_dept))
     if flt.q:
         stmt = stmt.where(*search_conditions(flt.q))
     return stmt

@@ -13,8 +13,10 @@ from ...models import RequestEvent
 from ...notifications import notify
 from ...roles import Role
 from ...timeutil import utcnow
-from ...workflow import ACTION_LABELS, REOPEN_WINDOW_DAYS, Action, State, transition_for
+from ...workflow import (ACTION_LABELS, FINAL_STATES, REOPEN_WINDOW_DAYS, Action, State,
+                         transition_for)
 from .. import DomainError
+from .response_target import Contact, record_first_response
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +97,11 @@ def apply_action(sreq, action, actor, *, reason=None, hold_until=None, now=None)
         sreq.resolved_at = None
     if action == Action.TRIAGE and sreq.assignee_id is None and actor.role == Role.LIAISON:
         sreq.assignee_id = actor.id
-    if actor.role != Role.STAFF and sreq.first_response_at is None and before != State.DRAFT:
-        sreq.first_response_at = now
+    record_first_response(sreq, actor, now, Contact.STATE, action=action)
+    if t.to in FINAL_STATES and sreq.waiting_for is not None:
+        from .waiting import WaitingEndReason, end_waiting
+
+        end_waiting(sreq, actor, WaitingEndReason.CLOSED, now=now)
     record_event(sreq, actor, "state", action=action.value, from_state=before, to_state=t.to.value,
                  note=reason, now=now)
     notify(f"request.{action.value}", sreq=sreq, actor=actor, now=now,

@@ -17,6 +17,7 @@ from ...workflows.visits import (ACTION_LABELS, BUTTON_ACTIONS, INITIAL_STATE, L
                                 STATE_LABELS, TRANSITIONS, VisitAction, VisitState,
                                 transition_for)
 from .. import DomainError, ValidationFailed
+from ..requests.response_target import Contact, record_first_response
 from ..requests.transitions import apply_action, record_event
 
 logger = logging.getLogger(__name__)
@@ -240,6 +241,7 @@ def create_visit(actor, *, kind, title, starts_at, ends_at, municipalities, atte
     db.session.flush()
     if sreq is not None:
         record_event(sreq, actor, "visit", action="visit_proposed", data=_context(visit), now=now)
+        record_first_response(sreq, actor, now, Contact.VISIT)
     logger.info("visit %s proposed by user %s", visit.id, actor.id)
     if confirm:
         confirm_visit(visit, actor, now=now)
@@ -254,6 +256,8 @@ def confirm_visit(visit, actor, *, now=None):
     _move(visit, t, actor, now)
     db.session.flush()
     _move_request_to_scheduled(visit, actor, now)
+    if visit.sreq is not None:
+        record_first_response(visit.sreq, actor, now, Contact.VISIT)
     _announce(visit, "visit.confirmed", actor, now)
     db.session.flush()
     return visit
