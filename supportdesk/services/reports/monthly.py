@@ -140,8 +140,7 @@ def build_monthly_report(year, month, region_ids=None):
     }
 
 
-def build_fiscal_summary(fy, region_ids=None):
-    """Month-by-month figures of fiscal year `fy` (April to March) and the year's totals."""
+def _fiscal_months(fy, region_ids):
     months = []
     for i in range(12):
         year, month = (fy, 4 + i) if i < 9 else (fy + 1, i - 8)
@@ -151,12 +150,35 @@ def build_fiscal_summary(fy, region_ids=None):
                        "closed": r.count_requests("closed", p, region_ids=region_ids),
                        "lectures": r.lectures(p, region_ids)["held"],
                        "reach": r.reached(p, region_ids)})
+    return months
+
+
+def _fiscal_totals(fy, region_ids):
     year_period = r.Period(r.month_period(fy, 4).start, r.month_period(fy + 1, 3).end, f"FY{fy}")
-    totals = {"new": r.count_requests("new", year_period, region_ids=region_ids),
-              "closed": r.count_requests("closed", year_period, region_ids=region_ids),
-              "reach": r.reached(year_period, region_ids),
-              "municipalities": r.municipalities_in_scope(region_ids)}
-    return {"months": months, "totals": totals,
+    return {"new": r.count_requests("new", year_period, region_ids=region_ids),
+            "closed": r.count_requests("closed", year_period, region_ids=region_ids),
+            "lectures": r.lectures(year_period, region_ids)["held"],
+            "reach": r.reached(year_period, region_ids)}
+
+
+# The fiscal-year comparison's rows: (key, name).
+FISCAL_COMPARE = (("new", r.FIGURE_LABELS["new"]), ("closed", r.FIGURE_LABELS["closed"]),
+                  ("lectures", N_("出前講座の実施回数")), ("reach", N_("接点のあった市町数")))
+
+
+def build_fiscal_summary(fy, region_ids=None):
+    """Month-by-month figures of fiscal year `fy` (April to March) and the year's totals, each
+    beside the previous fiscal year's (the same month a year earlier, and the year's total)."""
+    months = _fiscal_months(fy, region_ids)
+    previous = _fiscal_months(fy - 1, region_ids)
+    for month, before in zip(months, previous):
+        month["prev"] = before
+    totals = dict(_fiscal_totals(fy, region_ids),
+                  municipalities=r.municipalities_in_scope(region_ids))
+    prev_totals = _fiscal_totals(fy - 1, region_ids)
+    return {"months": months, "totals": totals, "prev_totals": prev_totals,
+            "compare": [{"label": label, "value": totals[key], "prev": prev_totals[key]}
+                        for key, label in FISCAL_COMPARE],
             "max_value": max([1] + [max(m["new"], m["closed"]) for m in months])}
 
 
