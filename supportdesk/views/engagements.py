@@ -8,7 +8,7 @@ from .. import permissions
 from ..extensions import db
 from ..forms.visits import CloseEngagementForm, ContactForm, EngagementForm, choices
 from ..models import Engagement, Municipality, SupportRequest, User
-from ..models.engagement import ENGAGEMENT_STATES, engagement_experts
+from ..models.engagement import ACHIEVEMENTS, ENGAGEMENT_STATES, engagement_experts
 from ..roles import Role
 from ..services.visits.engagements import (checkin_timeline, close_engagement, create_engagement,
                                     last_checkin_dates,
@@ -40,7 +40,8 @@ def index():
                                       .order_by(Engagement.state, Engagement.id.desc()))).all()
     last = last_checkin_dates([e.id for e in rows])
     due = {e.id: next_checkin_due(e, last.get(e.id)) for e in rows}
-    return render_template("engagements/index.html", rows=rows, due=due, states=ENGAGEMENT_STATES)
+    return render_template("engagements/index.html", rows=rows, due=due, states=ENGAGEMENT_STATES,
+                           achievements=ACHIEVEMENTS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,7 +79,7 @@ def show(engagement_id):
     return render_template("engagements/show.html", e=eng, timeline=checkin_timeline(eng),
                            due=due, overdue=eng.is_active and due < today,
                            contact_form=ContactForm(), close_form=CloseEngagementForm(),
-                           states=ENGAGEMENT_STATES)
+                           states=ENGAGEMENT_STATES, achievements=ACHIEVEMENTS)
 
 
 def _render_with(eng, **forms):
@@ -86,7 +87,7 @@ def _render_with(eng, **forms):
     forms.setdefault("close_form", CloseEngagementForm(formdata=None))
     return render_template("engagements/show.html", e=eng, timeline=checkin_timeline(eng),
                            due=next_checkin_due(eng), overdue=False, states=ENGAGEMENT_STATES,
-                           **forms)
+                           achievements=ACHIEVEMENTS, **forms)
 
 
 @bp.post("/<int:engagement_id>/contacts")
@@ -111,7 +112,9 @@ def close(engagement_id):
     form = CloseEngagementForm()
     if form.validate_on_submit():
         with service_call(form) as call:
-            close_engagement(eng, current_user, outcome=form.outcome.data)
+            close_engagement(eng, current_user, achievement=form.achievement.data,
+                             put_in_place=form.put_in_place.data, next_steps=form.next_steps.data,
+                             outcome=form.outcome.data)
         if call.ok:
             flash(_("伴走支援を終了しました。"), "success")
             return redirect(url_for("engagements.show", engagement_id=eng.id))

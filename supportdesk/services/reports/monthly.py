@@ -43,6 +43,7 @@ def _scalars(year, month, region_ids):
         "satisfaction_responses": sat["responses"],
         "engagements_active": eng["active"],
         "engagements_opened": eng["opened"],
+        **{f"engagements_closed_{a}": n for a, n in eng["closed_by_achievement"].items()},
         "reach_month": r.reached(p, region_ids),
         "support_total": sum(support["by_kind"].values()),
     }
@@ -64,6 +65,10 @@ SCALAR_LABELS = [
     ("lectures", "satisfaction_top_share", N_("満足度4・5の割合(％)"), None),
     ("accompaniment", "engagements_active", N_("月末時点で進行中の伴走支援"), None),
     ("accompaniment", "engagements_opened", N_("今月開始した伴走支援"), None),
+    ("accompaniment", "engagements_closed_achieved", N_("今月終了した伴走支援(達成)"), None),
+    ("accompaniment", "engagements_closed_partly", N_("今月終了した伴走支援(一部達成)"), None),
+    ("accompaniment", "engagements_closed_not_achieved", N_("今月終了した伴走支援(未達成)"), None),
+    ("accompaniment", "engagements_closed_stopped", N_("今月終了した伴走支援(中止)"), None),
     ("reach", "reach_month", N_("今月接点のあった市町数"), None),
     ("support", "support_total", N_("支援の実施件数"), None),
 ]
@@ -158,12 +163,18 @@ def _fiscal_totals(fy, region_ids):
     return {"new": r.count_requests("new", year_period, region_ids=region_ids),
             "closed": r.count_requests("closed", year_period, region_ids=region_ids),
             "lectures": r.lectures(year_period, region_ids)["held"],
-            "reach": r.reached(year_period, region_ids)}
+            "reach": r.reached(year_period, region_ids),
+            **{f"engagements_closed_{a}": n
+               for a, n in o.closed_by_achievement(year_period, region_ids).items()}}
 
 
 # The fiscal-year comparison's rows: (key, name).
 FISCAL_COMPARE = (("new", r.FIGURE_LABELS["new"]), ("closed", r.FIGURE_LABELS["closed"]),
-                  ("lectures", N_("出前講座の実施回数")), ("reach", N_("接点のあった市町数")))
+                  ("lectures", N_("出前講座の実施回数")), ("reach", N_("接点のあった市町数")),
+                  ("engagements_closed_achieved", N_("終了した伴走支援(達成)")),
+                  ("engagements_closed_partly", N_("終了した伴走支援(一部達成)")),
+                  ("engagements_closed_not_achieved", N_("終了した伴走支援(未達成)")),
+                  ("engagements_closed_stopped", N_("終了した伴走支援(中止)")))
 
 
 def build_fiscal_summary(fy, region_ids=None):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Engagement, Municipality, Region, SupportRequest, Visit
+from ...models.engagement import Achievement
 from ...models.support_request import AUDIENCES
 from ...models.visit import SatisfactionResponse, VisitRecord, visit_municipalities
 from .figures import _held_visits, month_period
@@ -82,7 +83,19 @@ def engagements(period, region_ids):
         sa.or_(Engagement.closed_at.is_(None), Engagement.closed_at >= period.end)))
     opened = db.session.scalar(_engagements_in(region_ids).where(
         Engagement.starts_on >= period.start.date(), Engagement.starts_on <= last_day))
-    return {"active": active or 0, "opened": opened or 0}
+    return {"active": active or 0, "opened": opened or 0,
+            "closed_by_achievement": closed_by_achievement(period, region_ids)}
+
+
+def closed_by_achievement(period, region_ids):
+    """Engagements closed in the period, by 目標の達成度 (every Achievement, zeros included;
+    those closed before the 達成度 was recorded are left out)."""
+    stmt = (_engagements_in(region_ids).add_columns(Engagement.achievement)
+            .where(Engagement.closed_at >= period.start, Engagement.closed_at < period.end,
+                   Engagement.achievement.is_not(None))
+            .group_by(Engagement.achievement))
+    counts = {a: n for n, a in db.session.execute(stmt)}
+    return {a.value: counts.get(a.value, 0) for a in Achievement}
 
 
 def round_coverage(year, month, region_ids):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ... import permissions
 from ...extensions import db
 from ...models import Engagement, EngagementContact, Visit, VisitFollowUp
-from ...models.engagement import EngagementState
+from ...models.engagement import ACHIEVEMENTS_WITH_RESULTS, Achievement, EngagementState
 from ...notifications import notify
 from ...roles import Role
 from ...timeutil import JST, utcnow
@@ -75,17 +75,27 @@ def log_contact(eng, actor, *, at, summary, now=None):
     return contact
 
 
-def close_engagement(eng, actor, *, outcome, now=None):
+def close_engagement(eng, actor, *, achievement=None, put_in_place="", next_steps="", outcome="",
+                     now=None):
+    """Close with the outcome: 目標の達成度 (Achievement), what was put in place (needed when the
+    goal was reached at least in part), what follows, and free remarks."""
     now = now or utcnow()
     permissions.require(actor, "manage", eng)
     if not eng.is_active:
-        raise ValidationFailed(_("この伴走支援は既に終了しています。"), field="outcome")
-    if not (outcome or "").strip():
-        raise ValidationFailed(_("成果・結果を入力してください。"), field="outcome")
-    eng.state, eng.outcome, eng.closed_at = EngagementState.CLOSED.value, outcome.strip(), now
+        raise ValidationFailed(_("この伴走支援は既に終了しています。"), field="achievement")
+    if achievement not in set(Achievement):
+        raise ValidationFailed(_("目標の達成度を選んでください。"), field="achievement")
+    put_in_place, next_steps = (put_in_place or "").strip(), (next_steps or "").strip()
+    if achievement in ACHIEVEMENTS_WITH_RESULTS and not put_in_place:
+        raise ValidationFailed(_("導入したものを入力してください。"), field="put_in_place")
+    eng.state, eng.closed_at = EngagementState.CLOSED.value, now
+    eng.achievement = Achievement(achievement).value
+    eng.put_in_place, eng.next_steps = put_in_place or None, next_steps or None
+    eng.outcome = (outcome or "").strip() or None
     if eng.sreq is not None:
         record_event(eng.sreq, actor, "engagement", action="engagement_closed",
-                     data={"engagement_id": eng.id}, note=eng.outcome, now=now)
+                     data={"engagement_id": eng.id, "achievement": eng.achievement},
+                     note=eng.outcome, now=now)
     notify("engagement.closed", sreq=eng.sreq, recipients=eng.attendees, actor=actor, now=now,
            engagement_id=eng.id, municipality_ids=[eng.municipality_id])
     db.session.flush()
