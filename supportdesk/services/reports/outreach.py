@@ -8,7 +8,8 @@ from ...extensions import db
 from ...models import Engagement, Municipality, Region, SupportRequest, Visit
 from ...models.engagement import Achievement
 from ...models.support_request import AUDIENCES
-from ...models.visit import SatisfactionResponse, VisitRecord, visit_municipalities
+from ...models.visit import (SatisfactionResponse, SatisfactionSource, VisitRecord,
+                             visit_municipalities)
 from .figures import _held_visits, month_period
 from ..visits.rounds import cycle_bounds
 
@@ -25,16 +26,24 @@ def _sum(col):
 
 
 def satisfaction(period, region_ids):
-    """Ratings of the lectures held in the period: responses, average and share of 4-5 (%)."""
+    """Ratings of the lectures held in the period: responses, average and share of 4-5 (%),
+    in all and by who answered (the municipality's staff, or participants through the link)."""
     held = _held_visits(period, region_ids, kind="lecture")
-    n, avg, top = db.session.execute(
-        sa.select(sa.func.count(SatisfactionResponse.id),
-                  sa.func.avg(sa.cast(SatisfactionResponse.rating, sa.Float)),
+    rows = db.session.execute(
+        sa.select(SatisfactionResponse.source, sa.func.count(SatisfactionResponse.id),
+                  sa.func.sum(SatisfactionResponse.rating),
                   sa.func.count(sa.case((SatisfactionResponse.rating >= 4, 1))))
-        .where(SatisfactionResponse.visit_id.in_(held))).one()
+        .where(SatisfactionResponse.visit_id.in_(held))
+        .group_by(SatisfactionResponse.source)).all()
+    by_source = {source.value: {"responses": 0, "average": None} for source in SatisfactionSource}
+    n = total = top = 0
+    for source, count, rating_sum, top_count in rows:
+        by_source[source] = {"responses": count, "average": round(float(rating_sum) / count, 2)}
+        n, total, top = n + count, total + rating_sum, top + top_count
     if not n:
-        return {"responses": 0, "average": None, "top_share": None}
-    return {"responses": n, "average": round(float(avg), 2), "top_share": round(100 * top / n, 1)}
+        return {"responses": 0, "average": None, "top_share": None, "by_source": by_source}
+    return {"responses": n, "average": round(float(total) / n, 2), "top_share": round(100 * top / n, 1),
+            "by_source": by_source}
 
 
 def participants(period, region_ids):
