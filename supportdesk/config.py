@@ -64,6 +64,10 @@ class Defaults:
     # API rate limit per token (or per address for session callers). Memory storage counts per
     # process: with several app processes use redis://... (RATELIMIT_STORAGE_URI).
     API_RATE_LIMIT = "300 per minute"
+    # Participants' survey answers (no login) per client address: a lecture hall behind one
+    # municipal address must still get through, a script must not.
+    PARTICIPANT_SURVEY_RATE_LIMIT = "60 per 10 minutes"
+    PARTICIPANT_SURVEY_LINK_DAYS = 30
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     API_TOKEN_MAX_DAYS = 366

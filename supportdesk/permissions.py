@@ -70,6 +70,9 @@ PERMISSIONS = {
         "manage": {Role.LIAISON: ALL},
         "record": {Role.LIAISON: ALL, Role.EXPERT: SELF},
         "rate": {Role.STAFF: OWN},
+        # The participants' survey link: the municipality's staff forward it, a liaison may
+        # hand it out at the lecture.
+        "share_survey": {Role.STAFF: OWN, Role.LIAISON: ALL},
         # The record (課題 included) stays on the prefecture side.
         "view_record": {Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL, Role.ADMIN: ALL},
     },

@@ -12,7 +12,7 @@ from .models.request_event import EVENT_ACTIONS, EVENT_KINDS
 from .models.support_action import SUPPORT_ACTION_KINDS
 from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
-from .models.visit import VISIT_KINDS, VISIT_STATES
+from .models.visit import VISIT_KINDS, VISIT_STATES, SatisfactionSource
 from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
 from .services.reports.figures import FIGURE_LABELS
@@ -158,6 +158,7 @@ def register(app):
     app.add_template_global(Role, "Role")
     app.add_template_global(State, "State")
     app.add_template_global(VisitState, "VisitState")
+    app.add_template_global(SatisfactionSource, "SatisfactionSource")
     app.add_template_global(OutboxStatus, "OutboxStatus")
     app.add_template_global(AnnouncementStatus, "AnnouncementStatus")
     app.add_template_global(DELIVERY_LABELS, "delivery_labels")

@@ -73,9 +73,11 @@ def test_engagement_check_in_flow(app):
     assert [i["kind"] for i in timeline] == ["visit", "contact"]
     assert next_checkin_due(eng) == date(2025, 12, 5) + timedelta(days=30)
     with pytest.raises(ValidationFailed):
-        close_engagement(eng, liaison, outcome=" ", now=NOW)
-    close_engagement(eng, liaison, outcome="3業務で自動化を達成", now=NOW + timedelta(days=90))
+        close_engagement(eng, liaison, outcome="3業務で自動化を達成", now=NOW)  # no 達成度
+    close_engagement(eng, liaison, achievement="achieved", put_in_place="RPA(3業務)",
+                     outcome="3業務で自動化を達成", now=NOW + timedelta(days=90))
     db.session.commit()
     assert eng.state == "closed" and eng.outcome == "3業務で自動化を達成"
+    assert (eng.achievement, eng.put_in_place) == ("achieved", "RPA(3業務)")
     with pytest.raises(ValidationFailed):
         log_contact(eng, liaison, at=NOW, summary="x", now=NOW + timedelta(days=91))

@@ -18,3 +18,8 @@ document.addEventListener("click", function (event) {
   sync();
   wide.addEventListener("change", sync);
 })();
+
+// The municipality sheet's print button (no inline script under the CSP).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) window.print();
+});

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..models.engagement import ACHIEVEMENTS
 from ..models.visit import VISIT_KINDS
 from . import MultiCheckboxField
 
@@ -110,8 +111,12 @@ class ContactForm(FlaskForm):
 
 
 class CloseEngagementForm(FlaskForm):
-    outcome = TextAreaField(_l("成果・結果"), validators=[
-        DataRequired(_l("成果・結果を入力してください。"))])
+    achievement = RadioField(_l("目標の達成度"),
+                             choices=choices((k.value, _l(v)) for k, v in ACHIEVEMENTS.items()),
+                             validators=[InputRequired(_l("目標の達成度を選んでください。"))])
+    put_in_place = TextAreaField(_l("導入したもの"), validators=[Optional(), Length(max=4000)])
+    next_steps = TextAreaField(_l("今後の予定"), validators=[Optional(), Length(max=4000)])
+    outcome = TextAreaField(_l("所感・補足"), validators=[Optional(), Length(max=4000)])
 
 
 class EngagementForm(FlaskForm):

@@ -18,7 +18,8 @@ from .theme import Theme
 from .visit import Visit
 from .scheduler import JobRun, SchedulerLease, SentNotice
 from .rounds import RoundRecord
-from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
+from .visit import (ParticipantSurveyLink, SatisfactionResponse, VisitFollowUp, VisitNotice,
+                    VisitRecord)
 from .calendar_feed import CalendarFeedToken
 from .engagement import Engagement, EngagementContact, EngagementNotice
 from .saved_view import SavedView
@@ -68,6 +69,7 @@ __all__ = [
     "VisitRecord",
     "VisitFollowUp",
     "VisitNotice",
+    "ParticipantSurveyLink",
     "SatisfactionResponse",
     "Engagement",
     "EngagementContact",

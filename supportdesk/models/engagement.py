@@ -16,6 +16,20 @@ class EngagementState(StrEnum):
 
 ENGAGEMENT_STATES = {EngagementState.ACTIVE: N_("進行中"), EngagementState.CLOSED: N_("終了")}
 
+
+class Achievement(StrEnum):
+    """How far a closed engagement reached its goal (目標の達成度)."""
+    ACHIEVED = "achieved"          # 達成
+    PARTLY = "partly"              # 一部達成
+    NOT_ACHIEVED = "not_achieved"  # 未達成
+    STOPPED = "stopped"            # 中止
+
+
+ACHIEVEMENTS = {Achievement.ACHIEVED: N_("達成"), Achievement.PARTLY: N_("一部達成"),
+                Achievement.NOT_ACHIEVED: N_("未達成"), Achievement.STOPPED: N_("中止")}
+# Something was put in place only when the goal was reached, at least in part.
+ACHIEVEMENTS_WITH_RESULTS = (Achievement.ACHIEVED, Achievement.PARTLY)
+
 engagement_experts = sa.Table(
     "engagement_experts",
     db.metadata,
@@ -32,6 +46,8 @@ class Engagement(db.Model):
     __table_args__ = (
         sa.CheckConstraint("state IN ('active', 'closed')", name="state"),
         sa.CheckConstraint("cadence_days > 0", name="cadence_positive"),
+        sa.CheckConstraint("achievement IS NULL OR achievement IN "
+                           "('achieved', 'partly', 'not_achieved', 'stopped')", name="achievement"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +64,10 @@ class Engagement(db.Model):
     ends_on: Mapped[object | None] = mapped_column(sa.Date)
     state: Mapped[str] = mapped_column(sa.String(20), default=EngagementState.ACTIVE.value,
                                        index=True)
+    # The outcome at closing: 達成度, what was put in place, what follows, and remarks.
+    achievement: Mapped[str | None] = mapped_column(sa.String(20))
+    put_in_place: Mapped[str | None] = mapped_column(sa.Text)
+    next_steps: Mapped[str | None] = mapped_column(sa.Text)
     outcome: Mapped[str | None] = mapped_column(sa.Text)
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

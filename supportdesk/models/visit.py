@@ -1,4 +1,6 @@
 """Visits (訪問): outreach lectures, accompaniment check-ins, periodic rounds and liaison meetings."""
+from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -123,25 +125,51 @@ class VisitFollowUp(db.Model):
     engagement = relationship("Engagement")
 
 
+class SatisfactionSource(StrEnum):
+    FILER = "filer"              # the municipality's staff, signed in (once per person)
+    PARTICIPANT = "participant"  # a participant, through the lecture's shared link (no login)
+
+
 class SatisfactionResponse(db.Model):
-    """The municipality's 5-point rating of a held lecture; one per visit per respondent."""
+    """A 5-point rating of a held lecture: by the municipality's staff (one per visit per
+    respondent) or by a participant through the lecture's link (anonymous)."""
 
     __tablename__ = "satisfaction_responses"
     __table_args__ = (
         sa.UniqueConstraint("visit_id", "respondent_id", name="uq_satisfaction_visit_respondent"),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+        sa.CheckConstraint("(source = 'filer' AND respondent_id IS NOT NULL) OR "
+                           "(source = 'participant' AND respondent_id IS NULL)", name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"),
                                           index=True)
-    respondent_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    respondent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(sa.String(20), default=SatisfactionSource.FILER.value,
+                                        server_default=SatisfactionSource.FILER.value)
     rating: Mapped[int] = mapped_column()
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     visit = relationship("Visit")
     respondent = relationship("User")
+
+
+class ParticipantSurveyLink(db.Model):
+    """The link a lecture's filer forwards to its participants: answering needs no login."""
+
+    __tablename__ = "participant_survey_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"),
+                                          unique=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[object] = mapped_column(UTCDateTime)
+
+    visit = relationship("Visit")
 
 
 class VisitNotice(db.Model):

@@ -204,11 +204,17 @@ def delivery_report(a):
 
 def archive_for(user):
     """Sent announcements that reached the user's municipality, newest first."""
+    return announcements_received(user.municipality_id)
+
+
+def announcements_received(municipality_id, limit=200):
+    """Sent announcements that reached the municipality, newest first (its archive, and the
+    municipality page)."""
     return db.session.scalars(sa.select(Announcement).join(AnnouncementRecipient).options(
         selectinload(Announcement.attachments)).where(
-        AnnouncementRecipient.municipality_id == user.municipality_id,
+        AnnouncementRecipient.municipality_id == municipality_id,
         Announcement.status == AnnouncementStatus.SENT.value).order_by(
-            Announcement.sent_at.desc(), Announcement.id.desc()).limit(200)).all()
+            Announcement.sent_at.desc(), Announcement.id.desc()).limit(limit)).all()
 
 
 def mark_announcement_read(a, user, now=None):

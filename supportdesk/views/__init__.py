@@ -20,6 +20,7 @@ from .calendar import bp as calendar_bp
 from .queue import bp as queue_bp
 from .notifications import bp as notifications_bp
 from .notify_admin import bp as notify_admin_bp
+from .participant_survey import bp as participant_survey_bp
 from .webhooks import bp as webhooks_bp
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
@@ -28,7 +29,7 @@ BLUEPRINTS += [reports_bp]
 BLUEPRINTS += [tokens_bp]
 BLUEPRINTS += [rounds_bp, jobs_bp]
 BLUEPRINTS += [requests_bp, reply_templates_bp]
-BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp]
+BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp, participant_survey_bp]
 BLUEPRINTS += [queue_bp]
 BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
 BLUEPRINTS += [webhooks_bp]
@@ -44,3 +45,7 @@ PUBLIC_ENDPOINTS |= {"auth.forgot_password", "auth.reset_password"}
 # The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
 # URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
 PUBLIC_ENDPOINTS.add("calendar.feed")
+# A lecture's participants answer its satisfaction survey without an account: the secret,
+# expiring token of the lecture's link is the key (unknown or expired tokens answer 404; answers
+# are rate-limited per address and bounded by the recorded number of participants).
+PUBLIC_ENDPOINTS.add("participant_survey.answer")

@@ -12,8 +12,8 @@ from ..extensions import db
 from ..forms.notifications import AnnouncementForm, choices
 from ..models import Announcement, AnnouncementAttachment, Municipality, Region
 from ..models.announcement import ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
-from ..services.announcements import (archive_for, cancel_announcement, compose_announcement,
-                                      delivery_report)
+from ..services.announcements import (announcements_received, archive_for, cancel_announcement,
+                                      compose_announcement, delivery_report)
 from ..services.requests.attachments import ALLOWED_LABEL, file_response, max_bytes
 from ..timeutil import JST
 from ..workflows.announcements import AnnouncementStatus
@@ -108,3 +108,11 @@ def cancel(announcement_id):
     if call.ok:
         flash(_("送信予約を取り消しました。"), "success")
     return redirect(url_for("announcements.show", announcement_id=a.id))
+
+
+def municipality_announcements_section(m, user):
+    """The municipality page's お知らせ: the announcements it received, newest first."""
+    if permissions.scope_of(user, "view", "announcement") is None:
+        return None
+    return {"template": "announcements/_municipality_section.html",
+            "announcements": announcements_received(m.id, limit=50)}

@@ -8,11 +8,12 @@ from .. import permissions
 from ..extensions import db
 from ..forms.visits import CloseEngagementForm, ContactForm, EngagementForm, choices
 from ..models import Engagement, Municipality, SupportRequest, User
-from ..models.engagement import ENGAGEMENT_STATES, engagement_experts
+from ..models.engagement import ACHIEVEMENTS, ENGAGEMENT_STATES
 from ..roles import Role
 from ..services.visits.engagements import (checkin_timeline, close_engagement, create_engagement,
-                                    last_checkin_dates,
-                                    log_contact, next_checkin_due)
+                                           last_checkin_dates, log_contact,
+                                           municipality_engagements, next_checkin_due,
+                                           scope_engagements)
 from ..timeutil import JST, utcnow
 from .decorators import load_or_404
 from .service_call import service_call
@@ -20,27 +21,18 @@ from .service_call import service_call
 bp = Blueprint("engagements", __name__, url_prefix="/visits/engagements")
 
 
-def _scoped(stmt):
-    scope = permissions.scope_of(current_user, "view", "engagement")
-    if scope == permissions.OWN:
-        return stmt.where(Engagement.municipality_id == current_user.municipality_id)
-    if scope == permissions.SELF:
-        mine = sa.select(engagement_experts.c.engagement_id).where(
-            engagement_experts.c.user_id == current_user.id)
-        return stmt.where(sa.or_(Engagement.id.in_(mine), Engagement.owner_id == current_user.id))
-    return stmt if scope == permissions.ALL else stmt.where(sa.false())
-
-
 @bp.get("/")
 @login_required
 def index():
     if permissions.scope_of(current_user, "view", "engagement") is None:
         abort(404)
-    rows = db.session.scalars(_scoped(sa.select(Engagement).join(Municipality)
-                                      .order_by(Engagement.state, Engagement.id.desc()))).all()
+    rows = db.session.scalars(scope_engagements(
+        sa.select(Engagement).join(Municipality)
+        .order_by(Engagement.state, Engagement.id.desc()), current_user)).all()
     last = last_checkin_dates([e.id for e in rows])
     due = {e.id: next_checkin_due(e, last.get(e.id)) for e in rows}
-    return render_template("engagements/index.html", rows=rows, due=due, states=ENGAGEMENT_STATES)
+    return render_template("engagements/index.html", rows=rows, due=due, states=ENGAGEMENT_STATES,
+                           achievements=ACHIEVEMENTS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,7 +70,7 @@ def show(engagement_id):
     return render_template("engagements/show.html", e=eng, timeline=checkin_timeline(eng),
                            due=due, overdue=eng.is_active and due < today,
                            contact_form=ContactForm(), close_form=CloseEngagementForm(),
-                           states=ENGAGEMENT_STATES)
+                           states=ENGAGEMENT_STATES, achievements=ACHIEVEMENTS)
 
 
 def _render_with(eng, **forms):
@@ -86,7 +78,7 @@ def _render_with(eng, **forms):
     forms.setdefault("close_form", CloseEngagementForm(formdata=None))
     return render_template("engagements/show.html", e=eng, timeline=checkin_timeline(eng),
                            due=next_checkin_due(eng), overdue=False, states=ENGAGEMENT_STATES,
-                           **forms)
+                           achievements=ACHIEVEMENTS, **forms)
 
 
 @bp.post("/<int:engagement_id>/contacts")
@@ -111,8 +103,19 @@ def close(engagement_id):
     form = CloseEngagementForm()
     if form.validate_on_submit():
         with service_call(form) as call:
-            close_engagement(eng, current_user, outcome=form.outcome.data)
+            close_engagement(eng, current_user, achievement=form.achievement.data,
+                             put_in_place=form.put_in_place.data, next_steps=form.next_steps.data,
+                             outcome=form.outcome.data)
         if call.ok:
             flash(_("伴走支援を終了しました。"), "success")
             return redirect(url_for("engagements.show", engagement_id=eng.id))
     return _render_with(eng, close_form=form), 422
+
+
+def municipality_engagements_section(m, user):
+    """The municipality page's 伴走支援: its engagements with check-ins and outcome."""
+    if permissions.scope_of(user, "view", "engagement") is None:
+        return None
+    return {"template": "engagements/_municipality_section.html",
+            "engagements": municipality_engagements(m, user), "states": ENGAGEMENT_STATES,
+            "achievements": ACHIEVEMENTS}

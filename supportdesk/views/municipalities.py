@@ -1,4 +1,4 @@
-"""Municipalities: the list and each municipality's page (profile and history)."""
+"""Municipalities: the list, each municipality's page (profile and history) and its sheet."""
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -9,6 +9,7 @@ from ..extensions import db
 from ..forms.admin import MunicipalityProfileForm
 from ..models import Municipality, Region
 from ..services.accounts.users import update_municipality_profile
+from ..timeutil import utcnow
 
 bp = Blueprint("municipalities", __name__, url_prefix="/municipalities")
 
@@ -18,11 +19,15 @@ def history_sections():
     """The sections of the municipality page, declared here in one list: callables
     (municipality, user) -> dict with "template" and context (or None to leave the section out),
     rendered by their optional "order" (default 0), then in this order."""
+    from .announcements import municipality_announcements_section
+    from .engagements import municipality_engagements_section
     from .history import history_section
     from .rounds import history_section as rounds_section
     from .visits import municipality_visits_section
 
-    return [rounds_section, municipality_visits_section, history_section]
+    return [rounds_section, municipality_visits_section, municipality_engagements_section,
+            municipality_announcements_section, history_section]
+
 
 
 def _get(code):
@@ -44,13 +49,26 @@ def index():
     return render_template("municipalities/index.html", municipalities=munis)
 
 
+def _sections(m):
+    sections = [s for s in (section(m, current_user) for section in history_sections()) if s]
+    sections.sort(key=lambda s: s.get("order", 0))
+    return sections
+
+
 @bp.get("/<code>")
 @login_required
 def show(code):
     m = _get(code)
-    sections = [s for s in (section(m, current_user) for section in history_sections()) if s]
-    sections.sort(key=lambda s: s.get("order", 0))
-    return render_template("municipalities/show.html", m=m, sections=sections)
+    return render_template("municipalities/show.html", m=m, sections=_sections(m))
+
+
+@bp.get("/<code>/sheet")
+@login_required
+def sheet(code):
+    """The municipality sheet: the same sections as the page, laid out for printing on A4."""
+    m = _get(code)
+    return render_template("municipalities/sheet.html", m=m, sections=_sections(m),
+                           printed_at=utcnow())
 
 
 @bp.route("/<code>/profile", methods=["GET", "POST"])

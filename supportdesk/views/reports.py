@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Municipality, ReportSnapshot, SupportRequest, Visit
 from ..models.visit import visit_municipalities
 from ..services.reports import figures as r
+from ..services.reports.drilldown import UnknownDrillDown, drilldown
 from ..services.reports.monthly import build_fiscal_summary, build_monthly_report
 from ..services.reports.exports import report_csv, report_xlsx
 from ..services.reports.snapshots import freeze_monthly_report, snapshots_for
@@ -101,26 +102,21 @@ def monthly_xlsx(ym):
                     headers={"Content-Disposition": f'attachment; filename="monthly-report-{ym}.xlsx"'})
 
 
-FILTER_ARGS = ("kind", "origin", "theme_id", "region_id", "municipality_id")
-
-
 @bp.get("/monthly/<ym>/requests")
 @permission_required("view", "report")
 def monthly_requests(ym):
-    """The requests behind one figure of the report."""
+    """The requests behind one figure of the report, named in words with its filters."""
     year, month = _month(ym)
     figure = request.args.get("figure", "new")
-    if figure not in r.REQUEST_FIGURES:
+    try:
+        filters, words = drilldown(figure, request.args)
+    except UnknownDrillDown:
         abort(404)
-    filters = {}
-    for key in FILTER_ARGS:
-        value = request.args.get(key)
-        if value:
-            filters[key] = int(value) if key.endswith("_id") and value.isdigit() else value
     period = r.month_period(year, month)
     rows = r.requests_behind(figure, period, region_ids=_region_scope(), **filters)
     rows = [s for s in rows if permissions.can(current_user, "view", s)]
-    return render_template("reports/requests.html", rows=rows, ym=ym, figure=figure, filters=filters)
+    return render_template("reports/requests.html", rows=rows, ym=ym, figure=figure,
+                           filters=filters, filter_words=words)
 
 
 @bp.post("/monthly/<ym>/snapshot")
@@ -153,7 +149,7 @@ def fiscal(fy):
     _known_fiscal_year(fy)
     summary = build_fiscal_summary(fy, _region_scope())
     return render_template("reports/fiscal.html", fy=fy, label=fy_label(fy),
-                           **summary)
+                           prev_label=fy_label(fy - 1), **summary)
 
 
 @bp.get("/municipality/<code>/<int:fy>")

@@ -32,6 +32,7 @@ from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..roles import Role
 from ..services import ValidationFailed
 from ..services.visits.engagements import open_followup_engagement, open_followup_request
+from ..services.visits.participant_survey import existing_link, may_share_survey, participant_link
 from ..services.visits.rounds import recordable_municipalities, round_record_of, takes_round_record
 from ..services.visits.lifecycle import (
     ATTENDEE_ROLES,
@@ -90,7 +91,10 @@ def show(visit_id):
     can_rate = may_rate(visit, current_user)
     postponed_from = db.session.scalar(sa.select(Visit).where(Visit.postponed_to_id == visit.id))
     round_record = round_record_of(visit) if visit.kind == "round" else None
+    can_share = may_share_survey(visit, current_user)
     return render_template("visits/show.html", v=visit, actions=visit_actions(visit, current_user),
+                           can_share_survey=can_share,
+                           survey_link=existing_link(visit) if can_share else None,
                            when=jst_range(visit.starts_at, visit.ends_at),
                            warnings=date_warnings(visit.starts_at, visit.ends_at),
                            answers=answers, follow_ups=follow_ups, can_rate=can_rate,
@@ -325,6 +329,18 @@ def satisfaction(visit_id):
             return redirect(url_for("visits.show", visit_id=visit_id))
     return render_template("visits/satisfaction.html", form=form, v=visit,
                            when=jst_range(visit.starts_at, visit.ends_at))
+
+
+@bp.post("/<int:visit_id>/participant-link")
+@login_required
+def share_survey(visit_id):
+    """The link the filer forwards to the lecture's participants (made once, then shown)."""
+    visit = load_or_404(Visit, visit_id, "share_survey")
+    with service_call() as call:
+        participant_link(visit, current_user)
+    if call.ok:
+        flash(_("参加者用のアンケートのリンクを用意しました。参加者に転送してください。"), "success")
+    return redirect(url_for("visits.show", visit_id=visit_id) + "#participant-survey")
 
 
 def municipality_visits_section(m, user):

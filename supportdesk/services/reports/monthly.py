@@ -41,8 +41,13 @@ def _scalars(year, month, region_ids):
         "satisfaction_average": sat["average"],
         "satisfaction_top_share": sat["top_share"],
         "satisfaction_responses": sat["responses"],
+        "satisfaction_responses_filer": sat["by_source"]["filer"]["responses"],
+        "satisfaction_responses_participant": sat["by_source"]["participant"]["responses"],
+        "satisfaction_average_filer": sat["by_source"]["filer"]["average"],
+        "satisfaction_average_participant": sat["by_source"]["participant"]["average"],
         "engagements_active": eng["active"],
         "engagements_opened": eng["opened"],
+        **{f"engagements_closed_{a}": n for a, n in eng["closed_by_achievement"].items()},
         "reach_month": r.reached(p, region_ids),
         "support_total": sum(support["by_kind"].values()),
         **{f: r.count_requests(f, p, region_ids=region_ids) for f in INFO_DEPT_FIGURES},
@@ -65,10 +70,18 @@ SCALAR_LABELS = [
     ("lectures", "joint_lectures", N_("うち複数市町合同"), None),
     ("lectures", "participants", N_("出前講座の参加者数"), None),
     ("lectures", "satisfaction_responses", N_("満足度アンケートの回答数"), None),
+    ("lectures", "satisfaction_responses_filer", N_("うち申込市町の職員"), None),
+    ("lectures", "satisfaction_responses_participant", N_("うち講座の参加者(共有リンク)"), None),
     ("lectures", "satisfaction_average", N_("満足度の平均(5段階)"), None),
+    ("lectures", "satisfaction_average_filer", N_("満足度の平均(申込市町の職員)"), None),
+    ("lectures", "satisfaction_average_participant", N_("満足度の平均(参加者)"), None),
     ("lectures", "satisfaction_top_share", N_("満足度4・5の割合(％)"), None),
     ("accompaniment", "engagements_active", N_("月末時点で進行中の伴走支援"), None),
     ("accompaniment", "engagements_opened", N_("今月開始した伴走支援"), None),
+    ("accompaniment", "engagements_closed_achieved", N_("今月終了した伴走支援(達成)"), None),
+    ("accompaniment", "engagements_closed_partly", N_("今月終了した伴走支援(一部達成)"), None),
+    ("accompaniment", "engagements_closed_not_achieved", N_("今月終了した伴走支援(未達成)"), None),
+    ("accompaniment", "engagements_closed_stopped", N_("今月終了した伴走支援(中止)"), None),
     ("reach", "reach_month", N_("今月接点のあった市町数"), None),
     ("support", "support_total", N_("支援の実施件数"), None),
     *(("info_dept", f, r.FIGURE_LABELS[f], f) for f in INFO_DEPT_FIGURES),
@@ -149,8 +162,7 @@ def build_monthly_report(year, month, region_ids=None):
     }
 
 
-def build_fiscal_summary(fy, region_ids=None):
-    """Month-by-month figures of fiscal year `fy` (April to March) and the year's totals."""
+def _fiscal_months(fy, region_ids):
     months = []
     for i in range(12):
         year, month = (fy, 4 + i) if i < 9 else (fy + 1, i - 8)
@@ -162,14 +174,43 @@ def build_fiscal_summary(fy, region_ids=None):
                        "reach": r.reached(p, region_ids),
                        **{f: r.count_requests(f, p, region_ids=region_ids)
                           for f in INFO_DEPT_FIGURES}})
+    return months
+
+
+def _fiscal_totals(fy, region_ids):
     year_period = r.Period(r.month_period(fy, 4).start, r.month_period(fy + 1, 3).end, f"FY{fy}")
-    totals = {"new": r.count_requests("new", year_period, region_ids=region_ids),
-              "closed": r.count_requests("closed", year_period, region_ids=region_ids),
-              "reach": r.reached(year_period, region_ids),
-              "municipalities": r.municipalities_in_scope(region_ids),
-              **{f: r.count_requests(f, year_period, region_ids=region_ids)
-                 for f in INFO_DEPT_FIGURES}}
-    return {"months": months, "totals": totals,
+    return {"new": r.count_requests("new", year_period, region_ids=region_ids),
+            "closed": r.count_requests("closed", year_period, region_ids=region_ids),
+            "lectures": r.lectures(year_period, region_ids)["held"],
+            "reach": r.reached(year_period, region_ids),
+            **{f: r.count_requests(f, year_period, region_ids=region_ids)
+               for f in INFO_DEPT_FIGURES},
+            **{f"engagements_closed_{a}": n
+               for a, n in o.closed_by_achievement(year_period, region_ids).items()}}
+
+
+# The fiscal-year comparison's rows: (key, name).
+FISCAL_COMPARE = (("new", r.FIGURE_LABELS["new"]), ("closed", r.FIGURE_LABELS["closed"]),
+                  ("lectures", N_("出前講座の実施回数")), ("reach", N_("接点のあった市町数")),
+                  ("engagements_closed_achieved", N_("終了した伴走支援(達成)")),
+                  ("engagements_closed_partly", N_("終了した伴走支援(一部達成)")),
+                  ("engagements_closed_not_achieved", N_("終了した伴走支援(未達成)")),
+                  ("engagements_closed_stopped", N_("終了した伴走支援(中止)")))
+
+
+def build_fiscal_summary(fy, region_ids=None):
+    """Month-by-month figures of fiscal year `fy` (April to March) and the year's totals, each
+    beside the previous fiscal year's (the same month a year earlier, and the year's total)."""
+    months = _fiscal_months(fy, region_ids)
+    previous = _fiscal_months(fy - 1, region_ids)
+    for month, before in zip(months, previous):
+        month["prev"] = before
+    totals = dict(_fiscal_totals(fy, region_ids),
+                  municipalities=r.municipalities_in_scope(region_ids))
+    prev_totals = _fiscal_totals(fy - 1, region_ids)
+    return {"months": months, "totals": totals, "prev_totals": prev_totals,
+            "compare": [{"label": label, "value": totals[key], "prev": prev_totals[key]}
+                        for key, label in FISCAL_COMPARE],
             "max_value": max([1] + [max(m["new"], m["closed"]) for m in months])}
 
 

@@ -6,8 +6,10 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Engagement, Municipality, Region, SupportRequest, Visit
+from ...models.engagement import Achievement
 from ...models.support_request import AUDIENCES
-from ...models.visit import SatisfactionResponse, VisitRecord, visit_municipalities
+from ...models.visit import (SatisfactionResponse, SatisfactionSource, VisitRecord,
+                             visit_municipalities)
 from .figures import _held_visits, month_period
 from ..visits.rounds import cycle_bounds
 
@@ -24,16 +26,24 @@ def _sum(col):
 
 
 def satisfaction(period, region_ids):
-    """Ratings of the lectures held in the period: responses, average and share of 4-5 (%)."""
+    """Ratings of the lectures held in the period: responses, average and share of 4-5 (%),
+    in all and by who answered (the municipality's staff, or participants through the link)."""
     held = _held_visits(period, region_ids, kind="lecture")
-    n, avg, top = db.session.execute(
-        sa.select(sa.func.count(SatisfactionResponse.id),
-                  sa.func.avg(sa.cast(SatisfactionResponse.rating, sa.Float)),
+    rows = db.session.execute(
+        sa.select(SatisfactionResponse.source, sa.func.count(SatisfactionResponse.id),
+                  sa.func.sum(SatisfactionResponse.rating),
                   sa.func.count(sa.case((SatisfactionResponse.rating >= 4, 1))))
-        .where(SatisfactionResponse.visit_id.in_(held))).one()
+        .where(SatisfactionResponse.visit_id.in_(held))
+        .group_by(SatisfactionResponse.source)).all()
+    by_source = {source.value: {"responses": 0, "average": None} for source in SatisfactionSource}
+    n = total = top = 0
+    for source, count, rating_sum, top_count in rows:
+        by_source[source] = {"responses": count, "average": round(float(rating_sum) / count, 2)}
+        n, total, top = n + count, total + rating_sum, top + top_count
     if not n:
-        return {"responses": 0, "average": None, "top_share": None}
-    return {"responses": n, "average": round(float(avg), 2), "top_share": round(100 * top / n, 1)}
+        return {"responses": 0, "average": None, "top_share": None, "by_source": by_source}
+    return {"responses": n, "average": round(float(total) / n, 2), "top_share": round(100 * top / n, 1),
+            "by_source": by_source}
 
 
 def participants(period, region_ids):
@@ -82,7 +92,19 @@ def engagements(period, region_ids):
         sa.or_(Engagement.closed_at.is_(None), Engagement.closed_at >= period.end)))
     opened = db.session.scalar(_engagements_in(region_ids).where(
         Engagement.starts_on >= period.start.date(), Engagement.starts_on <= last_day))
-    return {"active": active or 0, "opened": opened or 0}
+    return {"active": active or 0, "opened": opened or 0,
+            "closed_by_achievement": closed_by_achievement(period, region_ids)}
+
+
+def closed_by_achievement(period, region_ids):
+    """Engagements closed in the period, by 目標の達成度 (every Achievement, zeros included;
+    those closed before the 達成度 was recorded are left out)."""
+    stmt = (_engagements_in(region_ids).add_columns(Engagement.achievement)
+            .where(Engagement.closed_at >= period.start, Engagement.closed_at < period.end,
+                   Engagement.achievement.is_not(None))
+            .group_by(Engagement.achievement))
+    counts = {a: n for n, a in db.session.execute(stmt)}
+    return {a.value: counts.get(a.value, 0) for a in Achievement}
 
 
 def round_coverage(year, month, region_ids):

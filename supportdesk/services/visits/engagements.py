@@ -1,14 +1,17 @@
 """Accompaniment (伴走支援) engagements, their check-ins, and follow-ups opened from a visit record."""
 import logging
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask_babel import gettext as _
 
 from ... import permissions
 from ...extensions import db
 from ...models import Engagement, EngagementContact, Visit, VisitFollowUp
-from ...models.engagement import EngagementState
+from ...models.engagement import (ACHIEVEMENTS_WITH_RESULTS, Achievement, EngagementState,
+                                  engagement_experts)
 from ...notifications import notify
 from ...roles import Role
 from ...timeutil import JST, utcnow
@@ -75,31 +78,75 @@ def log_contact(eng, actor, *, at, summary, now=None):
     return contact
 
 
-def close_engagement(eng, actor, *, outcome, now=None):
+def close_engagement(eng, actor, *, achievement=None, put_in_place="", next_steps="", outcome="",
+                     now=None):
+    """Close with the outcome: 目標の達成度 (Achievement), what was put in place (needed when the
+    goal was reached at least in part), what follows, and free remarks."""
     now = now or utcnow()
     permissions.require(actor, "manage", eng)
     if not eng.is_active:
-        raise ValidationFailed(_("この伴走支援は既に終了しています。"), field="outcome")
-    if not (outcome or "").strip():
-        raise ValidationFailed(_("成果・結果を入力してください。"), field="outcome")
-    eng.state, eng.outcome, eng.closed_at = EngagementState.CLOSED.value, outcome.strip(), now
+        raise ValidationFailed(_("この伴走支援は既に終了しています。"), field="achievement")
+    if achievement not in set(Achievement):
+        raise ValidationFailed(_("目標の達成度を選んでください。"), field="achievement")
+    put_in_place, next_steps = (put_in_place or "").strip(), (next_steps or "").strip()
+    if achievement in ACHIEVEMENTS_WITH_RESULTS and not put_in_place:
+        raise ValidationFailed(_("導入したものを入力してください。"), field="put_in_place")
+    eng.state, eng.closed_at = EngagementState.CLOSED.value, now
+    eng.achievement = Achievement(achievement).value
+    eng.put_in_place, eng.next_steps = put_in_place or None, next_steps or None
+    eng.outcome = (outcome or "").strip() or None
     if eng.sreq is not None:
         record_event(eng.sreq, actor, "engagement", action="engagement_closed",
-                     data={"engagement_id": eng.id}, note=eng.outcome, now=now)
+                     data={"engagement_id": eng.id, "achievement": eng.achievement},
+                     note=eng.outcome, now=now)
     notify("engagement.closed", sreq=eng.sreq, recipients=eng.attendees, actor=actor, now=now,
            engagement_id=eng.id, municipality_ids=[eng.municipality_id])
     db.session.flush()
     return eng
 
 
+def scope_engagements(stmt, user):
+    """`stmt` (over Engagement) narrowed to the engagements `user` may see: staff their own
+    municipality's, experts those they work on, the prefecture side all."""
+    scope = permissions.scope_of(user, "view", "engagement")
+    if scope == permissions.OWN:
+        return stmt.where(Engagement.municipality_id == user.municipality_id)
+    if scope == permissions.SELF:
+        mine = sa.select(engagement_experts.c.engagement_id).where(
+            engagement_experts.c.user_id == user.id)
+        return stmt.where(sa.or_(Engagement.id.in_(mine), Engagement.owner_id == user.id))
+    return stmt if scope == permissions.ALL else stmt.where(sa.false())
+
+
+def municipality_engagements(m, user):
+    """The municipality's engagements that `user` may see, newest first, each with its
+    check-ins (oldest first): two queries whatever their number."""
+    engs = db.session.scalars(scope_engagements(
+        sa.select(Engagement).options(selectinload(Engagement.contacts)
+                                      .joinedload(EngagementContact.by))
+        .where(Engagement.municipality_id == m.id)
+        .order_by(Engagement.starts_on.desc(), Engagement.id.desc()), user)).all()
+    visits = defaultdict(list)
+    if engs:
+        for v in db.session.scalars(sa.select(Visit).where(
+                Visit.engagement_id.in_([e.id for e in engs]),
+                Visit.state.in_(("confirmed", "held")))):
+            visits[v.engagement_id].append(v)
+    return [(e, _timeline(visits[e.id], e.contacts)) for e in engs]
+
+
+def _timeline(visits, contacts):
+    items = [{"at": v.starts_at, "kind": "visit", "visit": v, "held": v.state == "held"}
+             for v in visits]
+    items += [{"at": c.at, "kind": "contact", "contact": c, "held": True} for c in contacts]
+    return sorted(items, key=lambda i: i["at"])
+
+
 def checkin_timeline(eng):
     """Check-ins over time, oldest first: held/confirmed visits and logged contacts."""
     visits = db.session.scalars(sa.select(Visit).where(
         Visit.engagement_id == eng.id, Visit.state.in_(("confirmed", "held")))).all()
-    items = [{"at": v.starts_at, "kind": "visit", "visit": v, "held": v.state == "held"}
-             for v in visits]
-    items += [{"at": c.at, "kind": "contact", "contact": c, "held": True} for c in eng.contacts]
-    return sorted(items, key=lambda i: i["at"])
+    return _timeline(visits, eng.contacts)
 
 
 def last_checkin_dates(engagement_ids):
