@@ -18,6 +18,7 @@ from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services import ValidationFailed
 from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
+from ..services.cases import may_make_case
 from ..services.visits.engagements import can_open_engagement
 from ..services.requests.conversation import (active_reply_templates, fill_reply_template,
                                              is_following, timeline, visible_comments)
@@ -249,6 +250,7 @@ def show(request_id):
         actions=[(a, _(ACTION_LABELS[a]), TRANSITIONS[(State(sreq.state), a)]) for a in actions],
         action_form=ActionForm(), comment_form=comment_form, support_form=support_form,
         templates=templates, chosen_template=chosen_template,
+        may_make_case=may_make_case(sreq, current_user),
         template_bodies={t.id: fill_reply_template(t.body, sreq) for t in templates},
         comments=visible_comments(sreq, current_user),
         attachments=visible_attachments(sreq, current_user),
