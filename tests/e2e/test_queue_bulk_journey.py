@@ -78,3 +78,20 @@ def test_liaison_holds_resumes_and_exports_a_selection(live_app, live_server, br
     assert rows[0][:2] == ["番号", "件名"]
     assert sorted((r[0], r[1], r[4]) for r in rows[1:]) == sorted([
         (a[1], "窓口DXの相談", "調整中"), (closed[1], "完了した相談", "完了")])
+
+
+def test_on_a_phone_the_bulk_actions_fold_away_and_open_for_an_error(live_app, live_server,
+                                                                     browser_page):
+    seed = _seed(live_app)
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 667})
+    login(page, live_server, seed["email"])
+    page.goto(f"{live_server}/queue/?state=all")
+    summary = page.locator(".bulk-box > summary")
+    assert summary.is_visible() and not page.is_visible("button[name=op][value=hold]")
+    summary.click()
+    _tick(page, seed["a"])
+    page.click("button[name=op][value=hold]")  # no reason, no date
+    assert page.inner_text("#hold_until-error") == "保留を解除する予定日を入力してください。"
+    assert page.is_visible("#hold_until-error")  # the panel came back open
+    assert page.is_checked(f"input[name=ids][value='{seed['a'][0]}']")
