@@ -115,6 +115,16 @@ def transition_for(state, action):
     return TRANSITIONS.get((State(state), Action(action)))
 
 
+def action_needs_reason(action):
+    """Whether `action` asks for a reason (the same from every state it starts from)."""
+    return any(t.needs_reason for (_src, a), t in TRANSITIONS.items() if a == Action(action))
+
+
+def action_roles(action):
+    """The roles that may take `action` from at least one state."""
+    return frozenset().union(*(t.by for (_src, a), t in TRANSITIONS.items() if a == Action(action)))
+
+
 def actions_from(state, role):
     """Actions a role may take from a state (object-level rules are checked by the service)."""
     return [action for (src, action), t in TRANSITIONS.items() if src == state and role in t.by]

@@ -118,3 +118,21 @@ def test_introducing_a_case_records_a_support_action(app, client, login_as):
     assert (action.kind, action.case_id, action.request_id) == ("case", case.id, sreq.id)
     event = db.session.scalar(sa.select(RequestEvent).where(RequestEvent.kind == "action"))
     assert event.data["case_id"] == case.id and not event.internal
+
+
+def test_a_closed_request_page_offers_make_a_case_to_liaisons_only(app, client, login_as):
+    from tests.factories import make_request
+
+    liaison = make_liaison("西播磨")
+    staff = make_staff("佐用町")
+    closed = advance_request(make_request(staff, title="完了した相談"), "closed", liaison)
+    open_one = make_request(staff, title="受付中の相談")
+    link = f'href="/cases/new?from_request={closed.id}"'
+    login_as(liaison)
+    page = client.get(f"/requests/{closed.id}").get_data(as_text=True)
+    assert link in page and "事例にする" in page
+    assert "事例にする" not in client.get(f"/requests/{open_one.id}").get_data(as_text=True)
+    assert client.get(f"/cases/new?from_request={closed.id}").status_code == 200  # it leads on
+    login_as(staff)
+    page = client.get(f"/requests/{closed.id}").get_data(as_text=True)
+    assert closed.number in page and "事例にする" not in page and "from_request" not in page

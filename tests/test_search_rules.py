@@ -45,5 +45,40 @@ def test_a_request_number_always_finds_its_request(world, client, login_as):
         assert _api_ids(client, bearer(world["liaison"]), q) == {world["sreq"].id}
 
 
+def _spellings(number, seq):
+    """How people type a number: R8-0001, r8-1, Ｒ８－０００１, R8-01, a long dash, ｰ."""
+    era = number.split("-")[0]
+    full = number.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    return [number, f"{era.lower()}-{seq}", full, f"{era}-{seq:02d}", f"{era}−{seq:04d}",
+            f"{era}ｰ{seq}", f" {number.lower()} "]
+
+
+def test_a_request_number_finds_its_request_however_it_is_typed(world, client, login_as):
+    login_as(world["liaison"])
+    headers = bearer(world["liaison"])
+    for sreq, title, not_title in ((world["sreq"], TITLE, "電子申請の相談"),
+                                   (world["other"], "電子申請の相談", TITLE)):
+        for q in _spellings(sreq.number, sreq.seq):
+            page = _queue_ids(client, q)
+            assert title in page and not_title not in page, q
+            assert _api_ids(client, headers, q) == {sreq.id}, q
+
+
+def test_a_short_number_does_not_find_longer_numbers_that_start_like_it(world, client, login_as):
+    """r8-1 is R8-0001, not every number whose text contains "r8-1" (R8-1000...)."""
+    from supportdesk.extensions import db
+
+    world["other"].number = world["sreq"].number.split("-")[0] + f"-{world['sreq'].seq}234"
+    from supportdesk.services.requests.search import refresh_search_text
+
+    refresh_search_text(world["other"])
+    db.session.commit()
+    login_as(world["liaison"])
+    q = world["sreq"].number.split("-")[0].lower() + f"-{world['sreq'].seq}"
+    assert _api_ids(client, bearer(world["liaison"]), q) == {world["sreq"].id}
+    page = _queue_ids(client, q)
+    assert TITLE in page and "電子申請の相談" not in page
+
+
 def test_the_rule_itself():
     assert normalise_for_search("ｶｲｾﾞﾝ ＤＸ ヴァ ヶ月 ー") == "かいぜん dx ゔぁ ゖ月 ー"

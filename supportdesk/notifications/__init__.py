@@ -16,6 +16,7 @@ services.announcements.send_due_announcements(now) every minute (those two flush
 """
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -116,6 +117,20 @@ def discard_pending(session=None):
     (session or db.session).info.pop(PENDING, None)
 
 
+@contextmanager
+def savepoint(session=None):
+    """A savepoint whose rollback also forgets the events recorded inside it: one refused row
+    of a bulk action is undone without its notices while the other rows go on."""
+    session = session or db.session
+    mark = len(session.info.get(PENDING, ()))
+    try:
+        with session.begin_nested():
+            yield
+    except Exception:
+        del session.info.get(PENDING, [])[mark:]
+        raise
+
+
 def announce_pending(session=None):
     """Resolve, render and enqueue the recorded events of this unit of work (flushes first, so
     the rows have their final values). Returns the rows added. Called by the before_commit hook;
@@ -133,7 +148,9 @@ def announce_pending(session=None):
 
 
 def _before_commit(session):
-    if session.info.get(PENDING):
+    # SQLAlchemy calls this when a savepoint is released too: the unit of work is not done yet
+    # (a bulk action's later rows may still be refused), so announce at the real commit only.
+    if session.info.get(PENDING) and not session.in_nested_transaction():
         announce_pending(session)
 
 

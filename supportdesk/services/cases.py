@@ -92,6 +92,18 @@ def _check_source_request(sreq, actor):
         raise ValidationFailed(_("事例にできるのは完了した依頼だけです。"), field="title")
 
 
+def may_make_case(sreq, actor):
+    """Whether the request page offers `actor` 「事例にする」: the rule save_case enforces (who
+    manages cases, and only from a closed request they may see)."""
+    if not permissions.can(actor, "manage", "case"):
+        return False
+    try:
+        _check_source_request(sreq, actor)
+    except (permissions.PermissionDenied, ValidationFailed):
+        return False
+    return True
+
+
 def draft_from_request(sreq, actor):
     """Form values for a new case based on one of this desk's closed requests."""
     _check_source_request(sreq, actor)

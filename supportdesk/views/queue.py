@@ -1,28 +1,39 @@
-"""The liaison ticket queue (受付キュー): filters, sort, keyset pages, counts, saved views, bulk assign."""
+"""The liaison ticket queue (受付キュー): filters, sort, keyset pages, counts, saved views, bulk actions."""
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import permissions
 from ..extensions import db
-from ..forms.queue import BulkAssignForm, SavedViewForm
+from ..forms.queue import BulkActionForm, BulkAssignForm, SavedViewForm
 from ..models import Municipality, Region, SavedView, Theme, User
 from ..models.support_request import KIND_LABELS
 from ..models.waiting import WAITING_LABELS
 from ..services import ValidationFailed
 from ..services.requests.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
 from ..services.requests.response_target import due_status
+from ..services.requests.conversation import active_reply_templates
 from ..services.requests.queue_assign import assignable_liaisons, bulk_assign
+from ..services.requests.queue_bulk import EXPORT_OPS, bulk_apply, bulk_ops
+from ..services.requests.queue_export import export_selection, selection_csv, selection_xlsx
 from ..services.requests.saved_views import clean_query, delete_view, list_views, save_view
-from ..timeutil import utcnow
-from ..workflow import STATE_LABELS, State
+from ..i18n import N_
+from ..timeutil import to_jst, utcnow
+from ..workflow import ACTION_LABELS, STATE_LABELS, Action, State
 from .decorators import permission_required
+from .service_call import field_error, service_call
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BULK_OP_LABELS = {"hold": ACTION_LABELS[Action.HOLD], "resume": ACTION_LABELS[Action.RESUME],
+                  "close": ACTION_LABELS[Action.CLOSE], "reply": N_("定型文で返信する"),
+                  "follow": N_("フォローする"), "unfollow": N_("フォローをやめる")}
+MAX_LABELS = 30  # numbers listed per refusal reason (the flash lives in the session cookie)
 
 
 def _queue_url(flt, **changes):
@@ -64,22 +75,82 @@ def _row_labels():
     }
 
 
-@bp.get("/")
-@permission_required("view", "queue")
-def index():
+def _render_queue(flt, bulk_form=None, status=200):
     now = utcnow()
-    flt = QueueFilter.from_args(request.args)
     page = load_queue_page(current_user, flt, now,
                            per_page=current_app.config.get("QUEUE_PER_PAGE", PER_PAGE))
     choices = _choices()
-    assign_form = BulkAssignForm(back=request.full_path)
+    assign_form = BulkAssignForm(back=url_for("queue.index", **flt.to_args()))
     assign_form.assignee.choices = [(u.id, u.display_name) for u in choices["liaisons"]]
+    if bulk_form is None:
+        bulk_form = BulkActionForm(formdata=None)
+    _template_choices(bulk_form)
     view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
     return render_template(
         "queue/index.html", flt=flt, page=page, now=now, due=lambda s: due_status(s, now),
-        queue_url=lambda **c: _queue_url(flt, **c), labels=_row_labels(), choices=choices, assign_form=assign_form, view_form=view_form,
-        saved_views=list_views(current_user),
-        can_assign=permissions.can(current_user, "assign", "request"))
+        queue_url=lambda **c: _queue_url(flt, **c), labels=_row_labels(), choices=choices,
+        assign_form=assign_form, bulk_form=bulk_form, view_form=view_form,
+        saved_views=list_views(current_user), ops=bulk_ops(current_user),
+        checked_ids=set(bulk_form.ids.data or ())), status
+
+
+def _template_choices(form):
+    form.template_id.choices = [(0, _("定型文を選ぶ"))] + [
+        (t.id, t.title) for t in active_reply_templates()] \
+        if permissions.can(current_user, "view", "reply_template") else [(0, "")]
+
+
+@bp.get("/")
+@permission_required("view", "queue")
+def index():
+    return _render_queue(QueueFilter.from_args(request.args))
+
+
+def _flash_result(result):
+    if result.done:
+        flash(_("%(n)d件に「%(op)s」を行いました。", n=len(result.done),
+                op=_(BULK_OP_LABELS[result.op])), "success")
+    for reason, labels in result.refusals_by_reason():
+        shown = "、".join(labels[:MAX_LABELS])
+        if len(labels) > MAX_LABELS:
+            shown += _("ほか%(n)d件", n=len(labels) - MAX_LABELS)
+        flash(_("%(n)d件は変更できませんでした(%(numbers)s):%(reason)s", n=len(labels),
+                numbers=shown, reason=reason), "warning")
+
+
+@bp.post("/bulk")
+@permission_required("view", "queue")
+def bulk():
+    """The bulk actions' one endpoint: the pressed button names the op; the query string keeps
+    the queue's filters, so a refused form comes back on the same page with the rows ticked."""
+    flt = QueueFilter.from_args(request.args)
+    form = BulkActionForm()
+    _template_choices(form)
+    op = form.op.data or ""
+    if op not in bulk_ops(current_user):
+        abort(403)
+    if not form.validate():
+        return _render_queue(flt, form, 422)
+    if op in EXPORT_OPS:
+        try:
+            rows = export_selection(current_user, form.ids.data)
+        except ValidationFailed as exc:
+            field_error(form, exc)
+            return _render_queue(flt, form, 422)
+        stamp = to_jst(utcnow()).strftime("%Y%m%d-%H%M")
+        if op == "export_csv":
+            return Response(selection_csv(rows), content_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition": f'attachment; filename="requests-{stamp}.csv"'})
+        return Response(selection_xlsx(rows), mimetype=XLSX_MIMETYPE, headers={
+            "Content-Disposition": f'attachment; filename="requests-{stamp}.xlsx"'})
+    with service_call(form) as call:
+        result = bulk_apply(current_user, op, form.ids.data, reason=form.reason.data,
+                            hold_until=form.hold_until.data,
+                            template_id=form.template_id.data or None, now=utcnow())
+    if not call.ok:
+        return _render_queue(flt, form, 422)
+    _flash_result(result)
+    return redirect(_queue_url(flt))
 
 
 @bp.post("/assign")

@@ -19,9 +19,10 @@ from ..models.waiting import WAITING_LABELS
 from ..services import ValidationFailed
 from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
+from ..services.cases import may_make_case
 from ..services.visits.engagements import can_open_engagement
-from ..services.requests.conversation import (active_reply_templates, is_following, timeline,
-                                             visible_comments)
+from ..services.requests.conversation import (active_reply_templates, fill_reply_template,
+                                             is_following, timeline, visible_comments)
 from ..services.requests.filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
                                        files_for_own_municipality, info_dept_share, may_push,
                                        parent_conditions, update_request)
@@ -241,7 +242,7 @@ def show(request_id):
         chosen = request.args.get("template", type=int)
         tpl = db.session.get(ReplyTemplate, chosen) if chosen else None
         if tpl is not None and tpl.active:
-            comment_form.body.data = tpl.body
+            comment_form.body.data = fill_reply_template(tpl.body, sreq)
             chosen_template = tpl.id
     support_form = SupportActionForm()
     support_form.target_municipality_id.choices = municipality_choices()
@@ -251,6 +252,8 @@ def show(request_id):
         actions=[(a, _(ACTION_LABELS[a]), TRANSITIONS[(State(sreq.state), a)]) for a in actions],
         action_form=ActionForm(), comment_form=comment_form, support_form=support_form,
         templates=templates, chosen_template=chosen_template,
+        may_make_case=may_make_case(sreq, current_user),
+        template_bodies={t.id: fill_reply_template(t.body, sreq) for t in templates},
         comments=visible_comments(sreq, current_user),
         attachments=visible_attachments(sreq, current_user),
         events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),

@@ -131,6 +131,21 @@ def is_following(sreq, user):
     return any(u.id == user.id for u in sreq.followers)
 
 
+# Placeholders a 定型文 may contain, filled per request when the template is used.
+REPLY_PLACEHOLDERS = {
+    "{番号}": lambda sreq: sreq.display_number,
+    "{件名}": lambda sreq: sreq.title or "",
+    "{市町}": lambda sreq: sreq.municipality.name if sreq.municipality else "",
+}
+
+
+def fill_reply_template(body, sreq):
+    """A 定型文's body for one request: {番号} {件名} {市町} replaced, other text left as typed."""
+    for placeholder, value in REPLY_PLACEHOLDERS.items():
+        body = body.replace(placeholder, value(sreq))
+    return body
+
+
 def active_reply_templates():
     return db.session.scalars(sa.select(ReplyTemplate).where(ReplyTemplate.active.is_(True))
                               .order_by(ReplyTemplate.title, ReplyTemplate.id)).all()

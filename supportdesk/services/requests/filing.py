@@ -392,10 +392,19 @@ def withdraw_request(sreq, actor, reason, *, now=None):
     return apply_action(sreq, Action.WITHDRAW, actor, reason=reason, now=now)
 
 
+def missing_hold_date(action, hold_until):
+    """A hold names the day it is to be lifted: the refusal when it does not, else None (the
+    single action and the queue's bulk hold both ask this)."""
+    if Action(action) == Action.HOLD and hold_until is None:
+        return _("保留を解除する予定日を入力してください。")
+    return None
+
+
 def perform_action(sreq, action, actor, *, reason=None, hold_until=None, now=None):
     """One entry for the action buttons: submitting also numbers and routes the request."""
     if Action(action) == Action.SUBMIT and sreq.state == State.DRAFT:
         return submit_request(sreq, actor, now=now)
-    if Action(action) == Action.HOLD and hold_until is None:
-        raise InvalidTransition(_("保留を解除する予定日を入力してください。"))
+    problem = missing_hold_date(action, hold_until)
+    if problem:
+        raise InvalidTransition(problem)
     return apply_action(sreq, action, actor, reason=reason, hold_until=hold_until, now=now)

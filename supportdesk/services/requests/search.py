@@ -6,10 +6,15 @@ owner of the rule, for the indexed text and for every query: queue, API, exports
 full-width and half-width variants match (ＤＸ = DX, ｶｲｾﾞﾝ = カイゼン); lower case; and katakana
 folded to hiragana, so かいぜん finds カイゼン. PostgreSQL backs it with a pg_trgm GIN index.
 
+A term that spells a request number (R8-0001, r8-1, Ｒ８－０００１, R8−01: any width, case,
+leading zeros or dash) finds the request with that number, and the texts that quote it in full;
+never the numbers that merely start like it (r8-1 is R8-0001, not R8-1234).
+
 Internal notes (RequestComment.internal) are deliberately left out: the text is shared by every
 list that searches, and a note's wording must never make a request findable (or reveal that a
 note mentions something) to anyone who may not read the note.
 """
+import re
 import unicodedata
 
 import sqlalchemy as sa
@@ -27,6 +32,19 @@ _KATAKANA_TO_HIRAGANA = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
 def normalise_for_search(text):
     """The text as search compares it: NFKC, lower case, katakana folded to hiragana."""
     return unicodedata.normalize("NFKC", text or "").lower().translate(_KATAKANA_TO_HIRAGANA)
+
+
+# After normalise_for_search: an era letter, its year, a dash of any kind, the sequence.
+_NUMBER_TERM = re.compile(r"^([a-z])(\d{1,3})[-\u2010-\u2015\u2212\u30fc](\d{1,6})$")
+
+
+def request_number_of(term):
+    """The request number (R8-0001) a normalised search term spells, or None. Numbers are
+    made as f"{era}{year}-{seq:04d}" when a request is submitted (filing.submit_request)."""
+    m = _NUMBER_TERM.match(term)
+    if m is None:
+        return None
+    return f"{m[1].upper()}{int(m[2])}-{int(m[3]):04d}"
 
 
 def build_search_text(sreq):
@@ -61,5 +79,13 @@ def escape_like(term):
 
 def search_conditions(q):
     """One condition per term, all required (AND); % and _ in the query are literal."""
-    return [SupportRequest.search_text.like(f"%{escape_like(t)}%", escape=LIKE_ESCAPE)
-            for t in query_terms(q)]
+    return [_term_condition(t) for t in query_terms(q)]
+
+
+def _term_condition(term):
+    number = request_number_of(term)
+    if number is None:
+        return SupportRequest.search_text.like(f"%{escape_like(term)}%", escape=LIKE_ESCAPE)
+    quoted = escape_like(normalise_for_search(number))
+    return sa.or_(SupportRequest.number == number,
+                  SupportRequest.search_text.like(f"%{quoted}%", escape=LIKE_ESCAPE))
