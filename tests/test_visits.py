@@ -66,12 +66,14 @@ def test_confirm_moves_request_to_scheduled_and_writes_events(app):
     assert ("visit", "visit_confirmed") in kinds
 
 
-def test_confirm_from_submitted_takes_and_schedules(app):
+def test_confirm_on_a_submitted_request_is_refused_not_taken_silently(app):
+    # Issue 13: confirming used to take the request on the confirmer's behalf; now it refuses.
     liaison = make_liaison()
     sreq = make_visit_request(state="submitted")
-    visit(liaison, sreq=sreq, confirm=True)
-    assert sreq.state == "scheduled"
-    assert sreq.assignee_id == liaison.id
+    v = visit(liaison, sreq=sreq)
+    with pytest.raises(InvalidVisitTransition):
+        confirm_visit(v, liaison, now=NOW)
+    assert sreq.state == "submitted" and sreq.assignee_id is None and v.state == "proposed"
 
 
 def test_record_held_lecture_moves_request_to_delivered(app):
