@@ -96,6 +96,14 @@ def test_api_confirm_on_an_untaken_request_is_a_conflict(app, client):
     db.session.expire_all()
     assert db.session.get(Visit, v.id).state == "proposed"
     assert db.session.get(SupportRequest, sreq.id).state == "submitted"
+    # Creating with confirm=true refuses the same way, and leaves no visit behind.
+    resp = client.post("/api/v1/visits", headers=bearer(liaison, "write"), json={
+        "kind": "lecture", "title": "APIで即確定", "starts_at": "2030-11-19T10:00:00+09:00",
+        "ends_at": "2030-11-19T12:00:00+09:00", "municipality_codes": [municipality("佐用町").code],
+        "request_id": sreq.id, "confirm": True})
+    assert_problem(resp, 409)
+    assert db.session.scalar(sa.select(Visit).where(Visit.title == "APIで即確定")) is None
+    assert db.session.get(SupportRequest, sreq.id).assignee_id is None
 
 
 # --- Candidate dates on a closed day are refused at filing ----------------------------------
