@@ -7,6 +7,14 @@ import jpholiday
 from .timeutil import JST
 
 
+WEEKDAYS_JA = "月火水木金土日"
+
+
+def day_label(day):
+    """'2030-11-04(月)': a date as messages name it."""
+    return f"{day:%Y-%m-%d}({WEEKDAYS_JA[day.weekday()]})"
+
+
 def is_year_end_closure(day):
     return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
 
@@ -41,6 +49,25 @@ def add_business_days(start, days):
         if is_business_day(current):
             added += 1
     return current
+
+
+def next_business_day(day):
+    """`day` itself when it is a business day, else the first business day after it (weekends,
+    national holidays and the 12/29-1/3 closure are skipped)."""
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def closed_day_reason(day):
+    """Why the desk is closed on `day` other than for a weekend: ("holiday", name),
+    ("year_end", None), or None on an ordinary day (weekends are not counted here)."""
+    name = holiday_name(day)
+    if name:
+        return ("holiday", name)
+    if is_year_end_closure(day):
+        return ("year_end", None)
+    return None
 
 
 def business_days_between(start, end):

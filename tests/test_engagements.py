@@ -71,7 +71,8 @@ def test_engagement_check_in_flow(app):
     db.session.commit()
     timeline = checkin_timeline(eng)
     assert [i["kind"] for i in timeline] == ["visit", "contact"]
-    assert next_checkin_due(eng) == date(2025, 12, 5) + timedelta(days=30)
+    # 30 days after 12/5 is Sunday 2026-01-04 (and the year-end closure): the next business day.
+    assert next_checkin_due(eng) == date(2026, 1, 5)
     with pytest.raises(ValidationFailed):
         close_engagement(eng, liaison, outcome="3業務で自動化を達成", now=NOW)  # no 達成度
     close_engagement(eng, liaison, achievement="achieved", put_in_place="RPA(3業務)",

@@ -8,7 +8,8 @@ from supportdesk import permissions
 from supportdesk.extensions import db
 from supportdesk.models import ExpertAssignment, RequestEvent, User
 from supportdesk.services import ValidationFailed
-from supportdesk.services.requests.experts import assign_experts, respond_assignment, suggest_experts
+from supportdesk.services.requests.experts import (Reason, ReasonKind, assign_experts,
+                                                  respond_assignment, suggest_experts)
 from supportdesk.services.requests.transitions import apply_action
 from tests.factories import advance_request, make_expert, make_liaison, make_request, make_staff
 
@@ -67,9 +68,9 @@ def test_suggestions_rank_theme_fit_then_region_then_load(app):
     first = suggestions[0]
     assert (first.theme_fit, first.same_region, first.open_load) == (2, False, 2)
     assert suggestions[2].open_load == 0  # closed and declined work is not load
-    with app.test_request_context():
-        assert "テーマ一致 2件" in first.reasons[0] and "生成AIの活用" in first.reasons[0]
-        assert "同じ圏域" in suggestions[1].reasons
+    assert (first.reasons[0].kind, first.reasons[0].n) == (ReasonKind.THEME, 2)
+    assert "生成AIの活用" in first.reasons[0].names
+    assert Reason(ReasonKind.SAME_REGION) in suggestions[1].reasons
 
 
 def test_ties_break_by_name_and_assigned_or_unavailable_experts_are_left_out(app):
@@ -193,7 +194,7 @@ def test_experts_partial_shows_ranked_reasons_to_liaisons_and_hides_declines_fro
         login_user(liaison)
         html = render_template("requests/_experts.html", sreq=sreq)
         assert "近くの専門家" in html and "テーマ一致 1件(生成AIの活用)" in html
-        assert "同じ圏域" in html and "対応中の依頼 0件" in html
+        assert "同じ圏域" in html and "対応中 0件" in html
         assert "日程の都合" in html
         login_user(staff)
         html = render_template("requests/_experts.html", sreq=sreq)

@@ -69,6 +69,7 @@ def test_history_lists_requests_and_visits_by_fiscal_year_with_counts(app, clien
 
 def test_each_visit_and_event_appears_once_on_the_municipality_page(app, client, login_as):
     liaison, staff, old, new, joint, other = _world()
+    advance_request(new, "triage", liaison)  # a visit is confirmed once a liaison takes it
     upcoming = create_visit(liaison, kind="lecture", title="令和7年度の講座(当日)",
                             starts_at=datetime.now(UTC) + timedelta(days=10),
                             ends_at=datetime.now(UTC) + timedelta(days=10, hours=2),

@@ -9,8 +9,8 @@ from supportdesk.models import RequestEvent, SupportRequest
 from supportdesk.services.visits.engagements import open_followup_request
 from supportdesk.services.visits.lifecycle import create_visit, record_visit, schedule_from_candidate
 from supportdesk.timeutil import JST
-from tests.factories import (make_expert, make_liaison, make_request, make_staff, make_user,
-                             municipality)
+from tests.factories import (advance_request, make_expert, make_liaison, make_request, make_staff,
+                             make_user, municipality)
 
 NOW = datetime(2025, 11, 10, 10, 0, tzinfo=JST)  # 令和7年度
 DAY1 = datetime(2025, 11, 20, 14, 0, tzinfo=JST)
@@ -24,6 +24,11 @@ def lecture(filer, **fields):
     return make_request(filer, "lecture", title="カイゼンDX講座", now=NOW, **fields)
 
 
+def taken(sreq, liaison):
+    """The lecture taken by a liaison (調整中): only then may its visit be confirmed."""
+    return advance_request(sreq, "triage", liaison, now=NOW)
+
+
 def page(client, login_as, user, sreq):
     login_as(user)
     resp = client.get(f"/requests/{sreq.id}")
@@ -34,6 +39,10 @@ def test_schedule_and_engagement_links_only_for_liaisons(app, client, login_as):
     staff = make_staff("佐用町")
     sreq = lecture(staff)
     liaison = make_liaison()
+    # 受付: no liaison has taken it yet, so there is no date to confirm.
+    status, html = page(client, login_as, liaison, sreq)
+    assert status == 200 and "schedule-lecture" not in html
+    taken(sreq, liaison)
     status, html = page(client, login_as, liaison, sreq)
     assert status == 200
     assert f'href="/visits/schedule/{sreq.id}"' in html and 'data-testid="schedule-lecture"' in html
@@ -62,6 +71,7 @@ def test_request_page_lists_visits_for_the_right_people(app, client, login_as):
     sayo, shiso = make_staff("佐用町"), make_staff("宍粟市")
     sreq = lecture(sayo, co_municipality_ids=[municipality("宍粟市").id])
     liaison, expert, other_expert = make_liaison(), make_expert(), make_expert()
+    taken(sreq, liaison)
     joint = schedule_from_candidate(sreq, sreq.candidate_dates[0], liaison, attendees=[expert],
                                     title="合同講座の当日", now=NOW)
     # A preparatory visit serving the same request, at 佐用町 only.
@@ -86,7 +96,7 @@ def test_request_page_lists_visits_for_the_right_people(app, client, login_as):
 
 
 def held_lecture(staff, liaison):
-    sreq = lecture(staff)
+    sreq = taken(lecture(staff), liaison)
     visit = schedule_from_candidate(sreq, sreq.candidate_dates[0], liaison, now=NOW)
     record_visit(visit, liaison, covered="業務改善の講義", follow_ups="RPAの導入を伴走したい",
                  now=DAY1 + timedelta(hours=4))

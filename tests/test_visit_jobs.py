@@ -82,7 +82,9 @@ def test_accompaniment_checkin_reminder_once_per_due_date(app):
                 now=due + timedelta(days=2))
     db.session.commit()
     assert remind_accompaniment_checkins(due + timedelta(days=31)) == 0
-    assert remind_accompaniment_checkins(due + timedelta(days=32)) == 1
+    # 30 days after the contact is 2026-01-02, in the year-end closure: due on Monday 1/5.
+    assert remind_accompaniment_checkins(due + timedelta(days=32)) == 0
+    assert remind_accompaniment_checkins(datetime(2026, 1, 5, 9, 0, tzinfo=JST)) == 1
 
 
 def test_demo_visits_seed_is_idempotent(app, runner):

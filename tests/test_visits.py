@@ -66,12 +66,14 @@ def test_confirm_moves_request_to_scheduled_and_writes_events(app):
     assert ("visit", "visit_confirmed") in kinds
 
 
-def test_confirm_from_submitted_takes_and_schedules(app):
+def test_confirm_on_a_submitted_request_is_refused_not_taken_silently(app):
+    # Issue 13: confirming used to take the request on the confirmer's behalf; now it refuses.
     liaison = make_liaison()
     sreq = make_request(kind="lecture", state="submitted")
-    visit(liaison, sreq=sreq, confirm=True)
-    assert sreq.state == "scheduled"
-    assert sreq.assignee_id == liaison.id
+    v = visit(liaison, sreq=sreq)
+    with pytest.raises(InvalidVisitTransition):
+        confirm_visit(v, liaison, now=NOW)
+    assert sreq.state == "submitted" and sreq.assignee_id is None and v.state == "proposed"
 
 
 def test_record_held_lecture_moves_request_to_delivered(app):
@@ -190,17 +192,17 @@ def test_schedule_from_candidate_offers_candidates_first(app):
     liaison = make_liaison()
     expert = make_expert()
     sreq = make_request(kind="lecture", state="triage",
-                        candidate_dates=[(at(3, 10), at(3, 12)), (at(11, 14), at(11, 16))],
-                        co=("宍粟市",))
+                        candidate_dates=[(at(8, 10), at(8, 12)), (at(11, 14), at(11, 16))],
+                        co=("宍粟市",), now=NOW)
     visit(liaison, experts=[expert], start=at(11, 15), end=at(11, 17), confirm=True)
     options = candidate_options(sreq, [expert])
     assert [o["candidate"].rank for o in options] == [1, 2]
-    assert "文化の日" in options[0]["warnings"][0] and options[0]["clash"] is None
+    assert "土曜日" in options[0]["warnings"][0] and options[0]["clash"] is None
     assert options[1]["clash"] and expert.display_name in options[1]["clash"]
     v = schedule_from_candidate(sreq, sreq.candidate_dates[0], liaison, attendees=[expert],
                                 now=NOW)
     db.session.commit()
-    assert v.state == "confirmed" and v.starts_at == at(3, 10)
+    assert v.state == "confirmed" and v.starts_at == at(8, 10)
     assert {m.name for m in v.municipalities} == {"佐用町", "宍粟市"}
     assert sreq.state == "scheduled"
 

@@ -145,6 +145,12 @@ class LectureForm(RequestForm):
         if self.submitting and not push and complete < 2:
             raise ValidationError(_l("候補日時を2つ以上入力してください(最大3つ)。"))
 
+    @property
+    def candidate_dates(self):
+        """The filing service names this field candidate_dates: its refusals (a date on a
+        holiday...) go beside the dates, like the form's own."""
+        return self.candidates
+
     def candidate_messages(self):
         """The list-level messages (the per-row ones sit next to their inputs)."""
         return [str(e) for e in self.candidates.errors if not isinstance(e, (list, dict))]

@@ -77,6 +77,34 @@ def target_municipalities(a):
     return db.session.scalars(stmt.where(sa.or_(*chosen))).all()
 
 
+def missing_staff_band(a):
+    """How many municipalities `a`'s staff-band condition leaves out only because their 職員規模
+    (dx_staff_band) is not registered: they meet the other conditions (region, population) and
+    are not named individually, so they would otherwise be reached."""
+    if a.target_all or not a.target_dx_staff_bands:
+        return 0
+    stmt = sa.select(sa.func.count(Municipality.id)).where(Municipality.dx_staff_band.is_(None))
+    if a.target_region_ids:
+        stmt = stmt.where(Municipality.region_id.in_(a.target_region_ids))
+    if a.target_population_bands:
+        stmt = stmt.where(Municipality.population_band.in_(a.target_population_bands))
+    if a.target_municipality_ids:
+        stmt = stmt.where(Municipality.id.not_in(a.target_municipality_ids))
+    return db.session.scalar(stmt)
+
+
+def unregistered_staff_band_count():
+    """Municipalities with no 職員規模 registered: a staff-band condition never reaches them."""
+    return db.session.scalar(sa.select(sa.func.count(Municipality.id)).where(
+        Municipality.dx_staff_band.is_(None)))
+
+
+def staff_band_gap_message(a):
+    """The warning for a staff-band condition that leaves municipalities out, or None."""
+    n = missing_staff_band(a)
+    return _("職員規模が未登録の市町が%(n)d件あります(対象外)。", n=n) if n else None
+
+
 def compose_announcement(actor, *, title, body, category, links=(), target_all=False,
                          region_ids=(), population_bands=(), dx_staff_bands=(),
                          municipality_ids=(), departments="info", scheduled_at=None, uploads=(),
@@ -104,6 +132,10 @@ def compose_announcement(actor, *, title, body, category, links=(), target_all=F
                      target_municipality_ids=sorted(set(municipality_ids)) or None,
                      departments=departments, created_by_id=actor.id, created_at=now)
     if not target_municipalities(a):
+        gap = staff_band_gap_message(a)
+        if gap:
+            raise ValidationFailed(_("送信先の市町がありません。") + " " + gap,
+                                   field="dx_staff_bands")
         raise ValidationFailed(_("送信先の市町がありません。対象の条件を確認してください。"),
                                field="target_all")
     checked = check_uploads(uploads, field="attachments")  # every file before any is written
@@ -218,9 +250,15 @@ def announcements_received(municipality_id, limit=200):
 
 
 def mark_announcement_read(a, user, now=None):
+    """Opening an announcement reads it, as opening its bell notice does: the user's own unread
+    notices of it get a read time (the first one stays). Returns how many changed; nothing is
+    written when there are none, so a second opening stays a read-only request."""
     now = now or utcnow()
-    for n in db.session.scalars(sa.select(InAppNotification).where(
-            InAppNotification.announcement_id == a.id, InAppNotification.user_id == user.id,
-            InAppNotification.read_at.is_(None))):
+    unread = db.session.scalars(sa.select(InAppNotification).where(
+        InAppNotification.announcement_id == a.id, InAppNotification.user_id == user.id,
+        InAppNotification.read_at.is_(None))).all()
+    for n in unread:
         n.read_at = now
-    db.session.flush()
+    if unread:
+        db.session.flush()
+    return len(unread)

@@ -13,7 +13,9 @@ from ..forms.notifications import AnnouncementForm, choices
 from ..models import Announcement, AnnouncementAttachment, Municipality, Region
 from ..models.announcement import ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
 from ..services.announcements import (announcements_received, archive_for, cancel_announcement,
-                                      compose_announcement, delivery_report)
+                                      compose_announcement, delivery_report,
+                                      mark_announcement_read, staff_band_gap_message,
+                                      unregistered_staff_band_count)
 from ..services.requests.attachments import ALLOWED_LABEL, file_response, max_bytes
 from ..timeutil import JST
 from ..workflows.announcements import AnnouncementStatus
@@ -67,13 +69,17 @@ def new():
         if call.ok:
             flash(_("お知らせを送信しました。") if a.status == AnnouncementStatus.SENT
                   else _("お知らせの送信を予約しました。"), "success")
+            gap = staff_band_gap_message(a)
+            if gap:
+                flash(gap, "warning")
             return redirect(url_for("announcements.show", announcement_id=a.id))
     return _render_form(form)
 
 
 def _render_form(form):
     return render_template("announcements/form.html", form=form, allowed_types=ALLOWED_LABEL,
-                           max_mb=round(max_bytes() / 1048576, 1))
+                           max_mb=round(max_bytes() / 1048576, 1),
+                           unregistered_bands=unregistered_staff_band_count())
 
 
 @bp.get("/<int:announcement_id>")
@@ -82,6 +88,8 @@ def show(announcement_id):
     a = db.session.get(Announcement, announcement_id)
     if a is None or not permissions.can(current_user, "view", a):
         abort(404)
+    if mark_announcement_read(a, current_user):
+        db.session.commit()
     report = delivery_report(a) if permissions.can(current_user, "track", a) else None
     return render_template("announcements/show.html", a=a, report=report,
                            states=ANNOUNCEMENT_STATES, departments=DEPARTMENT_CHOICES,

@@ -51,6 +51,7 @@ from ..services.visits.lifecycle import (
     submit_satisfaction,
     visible_answers,
     visit_actions,
+    visit_warnings,
 )
 from ..timeutil import JST, utcnow
 from .decorators import load_or_404
@@ -96,7 +97,7 @@ def show(visit_id):
                            can_share_survey=can_share,
                            survey_link=existing_link(visit) if can_share else None,
                            when=jst_range(visit.starts_at, visit.ends_at),
-                           warnings=date_warnings(visit.starts_at, visit.ends_at),
+                           warnings=visit_warnings(visit),
                            answers=answers, follow_ups=follow_ups, can_rate=can_rate,
                            postponed_from=postponed_from, kinds=VISIT_KINDS, states=VISIT_STATES,
                            round_record=round_record,
@@ -132,7 +133,7 @@ def new():
     if form.validate_on_submit():
         munis = db.session.scalars(sa.select(Municipality).where(
             Municipality.id.in_(form.municipality_ids.data))).all()
-        with service_call(form) as call:
+        with service_call(form, refused=InvalidVisitTransition) as call:
             visit = create_visit(current_user, kind=form.kind.data, title=form.title.data,
                                  starts_at=_aware(form.starts_at.data),
                                  ends_at=_aware(form.ends_at.data), municipalities=munis,
@@ -171,7 +172,7 @@ def index():
 def _flash_saved(visit):
     flash(_("訪問を確定しました。") if visit.state == "confirmed" else _("訪問の候補を登録しました。"),
           "success")
-    for warning in date_warnings(visit.starts_at, visit.ends_at):
+    for warning in visit_warnings(visit):
         flash(warning, "warning")
 
 
@@ -198,6 +199,9 @@ def schedule(request_id):
             db.session.rollback()
             exc.field = "candidate_id" if exc.field == "starts_at" else exc.field
             field_error(form, exc)
+        except InvalidVisitTransition as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
         else:
             db.session.commit()
             _flash_saved(visit)
@@ -246,7 +250,7 @@ def postpone(visit_id):
             return redirect(url_for("visits.show", visit_id=visit_id))
         if call.ok:
             flash(_("訪問を延期しました。"), "success")
-            for warning in date_warnings(new_visit.starts_at, new_visit.ends_at):
+            for warning in visit_warnings(new_visit):
                 flash(warning, "warning")
             return redirect(url_for("visits.show", visit_id=new_visit.id))
     return render_template("visits/postpone.html", form=form, v=visit,

@@ -1,6 +1,8 @@
-"""Expert assignment: suggestions ranked by theme fit, region and load; assign, accept, decline."""
+"""Expert assignment: suggestions ranked by continuity, theme fit, region and load; assign,
+accept, decline."""
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -9,14 +11,16 @@ from sqlalchemy.orm import joinedload
 from ... import permissions
 from ...extensions import db
 from ...i18n import N_
-from ...models import ExpertAssignment, ExpertProfile, SupportRequest, Theme, User
+from ...models import ExpertAssignment, ExpertProfile, SupportRequest, Theme, User, Visit
 from ...models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES as ACTIVE
 from ...models.support_request import request_themes
 from ...models.user import expert_themes
+from ...models.visit import visit_attendees
 from ...notifications import notify
 from ...roles import Role
 from ...timeutil import utcnow
 from ...workflow import OPEN_STATES
+from ...workflows.visits import VisitState
 from ...workflows.assignments import (INITIAL_STATUS, AssignmentAction, AssignmentStatus,
                                      transition_for)
 from .. import DomainError, ValidationFailed
@@ -56,6 +60,24 @@ def _move(assignment, t, *, reason, responded_at):
     assignment.status, assignment.reason, assignment.responded_at = t.to.value, reason, responded_at
 
 
+class ReasonKind(StrEnum):
+    """Why a suggestion ranks where it does (the request page puts each into words)."""
+    PARENT = "parent"              # worked on the request's parent (元の依頼)
+    THEME = "theme"                # n shared themes, with their names
+    NO_THEME = "no_theme"
+    MUNICIPALITY = "municipality"  # n earlier requests of this municipality worked on
+    SAME_REGION = "same_region"
+    OTHER_REGION = "other_region"
+    LOAD = "load"                  # n open assignments
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: ReasonKind
+    n: int | None = None
+    names: tuple = ()
+
+
 @dataclass
 class Suggestion:
     expert: User
@@ -63,28 +85,51 @@ class Suggestion:
     theme_fit: int
     same_region: bool
     open_load: int
+    on_parent: bool = False
+    municipality_work: int = 0
     matched_themes: list = field(default_factory=list)
 
     @property
     def reasons(self):
-        """Why this expert ranks where it does, in the order the ranking uses."""
-        out = []
-        if self.theme_fit:
-            out.append(_("テーマ一致 %(n)d件(%(names)s)", n=self.theme_fit,
-                         names="・".join(self.matched_themes)))
-        else:
-            out.append(_("テーマ一致なし"))
-        out.append(_("同じ圏域") if self.same_region else _("他の圏域"))
-        out.append(_("対応中の依頼 %(n)d件", n=self.open_load))
+        """Why this expert ranks where it does, in the order the ranking uses (structured: the
+        template says them in words)."""
+        out = [Reason(ReasonKind.PARENT)] if self.on_parent else []
+        out.append(Reason(ReasonKind.THEME, self.theme_fit, tuple(self.matched_themes))
+                   if self.theme_fit else Reason(ReasonKind.NO_THEME))
+        out.append(Reason(ReasonKind.MUNICIPALITY, self.municipality_work))
+        out.append(Reason(ReasonKind.SAME_REGION if self.same_region
+                          else ReasonKind.OTHER_REGION))
+        out.append(Reason(ReasonKind.LOAD, self.open_load))
         return out
+
+
+# Work that counts as having supported a request: an accepted assignment, or attending one of
+# its visits that took place. Proposed, declined and removed assignments are not work done.
+WORKED_STATUS = AssignmentStatus.ACCEPTED.value
+
+
+def _worked_request_ids():
+    """Ids of the requests the expert of the enclosing query (User) worked on."""
+    assigned = (sa.select(ExpertAssignment.request_id)
+                .where(ExpertAssignment.expert_id == User.id,
+                       ExpertAssignment.status == WORKED_STATUS)
+                .correlate(User))
+    attended = (sa.select(Visit.request_id)
+                .join(visit_attendees, visit_attendees.c.visit_id == Visit.id)
+                .where(visit_attendees.c.user_id == User.id, Visit.state == VisitState.HELD.value,
+                       Visit.request_id.is_not(None))
+                .correlate(User))
+    return assigned, attended
 
 
 def suggest_experts(sreq, limit=10):
     """Available experts not yet on the request, best first.
 
-    Ranking: more shared themes first, then experts whose home region is the request's region,
-    then fewer open assignments (proposed or accepted on a request that is still open). Ties are
-    broken by display name and then user id, so the order is stable from one page view to the next.
+    Ranking: an expert who worked on the request's parent (元の依頼) first; then more shared
+    themes; then more earlier requests of the same municipality worked on (continuity); then
+    experts whose home region is the request's region; then fewer open assignments (proposed or
+    accepted on a request that is still open). Ties are broken by display name and then user
+    id, so the order is stable from one page view to the next.
     The ranking is one SQL query; the names of the matched themes come from one more.
     """
     req_themes = sa.select(request_themes.c.theme_id).where(request_themes.c.request_id == sreq.id)
@@ -106,20 +151,37 @@ def suggest_experts(sreq, limit=10):
         .correlate(User)
         .scalar_subquery()
     )
+    assigned, attended = _worked_request_ids()
+    here = (
+        sa.select(sa.func.count(SupportRequest.id))
+        .where(SupportRequest.municipality_id == sreq.municipality_id,
+               SupportRequest.id != sreq.id,
+               sa.or_(SupportRequest.id.in_(assigned), SupportRequest.id.in_(attended)))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    if sreq.parent_id is not None:
+        on_parent = sa.case((sa.or_(sa.literal(sreq.parent_id).in_(assigned),
+                                    sa.literal(sreq.parent_id).in_(attended)), 1), else_=0)
+    else:
+        on_parent = sa.literal(0)
     same_region = sa.case((ExpertProfile.home_region_id == sreq.region_id, 1), else_=0)
     already = sa.select(ExpertAssignment.expert_id).where(
         ExpertAssignment.request_id == sreq.id, ExpertAssignment.status.in_(ACTIVE))
     stmt = (
         sa.select(User, ExpertProfile, theme_fit.label("fit"), same_region.label("near"),
-                  load.label("load"))
+                  load.label("load"), on_parent.label("on_parent"), here.label("here"))
         .join(ExpertProfile, ExpertProfile.user_id == User.id)
         .where(User.role == Role.EXPERT, User.active.is_(True), ExpertProfile.available.is_(True),
                User.id.not_in(already))
-        .order_by(theme_fit.desc(), same_region.desc(), load.asc(), User.display_name, User.id)
+        .order_by(on_parent.desc(), theme_fit.desc(), here.desc(), same_region.desc(),
+                  load.asc(), User.display_name, User.id)
         .limit(limit)
     )
     rows = db.session.execute(stmt).all()
-    suggestions = [Suggestion(u, p, int(fit), bool(near), int(n)) for u, p, fit, near, n in rows]
+    suggestions = [Suggestion(u, p, int(fit), bool(near), int(n), on_parent=bool(parent),
+                              municipality_work=int(done))
+                   for u, p, fit, near, n, parent, done in rows]
     matched = _matched_theme_names(sreq, [s.profile.id for s in suggestions if s.theme_fit])
     for s in suggestions:
         s.matched_themes = matched.get(s.profile.id, [])

@@ -1,11 +1,12 @@
 """Filing requests: drafts, optimistic-locking edits, submission (number, routing), withdrawal."""
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 from flask_babel import gettext as _
 
-from ... import permissions
+from ... import calendar_jp, permissions
 from ...extensions import db
 from ...models import (LectureCandidateDate, Municipality, RequestCounter, SupportRequest, Theme,
                       User)
@@ -13,7 +14,7 @@ from ...models.support_request import KINDS
 from ...notifications import notify
 from ...notifications.audiences import municipality_rooms
 from ...roles import Role
-from ...timeutil import fiscal_year, fiscal_year_short, utcnow
+from ...timeutil import JST, fiscal_year, fiscal_year_short, utcnow
 from ...workflow import EDITABLE_BY_FILER, FINAL_STATES, Action, State
 from .. import DomainError, ValidationFailed
 from .response_target import first_response_due
@@ -58,6 +59,7 @@ def _assign(sreq, field, value, actor):
         munis = list(db.session.scalars(sa.select(Municipality).where(Municipality.id.in_(value))))
         sreq.co_municipalities = [m for m in munis if m.id != sreq.municipality_id]
     elif field == "candidate_dates":
+        _refuse_closed_candidates(sreq, value)
         sreq.candidate_dates = [LectureCandidateDate(rank=i, starts_at=s, ends_at=e)
                                 for i, (s, e) in enumerate(value, start=1)]
     elif field == "parent_id":
@@ -66,6 +68,32 @@ def _assign(sreq, field, value, actor):
         sreq.parent_id = value
     else:
         setattr(sreq, field, value)
+
+
+def _refuse_closed_candidates(sreq, dates):
+    """A lecture is not proposed on a national holiday or in the 12/29-1/3 closure (weekends
+    stay possible). Dates already on the request are kept as they are, so an edit never fails
+    on a date accepted earlier."""
+    known = {(c.starts_at, c.ends_at) for c in sreq.candidate_dates}
+    problems = []
+    for starts_at, ends_at in dates:
+        if (starts_at, ends_at) in known:
+            continue
+        day = starts_at.astimezone(JST).date()
+        last = ends_at.astimezone(JST).date()
+        while day <= last:
+            reason = calendar_jp.closed_day_reason(day)
+            if reason is not None and reason[0] == "holiday":
+                problems.append(_("%(day)sは祝日(%(name)s)です。", day=calendar_jp.day_label(day),
+                                  name=reason[1]))
+            elif reason is not None:
+                problems.append(_("%(day)sは年末年始の閉庁日です。",
+                                  day=calendar_jp.day_label(day)))
+            day += timedelta(days=1)
+    if problems:
+        raise ValidationFailed(" ".join(problems + [
+            _("祝日と年末年始(12月29日〜1月3日)は候補日にできません。別の日を入力してください。")]),
+            field="candidate_dates")
 
 
 def _check_parent(sreq, parent_id, actor):

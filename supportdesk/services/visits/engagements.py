@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from flask_babel import gettext as _
 
-from ... import permissions
+from ... import calendar_jp, permissions
 from ...extensions import db
 from ...models import Engagement, EngagementContact, Visit, VisitFollowUp
 from ...models.engagement import (ACHIEVEMENTS_WITH_RESULTS, Achievement, EngagementState,
@@ -173,10 +173,13 @@ def last_checkin_dates(engagement_ids):
 
 
 def next_checkin_due(eng, last=None):
-    """The date the next check-in is due: the cadence after the last check-in (or the start)."""
+    """The date the next check-in is due: the cadence after the last check-in (or the start),
+    moved on to the next business day when that falls on a weekend, holiday or the year-end
+    closure (nobody visits or calls a town hall that is closed)."""
     if last is None:
         last = last_checkin_dates([eng.id]).get(eng.id)
-    return (last or eng.starts_on) + timedelta(days=eng.cadence_days)
+    due = (last or eng.starts_on) + timedelta(days=eng.cadence_days)
+    return calendar_jp.next_business_day(due)
 
 
 def open_followup_request(visit, actor, *, kind, title, body="", now=None):

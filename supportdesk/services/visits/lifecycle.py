@@ -12,6 +12,7 @@ from ...models import (SatisfactionResponse, User, Visit, VisitRecord)
 from ...models.visit import VISIT_KINDS, visit_attendees
 from ...notifications import notify
 from ...timeutil import JST, utcnow
+from ...workflow import ACTION_LABELS as REQUEST_ACTION_LABELS
 from ...workflow import Action, State
 from ...workflows.visits import (ACTION_LABELS, BUTTON_ACTIONS, INITIAL_STATE, LIAISON,
                                 STATE_LABELS, TRANSITIONS, VisitAction, VisitState,
@@ -46,6 +47,14 @@ def _check_attendees(attendees):
 
 class InvalidVisitTransition(DomainError):
     pass
+
+
+class RequestNotTaken(InvalidVisitTransition):
+    """The visit serves a request no liaison has taken yet (受付): it is not confirmed."""
+
+
+# Requests no liaison has taken yet: a visit serving one stays 候補 until someone takes it.
+NOT_TAKEN_STATES = (State.DRAFT, State.SUBMITTED)
 
 
 class DoubleBooking(ValidationFailed):
@@ -192,6 +201,27 @@ def _refuse_double_booking(visit):
         raise DoubleBooking(clash_message(clashes), clashes)
 
 
+def _refuse_untaken_request(visit):
+    sreq = visit.sreq
+    if sreq is not None and sreq.state in NOT_TAKEN_STATES:
+        raise RequestNotTaken(_(
+            "まだリエゾンが担当していない依頼の訪問は確定できません。"
+            "依頼の画面で「%(action)s」を押してから確定してください。",
+            action=_(REQUEST_ACTION_LABELS[Action.TRIAGE])))
+
+
+def visit_warnings(visit):
+    """What a liaison is told about a saved visit: the date flags and, for a tentative (候補)
+    visit, the confirmed visits of the same people it overlaps (confirming it would be refused).
+    Warnings, never refusals."""
+    out = []
+    if visit.state == VisitState.PROPOSED:
+        clashes = find_clashes(visit)
+        if clashes:
+            out.append(clash_message(clashes))
+    return out + date_warnings(visit.starts_at, visit.ends_at)
+
+
 def _validate_times(starts_at, ends_at):
     if starts_at is None or ends_at is None:
         raise ValidationFailed(_("開始と終了の日時を入力してください。"), field="starts_at")
@@ -249,9 +279,11 @@ def create_visit(actor, *, kind, title, starts_at, ends_at, municipalities, atte
 
 
 def confirm_visit(visit, actor, *, now=None):
-    """候補 -> 確定, refusing a double booking; moves a lecture request to 日程確定."""
+    """候補 -> 確定, refusing a double booking and a request no liaison has taken yet; moves a
+    lecture request to 日程確定."""
     now = now or utcnow()
     t = _check(visit, VisitAction.CONFIRM, actor)
+    _refuse_untaken_request(visit)
     _refuse_double_booking(visit)
     _move(visit, t, actor, now)
     db.session.flush()
@@ -267,8 +299,6 @@ def _move_request_to_scheduled(visit, actor, now):
     sreq = visit.sreq
     if sreq is None or sreq.state == State.SCHEDULED:
         return
-    if sreq.state == State.SUBMITTED:
-        apply_action(sreq, Action.TRIAGE, actor, now=now)
     if sreq.state in (State.TRIAGE, State.EXPERT_SELECTION):
         apply_action(sreq, Action.SCHEDULE, actor, now=now)
 
@@ -437,8 +467,9 @@ def submit_satisfaction(visit, respondent, *, rating, comment="", now=None):
     return answer
 
 
-# A lecture's date can be fixed until it is scheduled (confirming moves it to 日程確定).
-SCHEDULABLE_STATES = (State.SUBMITTED, State.TRIAGE, State.EXPERT_SELECTION)
+# A lecture's date can be fixed once a liaison has taken it, until it is scheduled (confirming
+# moves it to 日程確定).
+SCHEDULABLE_STATES = (State.TRIAGE, State.EXPERT_SELECTION)
 
 
 def can_schedule_lecture(sreq, user):
