@@ -17,7 +17,7 @@ from .support_request import RequestCounter
 from .theme import Theme
 from .visit import Visit
 from .scheduler import JobRun, SchedulerLease, SentNotice
-from .rounds import RoundRecord
+from .rounds import Department, PlannedRound, RoundRecord
 from .visit import SatisfactionResponse, VisitFollowUp, VisitNotice, VisitRecord
 from .calendar_feed import CalendarFeedToken
 from .engagement import Engagement, EngagementContact, EngagementNotice
@@ -27,6 +27,8 @@ from .user import (ExpertProfile, LoginAttempt, PasswordResetRequest, RecoveryCo
 from .webhook import WebhookSubscription
 
 __all__ = [
+    "Department",
+    "PlannedRound",
     "ApiToken",
     "RecoveryCode",
     "Announcement",

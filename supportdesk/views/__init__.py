@@ -21,12 +21,13 @@ from .queue import bp as queue_bp
 from .notifications import bp as notifications_bp
 from .notify_admin import bp as notify_admin_bp
 from .webhooks import bp as webhooks_bp
+from .departments import bp as departments_bp
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
 BLUEPRINTS += [reports_bp]
 BLUEPRINTS += [tokens_bp]
-BLUEPRINTS += [rounds_bp, jobs_bp]
+BLUEPRINTS += [rounds_bp, jobs_bp, departments_bp]
 BLUEPRINTS += [requests_bp, reply_templates_bp]
 BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp]
 BLUEPRINTS += [queue_bp]
@@ -44,3 +45,7 @@ PUBLIC_ENDPOINTS |= {"auth.forgot_password", "auth.reset_password"}
 # The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
 # URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
 PUBLIC_ENDPOINTS.add("calendar.feed")
+# A prefectural department's page of the round findings shared with it: departments have no
+# accounts, so the HMAC token in the link of their notices is the credential (never stored;
+# reissuing withdraws it; unknown tokens answer 404). Read-only.
+PUBLIC_ENDPOINTS.add("departments.shared")

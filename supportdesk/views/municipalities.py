@@ -20,9 +20,10 @@ def history_sections():
     rendered by their optional "order" (default 0), then in this order."""
     from .history import history_section
     from .rounds import history_section as rounds_section
+    from .rounds import planned_round_section
     from .visits import municipality_visits_section
 
-    return [rounds_section, municipality_visits_section, history_section]
+    return [planned_round_section, rounds_section, municipality_visits_section, history_section]
 
 
 def _get(code):
