@@ -1,6 +1,6 @@
 """Periodic rounds (定期巡回): coverage per region, plans and the itinerary, record a round,
 propose a push lecture."""
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -191,11 +191,17 @@ def history_section(municipality, user):
 
 def planned_round_section(municipality, user):
     """The municipality page's 巡回予定 for its own staff (prefecture users see the plan in
-    the 定期巡回 section above): the planned date of the current cycle and whether it is due."""
+    the 定期巡回 section above): the planned dates of this cycle and the next, and whether this
+    cycle's is due. planned_between scopes the plans to what the user may see."""
     if not municipality.region.has_liaison or permissions.can(user, "view", svc.RoundPlan(
             municipality.region)):
         return None
-    status = svc.municipality_status(municipality, utcnow())
-    if status.plan is None or not permissions.can(user, "view", status.plan):
+    now = utcnow()
+    cycles = round_plans.plannable_cycles(municipality.region, now)
+    upcoming = [p for p in round_plans.planned_between(
+        user, cycles[0][0], cycles[-1][1] + timedelta(days=1), region_id=municipality.region_id)
+        if p.municipality_id == municipality.id]
+    if not upcoming:
         return None
-    return {"template": "rounds/_planned.html", "round_status": status}
+    return {"template": "rounds/_planned.html", "plans": upcoming,
+            "round_status": svc.municipality_status(municipality, now)}
