@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from . import MultiCheckboxField
 
@@ -13,13 +13,22 @@ CYCLE_CHOICES = [SelectChoice(n, label) for n, label in (
     (6, _l("半期ごと(6か月)")), (12, _l("年1回")))]
 
 
+class DepartmentsField(MultiCheckboxField):
+    """The departments to share with: only those offered (the active ones), in Japanese."""
+
+    def pre_validate(self, form):
+        offered = {choice[0] for choice in self.iter_choices()}
+        if any(value not in offered for value in self.data or ()):
+            raise ValidationError(_l("選べない部署(使われていない部署など)が含まれています。選び直してください。"))
+
+
 class RoundRecordForm(FlaskForm):
     held_on = DateField(_l("実施日"), validators=[DataRequired(_l("実施日を入力してください。"))])
     start_time = TimeField(_l("開始時刻"), validators=[DataRequired(_l("開始時刻を入力してください。"))])
     end_time = TimeField(_l("終了時刻"), validators=[DataRequired(_l("終了時刻を入力してください。"))])
     progress = TextAreaField(_l("取組状況"), validators=[Optional(), Length(max=10000)])
     issues = TextAreaField(_l("課題"), validators=[Optional(), Length(max=10000)])
-    departments = MultiCheckboxField(_l("共有する県の関係部署(部署ごとに通知が届きます)"),
+    departments = DepartmentsField(_l("共有する県の関係部署(部署ごとに通知が届きます)"),
                                      coerce=int, validators=[Optional()])
 
 
