@@ -206,3 +206,19 @@ def test_planned_rounds_on_the_calendar_feed_and_municipality_page(app, client, 
     from supportdesk.services.visits.calendar_feed import build_feed
     assert f"planned-round-{p.id}@".encode() in build_feed(own)
     assert f"planned-round-{p.id}@".encode() not in build_feed(other)
+
+
+def test_plan_list_scope_agrees_with_the_object_check(app):
+    from supportdesk import permissions
+    from tests.factories import make_expert
+
+    now = jst(2026, 10, 15, 9)
+    made = [plan(make_liaison("西播磨"), "佐用町", date(2026, 11, 16), now),
+            plan(make_liaison("但馬"), "豊岡市", date(2026, 11, 17), now)]
+    users = [make_staff("佐用町"), make_staff("豊岡市"), make_staff("赤穂市"), make_expert(),
+             make_liaison("西播磨"), make_user("manager"), make_user("admin")]
+    for user in users:
+        listed = {p.id for p in plans.planned_between(user, date(2026, 10, 1), date(2027, 1, 1))}
+        assert listed == {p.id for p in made if permissions.can(user, "view", p)}, user.role
+    assert [len(plans.planned_between(u, date(2026, 10, 1), date(2027, 1, 1)))
+            for u in users] == [1, 1, 0, 0, 2, 2, 2]
