@@ -147,3 +147,10 @@ def test_demo_seed_adds_rounds_once(app, runner):
     assert "seed_demo_rounds: 3" in result.output
     assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count(RoundRecord.id))) == 3
+    # Two departments (round findings shared with them, each told once) and planned rounds.
+    from supportdesk.models import Department, OutboxMessage, PlannedRound
+
+    assert sorted(db.session.scalars(sa.select(Department.name))) == ["デジタル改革課", "市町振興課"]
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.event_type == "round.findings_shared")) == 3
+    assert db.session.scalar(sa.select(sa.func.count(PlannedRound.id))) == 2

@@ -47,7 +47,8 @@ class RoundRecord(db.Model):
         """The departments this record was shared with: the managed ones, then any name typed
         as free text before departments were a managed list that matches none of them."""
         names = [d.name for d in self.departments]
-        return names + [n for n in (self.shared_departments or []) if n not in names]
+        typed = ((n or "").strip() for n in (self.shared_departments or []))
+        return list(dict.fromkeys(names + [n for n in typed if n]))
 
 
 # Which managed departments a round record's findings were shared with (each got a notice).

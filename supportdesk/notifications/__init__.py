@@ -219,7 +219,10 @@ def _announce(ev):
                     status=(OutboxStatus.HELD if held else OutboxStatus.PENDING).value,
                     next_attempt_at=later, created_at=now,
                     **refs))
-        for key, address in target.addresses.items() if "email" in channels else ():
+        # Recipients without an account (a department): mail only, no preferences, no digest.
+        for key, address in target.addresses.items():
+            if "email" not in channels:
+                break
             candidates.append(OutboxMessage(
                 event_type=event_type, channel="email", to_address=address, subject=subject,
                 body=body, html=html, link=link, urgent=urgent, payload=email_payload,
