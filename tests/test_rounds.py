@@ -10,7 +10,8 @@ from supportdesk.models import RequestEvent, RoundRecord, SupportRequest, Visit
 from supportdesk.services import ValidationFailed
 from supportdesk.services.visits import rounds as svc
 from supportdesk.timeutil import JST
-from tests.factories import make_department, make_liaison, make_request, make_staff, make_user, municipality, region
+from tests.factories import (make_department, make_liaison, make_request,
+                             make_staff, make_user, municipality, region)
 
 
 def jst(y, m, d, hh=0, mm=0):
@@ -91,7 +92,8 @@ def test_quarter_boundary_inside_the_fiscal_year(app):
     held_round(liaison, "たつの市", jst(2026, 6, 30, 16))
     assert statuses("西播磨", jst(2026, 6, 30, 23, 59))["たつの市"].status == svc.VISITED
     s = statuses("西播磨", jst(2026, 7, 1, 0, 0))["たつの市"]
-    assert (s.status, s.cycle_start, s.cycle_end) == (svc.UNPLANNED, date(2026, 7, 1), date(2026, 9, 30))
+    assert (s.status, s.cycle_start, s.cycle_end) == (svc.UNPLANNED, date(2026, 7, 1),
+                                                      date(2026, 9, 30))
 
 
 def test_half_year_cycle(app):

@@ -8,7 +8,8 @@ from supportdesk.extensions import db
 from supportdesk.models import Region, RoundRecord, SupportRequest
 from supportdesk.services.visits import rounds as svc
 from supportdesk.timeutil import JST, utcnow
-from tests.factories import make_department, make_expert, make_liaison, make_staff, make_user, municipality, region
+from tests.factories import (make_department, make_expert, make_liaison,
+                             make_staff, make_user, municipality, region)
 
 
 def today_jst():

@@ -97,8 +97,8 @@ def notify(event_type, *, sreq=None, recipients=(), rooms=(), actor=None, now=No
     the event itself names (the expert asked, the staff added as co-applicants...): allowed only
     for events whose WHO_HEARS row lists the NAMED audience, so that the table stays the whole
     truth. `department` is the prefectural department the event is about (the DEPARTMENT
-    audience mails its contact address). Other options: `channels` limits the channels; `event_key` makes a re-enqueue of the
-    same event a no-op; `urgent`; `link`; `email_payload` (stored on e-mail rows for the e-mail
+    audience mails its contact address). Other options: `channels` limits the channels;
+    `event_key` makes a re-enqueue of the same event a no-op; `urgent`; `link`; `email_payload` (stored on e-mail rows for the e-mail
     channel, see channels/email.py); anything else is context for the templates."""
     if "audiences" in options:
         raise TypeError("notify() takes no audiences: who hears an event is WHO_HEARS's row")

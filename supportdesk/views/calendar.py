@@ -56,7 +56,8 @@ def index():
         sa.select(Region).order_by(Region.sort_order)).all()
     people = [] if staff else attendee_candidates()
     return render_template("calendar/index.html", view=view, day=day, today=today, weeks=weeks,
-                           by_day=by_day, plans_by_day=plans_by_day, holidays=holidays, weekdays=WEEKDAYS,
+                           by_day=by_day, plans_by_day=plans_by_day,
+                           holidays=holidays, weekdays=WEEKDAYS,
                            prev_day=prev_day, next_day=next_day, regions=regions, people=people,
                            region_id=region_id, person_id=person_id, kinds=VISIT_KINDS,
                            states=VISIT_STATES, staff=staff)
