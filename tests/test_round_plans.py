@@ -155,6 +155,10 @@ def test_plan_form_keeps_the_input_and_shows_the_error_beside_the_field(app, cli
                        data={"cycle": first.isoformat(), "planned_on": day.isoformat()})
     assert resp.status_code == 302
     assert db.session.scalar(sa.select(PlannedRound.planned_on)) == day
+    page = client.get(f"/rounds/municipalities/{code}/plan?cycle={first.isoformat()}")
+    assert page.status_code == 200 and f'value="{day.isoformat()}"' in page.get_data(as_text=True)
+    region_page = client.get(f"/rounds/regions/{region('西播磨').id}").get_data(as_text=True)
+    assert f"/rounds/municipalities/{code}/plan" in region_page
     # Another region's liaison, a manager and staff cannot plan.
     for user in (make_liaison("但馬"), make_user("manager"), make_staff("佐用町")):
         login_as(user)
