@@ -226,3 +226,24 @@ def test_plan_list_scope_agrees_with_the_object_check(app):
         assert listed == {p.id for p in made if permissions.can(user, "view", p)}, user.role
     assert [len(plans.planned_between(u, date(2026, 10, 1), date(2027, 1, 1)))
             for u in users] == [1, 1, 0, 0, 2, 2, 2]
+
+
+def test_pages_show_a_passed_plan_as_due(app, client, login_as):
+    liaison = make_liaison("西播磨")
+    now = utcnow()
+    first, last, _ = plans.plannable_cycles(region("西播磨"), now)[0]
+    day = business_day_in(first, last, 0)
+    if day >= svc.local_date(now):
+        pytest.skip("the current cycle's first business day has not passed yet")
+    plan(liaison, "佐用町", day, datetime.combine(first, time(8), tzinfo=JST))  # planned back then
+    login_as(liaison)
+    code = municipality("佐用町").code
+    assert 'data-testid="due"' in client.get(f"/municipalities/{code}").get_data(as_text=True)
+    assert 'data-municipality="佐用町" data-due="1"' in client.get(
+        "/rounds/itinerary").get_data(as_text=True)
+    login_as(make_staff("佐用町"))
+    assert "予定日超過" in client.get(f"/municipalities/{code}").get_data(as_text=True)
+    held_round(liaison, "佐用町", datetime.combine(svc.local_date(now) - timedelta(days=1),
+                                                 time(10), tzinfo=JST))
+    login_as(liaison)
+    assert 'data-testid="due"' not in client.get(f"/municipalities/{code}").get_data(as_text=True)
