@@ -122,6 +122,20 @@ PERMISSIONS = {
         "record": {Role.LIAISON: REGIONS},
         "propose": {Role.LIAISON: REGIONS},
         "edit_plan": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
+        # A municipality's planned round date in a cycle (PlannedRound).
+        "plan": {Role.LIAISON: REGIONS},
+    },
+    # A planned round (巡回予定): the municipality's staff see their own on the calendar and
+    # their municipality's page; the round details stay with "round".
+    "planned_round": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
+    # Prefectural departments that round findings are shared with (a managed list).
+    "department": {
+        "manage": {Role.ADMIN: ALL},
+        # What was shared with a department, read by prefecture users (departments themselves
+        # read it through their tokenised link, without an account).
+        "view_shared": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
     },
     "scheduler": {
         "view": {Role.ADMIN: ALL},
@@ -350,6 +364,18 @@ def scope_visits(stmt, user, action="view"):
     if scope == SELF:
         mine = sa.select(visit_attendees.c.visit_id).where(visit_attendees.c.user_id == user.id)
         return stmt.where(sa.or_(Visit.id.in_(mine), Visit.liaison_id == user.id))
+    return stmt.where(sa.false())
+
+
+def scope_planned_rounds(stmt, user, action="view"):
+    """Narrow a select over PlannedRound: staff see their own municipality's plans only."""
+    from .models import PlannedRound
+
+    scope = scope_of(user, action, "planned_round")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        return stmt.where(PlannedRound.municipality_id == user.municipality_id)
     return stmt.where(sa.false())
 
 

@@ -8,7 +8,7 @@ import itertools
 import sqlalchemy as sa
 
 from supportdesk.extensions import db
-from supportdesk.models import ExpertProfile, Municipality, Region, Theme, User
+from supportdesk.models import Department, ExpertProfile, Municipality, Region, Theme, User
 from supportdesk.services.accounts.auth import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -46,6 +46,20 @@ def make_user(role="municipal_staff", *, municipality_name="佐用町", regions=
 def make_staff(municipality_name="佐用町", info_dept=False, **fields):
     return make_user("municipal_staff", municipality_name=municipality_name,
                      is_information_dept=info_dept, **fields)
+
+
+def make_department(name="デジタル改革課", contact_email="digital@pref.example.jp", *,
+                    active=True):
+    """A prefectural department of the managed list (県の関係部署)."""
+    import secrets
+
+    dept = db.session.scalar(sa.select(Department).where(Department.name == name))
+    if dept is None:
+        dept = Department(name=name, contact_email=contact_email, active=active,
+                          link_nonce=secrets.token_hex(16))
+        db.session.add(dept)
+        db.session.commit()
+    return dept
 
 
 def make_liaison(*regions, central=False, **fields):

@@ -61,3 +61,47 @@ def test_cli_db_upgrade_then_seed_from_empty(blank_app):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Municipality.id))) == 41
     assert db.session.scalar(sa.select(sa.func.count(User.id))) > 0
+
+
+def test_0017_turns_free_text_departments_into_managed_ones(blank_app):
+    """Round records whose departments were typed as free text keep them, now as Department
+    rows linked to the records (one row per distinct name; no address until an admin adds it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from supportdesk.models import Department, RoundRecord, Visit
+    from supportdesk.services.seed import seed_reference
+    from tests.factories import make_liaison, municipality
+
+    upgrade(revision="0014")
+    seed_reference()
+    db.session.commit()
+    liaison = make_liaison("西播磨")
+    when = datetime(2026, 11, 10, 1, tzinfo=UTC)
+    for name, typed in (("佐用町", ["デジタル改革課", " 市町振興課 ", "デジタル改革課"]),
+                        ("赤穂市", ["市町振興課"]), ("相生市", None)):
+        visit = Visit(kind="round", state="held", title="定期巡回", starts_at=when,
+                      ends_at=when + timedelta(hours=1), created_by_id=liaison.id)
+        db.session.add(visit)
+        db.session.flush()
+        db.session.execute(sa.insert(RoundRecord.__table__).values(
+            visit_id=visit.id, municipality_id=municipality(name).id, progress="p", issues="i",
+            shared_departments=typed, recorded_by_id=liaison.id, recorded_at=when))
+    db.session.commit()
+    db.session.remove()
+
+    upgrade(revision="0017")
+    depts = {d.name: d for d in db.session.scalars(sa.select(Department))}
+    assert set(depts) == {"デジタル改革課", "市町振興課"}
+    assert all(d.contact_email is None and d.active and len(d.link_nonce) == 32
+               for d in depts.values())
+    linked = {r.municipality.name: [d.name for d in r.departments]
+              for r in db.session.scalars(sa.select(RoundRecord))}
+    assert linked == {"佐用町": ["デジタル改革課", "市町振興課"], "赤穂市": ["市町振興課"],
+                      "相生市": []}
+    sayo = next(r for r in db.session.scalars(sa.select(RoundRecord))
+                if r.municipality.name == "佐用町")
+    assert sayo.shared_department_names == ["デジタル改革課", "市町振興課"]
+    db.session.remove()
+    downgrade(revision="0014")   # with the data in place: the free text is still there
+    assert not {"departments", "planned_rounds", "round_record_departments"} & table_names()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RoundRecord.__table__)) == 3

@@ -22,7 +22,8 @@ from flask_login import AnonymousUserMixin
 from supportdesk import permissions
 from supportdesk.extensions import db
 from supportdesk.forms.admin import ROLE_LABELS
-from supportdesk.models import (AuditLog, Case, ExpertAssignment, Municipality, ReplyTemplate,
+from supportdesk.models import (AuditLog, Case, Department, ExpertAssignment, Municipality,
+                                PlannedRound, ReplyTemplate,
                                 RequestAttachment, SupportRequest, Theme, Visit)
 from supportdesk.models.user import ROLES
 from supportdesk.permissions import ALL, ASSIGNED, OWN, REGIONS, SELF, PERMISSIONS
@@ -163,6 +164,10 @@ class World:
                            for n in ("liaison_west", "manager")],
             "chat_room": [(ChatRoom(name="room"), {})],
             "outbox": [(OutboxMessage(channel="webhook"), {})],
+            "planned_round": [(PlannedRound(municipality_id=m.id, municipality=m),
+                               dict(munis={m.id}, regions={m.region_id}))
+                              for m in (self.sayo, self.toyooka)],
+            "department": [(Department(name="デジタル改革課"), {})],
         }
 
     def announcement_samples(self):

@@ -32,8 +32,7 @@ def round_form(visit, **overrides):
     start = visit.starts_at.astimezone(JST)
     data = {"held_on": start.date().isoformat(), "start_time": start.strftime("%H:%M"),
             "end_time": (start + timedelta(minutes=90)).strftime("%H:%M"),
-            "progress": "RPAの効果測定を開始", "issues": "研修の時間が取れない",
-            "shared_departments": "デジタル改革課"}
+            "progress": "RPAの効果測定を開始", "issues": "研修の時間が取れない"}
     data.update(overrides)
     return data
 

@@ -10,7 +10,8 @@ from supportdesk.models import RequestEvent, RoundRecord, SupportRequest, Visit
 from supportdesk.services import ValidationFailed
 from supportdesk.services.visits import rounds as svc
 from supportdesk.timeutil import JST
-from tests.factories import make_liaison, make_request, make_staff, make_user, municipality, region
+from tests.factories import (make_department, make_liaison, make_request,
+                             make_staff, make_user, municipality, region)
 
 
 def jst(y, m, d, hh=0, mm=0):
@@ -22,7 +23,8 @@ def held_round(liaison, muni_name, when, **fields):
                            start_time=when.time(), end_time=time(when.hour + 1, when.minute),
                            progress=fields.get("progress", "RPA導入を検討中"),
                            issues=fields.get("issues", "庁内の推進体制がない"),
-                           shared_departments=fields.get("shared", ["デジタル改革課"]),
+                           departments=[make_department(n)
+                                        for n in fields.get("shared", ["デジタル改革課"])],
                            now=when.replace(hour=23))
     db.session.commit()
     return rec
@@ -59,7 +61,9 @@ def test_cycle_uses_the_tokyo_date():
         date(2027, 1, 1)
 
 
-def test_due_and_overdue_across_the_fiscal_year_boundary(app):
+def test_unplanned_and_overdue_across_the_fiscal_year_boundary(app):
+    # Visited last cycle, nothing this cycle and no plan: unplanned (not "due": see
+    # tests/test_round_plans.py), until a whole cycle passes without a round: overdue.
     liaison = make_liaison("西播磨")
     held_round(liaison, "佐用町", jst(2027, 2, 10, 10))   # Jan-Mar quarter of FY2026
     held_round(liaison, "相生市", jst(2026, 12, 20, 10))  # Oct-Dec quarter
@@ -67,19 +71,19 @@ def test_due_and_overdue_across_the_fiscal_year_boundary(app):
     before = statuses("西播磨", jst(2027, 3, 31, 23, 59))
     assert before["佐用町"].status == svc.VISITED
     assert before["佐用町"].next_due_on == date(2027, 6, 30)
-    assert before["相生市"].status == svc.DUE
+    assert before["相生市"].status == svc.UNPLANNED
     assert before["相生市"].next_due_on == date(2027, 3, 31)
     assert before["赤穂市"].status == svc.OVERDUE and before["赤穂市"].last_round_on is None
 
     after = statuses("西播磨", jst(2027, 4, 1, 0, 0))
-    assert after["佐用町"].status == svc.DUE
+    assert after["佐用町"].status == svc.UNPLANNED
     assert after["佐用町"].last_round_on == date(2027, 2, 10)
     assert after["佐用町"].next_due_on == date(2027, 6, 30)
     assert after["相生市"].status == svc.OVERDUE
     assert after["相生市"].overdue_since == date(2027, 4, 1)
 
     # One quarter later with no new round, 佐用町 is overdue too.
-    assert statuses("西播磨", jst(2027, 6, 30, 23, 59))["佐用町"].status == svc.DUE
+    assert statuses("西播磨", jst(2027, 6, 30, 23, 59))["佐用町"].status == svc.UNPLANNED
     assert statuses("西播磨", jst(2027, 7, 1, 0, 0))["佐用町"].status == svc.OVERDUE
 
 
@@ -88,7 +92,8 @@ def test_quarter_boundary_inside_the_fiscal_year(app):
     held_round(liaison, "たつの市", jst(2026, 6, 30, 16))
     assert statuses("西播磨", jst(2026, 6, 30, 23, 59))["たつの市"].status == svc.VISITED
     s = statuses("西播磨", jst(2026, 7, 1, 0, 0))["たつの市"]
-    assert (s.status, s.cycle_start, s.cycle_end) == (svc.DUE, date(2026, 7, 1), date(2026, 9, 30))
+    assert (s.status, s.cycle_start, s.cycle_end) == (svc.UNPLANNED, date(2026, 7, 1),
+                                                      date(2026, 9, 30))
 
 
 def test_half_year_cycle(app):
@@ -98,7 +103,7 @@ def test_half_year_cycle(app):
     db.session.commit()
     held_round(liaison, "太子町", jst(2026, 5, 1, 10))
     assert statuses("西播磨", jst(2026, 9, 30, 12))["太子町"].status == svc.VISITED
-    assert statuses("西播磨", jst(2026, 10, 1, 12))["太子町"].status == svc.DUE
+    assert statuses("西播磨", jst(2026, 10, 1, 12))["太子町"].status == svc.UNPLANNED
     assert statuses("西播磨", jst(2027, 4, 1, 12))["太子町"].status == svc.OVERDUE
 
 
@@ -122,12 +127,13 @@ def test_coverage_counts(app):
     liaison = make_liaison("西播磨", "中播磨")
     held_round(liaison, "佐用町", jst(2026, 5, 1, 10))
     held_round(liaison, "赤穂市", jst(2026, 5, 2, 10))
-    held_round(liaison, "相生市", jst(2026, 2, 2, 10))    # previous quarter: due
+    held_round(liaison, "相生市", jst(2026, 2, 2, 10))    # previous quarter: unplanned
     held_round(liaison, "姫路市", jst(2026, 4, 20, 10))
     rows = {row["region"].name: row for row in
             svc.coverage([region("西播磨"), region("中播磨")], jst(2026, 6, 1))}
     west = rows["西播磨"]
-    assert (west["visited"], west["due"], west["overdue"], west["total"]) == (2, 1, 4, 7)
+    assert (west["visited"], west["unplanned"], west["overdue"], west["total"]) == (2, 1, 4, 7)
+    assert west["due"] == 0  # nothing planned
     assert (rows["中播磨"]["visited"], rows["中播磨"]["total"]) == (1, 4)
     assert west["cycle_start"] == date(2026, 4, 1) and west["cycle_end"] == date(2026, 6, 30)
 
@@ -159,9 +165,10 @@ def test_record_round_rules(app):
                          end_time=time(11), progress="p", issues="", now=now)
     rec = svc.record_round(liaison, m, held_on=date(2026, 5, 1), start_time=time(10),
                            end_time=time(11), progress="p", issues="i",
-                           shared_departments=["情報政策課", " ", "情報政策課", "産業振興課"], now=now)
+                           departments=[make_department("情報政策課"), make_department("情報政策課"),
+                                        make_department("産業振興課")], now=now)
     db.session.commit()
-    assert rec.shared_departments == ["情報政策課", "産業振興課"]
+    assert [d.name for d in rec.departments] == ["情報政策課", "産業振興課"]
     visit = rec.visit
     assert (visit.kind, visit.state, visit.liaison_id) == ("round", "held", liaison.id)
     assert [x.id for x in visit.municipalities] == [m.id]

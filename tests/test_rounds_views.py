@@ -8,7 +8,8 @@ from supportdesk.extensions import db
 from supportdesk.models import Region, RoundRecord, SupportRequest
 from supportdesk.services.visits import rounds as svc
 from supportdesk.timeutil import JST, utcnow
-from tests.factories import make_expert, make_liaison, make_staff, make_user, municipality, region
+from tests.factories import (make_department, make_expert, make_liaison,
+                             make_staff, make_user, municipality, region)
 
 
 def today_jst():
@@ -18,7 +19,8 @@ def today_jst():
 def post_round(client, code, **overrides):
     data = {"held_on": (today_jst() - timedelta(days=1)).isoformat(), "start_time": "10:00",
             "end_time": "11:30", "progress": "生成AIの試行を開始", "issues": "職員研修が不足\n予算",
-            "shared_departments": "デジタル改革課\n市町振興課"}
+            "departments": [make_department("デジタル改革課").id,
+                            make_department("市町振興課").id]}
     data.update(overrides)
     return client.post(f"/rounds/municipalities/{code}/record", data=data)
 
@@ -62,7 +64,7 @@ def test_record_a_round_through_the_form(app, client, login_as):
     assert resp.status_code == 302
     rec = db.session.scalar(sa.select(RoundRecord))
     assert resp.headers["Location"].endswith(f"/rounds/records/{rec.id}")
-    assert rec.shared_departments == ["デジタル改革課", "市町振興課"]
+    assert [d.name for d in rec.departments] == ["デジタル改革課", "市町振興課"]
     assert rec.visit.state == "held" and rec.visit.kind == "round"
     page = client.get(f"/rounds/regions/{region('西播磨').id}").get_data(as_text=True)
     assert 'data-municipality="佐用町" data-status="visited"' in page
@@ -146,3 +148,10 @@ def test_demo_seed_adds_rounds_once(app, runner):
     assert "seed_demo_rounds: 3" in result.output
     assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
     assert db.session.scalar(sa.select(sa.func.count(RoundRecord.id))) == 3
+    # Two departments (round findings shared with them, each told once) and planned rounds.
+    from supportdesk.models import Department, OutboxMessage, PlannedRound
+
+    assert sorted(db.session.scalars(sa.select(Department.name))) == ["デジタル改革課", "市町振興課"]
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.event_type == "round.findings_shared")) == 3
+    assert db.session.scalar(sa.select(sa.func.count(PlannedRound.id))) == 2

@@ -1,16 +1,16 @@
 """Scheduled jobs with an explicit clock: escalation and round notices go out once, every run is
 recorded, a failing job is recorded as failed, the CLI and the admin page."""
 import threading
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from supportdesk import scheduler
 from supportdesk.extensions import db
-from supportdesk.models import (JobRun, OutboxMessage, RequestEvent, SchedulerLease, SentNotice)
+from supportdesk.models import JobRun, OutboxMessage, RequestEvent, SchedulerLease, SentNotice
 from supportdesk.services.requests.conversation import add_comment
-from supportdesk.services.visits import round_notices
+from supportdesk.services.visits import round_notices, round_plans
 from supportdesk.services.visits import rounds as rounds_svc
 from supportdesk.timeutil import JST
 from tests.factories import make_liaison, make_request, make_user, municipality
@@ -125,18 +125,23 @@ def _round(liaison, name, when):
 def test_round_notices_run_twice_send_each_notice_once(app, sent):
     west = make_liaison("西播磨")
     west2 = make_liaison("西播磨", "中播磨")
-    _round(west, "佐用町", jst(2026, 8, 1, 10))     # Jul-Sep: due in Oct-Dec
+    _round(west, "佐用町", jst(2026, 8, 1, 10))     # Jul-Sep: not yet visited in Oct-Dec
     _round(west, "赤穂市", jst(2026, 10, 5, 10))    # visited this cycle
+    early = jst(2026, 10, 15, 8, 30)
+    plan = round_plans.plan_round(west, municipality("佐用町"), planned_on=date(2026, 11, 16),
+                                  now=early)
+    round_plans.plan_round(west, municipality("赤穂市"), planned_on=date(2026, 11, 2), now=early)
+    db.session.commit()
 
-    early = jst(2026, 10, 15, 8, 30)  # more than 30 days before the cycle ends: no due notice
-    r1 = run("rounds.notices", early)
+    r1 = run("rounds.notices", early)   # no planned date has passed yet: no due notice
     assert r1.outcome == "ok"
     overdue_first = r1.detail["overdue"]
-    # 40 municipalities in plan regions: 2 are not overdue (佐用町 due, 赤穂市 visited).
+    # 40 municipalities in plan regions: 2 are not overdue (佐用町 visited last cycle, 赤穂市 this).
     assert (r1.detail["due"], overdue_first, r1.items) == (0, 38, 38)
     assert run("rounds.notices", early + timedelta(days=1)).items == 0
 
-    late = jst(2026, 12, 5, 8, 30)    # within 30 days of Dec 31: 佐用町 gets its due notice
+    # 佐用町's planned date has passed without a round: due. 赤穂市's has too, but it was visited.
+    late = jst(2026, 12, 5, 8, 30)
     r3 = run("rounds.notices", late)
     r4 = run("rounds.notices", late + timedelta(hours=1))
     assert (r3.detail, r4.items) == ({"due": 1, "overdue": 0, "items": 1}, 0)
@@ -144,17 +149,17 @@ def test_round_notices_run_twice_send_each_notice_once(app, sent):
     kinds = [c[0] for c in sent]
     assert kinds.count("round.overdue") == 38 and kinds.count("round.due") == 1
     due_call = next(kw for kind, kw in sent if kind == "round.due")
-    assert due_call["municipality"] == "佐用町" and due_call["due_on"] == "2026-12-31"
+    assert due_call["municipality"] == "佐用町" and due_call["due_on"] == "2026-11-16"
     assert {u.id for u in due_call["recipients"]} == {west.id, west2.id}
     keys = db.session.scalars(sa.select(SentNotice.key).where(SentNotice.kind == "round.due")).all()
-    assert keys == [f"municipality:{municipality('佐用町').id}:2026-10-01"]
+    assert keys == [f"planned_round:{plan.id}:2026-11-16"]
     assert db.session.scalar(sa.select(sa.func.count(SentNotice.id))
                              .where(SentNotice.kind == "round.overdue")) == 38
 
     # The next cycle is a new cycle: overdue municipalities are told again, once.
     r5 = run("rounds.notices", jst(2027, 1, 4, 8, 30))
     r6 = run("rounds.notices", jst(2027, 1, 5, 8, 30))
-    assert r5.detail["overdue"] == 39 and r6.items == 0  # 赤穂市 is now due, not overdue
+    assert r5.detail["overdue"] == 39 and r6.items == 0  # 赤穂市 visited last cycle: not overdue
 
 
 def test_job_runs_are_recorded(app, sent):

@@ -1,4 +1,4 @@
-"""Admin forms: users, municipality profiles, themes, expert profiles."""
+"""Admin forms: users, municipality profiles, themes, expert profiles, departments."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField,
@@ -74,3 +74,13 @@ class ExpertProfileForm(FlaskForm):
     theme_ids = SelectMultipleField(_l("対応できる分野"), coerce=int, validators=[Optional()])
     bio = TextAreaField(_l("紹介"), validators=[Optional(), Length(max=4000)])
     available = BooleanField(_l("派遣可能"), default=True)
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("部署名"), validators=[
+        DataRequired(_l("部署名を入力してください。")),
+        Length(max=100, message=_l("部署名は100文字以内で入力してください。"))])
+    contact_email = EmailField(_l("連絡先メールアドレス"), validators=[
+        Optional(), Email(_l("メールアドレスの形式が正しくありません。"), check_deliverability=False),
+        Length(max=254)])
+    active = BooleanField(_l("有効"), default=True)

@@ -17,7 +17,7 @@ from .support_request import RequestCounter
 from .theme import Theme
 from .visit import Visit
 from .scheduler import JobRun, SchedulerLease, SentNotice
-from .rounds import RoundRecord
+from .rounds import Department, PlannedRound, RoundRecord
 from .visit import (ParticipantSurveyLink, SatisfactionResponse, VisitFollowUp, VisitNotice,
                     VisitRecord)
 from .calendar_feed import CalendarFeedToken
@@ -29,6 +29,8 @@ from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
 
 __all__ = [
+    "Department",
+    "PlannedRound",
     "ApiToken",
     "RecoveryCode",
     "Announcement",

@@ -85,19 +85,21 @@ class PendingEvent:
     actor: object = None
     recipients: tuple = ()
     rooms: tuple = ()
+    department: object = None
     now: object = None
     options: dict = field(default_factory=dict)
 
 
 def notify(event_type, *, sreq=None, recipients=(), rooms=(), actor=None, now=None, visit=None,
-           municipality=None, announcement=None, **options):
+           municipality=None, announcement=None, department=None, **options):
     """Record that `event_type` happened; it is announced when the unit of work commits.
 
     Who hears it comes from WHO_HEARS alone. `recipients` (users) and `rooms` are the people
     the event itself names (the expert asked, the staff added as co-applicants...): allowed only
     for events whose WHO_HEARS row lists the NAMED audience, so that the table stays the whole
-    truth. Other options: `channels` limits the channels; `event_key` makes a re-enqueue of the
-    same event a no-op; `urgent`; `link`; `email_payload` (stored on e-mail rows for the e-mail
+    truth. `department` is the prefectural department the event is about (the DEPARTMENT
+    audience mails its contact address). Other options: `channels` limits the channels;
+    `event_key` makes a re-enqueue of the same event a no-op; `urgent`; `link`; `email_payload` (stored on e-mail rows for the e-mail
     channel, see channels/email.py); anything else is context for the templates."""
     if "audiences" in options:
         raise TypeError("notify() takes no audiences: who hears an event is WHO_HEARS's row")
@@ -105,7 +107,8 @@ def notify(event_type, *, sreq=None, recipients=(), rooms=(), actor=None, now=No
         raise ValueError(f"{event_type}: recipients given, but WHO_HEARS has no NAMED audience")
     db.session.info.setdefault(PENDING, []).append(PendingEvent(
         event_type, sreq=sreq, visit=visit, municipality=municipality, announcement=announcement,
-        actor=actor, recipients=tuple(recipients), rooms=tuple(rooms), now=now or utcnow(),
+        actor=actor, recipients=tuple(recipients), rooms=tuple(rooms), department=department,
+        now=now or utcnow(),
         options=options))
 
 
@@ -198,7 +201,7 @@ def _announce(ev):
     event_key = event_key or _event_key(event_type, sreq)
     target = resolve(audiences_for(event_type), sreq=sreq, visit=visit,
                      municipality=municipality, actor=actor, named=ev.recipients,
-                     named_rooms=ev.rooms)
+                     named_rooms=ev.rooms, department=ev.department)
     if actor is not None:
         target.users.pop(actor.id, None)  # nobody is told about what they just did
     if urgent is None:
@@ -213,7 +216,7 @@ def _announce(ev):
                                                                                 None))
     prefs = preferences_for(list(target.users))
     candidates = []
-    if target.users and ({"inapp", "email"} & channels):
+    if (target.users or target.addresses) and ({"inapp", "email"} & channels):
         subject, body, html = render_email(event_type, mail_ctx)
         for uid, user in target.users.items():
             up = prefs[uid]
@@ -233,6 +236,16 @@ def _announce(ev):
                     status=(OutboxStatus.HELD if held else OutboxStatus.PENDING).value,
                     next_attempt_at=later, created_at=now,
                     **refs))
+        # Recipients without an account (a department): mail only, no preferences, no digest.
+        for key, address in target.addresses.items():
+            if "email" not in channels:
+                break
+            candidates.append(OutboxMessage(
+                event_type=event_type, channel="email", to_address=address, subject=subject,
+                body=body, html=html, link=link, urgent=urgent, payload=email_payload,
+                idempotency_key=f"{event_key}:email:{key}"[:200],
+                status=OutboxStatus.PENDING.value, next_attempt_at=later, created_at=now,
+                **refs))
     if target.rooms and "webhook" in channels:
         subject, text = render_chat(event_type, facts)
         payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in facts.items()

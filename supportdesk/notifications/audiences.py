@@ -11,6 +11,7 @@ from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 
 INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
 TEAM_LEADS, ASSIGNEE, COUNTERPART, NAMED = "team_leads", "assignee", "counterpart", "named"
+DEPARTMENT = "department"
 
 AUDIENCE_LABELS = {
     FILER: _l("申し出た職員"),
@@ -25,6 +26,7 @@ AUDIENCE_LABELS = {
     ASSIGNEE: _l("依頼の担当リエゾン"),
     COUNTERPART: _l("相手方(市町職員が操作したときは担当チーム、県側が操作したときは申し出た職員)"),
     NAMED: _l("この通知で名指しされた人(依頼された人材、追加された共同申込の職員など)"),
+    DEPARTMENT: _l("共有先の県の関係部署(登録された連絡先メールアドレス)"),
 }
 
 # Event type -> audiences: the ONE table of who hears what. Every notice the code sends has a row
@@ -69,6 +71,8 @@ WHO_HEARS = {
     "expert.removed": (NAMED,),
     "engagement.opened": (NAMED,),
     "engagement.closed": (NAMED,),
+    # To a prefectural department (no account: its contact address), one event per department.
+    "round.findings_shared": (DEPARTMENT,),
     # Mail about a person's own account (see ACCOUNT_EVENTS).
     "account.password_reset": (NAMED,),
 }
@@ -122,6 +126,7 @@ MESSAGE_ONLY_LABELS = {
     "expert.removed": _l("派遣の取消し"),
     "engagement.opened": _l("伴走支援の開始"),
     "engagement.closed": _l("伴走支援の終了"),
+    "round.findings_shared": _l("定期巡回で把握した内容の共有"),
 }
 
 
@@ -139,6 +144,8 @@ URGENT_EVENTS = frozenset({"request.escalation", "visit.cancelled"}) | ACCOUNT_E
 class Audience:
     users: dict = field(default_factory=dict)   # id -> User, insertion-ordered
     rooms: dict = field(default_factory=dict)   # id -> ChatRoom
+    # Addresses of recipients without an account (a department): key -> e-mail address.
+    addresses: dict = field(default_factory=dict)
 
     def add_users(self, users):
         for u in users:
@@ -156,7 +163,7 @@ def audiences_for(event_type):
 
 
 def resolve(audiences, *, sreq=None, visit=None, municipality=None, actor=None, named=(),
-            named_rooms=()):
+            named_rooms=(), department=None):
     """People and rooms for audience names, in the context of a request or a visit. `named` and
     `named_rooms` are the people and rooms the event itself names (the NAMED audience)."""
     out = Audience()
@@ -165,7 +172,8 @@ def resolve(audiences, *, sreq=None, visit=None, municipality=None, actor=None, 
             out.add_users(named)
             out.add_rooms(named_rooms)
         else:
-            RESOLVERS[name](out, sreq=sreq, visit=visit, municipality=municipality, actor=actor)
+            RESOLVERS[name](out, sreq=sreq, visit=visit, municipality=municipality, actor=actor,
+                            department=department)
     return out
 
 
@@ -284,8 +292,15 @@ def _counterpart(out, sreq=None, actor=None, **_):
         _filer(out, sreq=sreq)
 
 
+def _department(out, department=None, **_):
+    """The department the event is about, at its contact address (departments have no account)."""
+    if department is not None and department.active and department.contact_email:
+        out.addresses.setdefault(f"d{department.id}", department.contact_email)
+
+
 RESOLVERS = {
     FILER: _filer, FOLLOWERS: _followers, TEAM: _team, EXPERTS: _experts, INFO_DEPT: _info_dept,
     ATTENDEES: _attendees, MUNICIPALITY: _municipality, MANAGERS: _managers,
     TEAM_LEADS: _team_leads, ASSIGNEE: _assignee, COUNTERPART: _counterpart,
+    DEPARTMENT: _department,
 }

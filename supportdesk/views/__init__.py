@@ -22,12 +22,13 @@ from .notifications import bp as notifications_bp
 from .notify_admin import bp as notify_admin_bp
 from .participant_survey import bp as participant_survey_bp
 from .webhooks import bp as webhooks_bp
+from .departments import bp as departments_bp
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
 BLUEPRINTS += [reports_bp]
 BLUEPRINTS += [tokens_bp]
-BLUEPRINTS += [rounds_bp, jobs_bp]
+BLUEPRINTS += [rounds_bp, jobs_bp, departments_bp]
 BLUEPRINTS += [requests_bp, reply_templates_bp]
 BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp, participant_survey_bp]
 BLUEPRINTS += [queue_bp]
@@ -49,3 +50,7 @@ PUBLIC_ENDPOINTS.add("calendar.feed")
 # expiring token of the lecture's link is the key (unknown or expired tokens answer 404; answers
 # are rate-limited per address and bounded by the recorded number of participants).
 PUBLIC_ENDPOINTS.add("participant_survey.answer")
+# A prefectural department's page of the round findings shared with it: departments have no
+# accounts, so the HMAC token in the link of their notices is the credential (never stored;
+# reissuing withdraws it; unknown tokens answer 404). Read-only.
+PUBLIC_ENDPOINTS.add("departments.shared")

@@ -1,4 +1,5 @@
-"""Admin pages: users, themes, expert profiles, the audit log and the permission table."""
+"""Admin pages: users, themes, expert profiles, departments, the audit log and the permission
+table."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -7,9 +8,10 @@ from flask_login import current_user
 from .. import permissions
 from ..extensions import db
 from ..forms import choices
-from ..forms.admin import ROLE_LABELS, ExpertProfileForm, ThemeForm, UserForm
-from ..models import AuditLog, Municipality, Region, Theme, User
+from ..forms.admin import ROLE_LABELS, DepartmentForm, ExpertProfileForm, ThemeForm, UserForm
+from ..models import AuditLog, Department, Municipality, Region, Theme, User
 from ..roles import Role
+from ..services.visits import round_departments
 from ..services.accounts.users import (create_user, save_expert_profile, save_theme,
                                       takes_expert_profile, update_user)
 from ..template_helpers import theme_name
@@ -116,6 +118,40 @@ def theme_edit(theme_id=None):
             flash(_("相談分野を保存しました。"), "success")
             return redirect(url_for("admin.themes"))
     return render_template("admin/theme_form.html", form=form, theme=theme)
+
+
+@bp.get("/departments")
+@permission_required("manage", "department")
+def departments():
+    return render_template("admin/departments.html", departments=round_departments.departments())
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@permission_required("manage", "department")
+def department_edit(department_id=None):
+    dept = db.get_or_404(Department, department_id) if department_id else None
+    form = DepartmentForm(obj=dept)
+    if form.validate_on_submit():
+        with service_call(form) as call:
+            round_departments.save_department(current_user, dept, name=form.name.data,
+                                              contact_email=form.contact_email.data,
+                                              active=form.active.data)
+        if call.ok:
+            flash(_("県の関係部署を保存しました。"), "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, dept=dept)
+
+
+@bp.post("/departments/<int:department_id>/reissue")
+@permission_required("manage", "department")
+def department_reissue(department_id):
+    dept = db.get_or_404(Department, department_id)
+    with service_call() as call:
+        round_departments.reissue_link(current_user, dept)
+    if call.ok:
+        flash(_("閲覧用リンクを発行し直しました。以前のリンクは使えなくなりました。"), "success")
+    return redirect(url_for("admin.department_edit", department_id=dept.id))
 
 
 @bp.get("/experts")

@@ -1,4 +1,5 @@
-"""The calendar (month and week grids of visits) and the personal iCalendar feed."""
+"""The calendar (month and week grids of visits and planned rounds) and the personal
+iCalendar feed."""
 from collections import defaultdict
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from ..services.visits.calendar_feed import (build_feed, current_feed_token, mon
                                       revoke_feed_token, rotate_feed_token,
                                       user_for_feed_token, visits_between, week_days)
 from ..services.visits.lifecycle import attendee_candidates
+from ..services.visits.round_plans import planned_between
 from ..timeutil import JST, utcnow
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -45,12 +47,17 @@ def index():
     by_day = defaultdict(list)
     for v in visits:
         by_day[v.starts_at.astimezone(JST).date()].append(v)
+    plans_by_day = defaultdict(list)
+    for p in planned_between(current_user, weeks[0][0], weeks[-1][-1] + timedelta(days=1),
+                             region_id=region_id):
+        plans_by_day[p.planned_on].append(p)
     holidays = {d: calendar_jp.holiday_name(d) for week in weeks for d in week}
     regions = [] if staff else db.session.scalars(
         sa.select(Region).order_by(Region.sort_order)).all()
     people = [] if staff else attendee_candidates()
     return render_template("calendar/index.html", view=view, day=day, today=today, weeks=weeks,
-                           by_day=by_day, holidays=holidays, weekdays=WEEKDAYS,
+                           by_day=by_day, plans_by_day=plans_by_day,
+                           holidays=holidays, weekdays=WEEKDAYS,
                            prev_day=prev_day, next_day=next_day, regions=regions, people=people,
                            region_id=region_id, person_id=person_id, kinds=VISIT_KINDS,
                            states=VISIT_STATES, staff=staff)

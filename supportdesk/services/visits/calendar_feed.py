@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import CalendarFeedToken, Municipality, Visit
 from ...models.visit import VISIT_KINDS, visit_attendees, visit_municipalities
 from ...timeutil import JST, utcnow
+from .round_plans import planned_between
 
 SHOWN_STATES = ("proposed", "confirmed", "held")
 FEED_PAST_DAYS, FEED_FUTURE_DAYS = 90, 400
@@ -82,7 +83,8 @@ UID_DOMAIN = "supportdesk.dx-desk.hyogo"
 
 
 def build_feed(user, *, now=None):
-    """The user's visits as iCalendar text with Asia/Tokyo times (VTIMEZONE included)."""
+    """The user's visits as iCalendar text with Asia/Tokyo times (VTIMEZONE included), and the
+    planned rounds the user may see as all-day entries."""
     now = now or utcnow()
     today = now.astimezone(JST).date()
     visits = visits_between(user, today - timedelta(days=FEED_PAST_DAYS),
@@ -114,6 +116,17 @@ def build_feed(user, *, now=None):
                .get(v.state, "CANCELLED"))
         ev.add("sequence", v.version)
         ev.add("last-modified", v.updated_at)
+        cal.add_component(ev)
+    for p in planned_between(user, today - timedelta(days=FEED_PAST_DAYS),
+                             today + timedelta(days=FEED_FUTURE_DAYS)):
+        ev = Event()
+        ev.add("uid", f"planned-round-{p.id}@{UID_DOMAIN}")
+        ev.add("dtstamp", now)
+        ev.add("dtstart", p.planned_on)  # a date: an all-day entry
+        ev.add("dtend", p.planned_on + timedelta(days=1))
+        ev.add("summary", f"[定期巡回予定] {p.municipality.name}")
+        ev.add("transp", "TRANSPARENT")
+        ev.add("last-modified", p.updated_at)
         cal.add_component(ev)
     cal.add_missing_timezones()
     return cal.to_ical()

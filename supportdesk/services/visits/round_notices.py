@@ -1,7 +1,6 @@
-"""Round-due and round-overdue notices to liaisons: once per municipality, cycle and kind."""
+"""Round-due and round-overdue notices to liaisons: a due plan once per plan and date, an
+overdue municipality once per cycle."""
 import logging
-from datetime import timedelta
-
 import sqlalchemy as sa
 
 from ...extensions import db
@@ -11,12 +10,10 @@ from ...notifications import notify
 from ...roles import Role
 from ...timeutil import utcnow
 from ..job_markers import claim_notice
-from .rounds import DUE, OVERDUE, local_date, plan_regions, region_statuses
+from .round_plans import due_plans
+from .rounds import OVERDUE, plan_regions, region_statuses
 
 logger = logging.getLogger(__name__)
-
-# A "due" notice goes out when this many days or fewer are left in the cycle.
-DUE_NOTICE_DAYS = 30
 
 
 def region_liaisons(region):
@@ -27,31 +24,43 @@ def region_liaisons(region):
         .order_by(User.id)).all()
 
 
-def send_round_notices(now=None, due_notice_days=DUE_NOTICE_DAYS):
-    """Notify each region's liaisons of municipalities whose round is due (the cycle ends within
-    `due_notice_days`) or overdue. Returns {"due": n, "overdue": n, "items": total}."""
+def send_round_notices(now=None):
+    """Notify each region's liaisons of planned rounds that are due (rounds.is_due: the planned
+    date passed without a round; once per plan and date) and of municipalities that are overdue
+    (once per cycle). Returns {"due": n, "overdue": n, "items": total}."""
     now = now or utcnow()
-    today = local_date(now)
-    sent = {DUE: 0, OVERDUE: 0}
+    sent = {"due": 0, OVERDUE: 0}
+    liaisons = {}
+
+    def team(region):
+        if region.id not in liaisons:
+            liaisons[region.id] = region_liaisons(region)
+        return liaisons[region.id]
+
+    for plan in due_plans(now):
+        m = plan.municipality
+        key = f"planned_round:{plan.id}:{plan.planned_on.isoformat()}"
+        if not m.region.has_liaison or not claim_notice("round.due", key, now=now,
+                                                        municipality_id=m.id):
+            continue
+        notify("round.due", recipients=team(m.region), now=now, municipality=m.name,
+               municipality_code=m.code, region=m.region.name,
+               due_on=plan.planned_on.isoformat(), last_round_on=None)
+        sent["due"] += 1
     for region in plan_regions():
-        liaisons = None
         for st in region_statuses(region, now):
-            if st.status == DUE and st.cycle_end - today > timedelta(days=due_notice_days):
+            if st.status != OVERDUE:
                 continue
-            if st.status not in (DUE, OVERDUE):
-                continue
-            kind = f"round.{st.status}"
             key = f"municipality:{st.municipality.id}:{st.cycle_start.isoformat()}"
-            if not claim_notice(kind, key, now=now, municipality_id=st.municipality.id):
+            if not claim_notice("round.overdue", key, now=now,
+                                municipality_id=st.municipality.id):
                 continue
-            if liaisons is None:
-                liaisons = region_liaisons(region)
-            notify(kind, recipients=liaisons, now=now, municipality=st.municipality.name,
-                   municipality_code=st.municipality.code, region=region.name,
-                   due_on=st.next_due_on.isoformat(),
+            notify("round.overdue", recipients=team(region), now=now,
+                   municipality=st.municipality.name, municipality_code=st.municipality.code,
+                   region=region.name, due_on=st.next_due_on.isoformat(),
                    last_round_on=st.last_round_on.isoformat() if st.last_round_on else None)
-            sent[st.status] += 1
+            sent[OVERDUE] += 1
     db.session.flush()
-    if sent[DUE] or sent[OVERDUE]:
-        logger.info("round notices: %s due, %s overdue", sent[DUE], sent[OVERDUE])
-    return {"due": sent[DUE], "overdue": sent[OVERDUE], "items": sent[DUE] + sent[OVERDUE]}
+    if sent["due"] or sent[OVERDUE]:
+        logger.info("round notices: %s due, %s overdue", sent["due"], sent[OVERDUE])
+    return {"due": sent["due"], "overdue": sent[OVERDUE], "items": sent["due"] + sent[OVERDUE]}

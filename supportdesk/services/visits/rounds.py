@@ -6,12 +6,14 @@ Definitions (all dates are Tokyo dates):
   and Jan-Mar; with 6 months Apr-Sep and Oct-Mar.
 - A round counts when a Visit of kind "round" in state "held" with that municipality started on
   or before `now`; its Tokyo date is the round date.
-- visited: a round is dated inside the current cycle. Next due: the last day of the next cycle.
-- due: no round yet in the current cycle, but one in the previous cycle. Next due: the last day
-  of the current cycle.
-- overdue: no round in the current cycle and none in the previous cycle either (a municipality
-  never visited is overdue). Next due: the last day of the current cycle (still owed);
-  overdue since: the first day of the current cycle (the day the previous cycle ended).
+- A liaison plans the round of each municipality in a cycle: a PlannedRound with a date.
+- due (is_due, and due_condition in SQL): the planned date has passed and no round was held in
+  the plan's cycle. The one definition for the pages, the API and the notice job.
+- status, first that applies: visited (a round inside the current cycle; next due: the last day
+  of the next cycle); overdue (no round in the current cycle nor the previous one; a
+  municipality never visited is overdue; overdue since the first day of the current cycle);
+  due; planned (a date ahead); unplanned. An overdue municipality can be due as well
+  (RoundStatus.due), and is counted in both.
 Regions without liaisons (Kobe, served by the central team) have no round plan.
 """
 import logging
@@ -24,18 +26,23 @@ from flask_babel import gettext as _
 from ... import permissions
 from ...extensions import db
 from ...i18n import N_
-from ...models import Municipality, Region, RoundRecord, SupportRequest, Visit
+from ...models import (Municipality, PlannedRound, Region, RoundRecord,
+                       SupportRequest, Visit)
 from ...models.visit import visit_municipalities
+from ...sqlutil import jst_date
 from ...timeutil import JST, fiscal_year, to_jst, utcnow
 from ...workflows.visits import INITIAL_STATE, VisitAction, transition_for
 from .. import ValidationFailed
 from .lifecycle import mark_round_held, takes_round_record
+from .round_departments import share_findings
 
 logger = logging.getLogger(__name__)
 
 CYCLE_MONTHS = (1, 2, 3, 4, 6, 12)
 VISITED, DUE, OVERDUE = "visited", "due", "overdue"
-STATUS_LABELS = {VISITED: N_("今期巡回済"), DUE: N_("今期未巡回"), OVERDUE: N_("期限超過")}
+PLANNED, UNPLANNED = "planned", "unplanned"
+STATUS_LABELS = {VISITED: N_("今期巡回済"), DUE: N_("予定日超過・未巡回"), OVERDUE: N_("期限超過"),
+                 PLANNED: N_("巡回予定あり"), UNPLANNED: N_("未計画")}
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class RoundStatus:
     cycle_end: date           # last day of the current cycle
     next_due_on: date
     overdue_since: date | None
+    plan: PlannedRound | None = None   # this cycle's planned round, if any
+    due: bool = False                  # is_due(plan, today, last_round_on)
 
     @property
     def label(self):
@@ -116,24 +125,69 @@ def last_round_dates(municipality_ids, now):
     return out
 
 
-def status_of(municipality, last_on, months, now):
+def is_due(plan, today, last_round_on):
+    """The one definition of "due": the planned date has passed (today is after it) and no
+    round was held in the plan's cycle. `last_round_on` is the municipality's latest round date
+    up to now (last_round_dates); due_condition below is the same rule in SQL."""
+    if plan is None or not plan.planned_on < today:
+        return False
+    return not (last_round_on is not None
+                and plan.cycle_start <= last_round_on <= plan.cycle_end)
+
+
+def due_condition(now):
+    """is_due as an SQL condition over PlannedRound, for queries (the notice job)."""
+    today = local_date(now)
+    held_on = jst_date(Visit.starts_at)  # 'YYYY-MM-DD', compared with the ISO text of dates
+    held = (sa.select(visit_municipalities.c.municipality_id)
+            .join(Visit, Visit.id == visit_municipalities.c.visit_id)
+            .where(Visit.kind == "round", Visit.state == "held", Visit.starts_at <= now,
+                   visit_municipalities.c.municipality_id == PlannedRound.municipality_id,
+                   held_on >= sa.cast(PlannedRound.cycle_start, sa.String),
+                   held_on <= sa.cast(PlannedRound.cycle_end, sa.String)))
+    return sa.and_(PlannedRound.planned_on < today, ~held.exists())
+
+
+def cycle_plans(municipality_ids, cycle_start):
+    """{municipality id: PlannedRound} of the cycle starting on cycle_start: one query."""
+    if not municipality_ids:
+        return {}
+    return {p.municipality_id: p for p in db.session.scalars(sa.select(PlannedRound).where(
+        PlannedRound.municipality_id.in_(municipality_ids),
+        PlannedRound.cycle_start == cycle_start))}
+
+
+def status_of(municipality, last_on, months, now, plan=None):
     today = local_date(now)
     start, next_start = cycle_bounds(today, months)
     prev_start = _add_months(start, -months)
     end = next_start - timedelta(days=1)
+    due = is_due(plan, today, last_on)
     if last_on is not None and last_on >= start:
         return RoundStatus(municipality, VISITED, last_on, start, end,
-                           _add_months(next_start, months) - timedelta(days=1), None)
-    if last_on is not None and last_on >= prev_start:
-        return RoundStatus(municipality, DUE, last_on, start, end, end, None)
-    return RoundStatus(municipality, OVERDUE, last_on, start, end, end, start)
+                           _add_months(next_start, months) - timedelta(days=1), None, plan, due)
+    if last_on is None or last_on < prev_start:
+        return RoundStatus(municipality, OVERDUE, last_on, start, end, end, start, plan, due)
+    status = DUE if due else PLANNED if plan is not None else UNPLANNED
+    return RoundStatus(municipality, status, last_on, start, end, end, None, plan, due)
 
 
 def region_statuses(region, now):
     """RoundStatus for every municipality of a region, in code order."""
     munis = list(region.municipalities)
-    last = last_round_dates([m.id for m in munis], now)
-    return [status_of(m, last.get(m.id), region.round_cycle_months, now) for m in munis]
+    ids = [m.id for m in munis]
+    last = last_round_dates(ids, now)
+    months = region.round_cycle_months
+    plans = cycle_plans(ids, cycle_bounds(now, months)[0])
+    return [status_of(m, last.get(m.id), months, now, plans.get(m.id)) for m in munis]
+
+
+def municipality_status(municipality, now):
+    """The RoundStatus of one municipality (its page)."""
+    months = municipality.region.round_cycle_months
+    last = last_round_dates([municipality.id], now).get(municipality.id)
+    plan = cycle_plans([municipality.id], cycle_bounds(now, months)[0]).get(municipality.id)
+    return status_of(municipality, last, months, now, plan)
 
 
 def coverage(regions, now):
@@ -141,9 +195,10 @@ def coverage(regions, now):
     out = []
     for region in regions:
         statuses = region_statuses(region, now)
-        counts = {VISITED: 0, DUE: 0, OVERDUE: 0}
+        counts = {VISITED: 0, DUE: 0, OVERDUE: 0, PLANNED: 0, UNPLANNED: 0}
         for s in statuses:
             counts[s.status] += 1
+        counts[DUE] = sum(s.due for s in statuses)  # overdue ones whose plan passed included
         start, next_start = cycle_bounds(now, region.round_cycle_months)
         out.append({"region": region, "total": len(statuses), **counts,
                     "cycle_start": start, "cycle_end": next_start - timedelta(days=1),
@@ -194,8 +249,9 @@ def _check_scheduled_round(visit, municipality):
 
 
 def record_round(actor, municipality, *, held_on, start_time, end_time, progress, issues,
-                 shared_departments=(), visit=None, now=None):
-    """Record a round that took place: a held Visit of kind round and its RoundRecord.
+                 departments=(), visit=None, now=None):
+    """Record a round that took place: a held Visit of kind round and its RoundRecord; its
+    findings are shared with `departments` (Department rows: each gets a notice).
 
     With `visit`, the round was scheduled as that visit: it is marked held at the times given
     and the record attaches to it, instead of a second visit being created."""
@@ -213,7 +269,6 @@ def record_round(actor, municipality, *, held_on, start_time, end_time, progress
         raise ValidationFailed(_("終了時刻は開始時刻より後にしてください。"), field="end_time")
     if not (progress or "").strip() and not (issues or "").strip():
         raise ValidationFailed(_("取組状況か課題のどちらかを入力してください。"), field="progress")
-    departments = [d.strip() for d in shared_departments if d and d.strip()]
     if visit is None:
         visit = Visit(kind="round", state=INITIAL_STATE.value,
                       title=_("定期巡回 %(name)s", name=municipality.name),
@@ -229,10 +284,11 @@ def record_round(actor, municipality, *, held_on, start_time, end_time, progress
     db.session.flush()
     record = RoundRecord(visit_id=visit.id, municipality_id=municipality.id,
                          progress=(progress or "").strip(), issues=(issues or "").strip(),
-                         shared_departments=list(dict.fromkeys(departments)),
+                         shared_departments=[],
                          recorded_by_id=actor.id, recorded_at=now)
     db.session.add(record)
     db.session.flush()
+    share_findings(actor, record, departments, now=now)
     logger.info("round record %s (visit %s) for municipality %s by user %s", record.id, visit.id,
                 municipality.id, actor.id)
     return record
