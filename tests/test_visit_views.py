@@ -132,14 +132,15 @@ def test_expert_records_and_filer_rates_once(app, client, login_as):
 def test_schedule_page_offers_candidates_first(app, client, login_as):
     liaison, expert = make_liaison(), make_expert()
     sreq = make_request(kind="lecture", state="triage",
-                        candidate_dates=[(datetime(2030, 11, 4, 10, tzinfo=JST),
-                                     datetime(2030, 11, 4, 12, tzinfo=JST)),
+                        candidate_dates=[(datetime(2030, 11, 2, 10, tzinfo=JST),
+                                     datetime(2030, 11, 2, 12, tzinfo=JST)),
                                     (datetime(2030, 11, 5, 14, tzinfo=JST),
                                      datetime(2030, 11, 5, 16, tzinfo=JST))])
     login_as(liaison)
     html = client.get(f"/visits/schedule/{sreq.id}").get_data(as_text=True)
     assert html.index("第1候補") < html.index("第2候補")
-    assert "2030-11-04(月) 10:00〜12:00" in html and "振替休日" in html
+    # (a holiday can no longer be a candidate date: filing refuses it; a Saturday is flagged)
+    assert "2030-11-02(土) 10:00〜12:00" in html and "土曜日" in html
     resp = client.post(f"/visits/schedule/{sreq.id}", data={
         "candidate_id": sreq.candidate_dates[1].id, "attendee_ids": [expert.id]})
     assert resp.status_code == 302
