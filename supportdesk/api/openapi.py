@@ -6,7 +6,7 @@ from pydantic import TypeAdapter
 
 from ..converters import MAX_ROW_ID
 from . import bp
-from .core import REGISTRY, Problem, json_response
+from .core import REGISTRY, Problem, json_response, public
 
 TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden (token scope or role)",
           404: "Not found", 409: "Conflict (stale version or illegal transition)",
@@ -95,11 +95,11 @@ def build_document():
     }
 
 
-@bp.get("/openapi.json")
+@public(bp, "/openapi.json")
 def openapi_json():
     return json_response(build_document())
 
 
-@bp.get("/docs")
+@public(bp, "/docs")
 def docs():
     return render_template("api/docs.html", doc=build_document())

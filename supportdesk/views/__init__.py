@@ -44,3 +44,7 @@ PUBLIC_ENDPOINTS |= {"auth.forgot_password", "auth.reset_password"}
 # The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
 # URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
 PUBLIC_ENDPOINTS.add("calendar.feed")
+# The API's contract: the OpenAPI document and its page (served from the desk, nothing from a
+# CDN) are public on purpose so integrators can read them before they hold a token; every data
+# endpoint of /api/v1 still needs one (api/core.py PUBLIC).
+PUBLIC_ENDPOINTS |= {"api.openapi_json", "api.docs"}
