@@ -68,7 +68,7 @@ def public(bp, rule):
 # Service field names -> the API's names for them (the API speaks in codes, not ids).
 FIELD_NAMES = {"municipality_id": "municipality_code", "theme_ids": "themes",
                "co_municipality_ids": "co_municipality_codes", "attachments": "file",
-               "prework_files": "file"}
+               "prework_files": "file", "theme_id": "theme"}
 
 
 def api_route(bp, rule, method, *, summary, scope="read", body=None, response=None, status=200,
