@@ -27,7 +27,8 @@ def test_docs_page_is_readable_without_a_token_and_loads_nothing_remote(client):
 
 
 def test_data_still_needs_a_token(client):
-    for path in ("/api/v1/me", "/api/v1/requests", "/api/v1/cases"):
+    for path in ("/api/v1/me", "/api/v1/requests", "/api/v1/cases",
+                 "/api/v1/engagements"):
         assert_problem(client.get(path), 401)
 
 

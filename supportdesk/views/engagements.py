@@ -8,7 +8,7 @@ from .. import permissions
 from ..extensions import db
 from ..forms.visits import CloseEngagementForm, ContactForm, EngagementForm, choices
 from ..models import Engagement, Municipality, SupportRequest, User
-from ..models.engagement import ENGAGEMENT_STATES, engagement_experts
+from ..models.engagement import ENGAGEMENT_STATES
 from ..roles import Role
 from ..services.visits.engagements import (checkin_timeline, close_engagement, create_engagement,
                                     last_checkin_dates,
@@ -20,24 +20,14 @@ from .service_call import service_call
 bp = Blueprint("engagements", __name__, url_prefix="/visits/engagements")
 
 
-def _scoped(stmt):
-    scope = permissions.scope_of(current_user, "view", "engagement")
-    if scope == permissions.OWN:
-        return stmt.where(Engagement.municipality_id == current_user.municipality_id)
-    if scope == permissions.SELF:
-        mine = sa.select(engagement_experts.c.engagement_id).where(
-            engagement_experts.c.user_id == current_user.id)
-        return stmt.where(sa.or_(Engagement.id.in_(mine), Engagement.owner_id == current_user.id))
-    return stmt if scope == permissions.ALL else stmt.where(sa.false())
-
-
 @bp.get("/")
 @login_required
 def index():
     if permissions.scope_of(current_user, "view", "engagement") is None:
         abort(404)
-    rows = db.session.scalars(_scoped(sa.select(Engagement).join(Municipality)
-                                      .order_by(Engagement.state, Engagement.id.desc()))).all()
+    rows = db.session.scalars(permissions.scope_engagements(
+        sa.select(Engagement).join(Municipality).order_by(Engagement.state, Engagement.id.desc()),
+        current_user)).all()
     last = last_checkin_dates([e.id for e in rows])
     due = {e.id: next_checkin_due(e, last.get(e.id)) for e in rows}
     return render_template("engagements/index.html", rows=rows, due=due, states=ENGAGEMENT_STATES)
