@@ -368,6 +368,21 @@ def scope_engagements(stmt, user, action="view"):
     return stmt.where(sa.false())
 
 
+def scope_round_records(stmt, user, action="view"):
+    """Narrow a select over RoundRecord the way can() checks one: liaisons see the records of
+    their regions' municipalities (the central team also Kobe's), managers and admins all."""
+    from .models import Municipality, RoundRecord
+
+    scope = scope_of(user, action, "round")
+    if scope == ALL:
+        return stmt
+    if scope == REGIONS:
+        sub = sa.select(Municipality.id).where(
+            Municipality.region_id.in_(liaison_region_filter(user)))
+        return stmt.where(RoundRecord.municipality_id.in_(sub))
+    return stmt.where(sa.false())
+
+
 def permission_table():
     """Rows (object, action, role, scope) for the admin page and the documentation test."""
     rows = []

@@ -91,3 +91,19 @@ class RoundStatusOut(BaseModel):
     cycle_end: date
     next_due_on: date
     overdue_since: date | None
+
+
+class RoundCoverageOut(BaseModel):
+    region_id: int
+    region: str
+    cycle_months: int
+    cycle_start: date
+    cycle_end: date
+    total: int
+    visited: int
+    due: int
+    overdue: int
+
+
+class RegionRoundsOut(RoundCoverageOut):
+    statuses: list[RoundStatusOut]
