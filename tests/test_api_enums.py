@@ -7,6 +7,8 @@ from supportdesk.models.announcement import (ANNOUNCEMENT_CATEGORIES, ANNOUNCEME
                                              DEPARTMENT_CHOICES)
 from supportdesk.models.api_token import TOKEN_SCOPES
 from supportdesk.models.engagement import EngagementState
+from supportdesk.models.support_action import SUPPORT_ACTION_KINDS
+from supportdesk.models.user import EXPERT_KINDS
 from supportdesk.services.visits.rounds import STATUS_LABELS
 from supportdesk.models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from supportdesk.models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
@@ -61,6 +63,9 @@ OWNERS = {
     # Local to the API: a check-in is a visit or a logged contact (checkin_timeline's kinds).
     ("CheckinOut", "kind"): ["visit", "contact"],
     ("RoundStatusOut", "status"): STATUS_LABELS,
+    ("SupportActionOut", "kind"): SUPPORT_ACTION_KINDS,
+    ("SupportActionIn", "kind"): SUPPORT_ACTION_KINDS,
+    ("ExpertSuggestionOut", "kind"): EXPERT_KINDS,
 }
 for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):
     OWNERS[(_schema, "kind")] = KINDS

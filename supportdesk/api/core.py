@@ -68,7 +68,8 @@ def public(bp, rule):
 # Service field names -> the API's names for them (the API speaks in codes, not ids).
 FIELD_NAMES = {"municipality_id": "municipality_code", "theme_ids": "themes",
                "co_municipality_ids": "co_municipality_codes", "attachments": "file",
-               "prework_files": "file", "theme_id": "theme"}
+               "prework_files": "file", "theme_id": "theme",
+               "target_municipality_id": "target_municipality_code"}
 
 
 def api_route(bp, rule, method, *, summary, scope="read", body=None, response=None, status=200,
