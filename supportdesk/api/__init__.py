@@ -11,3 +11,4 @@ from . import (attachments_api, openapi, reference, reports_api, requests_api,  
                requests_write)
 from . import notify_api, visits_api  # noqa: E402,F401
 from . import cases_api, engagements_api, rounds_api, support_api  # noqa: E402,F401
+from . import saved_views_api  # noqa: E402,F401
