@@ -46,7 +46,7 @@ def send_round_notices(now=None, due_notice_days=DUE_NOTICE_DAYS):
                 continue
             if liaisons is None:
                 liaisons = region_liaisons(region)
-            notify(kind, recipients=liaisons, now=now, municipality=st.municipality.name,
+            notify(kind, recipients=liaisons, now=now, municipality=st.municipality,
                    municipality_code=st.municipality.code, region=region.name,
                    due_on=st.next_due_on.isoformat(),
                    last_round_on=st.last_round_on.isoformat() if st.last_round_on else None)
