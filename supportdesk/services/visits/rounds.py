@@ -26,6 +26,7 @@ from ...extensions import db
 from ...i18n import N_
 from ...models import Municipality, Region, RoundRecord, SupportRequest, Visit
 from ...models.visit import visit_municipalities
+from ...notifications import notify
 from ...timeutil import JST, fiscal_year, to_jst, utcnow
 from ...workflows.visits import INITIAL_STATE, VisitAction, transition_for
 from .. import ValidationFailed
@@ -233,6 +234,8 @@ def record_round(actor, municipality, *, held_on, start_time, end_time, progress
                          recorded_by_id=actor.id, recorded_at=now)
     db.session.add(record)
     db.session.flush()
+    notify("round.recorded", visit=visit, actor=actor, now=now, round_record_id=record.id,
+           visit_id=visit.id, municipality_code=municipality.code)
     logger.info("round record %s (visit %s) for municipality %s by user %s", record.id, visit.id,
                 municipality.id, actor.id)
     return record
