@@ -65,7 +65,8 @@ def test_liaisons_add_cases_others_get_403(client, app):
     resp = client.post("/api/v1/cases", json=body, headers=bearer(liaison, "write"))
     assert resp.status_code == 201, resp.get_data(as_text=True)
     out = resp.get_json()
-    assert out["theme"] == "kaizen_nocode" and resp.headers["Location"] == f"/api/v1/cases/{out['id']}"
+    assert out["theme"] == "kaizen_nocode"
+    assert resp.headers["Location"] == f"/api/v1/cases/{out['id']}"
     assert db.session.get(Case, out["id"]).created_by_id == liaison.id
     for other in (make_staff(), make_expert(), make_user("manager")):
         assert_problem(client.post("/api/v1/cases", json=body, headers=bearer(other, "write")), 403)

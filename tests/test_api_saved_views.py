@@ -52,7 +52,8 @@ def test_bad_names_and_the_limit_name_the_field(client, app):
     liaison = make_liaison()
     headers = bearer(liaison, "write")
     for body in ({"name": ""}, {"name": "x" * 61}, {"query": "a=1"}, {"name": "a", "extra": 1}):
-        problem = assert_problem(client.post("/api/v1/saved-views", json=body, headers=headers), 422)
+        problem = assert_problem(client.post("/api/v1/saved-views", json=body,
+                                             headers=headers), 422)
         assert problem["errors"][0]["field"] in ("name", "extra"), body
     for n in range(MAX_VIEWS):
         db.session.add(SavedView(user_id=liaison.id, name=f"v{n}", query=""))

@@ -15,8 +15,7 @@ from tests.test_api import assert_problem, bearer
 @pytest.fixture
 def world(app):
     liaison, staff = make_liaison(), make_staff("佐用町")
-    sreq = make_request(staff, themes=None)
-    sreq.themes = [theme("kaizen_nocode")]
+    sreq = make_request(staff, theme_ids=[theme("kaizen_nocode").id])
     assigned = make_expert(themes=("kaizen_nocode",))
     fit = make_expert(themes=("kaizen_nocode",), home_region="西播磨")
     other = make_expert(home_region="但馬")
@@ -79,7 +78,8 @@ def test_bad_support_action_names_the_field_and_records_nothing(client, world):
 
 
 def test_expert_suggestions_for_liaisons(client, world):
-    items = client.get(url(world, "expert-suggestions"), headers=bearer(world["liaison"])).get_json()
+    items = client.get(url(world, "expert-suggestions"),
+                       headers=bearer(world["liaison"])).get_json()
     ids = [s["user_id"] for s in items]
     assert world["assigned"].id not in ids  # already on the request
     assert ids.index(world["fit"].id) < ids.index(world["other"].id)

@@ -10,7 +10,8 @@ from ..services.visits.engagements import (checkin_timeline, last_checkin_dates,
                                            next_checkin_due)
 from ..timeutil import JST
 from . import bp
-from .core import ApiError, api_route, api_user, dump, json_response, load_visible, parse_body, parse_query
+from .core import (ApiError, api_route, api_user, dump, json_response, load_visible, parse_body,
+                   parse_query)
 from .pages import keyset_page
 from .schemas.engagements import (CheckinOut, ContactIn, EngagementListQuery, EngagementOut,
                                   EngagementPage, EngagementSummary)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from .. import permissions
 from ..extensions import db
-from ..models import Municipality, Region, RoundRecord, SupportRequest, Visit
+from ..models import Municipality, Region, RoundRecord, SupportRequest
 from ..services.visits import rounds as svc
 from ..timeutil import JST, utcnow
 from . import bp
@@ -82,8 +82,7 @@ def list_round_records():
     if args.municipality:
         stmt = stmt.where(RoundRecord.municipality_id.in_(
             sa.select(Municipality.id).where(Municipality.code == args.municipality)))
-    rows, next_cursor = keyset_page(stmt.join(Visit, Visit.id == RoundRecord.visit_id),
-                                    RoundRecord.id, args)
+    rows, next_cursor = keyset_page(stmt, RoundRecord.id, args)
     return json_response(dump(RoundRecordPage(items=[record_out(r, user) for r in rows],
                                               next_cursor=next_cursor)))
 

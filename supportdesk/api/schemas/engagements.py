@@ -29,7 +29,8 @@ class EngagementSummary(BaseModel):
     cadence_days: int
     starts_on: date
     ends_on: date | None
-    next_checkin_due: date = Field(description="the cadence after the last check-in (or the start)")
+    next_checkin_due: date = Field(
+        description="the cadence after the last check-in (or the start)")
 
 
 class CheckinOut(BaseModel):
@@ -44,7 +45,8 @@ class CheckinOut(BaseModel):
 class EngagementOut(EngagementSummary):
     goal: str
     experts: list[PersonOut]
-    request_id: int | None = Field(description="null when the caller may not see the request")
+    request_id: int | None = Field(
+        description="null when the caller may not see the request")
     lecture_visit_id: int | None
     outcome: str | None
     closed_at: datetime | None
@@ -53,7 +55,8 @@ class EngagementOut(EngagementSummary):
 
 class EngagementPage(BaseModel):
     items: list[EngagementSummary]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null at the end.")
 
 
 class ContactIn(Strict):
@@ -80,7 +83,8 @@ class RoundRecordOut(BaseModel):
 
 class RoundRecordPage(BaseModel):
     items: list[RoundRecordOut]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null at the end.")
 
 
 class RoundStatusOut(BaseModel):

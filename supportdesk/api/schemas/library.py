@@ -21,7 +21,8 @@ class PageQuery(Strict):
 
 
 class CaseListQuery(PageQuery):
-    q: str | None = Field(None, max_length=200, description="words in title, organisation or summary")
+    q: str | None = Field(None, max_length=200,
+                          description="words in title, organisation or summary")
     theme: ThemeCode | None = Field(None, description="theme code")
 
 
@@ -33,13 +34,15 @@ class CaseOut(BaseModel):
     summary: str
     source: str | None
     url: str | None
-    from_request_id: int | None = Field(description="null when the caller may not see the request")
+    from_request_id: int | None = Field(
+        description="null when the caller may not see the request")
     created_at: datetime
 
 
 class CasePage(BaseModel):
     items: list[CaseOut]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null at the end.")
 
 
 class CaseCreate(Strict):
