@@ -56,6 +56,7 @@ def test_search_words_theme_and_cursor_pages(client, app):
     assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen)) == 4
     assert_problem(client.get("/api/v1/cases?cursor=!!", headers=headers), 400)
     assert_problem(client.get("/api/v1/cases?limit=0", headers=headers), 422)
+    assert_problem(client.get("/api/v1/cases?q=%00", headers=headers), 422)
 
 
 def test_liaisons_add_cases_others_get_403(client, app):

@@ -97,6 +97,7 @@ def test_bad_contact_names_the_field_and_logs_nothing(client, world):
     future = (datetime.now(JST) + timedelta(days=1)).isoformat()
     for body, field in (({"at": future, "summary": "x"}, "at"),
                         ({"at": "2025-01-01T10:00:00", "summary": "x"}, "at"),
+                        ({"at": "0001-01-01T00:00:00+23:59", "summary": "x"}, "at"),
                         ({"at": "2025-01-01T10:00:00+09:00", "summary": ""}, "summary"),
                         ({"summary": "x"}, "at")):
         problem = assert_problem(client.post(url, json=body, headers=headers), 422)

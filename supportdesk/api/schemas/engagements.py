@@ -1,5 +1,5 @@
 """API schemas for accompaniment (伴走支援) engagements, their check-ins, and round records."""
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -60,7 +60,9 @@ class EngagementPage(BaseModel):
 
 
 class ContactIn(Strict):
-    at: AwareDatetime = Field(description="when the contact took place (not in the future)")
+    # A lower bound keeps the UTC conversion of the stored value in range.
+    at: AwareDatetime = Field(gt=datetime(2000, 1, 1, tzinfo=UTC),
+                              description="when the contact took place (not in the future)")
     summary: Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"^[^\x00]*$")]
 
 

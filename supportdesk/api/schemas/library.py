@@ -21,8 +21,8 @@ class PageQuery(Strict):
 
 
 class CaseListQuery(PageQuery):
-    q: str | None = Field(None, max_length=200,
-                          description="words in title, organisation or summary")
+    q: Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")] | None = Field(
+        None, description="words in title, organisation or summary")
     theme: ThemeCode | None = Field(None, description="theme code")
 
 
