@@ -86,7 +86,10 @@ def build_document():
         "openapi": "3.1.0",
         "info": {"title": "市町DX支援デスク API", "version": "1.0.0",
                  "description": "Personal API tokens: Authorization: Bearer sdk_... . Errors are "
-                                "application/problem+json (RFC 9457) with a Japanese title."},
+                                "application/problem+json (RFC 9457) with a Japanese title. "
+                                "This document and /api/v1/docs need no token (the contract is "
+                                "public); every operation below does. Lists return next_cursor: "
+                                "pass it as ?cursor= for the next page."},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": {
