@@ -7,15 +7,14 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import Case, RequestEvent, SupportAction
 from supportdesk.services.requests.experts import assign_experts
-from tests.factories import (make_expert, make_liaison, make_request, make_staff, make_user,
-                             theme)
+from tests.factories import make_expert, make_liaison, make_request, make_staff, make_user
 from tests.test_api import assert_problem, bearer
 
 
 @pytest.fixture
 def world(app):
     liaison, staff = make_liaison(), make_staff("佐用町")
-    sreq = make_request(staff, theme_ids=[theme("kaizen_nocode").id])
+    sreq = make_request(staff, themes=("kaizen_nocode",))
     assigned = make_expert(themes=("kaizen_nocode",))
     fit = make_expert(themes=("kaizen_nocode",), home_region="西播磨")
     other = make_expert(home_region="但馬")
