@@ -379,6 +379,39 @@ def scope_planned_rounds(stmt, user, action="view"):
     return stmt.where(sa.false())
 
 
+def scope_engagements(stmt, user, action="view"):
+    """Narrow a select over Engagement: staff see their municipality's, experts the ones they
+    work on (owner or expert); the engagement list page and the API both ask this."""
+    from .models import Engagement
+    from .models.engagement import engagement_experts
+
+    scope = scope_of(user, action, "engagement")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        return stmt.where(Engagement.municipality_id == user.municipality_id)
+    if scope == SELF:
+        mine = sa.select(engagement_experts.c.engagement_id).where(
+            engagement_experts.c.user_id == user.id)
+        return stmt.where(sa.or_(Engagement.id.in_(mine), Engagement.owner_id == user.id))
+    return stmt.where(sa.false())
+
+
+def scope_round_records(stmt, user, action="view"):
+    """Narrow a select over RoundRecord the way can() checks one: liaisons see the records of
+    their regions' municipalities (the central team also Kobe's), managers and admins all."""
+    from .models import Municipality, RoundRecord
+
+    scope = scope_of(user, action, "round")
+    if scope == ALL:
+        return stmt
+    if scope == REGIONS:
+        sub = sa.select(Municipality.id).where(
+            Municipality.region_id.in_(liaison_region_filter(user)))
+        return stmt.where(RoundRecord.municipality_id.in_(sub))
+    return stmt.where(sa.false())
+
+
 def permission_table():
     """Rows (object, action, role, scope) for the admin page and the documentation test."""
     rows = []

@@ -29,7 +29,8 @@ def assert_problem(resp, status):
 
 
 def test_anonymous_gets_401_problem(client):
-    for path in ("/api/v1/me", "/api/v1/requests", "/api/v1/openapi.json"):
+    # The contract (openapi.json, docs) is public: tests/test_api_public_contract.py.
+    for path in ("/api/v1/me", "/api/v1/requests"):
         body = assert_problem(client.get(path), 401)
         assert body["instance"] == path
 

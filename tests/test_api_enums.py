@@ -6,6 +6,10 @@ from supportdesk.api.attachments_api import UPLOAD_SCHEMA
 from supportdesk.models.announcement import (ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATES,
                                              DEPARTMENT_CHOICES)
 from supportdesk.models.api_token import TOKEN_SCOPES
+from supportdesk.models.engagement import Achievement, EngagementState
+from supportdesk.models.support_action import SUPPORT_ACTION_KINDS
+from supportdesk.models.user import EXPERT_KINDS
+from supportdesk.services.visits.rounds import STATUS_LABELS
 from supportdesk.models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from supportdesk.models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
                                                 LECTURE_PROGRAMS, ORIGINS)
@@ -53,6 +57,16 @@ OWNERS = {
     ("AnnouncementCreate", "category"): ANNOUNCEMENT_CATEGORIES,
     ("AnnouncementCreate", "population_bands"): POPULATION_BANDS,
     ("AnnouncementCreate", "dx_staff_bands"): DX_STAFF_BANDS,
+    ("GET /api/v1/engagements", "state"): EngagementState,
+    ("EngagementSummary", "state"): EngagementState,
+    ("EngagementOut", "state"): EngagementState,
+    ("EngagementOut", "achievement"): Achievement,
+    # Local to the API: a check-in is a visit or a logged contact (checkin_timeline's kinds).
+    ("CheckinOut", "kind"): ["visit", "contact"],
+    ("RoundStatusOut", "status"): STATUS_LABELS,
+    ("SupportActionOut", "kind"): SUPPORT_ACTION_KINDS,
+    ("SupportActionIn", "kind"): SUPPORT_ACTION_KINDS,
+    ("ExpertSuggestionOut", "kind"): EXPERT_KINDS,
 }
 for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):
     OWNERS[(_schema, "kind")] = KINDS

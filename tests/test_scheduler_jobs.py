@@ -149,7 +149,8 @@ def test_round_notices_run_twice_send_each_notice_once(app, sent):
     kinds = [c[0] for c in sent]
     assert kinds.count("round.overdue") == 38 and kinds.count("round.due") == 1
     due_call = next(kw for kind, kw in sent if kind == "round.due")
-    assert due_call["municipality"] == "佐用町" and due_call["due_on"] == "2026-11-16"
+    # The Municipality itself (notify() renders its name; a bare name crashed the real announce).
+    assert due_call["municipality"].name == "佐用町" and due_call["due_on"] == "2026-11-16"
     assert {u.id for u in due_call["recipients"]} == {west.id, west2.id}
     keys = db.session.scalars(sa.select(SentNotice.key).where(SentNotice.kind == "round.due")).all()
     assert keys == [f"planned_round:{plan.id}:2026-11-16"]

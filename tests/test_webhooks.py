@@ -211,6 +211,11 @@ def test_notify_events_map_to_webhook_events():
     for internal in ("request.note", "request.routed", "request.info_dept_shared",
                      "expert.assigned"):
         assert webhook_events_for(internal) == ()
-    mapped = {e for n in ("request.submit", "request.reply", "report.ready", "visit.confirmed")
+    # Visits, engagements, rounds and announcements reach subscribers under their own names
+    # (tests/test_webhook_events.py delivers each).
+    as_is = ("visit.confirmed", "visit.moved", "visit.cancelled", "engagement.opened",
+             "engagement.closed", "round.recorded", "round.due", "round.overdue",
+             "announcement.published")
+    mapped = {e for n in ("request.submit", "request.reply", "report.ready", *as_is)
               for e in webhook_events_for(n)}
     assert mapped == set(WEBHOOK_EVENTS)

@@ -10,3 +10,5 @@ core.setup(bp)
 from . import (attachments_api, openapi, reference, reports_api, requests_api,  # noqa: E402,F401
                requests_write)
 from . import notify_api, visits_api  # noqa: E402,F401
+from . import cases_api, engagements_api, rounds_api, support_api  # noqa: E402,F401
+from . import saved_views_api  # noqa: E402,F401

@@ -52,10 +52,24 @@ class Endpoint:
 
 
 REGISTRY = []
+# Endpoints answered without a token: the contract (the OpenAPI document and its page) is public,
+# the data is not. views.PUBLIC_ENDPOINTS lists them in the route inventory.
+PUBLIC = set()
+
+
+def public(bp, rule):
+    """A GET on the blueprint that answers anonymous callers (the API's contract only)."""
+    def decorator(view):
+        PUBLIC.add(f"{bp.name}.{view.__name__}")
+        bp.add_url_rule(rule, view.__name__, view, methods=["GET"])
+        return view
+
+    return decorator
 # Service field names -> the API's names for them (the API speaks in codes, not ids).
 FIELD_NAMES = {"municipality_id": "municipality_code", "theme_ids": "themes",
                "co_municipality_ids": "co_municipality_codes", "attachments": "file",
-               "prework_files": "file"}
+               "prework_files": "file", "theme_id": "theme",
+               "target_municipality_id": "target_municipality_code"}
 
 
 def api_route(bp, rule, method, *, summary, scope="read", body=None, response=None, status=200,
@@ -201,6 +215,8 @@ def setup(bp):
     @bp.before_request
     def _authenticate():
         g.api_token = None
+        if request.endpoint in PUBLIC:
+            return None
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             token = find_live_token(header[7:].strip())

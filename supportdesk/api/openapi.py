@@ -6,7 +6,7 @@ from pydantic import TypeAdapter
 
 from ..converters import MAX_ROW_ID
 from . import bp
-from .core import REGISTRY, Problem, json_response
+from .core import REGISTRY, Problem, json_response, public
 
 TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden (token scope or role)",
           404: "Not found", 409: "Conflict (stale version or illegal transition)",
@@ -86,7 +86,10 @@ def build_document():
         "openapi": "3.1.0",
         "info": {"title": "市町DX支援デスク API", "version": "1.0.0",
                  "description": "Personal API tokens: Authorization: Bearer sdk_... . Errors are "
-                                "application/problem+json (RFC 9457) with a Japanese title."},
+                                "application/problem+json (RFC 9457) with a Japanese title. "
+                                "This document and /api/v1/docs need no token (the contract is "
+                                "public); every operation below does. Lists return next_cursor: "
+                                "pass it as ?cursor= for the next page."},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": {
@@ -95,11 +98,11 @@ def build_document():
     }
 
 
-@bp.get("/openapi.json")
+@public(bp, "/openapi.json")
 def openapi_json():
     return json_response(build_document())
 
 
-@bp.get("/docs")
+@public(bp, "/docs")
 def docs():
     return render_template("api/docs.html", doc=build_document())

@@ -260,7 +260,8 @@ def _announce(ev):
         from .subscriptions import subscription_messages
 
         candidates += subscription_messages(event_type, sreq=sreq, now=now, event_key=event_key,
-                                            context=context)
+                                            context=context, visit=visit,
+                                            announcement=announcement)
     added = _add_new(candidates)
     logger.info("notify %s request=%s key=%s: %d rows", event_type, refs["request_id"], event_key,
                 len(added))

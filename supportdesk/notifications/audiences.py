@@ -59,6 +59,8 @@ WHO_HEARS = {
     "engagement.checkin_due": (NAMED,),
     "round.due": (NAMED,),
     "round.overdue": (NAMED,),
+    # A round written up: the liaison who wrote it knows; webhook subscribers hear it.
+    "round.recorded": (),
     "report.ready": (MANAGERS,),
     "announcement.published": (MUNICIPALITY, NAMED),
     # Messages users do not switch on or off one by one (MESSAGE_ONLY_LABELS below).
@@ -127,6 +129,7 @@ MESSAGE_ONLY_LABELS = {
     "engagement.opened": _l("伴走支援の開始"),
     "engagement.closed": _l("伴走支援の終了"),
     "round.findings_shared": _l("定期巡回で把握した内容の共有"),
+    "round.recorded": _l("定期巡回の記録"),
 }
 
 

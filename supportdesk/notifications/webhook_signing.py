@@ -40,6 +40,27 @@ def request_data(sreq):
     }
 
 
+def visit_data(visit):
+    """What a subscriber learns about a visit: when, what kind, its state and where; no title,
+    venue, online details or cancel reason (the desk's own words stay in the desk)."""
+    return {
+        "id": visit.id, "kind": visit.kind, "state": visit.state,
+        "starts_at": visit.starts_at.isoformat(), "ends_at": visit.ends_at.isoformat(),
+        "municipality_codes": sorted(m.code for m in visit.municipalities),
+        "url": f"/api/v1/visits/{visit.id}",
+    }
+
+
+def announcement_data(announcement):
+    """What a subscriber learns about a published announcement (the body is read through the
+    API, where the municipality's own staff see it)."""
+    return {
+        "id": announcement.id, "title": announcement.title, "category": announcement.category,
+        "sent_at": announcement.sent_at.isoformat() if announcement.sent_at else None,
+        "url": f"/api/v1/announcements/{announcement.id}",
+    }
+
+
 def build_payload(event_type, *, event_id, occurred_at, data):
     """The JSON body, as bytes: exactly these bytes are signed and sent."""
     envelope = {"id": str(event_id), "type": event_type, "occurred_at": occurred_at.isoformat(),

@@ -33,9 +33,10 @@ def _like(term):
     return f"%{escape_like(term)}%"
 
 
-def search_cases(q=None, theme_code=None, page=1):
-    """Cases whose title, organisation or summary contain every word of `q` (substring match,
-    so Japanese without word spaces works on both databases), optionally of one theme."""
+def case_search(q=None, theme_code=None):
+    """The select of cases whose title, organisation or summary contain every word of `q`
+    (substring match, so Japanese without word spaces works on both databases), optionally of
+    one theme: the library page pages it by number, the API by cursor."""
     stmt = sa.select(Case).options(joinedload(Case.theme))
     for word in normalise(q).split():
         pattern = _like(word)
@@ -44,6 +45,12 @@ def search_cases(q=None, theme_code=None, page=1):
                                  Case.summary.ilike(pattern, escape="\\")))
     if theme_code:
         stmt = stmt.join(Theme, Theme.id == Case.theme_id).where(Theme.code == theme_code)
+    return stmt
+
+
+def search_cases(q=None, theme_code=None, page=1):
+    """One page of case_search, newest first."""
+    stmt = case_search(q, theme_code)
     page = max(1, page)
     stmt = stmt.order_by(Case.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     rows = db.session.scalars(stmt).all()

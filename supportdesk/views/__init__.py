@@ -54,3 +54,7 @@ PUBLIC_ENDPOINTS.add("participant_survey.answer")
 # accounts, so the HMAC token in the link of their notices is the credential (never stored;
 # reissuing withdraws it; unknown tokens answer 404). Read-only.
 PUBLIC_ENDPOINTS.add("departments.shared")
+# The API's contract: the OpenAPI document and its page (served from the desk, nothing from a
+# CDN) are public on purpose so integrators can read them before they hold a token; every data
+# endpoint of /api/v1 still needs one (api/core.py PUBLIC).
+PUBLIC_ENDPOINTS |= {"api.openapi_json", "api.docs"}

@@ -14,7 +14,7 @@ from ..models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES
 from ..services import DomainError
 from ..services.cases import case_options, record_case_introduction
 from ..i18n import N_
-from ..services.requests.experts import (ReasonKind, assign_experts, can_take_experts,
+from ..services.requests.experts import (reason_in_words, assign_experts, can_take_experts,
                                          my_assignments, remove_assignment, request_assignments,
                                          respond_assignment, suggest_experts)
 from ..services.requests.links import LINK_KINDS, find_request, link_requests, mark_duplicate, visible_links
@@ -43,21 +43,9 @@ def _flash_errors(form):
             flash(error, "error")
 
 
-# A suggestion's reasons (services.requests.experts.Reason) in words.
-REASON_WORDS = {
-    ReasonKind.PARENT: N_("元の依頼を担当"),
-    ReasonKind.THEME: N_("テーマ一致 %(n)d件(%(names)s)"),
-    ReasonKind.NO_THEME: N_("テーマ一致なし"),
-    ReasonKind.MUNICIPALITY: N_("この市町の支援実績 %(n)d件"),
-    ReasonKind.SAME_REGION: N_("同じ圏域"),
-    ReasonKind.OTHER_REGION: N_("他の圏域"),
-    ReasonKind.LOAD: N_("対応中 %(n)d件"),
-}
-
-
 @bp.app_template_filter("suggestion_reason")
 def suggestion_reason(reason):
-    return _(REASON_WORDS[reason.kind], n=reason.n or 0, names="・".join(reason.names))
+    return reason_in_words(reason)
 
 
 @bp.app_template_global()

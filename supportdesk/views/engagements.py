@@ -12,8 +12,7 @@ from ..models.engagement import ACHIEVEMENTS, ENGAGEMENT_STATES
 from ..roles import Role
 from ..services.visits.engagements import (checkin_timeline, close_engagement, create_engagement,
                                            last_checkin_dates, log_contact,
-                                           municipality_engagements, next_checkin_due,
-                                           scope_engagements)
+                                           municipality_engagements, next_checkin_due)
 from ..timeutil import JST, utcnow
 from .decorators import load_or_404
 from .service_call import service_call
@@ -26,9 +25,9 @@ bp = Blueprint("engagements", __name__, url_prefix="/visits/engagements")
 def index():
     if permissions.scope_of(current_user, "view", "engagement") is None:
         abort(404)
-    rows = db.session.scalars(scope_engagements(
-        sa.select(Engagement).join(Municipality)
-        .order_by(Engagement.state, Engagement.id.desc()), current_user)).all()
+    rows = db.session.scalars(permissions.scope_engagements(
+        sa.select(Engagement).join(Municipality).order_by(Engagement.state, Engagement.id.desc()),
+        current_user)).all()
     last = last_checkin_dates([e.id for e in rows])
     due = {e.id: next_checkin_due(e, last.get(e.id)) for e in rows}
     return render_template("engagements/index.html", rows=rows, due=due, states=ENGAGEMENT_STATES,

@@ -78,6 +78,22 @@ class Reason:
     names: tuple = ()
 
 
+# A reason in words: the request page and the API say the same.
+REASON_WORDS = {
+    ReasonKind.PARENT: N_("元の依頼を担当"),
+    ReasonKind.THEME: N_("テーマ一致 %(n)d件(%(names)s)"),
+    ReasonKind.NO_THEME: N_("テーマ一致なし"),
+    ReasonKind.MUNICIPALITY: N_("この市町の支援実績 %(n)d件"),
+    ReasonKind.SAME_REGION: N_("同じ圏域"),
+    ReasonKind.OTHER_REGION: N_("他の圏域"),
+    ReasonKind.LOAD: N_("対応中 %(n)d件"),
+}
+
+
+def reason_in_words(reason):
+    return _(REASON_WORDS[reason.kind], n=reason.n or 0, names="・".join(reason.names))
+
+
 @dataclass
 class Suggestion:
     expert: User

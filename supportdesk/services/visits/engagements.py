@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from ... import calendar_jp, permissions
 from ...extensions import db
 from ...models import Engagement, EngagementContact, Visit, VisitFollowUp
-from ...models.engagement import (ACHIEVEMENTS_WITH_RESULTS, Achievement, EngagementState,
-                                  engagement_experts)
+from ...models.engagement import (ACHIEVEMENTS_WITH_RESULTS, Achievement, EngagementState)
 from ...notifications import notify
 from ...roles import Role
 from ...timeutil import JST, utcnow
@@ -105,23 +104,10 @@ def close_engagement(eng, actor, *, achievement=None, put_in_place="", next_step
     return eng
 
 
-def scope_engagements(stmt, user):
-    """`stmt` (over Engagement) narrowed to the engagements `user` may see: staff their own
-    municipality's, experts those they work on, the prefecture side all."""
-    scope = permissions.scope_of(user, "view", "engagement")
-    if scope == permissions.OWN:
-        return stmt.where(Engagement.municipality_id == user.municipality_id)
-    if scope == permissions.SELF:
-        mine = sa.select(engagement_experts.c.engagement_id).where(
-            engagement_experts.c.user_id == user.id)
-        return stmt.where(sa.or_(Engagement.id.in_(mine), Engagement.owner_id == user.id))
-    return stmt if scope == permissions.ALL else stmt.where(sa.false())
-
-
 def municipality_engagements(m, user):
     """The municipality's engagements that `user` may see, newest first, each with its
     check-ins (oldest first): two queries whatever their number."""
-    engs = db.session.scalars(scope_engagements(
+    engs = db.session.scalars(permissions.scope_engagements(
         sa.select(Engagement).options(selectinload(Engagement.contacts)
                                       .joinedload(EngagementContact.by))
         .where(Engagement.municipality_id == m.id)

@@ -43,7 +43,7 @@ def send_round_notices(now=None):
         if not m.region.has_liaison or not claim_notice("round.due", key, now=now,
                                                         municipality_id=m.id):
             continue
-        notify("round.due", recipients=team(m.region), now=now, municipality=m.name,
+        notify("round.due", recipients=team(m.region), now=now, municipality=m,
                municipality_code=m.code, region=m.region.name,
                due_on=plan.planned_on.isoformat(), last_round_on=None)
         sent["due"] += 1
@@ -56,7 +56,7 @@ def send_round_notices(now=None):
                                 municipality_id=st.municipality.id):
                 continue
             notify("round.overdue", recipients=team(region), now=now,
-                   municipality=st.municipality.name, municipality_code=st.municipality.code,
+                   municipality=st.municipality, municipality_code=st.municipality.code,
                    region=region.name, due_on=st.next_due_on.isoformat(),
                    last_round_on=st.last_round_on.isoformat() if st.last_round_on else None)
             sent[OVERDUE] += 1

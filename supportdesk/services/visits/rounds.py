@@ -30,6 +30,7 @@ from ...models import (Municipality, PlannedRound, Region, RoundRecord,
                        SupportRequest, Visit)
 from ...models.visit import visit_municipalities
 from ...sqlutil import jst_date
+from ...notifications import notify
 from ...timeutil import JST, fiscal_year, to_jst, utcnow
 from ...workflows.visits import INITIAL_STATE, VisitAction, transition_for
 from .. import ValidationFailed
@@ -289,6 +290,8 @@ def record_round(actor, municipality, *, held_on, start_time, end_time, progress
     db.session.add(record)
     db.session.flush()
     share_findings(actor, record, departments, now=now)
+    notify("round.recorded", visit=visit, actor=actor, now=now, round_record_id=record.id,
+           visit_id=visit.id, municipality_code=municipality.code)
     logger.info("round record %s (visit %s) for municipality %s by user %s", record.id, visit.id,
                 municipality.id, actor.id)
     return record
