@@ -175,7 +175,7 @@ def test_bulk_follow_and_unfollow(client, login_as):
 def test_export_csv_and_xlsx_hold_the_selected_rows_the_user_may_see(client, login_as):
     liaison = make_liaison("西播磨")
     a, b, closed = three(liaison)
-    someone_elses_draft = make_request(make_staff("佐用町"), submit=False, title="他人の下書き")
+    someone_elses_draft = make_request(make_staff("佐用町"), state="draft", title="他人の下書き")
     login_as(liaison)
     ids = [a.id, closed.id, someone_elses_draft.id]
     resp = client.post("/queue/bulk", data={"op": "export_csv", "ids": ids})
@@ -220,7 +220,7 @@ def test_the_service_checks_each_row_like_the_single_action(app):
     try:
         liaison = make_liaison("西播磨")
         a, _b, _closed = three(liaison)
-        draft = make_request(make_staff("佐用町"), submit=False)
+        draft = make_request(make_staff("佐用町"), state="draft")
         from datetime import date
         result = bulk_apply(make_user("manager"), "hold", [a.id, draft.id], reason="理由",
                             hold_until=date(2099, 5, 1))

@@ -13,7 +13,6 @@ from ..models import Case, ExpertAssignment, SupportRequest, User
 from ..models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES
 from ..services import DomainError
 from ..services.cases import case_options, record_case_introduction
-from ..i18n import N_
 from ..services.requests.experts import (reason_in_words, assign_experts, can_take_experts,
                                          my_assignments, remove_assignment, request_assignments,
                                          respond_assignment, suggest_experts)
