@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 
 from .. import permissions
 from ..extensions import db
-from ..models import Municipality, SupportAction
-from ..services.requests.conversation import record_support_action
+from ..models import Municipality
+from ..services.requests.conversation import record_support_action, support_actions_of
 from ..services.requests.experts import can_take_experts, reason_in_words, suggest_experts
 from ..timeutil import JST
 from . import bp
@@ -30,9 +30,8 @@ def support_action_out(a):
            response=list[SupportActionOut], tag="requests")
 def list_support_actions(request_id):
     sreq = load_request(request_id)
-    rows = db.session.scalars(sa.select(SupportAction).where(SupportAction.request_id == sreq.id)
-                              .order_by(SupportAction.at, SupportAction.id).limit(MAX_ACTIONS))
-    return json_response(dump([support_action_out(a) for a in rows]))
+    return json_response(dump([support_action_out(a)
+                               for a in support_actions_of(sreq, limit=MAX_ACTIONS)]))
 
 
 @api_route(bp, "/requests/<int:request_id>/support-actions", "POST",

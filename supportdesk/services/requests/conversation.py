@@ -70,6 +70,12 @@ def timeline(sreq, user):
     return db.session.scalars(stmt.order_by(RequestEvent.at, RequestEvent.id)).all()
 
 
+def support_actions_of(sreq, limit=500):
+    """The support given on a request (助言・橋渡し・事例紹介・事業者紹介), oldest first."""
+    return db.session.scalars(sa.select(SupportAction).where(SupportAction.request_id == sreq.id)
+                              .order_by(SupportAction.at, SupportAction.id).limit(limit)).all()
+
+
 def record_support_action(sreq, actor, kind, *, target_department=None,
                           target_municipality_id=None, case_id=None, vendor_name=None, note=None,
                           now=None):
