@@ -36,10 +36,12 @@ def ensure_venv(extras):
         fh.write(digest)
 
 
-# Debian packages the browser tests need: the browser, and a Japanese font (without one every
-# kanji is drawn as a box, and the layout tests measure the wrong widths).
+# Debian packages the tests need: the browser, and a Japanese font (without one every kanji is
+# drawn as a box, and the layout tests measure the wrong widths); dovecot, the real IMAP server
+# the inbound-mail tests read from (started on loopback by tests/mail_helpers.py).
 BROWSER_PACKAGES = {"chromium": "/usr/bin/chromium",
-                    "fonts-ipafont-gothic": "/usr/share/fonts/opentype/ipafont-gothic"}
+                    "fonts-ipafont-gothic": "/usr/share/fonts/opentype/ipafont-gothic",
+                    "dovecot-imapd": "/usr/sbin/dovecot"}
 
 
 def ensure_chromium():

@@ -14,6 +14,7 @@ def register(app):
     register_scheduler_command(app)
     register_dispatch(app)
     register_backup_command(app)
+    register_mail_commands(app)
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
@@ -165,3 +166,30 @@ def register_backup_command(app):
         click.echo(f"  database: {manifest['dialect']}, revision {manifest['database']['revision']}, "
                    f"{counts['support_requests']} requests, {counts['audit_logs']} audit rows")
         click.echo(f"  attachments: {manifest['uploads']['count']} files")
+
+
+def register_mail_commands(app):
+    @app.cli.command("mail-in")
+    def mail_in_command():
+        """Read one RFC 5322 message from standard input (an MTA pipes it) into the desk."""
+        from .services.mail_in.imap import receive_and_commit
+
+        raw = sys.stdin.buffer.read()
+        try:
+            outcome = receive_and_commit(raw)
+        except Exception as exc:  # the database is away: ask the MTA to try again later
+            click.echo(f"mail-in: temporary failure: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(75)  # EX_TEMPFAIL
+        click.echo(f"mail-in: {outcome}")
+
+    @app.cli.command("mail-poll")
+    @click.option("--limit", default=200, show_default=True, help="Messages per run.")
+    def mail_poll_command(limit):
+        """Read the unread messages of the IMAP mailbox (MAIL_IMAP_*) into the desk, once."""
+        from .services.mail_in.imap import poll_mailbox
+
+        if not app.config.get("MAIL_IMAP_HOST"):
+            raise click.ClickException("MAIL_IMAP_HOST is not set")
+        counts = poll_mailbox(limit=limit)
+        click.echo("mail-poll: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                                    or "nothing new"))

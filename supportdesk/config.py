@@ -87,6 +87,19 @@ class Defaults:
     SMTP_USERNAME = None
     SMTP_PASSWORD = None
     MAIL_FROM = "supportdesk@localhost"
+    # Replies by e-mail (services/mail_in): mail about a request gets
+    # Reply-To: reply+<signed token>@MAIL_REPLY_DOMAIN; None turns replies by mail off.
+    MAIL_REPLY_DOMAIN = None
+    MAIL_REPLY_TOKEN_DAYS = 180          # a reply address older than this is refused
+    MAIL_IN_ADDRESS = None               # the desk's own address: new mail there opens a draft
+    MAIL_IN_MAX_BYTES = 15 * 1024 * 1024  # a bigger inbound message is refused
+    MAIL_IMAP_HOST = None                # mail-poll / the mail_poll job read this mailbox
+    MAIL_IMAP_PORT = 993
+    MAIL_IMAP_SSL = True                 # IMAPS; False with MAIL_IMAP_STARTTLS for port 143
+    MAIL_IMAP_STARTTLS = False
+    MAIL_IMAP_USERNAME = None
+    MAIL_IMAP_PASSWORD = None
+    MAIL_IMAP_FOLDER = "INBOX"
     OFFICE_HOURS_START = "08:30"  # 開庁時間, Asia/Tokyo, on business days (calendar_jp)
     OFFICE_HOURS_END = "17:15"
     # Webhook URLs admins may enter: https only unless allowed, hosts from this list if non-empty.

@@ -137,6 +137,13 @@ PERMISSIONS = {
         # read it through their tokenised link, without an account).
         "view_shared": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
     },
+    # Mail that reached the desk (services/mail_in): held mail from unknown senders is read and
+    # put away by liaisons; admins see the counts of what was dropped or refused. The original
+    # (.eml) of a reply is read like an internal note of its request.
+    "inbound_mail": {
+        "view": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+        "review": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+    },
     "scheduler": {
         "view": {Role.ADMIN: ALL},
     },

@@ -29,6 +29,7 @@ from .i18n import N_
 from .notifications.digest import send_digests
 from .notifications.outbox import dispatch_due
 from .services.announcements import send_due_announcements
+from .services.mail_in.imap import poll_job as poll_mailbox
 from .services.requests.escalations import escalate_first_responses
 from .services.reports.snapshots import snapshot_due
 from .services.visits.round_notices import send_round_notices
@@ -81,6 +82,9 @@ JOBS = [
     Job("rounds.notices", send_round_notices, "cron",
         {"hour": 8, "minute": 30}, misfire_grace_time=6 * 3600,
         description=N_("定期巡回の期限・期限超過の通知")),
+    # Does nothing unless MAIL_IMAP_HOST is set (an MTA may pipe to `flask mail-in` instead).
+    Job("mail.poll", poll_mailbox, "interval", {"minutes": 1}, misfire_grace_time=120,
+        description=N_("受信メールの取り込み(IMAP:返信を依頼のコメントに)")),
     # On the 1st at 08:00 JST; the job itself freezes only months without a snapshot.
     Job("reports.monthly_snapshot", snapshot_due, "cron",
         {"day": 1, "hour": 8, "minute": 0}, misfire_grace_time=7 * 24 * 3600,

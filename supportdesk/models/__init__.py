@@ -6,6 +6,7 @@ from .audit import AuditLog
 from .case import Case
 from .conversation import ReplyTemplate, RequestAttachment, RequestComment
 from .expert_assignment import ExpertAssignment
+from .inbound_mail import InboundMail
 from .request_event import RequestEvent
 from .request_link import RequestLink
 from .support_action import SupportAction
@@ -29,6 +30,7 @@ from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
 
 __all__ = [
+    "InboundMail",
     "Department",
     "PlannedRound",
     "ApiToken",

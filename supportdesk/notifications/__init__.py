@@ -24,6 +24,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..timeutil import utcnow
+from .reply_address import reply_domain
 from .audiences import ACCOUNT_EVENTS, NAMED, URGENT_EVENTS, audiences_for, resolve
 from .office_hours import next_opening
 from .render import chat_facts, link_for, render_chat, render_email
@@ -86,19 +87,21 @@ class PendingEvent:
     recipients: tuple = ()
     rooms: tuple = ()
     department: object = None
+    address: str | None = None
     now: object = None
     options: dict = field(default_factory=dict)
 
 
 def notify(event_type, *, sreq=None, recipients=(), rooms=(), actor=None, now=None, visit=None,
-           municipality=None, announcement=None, department=None, **options):
+           municipality=None, announcement=None, department=None, address=None, **options):
     """Record that `event_type` happened; it is announced when the unit of work commits.
 
     Who hears it comes from WHO_HEARS alone. `recipients` (users) and `rooms` are the people
     the event itself names (the expert asked, the staff added as co-applicants...): allowed only
     for events whose WHO_HEARS row lists the NAMED audience, so that the table stays the whole
     truth. `department` is the prefectural department the event is about (the DEPARTMENT
-    audience mails its contact address). Other options: `channels` limits the channels;
+    audience mails its contact address); `address` the e-mail address the event answers (the
+    SENDER audience: the sender of an inbound mail, who may have no account). Other options: `channels` limits the channels;
     `event_key` makes a re-enqueue of the same event a no-op; `urgent`; `link`; `email_payload` (stored on e-mail rows for the e-mail
     channel, see channels/email.py); anything else is context for the templates."""
     if "audiences" in options:
@@ -108,7 +111,7 @@ def notify(event_type, *, sreq=None, recipients=(), rooms=(), actor=None, now=No
     db.session.info.setdefault(PENDING, []).append(PendingEvent(
         event_type, sreq=sreq, visit=visit, municipality=municipality, announcement=announcement,
         actor=actor, recipients=tuple(recipients), rooms=tuple(rooms), department=department,
-        now=now or utcnow(),
+        address=address, now=now or utcnow(),
         options=options))
 
 
@@ -201,7 +204,7 @@ def _announce(ev):
     event_key = event_key or _event_key(event_type, sreq)
     target = resolve(audiences_for(event_type), sreq=sreq, visit=visit,
                      municipality=municipality, actor=actor, named=ev.recipients,
-                     named_rooms=ev.rooms, department=ev.department)
+                     named_rooms=ev.rooms, department=ev.department, address=ev.address)
     if actor is not None:
         target.users.pop(actor.id, None)  # nobody is told about what they just did
     if urgent is None:
@@ -210,7 +213,10 @@ def _announce(ev):
     facts = chat_facts(event_type, sreq=sreq, visit=visit, announcement=announcement, link=link,
                        municipality=municipality, context=context)
     mail_ctx = {**context, **facts, "sreq": sreq, "visit": visit, "actor": actor,
-                "announcement": announcement}
+                "announcement": announcement,
+                # Mail about a request carries a reply address (channels/email.py).
+                "reply_by_mail": bool(sreq is not None and reply_domain(cfg)
+                                      and event_type != "request.note")}
     later = now if urgent else next_opening(now, cfg)
     refs = dict(request_id=getattr(sreq, "id", None), announcement_id=getattr(announcement, "id",
                                                                                 None))

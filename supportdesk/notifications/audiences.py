@@ -12,6 +12,7 @@ from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
 TEAM_LEADS, ASSIGNEE, COUNTERPART, NAMED = "team_leads", "assignee", "counterpart", "named"
 DEPARTMENT = "department"
+SENDER = "sender"
 
 AUDIENCE_LABELS = {
     FILER: _l("申し出た職員"),
@@ -27,6 +28,7 @@ AUDIENCE_LABELS = {
     COUNTERPART: _l("相手方(市町職員が操作したときは担当チーム、県側が操作したときは申し出た職員)"),
     NAMED: _l("この通知で名指しされた人(依頼された人材、追加された共同申込の職員など)"),
     DEPARTMENT: _l("共有先の県の関係部署(登録された連絡先メールアドレス)"),
+    SENDER: _l("受け取ったメールの差出人(アカウントがなくてもそのアドレス)"),
 }
 
 # Event type -> audiences: the ONE table of who hears what. Every notice the code sends has a row
@@ -77,6 +79,10 @@ WHO_HEARS = {
     "round.findings_shared": (DEPARTMENT,),
     # Mail about a person's own account (see ACCOUNT_EVENTS).
     "account.password_reset": (NAMED,),
+    # Inbound mail (services/mail_in): the one polite refusal goes to the sender's address; a
+    # draft made from a new mail is announced to the person who sent it.
+    "mail.refused": (SENDER,),
+    "mail.draft_created": (NAMED,),
 }
 
 EVENT_LABELS = {
@@ -109,16 +115,19 @@ EVENT_LABELS = {
     "announcement.published": _l("県からのお知らせ"),
 }
 
-# Mail about a person's own account (the password-reset link): to that user only, by e-mail
+# Mail about a person's own account or their own mail (the password-reset link, the refusal
+# of an inbound mail, the draft made from it): to that person only, by e-mail
 # only (never the bell, a chat room or a webhook subscription), at once, whatever their
 # preferences or digest choice. Not in EVENT_LABELS (the preferences page), so no setting can
 # switch it off.
-ACCOUNT_EVENTS = frozenset({"account.password_reset"})
+ACCOUNT_EVENTS = frozenset({"account.password_reset", "mail.refused", "mail.draft_created"})
 
 # Events users do not switch on or off one by one (they are not on the preferences page), but
 # whose messages still need a readable subject instead of the event code.
 MESSAGE_ONLY_LABELS = {
     "account.password_reset": _l("パスワードの再設定"),
+    "mail.refused": _l("メールを受け付けられませんでした"),
+    "mail.draft_created": _l("メールから相談の下書きを作成しました"),
     "request.assigned": _l("担当者の割当て"),
     "request.co_applicant": _l("共同申込の依頼"),
     "request.note": _l("内部メモ"),
@@ -166,7 +175,7 @@ def audiences_for(event_type):
 
 
 def resolve(audiences, *, sreq=None, visit=None, municipality=None, actor=None, named=(),
-            named_rooms=(), department=None):
+            named_rooms=(), department=None, address=None):
     """People and rooms for audience names, in the context of a request or a visit. `named` and
     `named_rooms` are the people and rooms the event itself names (the NAMED audience)."""
     out = Audience()
@@ -176,7 +185,7 @@ def resolve(audiences, *, sreq=None, visit=None, municipality=None, actor=None, 
             out.add_rooms(named_rooms)
         else:
             RESOLVERS[name](out, sreq=sreq, visit=visit, municipality=municipality, actor=actor,
-                            department=department)
+                            department=department, address=address)
     return out
 
 
@@ -301,9 +310,15 @@ def _department(out, department=None, **_):
         out.addresses.setdefault(f"d{department.id}", department.contact_email)
 
 
+def _sender(out, address=None, **_):
+    """The sender of an inbound mail, at the address it came from (it may have no account)."""
+    if address:
+        out.addresses.setdefault(f"a:{address.lower()}", address)
+
+
 RESOLVERS = {
     FILER: _filer, FOLLOWERS: _followers, TEAM: _team, EXPERTS: _experts, INFO_DEPT: _info_dept,
     ATTENDEES: _attendees, MUNICIPALITY: _municipality, MANAGERS: _managers,
     TEAM_LEADS: _team_leads, ASSIGNEE: _assignee, COUNTERPART: _counterpart,
-    DEPARTMENT: _department,
+    DEPARTMENT: _department, SENDER: _sender,
 }

@@ -17,6 +17,7 @@ from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTUR
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..models.waiting import WAITING_LABELS
 from ..services import ValidationFailed
+from ..services.mail_in import inbound_for_comments
 from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
 from ..services.cases import may_make_case
@@ -247,6 +248,7 @@ def show(request_id):
     support_form = SupportActionForm()
     support_form.target_municipality_id.choices = municipality_choices()
     actions = allowed_actions(sreq, current_user)
+    comments = visible_comments(sreq, current_user)
     return render_template(
         "requests/show.html", sreq=sreq, kind_labels=KIND_LABELS, state_labels=STATE_LABELS,
         actions=[(a, _(ACTION_LABELS[a]), TRANSITIONS[(State(sreq.state), a)]) for a in actions],
@@ -254,7 +256,7 @@ def show(request_id):
         templates=templates, chosen_template=chosen_template,
         may_make_case=may_make_case(sreq, current_user),
         template_bodies={t.id: fill_reply_template(t.body, sreq) for t in templates},
-        comments=visible_comments(sreq, current_user),
+        comments=comments, by_mail=inbound_for_comments([c.id for c in comments]),
         attachments=visible_attachments(sreq, current_user),
         events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),
         following=is_following(sreq, current_user), guidance=PROGRAM_GUIDANCE,

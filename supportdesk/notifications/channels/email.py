@@ -14,6 +14,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from ...timeutil import utcnow
+from ..reply_address import reply_address
 from . import DeliveryError
 
 SECRET_SLOT = "{secret}"
@@ -53,6 +55,14 @@ def build_message(msg, config):
     digest = hashlib.sha256(msg["idempotency_key"].encode()).hexdigest()[:32]
     mail["Message-ID"] = f"<{digest}@{domain}>"
     mail["X-Supportdesk-Delivery"] = msg["idempotency_key"]
+    # RFC 3834: the desk's mail is machine-written, so out-of-office responders stay quiet;
+    # a refusal of an inbound mail is an auto-reply, which nothing answers again.
+    mail["Auto-Submitted"] = ("auto-replied" if msg.get("event_type") == "mail.refused"
+                              else "auto-generated")
+    reply_to = reply_address(config, user_id=msg.get("user_id"), request_id=msg.get("request_id"),
+                             internal=msg.get("event_type") == "request.note", now=utcnow())
+    if reply_to:
+        mail["Reply-To"] = reply_to
     mail.set_content(msg["body"])
     if msg.get("html"):
         mail.add_alternative(msg["html"], subtype="html")

@@ -45,8 +45,10 @@ def add_comment(sreq, actor, body, *, internal=False, now=None, uploads=()):
         if answers_municipality_wait(sreq, actor):
             end_waiting(sreq, actor, WaitingEndReason.MUNICIPALITY_REPLIED, now=now)
     sreq.updated_at = now
+    # The words themselves go into the mail (never into chat: chat_facts leaves them out), so
+    # that whoever lives in their mail client can read, and answer, without opening the desk.
     notify("request.note" if internal else "request.reply", sreq=sreq, actor=actor, now=now,
-           comment_id=comment.id, internal=internal)
+           comment_id=comment.id, internal=internal, message=body)
     db.session.flush()
     logger.info("request %s: %s %s by user %s", sreq.id, "note" if internal else "reply",
                 comment.id, actor.id)
