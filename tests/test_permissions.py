@@ -22,7 +22,8 @@ from flask_login import AnonymousUserMixin
 from supportdesk import permissions
 from supportdesk.extensions import db
 from supportdesk.forms.admin import ROLE_LABELS
-from supportdesk.models import (AuditLog, Case, Department, ExpertAssignment, Municipality,
+from supportdesk.models import (AuditLog, Case, Department, ExpertAssignment, InboundMail,
+                                Municipality,
                                 PlannedRound, ReplyTemplate,
                                 RequestAttachment, SupportRequest, Theme, Visit)
 from supportdesk.models.user import ROLES
@@ -168,6 +169,7 @@ class World:
                                dict(munis={m.id}, regions={m.region_id}))
                               for m in (self.sayo, self.toyooka)],
             "department": [(Department(name="デジタル改革課"), {})],
+            "inbound_mail": [(InboundMail(outcome="held"), {})],
         }
 
     def announcement_samples(self):
