@@ -144,6 +144,10 @@ PERMISSIONS = {
         "view": {Role.LIAISON: ALL, Role.ADMIN: ALL},
         "review": {Role.LIAISON: ALL, Role.ADMIN: ALL},
     },
+    # Form services (LoGoフォーム...) connected by admins, their answers and CSV imports.
+    "form_connection": {
+        "manage": {Role.ADMIN: ALL},
+    },
     "scheduler": {
         "view": {Role.ADMIN: ALL},
     },

@@ -170,6 +170,7 @@ class World:
                               for m in (self.sayo, self.toyooka)],
             "department": [(Department(name="デジタル改革課"), {})],
             "inbound_mail": [(InboundMail(outcome="held"), {})],
+            "form_connection": [("form_connection", {})],
         }
 
     def announcement_samples(self):

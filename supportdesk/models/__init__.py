@@ -7,6 +7,7 @@ from .case import Case
 from .conversation import ReplyTemplate, RequestAttachment, RequestComment
 from .expert_assignment import ExpertAssignment
 from .inbound_mail import InboundMail
+from .form_intake import FormAnswer, FormAnswerRevision, FormConnection
 from .request_event import RequestEvent
 from .request_link import RequestLink
 from .support_action import SupportAction
@@ -30,6 +31,9 @@ from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
 
 __all__ = [
+    "FormAnswer",
+    "FormAnswerRevision",
+    "FormConnection",
     "InboundMail",
     "Department",
     "PlannedRound",

@@ -83,6 +83,8 @@ WHO_HEARS = {
     # draft made from a new mail is announced to the person who sent it.
     "mail.refused": (SENDER,),
     "mail.draft_created": (NAMED,),
+    # An answer of a connected form (LoGoフォーム) became a draft: its filer confirms it.
+    "intake.draft_created": (NAMED,),
 }
 
 EVENT_LABELS = {
@@ -120,7 +122,8 @@ EVENT_LABELS = {
 # only (never the bell, a chat room or a webhook subscription), at once, whatever their
 # preferences or digest choice. Not in EVENT_LABELS (the preferences page), so no setting can
 # switch it off.
-ACCOUNT_EVENTS = frozenset({"account.password_reset", "mail.refused", "mail.draft_created"})
+ACCOUNT_EVENTS = frozenset({"account.password_reset", "mail.refused", "mail.draft_created",
+                            "intake.draft_created"})
 
 # Events users do not switch on or off one by one (they are not on the preferences page), but
 # whose messages still need a readable subject instead of the event code.
@@ -128,6 +131,7 @@ MESSAGE_ONLY_LABELS = {
     "account.password_reset": _l("パスワードの再設定"),
     "mail.refused": _l("メールを受け付けられませんでした"),
     "mail.draft_created": _l("メールから相談の下書きを作成しました"),
+    "intake.draft_created": _l("フォームの回答から相談の下書きを作成しました"),
     "request.assigned": _l("担当者の割当て"),
     "request.co_applicant": _l("共同申込の依頼"),
     "request.note": _l("内部メモ"),

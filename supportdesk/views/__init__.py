@@ -24,6 +24,7 @@ from .participant_survey import bp as participant_survey_bp
 from .webhooks import bp as webhooks_bp
 from .departments import bp as departments_bp
 from .mail_in import bp as mail_in_bp
+from .form_intake import bp as form_intake_bp
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -34,7 +35,7 @@ BLUEPRINTS += [requests_bp, reply_templates_bp]
 BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp, participant_survey_bp]
 BLUEPRINTS += [queue_bp]
 BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
-BLUEPRINTS += [webhooks_bp, mail_in_bp]
+BLUEPRINTS += [webhooks_bp, mail_in_bp, form_intake_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
