@@ -326,3 +326,18 @@ def test_mail_poll_reads_a_real_imap_mailbox_once_even_when_polled_twice(make_ap
             result = app.test_cli_runner().invoke(args=["mail-poll"])
             assert result.exit_code == 0 and "nothing new" in result.output
             db.session.remove()
+
+
+def test_request_and_announcement_pages_offer_the_chat_text_to_copy(mapp, mclient):
+    from supportdesk.notifications.render import chat_copy_text
+
+    filer = make_staff()
+    sreq = make_request(filer, state="triage", title="児童手当の電子申請")
+    text = chat_copy_text(sreq=sreq)
+    assert text.startswith("【依頼のご案内】 " + sreq.number)
+    assert "佐用町" in text and f"https://desk.example.lg.jp/requests/{sreq.id}" in text
+    assert "児童手当" not in text  # like a chat message: facts and the link, never the body
+    login(mclient, filer)
+    page = mclient.get(f"/requests/{sreq.id}").get_data(as_text=True)
+    assert "LoGoチャット用にコピー" in page
+    assert f"https://desk.example.lg.jp/requests/{sreq.id}" in page.split('id="chat-copy-text"')[1]

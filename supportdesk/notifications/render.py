@@ -6,7 +6,7 @@ are the whole message. Chat text leaves our trust boundary: it gets the facts of
 titles, reasons or internal notes.
 """
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext as _
 from jinja2 import TemplateNotFound
 
 from ..workflow import STATE_LABELS, State
@@ -118,3 +118,20 @@ def _render_chat(event_type, facts):
     text = _template("chat", event_type).render(**facts).strip("\n") + "\n"
     subject = "【" + facts["event_label"] + "】"
     return subject, text
+
+
+def chat_copy_text(*, sreq=None, announcement=None):
+    """The plain text the chat webhook posts about a request or an announcement, for a person to
+    paste into a LoGoチャット room (no public incoming-webhook API of LoGoチャット is confirmed)."""
+    if announcement is not None:
+        event_type, path = "announcement.published", f"/announcements/{announcement.id}"
+        municipality = None
+    else:
+        event_type, path, municipality = "request.copy", f"/requests/{sreq.id}", None
+    link = link_for(path)
+    facts = chat_facts(event_type, sreq=sreq, announcement=announcement, link=link,
+                       municipality=municipality)
+    if sreq is not None:
+        with force_locale(MESSAGE_LOCALE):
+            facts["event_label"] = _("依頼のご案内")
+    return render_chat(event_type, facts)[1]

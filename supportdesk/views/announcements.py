@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms.notifications import AnnouncementForm, choices
 from ..models import Announcement, AnnouncementAttachment, Municipality, Region
 from ..models.announcement import ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
+from ..notifications.render import chat_copy_text
 from ..services.announcements import (announcements_received, archive_for, cancel_announcement,
                                       compose_announcement, delivery_report,
                                       mark_announcement_read, staff_band_gap_message,
@@ -93,7 +94,7 @@ def show(announcement_id):
     report = delivery_report(a) if permissions.can(current_user, "track", a) else None
     return render_template("announcements/show.html", a=a, report=report,
                            states=ANNOUNCEMENT_STATES, departments=DEPARTMENT_CHOICES,
-                           now=datetime.now(JST))
+                           now=datetime.now(JST), chat_copy=chat_copy_text(announcement=a))
 
 
 @bp.get("/<int:announcement_id>/attachments/<int:attachment_id>")

@@ -17,6 +17,7 @@ from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTUR
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..models.waiting import WAITING_LABELS
 from ..services import ValidationFailed
+from ..notifications.render import chat_copy_text
 from ..services.mail_in import inbound_for_comments
 from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
                                    visible_attachments)
@@ -257,6 +258,7 @@ def show(request_id):
         may_make_case=may_make_case(sreq, current_user),
         template_bodies={t.id: fill_reply_template(t.body, sreq) for t in templates},
         comments=comments, by_mail=inbound_for_comments([c.id for c in comments]),
+        chat_copy=chat_copy_text(sreq=sreq),
         attachments=visible_attachments(sreq, current_user),
         events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),
         following=is_following(sreq, current_user), guidance=PROGRAM_GUIDANCE,
