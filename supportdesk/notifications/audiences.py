@@ -25,7 +25,7 @@ AUDIENCE_LABELS = {
     TEAM_LEADS: _l("担当チームのリーダー(登録がなければチーム全員)"),
     ASSIGNEE: _l("依頼の担当リエゾン"),
     COUNTERPART: _l("相手方(市町職員が操作したときは担当チーム、県側が操作したときは申し出た職員)"),
-    NAMED: _l("この通知で名指しされた人(依頼された人材、追加された共同申込の職員など)"),
+    NAMED: _l("この通知で名指しされた人(依頼された人材、追加された共同申込の職員、お知らせの対象の連絡先など)"),
     DEPARTMENT: _l("共有先の県の関係部署(登録された連絡先メールアドレス)"),
 }
 
@@ -77,6 +77,10 @@ WHO_HEARS = {
     "round.findings_shared": (DEPARTMENT,),
     # Mail about a person's own account (see ACCOUNT_EVENTS).
     "account.password_reset": (NAMED,),
+    "account.invited": (NAMED,),
+    # March: the municipality's 情報部門 is asked to confirm its users and contacts for the
+    # coming fiscal year (services/contacts/handover.py).
+    "handover.confirm_requested": (INFO_DEPT,),
 }
 
 EVENT_LABELS = {
@@ -107,18 +111,20 @@ EVENT_LABELS = {
     "round.overdue": _l("定期巡回の期限超過"),
     "report.ready": _l("月次報告の作成完了"),
     "announcement.published": _l("県からのお知らせ"),
+    "handover.confirm_requested": _l("年度替わりの利用者・連絡先の確認"),
 }
 
 # Mail about a person's own account (the password-reset link): to that user only, by e-mail
 # only (never the bell, a chat room or a webhook subscription), at once, whatever their
 # preferences or digest choice. Not in EVENT_LABELS (the preferences page), so no setting can
 # switch it off.
-ACCOUNT_EVENTS = frozenset({"account.password_reset"})
+ACCOUNT_EVENTS = frozenset({"account.password_reset", "account.invited"})
 
 # Events users do not switch on or off one by one (they are not on the preferences page), but
 # whose messages still need a readable subject instead of the event code.
 MESSAGE_ONLY_LABELS = {
     "account.password_reset": _l("パスワードの再設定"),
+    "account.invited": _l("アカウントの作成(パスワードの設定)"),
     "request.assigned": _l("担当者の割当て"),
     "request.co_applicant": _l("共同申込の依頼"),
     "request.note": _l("内部メモ"),
@@ -166,14 +172,18 @@ def audiences_for(event_type):
 
 
 def resolve(audiences, *, sreq=None, visit=None, municipality=None, actor=None, named=(),
-            named_rooms=(), department=None):
-    """People and rooms for audience names, in the context of a request or a visit. `named` and
-    `named_rooms` are the people and rooms the event itself names (the NAMED audience)."""
+            named_rooms=(), named_addresses=(), department=None):
+    """People and rooms for audience names, in the context of a request or a visit. `named`,
+    `named_rooms` and `named_addresses` ((key, e-mail) of people without an account) are the
+    people and rooms the event itself names (the NAMED audience)."""
     out = Audience()
     for name in audiences:
         if name == NAMED:
             out.add_users(named)
             out.add_rooms(named_rooms)
+            for key, address in named_addresses:
+                if address:
+                    out.addresses.setdefault(key, address)
         else:
             RESOLVERS[name](out, sreq=sreq, visit=visit, municipality=municipality, actor=actor,
                             department=department)
