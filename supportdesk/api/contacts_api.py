@@ -1,13 +1,12 @@
 """The contact directory over the API, read-only, with the pages' scoping: municipal staff read
 their own municipality's contacts only (another's answers 404), liaisons, managers and admins
 all of them."""
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from .. import permissions
 from ..extensions import db
-from ..models import Contact, Municipality
-from ..services.contacts.directory import scope_contacts
+from ..models import Contact
+from ..services.contacts.directory import contacts_query
 from . import bp
 from .core import ApiError, api_route, api_user, dump, json_response, parse_query
 from .pages import keyset_page
@@ -34,15 +33,7 @@ def list_contacts():
     args = parse_query(MunicipalContactQuery)
     user = api_user()
     _refuse_unless_reader(user)
-    stmt = scope_contacts(sa.select(Contact), user)
-    if args.municipality:
-        stmt = stmt.where(Contact.municipality_id.in_(
-            sa.select(Municipality.id).where(Municipality.code == args.municipality)))
-    if args.role:
-        stmt = stmt.where(Contact.role == args.role)
-    if args.on:
-        stmt = stmt.where(Contact.valid_from <= args.on,
-                          sa.or_(Contact.valid_to.is_(None), Contact.valid_to >= args.on))
+    stmt = contacts_query(user, municipality_code=args.municipality, role=args.role, on=args.on)
     rows, next_cursor = keyset_page(stmt, Contact.id, args)
     return json_response(dump(MunicipalContactPage(items=[contact_out(c) for c in rows],
                                                    next_cursor=next_cursor)))

@@ -147,6 +147,20 @@ def scope_contacts(stmt, user, action="view"):
                                              action)
 
 
+def contacts_query(user, *, municipality_code=None, role=None, on=None):
+    """A select over the contacts `user` may read, by municipality (JIS code), role and day in
+    office (the API's list)."""
+    stmt = scope_contacts(sa.select(Contact), user)
+    if municipality_code:
+        stmt = stmt.where(Contact.municipality_id.in_(
+            sa.select(Municipality.id).where(Municipality.code == municipality_code)))
+    if role:
+        stmt = stmt.where(Contact.role == ContactRole(role).value)
+    if on:
+        stmt = stmt.where(*_in_office(on))
+    return stmt
+
+
 def linkable_users(municipality_id):
     """Active staff accounts of the municipality a contact may be linked to."""
     return db.session.scalars(sa.select(User).where(
