@@ -145,3 +145,16 @@ def test_the_handover_pages_answer_404_to_another_municipality(app, client, logi
     login_as(make_user("manager"))
     page = client.get("/handover").get_data(as_text=True)
     assert "確認済み 0 / 41 市町" in page and "佐用町" in page
+
+
+def test_the_monthly_report_counts_handover_completion_by_the_end_of_the_month(app):
+    from supportdesk.services.reports.monthly import build_monthly_report
+
+    liaison = make_liaison("西播磨")
+    make_handover_confirmation(liaison, municipality("佐用町"), now=MARCH)
+    march = build_monthly_report(2027, 3)["handover"]
+    assert march["fiscal_year"] == 2027 and march["confirmed"] == 1 and march["total"] == 41
+    assert "佐用町" not in {m["name"] for m in march["missing"]}
+    assert build_monthly_report(2027, 2)["handover"]["confirmed"] == 0  # not yet by February
+    west = build_monthly_report(2027, 3, region_ids=[liaison.regions[0].id])["handover"]
+    assert west["total"] == 7 and west["confirmed"] == 1

@@ -1,7 +1,7 @@
 """The April handover screen of a municipality (for its 情報部門 or a liaison of its team), and
 the list of municipalities that have not confirmed it (for managers and liaisons)."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -127,7 +127,9 @@ def confirm(code):
 @bp.get("/handover")
 @permission_required("track", "handover")
 def status():
-    fy = handover_fiscal_year(today_jst())
+    fy = request.args.get("fy", type=int) or handover_fiscal_year(today_jst())
+    if not 2000 <= fy <= 2100:
+        abort(404)
     rows = handover_status(fy)
     return render_template("handover/status.html", fy=fy, rows=rows,
                            missing=[m for m, c in rows if c is None])

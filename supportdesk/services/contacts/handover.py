@@ -189,12 +189,26 @@ def confirmation_of(municipality_id, fy):
         HandoverConfirmation.fiscal_year == fy))
 
 
-def handover_status(fy):
-    """Every municipality with its confirmation for `fy` (None: not confirmed), by code."""
-    done = {c.municipality_id: c for c in db.session.scalars(sa.select(HandoverConfirmation)
-                                                             .where(HandoverConfirmation.fiscal_year == fy))}
-    return [(m, done.get(m.id)) for m in db.session.scalars(
-        sa.select(Municipality).order_by(Municipality.code))]
+def handover_status(fy, region_ids=None, before=None):
+    """Every municipality (of `region_ids`, all without) with its confirmation for `fy` (None:
+    not confirmed, or confirmed only at `before` or later), by code."""
+    stmt = sa.select(HandoverConfirmation).where(HandoverConfirmation.fiscal_year == fy)
+    if before is not None:
+        stmt = stmt.where(HandoverConfirmation.confirmed_at < before)
+    done = {c.municipality_id: c for c in db.session.scalars(stmt)}
+    munis = sa.select(Municipality).order_by(Municipality.code)
+    if region_ids is not None:
+        munis = munis.where(Municipality.region_id.in_(region_ids))
+    return [(m, done.get(m.id)) for m in db.session.scalars(munis)]
+
+
+def handover_completion(fy, region_ids=None, before=None):
+    """The monthly report's figure: how many municipalities confirmed the handover of `fy` (by
+    `before`), of how many, and which have not (the drill-down)."""
+    rows = handover_status(fy, region_ids, before)
+    missing = [{"code": m.code, "name": m.name} for m, c in rows if c is None]
+    return {"fiscal_year": fy, "confirmed": len(rows) - len(missing), "total": len(rows),
+            "missing": missing}
 
 
 def ask_for_handover_confirmation(now=None):
