@@ -109,13 +109,14 @@ def end_contact(actor, contact, valid_to, *, now=None):
 
 
 def contacts_of(municipality_id, *, on=None):
-    """A municipality's contacts in role order: those in office on `on`, or all (past ones
-    last) without it."""
+    """A municipality's contacts in role order: those in office on `on`, or all without it
+    (those in office today first, then past and future ones)."""
     stmt = sa.select(Contact).where(Contact.municipality_id == municipality_id)
     if on is not None:
         stmt = stmt.where(*_in_office(on))
     rows = db.session.scalars(stmt).all()
-    return sorted(rows, key=lambda c: (c.valid_to is not None, ROLE_ORDER[c.role],
+    today = on or today_jst()
+    return sorted(rows, key=lambda c: (not c.is_current(today), ROLE_ORDER[c.role],
                                        c.valid_from, c.id))
 
 
