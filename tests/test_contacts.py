@@ -143,3 +143,23 @@ def test_an_announcement_to_every_cio_reaches_accounts_in_app_and_others_by_mail
         compose_announcement(liaison, title="t", body="b", category="その他", target_all=True,
                              contact_roles=["king"], now=NOW)
     assert err.value.field == "contact_roles"
+
+
+def test_the_contact_form_keeps_what_was_typed_and_names_the_wrong_field(app, client, login_as):
+    c = make_contact("佐用町", "cio", name="山本 健一")
+    login_as(make_liaison("西播磨"))
+    assert client.get(f"/contacts/{c.id}/edit").status_code == 200
+    refused = client.post(f"/contacts/{c.id}/edit", data={
+        "role": "cio", "name": "山本 健二", "email": "yamamoto@", "valid_from": "2024-04-01"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "メールアドレスの形式が正しくありません。" in body
+    assert 'value="山本 健二"' in body
+    info = make_staff("佐用町", info_dept=True)
+    login_as(info)
+    proposed = client.post("/municipalities/28501/contacts", data={
+        "role": "dx_officer", "name": "新任 担当", "valid_from": "2027-04-01"})
+    assert proposed.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Contact.id)).where(
+        Contact.name == "新任 担当")) == 0  # a proposal, not yet a contact
+    assert "新任 担当" in client.get("/municipalities/28501/contacts").get_data(as_text=True)
