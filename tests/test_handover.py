@@ -8,8 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from supportdesk.extensions import db
-from supportdesk.models import (AuditLog, OutboxMessage, RequestEvent, SentNotice,
-                                SupportRequest, User)
+from supportdesk.models import AuditLog, OutboxMessage, RequestEvent, SentNotice, User
 from supportdesk.permissions import PermissionDenied, can_in
 from supportdesk.services import ValidationFailed
 from supportdesk.services.contacts.handover import (add_successor, ask_for_handover_confirmation,

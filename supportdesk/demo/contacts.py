@@ -7,9 +7,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Contact, ContactProposal, HandoverConfirmation, Municipality, User
+from ..models import Contact, ContactProposal, Municipality, User
 from ..services.contacts.directory import add_contact, today_jst, update_contact
-from ..services.contacts.handover import confirm_handover, handover_fiscal_year
+from ..services.contacts.handover import (confirm_handover, confirmation_of,
+                                          handover_fiscal_year)
 from ..services.contacts.proposals import propose_contact_change
 from ..timeutil import fiscal_year, utcnow
 
@@ -96,9 +97,7 @@ def seed_demo_contacts(now=None):
                                    note="4月の人事異動で情報部門長が交代する予定です。", now=now)
     kamikawa_info = staff.get("kamikawa.joho@demo.example.jp")
     fy = handover_fiscal_year(today_jst(now))
-    if kamikawa_info is not None and not db.session.scalar(sa.select(HandoverConfirmation.id)
-                                                           .where(HandoverConfirmation.municipality_id == kamikawa_info.municipality_id,
-                                                                  HandoverConfirmation.fiscal_year == fy)):
+    if kamikawa_info is not None and confirmation_of(kamikawa_info.municipality_id, fy) is None:
         confirm_handover(kamikawa_info, kamikawa_info.municipality, now=now,
                          note="異動者なし。連絡先も確認しました。")
     db.session.flush()
