@@ -30,6 +30,7 @@ NAV = [
     NavItem("queue.index", _l("受付キュー"), "view", "queue", 20),
     NavItem("announcements.index", _l("お知らせ"), "view", "announcement", 60),
     NavItem("mail_in.index", _l("受信メール"), "view", "inbound_mail", 70),
+    NavItem("handover.status", _l("引継ぎ状況"), "track", "handover", 65),
 ]
 
 

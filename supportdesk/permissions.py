@@ -5,7 +5,8 @@ Read the table as: PERMISSIONS[object][action][role] = scope, where scope is
   "regions" objects of municipalities in the user's regions (the central team also gets Kobe),
   "own"     objects of the user's own municipality (municipal staff),
   "self"    objects that belong to the user,
-  "assigned" requests (and what hangs off them) the expert is assigned to.
+  "assigned" requests (and what hangs off them) the expert is assigned to,
+  "info_dept" objects of the user's own municipality, for its 情報部門 staff only.
 A role that is missing has no access. Views, the API and exports all ask this module.
 """
 import re
@@ -16,6 +17,7 @@ from .extensions import db
 from .roles import Role
 
 ALL, REGIONS, OWN, SELF, ASSIGNED = "all", "regions", "own", "self", "assigned"
+INFO_DEPT = "info_dept"
 
 PERMISSIONS = {
     "municipality": {
@@ -171,6 +173,26 @@ PERMISSIONS = {
     "webhook": {
         "manage": {Role.ADMIN: ALL},
     },
+    # The contact directory (連絡先): the liaisons of the municipality's team keep it, its
+    # 情報部門 proposes changes, its staff read it; managers read every municipality's.
+    "contact": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
+        "propose": {Role.STAFF: INFO_DEPT},
+    },
+    "contact_proposal": {
+        "view": {Role.STAFF: INFO_DEPT, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "decide": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
+    },
+    # The April handover of a municipality (checked against the Municipality, a Departure or a
+    # HandoverConfirmation): its 情報部門 or the liaisons of its team do it; managers follow
+    # which municipalities have confirmed.
+    "handover": {
+        "view": {Role.STAFF: INFO_DEPT, Role.LIAISON: REGIONS, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "manage": {Role.STAFF: INFO_DEPT, Role.LIAISON: REGIONS, Role.ADMIN: ALL},
+        "track": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
     # Files sent with an announcement: the same readers as the announcement itself.
     "announcement_attachment": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
@@ -285,6 +307,9 @@ def can(user, action, obj):
         return True
     if scope == OWN:
         return user.municipality_id is not None and user.municipality_id in _municipality_ids(obj)
+    if scope == INFO_DEPT:
+        return (user.is_information_dept and user.municipality_id is not None
+                and user.municipality_id in _municipality_ids(obj))
     if scope == REGIONS:
         return bool(_region_ids_of(obj) & liaison_region_filter(user))
     if scope == SELF:
@@ -335,6 +360,26 @@ def scope_requests(stmt, user, action="view"):
             ExpertAssignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
         return stmt.where(SupportRequest.id.in_(mine))
     return stmt.where(sa.false())
+
+
+class InMunicipality:
+    """An object of `kind` not made yet, in a municipality: what can_in() checks (adding a
+    contact, proposing one, the handover screen of a municipality)."""
+
+    def __init__(self, kind, municipality_id):
+        self.permission_kind = kind
+        self.municipality_id = municipality_id
+
+
+def can_in(user, action, kind, municipality):
+    return can(user, action, InMunicipality(kind, getattr(municipality, "id", municipality)))
+
+
+def require_in(user, action, kind, municipality):
+    if not can_in(user, action, kind, municipality):
+        raise PermissionDenied(f"{getattr(user, 'id', None)} may not {action} {kind} in "
+                               f"{getattr(municipality, 'id', municipality)}")
+    return municipality
 
 
 def require(user, action, obj):
@@ -420,6 +465,23 @@ def scope_round_records(stmt, user, action="view"):
         sub = sa.select(Municipality.id).where(
             Municipality.region_id.in_(liaison_region_filter(user)))
         return stmt.where(RoundRecord.municipality_id.in_(sub))
+    return stmt.where(sa.false())
+
+
+def scope_by_municipality(stmt, user, kind, municipality_col, action="view"):
+    """Narrow a select over objects that belong to one municipality (contacts, proposals,
+    departures) the way can() checks one of `kind`."""
+    from .models import Municipality
+
+    scope = scope_of(user, action, kind)
+    if scope == ALL:
+        return stmt
+    if scope == OWN or (scope == INFO_DEPT and user.is_information_dept):
+        return stmt.where(municipality_col == user.municipality_id)
+    if scope == REGIONS:
+        sub = sa.select(Municipality.id).where(
+            Municipality.region_id.in_(liaison_region_filter(user)))
+        return stmt.where(municipality_col.in_(sub))
     return stmt.where(sa.false())
 
 

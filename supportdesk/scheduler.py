@@ -30,6 +30,7 @@ from .notifications.digest import send_digests
 from .notifications.outbox import dispatch_due
 from .services.announcements import send_due_announcements
 from .services.mail_in.imap import poll_job as poll_mailbox
+from .services.contacts.handover import ask_for_handover_confirmation, deactivate_leavers
 from .services.requests.escalations import escalate_first_responses
 from .services.reports.snapshots import snapshot_due
 from .services.visits.round_notices import send_round_notices
@@ -89,6 +90,13 @@ JOBS = [
     Job("reports.monthly_snapshot", snapshot_due, "cron",
         {"day": 1, "hour": 8, "minute": 0}, misfire_grace_time=7 * 24 * 3600,
         description=N_("前月の月次報告を確定版として保存し、管理者に通知")),
+    # The job itself acts in March only, once per municipality and fiscal year.
+    Job("handover.ask_confirmation", ask_for_handover_confirmation, "cron",
+        {"hour": 9, "minute": 0}, misfire_grace_time=6 * 3600,
+        description=N_("3月: 各市町の情報部門に新年度の利用者・連絡先の確認を依頼")),
+    # Hourly, so an account is off on its leaving day even if a run was missed.
+    Job("handover.deactivate_leavers", deactivate_leavers, "interval", {"hours": 1},
+        description=N_("異動・退職の日を迎えた利用者のアカウントを無効にする")),
 ]
 
 

@@ -133,6 +133,11 @@ def can_do(action, obj):
     return permissions.can(current_user, action, obj)
 
 
+def can_do_in(action, kind, municipality):
+    """can_do for an object of `kind` not made yet in `municipality` (permissions.can_in)."""
+    return permissions.can_in(current_user, action, kind, municipality)
+
+
 def register(app):
     app.add_template_filter(fmt_datetime, "datetime")
     app.add_template_filter(fmt_date, "date")
@@ -154,6 +159,7 @@ def register(app):
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")
     app.add_template_global(can_do, "can_do")
+    app.add_template_global(can_do_in, "can_do_in")
     # Templates compare with the enums, never with role or state strings.
     app.add_template_global(Role, "Role")
     app.add_template_global(State, "State")

@@ -170,3 +170,49 @@ def office_file(kind="docx", extra_entries=(), content_types=True):
         for name, data in extra_entries:
             archive.writestr(name, data)
     return buf.getvalue()
+
+
+def make_contact(municipality_name="佐用町", role="cio", *, name=None, valid_from=None,
+                 valid_to=None, user=None, email=None, **fields):
+    """A contact of the directory (連絡先), stored as a liaison's accepted entry would be."""
+    from datetime import date
+
+    from supportdesk.models import Contact
+
+    n = next(_seq)
+    c = Contact(municipality_id=municipality(municipality_name).id, role=role,
+                name=name or f"連絡先{n}", email=email if email is not None
+                else f"contact{n}@town.example.jp", valid_from=valid_from or date(2024, 4, 1),
+                valid_to=valid_to, user_id=user.id if user is not None else None, **fields)
+    db.session.add(c)
+    db.session.commit()
+    return c
+
+
+def make_contact_proposal(proposer, kind="add", *, contact=None, **values):
+    """A 情報部門 proposal, made through the proposal service."""
+    from supportdesk.services.contacts.proposals import propose_contact_change
+
+    values.setdefault("role", "dx_officer")
+    values.setdefault("name", f"提案{next(_seq)}")
+    values.setdefault("valid_from", "2026-04-01")
+    p = propose_contact_change(proposer, proposer.municipality, kind, contact=contact, **values)
+    db.session.commit()
+    return p
+
+
+def make_departure(actor, user, leaves_on):
+    """A person marked as leaving, through the handover service."""
+    from supportdesk.services.contacts.handover import mark_leaving
+
+    d = mark_leaving(actor, user.municipality, user, leaves_on)
+    db.session.commit()
+    return d
+
+
+def make_handover_confirmation(actor, municipality_obj, *, now=None):
+    from supportdesk.services.contacts.handover import confirm_handover
+
+    c = confirm_handover(actor, municipality_obj, now=now)
+    db.session.commit()
+    return c

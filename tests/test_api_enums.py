@@ -17,6 +17,7 @@ from supportdesk.models.visit import VISIT_KINDS, VISIT_STATES
 from supportdesk.models.waiting import WaitingFor
 from supportdesk.roles import Role
 from supportdesk.workflow import Action, State
+from supportdesk.workflows.contacts import ContactRole
 from tests.factories import make_liaison
 from tests.test_api import bearer
 
@@ -67,6 +68,8 @@ OWNERS = {
     ("SupportActionOut", "kind"): SUPPORT_ACTION_KINDS,
     ("SupportActionIn", "kind"): SUPPORT_ACTION_KINDS,
     ("ExpertSuggestionOut", "kind"): EXPERT_KINDS,
+    ("GET /api/v1/contacts", "role"): ContactRole,
+    ("MunicipalContactOut", "role"): ContactRole,
 }
 for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):
     OWNERS[(_schema, "kind")] = KINDS

@@ -198,6 +198,7 @@ def test_who_hears_names_only_events_the_code_sends_and_labels_them_all(napp):
     )
     from supportdesk.services import announcements
     from supportdesk.services.accounts import password_reset
+    from supportdesk.services.contacts import handover
     from supportdesk.services.requests import escalations
     from supportdesk.services.visits import jobs as visit_jobs
     from supportdesk.workflow import TRANSITIONS
@@ -212,6 +213,7 @@ def test_who_hears_names_only_events_the_code_sends_and_labels_them_all(napp):
     fired |= {"expert.accepted", "expert.declined"}                            # f"expert.{status}"
     fired |= {"round.due", "round.overdue"}                                    # f"round.{status}"
     fired |= {escalations.EVENT, announcements.EVENT, password_reset.EVENT}
+    fired |= {handover.ASK_EVENT, handover.INVITE_EVENT}
     # One table: every event the code sends has its row, and every row is sent by the code.
     assert set(WHO_HEARS) == fired, (set(WHO_HEARS) - fired, fired - set(WHO_HEARS))
     # Every row is labelled once: a preference (EVENT_LABELS), a message-only event, or account mail.

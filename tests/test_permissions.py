@@ -22,17 +22,17 @@ from flask_login import AnonymousUserMixin
 from supportdesk import permissions
 from supportdesk.extensions import db
 from supportdesk.forms.admin import ROLE_LABELS
-from supportdesk.models import (AuditLog, Case, Department, ExpertAssignment, InboundMail,
-                                Municipality,
+from supportdesk.models import (AuditLog, Case, Contact, ContactProposal, Department,
+                                HandoverConfirmation, ExpertAssignment, InboundMail, Municipality,
                                 PlannedRound, ReplyTemplate,
                                 RequestAttachment, SupportRequest, Theme, Visit)
 from supportdesk.models.user import ROLES
-from supportdesk.permissions import ALL, ASSIGNED, OWN, REGIONS, SELF, PERMISSIONS
+from supportdesk.permissions import ALL, ASSIGNED, INFO_DEPT, OWN, REGIONS, SELF, PERMISSIONS
 from supportdesk.timeutil import utcnow
 from tests.factories import (make_expert, make_liaison, make_request, make_staff, make_user,
                              municipality, region)
 
-KNOWN_SCOPES = {ALL, REGIONS, OWN, SELF, ASSIGNED}
+KNOWN_SCOPES = {ALL, REGIONS, OWN, SELF, ASSIGNED, INFO_DEPT}
 
 
 def assign(sreq, expert, by, status):
@@ -50,6 +50,7 @@ class World:
             "staff_sayo": make_staff("佐用町"),
             "staff_toyooka": make_staff("豊岡市"),
             "staff_kobe": make_staff("神戸市"),
+            "info_sayo": make_staff("佐用町", info_dept=True),
             "liaison_west": make_liaison("西播磨"),
             # The central team covers no regional liaison area, only Kobe.
             "liaison_central": make_user("liaison", regions=(), is_central_team=True),
@@ -171,6 +172,16 @@ class World:
             "department": [(Department(name="デジタル改革課"), {})],
             "inbound_mail": [(InboundMail(outcome="held"), {})],
             "form_connection": [("form_connection", {})],
+            "contact": [(Contact(municipality_id=m.id), dict(munis={m.id}, regions={m.region_id}))
+                        for m in (self.sayo, self.toyooka, self.kobe)],
+            "contact_proposal": [(ContactProposal(municipality_id=m.id),
+                                  dict(munis={m.id}, regions={m.region_id}))
+                                 for m in (self.sayo, self.kobe)],
+            "handover": [(permissions.InMunicipality("handover", m.id),
+                          dict(munis={m.id}, regions={m.region_id}))
+                         for m in (self.sayo, self.toyooka, self.kobe)]
+            + [(HandoverConfirmation(municipality_id=self.sayo.id),
+                dict(munis={self.sayo.id}, regions={self.sayo.region_id}))],
         }
 
     def announcement_samples(self):
@@ -194,6 +205,8 @@ def expected(world, user, scope, obj, facts):
         return True
     if scope == OWN:
         return user.municipality_id in facts["munis"]
+    if scope == INFO_DEPT:
+        return user.is_information_dept and user.municipality_id in facts["munis"]
     if scope == REGIONS:
         return bool(facts["regions"] & world.covered_regions(user))
     if scope == SELF:
@@ -304,6 +317,7 @@ def test_scope_requests_per_role(world):
     every = {world.req_sayo.id, world.req_joint.id, world.req_kobe.id}
     want = {
         "staff_sayo": {world.req_sayo.id, world.req_joint.id},
+        "info_sayo": {world.req_sayo.id, world.req_joint.id},
         "staff_toyooka": {world.req_joint.id},
         "staff_kobe": {world.req_kobe.id},
         "liaison_west": every,
@@ -335,6 +349,22 @@ def test_list_scoping_agrees_with_object_checks(world):
             listed = _ids(permissions.scope_requests(sa.select(SupportRequest.id), user, action))
             assert listed == {r.id for r in requests_ if permissions.can(user, action, r)}, \
                 (user.role, action)
+
+
+def test_contact_list_scoping_agrees_with_object_checks(world):
+    """The directory's lists (pages, API, proposals to decide) show what the object check allows."""
+    from datetime import date
+
+    rows = [Contact(municipality_id=m.id, role="cio", name="x", valid_from=date(2024, 4, 1))
+            for m in (world.sayo, world.toyooka, world.kobe)]
+    db.session.add_all(rows)
+    db.session.flush()
+    for user in list(world.users.values()) + list(world.inactive.values()):
+        for action in PERMISSIONS["contact"]:
+            listed = _ids(permissions.scope_by_municipality(
+                sa.select(Contact.id), user, "contact", Contact.municipality_id, action))
+            assert listed == {c.id for c in rows if permissions.can(user, action, c)}, \
+                (user.role, user.is_information_dept, action)
 
 
 def test_scope_requests_by_region(world, monkeypatch):

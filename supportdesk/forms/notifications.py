@@ -10,6 +10,8 @@ from ..models.announcement import ANNOUNCEMENT_CATEGORIES, DEPARTMENT_CHOICES
 from ..models.notification import ROOM_SCOPES
 from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from ..notifications.channels.webhook import FORMATS
+from ..workflows.contacts import ROLE_LABELS as CONTACT_ROLE_LABELS
+from . import MultiCheckboxField
 
 
 def choices(pairs):
@@ -53,6 +55,10 @@ class AnnouncementForm(FlaskForm):
                                          validators=[Optional()])
     municipality_ids = SelectMultipleField(_l("個別に指定する市町"), coerce=int,
                                            validators=[Optional()])
+    contact_roles = MultiCheckboxField(
+        _l("連絡先の役職に送る(選ぶと職員ではなく、対象市町のこの役職の方に届きます)"),
+        choices=choices((r.value, _l(label)) for r, label in CONTACT_ROLE_LABELS.items()),
+        validators=[Optional()])
     departments = RadioField(_l("対象の部署"), default="info",
                              choices=choices((k, _l(v)) for k, v in DEPARTMENT_CHOICES.items()))
     send_mode = RadioField(_l("送信"), default="now",

@@ -4,6 +4,8 @@ from .announcement import Announcement, AnnouncementRecipient
 from .announcement import AnnouncementAttachment
 from .audit import AuditLog
 from .case import Case
+from .contact import Contact, ContactProposal
+from .handover import Departure, HandoverConfirmation
 from .conversation import ReplyTemplate, RequestAttachment, RequestComment
 from .expert_assignment import ExpertAssignment
 from .inbound_mail import InboundMail
@@ -47,6 +49,10 @@ __all__ = [
     "NotificationPreference",
     "OutboxMessage",
     "Case",
+    "Contact",
+    "ContactProposal",
+    "Departure",
+    "HandoverConfirmation",
     "ExpertAssignment",
     "LectureCandidateDate",
     "ReplyTemplate",

@@ -39,6 +39,9 @@ class Announcement(db.Model):
     target_dx_staff_bands: Mapped[list | None] = mapped_column(sa.JSON)
     target_municipality_ids: Mapped[list | None] = mapped_column(sa.JSON)
     departments: Mapped[str] = mapped_column(sa.String(10), default="info")
+    # Contact roles (workflows.contacts.ContactRole values): when set, the announcement goes to
+    # the targeted municipalities' holders of these roles (contact directory) instead of staff.
+    target_contact_roles: Mapped[list | None] = mapped_column(sa.JSON)
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
     scheduled_at: Mapped[object | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[object | None] = mapped_column(UTCDateTime)

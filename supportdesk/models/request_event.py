@@ -21,6 +21,7 @@ EVENT_KINDS = {
     "action": N_("支援の記録"), "follow": N_("フォロー"), "expert": N_("派遣人材"),
     "visit": N_("訪問"), "engagement": N_("伴走支援"), "link": N_("関連付け"),
     "waiting": N_("回答待ち"),
+    "handover": N_("人事異動による引継ぎ"),
 }
 
 

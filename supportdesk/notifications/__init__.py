@@ -86,6 +86,7 @@ class PendingEvent:
     actor: object = None
     recipients: tuple = ()
     rooms: tuple = ()
+    addresses: tuple = ()
     department: object = None
     address: str | None = None
     now: object = None
@@ -93,11 +94,14 @@ class PendingEvent:
 
 
 def notify(event_type, *, sreq=None, recipients=(), rooms=(), actor=None, now=None, visit=None,
-           municipality=None, announcement=None, department=None, address=None, **options):
+           municipality=None, announcement=None, department=None, address=None, addresses=(),
+           **options):
     """Record that `event_type` happened; it is announced when the unit of work commits.
 
     Who hears it comes from WHO_HEARS alone. `recipients` (users) and `rooms` are the people
-    the event itself names (the expert asked, the staff added as co-applicants...): allowed only
+    the event itself names (the expert asked, the staff added as co-applicants...), and
+    `addresses` ((key, e-mail) pairs) the people without an account it names (contacts of the
+    directory), mailed only: allowed only
     for events whose WHO_HEARS row lists the NAMED audience, so that the table stays the whole
     truth. `department` is the prefectural department the event is about (the DEPARTMENT
     audience mails its contact address); `address` the e-mail address the event answers (the
@@ -106,12 +110,13 @@ def notify(event_type, *, sreq=None, recipients=(), rooms=(), actor=None, now=No
     channel, see channels/email.py); anything else is context for the templates."""
     if "audiences" in options:
         raise TypeError("notify() takes no audiences: who hears an event is WHO_HEARS's row")
-    if (recipients or rooms) and NAMED not in audiences_for(event_type):
+    if (recipients or rooms or addresses) and NAMED not in audiences_for(event_type):
         raise ValueError(f"{event_type}: recipients given, but WHO_HEARS has no NAMED audience")
     db.session.info.setdefault(PENDING, []).append(PendingEvent(
         event_type, sreq=sreq, visit=visit, municipality=municipality, announcement=announcement,
-        actor=actor, recipients=tuple(recipients), rooms=tuple(rooms), department=department,
-        address=address, now=now or utcnow(),
+        actor=actor, recipients=tuple(recipients), rooms=tuple(rooms),
+        addresses=tuple(addresses), department=department, address=address,
+        now=now or utcnow(),
         options=options))
 
 
@@ -204,7 +209,8 @@ def _announce(ev):
     event_key = event_key or _event_key(event_type, sreq)
     target = resolve(audiences_for(event_type), sreq=sreq, visit=visit,
                      municipality=municipality, actor=actor, named=ev.recipients,
-                     named_rooms=ev.rooms, department=ev.department, address=ev.address)
+                     named_rooms=ev.rooms, named_addresses=ev.addresses,
+                     department=ev.department, address=ev.address)
     if actor is not None:
         target.users.pop(actor.id, None)  # nobody is told about what they just did
     if urgent is None:

@@ -26,7 +26,7 @@ AUDIENCE_LABELS = {
     TEAM_LEADS: _l("担当チームのリーダー(登録がなければチーム全員)"),
     ASSIGNEE: _l("依頼の担当リエゾン"),
     COUNTERPART: _l("相手方(市町職員が操作したときは担当チーム、県側が操作したときは申し出た職員)"),
-    NAMED: _l("この通知で名指しされた人(依頼された人材、追加された共同申込の職員など)"),
+    NAMED: _l("この通知で名指しされた人(依頼された人材、追加された共同申込の職員、お知らせの対象の連絡先など)"),
     DEPARTMENT: _l("共有先の県の関係部署(登録された連絡先メールアドレス)"),
     SENDER: _l("受け取ったメールの差出人(アカウントがなくてもそのアドレス)"),
 }
@@ -85,6 +85,10 @@ WHO_HEARS = {
     "mail.draft_created": (NAMED,),
     # An answer of a connected form (LoGoフォーム) became a draft: its filer confirms it.
     "intake.draft_created": (NAMED,),
+    "account.invited": (NAMED,),
+    # March: the municipality's 情報部門 is asked to confirm its users and contacts for the
+    # coming fiscal year (services/contacts/handover.py).
+    "handover.confirm_requested": (INFO_DEPT,),
 }
 
 EVENT_LABELS = {
@@ -115,6 +119,7 @@ EVENT_LABELS = {
     "round.overdue": _l("定期巡回の期限超過"),
     "report.ready": _l("月次報告の作成完了"),
     "announcement.published": _l("県からのお知らせ"),
+    "handover.confirm_requested": _l("年度替わりの利用者・連絡先の確認"),
 }
 
 # Mail about a person's own account or their own mail (the password-reset link, the refusal
@@ -122,8 +127,8 @@ EVENT_LABELS = {
 # only (never the bell, a chat room or a webhook subscription), at once, whatever their
 # preferences or digest choice. Not in EVENT_LABELS (the preferences page), so no setting can
 # switch it off.
-ACCOUNT_EVENTS = frozenset({"account.password_reset", "mail.refused", "mail.draft_created",
-                            "intake.draft_created"})
+ACCOUNT_EVENTS = frozenset({"account.password_reset", "account.invited", "mail.refused",
+                            "mail.draft_created", "intake.draft_created"})
 
 # Events users do not switch on or off one by one (they are not on the preferences page), but
 # whose messages still need a readable subject instead of the event code.
@@ -132,6 +137,7 @@ MESSAGE_ONLY_LABELS = {
     "mail.refused": _l("メールを受け付けられませんでした"),
     "mail.draft_created": _l("メールから相談の下書きを作成しました"),
     "intake.draft_created": _l("フォームの回答から相談の下書きを作成しました"),
+    "account.invited": _l("アカウントの作成(パスワードの設定)"),
     "request.assigned": _l("担当者の割当て"),
     "request.co_applicant": _l("共同申込の依頼"),
     "request.note": _l("内部メモ"),
@@ -179,14 +185,19 @@ def audiences_for(event_type):
 
 
 def resolve(audiences, *, sreq=None, visit=None, municipality=None, actor=None, named=(),
-            named_rooms=(), department=None, address=None):
-    """People and rooms for audience names, in the context of a request or a visit. `named` and
-    `named_rooms` are the people and rooms the event itself names (the NAMED audience)."""
+            named_rooms=(), named_addresses=(), department=None, address=None):
+    """People and rooms for audience names, in the context of a request or a visit. `named`,
+    `named_rooms` and `named_addresses` ((key, e-mail) of people without an account) are the
+    people and rooms the event itself names (the NAMED audience); `address` is the sender of an
+    inbound mail (the SENDER audience)."""
     out = Audience()
     for name in audiences:
         if name == NAMED:
             out.add_users(named)
             out.add_rooms(named_rooms)
+            for key, named_address in named_addresses:
+                if named_address:
+                    out.addresses.setdefault(key, named_address)
         else:
             RESOLVERS[name](out, sreq=sreq, visit=visit, municipality=municipality, actor=actor,
                             department=department, address=address)

@@ -19,6 +19,8 @@ from ..workflows.announcements import (SCHEDULER, AnnouncementAction, Announceme
 from . import ValidationFailed
 from .requests.attachments import check_uploads, store_file
 from .audit import record_audit
+from .contacts.directory import contacts_with_role, today_jst
+from ..workflows.contacts import ContactRole
 
 logger = logging.getLogger(__name__)
 EVENT = "announcement.published"
@@ -108,10 +110,12 @@ def staff_band_gap_message(a):
 def compose_announcement(actor, *, title, body, category, links=(), target_all=False,
                          region_ids=(), population_bands=(), dx_staff_bands=(),
                          municipality_ids=(), departments="info", scheduled_at=None, uploads=(),
-                         now=None):
+                         contact_roles=(), now=None):
     """Create an announcement; send it now, or keep it for send_due_announcements if scheduled.
     `uploads` (FileStorage objects or (filename, bytes) pairs) are checked like request
-    attachments and stored before the announcement is sent, so its messages can count them."""
+    attachments and stored before the announcement is sent, so its messages can count them.
+    `contact_roles` (ContactRole values) send it to those role-holders of the directory in the
+    targeted municipalities instead of their staff (see target_contacts)."""
     now = now or utcnow()
     if not (title or "").strip():
         raise ValidationFailed(_("件名を入力してください。"), field="title")
@@ -124,12 +128,16 @@ def compose_announcement(actor, *, title, body, category, links=(), target_all=F
     if any(b not in POPULATION_BANDS for b in population_bands) or any(
             b not in DX_STAFF_BANDS for b in dx_staff_bands):
         raise ValidationFailed(_("対象の条件が正しくありません。"), field="target_all")
+    if any(r not in {c.value for c in ContactRole} for r in contact_roles):
+        raise ValidationFailed(_("対象の役職が正しくありません。"), field="contact_roles")
     a = Announcement(title=title.strip(), body=body.strip(), category=category,
                      links=_clean_links(links), target_all=bool(target_all),
                      target_region_ids=sorted(set(region_ids)) or None,
                      target_population_bands=list(population_bands) or None,
                      target_dx_staff_bands=list(dx_staff_bands) or None,
                      target_municipality_ids=sorted(set(municipality_ids)) or None,
+                     target_contact_roles=[ContactRole(r).value for r in ContactRole
+                                           if r in set(contact_roles)] or None,
                      departments=departments, created_by_id=actor.id, created_at=now)
     if not target_municipalities(a):
         gap = staff_band_gap_message(a)
@@ -165,6 +173,18 @@ def target_users(a, municipality_ids):
     return db.session.scalars(stmt).all()
 
 
+def target_contacts(a, municipality_ids, on):
+    """The directory's holders of the announcement's contact roles in office on `on`, in the
+    targeted municipalities: (users with an active account, [(key, e-mail)] of the others)."""
+    users, addresses = [], []
+    for c in contacts_with_role(a.target_contact_roles or (), municipality_ids, on=on):
+        if c.user is not None and c.user.active:
+            users.append(c.user)
+        elif c.email:
+            addresses.append((f"c{c.id}", c.email))
+    return list({u.id: u for u in users}.values()), addresses
+
+
 def send_announcement(a, now=None, actor=None):
     """One chat message per targeted municipality room, and the bell for each targeted user.
     Sending again, or sending a cancelled one, does nothing. Without `actor`, the scheduler."""
@@ -183,14 +203,25 @@ def send_announcement(a, now=None, actor=None):
                event_key=f"announcement:{a.id}:m{m.id}", now=now, urgent=False)
         a.recipients.append(AnnouncementRecipient(municipality_id=m.id))
         db.session.flush()
-    users = target_users(a, [m.id for m in munis])
+    mids = [m.id for m in munis]
+    addresses = []
+    if a.target_contact_roles:
+        users, addresses = target_contacts(a, mids, today_jst(now))
+    else:
+        users = target_users(a, mids)
     if users:
         notify(EVENT, announcement=a, recipients=users, channels=("inapp",),
                event_key=f"announcement:{a.id}:users", now=now)
+    if addresses:
+        # Contacts without an account: by e-mail through the outbox, with the whole text (they
+        # cannot sign in to open the link).
+        notify(EVENT, announcement=a, addresses=addresses, channels=("email",),
+               event_key=f"announcement:{a.id}:contacts", now=now, no_account=True)
     _move(a, t, actor)
     a.sent_at = now
     db.session.flush()
-    logger.info("announcement %s sent to %d municipalities, %d users", a.id, len(munis), len(users))
+    logger.info("announcement %s sent to %d municipalities, %d users, %d contacts by mail", a.id,
+                len(munis), len(users), len(addresses))
     return a
 
 

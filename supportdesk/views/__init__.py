@@ -25,6 +25,8 @@ from .webhooks import bp as webhooks_bp
 from .departments import bp as departments_bp
 from .mail_in import bp as mail_in_bp
 from .form_intake import bp as form_intake_bp
+from .contacts import bp as contacts_bp
+from .handover import bp as handover_bp
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -36,6 +38,7 @@ BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp, participant_survey_bp]
 BLUEPRINTS += [queue_bp]
 BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
 BLUEPRINTS += [webhooks_bp, mail_in_bp, form_intake_bp]
+BLUEPRINTS += [contacts_bp, handover_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import permissions
 from ..extensions import db
+from ..workflows.contacts import ROLE_LABELS as CONTACT_ROLE_LABELS
 from ..forms.notifications import AnnouncementForm, choices
 from ..models import Announcement, AnnouncementAttachment, Municipality, Region
 from ..models.announcement import ANNOUNCEMENT_STATES, DEPARTMENT_CHOICES
@@ -66,6 +67,7 @@ def new():
                 dx_staff_bands=form.dx_staff_bands.data or [],
                 municipality_ids=form.municipality_ids.data or [],
                 departments=form.departments.data, scheduled_at=scheduled_at,
+                contact_roles=form.contact_roles.data or [],
                 uploads=[f for f in (form.attachments.data or []) if getattr(f, "filename", "")])
         if call.ok:
             flash(_("お知らせを送信しました。") if a.status == AnnouncementStatus.SENT
@@ -94,7 +96,8 @@ def show(announcement_id):
     report = delivery_report(a) if permissions.can(current_user, "track", a) else None
     return render_template("announcements/show.html", a=a, report=report,
                            states=ANNOUNCEMENT_STATES, departments=DEPARTMENT_CHOICES,
-                           now=datetime.now(JST), chat_copy=chat_copy_text(announcement=a))
+                           contact_roles=CONTACT_ROLE_LABELS, now=datetime.now(JST),
+                           chat_copy=chat_copy_text(announcement=a))
 
 
 @bp.get("/<int:announcement_id>/attachments/<int:attachment_id>")

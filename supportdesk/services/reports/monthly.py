@@ -7,6 +7,7 @@ from ...models.support_action import SUPPORT_ACTION_KINDS
 from ...models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
 from ...models.visit import VISIT_KINDS
 from ...timeutil import fiscal_year
+from ..contacts.handover import handover_completion, handover_fiscal_year
 from . import outreach as o
 from . import figures as r
 
@@ -159,6 +160,10 @@ def build_monthly_report(year, month, region_ids=None):
         "push_information": [dict(_row(row["category"], row["sent"]), recipients=row["recipients"],
                                   read=row["read"], read_rate=row["read_rate"])
                              for row in o.push_information(p, region_ids)],
+        # The April handover of the fiscal year the month prepares (Jan–Mar: the coming one),
+        # as confirmed by the end of the month.
+        "handover": handover_completion(handover_fiscal_year(date(year, month, 1)), region_ids,
+                                        before=p.end),
     }
 
 
