@@ -23,6 +23,18 @@ PERMISSIONS = {
                  Role.ADMIN: ALL},
         "edit_profile": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
     },
+    # The DX status tracker and standardisation progress (StatusValue, SystemMigration): the
+    # municipality's staff read their own; liaisons edit their regions' and read all.
+    "status": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "edit": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
+        # The matrix, the figures and the exports over all 41.
+        "overview": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
+    "status_item": {
+        "view": {Role.STAFF: ALL, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.ADMIN: ALL},
+    },
     "user": {
         "view": {Role.ADMIN: ALL},
         "manage": {Role.ADMIN: ALL},

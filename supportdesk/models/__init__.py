@@ -27,6 +27,8 @@ from .user import (ExpertProfile, LoginAttempt, PasswordResetRequest, RecoveryCo
                    UserSession)
 from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
+from .status import StatusItem, StatusValue
+from .standardisation import SystemMigration
 
 __all__ = [
     "Department",
@@ -79,4 +81,7 @@ __all__ = [
     "CalendarFeedToken",
     "SavedView",
     "WebhookSubscription",
+    "StatusItem",
+    "StatusValue",
+    "SystemMigration",
 ]
