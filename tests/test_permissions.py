@@ -24,7 +24,8 @@ from supportdesk.extensions import db
 from supportdesk.forms.admin import ROLE_LABELS
 from supportdesk.models import (AuditLog, Case, Department, ExpertAssignment, Municipality,
                                 PlannedRound, ReplyTemplate,
-                                RequestAttachment, SupportRequest, Theme, Visit)
+                                RequestAttachment, StatusItem, StatusValue, SupportRequest,
+                                SystemMigration, Theme, Visit)
 from supportdesk.models.user import ROLES
 from supportdesk.permissions import ALL, ASSIGNED, OWN, REGIONS, SELF, PERMISSIONS
 from supportdesk.timeutil import utcnow
@@ -168,6 +169,12 @@ class World:
                                dict(munis={m.id}, regions={m.region_id}))
                               for m in (self.sayo, self.toyooka)],
             "department": [(Department(name="デジタル改革課"), {})],
+            # The tracker's values and standardisation rows: a municipality's own.
+            "status": [(StatusValue(municipality_id=m.id), dict(munis={m.id}, regions={m.region_id}))
+                       for m in (self.sayo, self.toyooka, self.kobe)]
+            + [(SystemMigration(municipality_id=self.sayo.id),
+                dict(munis={self.sayo.id}, regions={self.sayo.region_id}))],
+            "status_item": [(StatusItem(key="x"), {})],
         }
 
     def announcement_samples(self):

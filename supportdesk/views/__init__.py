@@ -23,6 +23,9 @@ from .notify_admin import bp as notify_admin_bp
 from .participant_survey import bp as participant_survey_bp
 from .webhooks import bp as webhooks_bp
 from .departments import bp as departments_bp
+from .standardisation import bp as standardisation_bp
+from .status import bp as status_bp
+from .status_items import bp as status_items_bp
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -34,6 +37,7 @@ BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp, participant_survey_bp]
 BLUEPRINTS += [queue_bp]
 BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
 BLUEPRINTS += [webhooks_bp]
+BLUEPRINTS += [status_bp, standardisation_bp, status_items_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
