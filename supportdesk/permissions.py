@@ -424,6 +424,23 @@ def scope_round_records(stmt, user, action="view"):
     return stmt.where(sa.false())
 
 
+def scope_status_municipalities(stmt, user, action="view"):
+    """Narrow a select over Municipality to those whose tracker values (and standardisation) the
+    user may read: municipal staff their own, the prefecture all."""
+    from .models import Municipality
+
+    scope = scope_of(user, action, "status")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        return stmt.where(Municipality.id == user.municipality_id)
+    if scope == REGIONS:
+        sub = sa.select(Municipality.id).where(
+            Municipality.region_id.in_(liaison_region_filter(user)))
+        return stmt.where(Municipality.id.in_(sub))
+    return stmt.where(sa.false())
+
+
 def permission_table():
     """Rows (object, action, role, scope) for the admin page and the documentation test."""
     rows = []
