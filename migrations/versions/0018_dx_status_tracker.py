@@ -35,6 +35,7 @@ def upgrade():
     sa.Column('sort_order', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('steps', sa.JSON(), nullable=True),
+    sa.Column('steps_en', sa.JSON(), nullable=True),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('profile_field', sa.String(length=40), nullable=True),
     sa.CheckConstraint("item_group IN ('procedure', 'priority', 'profile')", name=op.f('ck_status_items_item_group')),

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..models.standardisation import MIGRATION_STATE_LABELS
 from ..models.status import GROUP_LABELS, ITEM_TYPE_LABELS
+from ..services.municipalities.status import step_label
 
 REQUIRED = _l("値を入力してください。")
 AS_OF = _l("時点(いつの状況か)")
@@ -22,7 +23,7 @@ def status_value_form(item, **kwargs):
     """The form for a value of `item`: the field fits its type (the service checks the value)."""
     if item.item_type == "step":
         field = SelectField(_l("値"), choices=[("", "—")] + [
-            (str(i), label) for i, label in enumerate(item.steps or [])],
+            (str(i), step_label(item, i)) for i in range(len(item.steps or []))],
             validators=[DataRequired(_l("段階を一覧から選んでください。"))])
     elif item.item_type == "yesno":
         field = SelectField(_l("値"), choices=[("", "—"), ("1", _l("はい")), ("0", _l("いいえ"))],

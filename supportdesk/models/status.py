@@ -46,12 +46,21 @@ class StatusItem(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # For steps: the labels of the steps, lowest first (the value is the index).
     steps: Mapped[list | None] = mapped_column(sa.JSON)
+    steps_en: Mapped[list | None] = mapped_column(sa.JSON)
     description: Mapped[str | None] = mapped_column(sa.Text)
     # The Municipality column this item keeps in sync, if any (set by the seed, not by admins).
     profile_field: Mapped[str | None] = mapped_column(sa.String(40))
 
     def label(self, locale="ja"):
         return self.label_en if locale == "en" and self.label_en else self.label_ja
+
+    def step_label(self, index, locale="ja"):
+        steps = self.steps or []
+        if not 0 <= index < len(steps):
+            return str(index)
+        if locale == "en" and self.steps_en and index < len(self.steps_en):
+            return self.steps_en[index]
+        return steps[index]
 
     def __repr__(self):
         return f"<StatusItem {self.key}>"

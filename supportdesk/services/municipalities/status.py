@@ -6,6 +6,7 @@ import logging
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ... import permissions
@@ -97,14 +98,21 @@ def python_value(row):
     return row.value_text
 
 
+def step_label(item, index):
+    """A step's label in the reader's language: the item's English steps, or for the profile
+    bands the message catalogue (they are marked in models/org.py)."""
+    if item.steps_en:
+        return item.step_label(index, str(get_locale() or "ja"))
+    return _(item.step_label(index))
+
+
 def display_value(row):
     """The value of a row in words (a step's label, はい/いいえ, 45.5%, a date, a text)."""
     if row is None:
         return ""
     value, kind = python_value(row), row.item.item_type
     if kind == "step":
-        steps = row.item.steps or []
-        return steps[value] if value < len(steps) else str(value)
+        return step_label(row.item, value)
     if kind == "yesno":
         return _("はい") if value else _("いいえ")
     if kind == "percentage":

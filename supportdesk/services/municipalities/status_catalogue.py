@@ -37,6 +37,7 @@ def seed_status_catalogue(now=None):
         item = StatusItem(key=row["key"], label_ja=row["label_ja"], label_en=row["label_en"],
                           item_type=row["type"], item_group=row["group"], sort_order=order * 10,
                           steps=BAND_STEPS.get(field, row.get("steps")),
+                          steps_en=row.get("steps_en"),
                           description=row.get("description"), profile_field=field)
         db.session.add(item)
         existing[item.key] = item

@@ -15,7 +15,8 @@ from ...i18n import N_
 from ...models import Municipality, Region
 from ...timeutil import fiscal_year, fiscal_year_label
 from ..reports.exports import safe_cell
-from .status import active_items, change_since, display_value, today_of, values_as_of
+from .status import (active_items, change_since, display_value, step_label, today_of,
+                     values_as_of)
 
 
 def fy_start(fy):
@@ -75,9 +76,10 @@ def step_figures(user, *, now):
                            and v.value_number >= k)
 
             table.append({"region": region, "total": len(members),
-                          "steps": [{"label": label, "this_fy": reached(now_values, k),
+                          "steps": [{"label": step_label(item, k),
+                                     "this_fy": reached(now_values, k),
                                      "last_fy": reached(last_values, k)}
-                                    for k, label in enumerate(steps)]})
+                                    for k in range(len(steps))]})
         out.append({"item": item, "regions": table})
     return {"fy": fy, "fy_label": fiscal_year_label(fy),
             "last_fy_label": fiscal_year_label(fy - 1), "items": out}
