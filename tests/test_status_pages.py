@@ -26,6 +26,8 @@ def test_matrix_exports_and_standardisation_pages(app, client, login_as):
     ws = load_workbook(io.BytesIO(client.get("/status/export.xlsx").data)).active
     assert ws.max_row == 42  # a header and the 41 municipalities
     assert client.get("/status/m/28501/telework").status_code == 403  # managers read only
+    sheet = client.get("/reports/municipality/28501/2026").get_data(as_text=True)
+    assert 'data-testid="status-year"' in sheet and "2026-06-01" in sheet
 
 
 def test_municipality_section_and_edit_form(app, client, login_as):

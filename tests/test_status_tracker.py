@@ -15,7 +15,8 @@ from supportdesk.services.municipalities.status import (current_value, record_st
                                                         value_history, values_as_of)
 from supportdesk.services.municipalities.status_catalogue import save_status_item
 from supportdesk.services.municipalities.status_overview import (matrix_csv, matrix_xlsx,
-                                                                 status_matrix, step_figures)
+                                                                 status_matrix, step_figures,
+                                                                 year_of_municipality)
 from tests.factories import (make_liaison, make_staff, make_status_value, make_user,
                              municipality)
 
@@ -140,6 +141,11 @@ def test_step_figures_this_fy_against_last(app):
     assert [(s["this_fy"], s["last_fy"]) for s in west["steps"]] == [(1, 1), (1, 1), (1, 0),
                                                                     (1, 0)]
     assert dx["regions"][-1]["region"] is None and dx["regions"][-1]["total"] == 41
+    # The fiscal-year sheet: last year ended at step 1, this one is at step 3 so far.
+    year = {r["item"].key: r for r in year_of_municipality(sayo, 2026, now=NOW)["rows"]}
+    assert (year["dx_step"]["start"], year["dx_step"]["change"], year["dx_step"]["recorded"]) \
+        == ("ステップ1 全体方針の決定", "up", 1)
+    assert year["dx_step"]["end"] == "ステップ3 DXの取組みの実行"
 
 
 def test_catalogue_item_keeps_key_and_type_once_it_has_values(app):

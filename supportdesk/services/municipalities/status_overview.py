@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 from ... import permissions
 from ...extensions import db
 from ...i18n import N_
-from ...models import Municipality, Region
+from ...models import Municipality, Region, StatusValue
 from ...timeutil import fiscal_year, fiscal_year_label
 from ..reports.exports import safe_cell
 from .status import (active_items, change_since, display_value, step_label, today_of,
@@ -127,3 +127,24 @@ def matrix_xlsx(matrix, locale="ja"):
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def year_of_municipality(municipality, fy, *, now):
+    """The fiscal-year sheet's DX状況: per item the value at the start of the year (31 March
+    before), at its end (or today, for the current year), the change between them and how many
+    values were recorded during the year."""
+    start, end = fy_start(fy), min(date(fy + 1, 3, 31), today_of(now))
+    items = active_items()
+    before = values_as_of(start - timedelta(days=1), [municipality.id])
+    after = values_as_of(end, [municipality.id])
+    counts = dict(db.session.execute(
+        sa.select(StatusValue.item_id, sa.func.count(StatusValue.id))
+        .where(StatusValue.municipality_id == municipality.id, StatusValue.as_of >= start,
+               StatusValue.as_of <= end).group_by(StatusValue.item_id)).all())
+    rows = []
+    for item in items:
+        b, a = before.get((municipality.id, item.id)), after.get((municipality.id, item.id))
+        rows.append({"item": item, "start": display_value(b), "end": display_value(a),
+                     "end_as_of": a.as_of if a else None, "change": change_since(a, b),
+                     "recorded": counts.get(item.id, 0)})
+    return {"rows": rows, "end": end}
