@@ -55,3 +55,33 @@ def test_staff_see_only_their_own(app, client, login_as):
         .get_data(as_text=True)
     assert client.get("/municipalities/28202").status_code == 404
     assert client.get("/status/").status_code == 403
+
+
+def test_admins_keep_the_catalogue(app, client, login_as):
+    login_as(make_user("admin"))
+    assert "dx_step" in client.get("/status/items/").get_data(as_text=True)
+    form = {"key": "gis", "label_ja": "GISの導入", "item_type": "step", "item_group": "priority",
+            "steps": "", "active": "y"}
+    bad = client.post("/status/items/new", data=form).get_data(as_text=True)
+    assert "段階の名前を1行に1つずつ入力してください。" in bad and 'value="GISの導入"' in bad
+    ok = client.post("/status/items/new", data=dict(form, steps="未導入\n導入済み"))
+    assert ok.status_code == 302
+    assert "GISの導入" in client.get("/status/").get_data(as_text=True)
+
+
+def test_step_and_yes_no_forms(app, client, login_as):
+    login_as(make_liaison("西播磨"))
+    page = client.get("/status/m/28501/dx_step").get_data(as_text=True)
+    assert "ステップ2 推進体制の整備" in page
+    assert client.post("/status/m/28501/dx_step",
+                       data={"value": "2", "as_of": "2026-05-01"}).status_code == 302
+    assert client.post("/status/m/28501/telework",
+                       data={"value": "1", "as_of": "2026-05-01"}).status_code == 302
+    assert municipality("佐用町").dx_step == 2
+    url = "/status/standardisation/28501/juki"
+    bad = client.post(url, data={"status": "migrated", "as_of": "2026-05-01", "vendor": "播磨電算"})
+    text = bad.get_data(as_text=True)
+    assert "移行完了には移行日を入力してください。" in text and 'value="播磨電算"' in text
+    assert client.post(url, data={"status": "migrated", "migrated_on": "2026-04-20",
+                                  "as_of": "2026-05-01"}).status_code == 302
+    assert "移行完了 1 / 20" in client.get("/municipalities/28501").get_data(as_text=True)

@@ -11,7 +11,7 @@ from ..timeutil import UTCDateTime, utcnow
 
 # The type of an item decides how its value is stored and checked.
 ITEM_TYPES = ("step", "yesno", "percentage", "date", "text")
-ITEM_TYPE_LABELS = {"step": N_("段階"), "yesno": N_("はい/いいえ"), "percentage": N_("割合(%)"),
+ITEM_TYPE_LABELS = {"step": N_("段階"), "yesno": N_("はい/いいえ"), "percentage": N_("割合(パーセント)"),
                     "date": N_("日付"), "text": N_("テキスト")}
 # Where a value came from: a liaison's edit, a round record, a survey answer, an import.
 SOURCE_KINDS = ("edit", "round", "survey", "import")
