@@ -17,6 +17,7 @@ class NavItem:
 
 NAV = [
     NavItem("municipalities.index", _l("市町"), "view", "municipality", 40),
+    NavItem("status.index", _l("DX状況"), "overview", "status", 41),
     NavItem("reports.index", _l("月次報告"), "view", "report", 60),
     NavItem("admin.users", _l("管理"), "view", "admin_area", 90),
     NavItem("assignments.mine", _l("担当依頼"), "respond", "expert_assignment", 20),

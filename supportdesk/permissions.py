@@ -25,6 +25,18 @@ PERMISSIONS = {
                  Role.ADMIN: ALL},
         "edit_profile": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
     },
+    # The DX status tracker and standardisation progress (StatusValue, SystemMigration): the
+    # municipality's staff read their own; liaisons edit their regions' and read all.
+    "status": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "edit": {Role.LIAISON: REGIONS, Role.ADMIN: ALL},
+        # The matrix, the figures and the exports over all 41.
+        "overview": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
+    "status_item": {
+        "view": {Role.STAFF: ALL, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.ADMIN: ALL},
+    },
     "user": {
         "view": {Role.ADMIN: ALL},
         "manage": {Role.ADMIN: ALL},
@@ -482,6 +494,23 @@ def scope_by_municipality(stmt, user, kind, municipality_col, action="view"):
         sub = sa.select(Municipality.id).where(
             Municipality.region_id.in_(liaison_region_filter(user)))
         return stmt.where(municipality_col.in_(sub))
+    return stmt.where(sa.false())
+
+
+def scope_status_municipalities(stmt, user, action="view"):
+    """Narrow a select over Municipality to those whose tracker values (and standardisation) the
+    user may read: municipal staff their own, the prefecture all."""
+    from .models import Municipality
+
+    scope = scope_of(user, action, "status")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        return stmt.where(Municipality.id == user.municipality_id)
+    if scope == REGIONS:
+        sub = sa.select(Municipality.id).where(
+            Municipality.region_id.in_(liaison_region_filter(user)))
+        return stmt.where(Municipality.id.in_(sub))
     return stmt.where(sa.false())
 
 

@@ -160,6 +160,9 @@ def register(app):
     app.add_template_filter(room_format_label, "room_format")
     app.add_template_global(can_do, "can_do")
     app.add_template_global(can_do_in, "can_do_in")
+    from .models.standardisation import MIGRATION_STATE_LABELS
+
+    app.add_template_filter(lambda s: gettext(MIGRATION_STATE_LABELS[s]), "migration_state")
     # Templates compare with the enums, never with role or state strings.
     app.add_template_global(Role, "Role")
     app.add_template_global(State, "State")

@@ -216,3 +216,41 @@ def make_handover_confirmation(actor, municipality_obj, *, now=None):
     c = confirm_handover(actor, municipality_obj, now=now)
     db.session.commit()
     return c
+
+
+def make_status_item(key="test_item", item_type="yesno", *, group="priority", steps=None,
+                     label_ja="テスト項目", active=True):
+    """A catalogue item (StatusItem) beside the seeded ones."""
+    from supportdesk.models import StatusItem
+
+    item = StatusItem(key=key, label_ja=label_ja, label_en="Test item", item_type=item_type,
+                      item_group=group, steps=steps, active=active, sort_order=999)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def make_status_value(m, key, value, *, as_of, actor=None, source_kind="import", now=None):
+    """A tracker value (StatusValue), through the tracker's service."""
+    from datetime import UTC, datetime
+
+    from supportdesk.services.municipalities.status import record_status
+
+    row = record_status(m, key, value, actor=actor, source_kind=source_kind, as_of=as_of,
+                        now=now or datetime(2026, 11, 16, 3, tzinfo=UTC))
+    db.session.commit()
+    return row
+
+
+def make_system_migration(m, system_code="juki", status="preparing", *, as_of, actor=None,
+                          now=None, **fields):
+    """A standardisation row (SystemMigration), through its service."""
+    from datetime import UTC, datetime
+
+    from supportdesk.services.municipalities.standardisation import record_migration
+
+    row = record_migration(m, system_code, actor=actor, status=status, source_kind="import",
+                           as_of=as_of, now=now or datetime(2026, 11, 16, 3, tzinfo=UTC),
+                           **fields)
+    db.session.commit()
+    return row

@@ -11,6 +11,8 @@ from supportdesk.models.support_action import SUPPORT_ACTION_KINDS
 from supportdesk.models.user import EXPERT_KINDS
 from supportdesk.services.visits.rounds import STATUS_LABELS
 from supportdesk.models.org import DX_STAFF_BANDS, POPULATION_BANDS
+from supportdesk.models.standardisation import MIGRATION_STATES
+from supportdesk.models.status import ITEM_GROUPS, ITEM_TYPES, SOURCE_KINDS
 from supportdesk.models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
                                                 LECTURE_PROGRAMS, ORIGINS)
 from supportdesk.models.visit import VISIT_KINDS, VISIT_STATES
@@ -70,6 +72,11 @@ OWNERS = {
     ("ExpertSuggestionOut", "kind"): EXPERT_KINDS,
     ("GET /api/v1/contacts", "role"): ContactRole,
     ("MunicipalContactOut", "role"): ContactRole,
+    ("StatusItemOut", "item_type"): ITEM_TYPES,
+    ("StatusItemOut", "item_group"): ITEM_GROUPS,
+    ("StatusValueOut", "source_kind"): SOURCE_KINDS,
+    ("SystemMigrationOut", "source_kind"): SOURCE_KINDS,
+    ("SystemMigrationOut", "status"): MIGRATION_STATES,
 }
 for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):
     OWNERS[(_schema, "kind")] = KINDS

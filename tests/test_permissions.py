@@ -25,7 +25,8 @@ from supportdesk.forms.admin import ROLE_LABELS
 from supportdesk.models import (AuditLog, Case, Contact, ContactProposal, Department,
                                 HandoverConfirmation, ExpertAssignment, InboundMail, Municipality,
                                 PlannedRound, ReplyTemplate,
-                                RequestAttachment, SupportRequest, Theme, Visit)
+                                RequestAttachment, StatusItem, StatusValue, SupportRequest,
+                                SystemMigration, Theme, Visit)
 from supportdesk.models.user import ROLES
 from supportdesk.permissions import ALL, ASSIGNED, INFO_DEPT, OWN, REGIONS, SELF, PERMISSIONS
 from supportdesk.timeutil import utcnow
@@ -182,6 +183,12 @@ class World:
                          for m in (self.sayo, self.toyooka, self.kobe)]
             + [(HandoverConfirmation(municipality_id=self.sayo.id),
                 dict(munis={self.sayo.id}, regions={self.sayo.region_id}))],
+            # The tracker's values and standardisation rows: a municipality's own.
+            "status": [(StatusValue(municipality_id=m.id), dict(munis={m.id}, regions={m.region_id}))
+                       for m in (self.sayo, self.toyooka, self.kobe)]
+            + [(SystemMigration(municipality_id=self.sayo.id),
+                dict(munis={self.sayo.id}, regions={self.sayo.region_id}))],
+            "status_item": [(StatusItem(key="x"), {})],
         }
 
     def announcement_samples(self):

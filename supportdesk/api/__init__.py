@@ -13,3 +13,4 @@ from . import notify_api, visits_api  # noqa: E402,F401
 from . import cases_api, engagements_api, rounds_api, support_api  # noqa: E402,F401
 from . import saved_views_api  # noqa: E402,F401
 from . import contacts_api  # noqa: E402,F401
+from . import status_api  # noqa: E402,F401

@@ -31,6 +31,8 @@ from .user import (ExpertProfile, LoginAttempt, PasswordResetRequest, RecoveryCo
                    UserSession)
 from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
+from .status import StatusItem, StatusValue
+from .standardisation import SystemMigration
 
 __all__ = [
     "FormAnswer",
@@ -91,4 +93,7 @@ __all__ = [
     "CalendarFeedToken",
     "SavedView",
     "WebhookSubscription",
+    "StatusItem",
+    "StatusValue",
+    "SystemMigration",
 ]

@@ -50,4 +50,9 @@ def seed_reference():
     from .cases import seed_cases  # the case library (事例) ships with the reference data
 
     seed_cases()
+    # The status catalogue (0018); the migration tests also seed databases at older revisions.
+    if sa.inspect(db.session.connection()).has_table("status_items"):
+        from .municipalities.status_catalogue import seed_status_catalogue
+
+        seed_status_catalogue()
     return len(rows)

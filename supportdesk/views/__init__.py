@@ -27,6 +27,9 @@ from .mail_in import bp as mail_in_bp
 from .form_intake import bp as form_intake_bp
 from .contacts import bp as contacts_bp
 from .handover import bp as handover_bp
+from .standardisation import bp as standardisation_bp
+from .status import bp as status_bp
+from .status_items import bp as status_items_bp
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -39,6 +42,7 @@ BLUEPRINTS += [queue_bp]
 BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
 BLUEPRINTS += [webhooks_bp, mail_in_bp, form_intake_bp]
 BLUEPRINTS += [contacts_bp, handover_bp]
+BLUEPRINTS += [status_bp, standardisation_bp, status_items_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

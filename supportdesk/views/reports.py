@@ -8,6 +8,7 @@ from .. import permissions
 from ..extensions import db
 from ..models import Municipality, ReportSnapshot, SupportRequest, Visit
 from ..models.visit import visit_municipalities
+from ..services.municipalities.status_overview import CHANGE_WORDS, year_of_municipality
 from ..services.reports import figures as r
 from ..services.reports.drilldown import UnknownDrillDown, drilldown
 from ..services.reports.monthly import build_fiscal_summary, build_monthly_report
@@ -171,7 +172,9 @@ def municipality_sheet(code, fy):
         .where(visit_municipalities.c.municipality_id == m.id, Visit.starts_at >= period.start,
                Visit.starts_at < period.end).order_by(Visit.starts_at)).all()
     return render_template("reports/municipality_sheet.html", m=m, fy=fy, requests=reqs,
-                           visits=visits, label=fy_label(fy))
+                           visits=visits, label=fy_label(fy),
+                           status=year_of_municipality(m, fy, now=utcnow()),
+                           change_words=CHANGE_WORDS)
 
 
 def current_fiscal_year():

@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import ExpertProfile, Municipality, Region, Theme, User
+from ...models.status import PROFILE_FIELDS as TRACKED_FIELDS
 from ...models.user import ROLES
 from ...roles import Role
 from ...timeutil import utcnow
 from .. import ValidationFailed
 from ..audit import record_audit
+from ..municipalities.status import record_status
 from .auth import end_all_sessions, set_password
 
 logger = logging.getLogger(__name__)
@@ -111,7 +113,11 @@ def update_municipality_profile(actor, municipality, now=None, **values):
         old = getattr(municipality, field)
         if old != new:
             changed[field] = [old, new]
-            setattr(municipality, field, new)
+            if field in TRACKED_FIELDS and new is not None:
+                # The tracker is the source of truth: it keeps the history and sets the column.
+                record_status(municipality, field, new, actor=actor, source_kind="edit", now=now)
+            else:
+                setattr(municipality, field, new)
     if changed:
         municipality.touch_profile(now)
         record_audit("municipality.profile_updated", actor=actor, target=municipality, now=now,

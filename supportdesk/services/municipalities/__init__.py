@@ -1,0 +1,1 @@
+"""What the desk knows about each municipality: the DX status tracker and standardisation."""
