@@ -31,6 +31,7 @@ from .notifications.outbox import dispatch_due
 from .services.announcements import send_due_announcements
 from .services.requests.escalations import escalate_first_responses
 from .services.reports.snapshots import snapshot_due
+from .services.surveys.notices import send_survey_notices
 from .services.visits.round_notices import send_round_notices
 from .services.visits.jobs import (remind_accompaniment_checkins, remind_upcoming_visits,
                                   request_satisfaction_due)
@@ -81,6 +82,9 @@ JOBS = [
     Job("rounds.notices", send_round_notices, "cron",
         {"hour": 8, "minute": 30}, misfire_grace_time=6 * 3600,
         description=N_("定期巡回の期限・期限超過の通知")),
+    Job("surveys.notices", send_survey_notices, "cron",
+        {"hour": 8, "minute": 45}, misfire_grace_time=6 * 3600,
+        description=N_("調査・照会の期限前リマインダーと期限超過の市町一覧")),
     # On the 1st at 08:00 JST; the job itself freezes only months without a snapshot.
     Job("reports.monthly_snapshot", snapshot_due, "cron",
         {"day": 1, "hour": 8, "minute": 0}, misfire_grace_time=7 * 24 * 3600,

@@ -27,8 +27,16 @@ from .user import (ExpertProfile, LoginAttempt, PasswordResetRequest, RecoveryCo
                    UserSession)
 from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
+from .survey import (Survey, SurveyFile, SurveyQuestion, SurveyResponse, SurveyResponseVersion,
+                     SurveyTarget)
 
 __all__ = [
+    "Survey",
+    "SurveyFile",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "SurveyResponseVersion",
+    "SurveyTarget",
     "Department",
     "PlannedRound",
     "ApiToken",
