@@ -29,6 +29,7 @@ NAV = [
     NavItem("engagements.index", _l("伴走支援"), "view", "engagement", 35),
     NavItem("queue.index", _l("受付キュー"), "view", "queue", 20),
     NavItem("announcements.index", _l("お知らせ"), "view", "announcement", 60),
+    NavItem("surveys.index", _l("調査・照会"), "view", "survey", 61),
 ]
 
 

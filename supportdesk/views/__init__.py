@@ -23,6 +23,8 @@ from .notify_admin import bp as notify_admin_bp
 from .participant_survey import bp as participant_survey_bp
 from .webhooks import bp as webhooks_bp
 from .departments import bp as departments_bp
+from .surveys import bp as surveys_bp
+from . import survey_answers  # noqa: F401,E402  (its routes are on surveys_bp)
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -34,6 +36,7 @@ BLUEPRINTS += [visits_bp, engagements_bp, calendar_bp, participant_survey_bp]
 BLUEPRINTS += [queue_bp]
 BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
 BLUEPRINTS += [webhooks_bp]
+BLUEPRINTS += [surveys_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

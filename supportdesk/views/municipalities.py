@@ -24,11 +24,12 @@ def history_sections():
     from .history import history_section
     from .rounds import history_section as rounds_section
     from .rounds import planned_round_section
+    from .survey_answers import municipality_surveys_section
     from .visits import municipality_visits_section
 
     return [planned_round_section, rounds_section, municipality_visits_section,
             municipality_engagements_section, municipality_announcements_section,
-            history_section]
+            municipality_surveys_section, history_section]
 
 
 

@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 
 from ... import permissions
 from ...extensions import db
+from ...i18n import N_
 from ...models import Municipality, Region, Survey, SurveyResponse, SurveyTarget
 from ...timeutil import JST
 from ...workflows.surveys import ANSWER_STATUS_LABELS, answer_status
@@ -120,7 +121,7 @@ def question_summary(survey, user):
     out = []
     for q in survey.questions:
         values = [a[str(q.id)] for a in answers if a.get(str(q.id)) not in (None, "", [])]
-        lines = [("回答数", len(values))]
+        lines = [(N_("回答数"), len(values))]
         bars = []
         if q.kind in ("single_choice", "multiple_choice"):
             c = Counter(v for value in values for v in (value if isinstance(value, list)
@@ -129,8 +130,8 @@ def question_summary(survey, user):
             lines += bars
         elif q.kind == "number" and values:
             nums = [float(v) for v in values]
-            lines += [("平均", round(sum(nums) / len(nums), 2)), ("最小", min(nums)),
-                      ("最大", max(nums)), ("合計", sum(nums))]
+            lines += [(N_("平均"), round(sum(nums) / len(nums), 2)), (N_("最小"), min(nums)),
+                      (N_("最大"), max(nums)), (N_("合計"), sum(nums))]
         out.append({"question": q, "answered": len(values), "lines": lines, "bars": bars,
                     "total": len(answers)})
     return out
