@@ -15,7 +15,7 @@ from ..services.surveys.answering import (AnswersInvalid, TABLE_ROWS, may_correc
 from ..services.surveys.results import (display_value, municipality_survey_answers,
                                         submitted_answers)
 from ..timeutil import utcnow
-from ..workflows.surveys import ANSWER_STATUS_LABELS, answer_status
+from ..workflows.surveys import ANSWER_STATUS_LABELS, SurveyStatus, answer_status
 from .decorators import load_or_404
 from .service_call import service_call
 from .surveys import bp
@@ -52,7 +52,7 @@ def answer_page(survey, values=None, errors=None, status=200):
     return render_template(
         "surveys/answer.html", survey=survey, response=response, values=values,
         errors=errors or {}, button=ButtonForm(), status=st, status_labels=ANSWER_STATUS_LABELS,
-        is_open=survey.status == "open", may_submit=permissions.may_submit_survey_response(
+        is_open=survey.status == SurveyStatus.OPEN, may_submit=permissions.may_submit_survey_response(
             current_user, probe), may_correct=may_correct(survey, now), submitted=submitted,
         table_rows=lambda q: max(3, len((response.answers if response else {}).get(
             str(q.id)) or []) + 2) if q.kind == "table" else 0,

@@ -1,7 +1,8 @@
 """Surveys (調査・照会), the prefecture's side: the list, the builder, the survey page with each
 municipality's status, and the results (summary, CSV, XLSX)."""
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,11 +17,13 @@ from ..services.surveys.results import (answers_csv, answers_xlsx, question_summ
                                         status_counts, status_rows)
 from ..timeutil import utcnow
 from ..workflows.surveys import (ACTION_LABELS, ANSWER_STATUS_LABELS, STATUS_LABELS,
-                                 allowed_survey_actions)
+                                 SurveyAction, SurveyStatus, allowed_survey_actions)
 from .decorators import load_or_404, permission_required
 from .service_call import service_call
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+ACTION_ENDPOINTS = {SurveyAction.OPEN: "surveys.open_survey",
+                    SurveyAction.CLOSE: "surveys.close_survey"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -58,7 +61,7 @@ def new():
         if call.ok:
             flash(_("調査を作成しました。質問を追加してください。"), "success")
             return redirect(url_for("surveys.show", survey_id=survey.id))
-    return render_template("surveys/form.html", form=form, survey=None)
+    return render_template("surveys/form.html", form=form, survey=None, targets_editable=True)
 
 
 @bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
@@ -79,7 +82,8 @@ def edit(survey_id):
         if call.ok:
             flash(_("調査の設定を保存しました。"), "success")
             return redirect(url_for("surveys.show", survey_id=survey.id))
-    return render_template("surveys/form.html", form=form, survey=survey)
+    return render_template("surveys/form.html", form=form, survey=survey,
+                           targets_editable=survey.status == SurveyStatus.DRAFT)
 
 
 @bp.get("/<int:survey_id>")
@@ -94,14 +98,18 @@ def show(survey_id):
 
 
 def _builder(survey, qform):
-    rows = status_rows(survey, utcnow()) if survey.status != "draft" else []
+    is_draft = survey.status == SurveyStatus.DRAFT
+    manages = permissions.can(current_user, "manage", survey)
+    rows = [] if is_draft else status_rows(survey, utcnow())
     return render_template(
         "surveys/show.html", survey=survey, qform=qform, button=ButtonForm(), rows=rows,
         counts=status_counts(rows), answer_labels=ANSWER_STATUS_LABELS, states=STATUS_LABELS,
         kinds=QUESTION_KINDS, action_labels=ACTION_LABELS,
-        actions=allowed_survey_actions(survey.status, current_user.role)
-        if permissions.can(current_user, "manage", survey) else [],
-        may_edit=permissions.can(current_user, "manage", survey) and survey.status == "draft")
+        actions=[(a, ACTION_ENDPOINTS[a], "primary" if a == SurveyAction.OPEN else "")
+                 for a in allowed_survey_actions(survey.status, current_user.role)]
+        if manages else [],
+        is_draft=is_draft, may_edit=manages and is_draft,
+        may_change_settings=manages and survey.status != SurveyStatus.CLOSED)
 
 
 def _question_args(form):
@@ -148,11 +156,12 @@ def edit_question(survey_id, question_id):
     return render_template("surveys/question_form.html", form=form, survey=survey, q=q)
 
 
-@bp.post("/<int:survey_id>/questions/<int:question_id>/<any(up, down):direction>")
+@bp.post("/<int:survey_id>/questions/<int:question_id>/move")
 @permission_required("manage", "survey")
-def move_question(survey_id, question_id, direction):
+def move_question(survey_id, question_id):
     survey, q = _question(survey_id, question_id)
-    if ButtonForm().validate_on_submit():
+    direction = request.form.get("direction")
+    if direction in ("up", "down") and ButtonForm().validate_on_submit():
         with service_call():
             building.move_question(q, current_user, direction)
     return redirect(url_for("surveys.show", survey_id=survey.id) + "#questions")
@@ -170,9 +179,19 @@ def delete_question(survey_id, question_id):
     return redirect(url_for("surveys.show", survey_id=survey.id) + "#questions")
 
 
-@bp.post("/<int:survey_id>/<any(open, close):action>")
+@bp.post("/<int:survey_id>/open")
 @permission_required("manage", "survey")
-def transition(survey_id, action):
+def open_survey(survey_id):
+    return _transition(survey_id, "open")
+
+
+@bp.post("/<int:survey_id>/close")
+@permission_required("manage", "survey")
+def close_survey(survey_id):
+    return _transition(survey_id, "close")
+
+
+def _transition(survey_id, action):
     survey = load_or_404(Survey, survey_id, "manage")
     if ButtonForm().validate_on_submit():
         fn = building.open_survey if action == "open" else building.close_survey
@@ -192,9 +211,19 @@ def results(survey_id):
                            summary=question_summary(survey, current_user))
 
 
-@bp.get("/<int:survey_id>/results.<any(csv, xlsx):fmt>")
+@bp.get("/<int:survey_id>/results.csv")
 @permission_required("track", "survey")
-def export(survey_id, fmt):
+def export_csv(survey_id):
+    return _export(survey_id, "csv")
+
+
+@bp.get("/<int:survey_id>/results.xlsx")
+@permission_required("track", "survey")
+def export_xlsx(survey_id):
+    return _export(survey_id, "xlsx")
+
+
+def _export(survey_id, fmt):
     survey = load_or_404(Survey, survey_id, "track")
     if fmt == "csv":
         body, mimetype = answers_csv(survey, current_user), "text/csv; charset=utf-8"
