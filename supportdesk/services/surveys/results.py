@@ -129,9 +129,9 @@ def question_summary(survey, user):
             bars = [(o, c.get(o, 0)) for o in q.options]
             lines += bars
         elif q.kind == "number" and values:
-            nums = [float(v) for v in values]
+            nums = [v for v in values if isinstance(v, (int, float))]
             lines += [(N_("平均"), round(sum(nums) / len(nums), 2)), (N_("最小"), min(nums)),
-                      (N_("最大"), max(nums)), (N_("合計"), sum(nums))]
+                      (N_("最大"), max(nums)), (N_("合計"), sum(nums))] if nums else []
         out.append({"question": q, "answered": len(values), "lines": lines, "bars": bars,
                     "total": len(answers)})
     return out
