@@ -12,3 +12,4 @@ from . import (attachments_api, openapi, reference, reports_api, requests_api,  
 from . import notify_api, visits_api  # noqa: E402,F401
 from . import cases_api, engagements_api, rounds_api, support_api  # noqa: E402,F401
 from . import saved_views_api  # noqa: E402,F401
+from . import surveys_api  # noqa: E402,F401
