@@ -19,6 +19,8 @@ from .users import DEMO_PASSWORD
 
 DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"
 REGIONS = ("西播磨", "中播磨")
+# The 情報部門 accounts made for municipalities that had none, so their demo answers have a respondent.
+SURVEY_ACCOUNT_PREFIX = "joho."
 SYSTEMS = ("住民記録", "個人住民税", "固定資産税", "国民健康保険", "介護保険", "児童手当")
 
 CHECKLIST = [
@@ -50,7 +52,7 @@ def _respondent(survey, m):
     people = [u for u in survey_respondents(survey, m.id) if u.is_information_dept]
     if people:
         return people[0]
-    return create_user(None, email=f"joho.{m.code}@demo.example.jp",
+    return create_user(None, email=f"{SURVEY_ACCOUNT_PREFIX}{m.code}@demo.example.jp",
                        display_name=f"{m.name} 情報担当", role=Role.STAFF, password=DEMO_PASSWORD,
                        municipality_id=m.id, region_ids=[], department="情報政策担当",
                        is_information_dept=True)

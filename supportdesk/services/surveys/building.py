@@ -17,7 +17,6 @@ from ..announcements import target_municipalities
 from ..audit import record_audit
 
 logger = logging.getLogger(__name__)
-OPENED = "survey.opened"
 
 
 def _check(survey, action, actor):
@@ -205,7 +204,8 @@ def open_survey(survey, actor, now=None):
     db.session.flush()
     link = f"/surveys/{survey.id}"
     for m in munis:
-        notify(OPENED, municipality=m, recipients=permissions.survey_respondents(survey, m.id),
+        notify("survey.opened", municipality=m,
+               recipients=permissions.survey_respondents(survey, m.id),
                actor=actor, now=now, link=link, survey=survey, urgent=False,
                event_key=f"survey:{survey.id}:opened:m{m.id}")
     record_audit("survey.open", actor=actor, target=survey, now=now, municipalities=len(munis))

@@ -15,6 +15,7 @@ from ..job_markers import claim_notice
 from .answering import today_in_tokyo
 
 logger = logging.getLogger(__name__)
+# The markers of the notices sent (job_markers.claim_notice); the events are named at notify().
 REMINDER, OVERDUE = "survey.reminder", "survey.overdue"
 
 
@@ -50,7 +51,7 @@ def send_survey_reminders(now=None):
             if not claim_notice(REMINDER, f"survey:{survey.id}:m{m.id}", now=now,
                                 municipality_id=m.id):
                 continue
-            notify(REMINDER, municipality=m,
+            notify("survey.reminder", municipality=m,
                    recipients=permissions.survey_respondents(survey, m.id), now=now,
                    link=f"/surveys/{survey.id}", survey=survey, urgent=False,
                    event_key=f"survey:{survey.id}:reminder:m{m.id}")
@@ -89,7 +90,7 @@ def report_overdue_surveys(now=None):
         if not late or not claim_notice(OVERDUE, f"survey:{survey.id}", now=now):
             continue
         for user, munis in sorted(overdue_liaisons(survey, late).items(), key=lambda x: x[0].id):
-            notify(OVERDUE, recipients=[user], now=now, link=f"/surveys/{survey.id}",
+            notify("survey.overdue", recipients=[user], now=now, link=f"/surveys/{survey.id}",
                    survey=survey, overdue=[m.name for m in munis], urgent=False,
                    event_key=f"survey:{survey.id}:overdue:u{user.id}")
             told += 1
