@@ -5,7 +5,7 @@ import io
 from openpyxl import load_workbook
 
 from supportdesk.extensions import db
-from supportdesk.models import Survey
+from supportdesk.models import Survey, SurveyResponse
 from tests.factories import make_liaison, make_staff, make_survey
 
 
@@ -53,6 +53,12 @@ def test_answer_form_keeps_typed_values_and_other_municipalities_get_404(app, cl
         "action": "submit", n_q.field_name: "3", c_q.field_name: "はい"})
     assert resp.status_code == 302
     assert "回答済" in client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    rid = db.session.scalar(db.select(SurveyResponse.id))
+    assert client.get(f"/surveys/{survey.id}/responses/{rid}").status_code == 200
+    login_as(make_staff("神河町", info_dept=True))  # also targeted, but not its answer
+    assert client.get(f"/surveys/{survey.id}/responses/{rid}").status_code == 404
+    assert client.get(f"/surveys/{survey.id}/responses/{rid}/files/1").status_code == 404
+    login_as(sayo)
     sheet = client.get("/municipalities/28501").get_data(as_text=True)
     assert "調査・照会への回答" in sheet and survey.title in sheet
 
