@@ -17,12 +17,15 @@ from supportdesk.services.surveys import answering
 from supportdesk.services.surveys.answering import (AnswersInvalid, save_response_draft,
                                                     submit_response)
 from supportdesk.services.surveys.building import add_question, move_question, open_survey
+from supportdesk.services.reports.figures import month_period
+from supportdesk.services.surveys.figures import survey_figures
 from supportdesk.services.surveys.notices import send_survey_notices
 from supportdesk.services.surveys.results import (answers_csv, answers_xlsx, question_summary,
                                                   status_rows)
 from supportdesk.workflows.surveys import (TRANSITIONS, AnswerStatus, SurveyAction, SurveyStatus,
                                            allowed_survey_actions, answer_status)
-from tests.factories import make_liaison, make_staff, make_survey, make_user, municipality
+from tests.factories import (make_liaison, make_staff, make_survey, make_user, municipality,
+                             region)
 
 NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)        # Monday 10:00 in Tokyo
 DEADLINE = date(2026, 12, 18)                          # Friday
@@ -201,6 +204,12 @@ def test_reminder_then_overdue_list_once_each_in_office_hours(people):
     late = submit_response(survey, people["sayo_info"], values={n_q.field_name: "2",
                                                                 c_q.field_name: "いいえ"}, now=AFTER)
     assert late.versions[-1].late is True
+    # The monthly report's figures: one survey sent, two answers due, one of them in time.
+    figures = survey_figures(month_period(2026, 12))
+    assert figures == {"surveys_sent": 1, "answers_due": 2, "answer_rate": 50.0,
+                       "answer_days_median": 7.0}  # 0 days (神河町) and 14 days (佐用町)
+    assert survey_figures(month_period(2026, 12), region_ids=[region("但馬").id])[
+        "surveys_sent"] == 0
 
 
 def test_results_csv_xlsx_and_summary(people):
