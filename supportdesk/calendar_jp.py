@@ -51,6 +51,18 @@ def add_business_days(start, days):
     return current
 
 
+def business_days_before(end, days):
+    """The business day that is `days` business days before the date `end` (the reminder day of
+    a deadline): business_days_between(result, end) == days when `end` is a business day."""
+    current = end
+    taken = 0
+    while taken < days:
+        current -= timedelta(days=1)
+        if is_business_day(current):
+            taken += 1
+    return current
+
+
 def next_business_day(day):
     """`day` itself when it is a business day, else the first business day after it (weekends,
     national holidays and the 12/29-1/3 closure are skipped)."""

@@ -205,6 +205,23 @@ PERMISSIONS = {
         "manage": {Role.STAFF: INFO_DEPT, Role.LIAISON: REGIONS, Role.ADMIN: ALL},
         "track": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
     },
+    # Surveys and inquiries (調査・照会): liaisons and managers build, open and close them; a
+    # municipality sees the surveys sent to it (targets are fixed when a survey opens).
+    "survey": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "create": {Role.LIAISON: ALL, Role.MANAGER: ALL},
+        "manage": {Role.LIAISON: ALL, Role.MANAGER: ALL},
+        # The list of municipalities with their answer status (未着手 / 回答中 / 回答済 / 期限超過).
+        "track": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
+    # A municipality's answer (and its files): its own staff; liaisons for their regions; managers
+    # and admins all. Other municipalities never (404). Submitting also needs
+    # may_submit_survey_response (the municipality's respondent).
+    "survey_response": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: REGIONS, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "draft": {Role.STAFF: OWN},
+        "submit": {Role.STAFF: OWN},
+    },
     # Files sent with an announcement: the same readers as the announcement itself.
     "announcement_attachment": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
@@ -272,6 +289,28 @@ def info_dept_of(municipality_id):
     return list(db.session.scalars(sa.select(User).where(
         User.role == Role.STAFF, User.active.is_(True), User.municipality_id == municipality_id,
         User.is_information_dept.is_(True)).order_by(User.id)))
+
+
+def survey_respondents(survey, municipality_id):
+    """Who answers `survey` for a municipality: they hear its notices and may submit the answer.
+    The municipality's 情報部門 (info_dept_of). A survey with a recipient_role names a role of
+    the contact directory instead; that directory is not on this branch, so the 情報部門 answer
+    those too (the integrator's glue reads the role here). A municipality with no 情報部門 user
+    would have nobody to submit: then every active staff member of it may."""
+    from .models import User
+
+    people = info_dept_of(municipality_id)
+    if people:
+        return people
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == Role.STAFF, User.active.is_(True), User.municipality_id == municipality_id)
+        .order_by(User.id)))
+
+
+def may_submit_survey_response(user, response):
+    """The submit row of the table, and the user is one of the municipality's respondents."""
+    return can(user, "submit", response) and any(
+        u.id == user.id for u in survey_respondents(response.survey, response.municipality_id))
 
 
 def _region_ids_of(obj):
@@ -511,6 +550,38 @@ def scope_status_municipalities(stmt, user, action="view"):
         sub = sa.select(Municipality.id).where(
             Municipality.region_id.in_(liaison_region_filter(user)))
         return stmt.where(Municipality.id.in_(sub))
+    return stmt.where(sa.false())
+
+
+def scope_survey_responses(stmt, user, action="view"):
+    """Narrow a select over SurveyResponse the way can() checks one: staff their municipality's,
+    liaisons their regions' municipalities (the central team also Kobe's), managers all."""
+    from .models import Municipality, SurveyResponse
+
+    scope = scope_of(user, action, "survey_response")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        return stmt.where(SurveyResponse.municipality_id == user.municipality_id)
+    if scope == REGIONS:
+        sub = sa.select(Municipality.id).where(
+            Municipality.region_id.in_(liaison_region_filter(user)))
+        return stmt.where(SurveyResponse.municipality_id.in_(sub))
+    return stmt.where(sa.false())
+
+
+def scope_surveys(stmt, user, action="view"):
+    """Narrow a select over Survey: staff see the surveys sent to their municipality (never a
+    draft), the prefecture side all of them."""
+    from .models import Survey, SurveyTarget
+
+    scope = scope_of(user, action, "survey")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        mine = sa.select(SurveyTarget.survey_id).where(
+            SurveyTarget.municipality_id == user.municipality_id)
+        return stmt.where(Survey.id.in_(mine), Survey.status != "draft")
     return stmt.where(sa.false())
 
 

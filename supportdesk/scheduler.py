@@ -33,6 +33,7 @@ from .services.mail_in.imap import poll_job as poll_mailbox
 from .services.contacts.handover import ask_for_handover_confirmation, deactivate_leavers
 from .services.requests.escalations import escalate_first_responses
 from .services.reports.snapshots import snapshot_due
+from .services.surveys.notices import send_survey_notices
 from .services.visits.round_notices import send_round_notices
 from .services.visits.jobs import (remind_accompaniment_checkins, remind_upcoming_visits,
                                   request_satisfaction_due)
@@ -86,6 +87,9 @@ JOBS = [
     # Does nothing unless MAIL_IMAP_HOST is set (an MTA may pipe to `flask mail-in` instead).
     Job("mail.poll", poll_mailbox, "interval", {"minutes": 1}, misfire_grace_time=120,
         description=N_("受信メールの取り込み(IMAP:返信を依頼のコメントに)")),
+    Job("surveys.notices", send_survey_notices, "cron",
+        {"hour": 8, "minute": 45}, misfire_grace_time=6 * 3600,
+        description=N_("調査・照会の期限前リマインダーと期限超過の市町一覧")),
     # On the 1st at 08:00 JST; the job itself freezes only months without a snapshot.
     Job("reports.monthly_snapshot", snapshot_due, "cron",
         {"day": 1, "hour": 8, "minute": 0}, misfire_grace_time=7 * 24 * 3600,

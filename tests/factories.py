@@ -254,3 +254,33 @@ def make_system_migration(m, system_code="juki", status="preparing", *, as_of, a
                            **fields)
     db.session.commit()
     return row
+
+
+def make_survey(author=None, *, title="DX人材の配置状況調査", deadline=None, questions=None,
+                open_it=True, now=None, region_ids=None, municipality_names=("佐用町", "神河町"),
+                reminder_days=3, **settings):
+    """A survey built and (by default) opened through the services. `questions` are
+    (kind, label, options) or dicts of add_question's fields; the default is a number and a
+    single choice. Targets the named municipalities unless region_ids or target_all say else."""
+    from datetime import timedelta
+
+    from supportdesk.services.surveys.building import add_question, create_survey, open_survey
+    from supportdesk.timeutil import JST, utcnow
+
+    now = now or utcnow()
+    author = author or make_liaison("西播磨")
+    deadline = deadline or (now.astimezone(JST).date() + timedelta(days=14))
+    mids = [] if region_ids is not None else [municipality(n).id for n in municipality_names]
+    survey = create_survey(author, title=title, purpose="県内市町の状況を把握するため。",
+                           deadline=deadline, reminder_days=reminder_days,
+                           region_ids=region_ids or (), municipality_ids=mids, now=now,
+                           **settings)
+    for q in questions if questions is not None else (
+            ("number", "DX担当職員数(人)", None), ("single_choice", "CIOを任命していますか",
+                                                ["はい", "いいえ"])):
+        fields = q if isinstance(q, dict) else dict(kind=q[0], label=q[1], options=q[2])
+        add_question(survey, author, now=now, **fields)
+    if open_it:
+        open_survey(survey, author, now=now)
+    db.session.commit()
+    return survey

@@ -8,6 +8,7 @@ from supportdesk.models.announcement import (ANNOUNCEMENT_CATEGORIES, ANNOUNCEME
 from supportdesk.models.api_token import TOKEN_SCOPES
 from supportdesk.models.engagement import Achievement, EngagementState
 from supportdesk.models.support_action import SUPPORT_ACTION_KINDS
+from supportdesk.models.survey import QUESTION_KINDS
 from supportdesk.models.user import EXPERT_KINDS
 from supportdesk.services.visits.rounds import STATUS_LABELS
 from supportdesk.models.org import DX_STAFF_BANDS, POPULATION_BANDS
@@ -20,6 +21,7 @@ from supportdesk.models.waiting import WaitingFor
 from supportdesk.roles import Role
 from supportdesk.workflow import Action, State
 from supportdesk.workflows.contacts import ContactRole
+from supportdesk.workflows.surveys import SurveyStatus
 from tests.factories import make_liaison
 from tests.test_api import bearer
 
@@ -77,6 +79,9 @@ OWNERS = {
     ("StatusValueOut", "source_kind"): SOURCE_KINDS,
     ("SystemMigrationOut", "source_kind"): SOURCE_KINDS,
     ("SystemMigrationOut", "status"): MIGRATION_STATES,
+    ("SurveySummary", "status"): SurveyStatus,
+    ("SurveyOut", "status"): SurveyStatus,
+    ("QuestionOut", "kind"): QUESTION_KINDS,
 }
 for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):
     OWNERS[(_schema, "kind")] = KINDS

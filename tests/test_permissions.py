@@ -26,7 +26,8 @@ from supportdesk.models import (AuditLog, Case, Contact, ContactProposal, Depart
                                 HandoverConfirmation, ExpertAssignment, InboundMail, Municipality,
                                 PlannedRound, ReplyTemplate,
                                 RequestAttachment, StatusItem, StatusValue, SupportRequest,
-                                SystemMigration, Theme, Visit)
+                                Survey, SurveyResponse, SurveyTarget, SystemMigration, Theme,
+                                Visit)
 from supportdesk.models.user import ROLES
 from supportdesk.permissions import ALL, ASSIGNED, INFO_DEPT, OWN, REGIONS, SELF, PERMISSIONS
 from supportdesk.timeutil import utcnow
@@ -189,6 +190,14 @@ class World:
             + [(SystemMigration(municipality_id=self.sayo.id),
                 dict(munis={self.sayo.id}, regions={self.sayo.region_id}))],
             "status_item": [(StatusItem(key="x"), {})],
+            # A survey sent to 佐用町 and 豊岡市, and a municipality's answer.
+            "survey": [(Survey(status="open", targets=[SurveyTarget(municipality_id=m.id)
+                                                       for m in (self.sayo, self.toyooka)]),
+                        dict(munis={self.sayo.id, self.toyooka.id},
+                             regions={self.sayo.region_id, self.toyooka.region_id}))],
+            "survey_response": [(SurveyResponse(municipality_id=m.id),
+                                 dict(munis={m.id}, regions={m.region_id}))
+                                for m in (self.sayo, self.toyooka, self.kobe)],
         }
 
     def announcement_samples(self):

@@ -14,3 +14,4 @@ from . import cases_api, engagements_api, rounds_api, support_api  # noqa: E402,
 from . import saved_views_api  # noqa: E402,F401
 from . import contacts_api  # noqa: E402,F401
 from . import status_api  # noqa: E402,F401
+from . import surveys_api  # noqa: E402,F401

@@ -33,12 +33,20 @@ from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
 from .status import StatusItem, StatusValue
 from .standardisation import SystemMigration
+from .survey import (Survey, SurveyFile, SurveyQuestion, SurveyResponse, SurveyResponseVersion,
+                     SurveyTarget)
 
 __all__ = [
     "FormAnswer",
     "FormAnswerRevision",
     "FormConnection",
     "InboundMail",
+    "Survey",
+    "SurveyFile",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "SurveyResponseVersion",
+    "SurveyTarget",
     "Department",
     "PlannedRound",
     "ApiToken",

@@ -65,6 +65,11 @@ WHO_HEARS = {
     "round.recorded": (),
     "report.ready": (MANAGERS,),
     "announcement.published": (MUNICIPALITY, NAMED),
+    # Surveys (調査・照会): to each targeted municipality's respondents (permissions.
+    # survey_respondents, named by the service) and its room; the overdue list to the liaisons.
+    "survey.opened": (MUNICIPALITY, NAMED),
+    "survey.reminder": (MUNICIPALITY, NAMED),
+    "survey.overdue": (NAMED,),
     # Messages users do not switch on or off one by one (MESSAGE_ONLY_LABELS below).
     "request.assigned": (ASSIGNEE,),
     "request.co_applicant": (NAMED,),
@@ -120,6 +125,9 @@ EVENT_LABELS = {
     "report.ready": _l("月次報告の作成完了"),
     "announcement.published": _l("県からのお知らせ"),
     "handover.confirm_requested": _l("年度替わりの利用者・連絡先の確認"),
+    "survey.opened": _l("調査・照会の依頼"),
+    "survey.reminder": _l("調査・照会の回答期限が近づいています"),
+    "survey.overdue": _l("調査・照会の期限超過(未回答の市町)"),
 }
 
 # Mail about a person's own account or their own mail (the password-reset link, the refusal

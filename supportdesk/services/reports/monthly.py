@@ -8,6 +8,7 @@ from ...models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS, L
 from ...models.visit import VISIT_KINDS
 from ...timeutil import fiscal_year
 from ..contacts.handover import handover_completion, handover_fiscal_year
+from ..surveys.figures import survey_figures
 from . import outreach as o
 from . import figures as r
 
@@ -52,6 +53,7 @@ def _scalars(year, month, region_ids):
         "reach_month": r.reached(p, region_ids),
         "support_total": sum(support["by_kind"].values()),
         **{f: r.count_requests(f, p, region_ids=region_ids) for f in INFO_DEPT_FIGURES},
+        **survey_figures(p, region_ids),
     }
 
 
@@ -86,6 +88,10 @@ SCALAR_LABELS = [
     ("reach", "reach_month", N_("今月接点のあった市町数"), None),
     ("support", "support_total", N_("支援の実施件数"), None),
     *(("info_dept", f, r.FIGURE_LABELS[f], f) for f in INFO_DEPT_FIGURES),
+    ("surveys", "surveys_sent", N_("今月開始した調査・照会"), None),
+    ("surveys", "answers_due", N_("今月が回答期限の回答件数(市町×調査)"), None),
+    ("surveys", "answer_rate", N_("期限内の回答率(％)"), None),
+    ("surveys", "answer_days_median", N_("回答までの日数(中央値)"), None),
 ]
 # Said under the response times: what the business days leave out.
 WAITING_NOTE = N_("営業日数は、市町の回答待ち・人材の回答待ちの期間を除いて数えています。")
@@ -223,7 +229,7 @@ def flat_rows(report):
     """(section, label, value, previous month, same month last year) for CSV and XLSX."""
     names = {"requests": "依頼", "responsiveness": "対応の速さ", "lectures": "出前講座",
              "reach": "到達", "support": "支援", "accompaniment": "伴走支援",
-             "info_dept": "情報部門"}
+             "info_dept": "情報部門", "surveys": "調査・照会"}
     rows = []
     for section, items in report["sections"].items():
         for item in items:
