@@ -291,14 +291,26 @@ def info_dept_of(municipality_id):
         User.is_information_dept.is_(True)).order_by(User.id)))
 
 
-def survey_respondents(survey, municipality_id):
+def survey_respondents(survey, municipality_id, on=None):
     """Who answers `survey` for a municipality: they hear its notices and may submit the answer.
-    The municipality's 情報部門 (info_dept_of). A survey with a recipient_role names a role of
-    the contact directory instead; that directory is not on this branch, so the 情報部門 answer
-    those too (the integrator's glue reads the role here). A municipality with no 情報部門 user
-    would have nobody to submit: then every active staff member of it may."""
-    from .models import User
+    A survey with a recipient_role goes to the holders of that role in the contact directory
+    who have an account (on `on`, default today); without a role, or when no holder has an
+    account, to the municipality's 情報部門 (info_dept_of). A municipality with no 情報部門
+    user would have nobody to submit: then every active staff member of it may."""
+    from .models import Contact, User
+    from .timeutil import JST, utcnow
 
+    if survey is not None and survey.recipient_role:
+        on = on or utcnow().astimezone(JST).date()
+        holders = list(db.session.scalars(
+            sa.select(User).join(Contact, Contact.user_id == User.id).where(
+                Contact.municipality_id == municipality_id, Contact.role == survey.recipient_role,
+                Contact.valid_from <= on,
+                sa.or_(Contact.valid_to.is_(None), Contact.valid_to >= on),
+                User.active.is_(True), User.role == Role.STAFF,
+                User.municipality_id == municipality_id).order_by(User.id)))
+        if holders:
+            return holders
     people = info_dept_of(municipality_id)
     if people:
         return people

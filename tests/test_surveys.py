@@ -233,13 +233,54 @@ def test_results_csv_xlsx_and_summary(people):
     assert "神河町" not in answers_csv(survey, nishiharima_only).decode("utf-8-sig")
 
 
-def test_a_mapped_answer_reaches_the_glue_point(people, monkeypatch):
-    survey = _survey(people, questions=[dict(kind="number", label="DX担当職員数", options=None,
-                                             status_item_key="dx_staff_count")])
-    q = survey.questions[0]
-    seen = []
-    original = answering._apply_mapped_answers
-    monkeypatch.setattr(answering, "_apply_mapped_answers",
-                        lambda r, a, now: seen.append(original(r, a, now)))
-    submit_response(survey, people["sayo_info"], values={q.field_name: "4"}, now=NOW)
-    assert seen == [[(q, 4)]]
+def test_a_mapped_answer_updates_the_dx_tracker_with_its_history(people):
+    from supportdesk.services.municipalities.status import (current_value, item_by_key,
+                                                           value_history)
+    from tests.factories import make_status_value
+
+    sayo = municipality("佐用町")
+    make_status_value(sayo, "cio_appointed", "いいえ", as_of=date(2026, 4, 1),
+                      now=datetime(2026, 4, 1, 1, tzinfo=UTC))
+    survey = _survey(people, questions=[
+        dict(kind="single_choice", label="CIOを任命していますか", options=["はい", "いいえ"],
+             status_item_key="cio_appointed"),
+        dict(kind="number", label="マイナンバーカード交付率(%)", options=None,
+             status_item_key="mynumber_card_rate"),
+        dict(kind="short_text", label="備考", options=None)])
+    cio_q, rate_q, _note = survey.questions
+    submit_response(survey, people["sayo_info"], values={
+        cio_q.field_name: "はい", rate_q.field_name: "78", _note.field_name: "特になし"}, now=NOW)
+    db.session.commit()
+    cio = current_value(sayo, item_by_key("cio_appointed"))
+    assert cio.source_kind == "survey" and cio.source_ref == f"survey:{survey.id}:v1"
+    assert cio.set_by_id == people["sayo_info"].id and cio.as_of == date(2026, 12, 7)
+    history = value_history(sayo, item_by_key("cio_appointed"))
+    assert [h.source_kind for h in history][-2:] in (["import", "survey"], ["survey", "import"])
+    assert len(history) == 2  # the earlier value stays readable
+    assert current_value(sayo, item_by_key("mynumber_card_rate")).value_number == 78
+    db.session.refresh(sayo)
+    assert sayo.cio_appointed is True  # the profile column follows the tracker
+    # Another municipality's values are untouched.
+    assert current_value(municipality("神河町"), item_by_key("cio_appointed")) is None
+
+
+def test_a_survey_for_a_contact_role_is_answered_by_the_role_holder(people):
+    from supportdesk import permissions
+    from tests.factories import make_contact
+
+    cio_user = make_staff("佐用町")
+    make_contact("佐用町", "cio", user=cio_user)
+    survey = _survey(people, recipient_role="cio")
+    assert permissions.survey_respondents(survey, municipality("佐用町").id) == [cio_user]
+    # A municipality whose CIO has no account: its 情報部門 answers.
+    assert permissions.survey_respondents(survey, municipality("神河町").id) == \
+        [people["kamikawa_info"]]
+    n_q, c_q = survey.questions
+    with pytest.raises(Exception):
+        submit_response(survey, people["sayo_info"], values={n_q.field_name: "1",
+                                                            c_q.field_name: "はい"}, now=NOW)
+    db.session.rollback()
+    r = submit_response(survey, cio_user, values={n_q.field_name: "1", c_q.field_name: "はい"},
+                        now=NOW)
+    assert r.version == 1
+

@@ -31,6 +31,7 @@ class SurveyForm(FlaskForm):
                                          validators=[Optional()])
     municipality_ids = SelectMultipleField(_l("個別に指定する市町"), coerce=int,
                                            validators=[Optional()])
+    recipient_role = SelectField(_l("回答者"), validators=[Optional()])
 
 
 class QuestionForm(FlaskForm):

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import permissions
 from ..extensions import db
+from ..workflows.contacts import ROLE_LABELS as CONTACT_ROLES
 from ..forms.notifications import choices
 from ..forms.surveys import ButtonForm, QuestionForm, SurveyForm
 from ..models import Municipality, Region, Survey, SurveyQuestion
@@ -39,6 +40,8 @@ def _choices(form):
     form.region_ids.choices = choices((r.id, r.name) for r in regions)
     munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
     form.municipality_ids.choices = choices((m.id, m.name) for m in munis)
+    form.recipient_role.choices = choices(
+        [("", _("各市町の情報部門"))] + [(r.value, _(label)) for r, label in CONTACT_ROLES.items()])
 
 
 def _settings(form):
@@ -47,7 +50,8 @@ def _settings(form):
                 region_ids=form.region_ids.data or [],
                 population_bands=form.population_bands.data or [],
                 dx_staff_bands=form.dx_staff_bands.data or [],
-                municipality_ids=form.municipality_ids.data or [])
+                municipality_ids=form.municipality_ids.data or [],
+                recipient_role=form.recipient_role.data or None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -57,7 +61,7 @@ def new():
     _choices(form)
     if form.validate_on_submit():
         with service_call(form) as call:
-            survey = building.create_survey(current_user, **_settings(form), recipient_role=None)
+            survey = building.create_survey(current_user, **_settings(form))
         if call.ok:
             flash(_("調査を作成しました。質問を追加してください。"), "success")
             return redirect(url_for("surveys.show", survey_id=survey.id))
@@ -77,8 +81,7 @@ def edit(survey_id):
         form.municipality_ids.data = survey.target_municipality_ids or []
     if form.validate_on_submit():
         with service_call(form) as call:
-            building.update_survey(survey, current_user, **_settings(form),
-                                   recipient_role=survey.recipient_role)
+            building.update_survey(survey, current_user, **_settings(form))
         if call.ok:
             flash(_("調査の設定を保存しました。"), "success")
             return redirect(url_for("surveys.show", survey_id=survey.id))

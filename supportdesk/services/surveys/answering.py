@@ -238,13 +238,28 @@ def mapped_answers(response):
 
 def _apply_mapped_answers(response, actor, now):
     """Where a submitted answer meets the DX status tracker: each answer to a question with a
-    status_item_key should become a value of that item with the survey named as its source.
-    ON THIS BRANCH IT RECORDS NOTHING: the tracker (branch `tracker`, record_status) is merged
-    separately, and the integrator replaces this body with, for each of mapped_answers(response),
-    record_status(response.municipality, q.status_item_key, value, actor=actor,
-    source_kind="survey", source_ref=f"survey:{response.survey_id}:v{response.version}", now=now).
-    Returns the mapped (question, value) pairs it would record."""
-    return mapped_answers(response)
+    status_item_key becomes a value of that item, as of the day it was submitted, with the
+    survey (and the answer's version) named as its source. An answer the item cannot hold (a
+    word for a yes/no item, say) is left out of the tracker and logged; the answer itself
+    stands. Returns the (question, value) pairs recorded."""
+    from ..municipalities.status import record_status
+
+    recorded = []
+    for q, value in mapped_answers(response):
+        if value in (None, "", []):
+            continue
+        try:
+            with db.session.begin_nested():
+                record_status(response.municipality, q.status_item_key, value, actor=actor,
+                              source_kind="survey",
+                              source_ref=f"survey:{response.survey_id}:v{response.version}",
+                              as_of=now.astimezone(JST).date(), now=now)
+        except (ValidationFailed, LookupError, KeyError) as exc:
+            logger.warning("survey %s question %s: answer %r not recorded in %s: %s",
+                           response.survey_id, q.id, value, q.status_item_key, exc)
+            continue
+        recorded.append((q, value))
+    return recorded
 
 
 def response_file(response, file_id):
