@@ -14,6 +14,7 @@ def register(app):
     register_scheduler_command(app)
     register_dispatch(app)
     register_backup_command(app)
+    register_audit_commands(app)
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
@@ -165,3 +166,36 @@ def register_backup_command(app):
         click.echo(f"  database: {manifest['dialect']}, revision {manifest['database']['revision']}, "
                    f"{counts['support_requests']} requests, {counts['audit_logs']} audit rows")
         click.echo(f"  attachments: {manifest['uploads']['count']} files")
+
+
+def register_audit_commands(app):
+    @app.cli.group("audit")
+    def audit_group():
+        """The append-only histories (audit log, request events)."""
+
+    @audit_group.command("verify")
+    @click.option("--manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False),
+                  help="An older backup's manifest.json: its chain heads must still be in the chains.")
+    def verify_command(manifest_path):
+        """Walk every hash chain; report the first row that does not match. Exit 1 on a break."""
+        import json
+
+        from .services.chain import verify_chains
+
+        heads = None
+        if manifest_path:
+            with open(manifest_path, encoding="utf-8") as fh:
+                heads = json.load(fh).get("database", {}).get("chain_heads")
+            if not heads:
+                raise click.ClickException(f"{manifest_path} holds no chain heads")
+        broken = 0
+        for report in verify_chains(heads=heads):
+            if report.ok:
+                click.echo(f"{report.table}: OK, {report.length} rows ({report.redacted} redacted), "
+                           f"head id={report.last_id} row_hash={report.last_hash}")
+            for brk in report.breaks:
+                broken += 1
+                click.echo(f"{report.table}: BROKEN at {brk.describe()}", err=True)
+        db.session.rollback()
+        if broken:
+            sys.exit(1)

@@ -29,6 +29,7 @@ from .i18n import N_
 from .notifications.digest import send_digests
 from .notifications.outbox import dispatch_due
 from .services.announcements import send_due_announcements
+from .services.chain import verify_chains_nightly
 from .services.requests.escalations import escalate_first_responses
 from .services.reports.snapshots import snapshot_due
 from .services.visits.round_notices import send_round_notices
@@ -85,6 +86,9 @@ JOBS = [
     Job("reports.monthly_snapshot", snapshot_due, "cron",
         {"day": 1, "hour": 8, "minute": 0}, misfire_grace_time=7 * 24 * 3600,
         description=N_("前月の月次報告を確定版として保存し、管理者に通知")),
+    Job("audit.verify_chains", verify_chains_nightly, "cron",
+        {"hour": 2, "minute": 30}, misfire_grace_time=12 * 3600,
+        description=N_("監査ログ・対応履歴のハッシュチェーンを検査し、各チェーンの先頭を記録(不一致は管理者に通知)")),
 ]
 
 

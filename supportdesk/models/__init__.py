@@ -3,6 +3,7 @@ from .api_token import ApiToken
 from .announcement import Announcement, AnnouncementRecipient
 from .announcement import AnnouncementAttachment
 from .audit import AuditLog
+from .chain import ChainHead
 from .case import Case
 from .conversation import ReplyTemplate, RequestAttachment, RequestComment
 from .expert_assignment import ExpertAssignment
@@ -53,6 +54,7 @@ __all__ = [
     "SupportAction",
     "SupportRequest",
     "AuditLog",
+    "ChainHead",
     "BusinessDay",
     "ReportSnapshot",
     "ExpertProfile",

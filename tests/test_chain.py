@@ -1,0 +1,242 @@
+"""The append-only histories: triggers on both databases, the hash chain, `audit verify`, redaction."""
+import json
+import threading
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from supportdesk.extensions import db
+from supportdesk.models import AuditLog, ChainHead, OutboxMessage, RequestEvent
+from supportdesk.models.chain import (CHAINS, GENESIS, content_digest, create_triggers,
+                                      drop_statements, row_hash)
+from supportdesk.services.audit import record_audit
+from supportdesk.services.chain import (current_heads, redact_request_events, verify_chains,
+                                        verify_chains_nightly)
+from supportdesk.services.requests.transitions import record_event
+from tests.factories import make_liaison, make_request, make_user
+
+NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+
+
+def plain_sql(statement, **params):
+    """Run SQL on a connection of its own, outside the ORM, as someone at a database prompt."""
+    db.session.commit()  # on SQLite the test's own transaction holds the write lock
+    with db.engine.begin() as conn:
+        return conn.execute(sa.text(statement), params)
+
+
+def drop_triggers():
+    db.session.commit()
+    with db.engine.begin() as conn:
+        for spec in CHAINS.values():
+            for statement in drop_statements(conn.dialect.name, spec):
+                conn.exec_driver_sql(statement)
+
+
+def rewrite_chain(name):
+    """What an attacker with DBA rights does after editing a row: recompute every hash after it."""
+    spec, table = CHAINS[name], db.metadata.tables[name]
+    prev = GENESIS
+    db.session.commit()
+    with db.engine.begin() as conn:
+        for row in conn.execute(sa.select(table).order_by(table.c.id)).mappings().all():
+            digest = content_digest(spec, row)
+            new = row_hash(spec, row, prev, digest)
+            values = dict(prev_hash=prev, row_hash=new)
+            if spec.redactable:
+                values["content_digest"] = digest
+            conn.execute(sa.update(table).where(table.c.id == row["id"]).values(**values))
+            prev = new
+        conn.execute(sa.update(ChainHead.__table__).where(ChainHead.name == name)
+                     .values(last_hash=prev))
+
+
+@pytest.fixture
+def history(app):
+    """A request with its events and a few audit rows, committed."""
+    liaison = make_liaison("西播磨")
+    sreq = make_request(state="triage", liaison=liaison)
+    record_event(sreq, liaison, "note", note="内部メモ: 担当課に確認", data={"k": [1, "二"]},
+                 internal=True, now=NOW)
+    for k in range(3):
+        record_audit("test.event", actor=liaison, n=k, now=NOW)
+    db.session.commit()
+    return sreq, liaison
+
+
+def broken(reports):
+    return {r.table: r.breaks[0] for r in reports if r.breaks}
+
+
+def test_registry_names_every_column_of_its_tables(app):
+    """The SQLite triggers list the columns a redaction must keep: a new column needs its entry."""
+    for name, spec in CHAINS.items():
+        assert set(spec.columns) == {c.name for c in db.metadata.tables[name].columns}, name
+
+
+def test_rows_chain_in_id_order_and_verify_passes(history):
+    reports = verify_chains()
+    assert all(r.ok for r in reports), [b.describe() for r in reports for b in r.breaks]
+    rows = db.session.scalars(sa.select(AuditLog).order_by(AuditLog.id)).all()
+    assert rows[0].prev_hash == GENESIS
+    assert [r.prev_hash for r in rows[1:]] == [r.row_hash for r in rows[:-1]]
+    heads = {h.name: h for h in db.session.scalars(sa.select(ChainHead))}
+    for report in reports:
+        assert report.length == db.session.scalar(
+            sa.select(sa.func.count()).select_from(db.metadata.tables[report.table])) > 0
+        assert (heads[report.table].length, heads[report.table].last_hash) == (
+            report.length, report.last_hash)
+    assert current_heads() == {r.table: r.head() for r in reports}
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_logs SET action = 'tampered'",
+    "DELETE FROM audit_logs",
+    "UPDATE request_events SET note = 'tampered'",
+    "UPDATE request_events SET kind = 'state', data = NULL, note = NULL, redacted_at = :now",
+    "DELETE FROM request_events",
+])
+def test_the_database_refuses_changes_by_plain_sql(history, statement):
+    before = current_heads()
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        plain_sql(statement, now=NOW)
+    assert current_heads() == before
+    assert all(r.ok for r in verify_chains())
+
+
+def test_redaction_blanks_the_text_and_the_chain_still_verifies(history):
+    sreq, liaison = history
+    admin = make_user("admin")
+    ids = db.session.scalars(sa.select(RequestEvent.id).where(
+        RequestEvent.request_id == sreq.id)).all()
+    assert redact_request_events([sreq.id], actor=admin, now=NOW) == len(ids) > 1
+    db.session.commit()
+    events = db.session.scalars(sa.select(RequestEvent).where(RequestEvent.request_id == sreq.id)).all()
+    assert all(e.data is None and e.note is None and e.redacted_at == NOW for e in events)
+    assert {e.kind for e in events} >= {"note", "state"}  # the skeleton stays
+    [report] = [r for r in verify_chains() if r.table == "request_events"]
+    assert report.ok and report.redacted == len(ids)
+    [audit] = db.session.scalars(sa.select(AuditLog).where(
+        AuditLog.action == "request_events.redacted")).all()
+    assert audit.actor_id == admin.id and audit.detail == {"request_ids": [sreq.id], "rows": len(ids)}
+    assert redact_request_events([sreq.id], actor=admin, now=NOW) == 0   # once only
+    # A redaction is for good: the text cannot be put back, nor the date moved.
+    for statement in ("UPDATE request_events SET note = 'back'",
+                      "UPDATE request_events SET redacted_at = :now"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            plain_sql(statement, now=datetime(2027, 1, 1, tzinfo=UTC))
+
+
+def test_audit_verify_finds_a_row_edited_with_the_triggers_dropped(history, runner):
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "audit_logs: OK" in result.output and "request_events: OK" in result.output
+    drop_triggers()
+    victim = db.session.scalars(sa.select(AuditLog.id).order_by(AuditLog.id)).all()[1]
+    plain_sql("UPDATE audit_logs SET action = 'nothing.happened' WHERE id = :id", id=victim)
+    note_id = db.session.scalar(sa.select(RequestEvent.id).where(RequestEvent.kind == "note"))
+    plain_sql("UPDATE request_events SET note = '問題なし' WHERE id = :id", id=note_id)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"audit_logs: BROKEN at audit_logs id={victim} at=" in result.output
+    assert "row_hash does not match" in result.output
+    assert f"request_events id={note_id} at={NOW.isoformat()}: content differs" in result.output
+
+
+def test_a_removed_row_and_a_cut_tail_are_found(history):
+    drop_triggers()
+    ids = db.session.scalars(sa.select(AuditLog.id).order_by(AuditLog.id)).all()
+    plain_sql("DELETE FROM audit_logs WHERE id = :id", id=ids[1])
+    assert broken(verify_chains())["audit_logs"].row_id == ids[2]
+    plain_sql("DELETE FROM audit_logs WHERE id >= :id", id=ids[1])   # now only the tail is gone
+    brk = broken(verify_chains())["audit_logs"]
+    assert brk.row_id == ids[0] and "rows at the end removed" in brk.reason
+
+
+def test_a_rewritten_chain_shows_against_an_older_backup_manifest(history, runner, tmp_path):
+    from supportdesk.services.backup import backup_all
+
+    manifest = backup_all(str(tmp_path / "backups"), now=NOW)
+    assert manifest["database"]["chain_heads"] == current_heads()
+    drop_triggers()
+    first = db.session.scalar(sa.select(sa.func.min(AuditLog.id)))
+    plain_sql("UPDATE audit_logs SET detail = NULL WHERE id = :id", id=first)
+    rewrite_chain("audit_logs")
+    assert all(r.ok for r in verify_chains())   # consistent in itself ...
+    result = runner.invoke(args=["audit", "verify", "--manifest",
+                                 str(tmp_path / "backups" / manifest["path"] / "manifest.json")])
+    assert result.exit_code == 1                # ... but not the history the backup saw
+    head_id = manifest["database"]["chain_heads"]["audit_logs"]["last_id"]
+    assert f"audit_logs id={head_id}" in result.output and "chain rewritten" in result.output
+    assert "request_events: OK" in result.output
+
+
+def test_nightly_job_logs_the_heads_and_alerts_the_admins_once(history, caplog):
+    admins = [make_user("admin"), make_user("admin")]
+    make_user("manager")
+    with caplog.at_level("INFO", logger="supportdesk.services.chain"):
+        assert verify_chains_nightly(now=NOW)["items"] == 0
+    assert "chain head audit_logs length=" in caplog.text
+    db.session.commit()
+    drop_triggers()
+    plain_sql("UPDATE request_events SET to_state = 'closed' WHERE to_state = 'triage'")
+    result = verify_chains_nightly(now=NOW)
+    db.session.commit()
+    assert result["items"] == 1
+    mails = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.event_type == "audit.chain_broken")).all()
+    assert sorted(m.user_id for m in mails) == [a.id for a in admins]
+    assert all("request_events" in m.body and m.urgent for m in mails)
+    verify_chains_nightly(now=NOW)   # the same night again: no second alert
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.event_type == "audit.chain_broken")) == len(admins)
+
+
+def test_concurrent_writers_keep_one_chain(history, app):
+    """Several threads append audit rows and request events at once, on either database."""
+    sreq_id, actor_id = history[0].id, history[1].id
+    db.session.remove()
+    threads, rounds, errors = 6, 4, []
+    barrier = threading.Barrier(threads)
+
+    def writer(i):
+        try:
+            barrier.wait(timeout=30)
+            for k in range(rounds):
+                with app.app_context():
+                    from supportdesk.models import SupportRequest, User
+
+                    actor = db.session.get(User, actor_id)
+                    record_audit("test.concurrent", actor=actor, thread=i, round=k)
+                    record_event(db.session.get(SupportRequest, sreq_id), actor, "note",
+                                 note=f"{i}-{k}")
+                    db.session.commit()
+        except BaseException as exc:  # reported below
+            errors.append((i, repr(exc)))
+
+    workers = [threading.Thread(target=writer, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert errors == []
+    reports = verify_chains()
+    assert all(r.ok for r in reports), [b.describe() for r in reports for b in r.breaks]
+    for model in (AuditLog, RequestEvent):
+        prevs = db.session.scalars(sa.select(model.prev_hash)).all()
+        assert len(prevs) == len(set(prevs))   # no two rows chain onto the same row: no fork
+    assert db.session.scalar(sa.select(sa.func.count(AuditLog.id)).where(
+        AuditLog.action == "test.concurrent")) == threads * rounds
+
+
+def test_triggers_come_back_with_create_triggers(history):
+    drop_triggers()
+    plain_sql("UPDATE audit_logs SET ip = '10.0.0.1'")
+    db.session.commit()
+    with db.engine.begin() as conn:
+        create_triggers(conn)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        plain_sql("UPDATE audit_logs SET ip = '10.0.0.2'")
+    assert json.dumps(broken(verify_chains())["audit_logs"].reason)
