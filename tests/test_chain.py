@@ -14,6 +14,7 @@ from supportdesk.services.audit import record_audit
 from supportdesk.services.chain import (current_heads, redact_request_events, verify_chains,
                                         verify_chains_nightly)
 from supportdesk.services.requests.transitions import record_event
+from tests.conftest import IS_POSTGRES
 from tests.factories import make_liaison, make_request, make_user
 
 NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
@@ -240,3 +241,54 @@ def test_triggers_come_back_with_create_triggers(history):
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         plain_sql("UPDATE audit_logs SET ip = '10.0.0.2'")
     assert json.dumps(broken(verify_chains())["audit_logs"].reason)
+
+
+APP_ROLE_GRANTS = """
+GRANT USAGE ON SCHEMA {schema} TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs, request_events FROM {role};
+GRANT UPDATE (data, note, redacted_at) ON request_events TO {role};
+"""
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="database roles are PostgreSQL's")
+def test_the_application_role_inserts_but_cannot_change_the_histories(history, database):
+    """The README's grants: the app's role appends and redacts, and is refused the rest by the
+    privileges themselves (before any trigger)."""
+    import uuid
+
+    from supportdesk.models.chain import seal_rows
+
+    role = f"sd_app_{uuid.uuid4().hex[:10]}"
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        for statement in APP_ROLE_GRANTS.format(schema=database.schema, role=role).split(";"):
+            if statement.strip():
+                conn.exec_driver_sql(statement)
+    engine = sa.create_engine(sa.engine.make_url(database.uri).set(username=role))
+    try:
+        with engine.begin() as conn:
+            assert conn.exec_driver_sql("SELECT current_user").scalar() == role
+            row = {"at": NOW, "actor_id": None, "action": "role.insert", "target_type": None,
+                   "target_id": None, "ip": None, "detail": {"by": "app role"}}
+            conn.execute(sa.insert(AuditLog.__table__), seal_rows(conn, "audit_logs", [row]))
+        for statement in ("UPDATE audit_logs SET action = 'x'", "DELETE FROM audit_logs",
+                          "TRUNCATE audit_logs", "UPDATE request_events SET kind = 'x'",
+                          "DELETE FROM request_events"):
+            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(statement)
+        with engine.begin() as conn:   # the redaction is allowed, to the role and the trigger
+            conn.execute(sa.text("UPDATE request_events SET data = NULL, note = NULL, "
+                                 "redacted_at = :now WHERE kind = 'note'"), {"now": NOW})
+    finally:
+        engine.dispose()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+    reports = verify_chains()
+    assert all(r.ok for r in reports), [b.describe() for r in reports for b in r.breaks]
+    assert [r.redacted for r in reports if r.table == "request_events"] == [1]
+    assert db.session.scalar(sa.select(AuditLog.action).order_by(AuditLog.id.desc())) == "role.insert"

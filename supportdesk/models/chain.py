@@ -133,8 +133,12 @@ def _move_head(connection, table, length, last_hash):
 def seal_rows(connection, table, rows):
     """Seal plain dicts about to be inserted with a Core INSERT, in this order (bulk loaders)."""
     spec = CHAINS[table]
+    columns = db.metadata.tables[table].columns
     length, prev = lock_head(connection, table)
     for values in rows:
+        for column in columns:
+            if values.get(column.key) is None and column.default is not None:
+                values[column.key] = _default(column)
         digest = content_digest(spec, values)
         values["prev_hash"] = prev
         values["row_hash"] = prev = row_hash(spec, values, prev, digest)
@@ -144,14 +148,15 @@ def seal_rows(connection, table, rows):
     return rows
 
 
+def _default(column):
+    return column.default.arg(None) if column.default.is_callable else column.default.arg
+
+
 def _apply_defaults(obj, table):
     # Column defaults fire at INSERT, after this hook: apply them now so the hash sees them.
     for column in table.columns:
         if getattr(obj, column.key, None) is None and column.default is not None:
-            if column.default.is_scalar:
-                setattr(obj, column.key, column.default.arg)
-            elif column.default.is_callable:
-                setattr(obj, column.key, column.default.arg(None))
+            setattr(obj, column.key, _default(column))
 
 
 HEADS = "supportdesk.chain_heads"  # session.info: {table: [length, last_hash]} of this flush
@@ -193,23 +198,26 @@ def _move_heads(session, flush_context):
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION chain_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    old_rest jsonb := to_jsonb(OLD) - 'redacted_at';
-    new_rest jsonb := to_jsonb(NEW) - 'redacted_at';
+    old_row jsonb := to_jsonb(OLD);
+    new_row jsonb := to_jsonb(NEW);
     col text;
 BEGIN
     -- The one change allowed: a redaction (the listed columns to NULL, redacted_at set once).
-    IF TG_OP = 'UPDATE' AND TG_NARGS > 0 AND OLD.redacted_at IS NULL
-            AND NEW.redacted_at IS NOT NULL THEN
-        FOREACH col IN ARRAY TG_ARGV LOOP
-            IF (new_rest -> col) IS DISTINCT FROM 'null'::jsonb THEN
-                RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME
-                    || ' is append-only: a redaction sets ' || col || ' to NULL';
+    IF TG_OP = 'UPDATE' AND TG_NARGS > 0 THEN
+        IF (old_row ->> 'redacted_at') IS NULL AND (new_row ->> 'redacted_at') IS NOT NULL THEN
+            old_row := old_row - 'redacted_at';
+            new_row := new_row - 'redacted_at';
+            FOREACH col IN ARRAY TG_ARGV LOOP
+                IF (new_row -> col) IS DISTINCT FROM 'null'::jsonb THEN
+                    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME
+                        || ' is append-only: a redaction sets ' || col || ' to NULL';
+                END IF;
+                old_row := old_row - col;
+                new_row := new_row - col;
+            END LOOP;
+            IF old_row = new_row THEN
+                RETURN NEW;
             END IF;
-            old_rest := old_rest - col;
-            new_rest := new_rest - col;
-        END LOOP;
-        IF old_rest = new_rest THEN
-            RETURN NEW;
         END IF;
     END IF;
     RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused';

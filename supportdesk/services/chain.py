@@ -51,9 +51,16 @@ class ChainReport:
 
 def _walk(spec, report, anchor):
     table = db.metadata.tables[spec.table]
+    result = db.session.execute(sa.select(table).order_by(table.c.id)
+                                .execution_options(yield_per=1000))
+    try:
+        _walk_rows(spec, report, anchor, result.mappings())
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL, left early at a break
+
+
+def _walk_rows(spec, report, anchor, rows):
     prev = GENESIS
-    rows = db.session.execute(sa.select(table).order_by(table.c.id)
-                              .execution_options(yield_per=1000)).mappings()
     for row in rows:
         report.length += 1
         reason = None
