@@ -176,9 +176,19 @@ def test_a_rewritten_chain_shows_against_an_older_backup_manifest(history, runne
 def test_nightly_job_logs_the_heads_and_alerts_the_admins_once(history, caplog):
     admins = [make_user("admin"), make_user("admin")]
     make_user("manager")
+    from supportdesk import scheduler
+    from supportdesk.models import JobRun
+
+    job = next(j for j in scheduler.JOBS if j.name == "audit.verify_chains")
     with caplog.at_level("INFO", logger="supportdesk.services.chain"):
-        assert verify_chains_nightly(now=NOW)["items"] == 0
+        scheduler.run_job(job, now=NOW)
     assert "chain head audit_logs length=" in caplog.text
+    run = db.session.scalar(sa.select(JobRun).where(JobRun.job_name == job.name))
+    heads = current_heads()
+    assert (run.outcome, run.items) == ("ok", 0)
+    assert run.detail["request_events"].endswith(heads["request_events"]["row_hash"])
+    assert not db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.event_type == "audit.chain_broken"))
     db.session.commit()
     drop_triggers()
     plain_sql("UPDATE request_events SET to_state = 'closed' WHERE to_state = 'triage'")
