@@ -4,10 +4,10 @@ Every row of a chained table carries `prev_hash` (the row_hash of the row before
 table, by id) and `row_hash`, a SHA-256 over the table's name, that previous hash and a canonical
 JSON of the row's content. The seal is put on in the transaction that writes the rows: a
 `before_insert` hook on every ChainedRow model seals each row as the flush inserts it, and
-`seal_rows` does the same for bulk Core inserts. The append is serialised by the table's row in
-`chain_heads`: the first statement of an append is an UPDATE of that row, which takes its row
-lock on PostgreSQL and the write lock on SQLite, held until the transaction ends, so two writers
-can never chain onto the same head.
+`seal_rows` does the same for bulk Core inserts. The append is serialised by the rows of
+`chain_heads`: the first statements of an append UPDATE them, which takes their row locks on
+PostgreSQL and the write lock on SQLite, held until the transaction ends, so two writers can
+never chain onto the same head.
 
 A table whose free text may be redacted one day (retention disposal) hashes those columns
 through a stored `content_digest`: a redacted row (the columns set to NULL, `redacted_at` set)
@@ -111,14 +111,21 @@ def row_hash(spec, values, prev_hash, digest):
 # -- the append --------------------------------------------------------------------------------
 
 def lock_head(connection, table):
-    """Take the chain's append lock; returns (length, last_hash) as of now."""
+    """Take the append lock; returns the chain's (length, last_hash) as of now.
+
+    The lock is every chain's head row, taken one by one in the same order by every writer (a
+    writer of the audit log that later writes a request event, and one doing the reverse, would
+    otherwise deadlock on PostgreSQL). Taking a row this transaction holds already costs
+    nothing; on SQLite the first UPDATE takes the database's write lock."""
     heads = ChainHead.__table__
-    touch = sa.update(heads).where(heads.c.name == table).values(length=heads.c.length)
-    if connection.execute(touch).rowcount == 0:
-        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-        connection.execute(insert(heads).values(name=table, length=0, last_hash=GENESIS)
-                           .on_conflict_do_nothing(index_elements=["name"]))
-        connection.execute(touch)
+    for name in sorted(CHAINS):
+        touch = sa.update(heads).where(heads.c.name == name).values(length=heads.c.length)
+        if connection.execute(touch).rowcount == 0:
+            insert = (postgresql.insert if connection.dialect.name == "postgresql"
+                      else sqlite.insert)
+            connection.execute(insert(heads).values(name=name, length=0, last_hash=GENESIS)
+                               .on_conflict_do_nothing(index_elements=["name"]))
+            connection.execute(touch)
     row = connection.execute(sa.select(heads.c.length, heads.c.last_hash)
                              .where(heads.c.name == table)).one()
     return row.length, row.last_hash
