@@ -308,3 +308,44 @@ def test_the_application_role_inserts_but_cannot_change_the_histories(history, d
     assert all(r.ok for r in reports), [b.describe() for r in reports for b in r.breaks]
     assert [r.redacted for r in reports if r.table == "request_events"] == [1]
     assert db.session.scalar(sa.select(AuditLog.action).order_by(AuditLog.id.desc())) == "role.insert"
+
+
+
+def check_0021_chains_the_rows_already_there():
+    """Called by tests/test_migrations.py on a database at 0017 (saves a second upgrade from
+    empty): rows written before 0021 are chained in id order by the upgrade, and the triggers
+    come with it and go with the downgrade (back at 0017, its rows removed)."""
+    from flask_migrate import downgrade, upgrade
+
+    from supportdesk.models import User
+    from tests.test_migration_0015 import _event, _request, jst
+
+    old_audit = sa.table("audit_logs", sa.column("at", sa.DateTime), sa.column("action", sa.String),
+                         sa.column("detail", sa.JSON), sa.column("actor_id", sa.Integer))
+    db.session.execute(sa.insert(User.__table__).values(  # users have not changed since 0017
+        id=9001, email="s@x.jp", display_name="職員", role="admin", password_hash="x"))
+    staff = type("U", (), {"id": 9001})
+    _request(9001, staff)
+    for hour in (9, 10, 11):
+        _event(9001, staff, "note", jst(2026, 11, 30, hour), data={"n": hour})
+    db.session.execute(sa.insert(old_audit), [
+        {"at": datetime(2026, 11, 30, h), "action": "old.row", "detail": {"h": h},
+         "actor_id": 9001} for h in (1, 2)])
+    db.session.commit()
+    db.session.remove()
+
+    upgrade(revision="0021")
+    reports = {r.table: r for r in verify_chains()}
+    assert {t: (r.ok, r.length) for t, r in reports.items()} == {
+        "audit_logs": (True, 2), "request_events": (True, 3)}
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        plain_sql("UPDATE request_events SET note = 'x'")
+    record_audit("after.upgrade")   # new rows chain onto the backfilled head
+    db.session.commit()
+    assert all(r.ok for r in verify_chains())
+    db.session.remove()
+    downgrade(revision="0017")
+    for statement in ("DELETE FROM request_events WHERE request_id = 9001",   # no trigger left
+                      "DELETE FROM audit_logs", "DELETE FROM support_requests WHERE id = 9001",
+                      "DELETE FROM users WHERE id = 9001"):
+        plain_sql(statement)

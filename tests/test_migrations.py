@@ -107,6 +107,9 @@ def test_0017_turns_free_text_departments_into_managed_ones(blank_app):
                 if r.municipality.name == "佐用町")
     assert sayo.shared_department_names == ["デジタル改革課", "市町振興課"]
     db.session.remove()
+    from tests.test_chain import check_0021_chains_the_rows_already_there
+
+    check_0021_chains_the_rows_already_there()  # 0021 on existing history rows, then back
     downgrade(revision="0014")   # with the data in place: the free text is still there
     assert not {"departments", "planned_rounds", "round_record_departments"} & table_names()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RoundRecord.__table__)) == 3
