@@ -175,7 +175,7 @@ def register_audit_commands(app):
 
     @audit_group.command("verify")
     @click.option("--manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False),
-                  help="An older backup's manifest.json: its chain heads must still be in the chains.")
+                  help="An older backup's manifest.json, whose chain heads must still be there.")
     def verify_command(manifest_path):
         """Walk every hash chain; report the first row that does not match. Exit 1 on a break."""
         import json
@@ -191,8 +191,9 @@ def register_audit_commands(app):
         broken = 0
         for report in verify_chains(heads=heads):
             if report.ok:
-                click.echo(f"{report.table}: OK, {report.length} rows ({report.redacted} redacted), "
-                           f"head id={report.last_id} row_hash={report.last_hash}")
+                click.echo(f"{report.table}: OK, {report.length} rows "
+                           f"({report.redacted} redacted), head id={report.last_id} "
+                           f"row_hash={report.last_hash}")
             for brk in report.breaks:
                 broken += 1
                 click.echo(f"{report.table}: BROKEN at {brk.describe()}", err=True)

@@ -140,10 +140,12 @@ def test_get_requests_change_nothing(csrf_app):
         for _method, url in targets:
             resp = client.get(url)
             assert resp.status_code < 500, url
-            if resp.status_code == 404 and writes and all(
+            # The audit row's chain head moves with it (models/chain.py): not a write of its own.
+            audit = [(st, params) for st, params in writes if "chain_heads" not in st]
+            if resp.status_code == 404 and audit and all(
                     st.startswith("INSERT INTO audit_logs") and "access.denied" in (
                         params.values() if isinstance(params, dict) else params)
-                    for st, params in writes):
+                    for st, params in audit):
                 writes.clear()  # the refusal is audited, nothing else is written
             assert not writes, (url, writes)
     finally:

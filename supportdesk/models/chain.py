@@ -1,4 +1,4 @@
-"""Hash-chained, append-only tables: the registry CHAINS, the row hash, the seal at flush, the triggers.
+"""Hash-chained, append-only tables: the registry CHAINS, the row hash, the seal, the triggers.
 
 Every row of a chained table carries `prev_hash` (the row_hash of the row before it in the same
 table, by id) and `row_hash`, a SHA-256 over the table's name, that previous hash and a canonical
