@@ -28,6 +28,7 @@ from supportdesk.config import normalise_db_url  # noqa: E402
 from supportdesk.extensions import db  # noqa: E402
 from supportdesk.models import (Municipality, RequestComment, RequestEvent, SupportRequest,  # noqa: E402
                                 Theme, User)
+from supportdesk.models.chain import seal_rows  # noqa: E402
 from supportdesk.models.support_request import request_themes  # noqa: E402
 from supportdesk.permissions import liaison_region_filter  # noqa: E402
 from supportdesk.services.requests.queue import OPEN, QueueFilter, encode_cursor  # noqa: E402
@@ -148,7 +149,7 @@ def generate(count, seed):
         if themes:
             conn.execute(th_t.insert(), themes)
         if events:
-            conn.execute(ev_t.insert(), events)
+            conn.execute(ev_t.insert(), seal_rows(conn, "request_events", events))
         if comments:
             conn.execute(com_t.insert(), comments)
         chunk, events, themes, comments = [], [], [], []

@@ -51,6 +51,7 @@ def make_app(sqlite_path=None, schema=None):
 def generate(count, rng):
     from supportdesk.models import (Engagement, Municipality, RequestEvent, SupportAction,
                                     SupportRequest, User, Visit)
+    from supportdesk.models.chain import seal_rows
     from supportdesk.models.visit import SatisfactionResponse, VisitRecord, visit_municipalities
     from supportdesk.services.seed import seed_reference
 
@@ -75,7 +76,8 @@ def generate(count, rng):
         if req_rows:
             db.session.execute(req_table.insert(), req_rows)
         if ev_rows:
-            db.session.execute(ev_table.insert(), ev_rows)
+            db.session.execute(ev_table.insert(),
+                               seal_rows(db.session.connection(), "request_events", ev_rows))
         if visit_rows:
             db.session.execute(Visit.__table__.insert(), visit_rows)
             db.session.execute(visit_municipalities.insert(), vm_rows)

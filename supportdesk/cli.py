@@ -15,6 +15,7 @@ def register(app):
     register_dispatch(app)
     register_backup_command(app)
     register_mail_commands(app)
+    register_audit_commands(app)
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
@@ -193,3 +194,37 @@ def register_mail_commands(app):
         counts = poll_mailbox(limit=limit)
         click.echo("mail-poll: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                                     or "nothing new"))
+
+
+def register_audit_commands(app):
+    @app.cli.group("audit")
+    def audit_group():
+        """The append-only histories (audit log, request events)."""
+
+    @audit_group.command("verify")
+    @click.option("--manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False),
+                  help="An older backup's manifest.json, whose chain heads must still be there.")
+    def verify_command(manifest_path):
+        """Walk every hash chain; report the first row that does not match. Exit 1 on a break."""
+        import json
+
+        from .services.chain import verify_chains
+
+        heads = None
+        if manifest_path:
+            with open(manifest_path, encoding="utf-8") as fh:
+                heads = json.load(fh).get("database", {}).get("chain_heads")
+            if not heads:
+                raise click.ClickException(f"{manifest_path} holds no chain heads")
+        broken = 0
+        for report in verify_chains(heads=heads):
+            if report.ok:
+                click.echo(f"{report.table}: OK, {report.length} rows "
+                           f"({report.redacted} redacted), head id={report.last_id} "
+                           f"row_hash={report.last_hash}")
+            for brk in report.breaks:
+                broken += 1
+                click.echo(f"{report.table}: BROKEN at {brk.describe()}", err=True)
+        db.session.rollback()
+        if broken:
+            sys.exit(1)

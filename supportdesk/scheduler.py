@@ -31,6 +31,7 @@ from .notifications.outbox import dispatch_due
 from .services.announcements import send_due_announcements
 from .services.mail_in.imap import poll_job as poll_mailbox
 from .services.contacts.handover import ask_for_handover_confirmation, deactivate_leavers
+from .services.chain import verify_chains_nightly
 from .services.requests.escalations import escalate_first_responses
 from .services.reports.snapshots import snapshot_due
 from .services.surveys.notices import send_survey_notices
@@ -101,6 +102,9 @@ JOBS = [
     # Hourly, so an account is off on its leaving day even if a run was missed.
     Job("handover.deactivate_leavers", deactivate_leavers, "interval", {"hours": 1},
         description=N_("異動・退職の日を迎えた利用者のアカウントを無効にする")),
+    Job("audit.verify_chains", verify_chains_nightly, "cron",
+        {"hour": 2, "minute": 30}, misfire_grace_time=12 * 3600,
+        description=N_("監査ログ・対応履歴のハッシュチェーンを検査し、各チェーンの先頭を記録(不一致は管理者に通知)")),
 ]
 
 

@@ -3,6 +3,7 @@ from .api_token import ApiToken
 from .announcement import Announcement, AnnouncementRecipient
 from .announcement import AnnouncementAttachment
 from .audit import AuditLog
+from .chain import ChainHead
 from .case import Case
 from .contact import Contact, ContactProposal
 from .handover import Departure, HandoverConfirmation
@@ -75,6 +76,7 @@ __all__ = [
     "SupportAction",
     "SupportRequest",
     "AuditLog",
+    "ChainHead",
     "BusinessDay",
     "ReportSnapshot",
     "ExpertProfile",

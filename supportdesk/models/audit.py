@@ -5,9 +5,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
+from .chain import ChainedRow
 
 
-class AuditLog(db.Model):
+class AuditLog(ChainedRow, db.Model):
+    """One audited act. Hash-chained (models/chain.py); the database refuses UPDATE and DELETE."""
+
     __tablename__ = "audit_logs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 from ..workflows import assignments as assignment_flow
+from .chain import RedactableRow
 
 
 # What each kind of request event is called where a page shows it (kind codes never reach a
@@ -41,8 +42,9 @@ EVENT_ACTIONS = {
 }
 
 
-class RequestEvent(db.Model):
-    """One change to a request: who, when, before and after. Never updated or deleted."""
+class RequestEvent(RedactableRow, db.Model):
+    """One change to a request: who, when, before and after. Never updated or deleted: the
+    database refuses both, save the redaction of `data` and `note` (models/chain.py)."""
 
     __tablename__ = "request_events"
     __table_args__ = (

@@ -11,7 +11,7 @@ from ..workflow import EXPERTS, FILER, FOLLOWERS, TEAM
 
 INFO_DEPT, ATTENDEES, MUNICIPALITY, MANAGERS = "info_dept", "attendees", "municipality", "managers"
 TEAM_LEADS, ASSIGNEE, COUNTERPART, NAMED = "team_leads", "assignee", "counterpart", "named"
-DEPARTMENT = "department"
+DEPARTMENT, ADMINS = "department", "admins"
 SENDER = "sender"
 
 AUDIENCE_LABELS = {
@@ -29,6 +29,7 @@ AUDIENCE_LABELS = {
     NAMED: _l("この通知で名指しされた人(依頼された人材、追加された共同申込の職員、お知らせの対象の連絡先など)"),
     DEPARTMENT: _l("共有先の県の関係部署(登録された連絡先メールアドレス)"),
     SENDER: _l("受け取ったメールの差出人(アカウントがなくてもそのアドレス)"),
+    ADMINS: _l("管理者"),
 }
 
 # Event type -> audiences: the ONE table of who hears what. Every notice the code sends has a row
@@ -94,6 +95,8 @@ WHO_HEARS = {
     # March: the municipality's 情報部門 is asked to confirm its users and contacts for the
     # coming fiscal year (services/contacts/handover.py).
     "handover.confirm_requested": (INFO_DEPT,),
+    # The nightly check found a changed, removed or inserted row in an append-only history.
+    "audit.chain_broken": (ADMINS,),
 }
 
 EVENT_LABELS = {
@@ -157,6 +160,7 @@ MESSAGE_ONLY_LABELS = {
     "engagement.closed": _l("伴走支援の終了"),
     "round.findings_shared": _l("定期巡回で把握した内容の共有"),
     "round.recorded": _l("定期巡回の記録"),
+    "audit.chain_broken": _l("監査ログ・対応履歴の改ざん検知"),
 }
 
 
@@ -167,7 +171,8 @@ def event_label(event_type):
 
 
 # Always delivered at once (no waiting for office hours).
-URGENT_EVENTS = frozenset({"request.escalation", "visit.cancelled"}) | ACCOUNT_EVENTS
+URGENT_EVENTS = frozenset({"request.escalation", "visit.cancelled",
+                           "audit.chain_broken"}) | ACCOUNT_EVENTS
 
 
 @dataclass
@@ -312,6 +317,13 @@ def _managers(out, **_):
                                      .order_by(User.id)).all())
 
 
+def _admins(out, **_):
+    from ..models import User
+
+    out.add_users(db.session.scalars(sa.select(User).where(User.role == Role.ADMIN)
+                                     .order_by(User.id)).all())
+
+
 def _assignee(out, sreq=None, **_):
     if sreq is not None:
         out.add_users([sreq.assignee])
@@ -343,5 +355,5 @@ RESOLVERS = {
     FILER: _filer, FOLLOWERS: _followers, TEAM: _team, EXPERTS: _experts, INFO_DEPT: _info_dept,
     ATTENDEES: _attendees, MUNICIPALITY: _municipality, MANAGERS: _managers,
     TEAM_LEADS: _team_leads, ASSIGNEE: _assignee, COUNTERPART: _counterpart,
-    DEPARTMENT: _department, SENDER: _sender,
+    DEPARTMENT: _department, SENDER: _sender, ADMINS: _admins,
 }

@@ -5,7 +5,9 @@ writing (never copy the live file: the WAL holds committed data), then the copy 
 PRAGMA integrity_check. PostgreSQL: `pg_dump --format=custom` (restore with pg_restore); the
 password goes through PGPASSWORD, never the command line. The attachment folder is copied after
 the database snapshot, so every attachment row in the snapshot has its file.
-A manifest.json records when, which migration revision, row counts and the files' checksums.
+A manifest.json records when, which migration revision, row counts, the head of each hash chain
+(services/chain.py: a later `audit verify --manifest` proves the history has not been rewritten
+since) and the files' checksums.
 """
 import hashlib
 import json
@@ -18,6 +20,7 @@ from urllib.parse import unquote
 import sqlalchemy as sa
 from ..extensions import db
 from ..timeutil import utcnow
+from .chain import chain_heads
 from .requests.attachments import upload_folder
 
 # Tables whose row counts go into the manifest (the ones an operator checks after a restore).
@@ -76,7 +79,8 @@ def _backup_sqlite(url, target_dir):
             raise BackupFailed(f"integrity_check on the copy says: {status}")
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
         return {"file": os.path.basename(target), "revision": _alembic_revision(copy),
-                "counts": table_counts(copy)}
+                "counts": table_counts(copy),
+                "chain_heads": chain_heads(lambda sql: copy.execute(sql).fetchall())}
     finally:
         copy.close()
         source.close()
@@ -115,12 +119,13 @@ def _backup_postgres(url, target_dir):
             snapshot = conn.execute(sa.text("SELECT pg_export_snapshot()")).scalar()
             counts = table_counts(conn)
             revision = _alembic_revision(conn)
+            heads = chain_heads(lambda sql: conn.execute(sa.text(sql)).all())
             done = subprocess.run(args + ["--snapshot", snapshot], env=env, capture_output=True,
                                   text=True, timeout=3600)
     if done.returncode != 0:
         raise BackupFailed(f"pg_dump failed: {done.stderr.strip()[:500]}")
     return {"file": os.path.basename(target), "revision": revision, "counts": counts,
-            "schema": schema}
+            "chain_heads": heads, "schema": schema}
 
 
 def _copy_uploads(target_dir):
