@@ -131,7 +131,7 @@ def bar_chart(chart_id, title, labels, series, *, unit="", desc=None, max_value=
 
 
 # Tile fills for the municipality map: (fill, ink on it). Dark to light; each ink has 4.5:1.
-TILE_SHADES = (("#0b3d91", "#ffffff"), ("#3b7dd8", "#ffffff"), ("#bcd4f2", "#1b1f24"),
+TILE_SHADES = (("#0b3d91", "#ffffff"), ("#2f6bbf", "#ffffff"), ("#bcd4f2", "#1b1f24"),
                ("#f3f4f6", "#1b1f24"))
 
 
