@@ -181,6 +181,8 @@ def test_monthly_and_fiscal_pdf_a4_with_cover_figures_wareki_and_page_numbers(ma
     n = len(pages)
     assert all(f"{i} / {n}" in text for i, text in enumerate(pages, 1))
     assert any("IPAGothic" in name for name in _embedded_fonts(reader))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/Lang"] == "ja"  # a tagged PDF, in Japanese
     # The fiscal year's, beside the year before (one fixture: the hand-built month is slow).
     resp = manager.get("/reports/fiscal/2025.pdf")
     assert resp.status_code == 200

@@ -22,5 +22,7 @@ def html_to_pdf(html):
     from weasyprint import HTML  # heavy: loaded where a PDF is made, not at import
     from weasyprint.urls import URLFetcher
 
-    # No protocol allowed: http(s), file: and the rest are all refused (and left out).
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
+    # No protocol allowed: http(s), file: and the rest are all refused (and left out). Tagged:
+    # headings, tables and the document's language travel into the PDF for assistive tools.
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf(
+        pdf_tags=True)
