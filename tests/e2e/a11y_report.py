@@ -5,9 +5,7 @@ tools cannot check and how that was checked).
 Written to test-results/accessibility-report.md (a build artefact: git ignores test-results/),
 or to the path in A11Y_REPORT; docs/accessibility-report.md is such a run, committed."""
 import os
-from datetime import date
-
-from supportdesk.timeutil import wareki_date
+from supportdesk.timeutil import utcnow, wareki_date
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT = os.path.join(ROOT, "test-results", "accessibility-report.md")
@@ -37,7 +35,7 @@ def write_report(results, browser_version, path=None):
     lines = [
         "# アクセシビリティ試験結果(自動試験) / Accessibility test report",
         "",
-        f"- 実施日: {wareki_date(date.today(), western=True)}",
+        f"- 実施日: {wareki_date(utcnow(), western=True)}",
         f"- 試験: `tests/e2e/test_accessibility.py` (axe-core {version}, Chromium "
         f"{browser_version}, ロケール ja-JP, 試験用のデモデータ)",
         "- 目標: JIS X 8341-3:2016 適合レベル AA (WCAG 2.0 AA と同一)。axe の規則のうち "

@@ -227,7 +227,7 @@ def test_manager_prints_the_monthly_report_with_the_keyboard_alone(live_app, liv
     _log_in_new(live_app, live_server, page, make_manager)
     page.goto(f"{live_server}/reports/monthly/{current_fy()}-10")
     _tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "印刷用PDF(A4)")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=90_000) as download:  # a PDF takes seconds on a busy box
         page.keyboard.press("Enter")
     assert download.value.suggested_filename == f"monthly-report-{current_fy()}-10.pdf"
     with open(download.value.path(), "rb") as fh:
