@@ -29,6 +29,12 @@ def recency_map(tiles, chart_id="chart-tiles", title=None):
     return charts.tile_map(chart_id, title or _("市町ごとの最後の接点"), drawn, legend)
 
 
+# DX status (issue 18, "where the tracker exists"): the DX status tracker's glue adds
+# `out["dx_status"]` in monthly_charts / fiscal_charts: a charts.tile_map (or bar_chart) drawn from
+# the tracker's own service, the tiles shaped as services/reports/tiles.py makes them (name, col,
+# row, shade, note). The report templates already show `charts.dx_status` when it is there.
+
+
 def monthly_charts(report, tiles=None):
     """The monthly report's charts: requests, response times, lectures and satisfaction, reach,
     and (given the tiles) the municipality map."""
