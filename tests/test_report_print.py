@@ -140,6 +140,12 @@ def test_report_pages_carry_their_charts_with_titles(manager):
     sheet = manager.get("/reports/municipality/28209/2025").get_data(as_text=True)  # 豊岡市
     muni = _charts(sheet)[0]
     assert "4月: 令和7年度 (2025年度) 2件" in muni and "5月: 令和7年度 (2025年度) 1件" in muni
+    # The municipality's own page: this fiscal year against the last, whatever today is.
+    from supportdesk.timeutil import fiscal_year, fiscal_year_label
+    fy = fiscal_year(datetime.now(UTC))
+    own = _charts(manager.get("/municipalities/28209").get_data(as_text=True))
+    desc = re.search(r'<desc id="chart-muni-desc">(.*?)</desc>', own[0]).group(1)
+    assert desc.count("月: ") == 12 and fiscal_year_label(fy - 1) in desc
 
 
 # --- the PDF ----------------------------------------------------------------------------------

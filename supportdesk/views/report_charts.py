@@ -3,7 +3,10 @@ services/reports/charts.py from the report's own figures (nothing is queried aga
 from flask_babel import gettext as _
 
 from ..services.reports import charts
+from ..services.reports.municipality_year import requests_per_month
 from ..services.reports.tiles import recency_legend
+from ..template_helpers import fy_label
+from ..timeutil import fiscal_year, utcnow
 
 
 def _by_key(rows):
@@ -93,3 +96,16 @@ def municipality_chart(fy_counts, prev_counts, label, prev_label):
     return charts.column_chart(
         "chart-muni", _("依頼の月別件数(%(this)sと%(prev)s)", this=label, prev=prev_label), names,
         [(label, fy_counts), (prev_label, prev_counts)], unit=_("件"))
+
+
+def municipality_requests_section(municipality, user):
+    """The municipality page's chart of this fiscal year's requests against last year's (the
+    municipality's own page, so whoever sees the page sees its counts; drafts have no date)."""
+    fy = fiscal_year(utcnow())
+    label, prev_label = fy_label(fy), fy_label(fy - 1)
+    counts, prev_counts = requests_per_month(municipality.id, fy), requests_per_month(
+        municipality.id, fy - 1)
+    return {"template": "municipalities/_requests_chart.html", "order": -1,
+            "chart": municipality_chart(counts, prev_counts, label, prev_label),
+            "counts": counts, "prev_counts": prev_counts, "label": label,
+            "prev_label": prev_label}
