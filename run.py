@@ -3,6 +3,7 @@
 
 Needs only python3. Creates .venv/, installs the project (and its test extras), then acts.
 """
+import glob
 import hashlib
 import os
 import shutil
@@ -42,22 +43,30 @@ def ensure_venv(extras):
 BROWSER_PACKAGES = {"chromium": "/usr/bin/chromium",
                     "fonts-ipafont-gothic": "/usr/share/fonts/opentype/ipafont-gothic",
                     "dovecot-imapd": "/usr/sbin/dovecot"}
+# The printed reports (WeasyPrint): pango, and the same Japanese font, embedded in every PDF.
+PRINT_PACKAGES = {"libpango-1.0-0": "/usr/lib/*/libpango-1.0.so.0",
+                  "libpangoft2-1.0-0": "/usr/lib/*/libpangoft2-1.0.so.0",
+                  "fonts-ipafont-gothic": "/usr/share/fonts/opentype/ipafont-gothic"}
 
 
-def ensure_chromium():
-    """The browser tests drive Debian's chromium; install it (and a Japanese font) when we can
-    (root + apt)."""
-    missing = [pkg for pkg, path in BROWSER_PACKAGES.items() if not os.path.exists(path)]
+def ensure_debian(packages, what):
+    """Install the Debian packages whose file is missing when we can (root + apt)."""
+    missing = [pkg for pkg, path in packages.items() if not glob.glob(path)]
     if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         sh("apt-get", "update", "-qq", env=env, check=False)
         sh("apt-get", "install", "-y", "-qq", *missing, env=env, check=False)
-    for pkg, path in BROWSER_PACKAGES.items():
-        if not os.path.exists(path):
-            print(f"WARNING: {path} is missing; the browser tests will fail. "
+    for pkg, path in packages.items():
+        if not glob.glob(path):
+            print(f"WARNING: {path} is missing; {what}. "
                   f"Install Debian's {pkg} package.", flush=True)
+
+
+def ensure_chromium():
+    """The browser tests drive Debian's chromium; the PDF tests need pango and the font."""
+    ensure_debian({**BROWSER_PACKAGES, **PRINT_PACKAGES}, "the browser or PDF tests will fail")
 
 
 E2E = os.path.join(ROOT, "tests", "e2e")
@@ -89,6 +98,7 @@ def flask(*args, env=None):
 
 def demo(argv):
     ensure_venv("")
+    ensure_debian(PRINT_PACKAGES, "the printed (PDF) reports will fail")
     flask("db", "upgrade")
     flask("seed", "--demo")
     port = os.environ.get("PORT", "5000")

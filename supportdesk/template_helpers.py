@@ -17,7 +17,7 @@ from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
 from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
-from .timeutil import fiscal_year, fiscal_year_label, to_jst
+from .timeutil import fiscal_year, fiscal_year_label, to_jst, wareki_date
 from .workflow import STATE_LABELS, State
 from .models.notification import DELIVERY_LABELS, OutboxStatus, delivery_state
 from .workflows.announcements import AnnouncementStatus
@@ -142,6 +142,7 @@ def register(app):
     app.add_template_filter(fmt_datetime, "datetime")
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fy_label, "fy")
+    app.add_template_filter(wareki_date, "wareki")  # official output: 令和8年12月2日
     app.add_template_filter(readable_json, "readable_json")
     app.add_template_filter(theme_name, "theme_name")
     # Codes stored on rows (kind, state) shown as labels in the reader's language.

@@ -78,3 +78,23 @@ def fiscal_year_short(fy):
         if d >= start:
             return f"{letter}{fy - start.year + 1}"
     return f"S{fy - 1925}"
+
+
+def _era_year(year, month=4, day=1):
+    era, n = wareki_year(year, month, day)
+    return f"{era}{'元' if n == 1 else n}年"
+
+
+def wareki_date(day, western=False):
+    """令和8年12月2日 for 2026-12-02 (a datetime is shown in Tokyo); with `western`, the western
+    year beside it: 令和8年12月2日(2026年). The one formatter for official output."""
+    if isinstance(day, datetime):
+        day = to_jst(day).date() if day.tzinfo else day.date()
+    text = f"{_era_year(day.year, day.month, day.day)}{day.month}月{day.day}日"
+    return f"{text}({day.year}年)" if western else text
+
+
+def wareki_month(year, month, western=False):
+    """令和8年11月 for November 2026; with `western`: 令和8年11月(2026年11月)."""
+    text = f"{_era_year(year, month, 1)}{month}月"
+    return f"{text}({year}年{month}月)" if western else text

@@ -7,6 +7,7 @@ still 30 April in UTC). Every expected number is worked out by hand in the comme
 """
 import csv
 import io
+import re
 from datetime import datetime
 
 import pytest
@@ -481,8 +482,10 @@ def test_xlsx_prints_on_a4_fit_to_width_with_repeated_headers(april, client, log
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.print_title_rows == "$1:$2"
-    assert ws["A1"].value == "月次報告 2025-04" and ws["A1"].font.bold
+    # The printed report's title, in 和暦 with the western month beside it, and the day made.
+    assert ws["A1"].value == "月次報告 令和7年4月分(2025年4月)" and ws["A1"].font.bold
+    assert re.fullmatch(r"作成日 令和\d+年\d+月\d+日\(20\d\d年\)", ws["C1"].value)
     assert [c.value for c in ws[2]] == ["区分", "項目", "当月", "前月", "前年同月"]
-    assert "月次報告 2025-04" in ws.oddHeader.center.text
+    assert "月次報告 令和7年4月分(2025年4月)" in ws.oddHeader.center.text
     assert ws.oddFooter.center.text == "&P / &N"
     assert ws.print_area == "'2025-04'!$A$1:$E$" + str(ws.max_row)

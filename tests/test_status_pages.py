@@ -28,6 +28,8 @@ def test_matrix_exports_and_standardisation_pages(app, client, login_as):
     assert client.get("/status/m/28501/telework").status_code == 403  # managers read only
     sheet = client.get("/reports/municipality/28501/2026").get_data(as_text=True)
     assert 'data-testid="status-year"' in sheet and "2026-06-01" in sheet
+    title = sheet.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "DX取組状況" not in title  # the table is in the page, not the tab
 
 
 def test_municipality_section_and_edit_form(app, client, login_as):

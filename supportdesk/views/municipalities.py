@@ -22,13 +22,15 @@ def history_sections():
     from .announcements import municipality_announcements_section
     from .engagements import municipality_engagements_section
     from .history import history_section
+    from .report_charts import municipality_requests_section
     from .rounds import history_section as rounds_section
     from .rounds import planned_round_section
     from .status import status_section
     from .survey_answers import municipality_surveys_section
     from .visits import municipality_visits_section
 
-    return [status_section, planned_round_section, rounds_section, municipality_visits_section,
+    return [status_section, municipality_requests_section, planned_round_section, rounds_section,
+            municipality_visits_section,
             municipality_engagements_section, municipality_announcements_section,
             municipality_surveys_section, history_section]
 

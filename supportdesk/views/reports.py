@@ -1,4 +1,7 @@
 """Reports for managers (and liaisons for their regions): monthly, fiscal year, municipality."""
+from calendar import monthrange
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,11 +16,15 @@ from ..services.reports import figures as r
 from ..services.reports.drilldown import UnknownDrillDown, drilldown
 from ..services.reports.monthly import build_fiscal_summary, build_monthly_report
 from ..services.reports.exports import report_csv, report_xlsx
+from ..services.reports.municipality_year import fiscal_year_period, requests_per_month
+from ..services.reports.pdf import fiscal_title, html_to_pdf, monthly_title
+from ..services.reports.tiles import contact_recency_tiles
 from ..services.reports.snapshots import freeze_monthly_report, snapshots_for
 from ..services.requests.response_target import overdue_condition
 from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
 from .decorators import permission_required
+from .report_charts import fiscal_charts, monthly_charts, municipality_chart
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -69,17 +76,41 @@ def dashboard():
                            last_month=f"{ly:04d}-{lm:02d}")
 
 
+def _monthly(ym):
+    """The month's report and its charts, the tile map as at the month's end (or now)."""
+    year, month = _month(ym)
+    report = build_monthly_report(year, month, _region_scope())
+    tiles = contact_recency_tiles(min(r.month_period(year, month).end, utcnow()), _region_scope())
+    keep_business_days()
+    return year, month, report, monthly_charts(report, tiles)
+
+
 @bp.get("/monthly/<ym>")
 @permission_required("view", "report")
 def monthly(ym):
-    year, month = _month(ym)
-    report = build_monthly_report(year, month, _region_scope())
-    keep_business_days()
+    year, month, report, charts = _monthly(ym)
     snaps = snapshots_for(ym) if _region_scope() is None else []
     prev = "%04d-%02d" % r.previous_month(year, month)
     nxt = "%04d-%02d" % ((year + 1, 1) if month == 12 else (year, month + 1))
     return render_template("reports/monthly.html", report=report, ym=ym, snapshots=snaps,
-                           prev_ym=prev, next_ym=nxt)
+                           prev_ym=prev, next_ym=nxt, charts=charts)
+
+
+def _pdf(body, name):
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/monthly/<ym>.pdf")
+@permission_required("view", "report")
+def monthly_pdf(ym):
+    """The monthly report on A4: cover, charts and tables, dates in 和暦."""
+    year, month, report, charts = _monthly(ym)
+    html = render_template("reports/print/monthly.html", report=report, ym=ym, charts=charts,
+                           title=monthly_title(year, month), made_at=utcnow(),
+                           scoped=_region_scope() is not None, first_day=date(year, month, 1),
+                           last_day=date(year, month, monthrange(year, month)[1]))
+    return _pdf(html_to_pdf(html), f"monthly-report-{ym}.pdf")
 
 
 @bp.get("/monthly/<ym>.csv")
@@ -97,7 +128,8 @@ def monthly_csv(ym):
 @permission_required("view", "report")
 def monthly_xlsx(ym):
     year, month = _month(ym)
-    body = report_xlsx(build_monthly_report(year, month, _region_scope()))
+    body = report_xlsx(build_monthly_report(year, month, _region_scope()),
+                       title=monthly_title(year, month), made_at=utcnow())
     keep_business_days()
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="monthly-report-{ym}.xlsx"'})
@@ -135,7 +167,8 @@ def snapshot(ym):
 def snapshot_show(snapshot_id):
     snap = db.session.get(ReportSnapshot, snapshot_id) or abort(404)
     return render_template("reports/monthly.html", report=snap.figures, ym=snap.period,
-                           snapshots=[], snapshot=snap, prev_ym=None, next_ym=None)
+                           snapshots=[], snapshot=snap, prev_ym=None, next_ym=None,
+                           charts=monthly_charts(snap.figures))
 
 
 def _known_fiscal_year(fy):
@@ -144,13 +177,29 @@ def _known_fiscal_year(fy):
         abort(404)
 
 
+def _fiscal(fy):
+    _known_fiscal_year(fy)
+    summary = build_fiscal_summary(fy, _region_scope())
+    tiles = contact_recency_tiles(min(fiscal_year_period(fy).end, utcnow()), _region_scope())
+    keep_business_days()
+    label, prev_label = fy_label(fy), fy_label(fy - 1)
+    charts = fiscal_charts(summary["months"], label, prev_label, tiles)
+    return dict(summary, fy=fy, label=label, prev_label=prev_label, charts=charts)
+
+
 @bp.get("/fiscal/<int:fy>")
 @permission_required("view", "report")
 def fiscal(fy):
-    _known_fiscal_year(fy)
-    summary = build_fiscal_summary(fy, _region_scope())
-    return render_template("reports/fiscal.html", fy=fy, label=fy_label(fy),
-                           prev_label=fy_label(fy - 1), **summary)
+    return render_template("reports/fiscal.html", **_fiscal(fy))
+
+
+@bp.get("/fiscal/<int:fy>.pdf")
+@permission_required("view", "report")
+def fiscal_pdf(fy):
+    html = render_template("reports/print/fiscal.html", **_fiscal(fy), title=fiscal_title(fy),
+                           made_at=utcnow(), scoped=_region_scope() is not None,
+                           first_day=date(fy, 4, 1), last_day=date(fy + 1, 3, 31))
+    return _pdf(html_to_pdf(html), f"fiscal-report-{fy}.pdf")
 
 
 @bp.get("/municipality/<code>/<int:fy>")
@@ -161,7 +210,7 @@ def municipality_sheet(code, fy):
     region_ids = _region_scope()
     if region_ids is not None and m.region_id not in region_ids:
         abort(404)
-    period = r.Period(r.month_period(fy, 4).start, r.month_period(fy + 1, 3).end, f"FY{fy}")
+    period = fiscal_year_period(fy)
     reqs = db.session.scalars(
         sa.select(SupportRequest).where(SupportRequest.municipality_id == m.id,
                                         SupportRequest.submitted_at >= period.start,
@@ -171,8 +220,12 @@ def municipality_sheet(code, fy):
         sa.select(Visit).join(visit_municipalities, visit_municipalities.c.visit_id == Visit.id)
         .where(visit_municipalities.c.municipality_id == m.id, Visit.starts_at >= period.start,
                Visit.starts_at < period.end).order_by(Visit.starts_at)).all()
+    label, prev_label = fy_label(fy), fy_label(fy - 1)
+    counts, prev_counts = requests_per_month(m.id, fy), requests_per_month(m.id, fy - 1)
+    chart = municipality_chart(counts, prev_counts, label, prev_label)
     return render_template("reports/municipality_sheet.html", m=m, fy=fy, requests=reqs,
-                           visits=visits, label=fy_label(fy),
+                           visits=visits, label=label, prev_label=prev_label, chart=chart,
+                           counts=counts, prev_counts=prev_counts,
                            status=year_of_municipality(m, fy, now=utcnow()),
                            change_words=CHANGE_WORDS)
 

@@ -12,20 +12,35 @@ def axe_path():
     return AXE_JS
 
 
-def run_axe(page):
-    """The serious and critical violations on the page as it is now (axe's default rules: WCAG
-    2.x A/AA and best practices, plus the name-contains-visible-text check)."""
+def axe_results(page):
+    """axe's whole result on the page as it is now (its default rules: WCAG 2.x A/AA and best
+    practices, plus the name-contains-visible-text check): the violations in full, and for the
+    conformance report the rules that passed, did not apply, or need a person to decide."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=axe_path())
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ["violations"],
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, {
             // experimental in axe, on here: a control's name must contain its visible text
             rules: {"label-content-name-mismatch": {enabled: true}}});
-        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 200),
-                                      summary: n.failureSummary}))}));
+        const brief = list => list.map(v => ({id: v.id, tags: v.tags, impact: v.impact,
+                                              help: v.help, nodes: v.nodes.length}));
+        return {version: r.testEngine.version, passes: brief(r.passes),
+                incomplete: brief(r.incomplete), inapplicable: r.inapplicable.length,
+                violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    tags: v.tags,
+                    nodes: v.nodes.map(n => ({target: n.target.join(" "),
+                                              html: n.html.slice(0, 200),
+                                              summary: n.failureSummary}))}))};
     }""")
-    return [v for v in result if v["impact"] in BLOCKING]
+
+
+def blocking(result):
+    return [v for v in result["violations"] if v["impact"] in BLOCKING]
+
+
+def run_axe(page):
+    """The serious and critical violations on the page as it is now."""
+    return blocking(axe_results(page))
 
 
 def describe(violations_by_page):

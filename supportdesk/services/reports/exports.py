@@ -6,6 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ...i18n import N_
+from ...timeutil import wareki_date
 from .monthly import flat_rows
 
 HEADERS = [N_("区分"), N_("項目"), N_("当月"), N_("前月"), N_("前年同月")]
@@ -48,12 +49,15 @@ def _print_on_a4(ws, title):
     ws.evenFooter.center.text = "&P / &N"
 
 
-def report_xlsx(report):
+def report_xlsx(report, title=None, made_at=None):
+    """The report as a workbook: the printed report's title (services/reports/pdf.py) and the
+    day it was made, in 和暦 with the western year beside it, above the figures."""
     wb = Workbook()
     ws = wb.active
     ws.title = report["period"]
-    title = f"月次報告 {report['period']}"
-    ws.append([title, report["fy_label"]])
+    title = title or f"月次報告 {report['period']}"
+    made = f"作成日 {wareki_date(made_at, western=True)}" if made_at else None
+    ws.append([title, report["fy_label"], made])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append(HEADERS)
     for cell in ws[2]:
@@ -66,6 +70,8 @@ def report_xlsx(report):
         ws.column_dimensions[col].width = 10
     ws.freeze_panes = "A3"
     _print_on_a4(ws, f"{title} {report['fy_label']}")
+    if made:
+        ws.oddFooter.right.text = ws.evenFooter.right.text = made
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
