@@ -40,7 +40,8 @@ from urllib.parse import urlencode, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
+# Under gunicorn, BENCH_APP_ROOT may name another checkout (a "before" run): its code is served.
+sys.path.insert(0, os.environ.get("BENCH_APP_ROOT", ROOT))
 sys.path.insert(0, HERE)
 
 BENCH_CONFIG = {
@@ -85,7 +86,14 @@ def build_data(count, seed=42, db_url=None, sqlite_path=None, keep=False):
     from supportdesk.extensions import db
     from supportdesk.models import Municipality, SupportRequest, User
 
+    tmpdir = None
+    if not db_url and not sqlite_path:
+        tmpdir = tempfile.mkdtemp(prefix="bench-")
+        sqlite_path = os.path.join(tmpdir, "bench.sqlite3")
     uri, drop = qb.setup_database(db_url or "", sqlite_path)
+    if tmpdir:
+        def drop():
+            shutil.rmtree(tmpdir, ignore_errors=True)
     app = qb.make_app(uri)
     with app.app_context():
         if sqlite_path and sa.inspect(db.engine).has_table("support_requests") and \
@@ -145,18 +153,20 @@ class Server:
     """gunicorn on 127.0.0.1 with `workers` sync workers; a context manager."""
 
     def __init__(self, uri, workers=1, app="harness:bench_app()", port=None, extra_args=(),
-                 timeout=60):
+                 timeout=60, root=None):
         self.uri, self.workers, self.app = uri, workers, app
+        self.root = root or ROOT  # another checkout's code (a "before" run), same harness
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.extra_args, self.timeout = list(extra_args), timeout
         self.proc = None
 
     def __enter__(self):
-        env = dict(os.environ, BENCH_DB_URI=self.uri or "", PYTHONPATH=HERE + os.pathsep + ROOT)
+        env = dict(os.environ, BENCH_DB_URI=self.uri or "", BENCH_APP_ROOT=self.root,
+                   PYTHONPATH=HERE + os.pathsep + self.root)
         env.pop("DATABASE_URL", None)  # the bench config names the database itself
         cmd = [gunicorn_bin(), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-               "--chdir", ROOT, "--log-level", "warning", "--timeout", "120",
+               "--chdir", self.root, "--log-level", "warning", "--timeout", "120",
                *self.extra_args, self.app]
         self._log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=self._log)

@@ -16,6 +16,7 @@ from ..services.reports.snapshots import freeze_monthly_report, snapshots_for
 from ..services.requests.response_target import overdue_condition
 from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
+from ..sqlite_tx import writes_on_get
 from .decorators import permission_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -55,6 +56,7 @@ def index():
 
 @bp.get("/dashboard")
 @permission_required("view", "report")
+@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def dashboard():
     today = utcnow().astimezone(JST).date()
     report = build_monthly_report(today.year, today.month, _region_scope())
@@ -70,6 +72,7 @@ def dashboard():
 
 @bp.get("/monthly/<ym>")
 @permission_required("view", "report")
+@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly(ym):
     year, month = _month(ym)
     report = build_monthly_report(year, month, _region_scope())
@@ -83,6 +86,7 @@ def monthly(ym):
 
 @bp.get("/monthly/<ym>.csv")
 @permission_required("view", "report")
+@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly_csv(ym):
     year, month = _month(ym)
     body = report_csv(build_monthly_report(year, month, _region_scope()))
@@ -94,6 +98,7 @@ def monthly_csv(ym):
 
 @bp.get("/monthly/<ym>.xlsx")
 @permission_required("view", "report")
+@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly_xlsx(ym):
     year, month = _month(ym)
     body = report_xlsx(build_monthly_report(year, month, _region_scope()))

@@ -2,8 +2,6 @@
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from ...i18n import N_
 from .monthly import flat_rows
@@ -49,6 +47,9 @@ def _print_on_a4(ws, title):
 
 
 def report_xlsx(report):
+    from openpyxl import Workbook  # lazy: ~7 MiB, needed only by the XLSX download
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = report["period"]
