@@ -122,7 +122,9 @@ def bench_app():
     """The app under gunicorn: the bench's database (BENCH_DB_URI) and BENCH_CONFIG."""
     from supportdesk import create_app
 
-    return create_app({**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DB_URI"]})
+    extra = json.loads(os.environ.get("BENCH_APP_CONFIG") or "{}")
+    return create_app({**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": os.environ["BENCH_DB_URI"],
+                       **extra})
 
 
 def bare_app():
@@ -153,8 +155,9 @@ class Server:
     """gunicorn on 127.0.0.1 with `workers` sync workers; a context manager."""
 
     def __init__(self, uri, workers=1, app="harness:bench_app()", port=None, extra_args=(),
-                 timeout=60, root=None):
+                 timeout=60, root=None, config=None):
         self.uri, self.workers, self.app = uri, workers, app
+        self.config = config or {}  # extra app configuration (JSON-able), e.g. a switch
         self.root = root or ROOT  # another checkout's code (a "before" run), same harness
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -163,6 +166,7 @@ class Server:
 
     def __enter__(self):
         env = dict(os.environ, BENCH_DB_URI=self.uri or "", BENCH_APP_ROOT=self.root,
+                   BENCH_APP_CONFIG=json.dumps(self.config),
                    PYTHONPATH=HERE + os.pathsep + self.root)
         env.pop("DATABASE_URL", None)  # the bench config names the database itself
         cmd = [gunicorn_bin(), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",

@@ -37,7 +37,7 @@ def main(argv=None):
     ap.add_argument("--smoke", action="store_true", help="small data, ~100 requests (CI)")
     args = ap.parse_args(argv)
     if args.smoke:
-        args.count, args.requests = min(args.count, 300), 100
+        args.count, args.requests = min(args.count, 300), 40
     data = build_data(args.count, db_url=os.environ.get("DATABASE_URL"), sqlite_path=args.sqlite)
     try:
         log(f"{data.count} requests in the data; {machine_load()}")

@@ -40,8 +40,8 @@ def targets_for(data, cookies):
     return mixed
 
 
-def measure(data, workers, args):
-    with Server(data.uri, workers=workers, root=args.app_root) as srv:
+def measure(data, workers, args, config=None):
+    with Server(data.uri, workers=workers, root=args.app_root, config=config) as srv:
         cookies = {"liaison": login(srv.base, data.liaison_email),
                    "manager": login(srv.base, data.manager_email),
                    "manager2": login(srv.base, data.manager_email)}
@@ -50,8 +50,8 @@ def measure(data, workers, args):
             status = get(srv.base, path, cookie)[0]
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
-        run_load(srv.base, targets, connections=args.connections,
-                 requests=len(targets), tool="python")  # warm-up: every page once
+        run_load(srv.base, targets, connections=args.connections, tool="python",
+                 requests=args.requests // 2 if args.smoke else 12)  # warm-up
         if args.smoke:
             return run_load(srv.base, targets, connections=args.connections,
                             requests=args.requests, tool="python")
@@ -68,8 +68,11 @@ def main(argv=None):
     ap.add_argument("--workers", default="1,2", help="worker counts, in order")
     ap.add_argument("--tool", choices=("wrk", "python"), default=None)
     ap.add_argument("--app-root", help="serve another checkout's code (a 'before' run)")
+    ap.add_argument("--compare-immediate", action="store_true",
+                    help="also run with SQLITE_DEFERRED_READS=False (every request BEGIN "
+                    "IMMEDIATE, as before) in the same run")
     ap.add_argument("--smoke", action="store_true", help="small data, ~100 requests (CI)")
-    ap.add_argument("--requests", type=int, default=100, help="requests per count in --smoke")
+    ap.add_argument("--requests", type=int, default=30, help="requests per count in --smoke")
     args = ap.parse_args(argv)
     if args.smoke:
         args.count = min(args.count, 300)
@@ -77,21 +80,28 @@ def main(argv=None):
     try:
         log(f"{data.count} requests in {data.uri.split('?')[0].split('@')[-1]}; "
             f"{args.connections} connections; {machine_load()}")
-        results = {}
-        for w in [int(x) for x in args.workers.split(",")]:
-            res = results[w] = measure(data, w, args)
-            log(f"{w} worker{'s' if w > 1 else ' '}: {res}")
-            if res.errors:
-                raise SystemExit(f"{res.errors} requests failed with {w} workers")
+        modes = [("deferred reads", None)]
+        if args.compare_immediate:
+            modes.insert(0, ("every request IMMEDIATE", {"SQLITE_DEFERRED_READS": False}))
+        all_results = {}
+        for label, config in modes:
+            results = all_results[label] = {}
+            for w in [int(x) for x in args.workers.split(",")]:
+                res = results[w] = measure(data, w, args, config)
+                log(f"{label:24} {w} worker{'s' if w > 1 else ' '}: {res}")
+                if res.errors:
+                    raise SystemExit(f"{res.errors} requests failed with {w} workers")
         log(f"after the run: {machine_load()}")
-        counts = sorted(results)
-        if len(counts) >= 2:
-            a, b = results[counts[0]], results[counts[-1]]
-            print_ratio(f"rps {counts[-1]} workers / {counts[0]} worker", b.rps, a.rps,
-                        goal=1.7, higher_is_better=True)
-        for w in counts:
-            print_ratio(f"p99 / p50 with {w} worker(s)", results[w].p99, results[w].p50, goal=4)
-        return results
+        for label, results in all_results.items():
+            counts = sorted(results)
+            if len(counts) >= 2:
+                a, b = results[counts[0]], results[counts[-1]]
+                print_ratio(f"{label}: rps {counts[-1]} workers / {counts[0]} worker", b.rps,
+                            a.rps, goal=1.7, higher_is_better=True)
+            for w in counts:
+                print_ratio(f"{label}: p99 / p50 with {w} worker(s)", results[w].p99,
+                            results[w].p50, goal=4)
+        return all_results
     finally:
         data.cleanup()
 

@@ -13,6 +13,8 @@ view, though, that lock makes gunicorn's workers take turns. So:
 * A write a read-only request must make (the session's activity stamp, auth_loader) runs in
   `write_transaction()`: the read transaction is ended first, and the next one begins
   IMMEDIATE.
+* SQLITE_DEFERRED_READS = False brings back IMMEDIATE for every request (the bench compares
+  both in one run).
 * A write statement inside a deferred transaction is the trap itself; `SQLITE_READ_TX_GUARD`
   says what happens: "raise" (the tests) raises WriteInReadTransaction, "warn" (the default)
   logs it and lets SQLite try.
@@ -48,7 +50,8 @@ def mark_request():
     """before_request (registered first): is this request read-only?"""
     view = current_app.view_functions.get(request.endpoint)
     g.sqlite_read_only = (request.method in READ_METHODS
-                          and not getattr(view, "writes_on_get", False))
+                          and not getattr(view, "writes_on_get", False)
+                          and current_app.config["SQLITE_DEFERRED_READS"])
 
 
 def read_only_request():
@@ -90,6 +93,7 @@ def end_request(exc):
 
 def register(app):
     app.config.setdefault("SQLITE_READ_TX_GUARD", "warn")
+    app.config.setdefault("SQLITE_DEFERRED_READS", True)  # False: every request IMMEDIATE
     app.before_request_funcs.setdefault(None, []).insert(0, mark_request)
     app.teardown_request(end_request)
 

@@ -150,6 +150,7 @@ def _known_fiscal_year(fy):
 
 @bp.get("/fiscal/<int:fy>")
 @permission_required("view", "report")
+@writes_on_get  # the responsiveness figures fill the business-day calendar
 def fiscal(fy):
     _known_fiscal_year(fy)
     summary = build_fiscal_summary(fy, _region_scope())
