@@ -55,6 +55,11 @@ def log(msg):
     print(msg, flush=True)
 
 
+def exit_on_sigterm():
+    """In a bench's own process: SIGTERM unwinds (the servers it started are stopped)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def machine_load():
     """'load 1/5/15 min: a b c on N cores' — to note beside every figure."""
     one, five, fifteen = os.getloadavg()

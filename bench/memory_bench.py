@@ -16,8 +16,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (Server, build_data, get, log, login, machine_load,  # noqa: E402
-                     print_ratio, rss_kib, run_load)
+from harness import (Server, build_data, exit_on_sigterm, get, log, login,  # noqa: E402
+                     machine_load, print_ratio, rss_kib, run_load)
 from workers_bench import targets_for  # noqa: E402
 
 
@@ -36,6 +36,7 @@ def main(argv=None):
     ap.add_argument("--app-root", help="serve another checkout's code (a 'before' run)")
     ap.add_argument("--smoke", action="store_true", help="small data, ~100 requests (CI)")
     args = ap.parse_args(argv)
+    exit_on_sigterm()
     if args.smoke:
         args.count, args.requests = min(args.count, 300), 40
     data = build_data(args.count, db_url=os.environ.get("DATABASE_URL"), sqlite_path=args.sqlite)

@@ -16,8 +16,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (Server, build_data, get, log, login, machine_load,  # noqa: E402
-                     print_ratio, run_load)
+from harness import (Server, build_data, exit_on_sigterm, get, log, login,  # noqa: E402
+                     machine_load, print_ratio, run_load)
 
 
 def targets_for(data, cookies):
@@ -74,6 +74,7 @@ def main(argv=None):
     ap.add_argument("--smoke", action="store_true", help="small data, ~100 requests (CI)")
     ap.add_argument("--requests", type=int, default=30, help="requests per count in --smoke")
     args = ap.parse_args(argv)
+    exit_on_sigterm()
     if args.smoke:
         args.count = min(args.count, 300)
     data = build_data(args.count, db_url=os.environ.get("DATABASE_URL"), sqlite_path=args.sqlite)

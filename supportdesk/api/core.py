@@ -257,8 +257,9 @@ def setup(bp):
     def _denied(err):
         from ..services.audit import record_denied_access
 
-        record_denied_access(getattr(g, "api_user", None), err,
-                             ip=request.remote_addr, method=request.method, path=request.path)
+        with write_transaction():  # the read transaction ends there; the audit row's is IMMEDIATE
+            record_denied_access(getattr(g, "api_user", None), err,
+                                 ip=request.remote_addr, method=request.method, path=request.path)
         return problem(404, _("見つかりません。"))
 
     @bp.errorhandler(ValidationFailed)
