@@ -2,12 +2,10 @@
 import logging
 import os
 import secrets
-import sqlite3
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
+from . import sqlite_tx  # noqa: F401  (the SQLite connection and BEGIN listeners)
 from .config import Defaults, env_overrides, normalise_db_url
 
 logger = logging.getLogger(__name__)
@@ -103,35 +101,15 @@ def configure_database(app):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, connection_record):
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin) instead of pysqlite's deferred BEGIN.
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        # Take the write lock when the transaction begins: a read-then-write transaction can
-        # otherwise fail at once with "database is locked", whatever the busy timeout.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def register_extensions(app):
     from . import auth_loader
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from . import lazy_migrate
+    from .extensions import babel, csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
-                     render_as_batch=True, compare_type=True, include_object=_include_in_migrations)
+    sqlite_tx.register(app)
+    lazy_migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+                          render_as_batch=True, compare_type=True, include_object=_include_in_migrations)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from .extensions import db
 from .models import UserSession
 from .services.accounts.auth import load_session
+from .sqlite_tx import in_deferred_transaction, write_transaction
 
 
 def N_(message):
@@ -29,7 +30,15 @@ def configure(login_manager):
             # The activity stamp or the end of an expired session must outlive a request that
             # only reads (the session is rolled back at teardown), or an active user would hit
             # the idle timeout 30 minutes after login. Only our own change is committed here.
-            db.session.commit()
+            if in_deferred_transaction(db.session):
+                # A GET reads in a deferred SQLite transaction, and a write there can fail at
+                # once with "database is locked": end it, redo the lookup in an IMMEDIATE one.
+                db.session.rollback()
+                with write_transaction():
+                    sess = load_session(token)
+                    db.session.commit()
+            else:
+                db.session.commit()
         return sess.user if sess is not None else None
 
 

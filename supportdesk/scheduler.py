@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
@@ -59,8 +56,12 @@ class Job:
 
     def make_trigger(self):
         if self.trigger == "interval":
+            from apscheduler.triggers.interval import IntervalTrigger  # lazy: not in web workers
+
             return IntervalTrigger(start_date=INTERVAL_ANCHOR, timezone=JST, **self.trigger_args)
         if self.trigger == "cron":
+            from apscheduler.triggers.cron import CronTrigger
+
             return CronTrigger(timezone=JST, **self.trigger_args)
         raise ValueError(f"unknown trigger {self.trigger!r} for job {self.name}")
 
@@ -277,6 +278,8 @@ def current_lease(name=LEASE_NAME):
 
 def build_scheduler(app, lease):
     """A paused BackgroundScheduler with every configured job; `serve` resumes it while leading."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
     scheduler = BackgroundScheduler(timezone=JST, job_defaults={"coalesce": True, "max_instances": 1},
                                     executors={"default": {"type": "threadpool", "max_workers": 4}})
 

@@ -62,6 +62,7 @@ def pg_url(schema):
 def base_config(uri):
     return {
         "TESTING": True,
+        "SQLITE_READ_TX_GUARD": "raise",  # a write in a GET's deferred transaction fails the test
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": uri,
         "WTF_CSRF_ENABLED": False,

@@ -17,6 +17,7 @@ from ..permissions import PermissionDenied, require
 from ..problems import PROBLEM, http_problem, problem  # noqa: F401  (re-exported for the API)
 from ..services import DomainError, ValidationFailed
 from ..services.accounts.api_tokens import find_live_token
+from ..sqlite_tx import in_deferred_transaction, write_transaction
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -220,6 +221,13 @@ def setup(bp):
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             token = find_live_token(header[7:].strip())
+            if token is not None and db.session.dirty and in_deferred_transaction(db.session):
+                # A GET reads in a deferred SQLite transaction, where the last-used stamp could
+                # fail with "database is locked": stamp it in an IMMEDIATE transaction of its own.
+                db.session.rollback()
+                with write_transaction():
+                    token = find_live_token(header[7:].strip())
+                    db.session.commit()
             if token is None:
                 db.session.commit()
                 raise ApiError(401, _("APIトークンが無効です(期限切れ・失効を含む)。"),
@@ -249,8 +257,9 @@ def setup(bp):
     def _denied(err):
         from ..services.audit import record_denied_access
 
-        record_denied_access(getattr(g, "api_user", None), err,
-                             ip=request.remote_addr, method=request.method, path=request.path)
+        with write_transaction():  # the read transaction ends there; the audit row's is IMMEDIATE
+            record_denied_access(getattr(g, "api_user", None), err,
+                                 ip=request.remote_addr, method=request.method, path=request.path)
         return problem(404, _("見つかりません。"))
 
     @bp.errorhandler(ValidationFailed)

@@ -19,6 +19,7 @@ from ..services.announcements import (announcements_received, archive_for, cance
                                       mark_announcement_read, staff_band_gap_message,
                                       unregistered_staff_band_count)
 from ..services.requests.attachments import ALLOWED_LABEL, file_response, max_bytes
+from ..sqlite_tx import writes_on_get
 from ..timeutil import JST
 from ..workflows.announcements import AnnouncementStatus
 from .decorators import permission_required
@@ -87,6 +88,7 @@ def _render_form(form):
 
 @bp.get("/<int:announcement_id>")
 @permission_required("view", "announcement")
+@writes_on_get  # the first view records that the user read it
 def show(announcement_id):
     a = db.session.get(Announcement, announcement_id)
     if a is None or not permissions.can(current_user, "view", a):

@@ -15,6 +15,7 @@ from ..problems import http_problem, is_api_request, server_error_problem
 from ..services.audit import record_denied_access
 from ..services.requests.filing import StaleEdit
 from ..services.requests.transitions import InvalidTransition
+from ..sqlite_tx import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,9 @@ def register(app):
     @app.errorhandler(PermissionDenied)
     def _denied(err):
         # Never confirm that another municipality's object exists.
-        record_denied_access(_actor(), err, ip=request.remote_addr, method=request.method,
-                             path=request.path)
+        with write_transaction():  # a GET's deferred read ends; the audit row begins IMMEDIATE
+            record_denied_access(_actor(), err, ip=request.remote_addr, method=request.method,
+                                 path=request.path)
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(404)

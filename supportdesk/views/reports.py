@@ -23,6 +23,7 @@ from ..services.reports.snapshots import freeze_monthly_report, snapshots_for
 from ..services.requests.response_target import overdue_condition
 from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
+from ..sqlite_tx import writes_on_get
 from .decorators import permission_required
 from .report_charts import fiscal_charts, monthly_charts, municipality_chart
 
@@ -63,6 +64,7 @@ def index():
 
 @bp.get("/dashboard")
 @permission_required("view", "report")
+@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def dashboard():
     today = utcnow().astimezone(JST).date()
     report = build_monthly_report(today.year, today.month, _region_scope())
@@ -87,6 +89,7 @@ def _monthly(ym):
 
 @bp.get("/monthly/<ym>")
 @permission_required("view", "report")
+@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly(ym):
     year, month, report, charts = _monthly(ym)
     snaps = snapshots_for(ym) if _region_scope() is None else []
@@ -115,6 +118,7 @@ def monthly_pdf(ym):
 
 @bp.get("/monthly/<ym>.csv")
 @permission_required("view", "report")
+@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly_csv(ym):
     year, month = _month(ym)
     body = report_csv(build_monthly_report(year, month, _region_scope()))
@@ -126,6 +130,7 @@ def monthly_csv(ym):
 
 @bp.get("/monthly/<ym>.xlsx")
 @permission_required("view", "report")
+@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly_xlsx(ym):
     year, month = _month(ym)
     body = report_xlsx(build_monthly_report(year, month, _region_scope()),
@@ -189,6 +194,7 @@ def _fiscal(fy):
 
 @bp.get("/fiscal/<int:fy>")
 @permission_required("view", "report")
+@writes_on_get  # the responsiveness figures fill the business-day calendar
 def fiscal(fy):
     return render_template("reports/fiscal.html", **_fiscal(fy))
 

@@ -10,7 +10,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 from flask_babel import gettext as _
-from zxcvbn import zxcvbn
 
 from ...extensions import db
 from ...models import LoginAttempt, User, UserSession
@@ -47,6 +46,8 @@ def check_password_policy(password, user=None):
         banned.append(user.email.split("@")[0].lower())
     if any(word and word in lowered for word in banned):
         raise ValidationFailed(_("推測されやすい語を含むパスワードは使えません。"), "password")
+    from zxcvbn import zxcvbn  # lazy: its frequency lists are ~12 MiB in every worker
+
     # zxcvbn rates at most 72 characters; a longer password is at least as strong as its start.
     if zxcvbn(password[:72], user_inputs=_context_words(user))["score"] < current_app.config[
             "PASSWORD_MIN_SCORE"]:

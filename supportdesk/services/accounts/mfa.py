@@ -15,8 +15,6 @@ import logging
 import secrets
 from datetime import timedelta
 
-import pyotp
-import segno
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -39,6 +37,18 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 PENDING_SALT = "supportdesk.mfa-pending.v1"
 PENDING_SECONDS = 300
 VALID_WINDOW = 1  # one 30-second step either side, for clock drift
+
+
+def _pyotp():
+    import pyotp  # lazy, like segno: only enrolment and the code check need them
+
+    return pyotp
+
+
+def _segno():
+    import segno
+
+    return segno
 
 
 # --- policy -----------------------------------------------------------------
@@ -67,7 +77,7 @@ def _matching_step(secret, code, now):
     code = _normalise(code)
     if len(code) != 6 or not code.isdigit():
         return None
-    totp = pyotp.TOTP(secret)
+    totp = _pyotp().TOTP(secret)
     current = totp.timecode(now)
     for step in (current - VALID_WINDOW + i for i in range(2 * VALID_WINDOW + 1)):
         if hmac.compare_digest(totp.generate_otp(step), code):
@@ -128,7 +138,7 @@ def pending_secret(user):
     if user.has_totp:
         return None
     if not user.totp_secret:
-        user.totp_secret = pyotp.random_base32()
+        user.totp_secret = _pyotp().random_base32()
         db.session.flush()
     return user.totp_secret
 
@@ -139,8 +149,8 @@ def grouped(secret):
 
 def qr_svg(user, secret):
     """The otpauth:// URI as an inline SVG QR code, rendered here (no external service)."""
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    return Markup(segno.make(uri, error="m").svg_inline(scale=4, light="#fff"))
+    uri = _pyotp().TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return Markup(_segno().make(uri, error="m").svg_inline(scale=4, light="#fff"))
 
 
 def _wrong_code():

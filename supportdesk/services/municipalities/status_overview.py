@@ -6,8 +6,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from ... import permissions
 from ...extensions import db
@@ -114,6 +112,9 @@ def matrix_csv(matrix, locale="ja"):
 
 
 def matrix_xlsx(matrix, locale="ja"):
+    from openpyxl import Workbook  # lazy: needed only by the XLSX download
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = _("DX状況")

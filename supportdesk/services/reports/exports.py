@@ -2,9 +2,6 @@
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from ...i18n import N_
 from ...timeutil import wareki_date
 from .monthly import flat_rows
@@ -52,6 +49,9 @@ def _print_on_a4(ws, title):
 def report_xlsx(report, title=None, made_at=None):
     """The report as a workbook: the printed report's title (services/reports/pdf.py) and the
     day it was made, in 和暦 with the western year beside it, above the figures."""
+    from openpyxl import Workbook  # lazy: ~7 MiB, needed only by the XLSX download
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = report["period"]

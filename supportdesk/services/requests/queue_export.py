@@ -4,8 +4,6 @@ import io
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload
 
 from ... import permissions
@@ -50,6 +48,9 @@ def selection_csv(rows):
 
 
 def selection_xlsx(rows):
+    from openpyxl import Workbook  # lazy: ~7 MiB, needed only by the XLSX download
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = _("依頼一覧")

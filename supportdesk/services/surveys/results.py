@@ -5,8 +5,6 @@ import io
 from collections import Counter
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from ... import permissions
 from ...extensions import db
@@ -93,6 +91,9 @@ def answers_csv(survey, user):
 
 def answers_xlsx(survey, user):
     header, rows = answer_table(survey, user)
+    from openpyxl import Workbook  # lazy: needed only by the XLSX download
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = "回答"

@@ -4,7 +4,6 @@ import secrets
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event
 from sqlalchemy.orm import selectinload
 
 from ... import permissions
@@ -90,6 +89,8 @@ def build_feed(user, *, now=None):
     visits = visits_between(user, today - timedelta(days=FEED_PAST_DAYS),
                             today + timedelta(days=FEED_FUTURE_DAYS),
                             states=("proposed", "confirmed", "held", "cancelled", "postponed"))
+    from icalendar import Calendar, Event  # lazy: only the feed needs it
+
     cal = Calendar()
     cal.add("prodid", "-//Hyogo DX support desk//supportdesk//JA")
     cal.add("version", "2.0")

@@ -1,0 +1,77 @@
+"""Memory benchmark: a gunicorn worker of the app against a bare Flask worker, in one run.
+
+    python bench/memory_bench.py [--count 2000] [--requests 20000]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/memory_bench.py
+    python bench/memory_bench.py --smoke          # ~100 requests on small data (CI)
+
+Both servers are gunicorn with 1 sync worker on loopback. "After start" is the worker's RSS
+(VmRSS) once it has answered one /healthz. Then the app worker serves the read-page mix of
+workers_bench (queue, request pages, municipality pages, logged in) with 4 connections; its
+RSS is read after `--requests`/10 and after `--requests` requests. Printed: both RSS, the ratio
+app/bare (goal <= 2) and the growth between the two counts (goal < 2%).
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import (Server, build_data, exit_on_sigterm, get, log, login,  # noqa: E402
+                     machine_load, print_ratio, rss_kib, run_load)
+from workers_bench import targets_for  # noqa: E402
+
+
+def worker_rss_after_start(srv):
+    get(srv.base, "/healthz")
+    (pid,) = srv.worker_pids()
+    return pid, rss_kib(pid)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--count", type=int, default=2000, help="requests in the data")
+    ap.add_argument("--sqlite", metavar="FILE", help="SQLite file to keep and reuse")
+    ap.add_argument("--requests", type=int, default=20_000, help="HTTP requests in all")
+    ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--app-root", help="serve another checkout's code (a 'before' run)")
+    ap.add_argument("--smoke", action="store_true", help="small data, ~100 requests (CI)")
+    args = ap.parse_args(argv)
+    exit_on_sigterm()
+    if args.smoke:
+        args.count, args.requests = min(args.count, 300), 40
+    data = build_data(args.count, db_url=os.environ.get("DATABASE_URL"), sqlite_path=args.sqlite)
+    try:
+        log(f"{data.count} requests in the data; {machine_load()}")
+        with Server(None, workers=1, app="harness:bare_app()") as bare:
+            _, bare_kib = worker_rss_after_start(bare)
+        with Server(data.uri, workers=1, root=args.app_root) as srv:
+            pid, app_kib = worker_rss_after_start(srv)
+            cookies = {"liaison": login(srv.base, data.liaison_email),
+                       "manager": login(srv.base, data.manager_email),
+                       "manager2": login(srv.base, data.manager_email)}
+            targets = targets_for(data, cookies)
+            first = max(1, args.requests // 10)
+            r1 = run_load(srv.base, targets, connections=args.connections, requests=first,
+                          tool="python")
+            at_first = rss_kib(pid)
+            r2 = run_load(srv.base, targets, connections=args.connections,
+                          requests=args.requests - first, tool="python")
+            at_last = rss_kib(pid)
+            if r1.errors or r2.errors:
+                raise SystemExit(f"{r1.errors + r2.errors} requests failed")
+        log(f"bare Flask worker after start: {bare_kib / 1024:6.1f} MiB")
+        log(f"app worker after start:        {app_kib / 1024:6.1f} MiB")
+        log(f"app worker after {first:>6} requests: {at_first / 1024:6.1f} MiB ({r1})")
+        log(f"app worker after {args.requests:>6} requests: {at_last / 1024:6.1f} MiB ({r2})")
+        log(f"after the run: {machine_load()}")
+        ratio = print_ratio("app worker / bare Flask worker after start (RSS)",
+                            app_kib / 1024, bare_kib / 1024, goal=2)
+        growth = print_ratio(f"RSS after {args.requests} / after {first} requests",
+                             at_last / 1024, at_first / 1024, goal=1.02)
+        return {"bare_kib": bare_kib, "app_kib": app_kib, "ratio": ratio, "growth": growth}
+    finally:
+        data.cleanup()
+
+
+if __name__ == "__main__":
+    main()
