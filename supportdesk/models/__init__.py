@@ -80,3 +80,4 @@ __all__ = [
     "SavedView",
     "WebhookSubscription",
 ]
+from .reference_version import ReferenceVersion
