@@ -38,6 +38,11 @@ def make_user(role="municipal_staff", *, municipality_name="佐用町", regions=
     if role == "liaison":
         user.regions = [region(r) for r in regions]
     db.session.add(user)
+    if role == "liaison":
+        # As the account services do: the cached liaison pickers learn of the new liaison.
+        from supportdesk.services.reference import bump_reference_version
+
+        bump_reference_version()
     if commit:
         db.session.commit()
     return user
