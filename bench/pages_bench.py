@@ -115,10 +115,10 @@ def run(app, args):
 
     with app.app_context():
         if args.sqlite and sa.inspect(db.engine).has_table("support_requests"):
+            db.create_all()  # tables declared since the file was made
             liaison = db.session.scalar(sa.select(User).where(
                 User.email == "liaison1@bench.example.jp"))
             manager = db.session.scalar(sa.select(User).where(User.role == "manager"))
-            db.create_all()  # tables declared since the file was made
             qb.log("reusing " + args.sqlite)
         else:
             liaison, manager = qb.generate(args.count, args.seed)

@@ -1,4 +1,5 @@
-"""Reference lists cached per process: municipalities, regions, themes, liaisons, reply templates.
+"""Reference lists cached per process: municipalities, regions, themes, liaisons, reply templates
+and the case library's picker.
 
 Every page with filter drop-downs or pickers read these small tables on every view (the queue
 ran five statements and built ~100 ORM objects for them). Here each list is loaded once per
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context
 
 from ..extensions import db
-from ..models import Municipality, ReferenceVersion, Region, ReplyTemplate, Theme, User
+from ..models import Case, Municipality, ReferenceVersion, Region, ReplyTemplate, Theme, User
 from ..roles import Role
 
 VERSION_NAME = "reference"
@@ -98,7 +99,17 @@ def _load_reply_templates():
         .where(ReplyTemplate.active.is_(True)).order_by(ReplyTemplate.title, ReplyTemplate.id)))
 
 
-LOADERS = {"themes": _load_themes, "regions": _load_regions,
+CASE_OPTIONS_LIMIT = 500
+
+
+def _load_case_options():
+    """(id, label) pairs for a select of the case library (事例)."""
+    return tuple((cid, f"{title}【{org}】") for cid, title, org in db.session.execute(
+        sa.select(Case.id, Case.title, Case.organisation)
+        .order_by(Case.title).limit(CASE_OPTIONS_LIMIT)))
+
+
+LOADERS = {"case_options": _load_case_options, "themes": _load_themes, "regions": _load_regions,
            "municipalities": _load_municipalities, "liaisons": _load_liaisons,
            "reply_templates": _load_reply_templates}
 
@@ -180,3 +191,7 @@ def liaisons():
 
 def reply_templates():
     return reference_list("reply_templates")
+
+
+def case_options():
+    return reference_list("case_options")
