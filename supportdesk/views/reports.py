@@ -12,7 +12,7 @@ from ..services.reports import figures as r
 from ..services.reports.drilldown import UnknownDrillDown, drilldown
 from ..services.reports.monthly import build_fiscal_summary, build_monthly_report
 from ..services.reports.exports import report_csv, report_xlsx
-from ..services.reports.snapshots import freeze_monthly_report, snapshots_for
+from ..services.reports.snapshots import freeze_monthly_report, monthly_report, snapshots_for
 from ..services.requests.response_target import overdue_condition
 from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
@@ -72,20 +72,22 @@ def dashboard():
 @permission_required("view", "report")
 def monthly(ym):
     year, month = _month(ym)
-    report = build_monthly_report(year, month, _region_scope())
+    report, frozen = monthly_report(year, month, _region_scope(), now=utcnow(),
+                                    live=request.args.get("live") == "1")
     keep_business_days()
     snaps = snapshots_for(ym) if _region_scope() is None else []
     prev = "%04d-%02d" % r.previous_month(year, month)
     nxt = "%04d-%02d" % ((year + 1, 1) if month == 12 else (year, month + 1))
     return render_template("reports/monthly.html", report=report, ym=ym, snapshots=snaps,
-                           prev_ym=prev, next_ym=nxt)
+                           prev_ym=prev, next_ym=nxt, frozen=frozen)
 
 
 @bp.get("/monthly/<ym>.csv")
 @permission_required("view", "report")
 def monthly_csv(ym):
     year, month = _month(ym)
-    body = report_csv(build_monthly_report(year, month, _region_scope()))
+    body = report_csv(monthly_report(year, month, _region_scope(), now=utcnow(),
+                                     live=request.args.get("live") == "1")[0])
     keep_business_days()
     # mimetype gets its charset from Flask; content_type is taken as written (once).
     return Response(body, content_type="text/csv; charset=utf-8", headers={
@@ -96,7 +98,8 @@ def monthly_csv(ym):
 @permission_required("view", "report")
 def monthly_xlsx(ym):
     year, month = _month(ym)
-    body = report_xlsx(build_monthly_report(year, month, _region_scope()))
+    body = report_xlsx(monthly_report(year, month, _region_scope(), now=utcnow(),
+                                      live=request.args.get("live") == "1")[0])
     keep_business_days()
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="monthly-report-{ym}.xlsx"'})
