@@ -8,7 +8,8 @@ through the Flask test client with a logged-in session; its floor is a route add
 app for the bench only: the same login_required session lookup, the page's one indexed query,
 and a trivial template. Page and floor alternate (ABAB...) in the same process after warm-up.
 The monthly report's closed months are frozen first (the scheduler does it on the 1st), as in
-production. Prints p50/p95, the ratio page/floor and the SQL statements of one page view.
+production; the report is measured as the closed month's page and with ?live=1 (computed, as
+the open month always is, the compared months from their snapshots). Prints p50/p95, the ratio page/floor and the SQL statements of one page view.
 """
 import argparse
 import os
@@ -78,10 +79,10 @@ class StatementCounter:
 
 
 def freeze_closed_months(year, month):
-    """As the scheduler would have: the three compared months' snapshots exist."""
+    """As the scheduler would have: the month and both compared months are frozen."""
     from supportdesk.services.reports.snapshots import freeze_monthly_report
 
-    months = [previous_month(year, month), (year - 1, month)]
+    months = [previous_month(year, month), (year - 1, month), (year, month)]
     for y, m in months:
         if not db.session.scalar(sa.select(ReportSnapshot.id)
                                  .where(ReportSnapshot.period == f"{y:04d}-{m:02d}")):
@@ -148,8 +149,10 @@ def run(app, args):
         ("request page", emails[0], f"/requests/{rid}", f"/_floor/request/{rid}"),
         ("municipality page", emails[0], f"/municipalities/{code}",
          f"/_floor/municipality/{code}"),
-        (f"monthly report {y}-{m:02d}", emails[1], f"/reports/monthly/{y:04d}-{m:02d}",
+        (f"monthly report {y}-{m:02d} (closed)", emails[1], f"/reports/monthly/{y:04d}-{m:02d}",
          f"/_floor/monthly/{y}/{m}"),
+        (f"monthly report {y}-{m:02d} ?live=1", emails[1],
+         f"/reports/monthly/{y:04d}-{m:02d}?live=1", f"/_floor/monthly/{y}/{m}"),
     ]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     qb.log(f"database: {dialect}, {args.count} requests, {args.runs} runs per page")
