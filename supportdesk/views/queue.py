@@ -87,6 +87,8 @@ def _render_queue(flt, bulk_form=None, status=200):
     return render_template(
         "queue/index.html", flt=flt, page=page, now=now, due=lambda s: due_status(s, now),
         queue_url=lambda **c: _queue_url(flt, **c), labels=_row_labels(), choices=choices,
+        # One url_for for the 50 row links: the path of request 0 without its id.
+        request_href=url_for("requests.show", request_id=0)[:-1],
         assign_form=assign_form, bulk_form=bulk_form, view_form=view_form,
         saved_views=list_views(current_user), ops=bulk_ops(current_user),
         checked_ids=set(bulk_form.ids.data or ())), status
