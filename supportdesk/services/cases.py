@@ -161,5 +161,7 @@ def seed_cases():
         added += 1
     db.session.flush()
     if added:
-        reference.bump_reference_version()
+        # Seeding runs from the CLI (at install, possibly on an older schema): this process
+        # forgets its copy; running workers see the new cases within REFERENCE_CACHE_TTL.
+        reference.forget_reference_lists()
     return added
