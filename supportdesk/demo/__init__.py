@@ -2,11 +2,13 @@
 
 Business code (services, views, api) never imports this package; the CLI and the tests do.
 """
+from .reports import seed_demo_snapshots
 from .requests import seed_demo_requests
 from .rounds import seed_demo_rounds
 from .users import seed_demo_users
 from .visits import seed_demo_visits
 
 # The demo seeders in the order they run, each idempotent: the accounts first, then the rounds,
-# the requests, and the visits, which serve some of the requests.
-DEMO_SEEDERS = (seed_demo_users, seed_demo_rounds, seed_demo_requests, seed_demo_visits)
+# the requests, the visits, which serve some of the requests, and last month's frozen report.
+DEMO_SEEDERS = (seed_demo_users, seed_demo_rounds, seed_demo_requests, seed_demo_visits,
+                seed_demo_snapshots)
