@@ -44,6 +44,10 @@ class Defaults:
     # Self-service password reset: the e-mailed link is valid for PASSWORD_RESET_MINUTES; at
     # most PASSWORD_RESET_MAX_PER_* requests per address typed / per client address in
     # PASSWORD_RESET_WINDOW (known and unknown addresses alike, so the limit reveals nothing).
+    # Reference lists (municipalities, regions, themes, liaisons, 定型文) are cached per process;
+    # the version row makes an admin's change show at once, this bounds any other staleness
+    # (seconds; services/reference.py).
+    REFERENCE_CACHE_TTL = 60
     PASSWORD_RESET_MINUTES = 30
     PASSWORD_RESET_WINDOW = timedelta(hours=1)
     PASSWORD_RESET_MAX_PER_EMAIL = 3

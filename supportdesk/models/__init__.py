@@ -107,3 +107,4 @@ __all__ = [
     "StatusValue",
     "SystemMigration",
 ]
+from .reference_version import ReferenceVersion

@@ -14,7 +14,7 @@ from ..models import Case, SupportAction, SupportRequest, Theme
 from ..notifications import notify
 from ..timeutil import utcnow
 from ..workflow import State
-from . import ValidationFailed
+from . import ValidationFailed, reference
 from .requests.search import escape_like
 from .requests.transitions import record_event
 
@@ -88,6 +88,7 @@ def save_case(actor, case=None, *, now=None, **values):
             value = value.strip() or None
         setattr(case, name, value)
     db.session.flush()
+    reference.bump_reference_version()  # the case pickers
     logger.info("case %s saved by user %s", case.id, actor.id)
     return case
 
@@ -137,11 +138,9 @@ def record_case_introduction(sreq, case, actor, *, note=None, now=None):
     return action
 
 
-def case_options(limit=500):
-    """(id, label) pairs for a select of cases."""
-    rows = db.session.execute(sa.select(Case.id, Case.title, Case.organisation)
-                              .order_by(Case.title).limit(limit)).all()
-    return [(cid, f"{title}【{org}】") for cid, title, org in rows]
+def case_options():
+    """(id, label) pairs for a select of cases (cached per process: services/reference.py)."""
+    return list(reference.case_options())
 
 
 def seed_cases():
@@ -161,4 +160,8 @@ def seed_cases():
         existing.add(key)
         added += 1
     db.session.flush()
+    if added:
+        # Seeding runs from the CLI (at install, possibly on an older schema): this process
+        # forgets its copy; running workers see the new cases within REFERENCE_CACHE_TTL.
+        reference.forget_reference_lists()
     return added

@@ -24,10 +24,10 @@ def permission_required(action, kind):
     return decorator
 
 
-def load_or_404(model, obj_id, action="view"):
+def load_or_404(model, obj_id, action="view", options=()):
     """The object, if the current user may view it and take `action` on it. 404 otherwise, also
     for another municipality's object (PermissionDenied answers 404: existence never leaks)."""
-    obj = db.session.get(model, obj_id)
+    obj = db.session.get(model, obj_id, options=options)
     if obj is None:
         abort(404)
     permissions.require(current_user, "view", obj)

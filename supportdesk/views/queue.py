@@ -1,7 +1,6 @@
 """The liaison ticket queue (受付キュー): filters, sort, keyset pages, counts, saved views, bulk actions."""
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
@@ -10,10 +9,10 @@ from flask_login import current_user
 from .. import permissions
 from ..extensions import db
 from ..forms.queue import BulkActionForm, BulkAssignForm, SavedViewForm
-from ..models import Municipality, Region, SavedView, Theme, User
+from ..models import SavedView, User
 from ..models.support_request import KIND_LABELS
 from ..models.waiting import WAITING_LABELS
-from ..services import ValidationFailed
+from ..services import ValidationFailed, reference
 from ..services.requests.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
 from ..services.requests.response_target import due_status
 from ..services.requests.conversation import active_reply_templates
@@ -50,11 +49,10 @@ def _choices():
     return {
         "states": [(s, _(STATE_LABELS[State(s)])) for s in QUEUE_STATES],
         "kinds": [(k, _(v)) for k, v in KIND_LABELS.items()],
-        "themes": db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
-                                     .order_by(Theme.sort_order)).all(),
-        "regions": db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all(),
-        "municipalities": db.session.scalars(sa.select(Municipality)
-                                             .order_by(Municipality.code)).all(),
+        # Cached per process, invalidated on admin change (services/reference.py).
+        "themes": reference.themes(),
+        "regions": reference.regions(),
+        "municipalities": reference.municipalities(),
         "liaisons": assignable_liaisons(),
         "waiting": [("yes", _("回答待ち")), ("no", _("回答待ちでない"))],
         "info_dept": [("outside", _("情報部門以外からの依頼")),
@@ -89,6 +87,8 @@ def _render_queue(flt, bulk_form=None, status=200):
     return render_template(
         "queue/index.html", flt=flt, page=page, now=now, due=lambda s: due_status(s, now),
         queue_url=lambda **c: _queue_url(flt, **c), labels=_row_labels(), choices=choices,
+        # One url_for for the 50 row links: the path of request 0 without its id.
+        request_href=url_for("requests.show", request_id=0)[:-1],
         assign_form=assign_form, bulk_form=bulk_form, view_form=view_form,
         saved_views=list_views(current_user), ops=bulk_ops(current_user),
         checked_ids=set(bulk_form.ids.data or ())), status

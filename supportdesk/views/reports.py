@@ -19,7 +19,7 @@ from ..services.reports.exports import report_csv, report_xlsx
 from ..services.reports.municipality_year import fiscal_year_period, requests_per_month
 from ..services.reports.pdf import fiscal_title, html_to_pdf, monthly_title
 from ..services.reports.tiles import contact_recency_tiles
-from ..services.reports.snapshots import freeze_monthly_report, snapshots_for
+from ..services.reports.snapshots import freeze_monthly_report, monthly_report, snapshots_for
 from ..services.requests.response_target import overdue_condition
 from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
@@ -81,22 +81,23 @@ def dashboard():
 def _monthly(ym):
     """The month's report and its charts, the tile map as at the month's end (or now)."""
     year, month = _month(ym)
-    report = build_monthly_report(year, month, _region_scope())
+    report, frozen = monthly_report(year, month, _region_scope(), now=utcnow(),
+                                    live=request.args.get("live") == "1")
     tiles = contact_recency_tiles(min(r.month_period(year, month).end, utcnow()), _region_scope())
     keep_business_days()
-    return year, month, report, monthly_charts(report, tiles)
+    return year, month, report, monthly_charts(report, tiles), frozen
 
 
 @bp.get("/monthly/<ym>")
 @permission_required("view", "report")
 @writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly(ym):
-    year, month, report, charts = _monthly(ym)
+    year, month, report, charts, frozen = _monthly(ym)
     snaps = snapshots_for(ym) if _region_scope() is None else []
     prev = "%04d-%02d" % r.previous_month(year, month)
     nxt = "%04d-%02d" % ((year + 1, 1) if month == 12 else (year, month + 1))
     return render_template("reports/monthly.html", report=report, ym=ym, snapshots=snaps,
-                           prev_ym=prev, next_ym=nxt, charts=charts)
+                           prev_ym=prev, next_ym=nxt, charts=charts, frozen=frozen)
 
 
 def _pdf(body, name):
@@ -106,9 +107,10 @@ def _pdf(body, name):
 
 @bp.get("/monthly/<ym>.pdf")
 @permission_required("view", "report")
+@writes_on_get  # like the page: the report fills the business-day calendar
 def monthly_pdf(ym):
     """The monthly report on A4: cover, charts and tables, dates in 和暦."""
-    year, month, report, charts = _monthly(ym)
+    year, month, report, charts, frozen = _monthly(ym)
     html = render_template("reports/print/monthly.html", report=report, ym=ym, charts=charts,
                            title=monthly_title(year, month), made_at=utcnow(),
                            scoped=_region_scope() is not None, first_day=date(year, month, 1),
@@ -121,7 +123,8 @@ def monthly_pdf(ym):
 @writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly_csv(ym):
     year, month = _month(ym)
-    body = report_csv(build_monthly_report(year, month, _region_scope()))
+    body = report_csv(monthly_report(year, month, _region_scope(), now=utcnow(),
+                                     live=request.args.get("live") == "1")[0])
     keep_business_days()
     # mimetype gets its charset from Flask; content_type is taken as written (once).
     return Response(body, content_type="text/csv; charset=utf-8", headers={
@@ -133,7 +136,8 @@ def monthly_csv(ym):
 @writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly_xlsx(ym):
     year, month = _month(ym)
-    body = report_xlsx(build_monthly_report(year, month, _region_scope()),
+    body = report_xlsx(monthly_report(year, month, _region_scope(), now=utcnow(),
+                                      live=request.args.get("live") == "1")[0],
                        title=monthly_title(year, month), made_at=utcnow())
     keep_business_days()
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -201,6 +205,7 @@ def fiscal(fy):
 
 @bp.get("/fiscal/<int:fy>.pdf")
 @permission_required("view", "report")
+@writes_on_get  # like the page: the report fills the business-day calendar
 def fiscal_pdf(fy):
     html = render_template("reports/print/fiscal.html", **_fiscal(fy), title=fiscal_title(fy),
                            made_at=utcnow(), scoped=_region_scope() is not None,

@@ -3,20 +3,20 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from .. import permissions
 from ..extensions import db
 from ..forms.requests import (FORMS, PROGRAM_GUIDANCE, ActionForm, CommentForm,
                               SupportActionForm, WaitingForm)
-from ..models import Municipality, ReplyTemplate, SupportRequest, Theme
+from ..models import ReplyTemplate, SupportRequest
 from ..models.support_action import SUPPORT_ACTION_KINDS
 from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
                                       LECTURE_PROGRAMS)
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..models.waiting import WAITING_LABELS
-from ..services import ValidationFailed
+from ..services import ValidationFailed, reference
 from ..notifications.render import chat_copy_text
 from ..services.mail_in import inbound_for_comments
 from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
@@ -41,22 +41,28 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 PAGE_SIZE = 50
 
 
-def load_request(request_id, action="view"):
+# What the request page shows of a request's neighbours, loaded with it instead of one lazy
+# load each (municipality, region, filer, assignee, themes, co-municipalities, followers).
+PAGE_OPTIONS = (joinedload(SupportRequest.municipality), joinedload(SupportRequest.region),
+                joinedload(SupportRequest.filer), joinedload(SupportRequest.assignee),
+                selectinload(SupportRequest.themes), selectinload(SupportRequest.co_municipalities),
+                selectinload(SupportRequest.followers))
+
+
+def load_request(request_id, action="view", options=()):
     """The request, or 404 (also for one the user may not see: existence never leaks)."""
-    return load_or_404(SupportRequest, request_id, action)
+    return load_or_404(SupportRequest, request_id, action, options=options)
 
 
 def municipality_choices():
-    munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code))
-    return [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name) for m in munis]
+    return [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
+                                      for m in reference.municipalities()]
 
 
 def _setup(form, kind, sreq=None):
     """Choices that come from the database."""
-    themes = db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
-                                .order_by(Theme.sort_order)).all()
-    form.theme_ids.choices = [SelectChoice(t.id, theme_name(t)) for t in themes]
-    munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
+    form.theme_ids.choices = [SelectChoice(t.id, theme_name(t)) for t in reference.themes()]
+    munis = reference.municipalities()
     form.municipality_id.choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.name)
                                                                for m in munis]
     if sreq is not None or files_for_own_municipality(current_user):
@@ -236,7 +242,7 @@ def mine():
 @bp.get("/<int:request_id>")
 @login_required
 def show(request_id):
-    sreq = load_request(request_id)
+    sreq = load_request(request_id, options=PAGE_OPTIONS)
     comment_form = CommentForm()
     templates, chosen_template = [], None
     if permissions.can(current_user, "view", "reply_template"):

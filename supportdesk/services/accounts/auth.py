@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
@@ -128,7 +129,9 @@ def load_session(token, now=None):
     if not token:
         return None
     now = now or utcnow()
-    sess = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    # The user comes in the same statement: every page needs it (one round trip fewer).
+    sess = db.session.scalar(sa.select(UserSession).options(joinedload(UserSession.user))
+                             .where(UserSession.token_hash == _token_hash(token)))
     if sess is None or sess.ended_at is not None:
         return None
     cfg = current_app.config

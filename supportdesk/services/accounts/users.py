@@ -13,6 +13,7 @@ from ...timeutil import utcnow
 from .. import ValidationFailed
 from ..audit import record_audit
 from ..municipalities.status import record_status
+from ..reference import bump_reference_version
 from .auth import end_all_sessions, set_password
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def create_user(actor, *, email, display_name, role, password=None, municipality
         set_password(user, password, now)
     db.session.add(user)
     db.session.flush()
+    if role == Role.LIAISON:
+        bump_reference_version()  # the liaison pickers
     record_audit("user.created", actor=actor, target=user, now=now, after=_snapshot(user))
     return user
 
@@ -88,6 +91,9 @@ def update_user(actor, user, now=None, **changes):
         # A moved or re-roled account starts again from a fresh login.
         end_all_sessions(user, "role_changed", now=now)
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if Role.LIAISON in (before["role"], after["role"]) and \
+            {"role", "active", "display_name"} & set(changed):
+        bump_reference_version()  # the liaison pickers
     if changed or password:
         record_audit("user.updated", actor=actor, target=user, now=now, changes=changed,
                      password_reset=bool(password))
@@ -138,6 +144,7 @@ def save_theme(actor, theme=None, now=None, **values):
         setattr(theme, key, value if key != "sort_order" else (value or 0))
     db.session.add(theme)
     db.session.flush()
+    bump_reference_version()  # the theme pickers and filters
     record_audit("theme.created" if created else "theme.updated", actor=actor, target=theme,
                  now=now, before=None if created else before, after=values)
     return theme

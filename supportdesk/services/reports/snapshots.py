@@ -8,8 +8,8 @@ from ...extensions import db
 from ...models import ReportSnapshot
 from ...notifications import notify
 from ...timeutil import JST, utcnow
-from .monthly import build_monthly_report
-from .figures import previous_month
+from .monthly import build_monthly_report, frozen_scalars, latest_snapshot
+from .figures import month_period, previous_month
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_HOUR = 8
@@ -49,3 +49,25 @@ def snapshot_due(now=None):
 def snapshots_for(period):
     return db.session.scalars(sa.select(ReportSnapshot).where(ReportSnapshot.period == period)
                               .order_by(ReportSnapshot.version.desc())).all()
+
+
+def monthly_report(year, month, region_ids=None, *, now=None, live=False):
+    """(report, snapshot) for the monthly page and its exports. A closed month's figures come
+    from its newest snapshot when the report covers every region (snapshot is then that
+    version); otherwise, or with live=True, they are computed (snapshot None). A snapshot frozen
+    before one of today's figures existed is not used."""
+    now = now or utcnow()
+    if not live and region_ids is None and month_period(year, month).end <= now:
+        snap = latest_snapshot(year, month)
+        if snap is not None and frozen_scalars(snap.figures) is not None \
+                and set(REPORT_KEYS) <= set(snap.figures):
+            return snap.figures, snap
+    return build_monthly_report(year, month, region_ids), None
+
+
+# What a snapshot must hold to stand in for the computed report on the page.
+REPORT_KEYS = ("period", "sections", "by_kind", "by_theme", "by_region", "by_municipality",
+               "declined", "withdrawn", "lectures_by_program", "lectures_by_format",
+               "participants_by_role", "lectures_by_audience", "participants_by_audience",
+               "visits_by_kind", "reach", "support_by_kind", "bridges", "expert_dispatches",
+               "push_information")

@@ -13,6 +13,7 @@ from ...models.support_action import SUPPORT_ACTION_KINDS
 from ...notifications import notify
 from ...timeutil import utcnow
 from .. import ValidationFailed
+from ..reference import bump_reference_version, reply_templates
 from .filing import refresh_search_text
 from .response_target import Contact, record_first_response
 from .transitions import record_event
@@ -155,8 +156,8 @@ def fill_reply_template(body, sreq):
 
 
 def active_reply_templates():
-    return db.session.scalars(sa.select(ReplyTemplate).where(ReplyTemplate.active.is_(True))
-                              .order_by(ReplyTemplate.title, ReplyTemplate.id)).all()
+    """The active 定型文 (id, title, body), from the per-process reference cache."""
+    return list(reply_templates())
 
 
 def save_reply_template(actor, *, title, body, template=None, active=True, now=None):
@@ -173,6 +174,7 @@ def save_reply_template(actor, *, title, body, template=None, active=True, now=N
     template.title, template.body, template.active = title, body, bool(active)
     template.updated_at = now or utcnow()
     db.session.flush()
+    bump_reference_version()
     return template
 
 
@@ -182,3 +184,4 @@ def delete_reply_template(actor, template, *, now=None):
     template.active = False
     template.updated_at = now or utcnow()
     db.session.flush()
+    bump_reference_version()

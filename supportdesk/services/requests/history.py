@@ -1,6 +1,7 @@
 """A municipality's history (対応履歴): its requests, visits and events by fiscal year.
 
-Three queries whatever the number of rows: requests, visits, events.
+Four queries whatever the number of rows: the counts (one GROUP BY), the newest requests
+(LISTED_REQUESTS of them: a busy municipality has thousands), visits, and a page of events.
 """
 from collections import Counter, defaultdict
 
@@ -18,15 +19,37 @@ from ...workflow import State
 TIMELINE_PAGE = 20  # events a page of the timeline shows (?page=N)
 
 
-def _requests(m, user):
+LISTED_REQUESTS = 100  # the newest requests listed under their fiscal years; the rest counted
+
+
+def _scoped_requests(m, user, *cols):
     co = sa.select(request_co_municipalities.c.request_id).where(
         request_co_municipalities.c.municipality_id == m.id)
-    stmt = (sa.select(SupportRequest)
-            .options(selectinload(SupportRequest.themes))
+    stmt = (sa.select(*cols)
             .where(sa.or_(SupportRequest.municipality_id == m.id, SupportRequest.id.in_(co)),
-                   SupportRequest.state != State.DRAFT.value)
-            .order_by(SupportRequest.submitted_at.desc(), SupportRequest.id.desc()))
-    return db.session.scalars(permissions.scope_requests(stmt, user)).all()
+                   SupportRequest.state != State.DRAFT.value))
+    return permissions.scope_requests(stmt, user)
+
+
+def _requests(m, user, limit=LISTED_REQUESTS):
+    """The newest `limit` requests the viewer may see (a busy municipality has thousands)."""
+    stmt = (_scoped_requests(m, user, SupportRequest)
+            .order_by(SupportRequest.submitted_at.desc(), SupportRequest.id.desc()).limit(limit))
+    return db.session.scalars(stmt).all()
+
+
+def _request_counts(m, user):
+    """{(fiscal year, kind, state): n} over every request the viewer may see, in one GROUP BY."""
+    stmt = _scoped_requests(m, user, SupportRequest.fiscal_year, SupportRequest.submitted_at,
+                            SupportRequest.kind, SupportRequest.state)
+    sub = stmt.subquery()
+    rows = db.session.execute(sa.select(sub.c.fiscal_year, sub.c.kind, sub.c.state,
+                                        sa.func.count(), sa.func.min(sub.c.submitted_at))
+                              .group_by(sub.c.fiscal_year, sub.c.kind, sub.c.state))
+    counts = Counter()
+    for fy, kind, state, n, first in rows:
+        counts[(fy if fy is not None else fiscal_year(first), kind, state)] += n
+    return counts
 
 
 def _visits(m, user):
@@ -45,13 +68,11 @@ def _visits(m, user):
     return db.session.scalars(stmt).all()
 
 
-def _events(request_ids, user, page, per_page):
+def _events(m, user, page, per_page):
     """One page of the events, newest first, and one more to tell whether a next page exists."""
-    if not request_ids:
-        return []
     stmt = (sa.select(RequestEvent)
             .options(joinedload(RequestEvent.actor), joinedload(RequestEvent.sreq))
-            .where(RequestEvent.request_id.in_(request_ids))
+            .where(RequestEvent.request_id.in_(_scoped_requests(m, user, SupportRequest.id)))
             .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
             .offset((page - 1) * per_page).limit(per_page + 1))
     if permissions.scope_of(user, "view_internal", "request") is None:
@@ -69,16 +90,20 @@ def municipality_history(m, user, page=1, per_page=TIMELINE_PAGE):
     `page` of its timeline (None when that page is past the end)."""
     reqs = _requests(m, user)
     visits = _visits(m, user)
-    events = _events([r.id for r in reqs], user, page, per_page)
+    events = _events(m, user, page, per_page)
     if page > 1 and not events:
         return None
     years = defaultdict(lambda: {"requests": [], "visits": [], "request_kinds": Counter(),
-                                 "request_states": Counter(), "visit_kinds": Counter()})
+                                 "request_states": Counter(), "visit_kinds": Counter(),
+                                 "request_count": 0})
+    counts = _request_counts(m, user)
+    for (fy, kind, state), n in counts.items():
+        y = years[fy]
+        y["request_count"] += n
+        y["request_kinds"][kind] += n
+        y["request_states"][state] += n
     for r in reqs:
-        y = years[request_fiscal_year(r)]
-        y["requests"].append(r)
-        y["request_kinds"][r.kind] += 1
-        y["request_states"][r.state] += 1
+        years[request_fiscal_year(r)]["requests"].append(r)
     for v in visits:
         y = years[fiscal_year(v.starts_at)]
         y["visits"].append(v)
@@ -91,9 +116,10 @@ def municipality_history(m, user, page=1, per_page=TIMELINE_PAGE):
         "timeline": timeline,
         "timeline_page": page,
         "timeline_has_next": len(events) > per_page,
-        "totals": {"requests": len(reqs), "visits": len(visits),
-                   "request_kinds": Counter(r.kind for r in reqs),
-                   "request_states": Counter(r.state for r in reqs),
+        "totals": {"requests": sum(counts.values()), "visits": len(visits),
+                   "request_kinds": sum((y["request_kinds"] for y in years.values()), Counter()),
+                   "request_states": sum((y["request_states"] for y in years.values()),
+                                         Counter()),
                    "visit_kinds": Counter(v.kind for v in visits)},
         "municipality": m,
     }

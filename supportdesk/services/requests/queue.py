@@ -246,10 +246,10 @@ def state_counts(user, flt, now, cap=COUNT_CAP):
         counts = {state: n for state, n in db.session.execute(stmt)}
         return counts, (set(counts) if sum(counts.values()) > cap else set())
     parts = []
+    # The filter is built once; each state's subquery only adds its own condition.
+    base = apply_filter(sa.select(sa.literal(1).label("one")), user, flt, now, with_state=False)
     for state in QUEUE_STATES:
-        sub = apply_filter(sa.select(sa.literal(1).label("one")), user, flt, now,
-                           with_state=False).where(SupportRequest.state == state) \
-            .limit(cap + 1).subquery()
+        sub = base.where(SupportRequest.state == state).limit(cap + 1).subquery()
         parts.append(sa.select(sa.literal(state).label("state"),
                                sa.func.count().label("n")).select_from(sub))
     counts = {state: n for state, n in db.session.execute(sa.union_all(*parts)) if n}

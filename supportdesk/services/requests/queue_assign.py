@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 
 from ... import permissions
 from ...extensions import db
-from ...models import SupportRequest, User
+from ...models import SupportRequest
 from ...notifications import notify
 from ...roles import Role
 from ...timeutil import utcnow
 from ...workflow import FINAL_STATES, State
-from .. import ValidationFailed
+from .. import ValidationFailed, reference
 from .transitions import record_event
 
 logger = logging.getLogger(__name__)
@@ -21,9 +21,8 @@ NOT_ASSIGNABLE = frozenset({s.value for s in FINAL_STATES} | {State.DRAFT.value}
 
 
 def assignable_liaisons():
-    return list(db.session.scalars(
-        sa.select(User).where(User.role == Role.LIAISON, User.active.is_(True))
-        .order_by(User.display_name, User.id)))
+    """The active liaisons (id, display_name), from the per-process reference cache."""
+    return list(reference.liaisons())
 
 
 def bulk_assign(actor, request_ids, assignee, *, now=None):

@@ -1,0 +1,193 @@
+"""Pages against their floor: queue, request page, municipality page and monthly report.
+
+    python bench/pages_bench.py [--count 100000] [--runs 20] [--sqlite FILE]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/pages_bench.py
+
+The data is queue_bench.py's (100k requests with history, bulk inserts). Each page is fetched
+through the Flask test client with a logged-in session; its floor is a route added to the same
+app for the bench only: the same login_required session lookup, the page's one indexed query,
+and a trivial template. Page and floor alternate (ABAB...) in the same process after warm-up.
+The monthly report's closed months are frozen first (the scheduler does it on the 1st), as in
+production; the report is measured as the closed month's page and with ?live=1 (computed, as
+the open month always is, the compared months from their snapshots). Prints p50/p95, the ratio page/floor and the SQL statements of one page view.
+"""
+import argparse
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import sqlalchemy as sa  # noqa: E402
+from flask import Blueprint, render_template_string  # noqa: E402
+from flask_login import login_required  # noqa: E402
+
+import queue_bench as qb  # noqa: E402
+from supportdesk.extensions import db  # noqa: E402
+from supportdesk.models import Municipality, ReportSnapshot, SupportRequest, User  # noqa: E402
+from supportdesk.services.reports.figures import month_period, previous_month  # noqa: E402
+from supportdesk.services.requests.queue import OPEN  # noqa: E402
+
+TRIVIAL = "<html><body>{% for r in rows %}<p>{{ r|join(' ') }}</p>{% endfor %}</body></html>"
+REPORT_MONTH = (2026, 6)
+
+
+def floor_blueprint(liaison_regions):
+    """The floors: session lookup (login_required), one indexed query, a trivial template."""
+    bp = Blueprint("floor", __name__, url_prefix="/_floor")
+    t = SupportRequest.__table__
+
+    def render(stmt, **params):
+        return render_template_string(TRIVIAL, rows=db.session.execute(stmt, params).all())
+
+    @bp.get("/queue")
+    @login_required
+    def queue():
+        return render(qb.floor_select(liaison_regions, sorted(OPEN), "submitted_at", False))
+
+    @bp.get("/request/<int:rid>")
+    @login_required
+    def request_page(rid):
+        return render(sa.select(t.c.id, t.c.number, t.c.title, t.c.body, t.c.state, t.c.kind,
+                                t.c.submitted_at, t.c.updated_at).where(t.c.id == rid))
+
+    @bp.get("/municipality/<code>")
+    @login_required
+    def municipality(code):
+        m = sa.select(Municipality.id).where(Municipality.code == code).scalar_subquery()
+        return render(sa.select(t.c.id, t.c.number, t.c.title, t.c.state, t.c.submitted_at)
+                      .where(t.c.municipality_id == m)
+                      .order_by(t.c.submitted_at.desc(), t.c.id.desc()).limit(20))
+
+    @bp.get("/monthly/<int:year>/<int:month>")
+    @login_required
+    def monthly(year, month):
+        p = month_period(year, month)
+        return render(sa.select(t.c.kind, t.c.state, sa.func.count()).where(
+            t.c.submitted_at >= p.start, t.c.submitted_at < p.end).group_by(t.c.kind, t.c.state))
+
+    return bp
+
+
+class StatementCounter:
+    def __init__(self, engine):
+        self.n = 0
+        sa.event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        self.n += 1
+
+
+def freeze_closed_months(year, month):
+    """As the scheduler would have: the month and both compared months are frozen."""
+    from supportdesk.services.reports.snapshots import freeze_monthly_report
+
+    months = [previous_month(year, month), (year - 1, month), (year, month)]
+    for y, m in months:
+        if not db.session.scalar(sa.select(ReportSnapshot.id)
+                                 .where(ReportSnapshot.period == f"{y:04d}-{m:02d}")):
+            freeze_monthly_report(y, m, reason="bench")
+    db.session.commit()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--count", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--sqlite", metavar="PATH", help="SQLite file; reused if it holds the data")
+    ap.add_argument("--only", default="", help="comma-separated page names to measure")
+    args = ap.parse_args()
+    uri, cleanup = qb.setup_database(os.environ.get("DATABASE_URL", ""), args.sqlite)
+    app = qb.make_app(uri)
+    try:
+        run(app, args)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if not args.keep:
+            cleanup()
+
+
+def run(app, args):
+    from supportdesk.permissions import liaison_region_filter
+
+    with app.app_context():
+        if args.sqlite and sa.inspect(db.engine).has_table("support_requests"):
+            db.create_all()  # tables declared since the file was made
+            liaison = db.session.scalar(sa.select(User).where(
+                User.email == "liaison1@bench.example.jp"))
+            manager = db.session.scalar(sa.select(User).where(User.role == "manager"))
+            qb.log("reusing " + args.sqlite)
+        else:
+            liaison, manager = qb.generate(args.count, args.seed)
+        regions = sorted(liaison_region_filter(liaison))
+        # A busy municipality and one of its open requests in the liaison's regions.
+        t = SupportRequest.__table__
+        rid, mid = db.session.execute(
+            sa.select(t.c.id, t.c.municipality_id).where(t.c.region_id.in_(regions),
+                                                         t.c.state == "answered")
+            .order_by(t.c.id.desc()).limit(1)).one()
+        code = db.session.get(Municipality, mid).code
+        freeze_closed_months(*REPORT_MONTH)
+        emails = liaison.email, manager.email
+        dialect = db.engine.dialect.name
+        db.session.remove()
+        engine = db.engine
+    app.register_blueprint(floor_blueprint(regions))
+    counter = StatementCounter(engine)
+    clients = {}
+    for email in emails:
+        c = app.test_client()
+        assert c.post("/login", data={"email": email, "password": qb.PASSWORD}).status_code == 302
+        clients[email] = c
+    y, m = REPORT_MONTH
+    pages = [
+        ("queue (liaison default, 50 rows)", emails[0], "/queue/", "/_floor/queue"),
+        ("request page", emails[0], f"/requests/{rid}", f"/_floor/request/{rid}"),
+        ("municipality page", emails[0], f"/municipalities/{code}",
+         f"/_floor/municipality/{code}"),
+        (f"monthly report {y}-{m:02d} (closed)", emails[1], f"/reports/monthly/{y:04d}-{m:02d}",
+         f"/_floor/monthly/{y}/{m}"),
+        (f"monthly report {y}-{m:02d} ?live=1", emails[1],
+         f"/reports/monthly/{y:04d}-{m:02d}?live=1", f"/_floor/monthly/{y}/{m}"),
+    ]
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    qb.log(f"database: {dialect}, {args.count} requests, {args.runs} runs per page")
+    results = []
+    for name, email, url, floor_url in pages:
+        if only and not any(o in name for o in only):
+            continue
+        client = clients[email]
+
+        def get(u):
+            r = client.get(u)
+            assert r.status_code == 200, (u, r.status_code)
+
+        for _ in range(3):
+            get(url)
+            get(floor_url)
+        counter.n = 0
+        get(url)
+        stmts = counter.n
+        counter.n = 0
+        get(floor_url)
+        floor_stmts = counter.n
+        real_t, floor_t = [], []
+        for _ in range(args.runs):
+            real_t += qb.measure(lambda: get(url), 1)
+            floor_t += qb.measure(lambda: get(floor_url), 1)
+        results.append((name, stmts, floor_stmts, real_t, floor_t))
+    qb.log("")
+    qb.log(f"{'page':36} {'SQL':>4} {'fl SQL':>6} {'p50':>8} {'p95':>8} {'floor p50':>9} "
+           f"{'floor p95':>9} {'x p50':>6}")
+    for name, stmts, fstmts, real_t, floor_t in results:
+        rm, fm = statistics.median(real_t), statistics.median(floor_t)
+        qb.log(f"{name:36} {stmts:>4} {fstmts:>6} {rm:7.1f}ms {qb.p95(real_t):7.1f}ms "
+               f"{fm:8.2f}ms {qb.p95(floor_t):8.2f}ms {rm / fm:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

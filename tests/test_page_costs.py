@@ -1,0 +1,72 @@
+"""SQL statements per page view, with budgets, so that a regression shows in CI.
+
+Counted after one warm-up view (the per-process reference cache is then filled, as it is in a
+running worker), BEGIN left out (SQLite sends it as a statement, PostgreSQL does not). The
+budgets are what the pages take now; bench/pages_bench.py measures their time at 100k requests.
+"""
+import sqlalchemy as sa
+
+from supportdesk.extensions import db
+from supportdesk.services.reports.snapshots import freeze_monthly_report
+from tests.factories import advance_request, make_liaison, make_request, make_user
+
+# A GET now ends its (deferred) read transaction, so the test session's objects are reloaded per
+# request as in production (the liaison's regions: +1); the report page also draws the tile map
+# of contact recency (+1 grouped query, +1 for the users its snapshot names). The municipality
+# page gained the DX status, survey and requests-per-month sections (+7): to bring down next.
+BUDGETS = {"queue": 8, "request": 13, "municipality": 22, "report_closed": 7, "report_live": 67}
+
+
+def _statements(client, url):
+    client.get(url)  # warm-up
+    seen = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return seen
+
+
+def _world(n=6):
+    liaison = make_liaison("西播磨")
+    reqs = [make_request(title=f"相談{i}", themes=("security", "ai_rpa"), assignee=liaison)
+            for i in range(n)]
+    advance_request(reqs[0], "answered", liaison)
+    return liaison, reqs
+
+
+def _check(name, seen):
+    assert len(seen) <= BUDGETS[name], f"{name}: {len(seen)} statements\n" + "\n---\n".join(
+        s[:200] for s in seen)
+    return len(seen)
+
+
+def test_queue_request_and_municipality_pages_stay_within_their_budgets(client, login_as):
+    liaison, reqs = _world()
+    login_as(liaison)
+    queue = _check("queue", _statements(client, "/queue/"))
+    _check("request", _statements(client, f"/requests/{reqs[0].id}"))
+    code = reqs[0].municipality.code
+    municipality = _check("municipality", _statements(client, f"/municipalities/{code}"))
+    # More rows cost no more statements.
+    _world(12)
+    assert len(_statements(client, "/queue/")) == queue
+    # (the second world has its own liaison, whose regions the page loads once: +1 per liaison,
+    # never per row)
+    assert len(_statements(client, f"/municipalities/{code}")) <= municipality + 1
+
+
+def test_monthly_report_budgets_closed_month_from_its_snapshot(client, login_as):
+    _world()
+    login_as(make_user("manager"))
+    for y, m in ((2025, 5), (2024, 6), (2025, 6)):
+        freeze_monthly_report(y, m, reason="scheduled")
+    db.session.commit()
+    _check("report_closed", _statements(client, "/reports/monthly/2025-06"))
+    _check("report_live", _statements(client, "/reports/monthly/2025-06?live=1"))
