@@ -31,7 +31,8 @@ from supportdesk.models import (Municipality, RequestComment, RequestEvent, Supp
 from supportdesk.models.support_request import request_themes  # noqa: E402
 from supportdesk.permissions import liaison_region_filter  # noqa: E402
 from supportdesk.services.requests.queue import OPEN, QueueFilter, encode_cursor  # noqa: E402
-from supportdesk.services.requests.search import escape_like, normalise  # noqa: E402
+from supportdesk.services.requests.search import escape_like  # noqa: E402
+from supportdesk.services.requests.search import normalise_for_search as normalise  # noqa: E402
 from supportdesk.timeutil import fiscal_year, fiscal_year_short  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"

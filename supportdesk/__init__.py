@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import search_index
 from .config import Defaults, env_overrides, normalise_db_url
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    # The search index's triggers build the FTS5 document with it (search_index.py).
+    dbapi_connection.create_function(search_index.SQL_FUNCTION, 1, search_index.fts_document,
+                                     deterministic=True)
 
 
 @event.listens_for(Engine, "begin")
@@ -154,7 +158,14 @@ def register_mail_secrets():
 
 
 def _include_in_migrations(obj, name, type_, reflected, compare_to):
-    """Autogenerate skips indexes meant for another database (Index(...).ddl_if(dialect=...))."""
+    """Autogenerate skips indexes meant for another database (Index(...).ddl_if(dialect=...)),
+    and the search index's objects made by DDL of their own (search_index.py): the FTS5 table
+    and its shadow tables on SQLite, the expression GIN index on PostgreSQL."""
+    from .search_index import FTS_TABLE, PG_INDEX
+
+    if reflected and ((type_ == "table" and name.startswith(FTS_TABLE))
+                      or (type_ == "index" and name == PG_INDEX)):
+        return False
     ddl_if = getattr(obj, "_ddl_if", None)
     if type_ == "index" and ddl_if is not None and ddl_if.dialect:
         from .extensions import db
