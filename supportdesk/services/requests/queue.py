@@ -271,20 +271,27 @@ _ROW_OPTIONS = (joinedload(SupportRequest.municipality), joinedload(SupportReque
                 selectinload(SupportRequest.themes))
 
 
-def _load_search_page(user, flt, now, per_page):
-    """A search's page and its exact counts per state from ONE statement (the table is read
-    once): window functions over the matches of every queue state give each row the count of
-    its state; the first match of each state rides along (ordered first) so that every state
-    with a match reports its count even when none of its rows is on the page. The page is then
-    the first per_page qualifying rows in (key, id) order. A search's matches come from the
-    bigram index (search.py), so their number bounds the cost."""
+def _load_search_page(user, flt, now, per_page, cap=COUNT_CAP):
+    """A search's page and its counts per state from ONE statement (the table is read once).
+
+    The first cap+1 matches in the page's order (every queue state, no cursor) are numbered by
+    window functions: each row carries the count of its state, and the first match of each
+    state rides along (ordered first), so every state with a match reports its count even when
+    none of its rows is on the page. The page is the qualifying rows (selected states, after
+    the cursor) among them. Up to `cap` matches the counts are exact; past it they are lower
+    bounds ("1000+") and, only when those cap+1 matches do not hold a whole page (a deep page
+    or a rare state of a common word), the page is read by the plain queue query."""
     key = _sort_expr(flt.sort)
     desc = flt.direction == "desc"
     order = (key.desc(), SupportRequest.id.desc()) if desc else (key.asc(), SupportRequest.id.asc())
-    matches = apply_filter(sa.select(SupportRequest.id, SupportRequest.state, key.label("k")),
-                           user, flt, now, with_state=False).add_columns(
-        sa.func.count().over(partition_by=SupportRequest.state).label("n"),
-        sa.func.row_number().over(partition_by=SupportRequest.state, order_by=order).label("rn"),
+    first_matches = apply_filter(sa.select(SupportRequest.id, SupportRequest.state,
+                                           key.label("k")), user, flt, now, with_state=False) \
+        .order_by(*order).limit(cap + 1).subquery("first_matches")
+    fm = first_matches.c
+    fm_order = (fm.k.desc(), fm.id.desc()) if desc else (fm.k.asc(), fm.id.asc())
+    matches = sa.select(
+        fm.id, fm.state, fm.k, sa.func.count().over(partition_by=fm.state).label("n"),
+        sa.func.row_number().over(partition_by=fm.state, order_by=fm_order).label("rn"),
     ).subquery("matches")
     qualifies = matches.c.state.in_(flt.state_values())
     cursor = decode_cursor(flt)
@@ -305,11 +312,17 @@ def _load_search_page(user, flt, now, per_page):
         counts[sreq.state] = n
         if qualifying:
             rows.append(sreq)
+    truncated = sum(counts.values()) > cap
+    if truncated and len(rows) <= per_page:
+        rows = list(db.session.scalars(queue_select(user, flt, now, per_page)
+                                       .options(*_ROW_OPTIONS)).unique())
     rows.sort(key=lambda r: (_sort_value(r, flt.sort), r.id), reverse=desc)
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]
         next_cursor = encode_cursor(flt, _sort_value(rows[-1], flt.sort), rows[-1].id)
     selected = set(flt.state_values())
-    return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts, partial=set(),
-                     total=sum(n for s, n in counts.items() if s in selected))
+    partial = set(QUEUE_STATES) if truncated else set()  # unseen states: 0 or more
+    total = sum(n for s, n in counts.items() if s in selected)
+    return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts, partial=partial,
+                     total=max(total, len(rows)), capped=bool(partial & selected))
