@@ -84,18 +84,26 @@ def tsquery(terms):
 PG_FUNCTION_SQL = r"""
 CREATE OR REPLACE FUNCTION sd_search_bigrams(t text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN pg_catalog.count(*) = 0 THEN ''::pg_catalog.tsvector
-    WHEN pg_catalog.max(l.n) > 255 OR pg_catalog.max(l.last) > 16383 THEN
-      (pg_catalog.string_agg(l.lex, ' ') || ' ''~~~''')::pg_catalog.tsvector
-    ELSE pg_catalog.string_agg(l.lex || ':' || l.pos, ' ')::pg_catalog.tsvector END
-  FROM (SELECT '''' || pg_catalog.replace(pg_catalog.replace(g.tok, '\', '\\'), '''', '''''')
-               || '''' AS lex,
-               pg_catalog.count(*) AS n, pg_catalog.max(g.i) AS last,
-               pg_catalog.string_agg(g.i::text, ',' ORDER BY g.i) AS pos
-        FROM (SELECT i, pg_catalog.substr(t, i, 2) AS tok
-              FROM pg_catalog.generate_series(1, pg_catalog.length(t)) AS i) AS g
-        GROUP BY g.tok) AS l
+  SELECT CASE WHEN pg_catalog.length(t) <= 255 THEN
+    -- short text: no lexeme can pass 256 positions; tsvector input merges repeated lexemes
+    (SELECT COALESCE(pg_catalog.string_agg(
+        '''' || pg_catalog.replace(pg_catalog.replace(pg_catalog.substr(t, i, 2), '\', '\\'),
+                                   '''', '''''') || ''':' || i, ' ')::pg_catalog.tsvector,
+        ''::pg_catalog.tsvector)
+     FROM pg_catalog.generate_series(1, pg_catalog.length(t)) AS i)
+  ELSE
+    (SELECT CASE
+       WHEN pg_catalog.max(l.n) > 255 OR pg_catalog.max(l.last) > 16383 THEN
+         (pg_catalog.string_agg(l.lex, ' ') || ' ''~~~''')::pg_catalog.tsvector
+       ELSE pg_catalog.string_agg(l.lex || ':' || l.pos, ' ')::pg_catalog.tsvector END
+     FROM (SELECT '''' || pg_catalog.replace(pg_catalog.replace(g.tok, '\', '\\'), '''', '''''')
+                  || '''' AS lex,
+                  pg_catalog.count(*) AS n, pg_catalog.max(g.i) AS last,
+                  pg_catalog.string_agg(g.i::text, ',' ORDER BY g.i) AS pos
+           FROM (SELECT i, pg_catalog.substr(t, i, 2) AS tok
+                 FROM pg_catalog.generate_series(1, pg_catalog.length(t)) AS i) AS g
+           GROUP BY g.tok) AS l)
+  END
 $$
 """
 PG_INDEX = "ix_support_requests_search_bigrams"
