@@ -75,7 +75,10 @@ def test_terms_of_every_length_match_exactly_where_they_occur(corpus):
     manager = make_user("manager")
     for q, expected in EXPECTED.items():
         assert titles(manager, q) == expected, q
-        assert index_only(q) == expected, q
+        if db.engine.dialect.name == "sqlite" or max(map(len, q.split())) <= 2:
+            assert index_only(q) == expected, q   # FTS5 phrases: the index alone is exact
+        else:
+            assert index_only(q) >= expected, q   # PostgreSQL: every bigram; the LIKE decides
 
 
 def test_the_index_follows_the_text_and_the_filters_and_scope_still_apply(corpus):

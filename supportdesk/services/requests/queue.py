@@ -274,19 +274,18 @@ _ROW_OPTIONS = (joinedload(SupportRequest.municipality), joinedload(SupportReque
 def _load_search_page(user, flt, now, per_page, cap=COUNT_CAP):
     """A search's page and its counts per state from ONE statement (the table is read once).
 
-    The first cap+1 matches in the page's order (every queue state, no cursor) are numbered by
-    window functions: each row carries the count of its state, and the first match of each
-    state rides along (ordered first), so every state with a match reports its count even when
-    none of its rows is on the page. The page is the qualifying rows (selected states, after
-    the cursor) among them. Up to `cap` matches the counts are exact; past it they are lower
-    bounds ("1000+") and, only when those cap+1 matches do not hold a whole page (a deep page
-    or a rare state of a common word), the page is read by the plain queue query."""
+    The first cap+1 matches found (every queue state, no cursor, in no order: finding them stops
+    early) are numbered by window functions: each row carries the count of its state, and the
+    first match of each state rides along (ordered first), so every state with a match reports
+    its count even when none of its rows is on the page. Up to `cap` matches (a rare word) the
+    counts are exact and the page is the qualifying rows (selected states, after the cursor)
+    among them: one statement. Past it (a common word) the counts are lower bounds ("1000+")
+    and the page is read by the plain queue query, which walks the sort index."""
     key = _sort_expr(flt.sort)
     desc = flt.direction == "desc"
-    order = (key.desc(), SupportRequest.id.desc()) if desc else (key.asc(), SupportRequest.id.asc())
     first_matches = apply_filter(sa.select(SupportRequest.id, SupportRequest.state,
                                            key.label("k")), user, flt, now, with_state=False) \
-        .order_by(*order).limit(cap + 1).subquery("first_matches")
+        .limit(cap + 1).subquery("first_matches")
     fm = first_matches.c
     fm_order = (fm.k.desc(), fm.id.desc()) if desc else (fm.k.asc(), fm.id.asc())
     matches = sa.select(
@@ -313,7 +312,7 @@ def _load_search_page(user, flt, now, per_page, cap=COUNT_CAP):
         if qualifying:
             rows.append(sreq)
     truncated = sum(counts.values()) > cap
-    if truncated and len(rows) <= per_page:
+    if truncated:  # a common word: the first cap+1 matches found need not hold the page
         rows = list(db.session.scalars(queue_select(user, flt, now, per_page)
                                        .options(*_ROW_OPTIONS)).unique())
     rows.sort(key=lambda r: (_sort_value(r, flt.sort), r.id), reverse=desc)

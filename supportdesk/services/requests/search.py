@@ -86,7 +86,7 @@ def search_conditions(q):
     Each term is looked up in the bigram index (search_index.py): FTS5 on SQLite, the GIN
     index on PostgreSQL, so a rare word costs what its few matches cost, even a two-character
     one (交付) that has no trigram. The LIKE beside the index condition keeps every result
-    exact where the index can only narrow (PostgreSQL texts past the tsvector limits)."""
+    exact where the index only narrows (on PostgreSQL: whether the bigrams are in sequence)."""
     terms = query_terms(q)
     plain = [t for t in terms if request_number_of(t) is None]
     conds = [_indexed(plain)] if plain else []
