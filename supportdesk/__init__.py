@@ -132,7 +132,14 @@ def register_mail_secrets():
 
 
 def _include_in_migrations(obj, name, type_, reflected, compare_to):
-    """Autogenerate skips indexes meant for another database (Index(...).ddl_if(dialect=...))."""
+    """Autogenerate skips indexes meant for another database (Index(...).ddl_if(dialect=...)),
+    and the search index's objects made by DDL of their own (search_index.py): the FTS5 table
+    and its shadow tables on SQLite, the expression GIN index on PostgreSQL."""
+    from .search_index import FTS_TABLE, PG_INDEX
+
+    if reflected and ((type_ == "table" and name.startswith(FTS_TABLE))
+                      or (type_ == "index" and name == PG_INDEX)):
+        return False
     ddl_if = getattr(obj, "_ddl_if", None)
     if type_ == "index" and ddl_if is not None and ddl_if.dialect:
         from .extensions import db

@@ -30,6 +30,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import scoped_session
 
+from . import search_index
+
 logger = logging.getLogger(__name__)
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -110,6 +112,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    # The search index's triggers build the FTS5 document with it (search_index.py).
+    dbapi_connection.create_function(search_index.SQL_FUNCTION, 1, search_index.fts_document,
+                                     deterministic=True)
 
 
 @event.listens_for(Engine, "begin")

@@ -17,6 +17,8 @@ SMOKES = {
     "queue_bench.py": (["--count", "300", "--runs", "2"], ["liaison default", "x p50"]),
     "report_bench.py": (["--count", "300", "--runs", "1"], ["monthly report"]),
     "dispatch_bench.py": (["--n", "50"], ["msgs/s"]),
+    "search_bench.py": (["--tiny"], ["交付"]),
+    "pages_bench.py": (["--count", "300", "--runs", "1"], ["queue"]),
 }
 
 

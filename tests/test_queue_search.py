@@ -105,14 +105,19 @@ def test_staff_search_never_returns_another_municipality(corpus, search):
     assert search("窓口", user=staff) == set()
 
 
-def test_trigram_index_exists_only_on_postgresql(app):
+def test_search_reads_the_bigram_index_of_its_database(app):
+    """The trigram index is gone (two-character words have no trigram); the bigram index is
+    the FTS5 table on SQLite and an expression GIN index on PostgreSQL (test_search_index.py)."""
     import sqlalchemy as sa
 
     names = {ix["name"] for ix in sa.inspect(db.engine).get_indexes("support_requests")}
+    assert "ix_support_requests_search_trgm" not in names
     if db.engine.dialect.name == "postgresql":
         indexdef = db.session.scalar(sa.text(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_support_requests_search_trgm'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_support_requests_search_bigrams'"
             " AND schemaname = current_schema()"))
-        assert "gin" in indexdef and "gin_trgm_ops" in indexdef
+        assert "gin" in indexdef and "sd_search_bigrams(search_text)" in indexdef
     else:
-        assert "ix_support_requests_search_trgm" not in names
+        assert db.session.scalar(sa.text(
+            "SELECT sql FROM sqlite_master WHERE name = 'support_requests_fts'")).startswith(
+            "CREATE VIRTUAL TABLE support_requests_fts USING fts5")

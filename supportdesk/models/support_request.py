@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import search_index
 from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
@@ -56,11 +57,8 @@ class SupportRequest(db.Model):
         sa.Index("ix_support_requests_submitted_id", "submitted_at", "id"),
         sa.Index("ix_support_requests_updated_id", "updated_at", "id"),
         sa.Index("ix_support_requests_state_region_kind", "state", "region_id", "kind"),
-        # Queue search: substring LIKE over Japanese text (no word spaces) needs trigrams, not
-        # word-based full-text search. PostgreSQL only; the migration must first run
-        # CREATE EXTENSION IF NOT EXISTS pg_trgm.
-        sa.Index("ix_support_requests_search_trgm", "search_text", postgresql_using="gin",
-                 postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        # Queue search: a bigram index of search_text (search_index.py), made by the DDL
+        # attached below: FTS5 on SQLite, an expression GIN index on PostgreSQL.
         # Covering indexes for the monthly report (bench/README.md): the backlog reads
         # (submitted_at, closed_at) only; reach joins events to (id -> municipality, state);
         # the business-day spans read the start next to the end they range over.
@@ -180,3 +178,16 @@ class RequestCounter(db.Model):
 
     fiscal_year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(default=0)
+
+
+# The search index (search_index.py) comes with the table, for create_all as for migration 0023.
+# Its SQLite triggers live on this table: a migration that rebuilds support_requests (SQLite batch
+# mode copies and drops the table) must create them again (tests/test_search_index.py checks).
+for _ddl in search_index.SQLITE_DDL:
+    sa.event.listen(SupportRequest.__table__, "after_create",
+                    sa.DDL(_ddl).execute_if(dialect="sqlite"))
+for _ddl in (search_index.PG_FUNCTION_SQL, search_index.PG_INDEX_SQL):
+    sa.event.listen(SupportRequest.__table__, "after_create",
+                    sa.DDL(_ddl).execute_if(dialect="postgresql"))
+sa.event.listen(SupportRequest.__table__, "after_drop",
+                sa.DDL(f"DROP TABLE IF EXISTS {search_index.FTS_TABLE}").execute_if(dialect="sqlite"))

@@ -4,7 +4,8 @@ Japanese has no spaces between words, so search is substring matching (LIKE) on 
 denormalised column, SupportRequest.search_text, normalised by normalise_for_search (the one
 owner of the rule, for the indexed text and for every query: queue, API, exports): NFKC, so
 full-width and half-width variants match (ＤＸ = DX, ｶｲｾﾞﾝ = カイゼン); lower case; and katakana
-folded to hiragana, so かいぜん finds カイゼン. PostgreSQL backs it with a pg_trgm GIN index.
+folded to hiragana, so かいぜん finds カイゼン. A bigram index backs it on both databases
+(supportdesk/search_index.py): SQLite FTS5 and a PostgreSQL GIN index over a tsvector.
 
 A term that spells a request number (R8-0001, r8-1, Ｒ８－０００１, R8−01: any width, case,
 leading zeros or dash) finds the request with that number, and the texts that quote it in full;
@@ -18,7 +19,9 @@ import re
 import unicodedata
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
 
+from ... import search_index
 from ...extensions import db
 from ...models import RequestComment, SupportRequest
 
@@ -78,14 +81,37 @@ def escape_like(term):
 
 
 def search_conditions(q):
-    """One condition per term, all required (AND); % and _ in the query are literal."""
-    return [_term_condition(t) for t in query_terms(q)]
+    """Conditions requiring every term (AND); % and _ in the query are literal.
+
+    Each term is looked up in the bigram index (search_index.py): FTS5 on SQLite, the GIN
+    index on PostgreSQL, so a rare word costs what its few matches cost, even a two-character
+    one (交付) that has no trigram. The LIKE beside the index condition keeps every result
+    exact where the index only narrows (on PostgreSQL: whether the bigrams are in sequence)."""
+    terms = query_terms(q)
+    plain = [t for t in terms if request_number_of(t) is None]
+    conds = [_indexed(plain)] if plain else []
+    conds += [_like(t) for t in plain]
+    for term in terms:
+        number = request_number_of(term)
+        if number is not None:
+            quoted = normalise_for_search(number)
+            conds.append(sa.or_(SupportRequest.number == number,
+                                sa.and_(_indexed([quoted]), _like(quoted))))
+    return conds
 
 
-def _term_condition(term):
-    number = request_number_of(term)
-    if number is None:
-        return SupportRequest.search_text.like(f"%{escape_like(term)}%", escape=LIKE_ESCAPE)
-    quoted = escape_like(normalise_for_search(number))
-    return sa.or_(SupportRequest.number == number,
-                  SupportRequest.search_text.like(f"%{quoted}%", escape=LIKE_ESCAPE))
+def _like(term):
+    return SupportRequest.search_text.like(f"%{escape_like(term)}%", escape=LIKE_ESCAPE)
+
+
+_FTS = sa.table(search_index.FTS_TABLE, sa.column("rowid", sa.Integer))
+
+
+def _indexed(terms):
+    """The index condition for terms (all required), for the session's database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.sd_search_bigrams(SupportRequest.search_text).op("@@")(
+            sa.cast(sa.literal(search_index.tsquery(terms)), TSQUERY))
+    match = sa.literal_column(search_index.FTS_TABLE).op("MATCH")(
+        sa.literal(search_index.fts_query(terms)))
+    return SupportRequest.id.in_(sa.select(_FTS.c.rowid).where(match))
