@@ -114,6 +114,8 @@ def test_the_endpoint_refuses_a_wrong_token_bad_json_and_an_answer_without_its_i
     assert client.post(f"/intake/forms/{conn.id}/answers", json=ANSWER).status_code == 401
     other, _other_token = _connect(client, name="別のフォーム")
     assert _post(client, other, token, ANSWER).status_code == 401  # another connection's token
+    assert client.post("/intake/forms/999/answers", json=ANSWER,
+                       headers={"Authorization": f"Bearer {token}"}).status_code == 404
     bad = client.post(f"/intake/forms/{conn.id}/answers", data="not json",
                       headers={"Authorization": f"Bearer {token}",
                                "Content-Type": "application/json"})

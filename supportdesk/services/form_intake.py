@@ -70,11 +70,13 @@ def create_connection(actor, *, name, mapping=None, mode=IntakeMode.DRAFT.value,
     return conn, token
 
 
-def connection_for_token(connection_id, token):
+def active_connection(connection_id):
     conn = db.session.get(FormConnection, connection_id)
-    if conn is None or not conn.active or not token:
-        return None
-    return conn if secrets.compare_digest(conn.token_hash, token_hash(token)) else None
+    return conn if conn is not None and conn.active else None
+
+
+def token_matches(conn, token):
+    return bool(token) and secrets.compare_digest(conn.token_hash, token_hash(token))
 
 
 @dataclass

@@ -30,8 +30,10 @@ def receive(connection_id):
     connection's token (`Authorization: Bearer fi_...`)."""
     auth = request.headers.get("Authorization", "")
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-    conn = intake.connection_for_token(connection_id, token)
-    if conn is None:
+    conn = intake.active_connection(connection_id)
+    if conn is None:  # like every path id that is not a row (or a stopped connection)
+        return jsonify(error="not_found", message=_("この接続はありません。")), 404
+    if not intake.token_matches(conn, token):
         return jsonify(error="unauthorised", message=_("接続のトークンが正しくありません。")), 401
     if (request.content_length or 0) > MAX_ANSWER_BYTES:
         return jsonify(error="too_large", message=_("回答が大きすぎます。")), 413
