@@ -553,33 +553,16 @@ def scope_status_municipalities(stmt, user, action="view"):
     user may read: municipal staff their own, the prefecture all."""
     from .models import Municipality
 
-    scope = scope_of(user, action, "status")
-    if scope == ALL:
-        return stmt
-    if scope == OWN:
-        return stmt.where(Municipality.id == user.municipality_id)
-    if scope == REGIONS:
-        sub = sa.select(Municipality.id).where(
-            Municipality.region_id.in_(liaison_region_filter(user)))
-        return stmt.where(Municipality.id.in_(sub))
-    return stmt.where(sa.false())
+    return scope_by_municipality(stmt, user, "status", Municipality.id, action)
 
 
 def scope_survey_responses(stmt, user, action="view"):
     """Narrow a select over SurveyResponse the way can() checks one: staff their municipality's,
     liaisons their regions' municipalities (the central team also Kobe's), managers all."""
-    from .models import Municipality, SurveyResponse
+    from .models import SurveyResponse
 
-    scope = scope_of(user, action, "survey_response")
-    if scope == ALL:
-        return stmt
-    if scope == OWN:
-        return stmt.where(SurveyResponse.municipality_id == user.municipality_id)
-    if scope == REGIONS:
-        sub = sa.select(Municipality.id).where(
-            Municipality.region_id.in_(liaison_region_filter(user)))
-        return stmt.where(SurveyResponse.municipality_id.in_(sub))
-    return stmt.where(sa.false())
+    return scope_by_municipality(stmt, user, "survey_response", SurveyResponse.municipality_id,
+                                 action)
 
 
 def scope_surveys(stmt, user, action="view"):
