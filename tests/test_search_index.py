@@ -168,7 +168,17 @@ def test_the_plan_reads_the_bigram_index(corpus):
     (statement, parameters), = captured
     conn = db.session.connection()
     if db.engine.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table: force the choice
+        # A table of a realistic size (the plan of a ten-row table proves nothing): 2,000
+        # copies of one request that do not contain the term, then fresh statistics.
+        cols = [c for c in SupportRequest.__table__.c if c.name not in ("id", "number", "seq")]
+        names = ", ".join(c.name for c in cols)
+        picked = ", ".join(f"'埋め草' || g::text" if c.name == "search_text" else c.name
+                           for c in cols)
+        conn.exec_driver_sql(
+            f"INSERT INTO support_requests ({names}, number, seq) SELECT {picked}, "
+            f"'F-' || g::text, 100000 + g FROM support_requests, generate_series(1, 2000) g "
+            f"WHERE id = (SELECT min(id) FROM support_requests)")
+        conn.exec_driver_sql("ANALYZE support_requests")
         plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
         assert "ix_support_requests_search_bigrams" in plan, plan
         assert "Seq Scan on support_requests" not in plan, plan
