@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 # Served in development and tests besides the configured names (the demo, the test client).
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 ADMIN_PREFIX = "/admin"
-UNTRUSTED_HOST = _l("このホスト名では市町DX支援デスクを提供していません。設定されたアドレスからアクセスしてください。")
+UNTRUSTED_HOST = _l("このホスト名では市町DX支援デスクを提供していません。"
+                    "設定されたアドレスからアクセスしてください。")
 
 
 class NetworkConfigError(ValueError):
@@ -132,9 +133,11 @@ def _guard_admin_area():
 
 def _untrusted_host(err):
     # No template: without a trusted host Flask has no URL adapter, so url_for cannot run.
-    logger.warning("request refused: untrusted Host header %r", (request.headers.get("Host") or "")[:100])
+    logger.warning("request refused: untrusted Host header %r",
+                   (request.headers.get("Host") or "")[:100])
     body = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>400 Bad Request</title>"
-            f"</head><body><h1>400 Bad Request</h1><p>{escape(str(UNTRUSTED_HOST))}</p></body></html>")
+            "</head><body><h1>400 Bad Request</h1>"
+            f"<p>{escape(str(UNTRUSTED_HOST))}</p></body></html>")
     return body, 400, {"Content-Type": "text/html; charset=utf-8"}
 
 

@@ -302,8 +302,9 @@ def authenticate(email, password, ip=None, now=None, admin_zone=True):
                                     _("メールアドレスまたはパスワードが正しくありません。"))
     if not admin_zone and permissions.can(user, "view", "admin_area"):
         record_audit("login.admin_zone_refused", actor=user, ip=ip, now=now)
-        return LoginResult(None, _("管理者アカウントは、この接続(ホスト名・ネットワーク)からはログインできません。"
-                                   "管理用に指定された接続からログインしてください。"))
+        return LoginResult(None, _("管理者アカウントは、この接続(ホスト名・ネットワーク)からは"
+                                   "ログインできません。管理用に指定された接続からログインして"
+                                   "ください。"))
     if user.has_totp:
         record_audit("login.mfa_challenge", actor=user, ip=ip, now=now)
         return LoginResult(user, mfa_pending=True)
