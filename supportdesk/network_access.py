@@ -10,7 +10,7 @@ import ipaddress
 import logging
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from werkzeug.exceptions import SecurityError
@@ -107,8 +107,6 @@ def admin_zone_allows(host, remote_addr, config):
 def request_in_admin_zone():
     """The admin-zone check for the current request (its client address is the one ProxyFix
     took from X-Forwarded-For when TRUSTED_PROXIES is set)."""
-    from flask import current_app
-
     return admin_zone_allows(request.host, request.remote_addr, current_app.config)
 
 
