@@ -43,6 +43,7 @@ def create_app(test_config=None):
         app.config.update(test_config)
     configure_secret_key(app)
     configure_database(app)
+    configure_networks(app)
     if app.config["ENV"] != "production":
         # Plain http on 127.0.0.1 in development: a Secure cookie would never come back.
         if not app.config.get("FORCE_SECURE_COOKIES"):
@@ -55,6 +56,7 @@ def create_app(test_config=None):
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     register_extensions(app)
+    register_network_guards(app)
     register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -99,6 +101,23 @@ def configure_database(app):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def configure_networks(app):
+    from .network_access import NetworkConfigError, configure
+
+    try:
+        configure(app)
+    except NetworkConfigError as exc:
+        raise ConfigurationError(f"Network settings: {exc}") from None
+
+
+def register_network_guards(app):
+    """Unknown Host headers are refused, the admin area answers only in its zone; these run
+    before every other before_request hook."""
+    from .network_access import register
+
+    register(app)
 
 
 def register_extensions(app):

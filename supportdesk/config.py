@@ -65,6 +65,21 @@ class Defaults:
     UPLOAD_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
     UPLOAD_FOLDER = None  # None -> instance/uploads (outside the database and static/)
     BASE_URL = "http://127.0.0.1:5000"
+    # One desk on several networks (links.py, network_access.py). NETWORKS: network name -> base
+    # URL ("lgwan=https://desk.pref.example.lg.jp,internet=https://desk.example.jp"); empty = one
+    # network, BASE_URL. Links for a user go to their own users.network, else their role's
+    # ROLE_NETWORKS entry, else DEFAULT_NETWORK (None = the first of NETWORKS).
+    NETWORKS = {}
+    DEFAULT_NETWORK = None
+    ROLE_NETWORKS = {"municipal_staff": "lgwan", "liaison": "lgwan", "manager": "lgwan",
+                     "admin": "lgwan", "expert": "internet"}
+    # Host names served besides those of NETWORKS (or BASE_URL); ".example.jp" = its subdomains.
+    # Any other Host is refused (400). Outside production localhost and 127.0.0.1 are served too.
+    HOSTS = ()
+    # The admin pages (/admin/...) and admins' login only through these host names and from these
+    # client address ranges (CIDR); empty = no limit. Outside them /admin answers 404.
+    ADMIN_HOSTS = ()
+    ADMIN_NETWORKS = ()
     # API rate limit per token (or per address for session callers). Memory storage counts per
     # process: with several app processes use redis://... (RATELIMIT_STORAGE_URI).
     API_RATE_LIMIT = "300 per minute"

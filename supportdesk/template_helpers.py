@@ -6,6 +6,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from . import navigation, permissions
+from .links import external_url
 from .i18n import N_
 from .models.expert_assignment import ASSIGNMENT_STATUSES
 from .models.request_event import EVENT_ACTIONS, EVENT_KINDS
@@ -160,6 +161,8 @@ def register(app):
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")
     app.add_template_global(can_do, "can_do")
+    # A link to be copied out of the desk, for a reader's network (links.py).
+    app.add_template_global(external_url, "external_url")
     app.add_template_global(can_do_in, "can_do_in")
     from .models.standardisation import MIGRATION_STATE_LABELS
 

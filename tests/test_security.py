@@ -68,7 +68,9 @@ def set_cookies(resp):
 
 
 def test_production_session_cookie_flags(make_app):
-    app = make_app(ENV="production", SECRET_KEY="a-long-random-production-secret-0123456789")
+    # Production serves only its configured host names (network_access.py).
+    app = make_app(ENV="production", SECRET_KEY="a-long-random-production-secret-0123456789",
+                   BASE_URL="https://desk.example.jp")
     with app.app_context():
         user = make_staff()
         client = app.test_client()

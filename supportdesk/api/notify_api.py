@@ -9,7 +9,7 @@ from ..services.announcements import (archive_for, compose_announcement, deliver
                                       mark_announcement_read)
 from ..services.notification_settings import mark_read, unread_count
 from ..timeutil import JST
-from ..notifications.render import local_link
+from ..links import local_path
 from . import bp
 from .core import (ApiError, api_route, api_user, decode_cursor, dump, encode_cursor, json_response,
                    load_visible, parse_body, parse_query)
@@ -139,7 +139,7 @@ def create_announcement():
 
 def notification_out(n):
     return NotificationOut(id=n.id, event_type=n.event_type, title=n.title, body=n.body,
-                           link=local_link(n.link), request_id=n.request_id,
+                           link=local_path(n.link), request_id=n.request_id,
                            announcement_id=n.announcement_id, created_at=_tokyo(n.created_at),
                            read_at=_tokyo(n.read_at))
 

@@ -34,6 +34,8 @@ class UserForm(FlaskForm):
     is_central_team = BooleanField(_l("本庁チーム(神戸市を担当)"))
     is_team_lead = BooleanField(_l("チームリーダー"))
     locale = SelectField(_l("表示言語"), choices=choices([("ja", "日本語"), ("en", "English")]))
+    # Choices from the NETWORKS setting (views/admin.py); "" = the role's network.
+    network = SelectField(_l("リンクのネットワーク"), validators=[Optional()])
     active = BooleanField(_l("有効"), default=True)
     password = PasswordField(_l("初期パスワード"), validators=[
         Optional(), Length(min=12, max=128, message=_l("パスワードは12文字以上128文字以内にしてください。"))])

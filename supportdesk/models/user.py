@@ -57,6 +57,9 @@ class User(UserMixin, db.Model):
     # A liaison of the central team also handles Kobe (outside the regional scheme).
     is_central_team: Mapped[bool] = mapped_column(default=False)
     is_team_lead: Mapped[bool] = mapped_column(default=False)
+    # The network this user's mail, chat and calendar links are built for (a name of the
+    # NETWORKS setting); None = their role's network (links.py).
+    network: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[object | None] = mapped_column(UTCDateTime)
     # TOTP second factor (services/mfa.py). A secret without totp_enabled_at is an enrolment

@@ -25,9 +25,11 @@ from flask import current_app
 from ..extensions import db
 from ..timeutil import utcnow
 from .reply_address import reply_domain
-from .audiences import ACCOUNT_EVENTS, NAMED, URGENT_EVENTS, audiences_for, resolve
+from ..links import absolute, network_of
+from .audiences import (ACCOUNT_EVENTS, NAMED, URGENT_EVENTS, address_reader, audiences_for,
+                        resolve)
 from .office_hours import next_opening
-from .render import chat_facts, link_for, render_chat, render_email
+from .render import chat_facts, render_chat, render_email
 
 logger = logging.getLogger(__name__)
 
@@ -215,26 +217,41 @@ def _announce(ev):
         target.users.pop(actor.id, None)  # nobody is told about what they just did
     if urgent is None:
         urgent = event_type in URGENT_EVENTS or bool(getattr(sreq, "urgent", False))
-    link = link_for(link or _default_link(sreq, visit, announcement))
-    facts = chat_facts(event_type, sreq=sreq, visit=visit, announcement=announcement, link=link,
-                       municipality=municipality, context=context)
-    mail_ctx = {**context, **facts, "sreq": sreq, "visit": visit, "actor": actor,
-                "announcement": announcement,
-                # Mail about a request carries a reply address (channels/email.py).
-                "reply_by_mail": bool(sreq is not None and reply_domain(cfg)
-                                      and event_type != "request.note")}
+    path = link or _default_link(sreq, visit, announcement)
+    # Links are built for each recipient's network (links.py): one rendering per network met.
+    facts_by_network, mail_by_network = {}, {}
+
+    def facts_for(network):
+        if network not in facts_by_network:
+            facts_by_network[network] = chat_facts(
+                event_type, sreq=sreq, visit=visit, announcement=announcement,
+                link=absolute(path, network), municipality=municipality, context=context)
+        return facts_by_network[network]
+
+    def mail_for(network):
+        if network not in mail_by_network:
+            mail_ctx = {**context, **facts_for(network), "sreq": sreq, "visit": visit,
+                        "actor": actor, "announcement": announcement,
+                        # Mail about a request carries a reply address (channels/email.py).
+                        "reply_by_mail": bool(sreq is not None and reply_domain(cfg)
+                                              and event_type != "request.note")}
+            mail_by_network[network] = render_email(event_type, mail_ctx)
+        return mail_by_network[network]
+
     later = now if urgent else next_opening(now, cfg)
     refs = dict(request_id=getattr(sreq, "id", None), announcement_id=getattr(announcement, "id",
                                                                                 None))
     prefs = preferences_for(list(target.users))
     candidates = []
     if (target.users or target.addresses) and ({"inapp", "email"} & channels):
-        subject, body, html = render_email(event_type, mail_ctx)
         for uid, user in target.users.items():
+            network = network_of(user, cfg)
+            subject, body, html = mail_for(network)
+            user_link = facts_for(network)["link"]
             up = prefs[uid]
             if "inapp" in channels and channel_enabled(up, event_type, "inapp"):
                 candidates.append(InAppNotification(
-                    user_id=uid, event_type=event_type, title=subject, body=body, link=link,
+                    user_id=uid, event_type=event_type, title=subject, body=body, link=user_link,
                     idempotency_key=f"{event_key}:inapp:u{uid}"[:200], created_at=now,
                     request_id=refs["request_id"], announcement_id=refs["announcement_id"]))
             if "email" in channels and user.email and (
@@ -242,7 +259,7 @@ def _announce(ev):
                 held = wants_digest(up) and not urgent
                 candidates.append(OutboxMessage(
                     event_type=event_type, channel="email", user_id=uid, to_address=user.email,
-                    subject=subject, body=body, html=html, link=link, urgent=urgent,
+                    subject=subject, body=body, html=html, link=user_link, urgent=urgent,
                     payload=email_payload,
                     idempotency_key=f"{event_key}:email:u{uid}"[:200],
                     status=(OutboxStatus.HELD if held else OutboxStatus.PENDING).value,
@@ -252,20 +269,23 @@ def _announce(ev):
         for key, address in target.addresses.items():
             if "email" not in channels:
                 break
+            network = network_of(address_reader(key), cfg)
+            subject, body, html = mail_for(network)
             candidates.append(OutboxMessage(
                 event_type=event_type, channel="email", to_address=address, subject=subject,
-                body=body, html=html, link=link, urgent=urgent, payload=email_payload,
-                idempotency_key=f"{event_key}:email:{key}"[:200],
+                body=body, html=html, link=facts_for(network)["link"], urgent=urgent,
+                payload=email_payload, idempotency_key=f"{event_key}:email:{key}"[:200],
                 status=OutboxStatus.PENDING.value, next_attempt_at=later, created_at=now,
                 **refs))
     if target.rooms and "webhook" in channels:
-        subject, text = render_chat(event_type, facts)
-        payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in facts.items()
-                   if v is not None}
         for rid, room in target.rooms.items():
+            facts = facts_for(network_of(room, cfg))
+            subject, text = render_chat(event_type, facts)
+            payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                       for k, v in facts.items() if v is not None}
             candidates.append(OutboxMessage(
                 event_type=event_type, channel="webhook", room_id=rid, subject=subject, body=text,
-                link=link, payload=payload, urgent=urgent,
+                link=facts["link"], payload=payload, urgent=urgent,
                 idempotency_key=f"{event_key}:webhook:r{rid}"[:200], next_attempt_at=later,
                 created_at=now, municipality_id=room.municipality_id, **refs))
     if "webhook" in channels:

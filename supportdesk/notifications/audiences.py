@@ -357,3 +357,14 @@ RESOLVERS = {
     TEAM_LEADS: _team_leads, ASSIGNEE: _assignee, COUNTERPART: _counterpart,
     DEPARTMENT: _department, SENDER: _sender, ADMINS: _admins,
 }
+
+
+def address_reader(key):
+    """Whose network a link mailed to an address without an account is built for (links.py):
+    a prefectural department reads on the prefecture's side, like the liaisons; the sender of an
+    inbound mail is unknown (the default network); a directory contact is the municipality's."""
+    if key.startswith("d"):
+        return Role.LIAISON
+    if key.startswith("a:"):
+        return None
+    return Role.STAFF

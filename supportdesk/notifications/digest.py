@@ -10,7 +10,8 @@ from ..models import OutboxMessage, User
 from ..models.notification import OutboxStatus
 from ..timeutil import to_jst, utcnow
 from .office_hours import next_opening
-from .render import MESSAGE_LOCALE, link_for
+from ..links import absolute
+from .render import MESSAGE_LOCALE
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +35,15 @@ def send_digests(now=None):
         if db.session.scalar(sa.select(OutboxMessage.id).where(
                 OutboxMessage.idempotency_key == key)):
             continue
+        link = absolute("/notifications", user)
         with force_locale(MESSAGE_LOCALE):
             text = env.get_template("email/digest.txt").render(items=rows).strip("\n")
             subject, _, body = text.partition("\n")
             html = env.get_template("email/_layout.html").render(
-                subject=subject, body=body.lstrip(), link=link_for("/notifications"))
+                subject=subject, body=body.lstrip(), link=link)
         digest = OutboxMessage(event_type="digest.daily", channel="email", user_id=user_id,
                                to_address=user.email, subject=subject, body=body.lstrip() + "\n",
-                               html=html, link=link_for("/notifications"), idempotency_key=key,
+                               html=html, link=link, idempotency_key=key,
                                next_attempt_at=next_opening(now, current_app.config),
                                created_at=now)
         db.session.add(digest)

@@ -9,6 +9,8 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from jinja2 import TemplateNotFound
 
+from ..links import absolute
+from ..roles import Role
 from ..workflow import STATE_LABELS, State
 from .audiences import event_label
 
@@ -24,24 +26,6 @@ def _template(folder, event_type):
         except TemplateNotFound:
             continue
     raise TemplateNotFound(f"{folder}/{event_type}.txt")
-
-
-def link_for(path):
-    if not path:
-        return None
-    if path.startswith(("http://", "https://")):
-        return path
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
-def local_link(link):
-    """In-app links point into this desk: strip BASE_URL so the link works on any host name."""
-    if not link:
-        return None
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if link.startswith(base + "/"):
-        return link[len(base):]
-    return link if link.startswith("/") and not link.startswith("//") else None
 
 
 def _state_label(value):
@@ -120,15 +104,16 @@ def _render_chat(event_type, facts):
     return subject, text
 
 
-def chat_copy_text(*, sreq=None, announcement=None):
+def chat_copy_text(*, sreq=None, announcement=None, recipient=Role.STAFF):
     """The plain text the chat webhook posts about a request or an announcement, for a person to
-    paste into a LoGoチャット room (no public incoming-webhook API of LoGoチャット is confirmed)."""
+    paste into a LoGoチャット room (no public incoming-webhook API of LoGoチャット is confirmed).
+    The room is the municipality's: its link is built for the municipal staff's network."""
     if announcement is not None:
         event_type, path = "announcement.published", f"/announcements/{announcement.id}"
         municipality = None
     else:
         event_type, path, municipality = "request.copy", f"/requests/{sreq.id}", None
-    link = link_for(path)
+    link = absolute(path, recipient)
     facts = chat_facts(event_type, sreq=sreq, announcement=announcement, link=link,
                        municipality=municipality)
     if sreq is not None:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import permissions
 from ..extensions import db
 from ..forms import choices
+from ..links import networks
 from ..forms.admin import ROLE_LABELS, DepartmentForm, ExpertProfileForm, ThemeForm, UserForm
 from ..models import AuditLog, Department, Municipality, Region, Theme, User
 from ..roles import Role
@@ -28,6 +29,8 @@ def _user_choices(form):
                                                       for m in munis])
     regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
     form.region_ids.choices = choices((r.id, r.name) for r in regions)
+    form.network.choices = choices([("", _("役割による(既定)"))] + [
+        (name, f"{name}({url})") for name, url in networks().items()])
 
 
 @bp.get("/")
@@ -57,7 +60,8 @@ def _user_values(form):
                 region_ids=form.region_ids.data or [], department=form.department.data,
                 is_information_dept=form.is_information_dept.data,
                 is_central_team=form.is_central_team.data, is_team_lead=form.is_team_lead.data,
-                locale=form.locale.data, active=form.active.data)
+                locale=form.locale.data, network=form.network.data or None,
+                active=form.active.data)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..auth_loader import supported_locale
 from ..extensions import db
+from ..network_access import request_in_admin_zone
 from ..forms.auth import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 from ..services import ValidationFailed
 from ..services.audit import record_audit
@@ -55,7 +56,8 @@ def login():
     error = None
     status = 200
     if form.validate_on_submit():
-        result = authenticate(form.email.data, form.password.data, ip=client_ip())
+        result = authenticate(form.email.data, form.password.data, ip=client_ip(),
+                              admin_zone=request_in_admin_zone())
         if result.mfa_pending:
             # No logged-in session yet: only a signed, short-lived "password checked" mark.
             fresh_session(mfa_pending=make_pending_token(result.user),

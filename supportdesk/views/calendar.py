@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from .. import calendar_jp, permissions
 from ..extensions import db
 from ..i18n import N_
+from ..links import external_url
 from ..models import Region
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services.visits.calendar_feed import (build_feed, current_feed_token, month_grid, parse_day,
@@ -90,7 +91,7 @@ def feed_settings():
         token = rotate_feed_token(current_user)
         db.session.commit()
         # The clear token is shown once, on this response only (it is stored as a hash).
-        feed_url = url_for("calendar.feed", token=token, _external=True)
+        feed_url = external_url("calendar.feed", current_user, token=token)
         flash(_("新しいカレンダー配信URLを発行しました。以前のURLは使えなくなりました。"), "success")
     return render_template("calendar/feed.html", active=current_feed_token(current_user),
                            feed_url=feed_url)

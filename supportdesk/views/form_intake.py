@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
 from ..forms.intake import CsvImportForm, connection_form
+from ..links import external_url
 from ..models import FormAnswer, FormConnection
 from ..models.form_intake import MAPPABLE, MODE_LABELS, STATUS_LABELS
 from ..services import ValidationFailed
@@ -75,8 +76,10 @@ def new():
         if call.ok:
             # The token is shown this once; only its hash is kept.
             return render_template("form_intake/created.html", conn=conn, token=token,
-                                   url=url_for("form_intake.receive", connection_id=conn.id,
-                                               _external=True))
+                                   # Called by the form service, not a user: the default
+                                   # network's host name (links.py).
+                                   url=external_url("form_intake.receive",
+                                                    connection_id=conn.id))
     return render_template("form_intake/new.html", form=form,
                            label_fields=[getattr(form, f"label_{k}") for k in MAPPABLE])
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.notifications import NotificationPreferencesForm
 from ..models import InAppNotification, NotificationPreference
 from ..notifications.audiences import EVENT_LABELS
-from ..notifications.render import local_link
+from ..links import local_path
 from ..services.notification_settings import (PREF_CHANNELS, mark_read, save_preferences,
                                               unread_count)
 from .decorators import permission_required
@@ -27,7 +27,7 @@ def _bell():
             return 0
         return unread_count(current_user)
 
-    return {"bell_count": bell_count, "local_link": local_link}
+    return {"bell_count": bell_count, "local_link": local_path}
 
 
 @bp.get("")
@@ -59,7 +59,7 @@ def open_(notification_id):
     n = _own(notification_id)
     mark_read(current_user, n.id)
     db.session.commit()
-    return redirect(local_link(n.link) or url_for("notifications.index"))
+    return redirect(local_path(n.link) or url_for("notifications.index"))
 
 
 @bp.post("/<int:notification_id>/read")

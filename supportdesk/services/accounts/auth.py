@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from flask_babel import gettext as _
 
+from ... import permissions
 from ...extensions import db
 from ...models import LoginAttempt, User, UserSession
 from ...timeutil import utcnow
@@ -282,10 +283,13 @@ def record_login_success(user, ip, now):
     return LoginResult(user)
 
 
-def authenticate(email, password, ip=None, now=None):
+def authenticate(email, password, ip=None, now=None, admin_zone=True):
     """Check a login. Records the attempt and the audit row; never says which part was wrong.
     With two-factor login on, a right password only opens the second step (mfa_pending): no
-    success is recorded, so it neither logs in nor clears the account's failure count."""
+    success is recorded, so it neither logs in nor clears the account's failure count.
+    `admin_zone` False (the request came through a host name or an address outside ADMIN_HOSTS /
+    ADMIN_NETWORKS, network_access.py) refuses an admin account after its password checked out,
+    so the refusal tells nothing to whoever does not know the password."""
     now = now or utcnow()
     email = (email or "").strip().lower()
     user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -296,6 +300,11 @@ def authenticate(email, password, ip=None, now=None):
     if not ok:
         return record_login_failure(email, ip, user, now, "login.failure",
                                     _("メールアドレスまたはパスワードが正しくありません。"))
+    if not admin_zone and permissions.can(user, "view", "admin_area"):
+        record_audit("login.admin_zone_refused", actor=user, ip=ip, now=now)
+        return LoginResult(None, _("管理者アカウントは、この接続(ホスト名・ネットワーク)からは"
+                                   "ログインできません。管理用に指定された接続からログインして"
+                                   "ください。"))
     if user.has_totp:
         record_audit("login.mfa_challenge", actor=user, ip=ip, now=now)
         return LoginResult(user, mfa_pending=True)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ...extensions import db
+from ...links import networks
 from ...models import ExpertProfile, Municipality, Region, Theme, User
 from ...models.status import PROFILE_FIELDS as TRACKED_FIELDS
 from ...models.user import ROLES
@@ -19,7 +20,8 @@ from .auth import end_all_sessions, set_password
 logger = logging.getLogger(__name__)
 
 USER_FIELDS = ("email", "display_name", "role", "municipality_id", "department",
-               "is_information_dept", "is_central_team", "is_team_lead", "locale", "active")
+               "is_information_dept", "is_central_team", "is_team_lead", "locale", "network",
+               "active")
 
 
 def _snapshot(user):
@@ -28,9 +30,11 @@ def _snapshot(user):
     return data
 
 
-def _validate_user(role, municipality_id, email, user_id=None):
+def _validate_user(role, municipality_id, email, user_id=None, network=None):
     if role not in ROLES:
         raise ValidationFailed(_("役割を選択してください。"), "role")
+    if network is not None and network not in networks():
+        raise ValidationFailed(_("設定されていないネットワークです。"), "network")
     if role == Role.STAFF and not municipality_id:
         raise ValidationFailed(_("市町職員には所属市町が必要です。"), "municipality_id")
     clash = db.session.scalar(sa.select(User.id).where(User.email == email))
@@ -40,16 +44,20 @@ def _validate_user(role, municipality_id, email, user_id=None):
 
 def create_user(actor, *, email, display_name, role, password=None, municipality_id=None,
                 region_ids=(), department=None, is_information_dept=False,
-                is_central_team=False, is_team_lead=False, locale="ja", active=True, now=None):
+                is_central_team=False, is_team_lead=False, locale="ja", active=True, network=None,
+                now=None):
     now = now or utcnow()
     email = email.strip().lower()
     municipality_id = municipality_id or None
-    _validate_user(role, municipality_id, email)
+    network = network or None
+    _validate_user(role, municipality_id, email, network=network)
     user = User(email=email, display_name=display_name.strip(), role=role,
                 municipality_id=municipality_id if role == Role.STAFF else None,
                 department=department or None, is_information_dept=bool(is_information_dept),
                 is_central_team=bool(is_central_team), is_team_lead=bool(is_team_lead),
                 locale=locale, active=active, created_at=now)
+    if network:
+        user.network = network
     if role == Role.LIAISON:
         user.regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(region_ids))))
     if password:
@@ -69,7 +77,11 @@ def update_user(actor, user, now=None, **changes):
     role = changes.get("role", user.role)
     municipality_id = changes.get("municipality_id", user.municipality_id) or None
     email = changes.get("email", user.email).strip().lower()
-    _validate_user(role, municipality_id, email, user.id)
+    if "network" in changes:
+        changes["network"] = changes["network"] or None
+    # Only a new value is checked: a name dropped from NETWORKS since falls back to the role's.
+    new_network = changes.get("network") if changes.get("network") != user.network else None
+    _validate_user(role, municipality_id, email, user.id, new_network)
     password = changes.pop("password", None)
     region_ids = changes.pop("region_ids", None)
     for field in USER_FIELDS:

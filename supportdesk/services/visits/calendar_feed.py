@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ... import permissions
 from ...extensions import db
+from ...links import absolute
 from ...models import CalendarFeedToken, Municipality, Visit
 from ...models.visit import VISIT_KINDS, visit_attendees, visit_municipalities
 from ...timeutil import JST, utcnow
@@ -115,6 +116,8 @@ def build_feed(user, *, now=None):
         ev.add("description", "\n".join(desc))
         ev.add("status", {"proposed": "TENTATIVE", "confirmed": "CONFIRMED", "held": "CONFIRMED"}
                .get(v.state, "CANCELLED"))
+        # The visit's page, on the host name of the feed owner's network.
+        ev.add("url", absolute(f"/visits/{v.id}", user))
         ev.add("sequence", v.version)
         ev.add("last-modified", v.updated_at)
         cal.add_component(ev)
