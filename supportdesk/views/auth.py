@@ -90,8 +90,13 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
+    if provider_logout:
+        # A page that moves on by itself, not a redirect: the CSP's form-action 'self' would
+        # stop this form's redirect to the provider's host.
+        return render_template("auth/logout_provider.html", url=provider_logout), 200, {
+            "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     flash(_("ログアウトしました。"), "info")
-    return redirect(provider_logout or url_for("auth.login"))
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

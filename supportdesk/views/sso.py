@@ -24,8 +24,10 @@ def _callback_url():
     return url_for("sso.callback", _external=True)
 
 
-@bp.post("/sso/<int:provider_id>/login")
+@bp.get("/sso/<int:provider_id>/login")
 def start(provider_id):
+    """A link, not a form: the page's CSP (form-action 'self') stops a form's redirect to
+    another host, and starting a sign-in changes nothing until the provider answers."""
     provider = db.get_or_404(IdentityProvider, provider_id)
     if not provider.enabled:
         abort(404)

@@ -3,6 +3,7 @@ that must sign in through one."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ... import permissions
 from ...extensions import db
 from ...models import IdentityProvider, Municipality, SsoRequiredRole
 from ...timeutil import utcnow
@@ -56,6 +57,7 @@ def _validate(values, provider_id):
 def save_provider(actor, provider=None, *, client_secret=None, now=None, **values):
     """Create or change a provider. A blank client secret keeps the stored one (it is never
     shown again); a new provider needs one."""
+    permissions.require(actor, "manage", "identity_provider")
     now = now or utcnow()
     values = _clean(values)
     _validate(values, provider.id if provider is not None else None)
@@ -84,6 +86,7 @@ def save_provider(actor, provider=None, *, client_secret=None, now=None, **value
 
 def set_required_roles(actor, roles, now=None):
     """The roles whose users must sign in by SSO (where a provider serves them)."""
+    permissions.require(actor, "manage", "identity_provider")
     now = now or utcnow()
     wanted = {str(r) for r in roles}
     allowed = {str(r) for r in sso_policy.SSO_ROLES}
