@@ -184,6 +184,41 @@ def test_unverified_unknown_and_deactivated_users_cannot_sign_in(app, client, oi
     assert not logged_in(client)
 
 
+def test_links_are_never_taken_over_and_are_checked_at_every_sign_in(app, client, admin,
+                                                                     oidc_provider, provider):
+    """An account linked to another subject is not re-linked by e-mail; a linked user whose
+    role moved out of the provider's users is refused; a new issuer drops the old links."""
+    user = make_liaison(email=email_of("liaison"))
+    db.session.add(SsoIdentity(provider_id=provider.id, subject="someone-else", user=user))
+    db.session.commit()
+    sign_in(client, oidc_provider, provider, "liaison")
+    refused = refused_for("identity_conflict")
+    assert refused.actor_id == user.id and not logged_in(client)
+    db.session.execute(sa.delete(SsoIdentity))
+    db.session.commit()
+    sign_in(client, oidc_provider, provider, "liaison")
+    assert logged_in(client)
+    client.post("/logout")
+    update_user(admin, user, role="municipal_staff", municipality_id=sayo_id())
+    db.session.commit()
+    sign_in(client, oidc_provider, provider, "liaison")  # linked, but no longer the provider's
+    refused_for("role_not_served")
+    assert not logged_in(client)
+    values = {f: getattr(provider, f) for f in (
+        "name", "client_id", "scopes", "email_claim", "name_claim", "municipality_id",
+        "enabled", "create_users", "role_claim")}
+    save_provider(admin, provider, issuer=oidc_provider.issuer + "/", **values)
+    db.session.commit()
+    assert db.session.scalar(sa.select(SsoIdentity)) is None
+    assert audit("sso.provider_updated")[-1].detail["unlinked"] == 1
+
+
+def sayo_id():
+    from tests.factories import municipality
+
+    return municipality("佐用町").id
+
+
 def test_users_are_created_only_where_the_admin_allowed_it_and_never_as_admin(
         app, client, admin, oidc_provider, op_client):
     provider = add_provider(admin, oidc_provider, op_client, create_users=True,

@@ -11,7 +11,7 @@ from ..models import IdentityProvider, Municipality
 from ..services.accounts import sso
 from ..services.accounts.sso_admin import save_provider, set_required_roles
 from ..services.accounts.sso_policy import required_roles
-from ..sqlite_tx import writes_on_get
+from ..sqlite_tx import write_transaction
 from .auth import _safe_next, client_ip, log_in
 from .decorators import permission_required
 from .service_call import service_call
@@ -44,19 +44,23 @@ def start(provider_id):
 
 
 @bp.get("/sso/callback")
-@writes_on_get  # the login itself: its session row, the attempt and the audit rows
 def callback():
     # Taken out at once: an answer is checked against its sign-in once, never twice.
     pending = session.pop(PENDING_KEY, None)
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
-    result = sso.complete_login(pending, request.args.to_dict(), _callback_url(), ip=client_ip())
+    answer = sso.verify_answer(pending, request.args.to_dict(), _callback_url())
+    # The provider was called in a read transaction; the writes (the login, or the refusal's
+    # audit row) take a new one (IMMEDIATE on SQLite), held only while they are written.
+    db.session.rollback()
+    with write_transaction():
+        result = sso.complete_login(answer, ip=client_ip())
+        if result.user is not None:
+            log_in(result.user, sso_provider=result.provider, sso_id_token=result.id_token)
+        db.session.commit()
     if result.user is None:
-        db.session.commit()  # the refusal's audit row
         flash(result.error, "error")
         return redirect(url_for("auth.login"))
-    log_in(result.user, sso_provider=result.provider, sso_id_token=result.id_token)
-    db.session.commit()
     return redirect((pending or {}).get("next") or url_for("home.index"))
 
 

@@ -2,13 +2,14 @@
 
 A sign-in has two halves. `begin_login` makes the state, the nonce and the PKCE code verifier
 (S256) and the provider's authorization URL; the caller keeps the three values (the view: in
-the signed session cookie) and sends the browser away. `complete_login` gets them back with
-the provider's answer and checks, failing closed at the first that does not hold: the state
+the signed session cookie) and sends the browser away. `verify_answer` gets them back with the
+provider's answer and checks, failing closed at the first that does not hold: the state
 (same browser, same sign-in), the issuer of the answer (RFC 9207), the code exchange with the
 verifier (the provider refuses a wrong one), the ID token's signature (the provider's keys),
-issuer, audience, expiry and nonce. Then the user: by the link (provider, sub) if there is one,
-else once by a VERIFIED e-mail address, which makes the link. Every refusal is audited
-(`login.sso_failed` with its reason) and every success is a `login.success`.
+issuer, audience, expiry and nonce. It only reads, so no write lock is held while the
+provider answers. Then `complete_login` finds the user: by the link (provider, sub) if there
+is one, else once by a VERIFIED e-mail address, which makes the link. Every refusal is
+audited (`login.sso_failed` with its reason) and every success is a `login.success`.
 """
 import hmac
 import ipaddress
@@ -42,9 +43,10 @@ _metadata_cache = {}  # issuer -> (fetched at, discovery document, key set)
 class SsoFailed(Exception):
     """A sign-in that did not hold; `reason` goes to the audit log, the message to the user."""
 
-    def __init__(self, reason, message=None):
+    def __init__(self, reason, message=None, user=None):
         super().__init__(reason)
         self.reason = reason
+        self.user = user  # the desk user, where the refusal comes after the match
         self.message = message or _("シングルサインオンでログインできませんでした。"
                                     "もう一度ログインしてください。")
 
@@ -254,8 +256,8 @@ def _verified(value):
 
 
 def _match_user(provider, claims, now):
-    """The desk user for these claims: linked by sub, else linked now by verified e-mail,
-    else (only where the admin turned it on) created."""
+    """The desk user for these claims and their link: by sub, else by verified e-mail (no link
+    yet), else (only where the admin turned it on) a new user."""
     sub = claims["sub"]
     link = db.session.scalar(sa.select(SsoIdentity).where(
         SsoIdentity.provider_id == provider.id, SsoIdentity.subject == sub))
@@ -271,20 +273,28 @@ def _match_user(provider, claims, now):
     email = email.strip().lower()
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
-        user = _create_user(provider, claims, email, now)
-    elif db.session.scalar(sa.select(SsoIdentity.id).where(
+        return _create_user(provider, claims, email, now), None
+    if db.session.scalar(sa.select(SsoIdentity.id).where(
             SsoIdentity.provider_id == provider.id, SsoIdentity.user_id == user.id)):
         # The account is linked to another subject of this provider: never re-link by e-mail.
         raise SsoFailed("identity_conflict", _("このアカウントは別のIDと連携済みです。"
-                                               "管理者にお問い合わせください。"))
+                                               "管理者にお問い合わせください。"), user=user)
+    return user, None
+
+
+def _admit(provider, user, link, sub, now):
+    """Checked at every sign-in, linked or not: the account is active and this provider serves
+    it (a moved or re-roled user no longer signs in through a provider that is not theirs)."""
     if not user.active:
-        return user, None  # refused by the caller, without a link
+        raise SsoFailed("deactivated", _("このアカウントは利用停止されています。"), user=user)
     if not sso_policy.serves(provider, user):
-        raise SsoFailed("role_not_served", _("このIDプロバイダーでは、このアカウントにログインできません。"))
-    link = SsoIdentity(provider_id=provider.id, subject=sub, user=user, created_at=now)
-    db.session.add(link)
-    record_audit("sso.linked", actor=user, target=user, now=now, provider=provider.id)
-    return user, link
+        raise SsoFailed("role_not_served", _("このIDプロバイダーでは、このアカウントにログインできません。"),
+                        user=user)
+    if link is None:
+        link = SsoIdentity(provider_id=provider.id, subject=sub, user=user, created_at=now)
+        db.session.add(link)
+        record_audit("sso.linked", actor=user, target=user, now=now, provider=provider.id)
+    link.last_login_at = now
 
 
 def _create_user(provider, claims, email, now):
@@ -296,7 +306,7 @@ def _create_user(provider, claims, email, now):
     else:
         role = claims.get(provider.role_claim) if provider.role_claim else None
         municipality_id = None
-        if role not in CLAIMABLE:
+        if not isinstance(role, str) or role not in CLAIMABLE:
             raise SsoFailed("role_claim", _("IDプロバイダーから利用できる役割が届きませんでした。"
                                             "管理者に登録を依頼してください。"))
     name = claims.get(provider.name_claim)
@@ -307,10 +317,20 @@ def _create_user(provider, claims, email, now):
     return user
 
 
-def complete_login(pending, params, redirect_uri, ip=None, now=None):
+@dataclass
+class Answer:
+    """What the provider's answer proved (verify_answer), before any write."""
+    provider_id: int | None
+    claims: dict | None = None
+    id_token: str | None = None
+    failure: SsoFailed | None = None
+
+
+def verify_answer(pending, params, redirect_uri, now=None):
     """Check the provider's answer (`params`: the callback's query) against `pending` (what
-    begin_login returned). An SsoResult with the user when the caller may start the session;
-    else its error, audited. Flushes only."""
+    begin_login returned): state, issuer, the code exchange with the verifier, the ID token
+    and its nonce, the userinfo. Reads the provider's row and calls the provider; writes
+    nothing, so the caller can end its read transaction before complete_login writes."""
     now = now or utcnow()
     provider = None
     try:
@@ -327,20 +347,33 @@ def complete_login(pending, params, redirect_uri, ip=None, now=None):
             raw, claims = _decode_id_token(provider, meta, keys, token, pending.get("nonce"))
         if provider.email_claim not in claims or "email_verified" not in claims:
             claims = {**_userinfo(provider, meta, token, claims["sub"]), **claims}
-        user, link = _match_user(provider, claims, now)
-        if not user.active:
-            raise SsoFailed("deactivated", _("このアカウントは利用停止されています。"))
     except SsoFailed as exc:
-        record_audit("login.sso_failed", ip=ip, now=now, reason=exc.reason,
-                     provider=provider.id if provider is not None else None)
-        logger.info("sso login refused provider=%s reason=%s",
-                    provider.id if provider else None, exc.reason)
+        return Answer(provider.id if provider is not None else None, failure=exc)
+    return Answer(provider.id, claims=claims, id_token=raw)
+
+
+def complete_login(answer, ip=None, now=None):
+    """Find (link, or create where allowed) the desk user of a verified answer. An SsoResult
+    with the user when the caller may start the session; else its error. Every refusal is
+    audited (`login.sso_failed`), every success too (`login.success`). Flushes only."""
+    now = now or utcnow()
+    provider = db.session.get(IdentityProvider, answer.provider_id) if answer.provider_id else None
+    try:
+        if answer.failure is not None:
+            raise answer.failure
+        if provider is None or not provider.enabled:
+            raise SsoFailed("provider_disabled")
+        user, link = _match_user(provider, answer.claims, now)
+        _admit(provider, user, link, answer.claims["sub"], now)
+    except SsoFailed as exc:
+        record_audit("login.sso_failed", actor=exc.user, ip=ip, now=now, reason=exc.reason,
+                     provider=answer.provider_id)
+        logger.info("sso login refused provider=%s reason=%s", answer.provider_id, exc.reason)
         return SsoResult(None, provider, error=exc.message)
-    link.last_login_at = now
     db.session.add(LoginAttempt(email=user.email, ip=ip, at=now, success=True))
     record_audit("login.success", actor=user, ip=ip, now=now, method="sso", provider=provider.id)
     db.session.flush()
-    return SsoResult(user, provider, id_token=raw)
+    return SsoResult(user, provider, id_token=answer.id_token)
 
 
 # --- logout ----------------------------------------------------------------------

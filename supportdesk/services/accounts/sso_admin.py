@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from ... import permissions
 from ...extensions import db
-from ...models import IdentityProvider, Municipality, SsoRequiredRole
+from ...models import IdentityProvider, Municipality, SsoIdentity, SsoRequiredRole
 from ...timeutil import utcnow
 from .. import ValidationFailed
 from ..audit import record_audit
@@ -75,11 +75,16 @@ def save_provider(actor, provider=None, *, client_secret=None, now=None, **value
         setattr(provider, field, values[field])
     if client_secret:
         provider.client_secret = client_secret
+    unlinked = 0
+    if not created and before["issuer"] != provider.issuer:
+        # Subjects are unique per issuer only: another issuer's "sub" may name someone else.
+        unlinked = db.session.execute(sa.delete(SsoIdentity).where(
+            SsoIdentity.provider_id == provider.id)).rowcount
     provider.updated_at = now
     db.session.flush()
     after = _snapshot(provider)
     record_audit("sso.provider_created" if created else "sso.provider_updated", actor=actor,
-                 target=provider, now=now, secret_changed=bool(client_secret),
+                 target=provider, now=now, secret_changed=bool(client_secret), unlinked=unlinked,
                  changes={k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]})
     return provider
 
