@@ -344,6 +344,20 @@ def test_admin_pages_configure_providers_and_keep_the_secret(app, client, admin,
     assert client.get("/admin/sso").status_code == 403
 
 
+def test_an_unreachable_provider_is_refused_and_audited(app, client, admin, oidc_provider,
+                                                        op_client):
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    provider = add_provider(admin, oidc_provider, op_client, issuer=f"http://127.0.0.1:{port}")
+    resp = client.get(f"/sso/{provider.id}/login")
+    assert resp.headers["Location"] == "/login"
+    assert REFUSED in client.get("/login").get_data(as_text=True)
+    assert refused_for("discovery").detail["step"] == "start"
+
+
 def test_http_providers_are_refused_unless_loopback_is_allowed(make_app, oidc_provider):
     app = make_app()  # SSO_ALLOW_HTTP_LOOPBACK off, as in production
     with app.app_context():

@@ -36,6 +36,11 @@ def start(provider_id):
     try:
         url, pending = sso.begin_login(provider, _callback_url())
     except sso.SsoFailed as exc:
+        db.session.rollback()  # end the read transaction: the audit row takes a writing one
+        with write_transaction():
+            sso.record_start_failure(db.session.get(IdentityProvider, provider_id), exc,
+                                     ip=client_ip())
+            db.session.commit()
         flash(exc.message, "error")
         return redirect(url_for("auth.login"))
     pending["next"] = _safe_next(request.args.get("next"))

@@ -160,6 +160,12 @@ def begin_login(provider, redirect_uri, now=None):
     return url, pending
 
 
+def record_start_failure(provider, failure, ip=None, now=None):
+    """A sign-in that could not even start (the provider's documents unreachable or wrong)."""
+    record_audit("login.sso_failed", ip=ip, now=now or utcnow(), reason=failure.reason,
+                 provider=provider.id, step="start")
+
+
 # --- the second half: the provider's answer -------------------------------------
 
 def _check_answer(pending, params, now):
