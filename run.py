@@ -73,8 +73,10 @@ E2E = os.path.join(ROOT, "tests", "e2e")
 
 
 def ensure_axe():
-    """axe-core for the accessibility tests: a test-only npm package in tests/e2e/node_modules
-    (never in static/, never served). Installed from the lock file once; then nothing to do."""
+    """The test-only npm packages in tests/e2e/node_modules (never in static/, never served):
+    axe-core for the accessibility tests, oidc-provider for the single sign-on tests (the real
+    OpenID provider tests/oidc/provider.mjs runs with the machine's Node.js). Installed from the
+    lock file once; a changed lock file (its digest is the stamp) installs again."""
     lock = os.path.join(E2E, "package-lock.json")
     stamp = os.path.join(E2E, "node_modules", ".installed-lock")
     with open(lock, "rb") as fh:
@@ -84,8 +86,8 @@ def ensure_axe():
             if fh.read() == digest:
                 return
     if not shutil.which("npm"):
-        print("WARNING: npm is missing; the accessibility tests will fail. "
-              "Install Debian's npm package.", flush=True)
+        print("WARNING: npm is missing; the accessibility and single sign-on tests will fail. "
+              "Install Debian's npm package (with nodejs).", flush=True)
         return
     sh("npm", "ci", "--prefix", E2E, "--no-audit", "--no-fund", "--loglevel=error")
     with open(stamp, "w") as fh:

@@ -55,6 +55,12 @@ class Defaults:
     # Two-factor login (TOTP): roles that must set it up, comma-separated ("admin,manager");
     # empty = optional for everyone. A user of such a role can use no other page until enrolled.
     MFA_REQUIRED_ROLES = ""
+    # Single sign-on (services/accounts/sso.py; providers are configured on /admin/sso).
+    # A provider must be on https; True allows http on a loopback address (the tests' provider).
+    SSO_ALLOW_HTTP_LOOPBACK = False
+    SSO_HTTP_TIMEOUT = 10          # seconds for each call to a provider
+    SSO_LOGIN_SECONDS = 600        # a sign-in started longer ago than this is refused
+    SSO_METADATA_TTL = 3600        # seconds a worker keeps a provider's discovery document and keys
     # Number of reverse proxies (nginx) in front of the app whose X-Forwarded-For/-Proto are
     # trusted; 0 = none. Behind nginx set 1, or every client shares the proxy's address.
     TRUSTED_PROXIES = 0

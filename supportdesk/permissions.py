@@ -162,6 +162,10 @@ PERMISSIONS = {
     "form_connection": {
         "manage": {Role.ADMIN: ALL},
     },
+    # Single sign-on: the identity providers and the roles that must use one.
+    "identity_provider": {
+        "manage": {Role.ADMIN: ALL},
+    },
     "scheduler": {
         "view": {Role.ADMIN: ALL},
     },

@@ -367,3 +367,14 @@ def napp(make_app, smtp):
     with app.app_context():
         yield app
         db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID provider (npm oidc-provider on Node.js) on a free loopback port, started
+    once per test session (tests/oidc_helpers.py)."""
+    from tests.oidc_helpers import OidcProvider
+
+    provider = OidcProvider().start()
+    yield provider
+    provider.stop()

@@ -174,6 +174,7 @@ class World:
             "department": [(Department(name="デジタル改革課"), {})],
             "inbound_mail": [(InboundMail(outcome="held"), {})],
             "form_connection": [("form_connection", {})],
+            "identity_provider": [("identity_provider", {})],
             "contact": [(Contact(municipality_id=m.id), dict(munis={m.id}, regions={m.region_id}))
                         for m in (self.sayo, self.toyooka, self.kobe)],
             "contact_proposal": [(ContactProposal(municipality_id=m.id),

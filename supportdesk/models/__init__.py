@@ -28,6 +28,7 @@ from .visit import (ParticipantSurveyLink, SatisfactionResponse, VisitFollowUp, 
 from .calendar_feed import CalendarFeedToken
 from .engagement import Engagement, EngagementContact, EngagementNotice
 from .saved_view import SavedView
+from .sso import IdentityProvider, SsoIdentity, SsoRequiredRole
 from .user import (ExpertProfile, LoginAttempt, PasswordResetRequest, RecoveryCode, User,
                    UserSession)
 from .waiting import RequestWaitingPeriod
@@ -38,6 +39,9 @@ from .survey import (Survey, SurveyFile, SurveyQuestion, SurveyResponse, SurveyR
                      SurveyTarget)
 
 __all__ = [
+    "IdentityProvider",
+    "SsoIdentity",
+    "SsoRequiredRole",
     "FormAnswer",
     "FormAnswerRevision",
     "FormConnection",

@@ -109,6 +109,11 @@ class UserSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(sa.String(40))
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+    # A session started by single sign-on: its provider, and the ID token it came with (the
+    # id_token_hint of the provider's logout at the end).
+    sso_provider_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("identity_providers.id", ondelete="SET NULL"))
+    sso_id_token: Mapped[str | None] = mapped_column(sa.Text)
 
     user = relationship("User")
     token = None  # the clear token, known only in the request that created or loaded it

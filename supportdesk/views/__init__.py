@@ -31,6 +31,7 @@ from .standardisation import bp as standardisation_bp
 from .status import bp as status_bp
 from .status_items import bp as status_items_bp
 from .surveys import bp as surveys_bp
+from .sso import bp as sso_bp
 from . import survey_answers  # noqa: F401,E402  (its routes are on surveys_bp)
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
@@ -46,6 +47,7 @@ BLUEPRINTS += [webhooks_bp, mail_in_bp, form_intake_bp]
 BLUEPRINTS += [contacts_bp, handover_bp]
 BLUEPRINTS += [status_bp, standardisation_bp, status_items_bp]
 BLUEPRINTS += [surveys_bp]
+BLUEPRINTS += [sso_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
@@ -58,6 +60,10 @@ PUBLIC_ENDPOINTS |= {"auth.forgot_password", "auth.reset_password"}
 # The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
 # URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
 PUBLIC_ENDPOINTS.add("calendar.feed")
+# Single sign-on: the button that sends an anonymous browser to its identity provider, and the
+# provider's answer (checked against the state, nonce and code verifier of that browser's
+# sign-in, services/accounts/sso.py).
+PUBLIC_ENDPOINTS |= {"sso.start", "sso.callback"}
 # A lecture's participants answer its satisfaction survey without an account: the secret,
 # expiring token of the lecture's link is the key (unknown or expired tokens answer 404; answers
 # are rate-limited per address and bounded by the recorded number of participants).

@@ -13,6 +13,8 @@ from ..services import ValidationFailed
 from ..services.audit import record_audit
 from ..services.accounts.auth import authenticate, change_password, end_session, start_session
 from ..services.accounts.mfa import make_pending_token
+from ..services.accounts.sso import login_providers
+from ..services.accounts.sso import logout_url as sso_logout_url
 from ..services.accounts.password_reset import (InvalidResetLink, complete_password_reset,
                                        request_password_reset, user_for_reset_token)
 
@@ -42,9 +44,10 @@ def fresh_session(**values):
     session.update(values)
 
 
-def log_in(user):
+def log_in(user, sso_provider=None, sso_id_token=None):
     fresh_session()
-    start_session(user, ip=client_ip(), user_agent=request.user_agent.string)
+    start_session(user, ip=client_ip(), user_agent=request.user_agent.string,
+                  sso_provider=sso_provider, sso_id_token=sso_id_token)
     login_user(user)
 
 
@@ -71,19 +74,29 @@ def login():
         db.session.commit()  # keep the attempt and its audit row
         error = result.error
         status = 429 if result.locked or result.throttled else 200
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error,
+                           providers=login_providers()), status
 
 
 @bp.post("/logout")
 @login_required
 def logout():
     sess = current_user.current_session
+    # A session from single sign-on also ends at its provider (RP-initiated logout), which
+    # sends the browser back to the login page.
+    provider_logout = sso_logout_url(sess, url_for("auth.login", _external=True))
     if sess is not None:
         end_session(sess, "logout")
-    record_audit("logout", actor=current_user, ip=client_ip())
+    record_audit("logout", actor=current_user, ip=client_ip(),
+                 **({"sso_provider": sess.sso_provider_id} if provider_logout else {}))
     db.session.commit()
     logout_user()
     session.clear()
+    if provider_logout:
+        # A page that moves on by itself, not a redirect: the CSP's form-action 'self' would
+        # stop this form's redirect to the provider's host.
+        return render_template("auth/logout_provider.html", url=provider_logout), 200, {
+            "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     flash(_("ログアウトしました。"), "info")
     return redirect(url_for("auth.login"))
 

@@ -41,14 +41,17 @@ class BrowserSession:
     """Headless Chromium with one context and page; records every request the page makes and
     aborts those to any host but the live server."""
 
-    def __init__(self, live_server, bypass_csp=False):
+    def __init__(self, live_server, bypass_csp=False, also_allowed=()):
         self.allowed = urlsplit(live_server).netloc
+        self.also_allowed = {urlsplit(url).netloc for url in also_allowed}
         self.bypass_csp = bypass_csp
         self.seen = []
         self.aborted = []
 
     def is_local(self, url):
-        return url.startswith(LOCAL_SCHEMES) or urlsplit(url).netloc == self.allowed
+        netloc = urlsplit(url).netloc
+        return (url.startswith(LOCAL_SCHEMES) or netloc == self.allowed
+                or netloc in self.also_allowed)
 
     def _guard(self, route):
         if self.is_local(route.request.url):
@@ -98,8 +101,15 @@ def axe_page(live_server):
 
 
 @pytest.fixture
-def browser_page(live_server):
+def browser_also_allowed():
+    """Other loopback servers the page may reach besides the live server (base URLs); a test
+    module overrides it, e.g. with the OpenID provider of the single sign-on journey."""
+    return ()
+
+
+@pytest.fixture
+def browser_page(live_server, browser_also_allowed):
     """A Playwright page in headless Chromium. Every request it makes is recorded; at teardown
     all of them must have gone to the live server (or be data:/blob: URLs). Requests to any
     other host are also aborted, so a stray CDN link fails here and never reaches a network."""
-    yield from _session_page(live_server)
+    yield from _session_page(live_server, also_allowed=browser_also_allowed)

@@ -67,6 +67,7 @@ def _pages(code, sreq_id, visit_id):
                   f"/reports/municipality/{code}/2026", "/municipalities/"],
         ADMIN: ["/admin/users", "/admin/users/new", "/admin/themes", "/admin/experts",
                 "/admin/audit", "/admin/permissions", "/admin/jobs/", "/admin/webhooks/",
+                "/admin/sso", "/admin/sso/new",
                 "/admin/chat-rooms", "/admin/notifications/failed", "/account/tokens/",
                 "/account/password", "/account/2fa"],
     }

@@ -18,6 +18,7 @@ from ...models import LoginAttempt, User, UserSession
 from ...timeutil import utcnow
 from .. import ValidationFailed
 from ..audit import record_audit
+from .sso_policy import must_use_sso
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +114,15 @@ def _token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user, ip=None, user_agent=None, now=None):
+def start_session(user, ip=None, user_agent=None, now=None, sso_provider=None, sso_id_token=None):
+    """A new server-side session; `sso_provider` (and its ID token, the logout's hint) when
+    single sign-on started it."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     sess = UserSession(token_hash=_token_hash(token), user=user, created_at=now,
-                       last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255])
+                       last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:255],
+                       sso_provider_id=sso_provider.id if sso_provider is not None else None,
+                       sso_id_token=sso_id_token)
     sess.token = token
     db.session.add(sess)
     db.session.flush()
@@ -178,6 +183,7 @@ class LoginResult:
     locked: bool = False
     throttled: bool = False
     mfa_pending: bool = False  # the password was right; the second factor is still to come
+    sso_required: bool = False  # the password was right, but this role signs in by SSO only
 
 
 @dataclass
@@ -305,6 +311,12 @@ def authenticate(email, password, ip=None, now=None, admin_zone=True):
         return LoginResult(None, _("管理者アカウントは、この接続(ホスト名・ネットワーク)からは"
                                    "ログインできません。管理用に指定された接続からログインして"
                                    "ください。"))
+    # Only after a right password, so the refusal tells a guesser nothing about the account.
+    if must_use_sso(user):
+        record_audit("login.sso_required", actor=user, ip=ip, now=now)
+        return LoginResult(None, _("この役割の利用者はパスワードではログインできません。"
+                                   "「シングルサインオン」のボタンからログインしてください。"),
+                           sso_required=True)
     if user.has_totp:
         record_audit("login.mfa_challenge", actor=user, ip=ip, now=now)
         return LoginResult(user, mfa_pending=True)

@@ -61,7 +61,11 @@ def required_roles():
 
 
 def must_enrol(user):
-    """True when the user's role requires two-factor login and they have not set it up."""
+    """True when the user's role requires two-factor login and they have not set it up. Not in
+    a session started by single sign-on: the identity provider checked the factors there."""
+    sess = user.current_session
+    if sess is not None and sess.sso_provider_id is not None:
+        return False
     return user.role in required_roles() and not user.has_totp
 
 
