@@ -30,6 +30,7 @@ from .report_charts import (fiscal_charts, monthly_charts, municipality_chart,
                             municipality_sheet_charts)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _region_scope():
@@ -224,8 +225,8 @@ def fiscal_xlsx_download(fy):
     body = fiscal_xlsx(build_fiscal_report(fy, _region_scope(), now=utcnow()), fy,
                        title=fiscal_title(fy), made_at=utcnow())
     keep_business_days()
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="fiscal-report-{fy}.xlsx"'})
+    return Response(body, mimetype=XLSX_MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="fiscal-report-{fy}.xlsx"'})
 
 
 @bp.get("/municipality/<code>/<int:fy>")
