@@ -199,7 +199,7 @@ def register_mail_commands(app):
 def register_audit_commands(app):
     @app.cli.group("audit")
     def audit_group():
-        """The append-only histories (audit log, request events)."""
+        """The append-only histories (audit log, request events, survey answers)."""
 
     @audit_group.command("verify")
     @click.option("--manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False),

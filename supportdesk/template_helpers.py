@@ -18,7 +18,7 @@ from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
 from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
-from .timeutil import fiscal_year, fiscal_year_label, to_jst, wareki_date
+from .timeutil import fiscal_year, fiscal_year_label, to_jst, wareki_date, wareki_month
 from .workflow import STATE_LABELS, State
 from .models.notification import DELIVERY_LABELS, OutboxStatus, delivery_state
 from .workflows.announcements import AnnouncementStatus
@@ -139,11 +139,17 @@ def can_do_in(action, kind, municipality):
     return permissions.can_in(current_user, action, kind, municipality)
 
 
+def wareki_ym(ym):
+    """令和7年4月 for "2025-04" (a report's month key), for official output."""
+    return wareki_month(int(ym[:4]), int(ym[5:7]))
+
+
 def register(app):
     app.add_template_filter(fmt_datetime, "datetime")
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fy_label, "fy")
     app.add_template_filter(wareki_date, "wareki")  # official output: 令和8年12月2日
+    app.add_template_filter(wareki_ym, "wareki_ym")  # 令和7年4月
     app.add_template_filter(readable_json, "readable_json")
     app.add_template_filter(theme_name, "theme_name")
     # Codes stored on rows (kind, state) shown as labels in the reader's language.

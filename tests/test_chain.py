@@ -1,4 +1,5 @@
-"""The append-only histories: triggers on both databases, the hash chain, verify, redaction."""
+"""The append-only histories (audit log, request events, survey answers): triggers on both
+databases, the hash chain, verify, redaction."""
 import threading
 from datetime import UTC, datetime
 
@@ -6,17 +7,20 @@ import pytest
 import sqlalchemy as sa
 
 from supportdesk.extensions import db
-from supportdesk.models import AuditLog, ChainHead, OutboxMessage, RequestEvent
+from supportdesk.models import (AuditLog, ChainHead, OutboxMessage, RequestEvent,
+                               SurveyResponseVersion)
 from supportdesk.models.chain import (CHAINS, GENESIS, content_digest, create_triggers,
                                       drop_statements, row_hash)
 from supportdesk.services.audit import record_audit
-from supportdesk.services.chain import (current_heads, redact_request_events, verify_chains,
+from supportdesk.services.chain import (current_heads, redact_request_events,
+                                        redact_survey_answers, verify_chains,
                                         verify_chains_nightly)
 from supportdesk.services.requests.transitions import record_event
 from tests.conftest import IS_POSTGRES
-from tests.factories import make_liaison, make_request, make_user
+from tests.factories import make_liaison, make_request, make_staff, make_survey, make_user
 
 NOW = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
+LATER = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
 
 
 def plain_sql(statement, **params):
@@ -26,12 +30,31 @@ def plain_sql(statement, **params):
         return conn.execute(sa.text(statement), params)
 
 
+DROPPED = []   # set by drop_triggers: the test's teardown puts the triggers back
+
+
 def drop_triggers():
     db.session.commit()
+    DROPPED.append(True)
     with db.engine.begin() as conn:
         for spec in CHAINS.values():
             for statement in drop_statements(conn.dialect.name, spec):
                 conn.exec_driver_sql(statement)
+
+
+@pytest.fixture(autouse=True)
+def _triggers_back(app):
+    """On PostgreSQL the tests share one schema: a test that dropped the triggers must not
+    leave the next one without them."""
+    yield
+    if DROPPED:
+        DROPPED.clear()
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            for spec in CHAINS.values():
+                for statement in drop_statements(conn.dialect.name, spec):
+                    conn.exec_driver_sql(statement)
+            create_triggers(conn)
 
 
 def rewrite_chain(name):
@@ -54,13 +77,22 @@ def rewrite_chain(name):
 
 @pytest.fixture
 def history(app):
-    """A request with its events and a few audit rows, committed."""
+    """A request with its events, a few audit rows, and a survey answer submitted then
+    corrected (two versions), committed."""
+    from supportdesk.services.surveys.answering import submit_response
+
     liaison = make_liaison("西播磨")
     sreq = make_request(state="triage", liaison=liaison)
     record_event(sreq, liaison, "note", note="内部メモ: 担当課に確認", data={"k": [1, "二"]},
                  internal=True, now=NOW)
     for k in range(3):
         record_audit("test.event", actor=liaison, n=k, now=NOW)
+    survey = make_survey(liaison, municipality_names=("佐用町",), now=NOW)
+    info = make_staff("佐用町", info_dept=True)
+    n_q, c_q = survey.questions
+    for when, count in ((NOW, "3"), (LATER, "4")):   # a correction keeps the earlier version
+        submit_response(survey, info, values={n_q.field_name: count, c_q.field_name: "はい"},
+                        now=when)
     db.session.commit()
     return sreq, liaison
 
@@ -96,6 +128,9 @@ def test_rows_chain_in_id_order_and_verify_passes(history):
     "UPDATE request_events SET note = 'tampered'",
     "UPDATE request_events SET kind = 'state', data = NULL, note = NULL, redacted_at = :now",
     "DELETE FROM request_events",
+    "UPDATE survey_response_versions SET answers = '{}'",
+    "UPDATE survey_response_versions SET late = true, answers = NULL, redacted_at = :now",
+    "DELETE FROM survey_response_versions",
 ])
 def test_the_database_refuses_changes_by_plain_sql(history, statement):
     before = current_heads()
@@ -134,6 +169,7 @@ def test_audit_verify_finds_a_row_edited_with_the_triggers_dropped(history, runn
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "audit_logs: OK" in result.output and "request_events: OK" in result.output
+    assert "survey_response_versions: OK, 2 rows" in result.output
     drop_triggers()
     victim = db.session.scalars(sa.select(AuditLog.id).order_by(AuditLog.id)).all()[1]
     plain_sql("UPDATE audit_logs SET action = 'nothing.happened' WHERE id = :id", id=victim)
@@ -144,6 +180,44 @@ def test_audit_verify_finds_a_row_edited_with_the_triggers_dropped(history, runn
     assert f"audit_logs: BROKEN at audit_logs id={victim} at=" in result.output
     assert "row_hash does not match" in result.output
     assert f"request_events id={note_id} at={NOW.isoformat()}: content differs" in result.output
+
+
+def test_audit_verify_finds_an_earlier_survey_answer_rewritten(history, runner):
+    """Someone with DBA rights makes the first answer say what the correction said: verify names
+    the version row, its table and when it was submitted."""
+    first, second = db.session.scalars(sa.select(SurveyResponseVersion).order_by(
+        SurveyResponseVersion.id)).all()
+    assert (first.version, second.version) == (1, 2) and first.answers != second.answers
+    first_id, corrected = first.id, second.answers
+    drop_triggers()
+    table = SurveyResponseVersion.__table__
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(table).where(table.c.id == first_id).values(answers=corrected))
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert (f"survey_response_versions: BROKEN at survey_response_versions id={first_id} "
+            f"at={NOW.isoformat()}: content differs") in result.output
+    assert "audit_logs: OK" in result.output
+
+
+def test_survey_corrections_append_versions_in_the_chain_and_redaction_keeps_it(history):
+    versions = db.session.scalars(sa.select(SurveyResponseVersion).order_by(
+        SurveyResponseVersion.id)).all()
+    assert [v.version for v in versions] == [1, 2]
+    assert versions[0].prev_hash == GENESIS and versions[1].prev_hash == versions[0].row_hash
+    assert [v.submitted_at for v in versions] == [NOW, LATER]
+    admin = make_user("admin")
+    assert redact_survey_answers([versions[0].response_id], actor=admin, now=LATER) == 2
+    db.session.commit()
+    assert all(v.answers is None and v.redacted_at == LATER for v in
+               db.session.scalars(sa.select(SurveyResponseVersion)))
+    [report] = verify_chains(tables=["survey_response_versions"])
+    assert report.ok and report.redacted == 2
+    assert db.session.scalar(sa.select(AuditLog.detail).where(
+        AuditLog.action == "survey_response_versions.redacted")) == {
+        "response_ids": [versions[0].response_id], "rows": 2}
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        plain_sql("UPDATE survey_response_versions SET answers = '{}'")
 
 
 def test_a_removed_row_and_a_cut_tail_are_found(history):
@@ -207,9 +281,10 @@ def test_nightly_job_logs_the_heads_and_alerts_the_admins_once(history, caplog):
 
 
 def test_concurrent_writers_keep_one_chain(history, app):
-    """Several threads append audit rows and request events at once, on either database: one
-    chain each, no fork, no deadlock."""
+    """Several threads append audit rows, request events and survey answer versions at once,
+    on either database: one chain each, no fork, no deadlock."""
     sreq_id, actor_id = history[0].id, history[1].id
+    response_id = db.session.scalar(sa.select(SurveyResponseVersion.response_id))
     db.session.remove()
     threads, rounds, errors = 6, 4, []
     barrier = threading.Barrier(threads)
@@ -223,8 +298,12 @@ def test_concurrent_writers_keep_one_chain(history, app):
 
                     actor = db.session.get(User, actor_id)
                     sreq = db.session.get(SupportRequest, sreq_id)
+                    version = SurveyResponseVersion(
+                        response_id=response_id, version=100 + i * rounds + k,
+                        answers={"thread": i}, submitted_by_id=actor_id, submitted_at=NOW)
                     writes = [lambda: record_audit("test.concurrent", actor=actor, thread=i),
-                              lambda: record_event(sreq, actor, "note", note=f"{i}-{k}")]
+                              lambda: record_event(sreq, actor, "note", note=f"{i}-{k}"),
+                              lambda: db.session.add(version)]
                     # Half the writers append to the chains in the other order, in two
                     # flushes: the head locks are taken in one order all the same.
                     for write in writes if i % 2 else reversed(writes):
@@ -242,7 +321,7 @@ def test_concurrent_writers_keep_one_chain(history, app):
     assert errors == []
     reports = verify_chains()
     assert all(r.ok for r in reports), [b.describe() for r in reports for b in r.breaks]
-    for model in (AuditLog, RequestEvent):
+    for model in (AuditLog, RequestEvent, SurveyResponseVersion):
         prevs = db.session.scalars(sa.select(model.prev_hash)).all()
         assert len(prevs) == len(set(prevs))   # no two rows chain onto the same row: no fork
     assert db.session.scalar(sa.select(sa.func.count(AuditLog.id)).where(
@@ -265,8 +344,10 @@ APP_ROLE_GRANTS = """
 GRANT USAGE ON SCHEMA {schema} TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
-REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs, request_events FROM {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_logs, request_events, survey_response_versions
+    FROM {role};
 GRANT UPDATE (data, note, redacted_at) ON request_events TO {role};
+GRANT UPDATE (answers, redacted_at) ON survey_response_versions TO {role};
 """
 
 
@@ -294,13 +375,17 @@ def test_the_application_role_inserts_but_cannot_change_the_histories(history, d
             conn.execute(sa.insert(AuditLog.__table__), seal_rows(conn, "audit_logs", [row]))
         for statement in ("UPDATE audit_logs SET action = 'x'", "DELETE FROM audit_logs",
                           "TRUNCATE audit_logs", "UPDATE request_events SET kind = 'x'",
-                          "DELETE FROM request_events"):
+                          "DELETE FROM request_events", "DELETE FROM survey_response_versions",
+                          "UPDATE survey_response_versions SET late = true",
+                          "TRUNCATE survey_response_versions CASCADE"):
             with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
                 with engine.begin() as conn:
                     conn.exec_driver_sql(statement)
         with engine.begin() as conn:   # the redaction is allowed, to the role and the trigger
             conn.execute(sa.text("UPDATE request_events SET data = NULL, note = NULL, "
                                  "redacted_at = :now WHERE kind = 'note'"), {"now": NOW})
+            conn.execute(sa.text("UPDATE survey_response_versions SET answers = NULL, "
+                                 "redacted_at = :now WHERE version = 1"), {"now": NOW})
     finally:
         engine.dispose()
         with db.engine.begin() as conn:
@@ -308,7 +393,8 @@ def test_the_application_role_inserts_but_cannot_change_the_histories(history, d
             conn.exec_driver_sql(f"DROP ROLE {role}")
     reports = verify_chains()
     assert all(r.ok for r in reports), [b.describe() for r in reports for b in r.breaks]
-    assert [r.redacted for r in reports if r.table == "request_events"] == [1]
+    assert {r.table: r.redacted for r in reports if r.redacted} == {
+        "request_events": 1, "survey_response_versions": 1}
     last = db.session.scalar(sa.select(AuditLog.action).order_by(AuditLog.id.desc()))
     assert last == "role.insert"
 
@@ -338,17 +424,59 @@ def check_0021_chains_the_rows_already_there():
     db.session.remove()
 
     upgrade(revision="0021")
-    reports = {r.table: r for r in verify_chains()}
+    at_0021 = ("audit_logs", "request_events")
+    reports = {r.table: r for r in verify_chains(tables=at_0021)}
     assert {t: (r.ok, r.length) for t, r in reports.items()} == {
         "audit_logs": (True, 2), "request_events": (True, 3)}
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         plain_sql("UPDATE request_events SET note = 'x'")
     record_audit("after.upgrade")   # new rows chain onto the backfilled head
     db.session.commit()
-    assert all(r.ok for r in verify_chains())
+    assert all(r.ok for r in verify_chains(tables=at_0021))
     db.session.remove()
+    check_0031_chains_the_survey_answers_already_there()
     downgrade(revision="0017")
     for statement in ("DELETE FROM request_events WHERE request_id = 9001",   # no trigger left
                       "DELETE FROM audit_logs", "DELETE FROM support_requests WHERE id = 9001",
                       "DELETE FROM users WHERE id = 9001"):
+        plain_sql(statement)
+
+
+def check_0031_chains_the_survey_answers_already_there():
+    """At 0021 (from check_0021 above): survey answer versions written before 0031 are chained
+    by its upgrade, with their head, and refused changes after it; the downgrade removes the
+    triggers (its versions are then deleted, back before 0031)."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.factories import municipality
+
+    from supportdesk.timeutil import UTCDateTime
+
+    at = datetime(2026, 11, 30, 1, tzinfo=UTC)
+    plain_sql("INSERT INTO surveys (id, title, purpose, deadline, reminder_days, status, "
+              "target_all, created_by_id, created_at) VALUES (9001, 't', 'p', '2026-12-18', 3, "
+              "'open', false, 9001, :at)", at=at)
+    plain_sql("INSERT INTO survey_responses (id, survey_id, municipality_id, status, answers, "
+              "version) VALUES (9001, 9001, :m, 'submitted', '{}', 2)",
+              m=municipality("佐用町").id)
+    versions = sa.table("survey_response_versions", sa.column("response_id"),
+                        sa.column("version"), sa.column("answers", sa.JSON),
+                        sa.column("submitted_by_id"),
+                        sa.column("submitted_at", UTCDateTime(timezone=True)),
+                        sa.column("late", sa.Boolean))
+    db.session.execute(sa.insert(versions), [
+        {"response_id": 9001, "version": v, "answers": {"1": v}, "submitted_by_id": 9001,
+         "submitted_at": at, "late": False} for v in (1, 2)])
+    db.session.commit()
+    db.session.remove()
+    upgrade(revision="0031")
+    [report] = verify_chains(tables=["survey_response_versions"])
+    assert (report.ok, report.length) == (True, 2)
+    assert db.session.get(ChainHead, "survey_response_versions").length == 2
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        plain_sql("DELETE FROM survey_response_versions")
+    db.session.remove()
+    downgrade(revision="0021")
+    for statement in ("DELETE FROM survey_response_versions", "DELETE FROM survey_responses",
+                      "DELETE FROM surveys"):
         plain_sql(statement)

@@ -66,6 +66,7 @@ def test_cli_db_upgrade_then_seed_from_empty(blank_app):
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "audit_logs: OK" in result.output and "request_events: OK" in result.output
+    assert "survey_response_versions: OK" in result.output
 
 
 def test_0017_turns_free_text_departments_into_managed_ones(blank_app):

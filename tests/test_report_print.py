@@ -192,10 +192,19 @@ def test_monthly_and_fiscal_pdf_a4_with_cover_figures_wareki_and_page_numbers(ma
     # The fiscal year's, beside the year before (one fixture: the hand-built month is slow).
     resp = manager.get("/reports/fiscal/2025.pdf")
     assert resp.status_code == 200
-    _reader, pages = _pdf_text(resp.data)
+    reader, pages = _pdf_text(resp.data)
     assert "年度報告 令和7年度(2025年度)" in pages[0]
     assert "令和7年4月1日 〜 令和8年3月31日(2025年〜2026年)" in pages[0]
-    assert "新規受付 5 3" in " ".join(pages[1:])  # as on the fiscal-year page
+    body = " ".join(pages[1:])
+    assert "新規受付 5 3" in body  # as on the fiscal-year page
+    # The months in 和暦; April's response medians (1, 16), reach since April (4, 前年度 1),
+    # satisfaction 3.67 from 3 answers (tests/test_report_fiscal.py works them out).
+    assert "令和7年4月 4 1 2 1 2 0 4 1" in body
+    assert "令和7年4月 1 16 4 1 3.67 3 —" in body
+    assert "対応の速さの月別推移(中央値、営業日)" in body and "接点のあった市町数の累計" in body
+    n = len(pages)
+    assert all(f"{i} / {n}" in text for i, text in enumerate(pages, 1))
+    assert any("IPAGothic" in name for name in _embedded_fonts(reader))
 
 
 def test_pdf_refuses_to_fetch_anything(tmp_path):

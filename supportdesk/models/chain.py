@@ -37,6 +37,7 @@ class ChainSpec:
     table: str
     fields: tuple            # hashed as they are; never change after the insert
     redactable: tuple = ()   # free text/JSON, hashed through content_digest; a redaction nulls them
+    at: str = "at"           # the column that dates a row (verify names it at a break)
 
     @property
     def columns(self):
@@ -50,6 +51,10 @@ CHAINS = {spec.table: spec for spec in (
                              "detail")),
     ChainSpec("request_events", ("request_id", "at", "actor_id", "kind", "action", "from_state",
                                  "to_state", "internal"), redactable=("data", "note")),
+    # Survey answers: each submission or correction is a new version row, never changed.
+    ChainSpec("survey_response_versions", ("response_id", "version", "submitted_by_id",
+                                           "submitted_at", "late"), redactable=("answers",),
+              at="submitted_at"),
 )}
 
 

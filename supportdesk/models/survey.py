@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..i18n import N_
+from .chain import RedactableRow
 from ..timeutil import UTCDateTime, utcnow
 
 # Question kinds, stored as these codes; the labels are shown in the builder.
@@ -142,8 +143,10 @@ class SurveyResponse(db.Model):
     permission_kind = "survey_response"
 
 
-class SurveyResponseVersion(db.Model):
-    """A submitted version of an answer: never updated or deleted (a correction adds one)."""
+class SurveyResponseVersion(RedactableRow, db.Model):
+    """A submitted version of an answer: never updated or deleted (a correction adds one).
+    Hash-chained and append-only in the database (models/chain.py); `answers` is blanked only
+    by a redaction (services/chain.py redact_survey_answers), which leaves the row chained."""
 
     __tablename__ = "survey_response_versions"
     __table_args__ = (sa.UniqueConstraint("response_id", "version",
@@ -153,7 +156,7 @@ class SurveyResponseVersion(db.Model):
     response_id: Mapped[int] = mapped_column(
         sa.ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column()
-    answers: Mapped[dict] = mapped_column(sa.JSON)
+    answers: Mapped[dict | None] = mapped_column(sa.JSON)  # None once redacted
     submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[object] = mapped_column(UTCDateTime)
     late: Mapped[bool] = mapped_column(default=False)

@@ -2,8 +2,8 @@
 
 The chain itself (registry, hash, seal at flush, triggers) is models/chain.py. Here: `verify_chains`
 (the `flask audit verify` command and the nightly job `verify_chains_nightly`), `chain_heads`
-(written daily to the log and into every backup manifest), and `redact_request_events`, the one
-change the triggers allow (for retention disposal).
+(written daily to the log and into every backup manifest), and `redact_request_events` and
+`redact_survey_answers`, the one change the triggers allow (for retention disposal).
 """
 import logging
 from dataclasses import dataclass, field
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import RequestEvent
+from ..models import RequestEvent, SurveyResponseVersion
 from ..models.chain import CHAINS, GENESIS, ChainHead, content_digest, row_hash
 from ..notifications import notify
 from ..timeutil import utcnow
@@ -80,7 +80,7 @@ def _walk_rows(spec, report, anchor, rows):
                 and row["row_hash"] != anchor.get("row_hash"):
             reason = "differs from the head recorded in the older manifest (chain rewritten)"
         if reason is not None:
-            report.breaks.append(Break(spec.table, row["id"], row["at"], reason))
+            report.breaks.append(Break(spec.table, row["id"], row[spec.at], reason))
             return
         prev = row["row_hash"]
         report.last_id, report.last_hash = row["id"], prev
@@ -90,13 +90,15 @@ def _walk_rows(spec, report, anchor, rows):
                                    "the last row of the older manifest's head is gone"))
 
 
-def verify_chains(*, heads=None):
-    """Walk every chain from its first row; a report per table with the first row that does not
-    match. `heads` ({table: {"last_id", "row_hash"}}, from an older backup manifest) must still be
-    rows of today's chains: a rewrite of a whole chain shows there."""
+def verify_chains(*, heads=None, tables=None):
+    """Walk every chain (or those of `tables`) from its first row; a report per table with the
+    first row that does not match. `heads` ({table: {"last_id", "row_hash"}}, from an older
+    backup manifest) must still be rows of today's chains: a rewrite of a whole chain shows
+    there."""
     reports = []
     stored = {h.name: h for h in db.session.scalars(sa.select(ChainHead))}
-    for name, spec in CHAINS.items():
+    for name in tables or CHAINS:
+        spec = CHAINS[name]
         report = ChainReport(name)
         _walk(spec, report, (heads or {}).get(name))
         head = stored.get(name)
@@ -144,6 +146,19 @@ def verify_chains_nightly(now=None):
     return result
 
 
+def _redact(model, parent, ids, now):
+    """Blank the redactable columns of `model`'s rows whose `parent` column is in `ids`."""
+    table = model.__table__
+    blank = {c: sa.null() for c in CHAINS[table.name].redactable}
+    done = db.session.execute(sa.update(table).where(
+        table.c[parent].in_(ids), table.c.redacted_at.is_(None)).values(
+        **blank, redacted_at=now)).rowcount
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, model) and getattr(obj, parent) in ids:
+            db.session.expire(obj)
+    return done
+
+
 def redact_request_events(request_ids, *, actor, now=None):
     """Blank the free text (`data`, `note`) of the request events of these requests for good,
     and mark them redacted: the one change the triggers allow. The rows still chain (their hash
@@ -153,15 +168,28 @@ def redact_request_events(request_ids, *, actor, now=None):
     if not ids:
         return 0
     db.session.flush()
-    table = RequestEvent.__table__
-    done = db.session.execute(sa.update(table).where(
-        table.c.request_id.in_(ids), table.c.redacted_at.is_(None)).values(
-        data=sa.null(), note=sa.null(), redacted_at=now)).rowcount
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, RequestEvent) and obj.request_id in ids:
-            db.session.expire(obj)
+    done = _redact(RequestEvent, "request_id", ids, now)
     record_audit("request_events.redacted", actor=actor, now=now, request_ids=ids, rows=done)
     db.session.flush()
     logger.info("redacted %s request events of requests %s by %s", done, ids,
+                getattr(actor, "id", None))
+    return done
+
+
+def redact_survey_answers(response_ids, *, actor, now=None):
+    """Blank the answers of every submitted version of these survey responses for good (the
+    version number, who submitted it, when and whether late stay, and still chain). The
+    working copy (`survey_responses.answers`) is not chained: its owner clears it. Returns how
+    many versions were redacted; audited."""
+    now = now or utcnow()
+    ids = sorted(set(response_ids))
+    if not ids:
+        return 0
+    db.session.flush()
+    done = _redact(SurveyResponseVersion, "response_id", ids, now)
+    record_audit("survey_response_versions.redacted", actor=actor, now=now, response_ids=ids,
+                 rows=done)
+    db.session.flush()
+    logger.info("redacted %s survey answer versions of responses %s by %s", done, ids,
                 getattr(actor, "id", None))
     return done

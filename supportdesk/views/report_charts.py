@@ -1,5 +1,6 @@
 """The charts of the report pages and their printouts, in the reader's language: drawn by
 services/reports/charts.py from the report's own figures (nothing is queried again here)."""
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..services.reports import charts
@@ -30,12 +31,6 @@ def recency_map(tiles, chart_id="chart-tiles", title=None):
     drawn = [dict(t, note=(_("%(d)d日前", d=t["days"]) if t["days"] is not None else _("なし")))
              for t in tiles]
     return charts.tile_map(chart_id, title or _("市町ごとの最後の接点"), drawn, legend)
-
-
-# DX status (issue 18, "where the tracker exists"): the DX status tracker's glue adds
-# `out["dx_status"]` in monthly_charts / fiscal_charts: a charts.tile_map (or bar_chart) drawn from
-# the tracker's own service, the tiles shaped as services/reports/tiles.py makes them (name, col,
-# row, shade, note). The report templates already show `charts.dx_status` when it is there.
 
 
 def monthly_charts(report, tiles=None):
@@ -74,17 +69,52 @@ def month_names(months):
     return [_("%(m)d月", m=int(m["ym"][5:])) for m in months]
 
 
-def fiscal_charts(months, label, prev_label, tiles=None):
-    """The fiscal year's charts: new requests, lectures and reach per month, each against the
-    same month of the year before."""
+def _steps_chart(chart_id, entry, first, last):
+    """One DX status step item: how many municipalities at each step, at the year's start and
+    end."""
+    item = entry["item"]
+    locale = str(get_locale() or "ja")
+    labels = [item.step_label(k, locale) for k in range(len(entry["steps"]))]
+    return charts.bar_chart(chart_id, _("%(item)sの段階(市町数)", item=item.label(locale)),
+                            labels, [(first, entry["start"]), (last, entry["end"])],
+                            unit=_("市町"), max_value=entry["total"] or 1)
+
+
+def dx_step_charts(steps):
+    """The fiscal-year report's DX status: a chart per step item of the tracker."""
+    first, last = _("年度初め"), _("年度末(今年度は現在)")
+    return [_steps_chart(f"chart-fy-dx-{e['item'].key}", e, first, last) for e in steps]
+
+
+def fiscal_charts(summary, label, prev_label, tiles=None):
+    """The fiscal year's charts: new requests, lectures, reach (in the month and since April)
+    and satisfaction per month, each against the same month of the year before; response times
+    per month; the DX status steps; the municipality map."""
+    months = summary["months"]
     names = month_names(months)
     out = {}
     for key, title, unit in (("new", _("新規受付の月別推移"), _("件")),
                              ("lectures", _("出前講座の実施回数の月別推移"), _("回")),
                              ("reach", _("接点のあった市町数の月別推移"), _("市町"))):
         out[key] = charts.column_chart(
-            f"chart-fy-{key}", title, names, [(label, [m[key] for m in months]), (prev_label, [m["prev"][key] for m in months])],
+            f"chart-fy-{key}", title, names,
+            [(label, [m[key] for m in months]), (prev_label, [m["prev"][key] for m in months])],
             unit=unit)
+    out["response"] = charts.column_chart(
+        "chart-fy-response", _("対応の速さの月別推移(中央値、営業日)"), names,
+        [(_("初回対応"), [m["first_response"] for m in months]),
+         (_("解決"), [m["resolution"] for m in months])], unit=_("日"))
+    total = summary["totals"]["municipalities"]
+    out["reach_to_date"] = charts.column_chart(
+        "chart-fy-reach-to-date", _("接点のあった市町数の累計(全%(t)d市町)", t=total), names,
+        [(label, [m["reach_to_date"] for m in months]),
+         (prev_label, [m["prev"]["reach_to_date"] for m in months])],
+        unit=_("市町"), max_value=total)
+    out["satisfaction"] = charts.column_chart(
+        "chart-fy-satisfaction", _("出前講座の満足度の月別平均(5段階)"), names,
+        [(label, [m["satisfaction"] for m in months]),
+         (prev_label, [m["prev"]["satisfaction"] for m in months])], max_value=5)
+    out["dx_steps"] = dx_step_charts(summary.get("dx_steps") or [])
     if tiles is not None:
         out["tiles"] = recency_map(tiles, "chart-fy-tiles", _("市町ごとの最後の接点(年度末または本日時点)"))
     return out
@@ -96,6 +126,33 @@ def municipality_chart(fy_counts, prev_counts, label, prev_label):
     return charts.column_chart(
         "chart-muni", _("依頼の月別件数(%(this)sと%(prev)s)", this=label, prev=prev_label), names,
         [(label, fy_counts), (prev_label, prev_counts)], unit=_("件"))
+
+
+def municipality_sheet_charts(sheet, label, prev_label):
+    """The municipality sheet's charts beyond its requests: response times, lectures and their
+    satisfaction per month, and its DX status steps at the year's start and end."""
+    names = [_("%(m)d月", m=m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+    out = {"response": charts.column_chart(
+        "chart-muni-response", _("対応の速さの月別推移(中央値、営業日)"), names,
+        [(_("初回対応"), [m["first_response"] for m in sheet["response"]]),
+         (_("解決"), [m["resolution"] for m in sheet["response"]])], unit=_("日")),
+        "lectures": charts.column_chart(
+        "chart-muni-lectures", _("出前講座の実施回数(%(this)sと%(prev)s)", this=label,
+                                 prev=prev_label), names,
+        [(label, sheet["lectures"]), (prev_label, sheet["prev_lectures"])], unit=_("回")),
+        "satisfaction": charts.column_chart(
+        "chart-muni-satisfaction", _("出前講座の満足度の月別平均(5段階)"), names,
+        [(label, [m["average"] for m in sheet["satisfaction"]])], max_value=5)}
+    steps = sheet["steps"]
+    if steps:
+        locale = str(get_locale() or "ja")
+        out["dx_steps"] = charts.bar_chart(
+            "chart-muni-dx", _("DX取組の段階(1が最初の段階)"),
+            [e["item"].label(locale) for e in steps],
+            [(_("年度初め"), [e["start"] for e in steps]),
+             (_("年度末(今年度は現在)"), [e["end"] for e in steps])],
+            max_value=max(len(e["steps"]) for e in steps) or 1)
+    return out
 
 
 def municipality_requests_section(municipality, user):

@@ -14,8 +14,9 @@ from ..models.visit import visit_municipalities
 from ..services.municipalities.status_overview import CHANGE_WORDS, year_of_municipality
 from ..services.reports import figures as r
 from ..services.reports.drilldown import UnknownDrillDown, drilldown
-from ..services.reports.monthly import build_fiscal_summary, build_monthly_report
-from ..services.reports.exports import report_csv, report_xlsx
+from ..services.reports.monthly import build_monthly_report
+from ..services.reports.exports import fiscal_xlsx, report_csv, report_xlsx
+from ..services.reports.fiscal_series import build_fiscal_report, municipality_year_series
 from ..services.reports.municipality_year import fiscal_year_period, requests_per_month
 from ..services.reports.pdf import fiscal_title, html_to_pdf, monthly_title
 from ..services.reports.tiles import contact_recency_tiles
@@ -25,9 +26,11 @@ from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
 from ..sqlite_tx import writes_on_get
 from .decorators import permission_required
-from .report_charts import fiscal_charts, monthly_charts, municipality_chart
+from .report_charts import (fiscal_charts, monthly_charts, municipality_chart,
+                            municipality_sheet_charts)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _region_scope():
@@ -188,11 +191,11 @@ def _known_fiscal_year(fy):
 
 def _fiscal(fy):
     _known_fiscal_year(fy)
-    summary = build_fiscal_summary(fy, _region_scope())
+    summary = build_fiscal_report(fy, _region_scope(), now=utcnow())
     tiles = contact_recency_tiles(min(fiscal_year_period(fy).end, utcnow()), _region_scope())
     keep_business_days()
     label, prev_label = fy_label(fy), fy_label(fy - 1)
-    charts = fiscal_charts(summary["months"], label, prev_label, tiles)
+    charts = fiscal_charts(summary, label, prev_label, tiles)
     return dict(summary, fy=fy, label=label, prev_label=prev_label, charts=charts)
 
 
@@ -213,8 +216,22 @@ def fiscal_pdf(fy):
     return _pdf(html_to_pdf(html), f"fiscal-report-{fy}.pdf")
 
 
+@bp.get("/fiscal/<int:fy>.xlsx")
+@permission_required("view", "report")
+@writes_on_get  # like the page: the report fills the business-day calendar
+def fiscal_xlsx_download(fy):
+    """The fiscal-year report as a workbook: the printed report's title and 和暦 dates."""
+    _known_fiscal_year(fy)
+    body = fiscal_xlsx(build_fiscal_report(fy, _region_scope(), now=utcnow()), fy,
+                       title=fiscal_title(fy), made_at=utcnow())
+    keep_business_days()
+    return Response(body, mimetype=XLSX_MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="fiscal-report-{fy}.xlsx"'})
+
+
 @bp.get("/municipality/<code>/<int:fy>")
 @permission_required("view", "report")
+@writes_on_get  # the response times fill the business-day calendar
 def municipality_sheet(code, fy):
     _known_fiscal_year(fy)
     m = db.session.scalar(sa.select(Municipality).where(Municipality.code == code)) or abort(404)
@@ -234,9 +251,12 @@ def municipality_sheet(code, fy):
     label, prev_label = fy_label(fy), fy_label(fy - 1)
     counts, prev_counts = requests_per_month(m.id, fy), requests_per_month(m.id, fy - 1)
     chart = municipality_chart(counts, prev_counts, label, prev_label)
+    sheet = municipality_year_series(m, fy, now=utcnow())
+    keep_business_days()
     return render_template("reports/municipality_sheet.html", m=m, fy=fy, requests=reqs,
                            visits=visits, label=label, prev_label=prev_label, chart=chart,
-                           counts=counts, prev_counts=prev_counts,
+                           counts=counts, prev_counts=prev_counts, sheet=sheet,
+                           charts=municipality_sheet_charts(sheet, label, prev_label),
                            status=year_of_municipality(m, fy, now=utcnow()),
                            change_words=CHANGE_WORDS)
 

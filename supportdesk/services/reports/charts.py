@@ -65,14 +65,16 @@ def series_description(categories, series, unit=""):
     return "; ".join(parts)
 
 
-def column_chart(chart_id, title, categories, series, *, unit="", desc=None, height=200):
+def column_chart(chart_id, title, categories, series, *, unit="", desc=None, height=200,
+                 max_value=None):
     """Grouped columns: one group per category (e.g. month), one column per series (e.g. this
-    fiscal year and the last). `series` is [(name, [value per category]), ...]."""
+    fiscal year and the last). `series` is [(name, [value per category]), ...]; `max_value`
+    fixes the top of the axis (41 municipalities, a 5-point scale)."""
     left, top, bottom = 34, 22 + TITLE_H, 36
     group = max(24, 12 * len(series) + 10)
     width = left + group * len(categories) + 8
     plot = height - top - bottom
-    top_value, step = _nice_max([v for _n, vals in series for v in vals])
+    top_value, step = _nice_max([v for _n, vals in series for v in vals] + [max_value or 0])
     out = _open(chart_id, width, height, title,
                 desc or series_description(categories, series, unit))
     out += _legend([name for name, _v in series], left, TITLE_H + 12)

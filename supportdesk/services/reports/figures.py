@@ -228,7 +228,9 @@ def reasons(figure, period, region_ids):
 
 # --- responsiveness in business days ---------------------------------------------------------
 
-def _business_day_spans(start_col, end_col, period, region_ids):
+def _business_day_spans(start_col, end_col, period, region_ids, municipality_id=None):
+    """A subquery of (days, end_at): the business days each request took from `start_col` to
+    `end_col`, for the requests whose `end_col` falls in the period."""
     first = db.session.scalar(sa.select(sa.func.min(SupportRequest.submitted_at)))
     if first is None:
         return None
@@ -242,13 +244,15 @@ def _business_day_spans(start_col, end_col, period, region_ids):
                      RequestWaitingPeriod.started_at >= start_col,
                      RequestWaitingPeriod.ended_at <= end_col)
               .correlate(SupportRequest).scalar_subquery())
-    stmt = (sa.select((d2.ordinal - d1.ordinal - waited).label("days"))
+    stmt = (sa.select((d2.ordinal - d1.ordinal - waited).label("days"), end_col.label("end_at"))
             .select_from(SupportRequest)
             .join(d1, d1.day == jst_date(start_col))
             .join(d2, d2.day == jst_date(end_col))
             .where(end_col >= period.start, end_col < period.end))
     if region_ids is not None:
         stmt = stmt.where(SupportRequest.region_id.in_(region_ids))
+    if municipality_id is not None:
+        stmt = stmt.where(SupportRequest.municipality_id == municipality_id)
     return stmt.subquery()
 
 

@@ -49,7 +49,7 @@ def visible_responses(survey, user):
 
 def submitted_answers(response):
     """The answers of the latest submitted version (a correction in progress never shows)."""
-    return response.versions[-1].answers if response.versions else {}
+    return (response.versions[-1].answers or {}) if response.versions else {}
 
 
 def display_value(q, value):
