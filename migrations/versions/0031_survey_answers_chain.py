@@ -8,7 +8,7 @@ redaction) and triggers refuse UPDATE and DELETE on both databases, save the red
 answers.
 
 Revision ID: 0031
-Revises: 0023
+Revises: 0028
 Create Date: 2026-12-03 19:00:00
 
 """
@@ -21,7 +21,7 @@ from supportdesk.models.chain import (GENESIS, ChainSpec, content_digest, drop_s
 
 
 revision = '0031'
-down_revision = '0023'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
