@@ -248,3 +248,36 @@ def test_register_exports_and_spring_job(old_desk, app):
 
     ws = load_workbook(io.BytesIO(register_xlsx(rows, title="ファイル管理簿", made_at=SPRING))).active
     assert ws["A1"].value == "ファイル管理簿" and ws["B3"].value == rows[0]["name"]
+
+
+def test_pages_admins_decide_managers_read_the_register(old_desk, client, login_as):
+    admin, early = old_desk["admin"], old_desk["early"]
+    manager, staff = make_user("manager"), early.filer
+    login_as(admin)
+    assert client.post("/retention/prepare?fy=2024").status_code == 302
+    page = client.get("/retention/?fy=2024")
+    assert page.status_code == 200 and early.number in page.get_data(as_text=True)
+    row = db.session.scalars(sa.select(RetentionRecord)).one()
+    # A hold without a reason: the message beside the field, nothing saved.
+    bad = client.post(f"/retention/{row.id}/hold", data={"hold-reason": " "})
+    assert bad.status_code == 200 and "理由を入力してください" in bad.get_data(as_text=True)
+    ok = client.post(f"/retention/{row.id}/confirm", data={"confirm-disposition": "transfer"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert (row.status, row.disposition, row.decided_by_id) == ("confirmed", "transfer", admin.id)
+    form = client.post("/retention/policies", data={"kind": "audit_log",
+                                                    "audit_log-retention_class": "30",
+                                                    "audit_log-disposition": "destroy"})
+    assert form.status_code == 200 and "廃棄できません" in form.get_data(as_text=True)
+    assert client.get("/retention/999").status_code == 404
+    login_as(manager)
+    assert client.get("/retention/").status_code == 403
+    assert client.get(f"/retention/{row.id}").status_code == 403
+    register = client.get("/retention/register")
+    assert register.status_code == 200 and early.number in register.get_data(as_text=True)
+    export = client.get("/retention/register.csv")
+    assert export.headers["Content-Type"].startswith("text/csv")
+    assert export.data.startswith("\ufeff".encode())
+    assert client.get("/retention/register.xlsx").status_code == 200
+    login_as(staff)
+    assert client.get("/retention/register").status_code == 403

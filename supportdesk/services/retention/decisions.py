@@ -101,6 +101,16 @@ def confirm_disposition(row, *, actor, disposition, now):
     return row
 
 
+def confirm_listed(fy, *, actor, now):
+    """Confirm the default disposition of every undecided, unheld row on `fy`'s list (one
+    audit row each). Returns how many."""
+    rows = [r for r in spring_list(fy)
+            if r.status == RetentionStatus.DUE.value and not r.legal_hold]
+    for row in rows:
+        confirm_disposition(row, actor=actor, disposition=row.disposition, now=now)
+    return len(rows)
+
+
 def extend_retention(row, *, actor, years, reason, now):
     reason = (reason or "").strip()
     if not reason:
