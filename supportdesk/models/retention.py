@@ -115,3 +115,8 @@ class RetentionRecord(db.Model):
     municipality = relationship("Municipality")
     decided_by = relationship("User")
     permission_kind = "retention"
+
+    @property
+    def is_open(self):
+        """Still to be carried out: a decision may be taken or changed."""
+        return self.status in (RetentionStatus.DUE.value, RetentionStatus.CONFIRMED.value)

@@ -167,16 +167,25 @@ def register_page():
     return render_template("retention/register.html", rows=rows, **LABELS)
 
 
-@bp.get("/register.<any(csv, xlsx):fmt>")
+def _download(body, mimetype, name):
+    return Response(body, content_type=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/register.csv")
 @permission_required("view_register", "retention")
-def register_export(fmt):
+def register_csv():
     now = utcnow()
     rows = register.register_rows(now=now, translate=_)
-    name = f"file-register-{now:%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        return Response(register.register_csv(rows, translate=_),
-                        content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return _download(register.register_csv(rows, translate=_), "text/csv; charset=utf-8",
+                     f"file-register-{now:%Y%m%d}.csv")
+
+
+@bp.get("/register.xlsx")
+@permission_required("view_register", "retention")
+def register_xlsx():
+    now = utcnow()
+    rows = register.register_rows(now=now, translate=_)
     body = register.register_xlsx(rows, title=_("ファイル管理簿"), made_at=now, translate=_)
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"file-register-{now:%Y%m%d}.xlsx")

@@ -77,7 +77,7 @@ def spring_list(fy):
 
 
 def _decide(row, actor, now):
-    if row.status not in OPEN:
+    if not row.is_open:
         raise RetentionRefused(_("この記録はすでに処理済みです。"))
     if row.legal_hold:
         raise RetentionRefused(_("法的保存(リーガルホールド)中の記録です。先に解除してください。"))
@@ -131,7 +131,7 @@ def place_hold(row, *, actor, reason, now):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("法的保存の理由を入力してください。"), field="reason")
-    if row.status not in OPEN:
+    if not row.is_open:
         raise RetentionRefused(_("この記録はすでに処理済みです。"))
     row.legal_hold, row.hold_reason = True, reason
     _audit("retention.hold_placed", row, actor, now, reason=reason)
