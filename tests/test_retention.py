@@ -281,3 +281,41 @@ def test_pages_admins_decide_managers_read_the_register(old_desk, client, login_
     assert client.get("/retention/register.xlsx").status_code == 200
     login_as(staff)
     assert client.get("/retention/register").status_code == 403
+
+
+def test_round_records_and_surveys_are_destroyed_to_their_skeleton(app):
+    from datetime import time
+
+    from supportdesk.models import RoundRecord, SurveyResponse, SurveyResponseVersion
+    from supportdesk.services.retention.decisions import confirm_listed
+    from supportdesk.services.surveys.answering import submit_response
+    from supportdesk.services.surveys.building import close_survey
+    from supportdesk.services.visits import rounds as round_svc
+    from tests.factories import make_staff, make_survey, municipality
+
+    admin, liaison = make_user("admin"), make_liaison("西播磨")
+    for kind in ("round_record", "survey"):
+        update_policy(kind, actor=admin, retention_class="1", disposition="destroy", now=SPRING)
+    when = jst(2021, 5, 12, 10)
+    record = round_svc.record_round(liaison, municipality("佐用町"), held_on=when.date(),
+                                    start_time=time(10), end_time=time(11),
+                                    progress="RPA導入を検討中", issues="推進体制がない", now=when)
+    survey = make_survey(liaison, now=when, municipality_names=("佐用町",))
+    n_q, c_q = survey.questions
+    submit_response(survey, make_staff("佐用町", info_dept=True),
+                    values={n_q.field_name: "3", c_q.field_name: "はい"}, now=when)
+    close_survey(survey, liaison, now=jst(2022, 3, 31, 20))
+    db.session.commit()
+    assert prepare_spring_list(2022, now=SPRING, actor=admin) == 2
+    assert confirm_listed(2022, actor=admin, now=SPRING) == 2
+    db.session.commit()
+    assert carry_out_due(now=datetime(2023, 3, 31, 15, 0, tzinfo=UTC)) == 2
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(RoundRecord, record.id)
+    assert (kept.progress, kept.issues, kept.municipality.name) == ("", "", "佐用町")
+    answers = db.session.scalars(sa.select(SurveyResponse.answers)).all()
+    assert answers == [{}]
+    assert db.session.scalars(sa.select(SurveyResponseVersion.answers)).all() == [{}]
+    assert survey.title == "DX人材の配置状況調査" and survey.purpose == ""
+    assert all(r.ok for r in verify_chains())
