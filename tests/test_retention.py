@@ -11,16 +11,30 @@ import pytest
 import sqlalchemy as sa
 
 from supportdesk.extensions import db
-from supportdesk.models import (AuditLog, OutboxMessage, RequestAttachment, RequestComment,
-                                RequestEvent, RetentionPolicy, RetentionRecord, SupportRequest)
+from supportdesk.models import (
+    AuditLog,
+    OutboxMessage,
+    RequestAttachment,
+    RequestComment,
+    RequestEvent,
+    RetentionPolicy,
+    RetentionRecord,
+    SupportRequest,
+)
 from supportdesk.services import DomainError, ValidationFailed
 from supportdesk.services.chain import verify_chains
 from supportdesk.services.reports.monthly import build_fiscal_summary, build_monthly_report
 from supportdesk.services.requests.attachments import add_attachments, attachment_path
-from supportdesk.services.retention.decisions import (carry_out_due, confirm_disposition,
-                                                      extend_retention, place_hold,
-                                                      prepare_spring_list, release_hold,
-                                                      spring_list, spring_list_job)
+from supportdesk.services.retention.decisions import (
+    carry_out_due,
+    confirm_disposition,
+    extend_retention,
+    place_hold,
+    prepare_spring_list,
+    release_hold,
+    spring_list,
+    spring_list_job,
+)
 from supportdesk.services.retention.periods import closed_before_for, retention_period
 from supportdesk.services.retention.policies import update_policy
 from supportdesk.services.retention.register import register_csv, register_rows, register_xlsx
@@ -290,11 +304,13 @@ def test_round_records_and_surveys_are_destroyed_to_their_skeleton(app):
     from supportdesk.services.retention.decisions import confirm_listed
     from supportdesk.services.surveys.answering import submit_response
     from supportdesk.services.surveys.building import close_survey
+    from supportdesk.models import Visit
     from supportdesk.services.visits import rounds as round_svc
+    from supportdesk.services.visits.lifecycle import create_visit, record_visit
     from tests.factories import make_staff, make_survey, municipality
 
     admin, liaison = make_user("admin"), make_liaison("西播磨")
-    for kind in ("round_record", "survey"):
+    for kind in ("round_record", "survey", "visit_record"):
         update_policy(kind, actor=admin, retention_class="1", disposition="destroy", now=SPRING)
     when = jst(2021, 5, 12, 10)
     record = round_svc.record_round(liaison, municipality("佐用町"), held_on=when.date(),
@@ -305,11 +321,17 @@ def test_round_records_and_surveys_are_destroyed_to_their_skeleton(app):
     submit_response(survey, make_staff("佐用町", info_dept=True),
                     values={n_q.field_name: "3", c_q.field_name: "はい"}, now=when)
     close_survey(survey, liaison, now=jst(2022, 3, 31, 20))
+    meeting = create_visit(liaison, kind="meeting", title="佐用町 山田課長と打合せ",
+                           starts_at=jst(2021, 6, 1, 10), ends_at=jst(2021, 6, 1, 11),
+                           municipalities=[municipality("佐用町")], venue="佐用町役場",
+                           confirm=True, now=jst(2021, 5, 20, 10))
+    record_visit(meeting, liaison, covered="山田課長の異動の件", issues="体制", now=jst(2021, 6, 1, 12),
+                 attendees_business=2)
     db.session.commit()
-    assert prepare_spring_list(2022, now=SPRING, actor=admin) == 2
-    assert confirm_listed(2022, actor=admin, now=SPRING) == 2
+    assert prepare_spring_list(2022, now=SPRING, actor=admin) == 3
+    assert confirm_listed(2022, actor=admin, now=SPRING) == 3
     db.session.commit()
-    assert carry_out_due(now=datetime(2023, 3, 31, 15, 0, tzinfo=UTC)) == 2
+    assert carry_out_due(now=datetime(2023, 3, 31, 15, 0, tzinfo=UTC)) == 3
     db.session.commit()
     db.session.expire_all()
     kept = db.session.get(RoundRecord, record.id)
@@ -318,4 +340,8 @@ def test_round_records_and_surveys_are_destroyed_to_their_skeleton(app):
     assert answers == [{}]
     assert db.session.scalars(sa.select(SurveyResponseVersion.answers)).all() == [{}]
     assert survey.title == "DX人材の配置状況調査" and survey.purpose == ""
+    visit = db.session.get(Visit, meeting.id)
+    assert (visit.title, visit.venue, visit.state, visit.record.covered) == ("(廃棄済)", None,
+                                                                              "held", "")
+    assert visit.record.total_attendees == 2 and visit.municipalities[0].name == "佐用町"
     assert all(r.ok for r in verify_chains())

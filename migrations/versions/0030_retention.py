@@ -8,11 +8,10 @@ Revises: 0023
 Create Date: 2026-12-03 18:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import supportdesk.timeutil
-
 
 revision = '0030'
 down_revision = '0023'

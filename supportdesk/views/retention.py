@@ -6,8 +6,14 @@ from flask_login import current_user
 
 from .. import permissions
 from ..extensions import db
-from ..forms.retention import (ConfirmForm, ExtendForm, HoldForm, ListActionForm, PolicyForm,
-                               ReleaseForm)
+from ..forms.retention import (
+    ConfirmForm,
+    ExtendForm,
+    HoldForm,
+    ListActionForm,
+    PolicyForm,
+    ReleaseForm,
+)
 from ..models import RetentionRecord
 from ..models.retention import CLASS_LABELS, DISPOSITION_LABELS, STATUS_LABELS
 from ..services.retention import decisions, register

@@ -23,11 +23,27 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ...extensions import db
-from ...models import (ExpertAssignment, FormAnswer, FormAnswerRevision, InAppNotification,
-                       InboundMail, OutboxMessage, RequestAttachment, RequestComment,
-                       RequestWaitingPeriod, RoundRecord, SatisfactionResponse, SupportAction,
-                       SupportRequest, Survey, SurveyFile, SurveyResponse, SurveyResponseVersion,
-                       Visit, VisitRecord)
+from ...models import (
+    ExpertAssignment,
+    FormAnswer,
+    FormAnswerRevision,
+    InAppNotification,
+    InboundMail,
+    OutboxMessage,
+    RequestAttachment,
+    RequestComment,
+    RequestWaitingPeriod,
+    RoundRecord,
+    SatisfactionResponse,
+    SupportAction,
+    SupportRequest,
+    Survey,
+    SurveyFile,
+    SurveyResponse,
+    SurveyResponseVersion,
+    Visit,
+    VisitRecord,
+)
 from ...models.retention import RecordKind
 from .. import DomainError
 from ..chain import redact_request_events

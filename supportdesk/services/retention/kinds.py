@@ -5,16 +5,24 @@ A kind's `closed` function returns the records closed before `before` (UTC-aware
 all of them) as Closed rows: the id, the register's name (no personal data: numbers, kinds,
 municipalities, the prefecture's own survey titles), the municipality and the closure.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 import sqlalchemy as sa
 
 from ...extensions import db
 from ...i18n import N_
-from ...models import (AuditLog, Municipality, RetentionPolicy, RoundRecord, Survey,
-                       SupportRequest, Visit, VisitRecord)
+from ...models import (
+    AuditLog,
+    Municipality,
+    RetentionPolicy,
+    RoundRecord,
+    SupportRequest,
+    Survey,
+    Visit,
+    VisitRecord,
+)
 from ...models.retention import Disposition, RecordKind, RetentionClass
 from ...models.support_request import KIND_LABELS
 from ...models.visit import VISIT_KINDS, visit_municipalities

@@ -8,8 +8,13 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...i18n import N_
 from ...models import RetentionRecord
-from ...models.retention import (CLASS_LABELS, DISPOSITION_LABELS, STATUS_LABELS, RetentionClass,
-                                 RetentionStatus)
+from ...models.retention import (
+    CLASS_LABELS,
+    DISPOSITION_LABELS,
+    STATUS_LABELS,
+    RetentionClass,
+    RetentionStatus,
+)
 from ...timeutil import wareki_date
 from ..reports.exports import safe_cell
 from .kinds import KINDS, closed_records, policies

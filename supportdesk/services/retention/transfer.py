@@ -16,9 +16,22 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 
 from ...extensions import db
-from ...models import (AuditLog, RequestAttachment, RequestComment, RequestEvent, RoundRecord,
-                       Survey, SurveyFile, SurveyQuestion, SurveyResponse, SupportAction,
-                       SupportRequest, User, Visit, VisitRecord)
+from ...models import (
+    AuditLog,
+    RequestAttachment,
+    RequestComment,
+    RequestEvent,
+    RoundRecord,
+    SupportAction,
+    SupportRequest,
+    Survey,
+    SurveyFile,
+    SurveyQuestion,
+    SurveyResponse,
+    User,
+    Visit,
+    VisitRecord,
+)
 from ...models.retention import RecordKind
 from ...models.support_request import KIND_LABELS
 from ...timeutil import JST, to_jst
@@ -164,7 +177,6 @@ def write_archive(row, *, now):
         f.write(html)
     listed = ["manifest.json", "record.html"] + [c["file"] for c in copied if c["file"]]
     with open(os.path.join(partial, "SHA256SUMS"), "w", encoding="utf-8") as f:
-        for rel in listed:
-            f.write(f"{_sha256(os.path.join(partial, rel))}  {rel}\n")
+        f.writelines(f"{_sha256(os.path.join(partial, rel))}  {rel}\n" for rel in listed)
     os.replace(partial, final)
     return final
