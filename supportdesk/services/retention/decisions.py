@@ -183,7 +183,9 @@ def carry_out_due(*, now, actor=None):
     rows = db.session.scalars(sa.select(RetentionRecord).where(
         RetentionRecord.status == RetentionStatus.CONFIRMED.value,
         RetentionRecord.legal_hold.is_(False), RetentionRecord.ends_on < today)
-        .order_by(RetentionRecord.id)).all()
+        # The nightly job and an admin's button may run at once: on PostgreSQL each takes the
+        # rows the other has not (SQLite's write lock already queues them).
+        .order_by(RetentionRecord.id).with_for_update(skip_locked=True)).all()
     done = 0
     for row in rows:
         if not _still_due(row, today):
