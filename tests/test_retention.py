@@ -105,16 +105,23 @@ def old_desk(app, tmp_path):
 
 
 def _figures():
-    month = build_monthly_report(2020, 3)
-    fiscal = build_fiscal_summary(2019)
-    return json.dumps([month["sections"], fiscal],
-                      default=str, sort_keys=True)
+    """The monthly report of March 2020, the fiscal-year summaries of FY2019 and FY2020 and the
+    municipality's requests per month, as the pages show them."""
+    from supportdesk.services.reports.municipality_year import requests_per_month
+    from tests.factories import municipality
+
+    figures = [build_monthly_report(2020, 3)["sections"], build_fiscal_summary(2019),
+               build_fiscal_summary(2020), requests_per_month(municipality("佐用町").id, 2019)]
+    return json.dumps(figures, default=str, sort_keys=True)
 
 
 def test_spring_list_has_the_march_31_closure_only_and_disposal_keeps_reports_and_chain(
         old_desk, runner):
     admin, early, late = old_desk["admin"], old_desk["early"], old_desk["late"]
     before = _figures()
+    # Not empty: both requests are new in FY2019; one closed then, one in FY2020; 佐用町 reached.
+    fy2019, fy2020 = build_fiscal_summary(2019)["totals"], build_fiscal_summary(2020)["totals"]
+    assert (fy2019["new"], fy2019["closed"], fy2020["closed"], fy2019["reach"]) == (2, 1, 1, 1)
     # A five-year class: closed 31 March 2020 ends 31 March 2025 (FY2024's list) ...
     assert prepare_spring_list(2024, now=SPRING, actor=admin) == 1
     [row] = spring_list(2024)
