@@ -70,6 +70,8 @@ class Defaults:
     UPLOAD_MAX_ZIP_ENTRIES = 5000
     UPLOAD_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
     UPLOAD_FOLDER = None  # None -> instance/uploads (outside the database and static/)
+    # Where 移管 writes its archives (services/retention/transfer.py).
+    RETENTION_ARCHIVE_FOLDER = None  # None -> instance/retention/transfers
     BASE_URL = "http://127.0.0.1:5000"
     # One desk on several networks (links.py, network_access.py). NETWORKS: network name -> base
     # URL ("lgwan=https://desk.pref.example.lg.jp,internet=https://desk.example.jp"); empty = one

@@ -226,6 +226,13 @@ PERMISSIONS = {
         "draft": {Role.STAFF: OWN},
         "submit": {Role.STAFF: OWN},
     },
+    # Retention under 公文書管理 (RetentionPolicy, RetentionRecord): admins set the classes,
+    # decide on the spring list and carry out; managers may read the file register (ファイル
+    #管理簿), which names no person and which the prefecture publishes anyway.
+    "retention": {
+        "manage": {Role.ADMIN: ALL},
+        "view_register": {Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
     # Files sent with an announcement: the same readers as the announcement itself.
     "announcement_attachment": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},

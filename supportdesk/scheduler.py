@@ -30,6 +30,7 @@ from .services.mail_in.imap import poll_job as poll_mailbox
 from .services.contacts.handover import ask_for_handover_confirmation, deactivate_leavers
 from .services.chain import verify_chains_nightly
 from .services.requests.escalations import escalate_first_responses
+from .services.retention.decisions import carry_out_job, spring_list_job
 from .services.reports.snapshots import snapshot_due
 from .services.surveys.notices import send_survey_notices
 from .services.visits.round_notices import send_round_notices
@@ -106,6 +107,14 @@ JOBS = [
     Job("audit.verify_chains", verify_chains_nightly, "cron",
         {"hour": 2, "minute": 30}, misfire_grace_time=12 * 3600,
         description=N_("監査ログ・対応履歴のハッシュチェーンを検査し、各チェーンの先頭を記録(不一致は管理者に通知)")),
+    # Every day in April (idempotent): the spring list of the records whose period ends this
+    # fiscal year; the admins are told once a year.
+    Job("retention.spring_list", spring_list_job, "cron",
+        {"month": 4, "hour": 7, "minute": 0}, misfire_grace_time=12 * 3600,
+        description=N_("4月: 今年度に保存期間が満了する記録の一覧を作成し、管理者に確認を依頼")),
+    Job("retention.carry_out", carry_out_job, "cron",
+        {"hour": 3, "minute": 0}, misfire_grace_time=12 * 3600,
+        description=N_("確認済みで保存期間が満了した記録の移管・廃棄(法的保存中を除く)")),
 ]
 
 

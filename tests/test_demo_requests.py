@@ -21,7 +21,7 @@ def test_demo_seed_is_idempotent_and_spread_over_states(app, runner):
     assert result.exit_code == 0, result.output
     assert "seed_demo_requests: " in result.output
     first = _counts()
-    assert 25 <= first["SupportRequest"] <= 30
+    assert 25 <= first["SupportRequest"] <= 33  # 3 of them closed years ago (demo/retention.py)
     states = set(db.session.scalars(sa.select(SupportRequest.state)))
     assert len(states) >= 6
     assert {"submitted", "triage", "scheduled", "closed", "declined", "on_hold"} <= states

@@ -18,6 +18,7 @@ from .notification import ChatRoom, InAppNotification, NotificationPreference, O
 from .org import Municipality, Region
 from .support_request import LectureCandidateDate, SupportRequest
 from .report import BusinessDay, ReportSnapshot
+from .retention import RetentionPolicy, RetentionRecord
 from .support_request import RequestCounter
 from .theme import Theme
 from .visit import Visit
@@ -83,6 +84,8 @@ __all__ = [
     "ChainHead",
     "BusinessDay",
     "ReportSnapshot",
+    "RetentionPolicy",
+    "RetentionRecord",
     "ExpertProfile",
     "LoginAttempt",
     "PasswordResetRequest",

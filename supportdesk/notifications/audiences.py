@@ -97,6 +97,8 @@ WHO_HEARS = {
     "handover.confirm_requested": (INFO_DEPT,),
     # The nightly check found a changed, removed or inserted row in an append-only history.
     "audit.chain_broken": (ADMINS,),
+    # April: the records whose retention period ends this fiscal year await the admins' decision.
+    "retention.spring_list": (ADMINS,),
 }
 
 EVENT_LABELS = {
@@ -161,6 +163,7 @@ MESSAGE_ONLY_LABELS = {
     "round.findings_shared": _l("定期巡回で把握した内容の共有"),
     "round.recorded": _l("定期巡回の記録"),
     "audit.chain_broken": _l("監査ログ・対応履歴の改ざん検知"),
+    "retention.spring_list": _l("保存期間が満了する記録の確認(公文書管理)"),
 }
 
 

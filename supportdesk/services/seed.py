@@ -55,4 +55,8 @@ def seed_reference():
         from .municipalities.status_catalogue import seed_status_catalogue
 
         seed_status_catalogue()
+    if sa.inspect(db.session.connection()).has_table("retention_policies"):
+        from .retention.kinds import seed_policies  # the defaults of 公文書管理 (0030)
+
+        seed_policies()
     return len(rows)

@@ -32,6 +32,7 @@ from .status import bp as status_bp
 from .status_items import bp as status_items_bp
 from .surveys import bp as surveys_bp
 from .sso import bp as sso_bp
+from .retention import bp as retention_bp
 from . import survey_answers  # noqa: F401,E402  (its routes are on surveys_bp)
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
@@ -48,6 +49,7 @@ BLUEPRINTS += [contacts_bp, handover_bp]
 BLUEPRINTS += [status_bp, standardisation_bp, status_items_bp]
 BLUEPRINTS += [surveys_bp]
 BLUEPRINTS += [sso_bp]
+BLUEPRINTS += [retention_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).
