@@ -20,6 +20,9 @@ QUESTION_KINDS = {
 }
 CHOICE_KINDS = ("single_choice", "multiple_choice")
 RESPONSE_STATUSES = ("draft", "submitted")
+# An inquiry (照会) goes to municipalities; a lecture survey is a held lecture's satisfaction
+# survey (its participants answer by link, its filer signed in: SatisfactionResponse rows).
+SURVEY_KINDS = ("inquiry", "lecture")
 
 
 def _in(values):
@@ -31,10 +34,16 @@ class Survey(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
         sa.CheckConstraint("reminder_days BETWEEN 0 AND 20", name="reminder_days"),
+        sa.CheckConstraint("kind IN " + _in(SURVEY_KINDS), name="kind"),
+        sa.CheckConstraint("(kind = 'lecture') = (visit_id IS NOT NULL)", name="kind_visit"),
         sa.Index("ix_surveys_status_deadline", "status", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), default="inquiry", server_default="inquiry")
+    # A lecture survey's lecture (one survey per lecture).
+    visit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("visits.id", ondelete="CASCADE"), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     purpose: Mapped[str] = mapped_column(sa.Text)
     # The last day (Tokyo) on which answers are in time; corrections are accepted until then.
@@ -57,6 +66,7 @@ class Survey(db.Model):
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
     created_by = relationship("User")
+    visit = relationship("Visit")
     questions = relationship("SurveyQuestion", back_populates="survey",
                              cascade="all, delete-orphan", order_by="SurveyQuestion.position")
     targets = relationship("SurveyTarget", back_populates="survey", cascade="all, delete-orphan")
