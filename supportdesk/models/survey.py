@@ -19,6 +19,10 @@ QUESTION_KINDS = {
     "table": N_("表(行を追加して記入)"),
 }
 CHOICE_KINDS = ("single_choice", "multiple_choice")
+# A lecture's satisfaction survey asks only what an anonymous participant may answer: no files
+# (nothing anonymous lands in the uploads), no tables.
+LECTURE_QUESTION_KINDS = ("short_text", "long_text", "number", "single_choice",
+                          "multiple_choice", "date")
 RESPONSE_STATUSES = ("draft", "submitted")
 # An inquiry (照会) goes to municipalities; a lecture survey is a held lecture's satisfaction
 # survey (its participants answer by link, its filer signed in: SatisfactionResponse rows).

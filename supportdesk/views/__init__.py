@@ -15,6 +15,7 @@ from .jobs import bp as jobs_bp
 from .reply_templates import bp as reply_templates_bp
 from .requests import bp as requests_bp
 from .visits import bp as visits_bp
+from . import lecture_survey  # noqa: F401,E402  (its routes are on visits_bp)
 from .engagements import bp as engagements_bp
 from .calendar import bp as calendar_bp
 from .queue import bp as queue_bp
