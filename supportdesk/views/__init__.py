@@ -9,6 +9,7 @@ from .home import bp as home_bp
 from .mfa import bp as mfa_bp
 from .municipalities import bp as municipalities_bp
 from .reports import bp as reports_bp
+from . import report_knowing  # noqa: F401,E402  (its routes are on reports_bp)
 from .tokens import bp as tokens_bp
 from .rounds import bp as rounds_bp
 from .jobs import bp as jobs_bp
