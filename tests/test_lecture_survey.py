@@ -116,3 +116,21 @@ def test_rules_of_a_lecture_survey(app):
     link = participant_link(visit, staff, now=now)
     answer = submit_participant_answer(link, rating=3, now=now)
     assert answer.answers is None and answer.source == "participant"
+
+
+def test_demo_lecture_asks_an_added_question_of_its_participants(app):
+    from supportdesk.demo.requests import seed_demo_requests
+    from supportdesk.demo.users import seed_demo_users
+    from supportdesk.demo.visits import MARKER_TITLE, seed_demo_visits
+    from supportdesk.models import Visit
+
+    seed_demo_users()
+    seed_demo_requests()
+    seed_demo_visits()
+    db.session.commit()
+    visit = db.session.scalar(sa.select(Visit).where(Visit.title == MARKER_TITLE))
+    (question,) = lecture_questions(visit)
+    answers = db.session.scalars(sa.select(SatisfactionResponse).where(
+        SatisfactionResponse.visit_id == visit.id)).all()
+    summary = lecture_results(visit, answers)["questions"][0]
+    assert summary["question"].id == question.id and summary["answered"] == 5

@@ -80,3 +80,24 @@ def test_checklist_answers_update_the_standardisation_tracker(app, client, login
     assert client.get("/status/standardisation/checklist").status_code in (403, 404)
     login_as(make_user("manager"))
     assert client.get("/status/standardisation/export.xlsx").status_code == 200
+
+
+def test_demo_checklist_is_open_and_two_answers_reached_the_tracker(app):
+    import sqlalchemy as sa
+
+    from supportdesk.demo.checklist import TITLE, seed_demo_checklist
+    from supportdesk.demo.status import seed_demo_status
+    from supportdesk.demo.users import seed_demo_users
+    from supportdesk.models import Survey, SystemMigration
+
+    seed_demo_users()
+    seed_demo_status()
+    assert seed_demo_checklist() == 1
+    db.session.commit()
+    assert seed_demo_checklist() == 0
+    survey = db.session.scalar(sa.select(Survey).where(Survey.title == TITLE))
+    assert survey.status == "open" and len(survey.targets) > 2
+    from_survey = db.session.scalars(sa.select(SystemMigration).where(
+        SystemMigration.source_kind == "survey")).all()
+    assert {r.municipality.name for r in from_survey} == {"豊岡市", "丹波篠山市"}
+    assert len(from_survey) == 8
