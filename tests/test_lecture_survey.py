@@ -53,7 +53,8 @@ def test_added_questions_are_asked_of_filer_and_participants_and_summed(app, cli
     assert ok.status_code == 302
 
     # Participants, anonymous, through a link open for the days chosen when it was made.
-    assert client.post(f"/visits/{visit.id}/participant-link", data={"days": "7"}).status_code == 302
+    shared = client.post(f"/visits/{visit.id}/participant-link", data={"days": "7"})
+    assert shared.status_code == 302
     link = link_of(visit)
     assert (link.expires_at - link.created_at) == timedelta(days=7)
     anon = app.test_client()

@@ -58,7 +58,8 @@ class SystemMigrationForm(FlaskForm):
 
 class ChecklistForm(FlaskForm):
     """The standardisation checklist sent as a survey: its deadline and (none = all) regions."""
-    deadline = DateField(_l("回答期限"), validators=[DataRequired(_l("回答期限を日付で入力してください。"))])
+    deadline = DateField(_l("回答期限"),
+                         validators=[DataRequired(_l("回答期限を日付で入力してください。"))])
     region_ids = SelectMultipleField(_l("圏域(選ばなければ全市町)"), coerce=int,
                                      validators=[Optional()])
 

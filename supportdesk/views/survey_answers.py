@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..extensions import db
 from ..forms.surveys import ButtonForm
-from ..models import Survey, SurveyResponse
+from ..models import SurveyResponse
 from ..services.requests.attachments import ALLOWED_LABEL, file_response
 from ..services.surveys.answering import (AnswersInvalid, TABLE_ROWS, may_correct, response_file,
                                           response_of, save_response_draft, submit_response,

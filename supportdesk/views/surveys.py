@@ -11,7 +11,7 @@ from ..extensions import db
 from ..workflows.contacts import ROLE_LABELS as CONTACT_ROLES
 from ..forms.notifications import choices
 from ..forms.surveys import ButtonForm, QuestionForm, SurveyForm
-from ..models import Municipality, Region, Survey, SurveyQuestion
+from ..models import Municipality, Region, SurveyQuestion
 from ..models.survey import QUESTION_KINDS
 from ..services.surveys import building
 from ..services.surveys.results import (answers_csv, answers_xlsx, question_summary,

@@ -239,8 +239,8 @@ def mapped_answers(response):
 def _apply_mapped_answers(response, actor, now):
     """Where a submitted answer meets the DX status tracker: each answer to a question with a
     status_item_key becomes a value of that item (a checklist key "std:..." a system's
-    standardisation state instead: services/municipalities/standardisation_checklist.py), as of the day it was submitted, with the
-    survey (and the answer's version) named as its source. An answer the item cannot hold (a
+    standardisation state instead: municipalities/standardisation_checklist.py), as of the day
+    it was submitted, with the survey (and the answer's version) named as its source. An answer the item cannot hold (a
     word for a yes/no item, say) is left out of the tracker and logged; the answer itself
     stands. Returns the (question, value) pairs recorded."""
     from ..municipalities.standardisation_checklist import apply_checklist_answers, parse_key
