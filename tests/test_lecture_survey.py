@@ -85,6 +85,15 @@ def test_added_questions_are_asked_of_filer_and_participants_and_summed(app, cli
     page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
     assert 'data-testid="lecture-survey"' in page and "業務に活かせそうですか" in page
 
+    # A question can be taken out; another lecture's question answers 404 here.
+    other = lecture(liaison)
+    extra = add_lecture_question(other, liaison, kind="short_text", label="別の講座の質問")
+    db.session.commit()
+    gone = client.post(f"/visits/{visit.id}/survey-questions/{extra.id}/delete")
+    assert gone.status_code == 404
+    dropped = client.post(f"/visits/{visit.id}/survey-questions/{number.id}/delete")
+    assert dropped.status_code == 302 and lecture_questions(visit) == [choice]
+
     # Not a 照会: never listed, and the survey pages and the API answer 404.
     assert survey not in surveys_for(liaison)
     assert client.get(f"/surveys/{survey.id}").status_code == 404

@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms.surveys import ButtonForm, LectureQuestionForm
-from ..models import Visit
+from ..extensions import db
+from ..models import SurveyQuestion, Visit
 from ..models.survey import QUESTION_KINDS
 from ..services.visits.lecture_survey import (add_lecture_question, delete_lecture_question,
                                               lecture_questions)
@@ -39,13 +40,13 @@ def lecture_questions_page(visit_id):
 @login_required
 def delete_lecture_question_view(visit_id, question_id):
     visit = load_or_404(Visit, visit_id, "manage")
+    q = db.session.get(SurveyQuestion, question_id)
+    if q is None or q.survey.visit_id != visit.id:
+        abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
     with service_call() as call:
-        try:
-            delete_lecture_question(visit, question_id, current_user)
-        except LookupError:
-            abort(404)
+        delete_lecture_question(visit, q, current_user)
     if call.ok:
         flash(_("質問を削除しました。"), "success")
     return redirect(url_for("visits.lecture_questions_page", visit_id=visit_id))

@@ -83,14 +83,15 @@ def add_lecture_question(visit, actor, *, kind, label, help_text=None, required=
     return q
 
 
-def delete_lecture_question(visit, question_id, actor, now=None):
-    """Stop asking a question; the answers already given keep its value (shown no more)."""
+def delete_lecture_question(visit, q, actor, now=None):
+    """Stop asking a question of the lecture's survey; the answers already given keep its value
+    (shown no more)."""
     now = now or utcnow()
     permissions.require(actor, "manage", visit)
     survey = lecture_survey(visit)
-    q = db.session.get(SurveyQuestion, question_id)
-    if survey is None or q is None or q.survey_id != survey.id:
-        raise LookupError(question_id)
+    if survey is None or q.survey_id != survey.id:
+        raise ValidationFailed(_("この講座のアンケートの質問ではありません。"))
+    question_id = q.id
     survey.questions.remove(q)
     db.session.flush()
     record_audit("survey.question.delete", actor=actor, target=survey, now=now,
