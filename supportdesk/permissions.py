@@ -578,10 +578,12 @@ def scope_survey_responses(stmt, user, action="view"):
 
 def scope_surveys(stmt, user, action="view"):
     """Narrow a select over Survey: staff see the surveys sent to their municipality (never a
-    draft), the prefecture side all of them."""
+    draft), the prefecture side all of them. Only inquiries: a lecture's satisfaction survey is
+    reached through its lecture (services/visits/lecture_survey.py), never listed as a 照会."""
     from .models import Survey, SurveyTarget
 
     scope = scope_of(user, action, "survey")
+    stmt = stmt.where(Survey.kind == "inquiry")
     if scope == ALL:
         return stmt
     if scope == OWN:

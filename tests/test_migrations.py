@@ -117,3 +117,34 @@ def test_0017_turns_free_text_departments_into_managed_ones(blank_app):
     downgrade(revision="0014")   # with the data in place: the free text is still there
     assert not {"departments", "planned_rounds", "round_record_departments"} & table_names()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RoundRecord.__table__)) == 3
+
+
+def test_0032_keeps_the_satisfaction_answers_already_given(blank_app):
+    """Lecture surveys move onto the survey engine without moving a row: the ratings given
+    before (by filers and by participants) stay what the reports read, with no added answers."""
+    from datetime import UTC, datetime, timedelta
+
+    from supportdesk.models import SatisfactionResponse, Visit
+    from supportdesk.services.seed import seed_reference
+    from tests.factories import make_liaison
+
+    upgrade(revision="0023")
+    seed_reference()
+    db.session.commit()
+    liaison = make_liaison("西播磨")
+    when = datetime(2026, 11, 10, 1, tzinfo=UTC)
+    visit = Visit(kind="lecture", state="held", title="講座", starts_at=when,
+                  ends_at=when + timedelta(hours=1), created_by_id=liaison.id)
+    db.session.add(visit)
+    db.session.flush()
+    for rating in (5, 3):
+        db.session.execute(sa.insert(SatisfactionResponse.__table__).values(
+            visit_id=visit.id, source="participant", rating=rating, comment="", created_at=when))
+    db.session.commit()
+    db.session.remove()
+
+    upgrade(revision="0032")
+    rows = db.session.scalars(sa.select(SatisfactionResponse).order_by(SatisfactionResponse.id))
+    assert [(r.rating, r.source, r.answers) for r in rows] == [(5, "participant", None),
+                                                               (3, "participant", None)]
+    db.session.remove()

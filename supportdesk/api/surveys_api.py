@@ -36,12 +36,20 @@ def list_surveys():
                                          next_cursor=next_cursor)))
 
 
+def _inquiry(survey_id):
+    """An inquiry the caller may see; a lecture's satisfaction survey is not one (404)."""
+    s = load_visible(Survey, survey_id)
+    if s.kind != "inquiry":
+        raise ApiError(404, _("見つかりません。"))
+    return s
+
+
 @api_route(bp, "/surveys/<int:survey_id>", "GET", summary="One survey with its questions",
            response=SurveyOut, tag="surveys", errors=(401, 403, 404, 429))
 def get_survey(survey_id):
     user = api_user()
     _refuse_unless_viewer(user)
-    s = load_visible(Survey, survey_id)
+    s = _inquiry(survey_id)
     codes = sorted(t.municipality.code for t in s.targets)
     if not permissions.can(user, "track", s):
         codes = [c for c in codes if c == user.municipality.code]
@@ -61,7 +69,7 @@ def list_survey_answers(survey_id):
     args = parse_query(SurveyListQuery)
     user = api_user()
     _refuse_unless_viewer(user)
-    s = load_visible(Survey, survey_id)
+    s = _inquiry(survey_id)
     stmt = permissions.scope_survey_responses(sa.select(SurveyResponse).join(Municipality).where(
         SurveyResponse.survey_id == s.id, SurveyResponse.version > 0), user)
     rows, next_cursor = keyset_page(stmt, SurveyResponse.id, args)

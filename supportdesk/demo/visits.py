@@ -1,5 +1,5 @@
 """Demo visits for `flask seed --demo`: a held lecture (rated by its participants through the
-shared link), upcoming visits, an engagement.
+shared link, with a question the liaison added), upcoming visits, an engagement.
 
 The two lectures serve demo requests (demo/requests.py, seeded first) when those exist: the
 confirmation moves a request to 日程確定 and the record to 実施済, as on the desk."""
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Municipality, SupportRequest, User, Visit
 from ..services.visits.engagements import open_followup_engagement
+from ..services.visits.lecture_survey import add_lecture_question
 from ..services.visits.lifecycle import create_visit, record_visit
 from ..services.visits.participant_survey import participant_link, submit_participant_answer
 from ..timeutil import JST, utcnow
@@ -46,11 +47,20 @@ def seed_demo_visits(now=None):
     record_visit(held, liaison, attendees_executives=3, attendees_business=18,
                  attendees_information=2, covered="生成AIの基礎、庁内での活用例、デモ",
                  issues="利用ルールが未整備", follow_ups="ガイドライン策定を伴走支援", now=now)
-    # The filer forwarded the participants' link; six of the 23 participants answered.
+    # The liaison added a question after the 5-point one; the filer forwarded the participants'
+    # link; six of the 23 participants answered.
+    useful = add_lecture_question(held, liaison, kind="single_choice",
+                                  label="今日の内容を業務に活かせそうですか",
+                                  options=["すぐに活かせる", "いずれ活かせる", "活かしにくい"],
+                                  now=now)
     link = participant_link(held, held.sreq.filer if held.sreq else liaison, now=now)
-    for rating, comment in ((5, "デモが分かりやすかった"), (4, ""), (4, "庁内ルールの例がほしい"),
-                            (5, ""), (3, "もう少し時間がほしい"), (4, "")):
-        submit_participant_answer(link, rating=rating, comment=comment, now=now)
+    for rating, comment, answer in ((5, "デモが分かりやすかった", "すぐに活かせる"),
+                                    (4, "", "いずれ活かせる"),
+                                    (4, "庁内ルールの例がほしい", "いずれ活かせる"),
+                                    (5, "", "すぐに活かせる"), (3, "もう少し時間がほしい", "活かしにくい"),
+                                    (4, "", None)):
+        submit_participant_answer(link, rating=rating, comment=comment,
+                                  values={useful.field_name: answer} if answer else {}, now=now)
     open_followup_engagement(held, liaison, title="生成AI利用ガイドライン策定の伴走",
                              goal="年度内にガイドラインを策定・周知", cadence_days=30, now=now)
     create_visit(liaison, kind="lecture", title="カイゼンDX 合同講座",

@@ -2,8 +2,8 @@
 state, and a catalogue item (admins)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -54,6 +54,14 @@ class SystemMigrationForm(FlaskForm):
     vendor = StringField(_l("事業者(ベンダ)"), validators=[Optional(), Length(max=100)])
     line_contracted = BooleanField(_l("ガバメントクラウド接続回線を契約済み"))
     as_of = DateField(AS_OF, validators=[DataRequired(DATE_MESSAGE)])
+
+
+class ChecklistForm(FlaskForm):
+    """The standardisation checklist sent as a survey: its deadline and (none = all) regions."""
+    deadline = DateField(_l("回答期限"),
+                         validators=[DataRequired(_l("回答期限を日付で入力してください。"))])
+    region_ids = SelectMultipleField(_l("圏域(選ばなければ全市町)"), coerce=int,
+                                     validators=[Optional()])
 
 
 class StatusItemForm(FlaskForm):

@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectM
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..models.org import DX_STAFF_BANDS, POPULATION_BANDS
-from ..models.survey import QUESTION_KINDS
+from ..models.survey import LECTURE_QUESTION_KINDS, QUESTION_KINDS
 from .notifications import choices
 
 
@@ -43,6 +43,16 @@ class QuestionForm(FlaskForm):
     required = BooleanField(_l("回答必須"))
     status_item_key = StringField(_l("DX状況項目への反映(項目キー)"),
                                   validators=[Optional(), Length(max=80)])
+
+
+class LectureQuestionForm(FlaskForm):
+    kind = SelectField(_l("質問の種類"), choices=choices(
+        (k, _l(QUESTION_KINDS[k])) for k in LECTURE_QUESTION_KINDS))
+    label = StringField(_l("質問文"), validators=[
+        DataRequired(_l("質問文を入力してください。")), Length(max=300)])
+    help_text = TextAreaField(_l("補足説明"), validators=[Optional(), Length(max=2000)])
+    options = TextAreaField(_l("選択肢(1行に1つ)"), validators=[Optional(), Length(max=4000)])
+    required = BooleanField(_l("回答必須"))
 
 
 class ButtonForm(FlaskForm):

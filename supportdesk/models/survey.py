@@ -20,7 +20,14 @@ QUESTION_KINDS = {
     "table": N_("表(行を追加して記入)"),
 }
 CHOICE_KINDS = ("single_choice", "multiple_choice")
+# A lecture's satisfaction survey asks only what an anonymous participant may answer: no files
+# (nothing anonymous lands in the uploads), no tables.
+LECTURE_QUESTION_KINDS = ("short_text", "long_text", "number", "single_choice",
+                          "multiple_choice", "date")
 RESPONSE_STATUSES = ("draft", "submitted")
+# An inquiry (照会) goes to municipalities; a lecture survey is a held lecture's satisfaction
+# survey (its participants answer by link, its filer signed in: SatisfactionResponse rows).
+SURVEY_KINDS = ("inquiry", "lecture")
 
 
 def _in(values):
@@ -32,10 +39,16 @@ class Survey(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('draft', 'open', 'closed')", name="status"),
         sa.CheckConstraint("reminder_days BETWEEN 0 AND 20", name="reminder_days"),
+        sa.CheckConstraint("kind IN " + _in(SURVEY_KINDS), name="kind"),
+        sa.CheckConstraint("(kind = 'lecture') = (visit_id IS NOT NULL)", name="kind_visit"),
         sa.Index("ix_surveys_status_deadline", "status", "deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), default="inquiry", server_default="inquiry")
+    # A lecture survey's lecture (one survey per lecture).
+    visit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("visits.id", ondelete="CASCADE"), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     purpose: Mapped[str] = mapped_column(sa.Text)
     # The last day (Tokyo) on which answers are in time; corrections are accepted until then.
@@ -58,6 +71,7 @@ class Survey(db.Model):
     closed_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
     created_by = relationship("User")
+    visit = relationship("Visit")
     questions = relationship("SurveyQuestion", back_populates="survey",
                              cascade="all, delete-orphan", order_by="SurveyQuestion.position")
     targets = relationship("SurveyTarget", back_populates="survey", cascade="all, delete-orphan")

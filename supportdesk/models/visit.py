@@ -150,6 +150,10 @@ class SatisfactionResponse(db.Model):
                                         server_default=SatisfactionSource.FILER.value)
     rating: Mapped[int] = mapped_column()
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # Answers to the questions a liaison added to the lecture's survey (the survey engine's
+    # questions of Survey kind "lecture"): {"<question id>": value}. The rating above stays the
+    # default question, so every report that reads it reads the same column as before.
+    answers: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
     visit = relationship("Visit")

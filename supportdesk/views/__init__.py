@@ -9,12 +9,14 @@ from .home import bp as home_bp
 from .mfa import bp as mfa_bp
 from .municipalities import bp as municipalities_bp
 from .reports import bp as reports_bp
+from . import report_knowing  # noqa: F401,E402  (its routes are on reports_bp)
 from .tokens import bp as tokens_bp
 from .rounds import bp as rounds_bp
 from .jobs import bp as jobs_bp
 from .reply_templates import bp as reply_templates_bp
 from .requests import bp as requests_bp
 from .visits import bp as visits_bp
+from . import lecture_survey  # noqa: F401,E402  (its routes are on visits_bp)
 from .engagements import bp as engagements_bp
 from .calendar import bp as calendar_bp
 from .queue import bp as queue_bp

@@ -24,6 +24,17 @@ def permission_required(action, kind):
     return decorator
 
 
+def inquiry_or_404(survey_id, action="view"):
+    """A survey of kind inquiry (照会), as load_or_404 gives it; a lecture's satisfaction survey
+    answers 404 here: it is reached through its lecture's page."""
+    from ..models import Survey
+
+    survey = load_or_404(Survey, survey_id, action)
+    if survey.kind != "inquiry":
+        abort(404)
+    return survey
+
+
 def load_or_404(model, obj_id, action="view", options=()):
     """The object, if the current user may view it and take `action` on it. 404 otherwise, also
     for another municipality's object (PermissionDenied answers 404: existence never leaks)."""

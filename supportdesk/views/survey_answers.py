@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from .. import permissions
 from ..extensions import db
 from ..forms.surveys import ButtonForm
-from ..models import Survey, SurveyResponse
+from ..models import SurveyResponse
 from ..services.requests.attachments import ALLOWED_LABEL, file_response
 from ..services.surveys.answering import (AnswersInvalid, TABLE_ROWS, may_correct, response_file,
                                           response_of, save_response_draft, submit_response,
@@ -16,7 +16,7 @@ from ..services.surveys.results import (display_value, municipality_survey_answe
                                         submitted_answers)
 from ..timeutil import utcnow
 from ..workflows.surveys import ANSWER_STATUS_LABELS, SurveyStatus, answer_status
-from .decorators import load_or_404
+from .decorators import inquiry_or_404
 from .service_call import service_call
 from .surveys import bp
 
@@ -62,7 +62,7 @@ def answer_page(survey, values=None, errors=None, status=200):
 @bp.post("/<int:survey_id>/answer")
 @login_required
 def answer(survey_id):
-    survey = load_or_404(Survey, survey_id)
+    survey = inquiry_or_404(survey_id)
     if not permissions.can(current_user, "draft", SurveyResponse(
             survey=survey, municipality_id=current_user.municipality_id)):
         abort(404)
@@ -86,7 +86,7 @@ def answer(survey_id):
 
 
 def _response(survey_id, response_id):
-    survey = load_or_404(Survey, survey_id)
+    survey = inquiry_or_404(survey_id)
     r = db.session.get(SurveyResponse, response_id)
     if r is None or r.survey_id != survey.id:
         abort(404)

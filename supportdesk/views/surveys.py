@@ -11,7 +11,7 @@ from ..extensions import db
 from ..workflows.contacts import ROLE_LABELS as CONTACT_ROLES
 from ..forms.notifications import choices
 from ..forms.surveys import ButtonForm, QuestionForm, SurveyForm
-from ..models import Municipality, Region, Survey, SurveyQuestion
+from ..models import Municipality, Region, SurveyQuestion
 from ..models.survey import QUESTION_KINDS
 from ..services.surveys import building
 from ..services.surveys.results import (answers_csv, answers_xlsx, question_summary,
@@ -19,7 +19,7 @@ from ..services.surveys.results import (answers_csv, answers_xlsx, question_summ
 from ..timeutil import utcnow
 from ..workflows.surveys import (ACTION_LABELS, ANSWER_STATUS_LABELS, STATUS_LABELS,
                                  SurveyAction, SurveyStatus, allowed_survey_actions)
-from .decorators import load_or_404, permission_required
+from .decorators import inquiry_or_404, permission_required
 from .service_call import service_call
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -71,7 +71,7 @@ def new():
 @bp.route("/<int:survey_id>/edit", methods=["GET", "POST"])
 @permission_required("manage", "survey")
 def edit(survey_id):
-    survey = load_or_404(Survey, survey_id, "manage")
+    survey = inquiry_or_404(survey_id, "manage")
     form = SurveyForm(obj=survey)
     _choices(form)
     if not form.is_submitted():
@@ -92,7 +92,7 @@ def edit(survey_id):
 @bp.get("/<int:survey_id>")
 @permission_required("view", "survey")
 def show(survey_id):
-    survey = load_or_404(Survey, survey_id)
+    survey = inquiry_or_404(survey_id)
     if not permissions.can(current_user, "track", survey):
         from .survey_answers import answer_page
 
@@ -124,7 +124,7 @@ def _question_args(form):
 @bp.post("/<int:survey_id>/questions")
 @permission_required("manage", "survey")
 def add_question(survey_id):
-    survey = load_or_404(Survey, survey_id, "manage")
+    survey = inquiry_or_404(survey_id, "manage")
     form = QuestionForm()
     if form.validate_on_submit():
         with service_call(form) as call:
@@ -136,7 +136,7 @@ def add_question(survey_id):
 
 
 def _question(survey_id, question_id):
-    survey = load_or_404(Survey, survey_id, "manage")
+    survey = inquiry_or_404(survey_id, "manage")
     q = db.session.get(SurveyQuestion, question_id)
     if q is None or q.survey_id != survey.id:
         abort(404)
@@ -195,7 +195,7 @@ def close_survey(survey_id):
 
 
 def _transition(survey_id, action):
-    survey = load_or_404(Survey, survey_id, "manage")
+    survey = inquiry_or_404(survey_id, "manage")
     if ButtonForm().validate_on_submit():
         fn = building.open_survey if action == "open" else building.close_survey
         with service_call() as call:
@@ -209,7 +209,7 @@ def _transition(survey_id, action):
 @bp.get("/<int:survey_id>/results")
 @permission_required("track", "survey")
 def results(survey_id):
-    survey = load_or_404(Survey, survey_id, "track")
+    survey = inquiry_or_404(survey_id, "track")
     return render_template("surveys/results.html", survey=survey, kinds=QUESTION_KINDS,
                            summary=question_summary(survey, current_user))
 
@@ -227,7 +227,7 @@ def export_xlsx(survey_id):
 
 
 def _export(survey_id, fmt):
-    survey = load_or_404(Survey, survey_id, "track")
+    survey = inquiry_or_404(survey_id, "track")
     if fmt == "csv":
         body, mimetype = answers_csv(survey, current_user), "text/csv; charset=utf-8"
     else:

@@ -32,6 +32,8 @@ from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..roles import Role
 from ..services import ValidationFailed
 from ..services.visits.engagements import open_followup_engagement, open_followup_request
+from ..services.surveys.answering import AnswersInvalid
+from ..services.visits.lecture_survey import lecture_questions, lecture_results, may_add_questions
 from ..services.visits.participant_survey import existing_link, may_share_survey, participant_link
 from ..services.visits.rounds import recordable_municipalities, round_record_of, takes_round_record
 from ..services.visits.lifecycle import (
@@ -93,7 +95,11 @@ def show(visit_id):
     postponed_from = db.session.scalar(sa.select(Visit).where(Visit.postponed_to_id == visit.id))
     round_record = round_record_of(visit) if visit.kind == "round" else None
     can_share = may_share_survey(visit, current_user)
+    may_ask = may_add_questions(visit, current_user)
+    lecture = (lecture_results(visit, answers) if visit.kind == "lecture" and (answers or may_ask)
+               else None)
     return render_template("visits/show.html", v=visit, actions=visit_actions(visit, current_user),
+                           lecture=lecture, may_add_questions=may_ask,
                            can_share_survey=can_share,
                            survey_link=existing_link(visit) if can_share else None,
                            when=jst_range(visit.starts_at, visit.ends_at),
@@ -324,15 +330,22 @@ def follow_up(visit_id):
 def satisfaction(visit_id):
     visit = load_or_404(Visit, visit_id, "rate")
     form = SatisfactionForm()
+    values = request.form.to_dict(flat=False) if request.method == "POST" else {}
+    errors = {}
     if form.validate_on_submit():
         with service_call(form) as call:
-            submit_satisfaction(visit, current_user, rating=form.rating.data,
-                                comment=form.comment.data)
+            try:
+                submit_satisfaction(visit, current_user, rating=form.rating.data,
+                                    comment=form.comment.data, values=values)
+            except AnswersInvalid as exc:
+                errors = exc.errors
+                raise
         if call.ok:
             flash(_("ご回答ありがとうございました。"), "success")
             return redirect(url_for("visits.show", visit_id=visit_id))
     return render_template("visits/satisfaction.html", form=form, v=visit,
-                           when=jst_range(visit.starts_at, visit.ends_at))
+                           when=jst_range(visit.starts_at, visit.ends_at),
+                           questions=lecture_questions(visit), values=values, errors=errors)
 
 
 @bp.post("/<int:visit_id>/participant-link")
@@ -341,7 +354,8 @@ def share_survey(visit_id):
     """The link the filer forwards to the lecture's participants (made once, then shown)."""
     visit = load_or_404(Visit, visit_id, "share_survey")
     with service_call() as call:
-        participant_link(visit, current_user)
+        # The days the link stays open: chosen on the visit page (the service checks them).
+        participant_link(visit, current_user, days=request.form.get("days", type=int))
     if call.ok:
         flash(_("参加者用のアンケートのリンクを用意しました。参加者に転送してください。"), "success")
     return redirect(url_for("visits.show", visit_id=visit_id) + "#participant-survey")

@@ -1,8 +1,9 @@
 """System standardisation (システム標準化・ガバメントクラウド): the 20 core business systems
 (supportdesk/data/standard_systems.csv), each municipality's migration state per system with
-history (the current state is the latest as-of), the 41 x 20 progress view and the municipalities
-whose planned date has passed without migration."""
+history (the current state is the latest as-of), the 41 x 20 progress view (and its CSV and
+XLSX) and the municipalities whose planned date has passed without migration."""
 import csv
+import io
 import logging
 from datetime import date
 from functools import cache
@@ -14,11 +15,12 @@ from flask_babel import gettext as _
 from ... import permissions
 from ...extensions import db
 from ...models import SystemMigration
-from ...models.standardisation import MIGRATION_STATES
+from ...models.standardisation import MIGRATION_STATE_LABELS, MIGRATION_STATES
 from ...models.status import SOURCE_KINDS
 from ...timeutil import utcnow
 from .. import ValidationFailed
 from ..audit import record_audit
+from ..reports.exports import safe_cell
 from .status import today_of
 from .status_overview import visible_municipalities
 
@@ -150,3 +152,55 @@ def overdue_municipalities(user, *, now):
         if late:
             out.append((r["municipality"], late))
     return out
+
+
+def _grid_table(grid, locale):
+    """Header and rows of the 41 x 20 view: per system its state, planned date (and a mark
+    for a date passed), migrated date, vendor and line, beside the municipality."""
+    head = [_("市町コード"), _("市町"), _("圏域"), _("移行完了"), _("予定日超過")]
+    for _code, ja, en in grid["systems"]:
+        name = en if locale == "en" else ja
+        head += [name, f"{name} {_('移行予定日')}", f"{name} {_('移行日')}",
+                 f"{name} {_('事業者')}", f"{name} {_('接続回線')}"]
+    body = []
+    for r in grid["rows"]:
+        m = r["municipality"]
+        line = [m.code, m.name, m.region.name, r["migrated"], r["overdue"]]
+        for c in r["cells"]:
+            if c is None:
+                line += ["", "", "", "", ""]
+                continue
+            line += [_(MIGRATION_STATE_LABELS[c.status]) + ("★" if c.special_support else ""),
+                     c.planned_on.isoformat() if c.planned_on else "",
+                     c.migrated_on.isoformat() if c.migrated_on else "",
+                     safe_cell(c.vendor or ""), _("契約済み") if c.line_contracted else _("未契約")]
+        body.append(line)
+    return head, body
+
+
+def grid_csv(grid, locale="ja"):
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    head, body = _grid_table(grid, locale)
+    writer.writerow(head)
+    writer.writerows(body)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def grid_xlsx(grid, locale="ja"):
+    from openpyxl import Workbook  # lazy: needed only by the XLSX download
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("システム標準化")
+    head, body = _grid_table(grid, locale)
+    ws.append(head)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for line in body:
+        ws.append(line)
+    ws.freeze_panes = "F2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

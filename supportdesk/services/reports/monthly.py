@@ -13,6 +13,7 @@ from ...models.visit import VISIT_KINDS
 from ...timeutil import fiscal_year
 from ..contacts.handover import handover_completion, handover_fiscal_year
 from ..surveys.figures import survey_figures
+from .knowing import status_figures
 from . import outreach as o
 from . import figures as r
 
@@ -58,6 +59,7 @@ def _scalars(year, month, region_ids):
         "support_total": sum(support["by_kind"].values()),
         **{f: r.count_requests(f, p, region_ids=region_ids) for f in INFO_DEPT_FIGURES},
         **survey_figures(p, region_ids),
+        **status_figures(p, region_ids),
     }
 
 
@@ -96,7 +98,22 @@ SCALAR_LABELS = [
     ("surveys", "answers_due", N_("今月が回答期限の回答件数(市町×調査)"), None),
     ("surveys", "answer_rate", N_("期限内の回答率(％)"), None),
     ("surveys", "answer_days_median", N_("回答までの日数(中央値)"), None),
+    ("dx_status", "status_updates", N_("記録されたDX状況の値"), None),
+    ("dx_status", "status_municipalities", N_("DX状況が更新された市町数"), None),
+    ("dx_status", "standardisation_updates", N_("記録されたシステム標準化の状況"), None),
 ]
+# Figures whose drill-down is not a list of requests: (the list's page, the part of it).
+# The page is reports.monthly_<name> (reports.fiscal_<name> for the fiscal year).
+DRILLDOWNS = {"surveys_sent": ("surveys", "sent"), "answers_due": ("surveys", "due"),
+              "answer_rate": ("surveys", "due"), "answer_days_median": ("surveys", "answered"),
+              "status_updates": ("status_updates", "values"),
+              "status_municipalities": ("status_updates", "values"),
+              "standardisation_updates": ("status_updates", "systems")}
+
+
+def _drill(key):
+    page, part = DRILLDOWNS.get(key, (None, None))
+    return {"drill": page, "anchor": part} if page else {}
 # Said under the response times: what the business days leave out.
 WAITING_NOTE = N_("営業日数は、市町の回答待ち・人材の回答待ちの期間を除いて数えています。")
 
@@ -142,7 +159,7 @@ def build_monthly_report(year, month, region_ids=None):
     sections = {}
     for section, key, label, figure in SCALAR_LABELS:
         sections.setdefault(section, []).append(
-            _row(label, current[key], prev[key], last_year[key], figure, key=key))
+            _row(label, current[key], prev[key], last_year[key], figure, key=key, **_drill(key)))
     by_kind = r.new_by_kind(p, region_ids)
     kinds = [_row(KIND_LABELS[k], sum(n for (kk, o), n in by_kind.items() if kk == k and o != "push"),
                   figure="new", kind=k, origin="municipal") for k in KIND_LABELS]
@@ -233,7 +250,8 @@ def _fiscal_totals(fy, region_ids):
             **{f: r.count_requests(f, year_period, region_ids=region_ids)
                for f in INFO_DEPT_FIGURES},
             **{f"engagements_closed_{a}": n
-               for a, n in o.closed_by_achievement(year_period, region_ids).items()}}
+               for a, n in o.closed_by_achievement(year_period, region_ids).items()},
+            **survey_figures(year_period, region_ids), **status_figures(year_period, region_ids)}
 
 
 # The fiscal-year comparison's rows: (key, name).
@@ -242,7 +260,14 @@ FISCAL_COMPARE = (("new", r.FIGURE_LABELS["new"]), ("closed", r.FIGURE_LABELS["c
                   ("engagements_closed_achieved", N_("終了した伴走支援(達成)")),
                   ("engagements_closed_partly", N_("終了した伴走支援(一部達成)")),
                   ("engagements_closed_not_achieved", N_("終了した伴走支援(未達成)")),
-                  ("engagements_closed_stopped", N_("終了した伴走支援(中止)")))
+                  ("engagements_closed_stopped", N_("終了した伴走支援(中止)")),
+                  ("surveys_sent", N_("開始した調査・照会")),
+                  ("answers_due", N_("回答期限を迎えた回答件数(市町×調査)")),
+                  ("answer_rate", N_("期限内の回答率(％)")),
+                  ("answer_days_median", N_("回答までの日数(中央値)")),
+                  ("status_updates", N_("記録されたDX状況の値")),
+                  ("status_municipalities", N_("DX状況が更新された市町数")),
+                  ("standardisation_updates", N_("記録されたシステム標準化の状況")))
 
 
 def build_fiscal_summary(fy, region_ids=None):
@@ -256,8 +281,10 @@ def build_fiscal_summary(fy, region_ids=None):
                   municipalities=r.municipalities_in_scope(region_ids))
     prev_totals = _fiscal_totals(fy - 1, region_ids)
     return {"months": months, "totals": totals, "prev_totals": prev_totals,
-            "compare": [{"label": label, "value": totals[key], "prev": prev_totals[key]}
-                        for key, label in FISCAL_COMPARE],
+            "compare": [{"label": label, "value": totals[key], "prev": prev_totals[key],
+                         **_drill(key)} for key, label in FISCAL_COMPARE],
+            # The April handover at the start of this fiscal year, as confirmed so far.
+            "handover": handover_completion(fy, region_ids),
             "max_value": max([1] + [max(m["new"], m["closed"]) for m in months])}
 
 
@@ -265,7 +292,7 @@ def flat_rows(report):
     """(section, label, value, previous month, same month last year) for CSV and XLSX."""
     names = {"requests": "依頼", "responsiveness": "対応の速さ", "lectures": "出前講座",
              "reach": "到達", "support": "支援", "accompaniment": "伴走支援",
-             "info_dept": "情報部門", "surveys": "調査・照会"}
+             "info_dept": "情報部門", "surveys": "調査・照会", "dx_status": "DX状況"}
     rows = []
     for section, items in report["sections"].items():
         for item in items:

@@ -238,15 +238,17 @@ def mapped_answers(response):
 
 def _apply_mapped_answers(response, actor, now):
     """Where a submitted answer meets the DX status tracker: each answer to a question with a
-    status_item_key becomes a value of that item, as of the day it was submitted, with the
-    survey (and the answer's version) named as its source. An answer the item cannot hold (a
+    status_item_key becomes a value of that item (a checklist key "std:..." a system's
+    standardisation state instead: municipalities/standardisation_checklist.py), as of the day
+    it was submitted, with the survey (and the answer's version) named as its source. An answer the item cannot hold (a
     word for a yes/no item, say) is left out of the tracker and logged; the answer itself
     stands. Returns the (question, value) pairs recorded."""
+    from ..municipalities.standardisation_checklist import apply_checklist_answers, parse_key
     from ..municipalities.status import record_status
 
     recorded = []
     for q, value in mapped_answers(response):
-        if value in (None, "", []):
+        if value in (None, "", []) or parse_key(q.status_item_key):
             continue
         try:
             with db.session.begin_nested():
@@ -259,6 +261,8 @@ def _apply_mapped_answers(response, actor, now):
                            response.survey_id, q.id, value, q.status_item_key, exc)
             continue
         recorded.append((q, value))
+    # The standardisation checklist's questions update the 20 systems' states (per system).
+    apply_checklist_answers(response, actor, now)
     return recorded
 
 

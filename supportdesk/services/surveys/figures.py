@@ -10,6 +10,7 @@ from ...timeutil import JST
 
 
 def _in_regions(stmt, region_ids):
+    # Lecture surveys have no targets; the join to SurveyTarget already leaves them out.
     if region_ids is None:
         return stmt
     return stmt.where(SurveyTarget.municipality_id.in_(

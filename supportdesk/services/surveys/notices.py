@@ -35,7 +35,8 @@ def unanswered_municipalities(survey):
 
 def _open_surveys():
     return db.session.scalars(sa.select(Survey).where(
-        Survey.status == SurveyStatus.OPEN.value).order_by(Survey.id)).all()
+        Survey.status == SurveyStatus.OPEN.value, Survey.kind == "inquiry")
+        .order_by(Survey.id)).all()
 
 
 def send_survey_reminders(now=None):

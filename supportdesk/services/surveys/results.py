@@ -118,9 +118,15 @@ def answers_xlsx(survey, user):
 def question_summary(survey, user):
     """Per question: how many answered, and counts per choice (choices) or the average, minimum
     and maximum (numbers), over the submitted answers the user may read."""
-    answers = [submitted_answers(r) for r in visible_responses(survey, user)]
+    return summarise_answers(survey.questions,
+                             [submitted_answers(r) for r in visible_responses(survey, user)])
+
+
+def summarise_answers(questions, answers):
+    """The per-question summary over answer dicts {"<question id>": value} (an inquiry's
+    submitted versions, a lecture's satisfaction answers)."""
     out = []
-    for q in survey.questions:
+    for q in questions:
         values = [a[str(q.id)] for a in answers if a.get(str(q.id)) not in (None, "", [])]
         lines = [(N_("回答数"), len(values))]
         bars = []

@@ -20,6 +20,7 @@ from ...workflows.visits import (ACTION_LABELS, BUTTON_ACTIONS, INITIAL_STATE, L
 from .. import DomainError, ValidationFailed
 from ..requests.response_target import Contact, record_first_response
 from ..requests.transitions import apply_action, record_event
+from .lecture_survey import clean_lecture_answers
 
 logger = logging.getLogger(__name__)
 
@@ -447,8 +448,9 @@ def may_rate(visit, user):
     return _rating_refusal(visit, user) is None
 
 
-def submit_satisfaction(visit, respondent, *, rating, comment="", now=None):
-    """The municipality's 5-point rating of a held lecture, once per respondent."""
+def submit_satisfaction(visit, respondent, *, rating, comment="", values=None, now=None):
+    """The municipality's 5-point rating of a held lecture, once per respondent, with the
+    answers (`values`, as typed) to the questions a liaison added."""
     now = now or utcnow()
     refusal = _rating_refusal(visit, respondent)
     if refusal == "permission":
@@ -458,7 +460,8 @@ def submit_satisfaction(visit, respondent, *, rating, comment="", now=None):
     if rating not in (1, 2, 3, 4, 5):
         raise ValidationFailed(_("1から5で評価してください。"), field="rating")
     answer = SatisfactionResponse(visit_id=visit.id, respondent_id=respondent.id, rating=rating,
-                                  comment=(comment or "").strip(), created_at=now)
+                                  comment=(comment or "").strip(),
+                                  answers=clean_lecture_answers(visit, values), created_at=now)
     db.session.add(answer)
     if visit.sreq is not None:
         record_event(visit.sreq, respondent, "visit", action="visit_rated",

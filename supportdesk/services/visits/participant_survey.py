@@ -15,6 +15,7 @@ from ...models.visit import SatisfactionSource
 from ...timeutil import utcnow
 from ...workflows.visits import VisitState
 from .. import ValidationFailed
+from .lecture_survey import clean_lecture_answers
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +33,22 @@ def may_share_survey(visit, user):
     return _is_held_lecture(visit) and permissions.can(user, "share_survey", visit)
 
 
-def participant_link(visit, actor, now=None):
-    """The lecture's participant link, made on first asking (one per lecture)."""
+MAX_LINK_DAYS = 90
+
+
+def participant_link(visit, actor, now=None, days=None):
+    """The lecture's participant link, made on first asking (one per lecture). It closes after
+    `days` days (the one who makes it sets them; PARTICIPANT_SURVEY_LINK_DAYS by default)."""
     now = now or utcnow()
     permissions.require(actor, "share_survey", visit)
     if not _is_held_lecture(visit):
         raise ValidationFailed(_("実施済みの出前講座のみ参加者に回答を依頼できます。"), field="link")
+    if days is not None and not 1 <= days <= MAX_LINK_DAYS:
+        raise ValidationFailed(_("回答を受け付ける日数は1~%(n)d日で指定してください。",
+                                 n=MAX_LINK_DAYS), field="days")
     link = existing_link(visit)
     if link is None:
-        days = current_app.config["PARTICIPANT_SURVEY_LINK_DAYS"]
+        days = days or current_app.config["PARTICIPANT_SURVEY_LINK_DAYS"]
         link = ParticipantSurveyLink(visit_id=visit.id, token=secrets.token_urlsafe(32),
                                      created_by_id=actor.id, created_at=now,
                                      expires_at=now + timedelta(days=days))
@@ -78,11 +86,13 @@ def max_answers(visit):
     return total or DEFAULT_MAX_ANSWERS
 
 
-def submit_participant_answer(link, *, rating, comment="", now=None):
-    """One participant's anonymous answer through the lecture's link."""
+def submit_participant_answer(link, *, rating, comment="", values=None, now=None):
+    """One participant's anonymous answer through the lecture's link: the 5-point rating, the
+    comment and (`values`, as typed) the questions a liaison added."""
     now = now or utcnow()
     if rating not in (1, 2, 3, 4, 5):
         raise ValidationFailed(_("1から5で評価してください。"), field="rating")
+    answers = clean_lecture_answers(link.visit, values)
     taken = db.session.scalar(sa.select(sa.func.count(SatisfactionResponse.id)).where(
         SatisfactionResponse.visit_id == link.visit_id,
         SatisfactionResponse.source == SatisfactionSource.PARTICIPANT.value))
@@ -90,7 +100,8 @@ def submit_participant_answer(link, *, rating, comment="", now=None):
         raise ValidationFailed(_("この講座の回答数が参加者数の上限に達しました。"), field="rating")
     answer = SatisfactionResponse(visit_id=link.visit_id, respondent_id=None,
                                   source=SatisfactionSource.PARTICIPANT.value, rating=rating,
-                                  comment=(comment or "").strip(), created_at=now)
+                                  comment=(comment or "").strip(), answers=answers,
+                                  created_at=now)
     db.session.add(answer)
     db.session.flush()
     return answer
