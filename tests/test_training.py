@@ -207,13 +207,12 @@ def test_a_leader_after_the_term_is_a_contact_and_on_the_municipality_page(peopl
                           host_department="県 デジタル改革課", mentor_id=p["liaison"].id,
                           learning_plan="庁内の申請手続のオンライン化計画を作る。", now=NOW)
     log_progress(trainee, p["liaison"], note="業務フローの棚卸しを終えた。", now=NOW)
-    with pytest.raises(ValidationFailed):
-        complete_trainee(trainee, p["liaison"], now=NOW)  # the term ends on 12/6 ... in Tokyo
-    db.session.rollback()
+    db.session.commit()
+    assert trainee.ends_on == date(2026, 12, 6)
+    with pytest.raises(ValidationFailed):  # on the last day (Tokyo) the term is not over yet
+        complete_trainee(trainee, p["liaison"], now=datetime(2026, 12, 5, 16, 0, tzinfo=UTC))
     assert contacts_with_role(["dx_leader"], on=date(2026, 12, 7)) == []
-    after = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
-    trainee = db.session.merge(trainee)
-    complete_trainee(trainee, p["liaison"], now=after)
+    complete_trainee(trainee, p["liaison"], now=NOW)
     db.session.commit()
     [leader] = contacts_with_role(["dx_leader"], on=date(2026, 12, 7))
     assert (leader.name, leader.user_id, leader.municipality.name) == ("佐用 一", p["sayo_a"].id,

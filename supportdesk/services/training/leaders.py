@@ -114,14 +114,14 @@ def log_progress(trainee, actor, *, note, noted_on=None, now=None):
 
 
 def complete_trainee(trainee, actor, now=None):
-    """After the term: the trainee is the municipality's 市町DX推進リーダー from today, a
+    """After the term (from the day after its last day): the trainee is the municipality's 市町DX推進リーダー from today, a
     dx_leader contact of its directory (linked to their account when they have one)."""
     now = now or utcnow()
     permissions.require(actor, "manage", trainee)
     today = today_in_tokyo(now)
     if trainee.status != TraineeStatus.IN_TRAINING:
         raise ValidationFailed(_("研修中の研修生だけ修了にできます。"))
-    if today < trainee.ends_on:
+    if today <= trainee.ends_on:
         raise ValidationFailed(_("研修期間(%(d)sまで)が終わってから修了にしてください。",
                                  d=trainee.ends_on.isoformat()))
     clean = clean_contact_values(trainee.municipality_id, dict(
