@@ -28,7 +28,8 @@ class CourseForm(FlaskForm):
     apply_by = DateField(_l("申込締切"), validators=[
         DataRequired(_l("申込締切を日付で入力してください。"))])
     requires_approval = BooleanField(_l("申込に市町の情報部門の承認が必要"), default=True)
-    audience = SelectField(_l("対象の部署"), choices=choices((k, _l(v)) for k, v in AUDIENCES.items()))
+    audience = SelectField(_l("対象の部署"), default="all",
+                           choices=choices((k, _l(v)) for k, v in AUDIENCES.items()))
     target_all = BooleanField(_l("全市町を対象にする"))
     region_ids = SelectMultipleField(_l("圏域"), coerce=int, validators=[Optional()])
     population_bands = SelectMultipleField(_l("人口規模"),
