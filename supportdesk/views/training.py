@@ -24,7 +24,8 @@ from .service_call import service_call
 bp = Blueprint("training", __name__, url_prefix="/training")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LABELS = dict(levels=LEVELS, formats=FORMATS, audiences=AUDIENCES, kinds=MATERIAL_KINDS,
-              course_states=COURSE_STATUS_LABELS, app_states=APPLICATION_STATUS_LABELS)
+              course_states=COURSE_STATUS_LABELS, app_states=APPLICATION_STATUS_LABELS,
+              CourseStatus=CourseStatus, ApplicationStatus=ApplicationStatus)
 
 
 @bp.get("")
@@ -110,7 +111,7 @@ def _course_page(c, apply_form, material_form, status=200):
         material_form=material_form, completion=completion, button=ButtonForm(),
         decision=DecisionForm(), mine=apps.live_application(c, current_user),
         open_now=courses.is_open_for_applications(c), seats_taken=apps.seats_taken(c),
-        waiting=apps.waiting_list(c), may_cancel=permissions.may_cancel_application,
+        waiting=apps.waiting_list(c), may_cancel=apps.may_cancel, may_decide=apps.may_decide,
         **LABELS), status
 
 

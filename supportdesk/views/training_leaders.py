@@ -11,12 +11,12 @@ from ..forms.training import ButtonForm, CohortForm, ProgressForm, TraineeForm
 from ..models import LeaderCohort, LeaderTrainee, Municipality
 from ..services.training import leaders
 from ..timeutil import fiscal_year, utcnow
-from ..workflows.training import TERMS, TRAINEE_STATUS_LABELS
+from ..workflows.training import TERMS, TRAINEE_STATUS_LABELS, TraineeStatus
 from .decorators import load_or_404, permission_required
 from .service_call import service_call
 from .training import bp
 
-LABELS = dict(terms=TERMS, trainee_states=TRAINEE_STATUS_LABELS)
+LABELS = dict(terms=TERMS, trainee_states=TRAINEE_STATUS_LABELS, TraineeStatus=TraineeStatus)
 
 
 @bp.get("/leaders")

@@ -213,6 +213,17 @@ def pending_approvals(user):
         TrainingApplication.applied_at, TrainingApplication.id)).all()
 
 
+def may_cancel(user, app_):
+    """The table has a cancel row from its status, and the user may cancel it."""
+    return (application_transition(app_.status, ApplicationAction.CANCEL) is not None
+            and permissions.may_cancel_application(user, app_))
+
+
+def may_decide(user, app_):
+    """It waits for approval, and the user is its municipality's 情報部門."""
+    return app_.status == ApplicationStatus.PENDING and permissions.can(user, "approve", app_)
+
+
 def my_applications(user):
     return db.session.scalars(sa.select(TrainingApplication).where(
         TrainingApplication.user_id == user.id).order_by(
