@@ -17,6 +17,14 @@ from ..timeutil import JST, fiscal_year, utcnow
 
 DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"
 TITLE = "自治体DX 基礎研修(データ利活用とEBPM)"
+MATERIALS = (
+    ("slides", "第1回 講義スライド(データ利活用の基礎)",
+     "https://files.example.lg.jp/training/ebpm-01.pdf", None),
+    ("video", "事前学習動画: Excelでのクロス集計", "https://video.example.lg.jp/training/excel-pivot",
+     None),
+    ("text", "よくある質問", None,
+     "Q. 個人情報を含むデータは使えますか。\nA. 演習では匿名化したサンプルデータを使います。"),
+)
 
 
 def _user(email):
@@ -46,10 +54,7 @@ def seed_demo_training(now=None):
         ends_on=today + timedelta(days=30), capacity=2, apply_by=today + timedelta(days=14),
         requires_approval=True, audience="all", target_all=True)
     publish_course(course, liaison, now=now)
-    for kind, title, url, body in (
-            ("slides", "第1回 講義スライド(データ利活用の基礎)", "https://files.example.lg.jp/training/ebpm-01.pdf", None),
-            ("video", "事前学習動画: Excelでのクロス集計", "https://video.example.lg.jp/training/excel-pivot", None),
-            ("text", "よくある質問", None, "Q. 個人情報を含むデータは使えますか。\nA. 演習では匿名化したサンプルデータを使います。")):
+    for kind, title, url, body in MATERIALS:
         add_material(course, liaison, kind=kind, title=title, url=url, body=body, now=now)
     t = now - timedelta(days=3)
     a = apps.apply_to_course(course, people["kamikawa.fukushi"], note="福祉部門の統計を扱うため", now=t)

@@ -153,7 +153,8 @@ def cancel_course(course, actor, now=None):
 
 
 def courses_for(user, limit=300):
-    """The courses the user may see, the latest start first (staff: the published ones open to them)."""
+    """The courses the user may see, the latest start first (staff: the published ones open
+    to them)."""
     stmt = sa.select(TrainingCourse).order_by(TrainingCourse.starts_on.desc(),
                                               TrainingCourse.id.desc()).limit(limit)
     return db.session.scalars(permissions.scope_courses(stmt, user)).all()

@@ -4,6 +4,7 @@ completions and leaders are counted)."""
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import LeaderTrainee, Municipality, Region, TrainingApplication, TrainingCourse
@@ -55,11 +56,11 @@ def completions_by_course(fy):
 
 def municipality_completions(municipality_id):
     """[(fiscal year, course, person, completed_at)] of the municipality, newest first."""
-    rows = db.session.execute(sa.select(TrainingApplication).where(
+    rows = db.session.scalars(sa.select(TrainingApplication).options(
+        joinedload(TrainingApplication.course), joinedload(TrainingApplication.user)).where(
         TrainingApplication.municipality_id == municipality_id,
         TrainingApplication.status == DONE).order_by(
-        TrainingApplication.completed_at.desc(), TrainingApplication.id.desc()).limit(200)
-    ).scalars().all()
+        TrainingApplication.completed_at.desc(), TrainingApplication.id.desc()).limit(200)).all()
     return [(fiscal_year(r.completed_at), r.course, r.user, r.completed_at) for r in rows]
 
 

@@ -6,6 +6,7 @@ import logging
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from ... import permissions
@@ -114,8 +115,9 @@ def log_progress(trainee, actor, *, note, noted_on=None, now=None):
 
 
 def complete_trainee(trainee, actor, now=None):
-    """After the term (from the day after its last day): the trainee is the municipality's 市町DX推進リーダー from today, a
-    dx_leader contact of its directory (linked to their account when they have one)."""
+    """After the term (from the day after its last day): the trainee is the municipality's
+    市町DX推進リーダー from today, a dx_leader contact of its directory (linked to their account
+    when they have one)."""
     now = now or utcnow()
     permissions.require(actor, "manage", trainee)
     today = today_in_tokyo(now)
@@ -162,7 +164,8 @@ def cohorts(limit=100):
 
 def leaders_of(municipality_id):
     """The municipality's 市町DX推進リーダー: its trainees who completed a term, newest first."""
-    return db.session.scalars(sa.select(LeaderTrainee).where(
+    return db.session.scalars(sa.select(LeaderTrainee).options(
+        joinedload(LeaderTrainee.cohort)).where(
         LeaderTrainee.municipality_id == municipality_id,
         LeaderTrainee.status == TraineeStatus.COMPLETED.value).order_by(
         LeaderTrainee.completed_at.desc(), LeaderTrainee.id.desc())).all()

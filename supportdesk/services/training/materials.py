@@ -22,7 +22,8 @@ def add_material(course, actor, *, kind, title, url=None, body=None, now=None):
     now = now or utcnow()
     permissions.require(actor, "manage", "training_material")
     permissions.require(actor, "manage", course)
-    title, url, body = (title or "").strip(), (url or "").strip() or None, (body or "").strip() or None
+    title = (title or "").strip()
+    url, body = (url or "").strip() or None, (body or "").strip() or None
     if kind not in MATERIAL_KINDS:
         raise ValidationFailed(_("資料の種類を選んでください。"), field="kind")
     if not title:
