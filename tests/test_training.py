@@ -127,6 +127,15 @@ def test_a_course_without_approval_seats_at_once_and_the_deadline_closes_it(peop
         apps.apply_to_course(course, people["sayo_b"], now=late)
 
 
+def test_without_a_information_department_account_nobody_could_approve(people):
+    """香美町 has no 情報部門 account: its staff's application is not left waiting for good."""
+    course = make_course(people["liaison"], capacity=3, municipality_names=("香美町",))
+    a = apps.apply_to_course(course, make_staff("香美町"), now=NOW)
+    db.session.commit()
+    assert a.status == "confirmed"
+    assert _events("training.applied") == [people["liaison"].id]
+
+
 def test_staff_see_only_courses_open_to_them_and_their_own_applications(people):
     p = people
     course = make_course(p["liaison"])

@@ -97,19 +97,26 @@ def apply_to_course(course, actor, *, note=None, now=None):
                                status=ApplicationStatus.PENDING.value)
     db.session.add(app_)
     db.session.flush()
-    if course.requires_approval:
-        recipients = permissions.info_dept_of(actor.municipality_id)
+    approvers = permissions.info_dept_of(actor.municipality_id) if course.requires_approval \
+        else []
+    if approvers:
+        recipients = approvers
     else:
-        # No approval: the seat (or the waiting-list place) is given at once, by the table's
-        # APPROVE / WAITLIST rows with the applicant as the one who acts.
+        # No approval needed, or a municipality without an active 情報部門 account (nobody could
+        # ever approve: the application would wait for good, so it is treated as the courses
+        # without approval are, and the organiser hears of it). The seat (or the waiting-list
+        # place) is given at once, by the table's APPROVE / WAITLIST rows with the applicant
+        # as the one who acts.
         _seat_or_wait(app_, actor, now)
         recipients = [u for u in (db.session.get(User, course.created_by_id),) if u is not None]
     db.session.flush()
     notify("training.applied", recipients=recipients, actor=actor, now=now, link=_link(course),
-           course=course, applicant=actor, needs_approval=course.requires_approval,
+           course=course, applicant=actor, needs_approval=bool(approvers),
            urgent=False, event_key=f"training:{app_.id}:applied")
     record_audit("training.application.apply", actor=actor, target=app_, now=now,
-                 course_id=course.id, status=app_.status)
+                 course_id=course.id, status=app_.status,
+                 approval="info_dept" if approvers else (
+                     "no_info_dept" if course.requires_approval else "none"))
     return app_
 
 
