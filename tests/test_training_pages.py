@@ -55,8 +55,15 @@ def test_apply_and_approve_through_the_pages_and_404_for_the_others(app, client,
     login_as(liaison)
     page = client.get(url).get_data(as_text=True)
     assert "佐用 申込" in page and "受講決定" in page
-    assert client.get(f"{url}/completions.csv").status_code == 200
+    refused = client.post(f"{url}/complete", data={}, follow_redirects=True)
+    assert "修了を記録する受講者を選んでください" in refused.get_data(as_text=True)
+    done = client.post(f"{url}/complete", data={"application_ids": [application.id]},
+                       follow_redirects=True)
+    assert "1人の修了を記録しました" in done.get_data(as_text=True)
+    assert "佐用 申込" in client.get(f"{url}/completions.csv").get_data(as_text=True)
     login_as(sayo)
+    assert client.get(f"/training/applications/{application.id}/certificate.pdf").status_code \
+        == 200
     assert client.get(f"{url}/completions.csv").status_code == 403
 
 

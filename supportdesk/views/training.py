@@ -205,7 +205,7 @@ def complete(course_id):
     form.application_ids.choices = choices(
         (a.id, a.id) for a in apps.applications_of(c, current_user))
     if form.validate_on_submit():
-        with service_call(form) as call:
+        with service_call() as call:  # a refusal is flashed: the page is shown again below
             n = apps.complete_applications(c, current_user, form.application_ids.data or [])
         if call.ok:
             flash(_("%(n)d人の修了を記録しました。", n=n), "success")
