@@ -12,6 +12,7 @@ from tests.test_training import make_course
 def test_courses_applications_and_trainees_with_the_pages_scoping(app, client):
     liaison = make_liaison("西播磨")
     sayo = make_staff("佐用町")
+    make_staff("佐用町", info_dept=True)  # who approves 佐用町's applications
     kamikawa = make_staff("神河町", info_dept=True)
     toyooka = make_staff("豊岡市", info_dept=True)
     course = make_course(liaison, apply_by=date(2099, 1, 1), starts_on=date(2099, 1, 2),
