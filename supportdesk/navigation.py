@@ -34,6 +34,7 @@ NAV = [
     NavItem("handover.status", _l("引継ぎ状況"), "track", "handover", 65),
     NavItem("surveys.index", _l("調査・照会"), "view", "survey", 61),
     NavItem("retention.register_page", _l("ファイル管理簿"), "view_register", "retention", 85),
+    NavItem("training.index", _l("研修"), "view", "training_course", 62),
 ]
 
 

@@ -233,6 +233,45 @@ PERMISSIONS = {
         "manage": {Role.ADMIN: ALL},
         "view_register": {Role.MANAGER: ALL, Role.ADMIN: ALL},
     },
+    # Training (研修): the prefecture builds the catalogue; a course is seen by the staff it is
+    # open to (course_open_to: its targeted municipalities, audience and contact roles), and
+    # its material by the same readers (as an announcement's files).
+    "training_course": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "create": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+        "apply": {Role.STAFF: OWN},
+        # Every application, the completion list, its exports and certificates.
+        "track": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
+    "training_material": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+    },
+    # An application: staff see their own municipality's only; its 情報部門 approves them;
+    # the prefecture records completion. Cancelling also allows the applicant themselves
+    # (may_cancel_application).
+    "training_application": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "approve": {Role.STAFF: INFO_DEPT},
+        "cancel": {Role.STAFF: INFO_DEPT, Role.LIAISON: ALL, Role.ADMIN: ALL},
+        "complete": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+    },
+    # Completions per municipality and per course; the totals per fiscal year for managers.
+    "training_report": {
+        "view": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "fiscal_totals": {Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
+    # The 市町DX推進リーダー programme: the prefecture runs the cohorts; a municipality's staff
+    # read their own trainees (and see their leaders on the municipality page).
+    "leader_cohort": {
+        "view": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+    },
+    "leader_trainee": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+    },
     # Files sent with an announcement: the same readers as the announcement itself.
     "announcement_attachment": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
@@ -376,6 +415,9 @@ def can(user, action, obj):
         return False
     scope = scope_of(user, action, kind)
     if scope is None:
+        return False
+    if kind in ("training_course", "training_material") and scope == OWN \
+            and not isinstance(obj, str) and not course_open_to(user, getattr(obj, "course", obj)):
         return False
     if scope == ALL or isinstance(obj, str):
         return True
@@ -591,6 +633,83 @@ def scope_surveys(stmt, user, action="view"):
             SurveyTarget.municipality_id == user.municipality_id)
         return stmt.where(Survey.id.in_(mine), Survey.status != "draft")
     return stmt.where(sa.false())
+
+
+def _holds_contact_role_sql(user, roles, on):
+    from .models import Contact
+
+    return sa.select(Contact.id).where(
+        Contact.user_id == user.id, Contact.municipality_id == user.municipality_id,
+        Contact.role.in_(list(roles)), Contact.valid_from <= on,
+        sa.or_(Contact.valid_to.is_(None), Contact.valid_to >= on))
+
+
+def course_open_to(user, course, on=None):
+    """Is a published course open to this municipal user: their municipality is one of its
+    targets, they are of its audience (情報部門 only, or all staff) and, when it names contact
+    roles, they hold one of them in the directory. The one rule behind the catalogue, the
+    course page, applying and the API (can() and scope_courses ask it)."""
+    from .timeutil import JST, utcnow
+
+    if course.status != "published" or user.municipality_id not in course.scope_municipality_ids():
+        return False
+    if course.audience == "info" and not user.is_information_dept:
+        return False
+    if course.target_contact_roles:
+        on = on or utcnow().astimezone(JST).date()
+        return db.session.scalar(sa.select(_holds_contact_role_sql(
+            user, course.target_contact_roles, on).exists())) or False
+    return True
+
+
+def scope_courses(stmt, user, action="view", on=None):
+    """Narrow a select over TrainingCourse as can() checks one: the prefecture sees every
+    course, municipal staff the published courses open to them (course_open_to)."""
+    from .models import Contact, TrainingCourse, TrainingCourseTarget
+    from .timeutil import JST, utcnow
+
+    scope = scope_of(user, action, "training_course")
+    if scope == ALL:
+        return stmt
+    if scope != OWN:
+        return stmt.where(sa.false())
+    mine = sa.select(TrainingCourseTarget.course_id).where(
+        TrainingCourseTarget.municipality_id == user.municipality_id)
+    stmt = stmt.where(TrainingCourse.id.in_(mine), TrainingCourse.status == "published")
+    if not user.is_information_dept:
+        stmt = stmt.where(TrainingCourse.audience == "all")
+    on = on or utcnow().astimezone(JST).date()
+    held = set(db.session.scalars(sa.select(Contact.role).where(
+        Contact.user_id == user.id, Contact.municipality_id == user.municipality_id,
+        Contact.valid_from <= on, sa.or_(Contact.valid_to.is_(None), Contact.valid_to >= on))))
+    # A course naming contact roles is open only to holders of one of them (JSON lists, read
+    # here rather than in SQL on both databases: the catalogue is a few hundred courses).
+    rows = db.session.execute(sa.select(TrainingCourse.id, TrainingCourse.target_contact_roles)
+                              .where(TrainingCourse.id.in_(mine))).all()
+    closed = [cid for cid, roles in rows if roles and not set(roles) & held]
+    return stmt.where(TrainingCourse.id.not_in(closed)) if closed else stmt
+
+
+def scope_training_applications(stmt, user, action="view"):
+    """Narrow a select over TrainingApplication: staff their own municipality's, the
+    prefecture all."""
+    from .models import TrainingApplication
+
+    return scope_by_municipality(stmt, user, "training_application",
+                                 TrainingApplication.municipality_id, action)
+
+
+def scope_leader_trainees(stmt, user, action="view"):
+    from .models import LeaderTrainee
+
+    return scope_by_municipality(stmt, user, "leader_trainee", LeaderTrainee.municipality_id,
+                                 action)
+
+
+def may_cancel_application(user, application):
+    """The applicant themselves (while it is their municipality's), or the cancel row."""
+    return (can(user, "view", application) and application.user_id == getattr(user, "id", None)
+            ) or can(user, "cancel", application)
 
 
 def permission_table():

@@ -199,6 +199,29 @@ class World:
             "survey_response": [(SurveyResponse(municipality_id=m.id),
                                  dict(munis={m.id}, regions={m.region_id}))
                                 for m in (self.sayo, self.toyooka, self.kobe)],
+            **self.training_samples(),
+        }
+
+    def training_samples(self):
+        """A published course open to all staff of 佐用町 and 豊岡市 and its material; an
+        application and a leader trainee of each municipality."""
+        from supportdesk.models import (LeaderCohort, LeaderTrainee, TrainingApplication,
+                                        TrainingCourse, TrainingCourseTarget, TrainingMaterial)
+
+        two = (self.sayo, self.toyooka)
+        course = TrainingCourse(status="published", audience="all", targets=[
+            TrainingCourseTarget(municipality_id=m.id) for m in two])
+        course_facts = dict(munis={m.id for m in two}, regions={m.region_id for m in two})
+        each = [(m, dict(munis={m.id}, regions={m.region_id}))
+                for m in (self.sayo, self.toyooka, self.kobe)]
+        return {
+            "training_course": [(course, course_facts)],
+            "training_material": [(TrainingMaterial(course=course), course_facts)],
+            "training_application": [(TrainingApplication(municipality_id=m.id), f)
+                                     for m, f in each],
+            "training_report": [("training_report", {})],
+            "leader_cohort": [(LeaderCohort(name="第1期"), {})],
+            "leader_trainee": [(LeaderTrainee(municipality_id=m.id), f) for m, f in each],
         }
 
     def announcement_samples(self):

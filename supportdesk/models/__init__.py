@@ -115,3 +115,5 @@ __all__ = [
     "SystemMigration",
 ]
 from .reference_version import ReferenceVersion
+from .training import (LeaderCohort, LeaderProgressEntry, LeaderTrainee,  # noqa: E402
+                       TrainingApplication, TrainingCourse, TrainingCourseTarget, TrainingMaterial)

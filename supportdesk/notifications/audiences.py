@@ -71,6 +71,13 @@ WHO_HEARS = {
     "survey.opened": (MUNICIPALITY, NAMED),
     "survey.reminder": (MUNICIPALITY, NAMED),
     "survey.overdue": (NAMED,),
+    # Training (services/training): an application reaches the municipality's 情報部門 when the
+    # course needs its approval (else the course's organiser); the applicant hears the decision
+    # and a seat coming free from the waiting list. All named by the service.
+    "training.applied": (NAMED,),
+    "training.approved": (NAMED,),
+    "training.rejected": (NAMED,),
+    "training.seat_offered": (NAMED,),
     # Messages users do not switch on or off one by one (MESSAGE_ONLY_LABELS below).
     "request.assigned": (ASSIGNEE,),
     "request.co_applicant": (NAMED,),
@@ -133,6 +140,10 @@ EVENT_LABELS = {
     "survey.opened": _l("調査・照会の依頼"),
     "survey.reminder": _l("調査・照会の回答期限が近づいています"),
     "survey.overdue": _l("調査・照会の期限超過(未回答の市町)"),
+    "training.applied": _l("研修の受講申込"),
+    "training.approved": _l("研修の受講申込の承認"),
+    "training.rejected": _l("研修の受講申込が承認されませんでした"),
+    "training.seat_offered": _l("研修のキャンセル待ちからの繰上げ"),
 }
 
 # Mail about a person's own account or their own mail (the password-reset link, the refusal

@@ -36,6 +36,7 @@ from .surveys import bp as surveys_bp
 from .sso import bp as sso_bp
 from .retention import bp as retention_bp
 from . import survey_answers  # noqa: F401,E402  (its routes are on surveys_bp)
+from .training import bp as training_bp
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
 BLUEPRINTS += [assignments_bp, cases_bp]
@@ -52,6 +53,7 @@ BLUEPRINTS += [status_bp, standardisation_bp, status_items_bp]
 BLUEPRINTS += [surveys_bp]
 BLUEPRINTS += [sso_bp]
 BLUEPRINTS += [retention_bp]
+BLUEPRINTS += [training_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

@@ -27,12 +27,13 @@ def history_sections():
     from .rounds import planned_round_section
     from .status import status_section
     from .survey_answers import municipality_surveys_section
+    from .training import municipality_training_section
     from .visits import municipality_visits_section
 
     return [status_section, municipality_requests_section, planned_round_section, rounds_section,
             municipality_visits_section,
             municipality_engagements_section, municipality_announcements_section,
-            municipality_surveys_section, history_section]
+            municipality_surveys_section, municipality_training_section, history_section]
 
 
 

@@ -18,6 +18,7 @@ class ContactRole(StrEnum):
     INFO_HEAD = "info_head"              # 情報部門長
     DX_OFFICER = "dx_officer"            # DX担当
     EXTERNAL_TALENT = "external_talent"  # 外部デジタル人材 (appointed by the municipality)
+    DX_LEADER = "dx_leader"              # 市町DX推進リーダー (completed the prefecture's programme)
 
 
 ROLE_LABELS = {
@@ -28,6 +29,7 @@ ROLE_LABELS = {
     ContactRole.INFO_HEAD: N_("情報部門長"),
     ContactRole.DX_OFFICER: N_("DX担当"),
     ContactRole.EXTERNAL_TALENT: N_("外部デジタル人材"),
+    ContactRole.DX_LEADER: N_("市町DX推進リーダー"),
 }
 
 
