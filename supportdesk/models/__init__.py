@@ -34,10 +34,17 @@ from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
 from .status import StatusItem, StatusValue
 from .standardisation import SystemMigration
+from .meeting import (Meeting, MeetingActionItem, MeetingInvitation, MeetingMaterial,
+                      MeetingSeries)
 from .survey import (Survey, SurveyFile, SurveyQuestion, SurveyResponse, SurveyResponseVersion,
                      SurveyTarget)
 
 __all__ = [
+    "Meeting",
+    "MeetingActionItem",
+    "MeetingInvitation",
+    "MeetingMaterial",
+    "MeetingSeries",
     "FormAnswer",
     "FormAnswerRevision",
     "FormConnection",

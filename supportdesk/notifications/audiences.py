@@ -71,6 +71,15 @@ WHO_HEARS = {
     "survey.opened": (MUNICIPALITY, NAMED),
     "survey.reminder": (MUNICIPALITY, NAMED),
     "survey.overdue": (NAMED,),
+    # Meetings and forums (services/meetings): the invitees the service names (users, and
+    # contacts without an account by mail) and each invited municipality's room; the owners of
+    # an action item (a person, the owner municipality's 情報部門 and room, a department).
+    "meeting.invited": (MUNICIPALITY, NAMED),
+    "meeting.answer_reminder": (NAMED,),
+    "meeting.cancelled": (MUNICIPALITY, NAMED),
+    "meeting.minutes_published": (NAMED,),
+    "meeting.action_due": (MUNICIPALITY, NAMED, DEPARTMENT),
+    "meeting.action_overdue": (MUNICIPALITY, NAMED, DEPARTMENT),
     # Messages users do not switch on or off one by one (MESSAGE_ONLY_LABELS below).
     "request.assigned": (ASSIGNEE,),
     "request.co_applicant": (NAMED,),
@@ -131,6 +140,12 @@ EVENT_LABELS = {
     "survey.opened": _l("調査・照会の依頼"),
     "survey.reminder": _l("調査・照会の回答期限が近づいています"),
     "survey.overdue": _l("調査・照会の期限超過(未回答の市町)"),
+    "meeting.invited": _l("会議の案内"),
+    "meeting.answer_reminder": _l("会議の出欠回答のお願い"),
+    "meeting.cancelled": _l("会議の中止"),
+    "meeting.minutes_published": _l("会議の議事録"),
+    "meeting.action_due": _l("会議の宿題の期限が近づいています"),
+    "meeting.action_overdue": _l("会議の宿題の期限超過"),
 }
 
 # Mail about a person's own account or their own mail (the password-reset link, the refusal
