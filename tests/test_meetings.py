@@ -223,3 +223,36 @@ def test_pages_scope_and_guessed_urls_answer_404(w, client, login_as):
     assert "CIOフォーラム" in page
     dossier = client.get("/municipalities/28446").get_data(as_text=True)  # 神河町
     assert 'data-testid="municipality-meetings"' in dossier and "第3回CIOフォーラム" in dossier
+
+
+def test_the_api_scopes_meetings_like_the_pages(w, client):
+    from tests.test_api import bearer
+
+    m, inv = w["meeting"], _invite(w)
+    meetings.record_attendance(m, w["liaison"], [], now=AFTER)
+    meetings.publish_minutes(m, w["liaison"], minutes="人事の話", internal=True, now=AFTER)
+    db.session.commit()
+    mine = client.get("/api/v1/meetings", headers=bearer(w["sayo_cio"])).get_json()
+    assert [x["id"] for x in mine["items"]] == [m.id]
+    one = client.get(f"/api/v1/meetings/{m.id}", headers=bearer(w["sayo_cio"])).get_json()
+    assert [i["municipality_code"] for i in one["invitations"]] == ["28501"]
+    assert one["minutes"] is None  # internal minutes stay with the prefecture
+    full = client.get(f"/api/v1/meetings/{m.id}", headers=bearer(w["liaison"])).get_json()
+    assert full["minutes"] == "人事の話" and len(full["invitations"]) == 2
+    assert client.get(f"/api/v1/meetings/{m.id}", headers=bearer(w["toyooka"])).status_code == 404
+    assert client.get("/api/v1/meetings", headers=bearer(w["toyooka"])).get_json()["items"] == []
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/meetings/{meeting_id}/invitations/{invitation_id}/answer" in doc["paths"]
+
+
+def test_answering_over_the_api(w, client):
+    from tests.test_api import bearer
+
+    m, inv = w["meeting"], _invite(w)
+    url = f"/api/v1/meetings/{m.id}/invitations/{inv['佐用 CIO'].id}/answer"
+    token = bearer(w["sayo_cio"], scope="write")
+    assert client.post(url, json={"answer": "proxy"}, headers=token).status_code == 422
+    got = client.post(url, json={"answer": "proxy", "substitute_name": "課長 山田"}, headers=token)
+    assert got.status_code == 200 and got.get_json()["substitute_name"] == "課長 山田"
+    other = f"/api/v1/meetings/{m.id}/invitations/{inv['神河 CIO'].id}/answer"
+    assert client.post(other, json={"answer": "attend"}, headers=token).status_code == 404
