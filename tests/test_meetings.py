@@ -256,3 +256,38 @@ def test_answering_over_the_api(w, client):
     assert got.status_code == 200 and got.get_json()["substitute_name"] == "課長 山田"
     other = f"/api/v1/meetings/{m.id}/invitations/{inv['神河 CIO'].id}/answer"
     assert client.post(other, json={"answer": "attend"}, headers=token).status_code == 404
+
+
+def test_demo_meetings_through_the_pages(app, client):
+    from supportdesk.demo.contacts import seed_demo_contacts
+    from supportdesk.demo.meetings import seed_demo_meetings
+    from supportdesk.demo.users import DEMO_PASSWORD, seed_demo_users
+    from supportdesk.models import Meeting
+
+    seed_demo_users()
+    seed_demo_contacts()
+    assert seed_demo_meetings() > 41
+    assert seed_demo_meetings() == 0  # idempotent
+    db.session.commit()
+    past, upcoming = db.session.scalars(sa.select(Meeting).order_by(Meeting.starts_at)).all()
+    assert past.status == "held" and past.minutes and upcoming.status == "invited"
+
+    def login(email):
+        client.post("/logout")
+        assert client.post("/login", data={"email": email, "password": DEMO_PASSWORD}
+                           ).status_code == 302
+
+    login("liaison.nishiharima@demo.example.jp")
+    queue = client.get("/queue/").get_data(as_text=True)
+    assert 'data-testid="overdue-items"' in queue and "庁内周知状況" in queue
+    for url in ("/meetings", f"/meetings/{past.id}", f"/meetings/{upcoming.id}",
+                f"/meetings/series/{past.series_id}", f"/meetings/{upcoming.id}/edit",
+                f"/meetings/series/{past.series_id}/edit", "/meetings/series/new"):
+        assert client.get(url).status_code == 200, url
+    html = client.get(f"/meetings/series/{past.series_id}").get_data(as_text=True)
+    assert 'data-testid="participation-row"' in html
+    login("sayo.joho@demo.example.jp")
+    html = client.get(f"/meetings/{upcoming.id}").get_data(as_text=True)
+    assert "総務課長 田中" in html and 'data-testid="nobody-coming"' not in html
+    html = client.get(f"/meetings/{past.id}").get_data(as_text=True)
+    assert "生成AI利用ガイドライン" in html and "次回は総会と同日" not in html  # internal item
