@@ -265,7 +265,7 @@ def minutes(meeting_id):
                                      internal=form.internal.data)
         if call.ok:
             flash(_("議事録を公開しました。"), "success")
-            return redirect(url_for("meetings.show", meeting_id=m.id) + "#minutes")
+            return redirect(url_for("meetings.show", meeting_id=m.id) + "#sec-minutes")
     return _render_show(m, minutes_form=form, status=422)
 
 
@@ -285,7 +285,7 @@ def add_item(meeting_id):
                            internal=form.internal.data)
         if call.ok:
             flash(_("決定事項・宿題を追加しました。"), "success")
-            return redirect(url_for("meetings.show", meeting_id=m.id) + "#items")
+            return redirect(url_for("meetings.show", meeting_id=m.id) + "#sec-items")
     return _render_show(m, item_form=form, status=422)
 
 
@@ -303,7 +303,7 @@ def close_item(meeting_id, item_id):
             items.close_item(item, current_user, note=form.note.data)
         if call.ok:
             flash(_("完了にしました。"), "success")
-            return redirect(url_for("meetings.show", meeting_id=m.id) + "#items")
+            return redirect(url_for("meetings.show", meeting_id=m.id) + "#sec-items")
     return _render_show(m, close_forms={item.id: form}, status=422)
 
 
