@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from supportdesk import permissions
 from supportdesk.extensions import db
-from supportdesk.models import AuditLog, InAppNotification, MeetingInvitation, OutboxMessage
+from supportdesk.models import AuditLog, InAppNotification, OutboxMessage
 from supportdesk.permissions import PermissionDenied
 from supportdesk.services import ValidationFailed
 from supportdesk.services.meetings import answers, items, meetings, participation, series

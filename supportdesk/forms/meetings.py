@@ -53,7 +53,8 @@ class MeetingForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    answer = RadioField(_l("出欠"), choices=choices((a.value, _l(v)) for a, v in ANSWER_LABELS.items()),
+    answer = RadioField(_l("出欠"),
+                        choices=choices((a.value, _l(v)) for a, v in ANSWER_LABELS.items()),
                         validators=[InputRequired(_l("出席・欠席・代理出席のいずれかを選んでください。"))])
     substitute_name = StringField(_l("代理出席者の氏名・役職"), validators=[Optional(), Length(max=100)])
     note = StringField(_l("連絡事項"), validators=[Optional(), Length(max=500)])

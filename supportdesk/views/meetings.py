@@ -189,6 +189,8 @@ def _render_show(m, *, answer_forms=None, item_form=None, minutes_form=None, clo
                                                   internal=m.minutes_internal)
                                       if manages else None),
         button=ButtonForm(), today=utcnow().astimezone(JST).date(),
+        editable=m.status in (MeetingStatus.PLANNED, MeetingStatus.INVITED),
+        records=m.status in (MeetingStatus.INVITED, MeetingStatus.HELD),
         allowed=allowed_meeting_actions(m.status, user.role) if manages else [],
         **LABELS), status
 

@@ -62,7 +62,8 @@ class MeetingTransition:
 _LIAISON = frozenset({Role.LIAISON})
 
 TRANSITIONS = {
-    (MeetingStatus.PLANNED, MeetingAction.INVITE): MeetingTransition(MeetingStatus.INVITED, _LIAISON),
+    (MeetingStatus.PLANNED, MeetingAction.INVITE): MeetingTransition(MeetingStatus.INVITED,
+                                                                     _LIAISON),
     (MeetingStatus.INVITED, MeetingAction.RECORD): MeetingTransition(MeetingStatus.HELD, _LIAISON),
     # Attendance may be corrected after it was first recorded.
     (MeetingStatus.HELD, MeetingAction.RECORD): MeetingTransition(MeetingStatus.HELD, _LIAISON),
