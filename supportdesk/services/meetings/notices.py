@@ -16,6 +16,7 @@ from ..job_markers import claim_notice
 from .meetings import link, when_text
 
 logger = logging.getLogger(__name__)
+# The markers of the notices sent (job_markers.claim_notice); the events are named at notify().
 REMINDER, DUE, OVERDUE = "meeting.answer_reminder", "meeting.action_due", "meeting.action_overdue"
 # Action items are reminded this many business days before they are due.
 ITEM_REMINDER_DAYS = 3
@@ -41,17 +42,17 @@ def send_answer_reminders(now=None):
             continue
         ctx = dict(meeting=m, when=when_text(m), link=link(m), now=now, urgent=False)
         if users:
-            notify(REMINDER, recipients=users, event_key=f"meeting:{m.id}:reminder:users",
-                   channels=("inapp", "email"), **ctx)
+            notify("meeting.answer_reminder", recipients=users, channels=("inapp", "email"),
+                   event_key=f"meeting:{m.id}:reminder:users", **ctx)
         if addresses:
-            notify(REMINDER, addresses=addresses, channels=("email",), no_account=True,
-                   event_key=f"meeting:{m.id}:reminder:contacts", **ctx)
+            notify("meeting.answer_reminder", addresses=addresses, channels=("email",),
+                   no_account=True, event_key=f"meeting:{m.id}:reminder:contacts", **ctx)
         sent += 1
     db.session.flush()
     return sent
 
 
-def _tell_owner(event_type, item, now, extra_users=()):
+def _tell_owner(item, now, *, overdue, extra_users=()):
     """The owner of an item: a person, a municipality (its 情報部門 and its room), or a
     department (its contact address)."""
     users, municipality, department = list(extra_users), None, None
@@ -63,9 +64,10 @@ def _tell_owner(event_type, item, now, extra_users=()):
     else:
         department = item.owner_department
     users = list({u.id: u for u in users if u is not None and u.active}.values())
-    notify(event_type, recipients=users, municipality=municipality, department=department,
-           meeting=item.meeting, item=item, link=link(item.meeting), now=now, urgent=False,
-           event_key=f"meeting_item:{item.id}:{event_type}")
+    notify("meeting.action_overdue" if overdue else "meeting.action_due", recipients=users,
+           municipality=municipality, department=department, meeting=item.meeting, item=item,
+           link=link(item.meeting), now=now, urgent=False,
+           event_key=f"meeting_item:{item.id}:{'overdue' if overdue else 'due'}")
 
 
 def send_item_reminders(now=None):
@@ -80,11 +82,11 @@ def send_item_reminders(now=None):
         if item.due_on < today:
             if claim_notice(OVERDUE, f"meeting_item:{item.id}", now=now):
                 organiser = db.session.get(User, item.meeting.created_by_id)
-                _tell_owner(OVERDUE, item, now, extra_users=[organiser])
+                _tell_owner(item, now, overdue=True, extra_users=[organiser])
                 overdue += 1
         elif business_days_before(item.due_on, ITEM_REMINDER_DAYS) <= today:
             if claim_notice(DUE, f"meeting_item:{item.id}", now=now):
-                _tell_owner(DUE, item, now)
+                _tell_owner(item, now, overdue=False)
                 due += 1
     db.session.flush()
     return due, overdue
