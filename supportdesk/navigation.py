@@ -35,6 +35,7 @@ NAV = [
     NavItem("surveys.index", _l("調査・照会"), "view", "survey", 61),
     NavItem("retention.register_page", _l("ファイル管理簿"), "view_register", "retention", 85),
     NavItem("training.index", _l("研修"), "view", "training_course", 62),
+    NavItem("meetings.index", _l("会議・フォーラム"), "view", "meeting_series", 61),
 ]
 
 

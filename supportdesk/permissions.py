@@ -272,6 +272,40 @@ PERMISSIONS = {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
         "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
     },
+    # Meetings and forums (会議・フォーラム, services/meetings): liaisons run the series and their
+    # meetings; a municipality's staff see the meetings it is invited to (never one in
+    # preparation), experts the ones they are invited to.
+    "meeting_series": {
+        "view": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL},
+    },
+    "meeting": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL},
+        # Every municipality's answers, who attended, the municipalities with nobody coming.
+        "track": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        # Minutes marked internal.
+        "view_internal": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
+    # An invitee's answer: the municipality's own staff read it; answering also needs
+    # may_answer_invitation (the invitee, or the municipality's 情報部門 for a contact).
+    "meeting_invitation": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL,
+                 Role.ADMIN: ALL},
+        "answer": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.EXPERT: SELF},
+    },
+    # Decisions and action items: read like their meeting (and by their owner municipality);
+    # closing also needs may_close_action_item (a municipal owner closes its own).
+    "meeting_action_item": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "close": {Role.STAFF: OWN, Role.LIAISON: ALL},
+    },
+    # Items marked internal stay on the prefecture's side.
+    "meeting_internal_item": {
+        "view": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "close": {Role.LIAISON: ALL},
+    },
     # Files sent with an announcement: the same readers as the announcement itself.
     "announcement_attachment": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
@@ -710,6 +744,92 @@ def may_cancel_application(user, application):
     """The applicant themselves (while it is their municipality's), or the cancel row."""
     return (can(user, "view", application) and application.user_id == getattr(user, "id", None)
             ) or can(user, "cancel", application)
+
+
+def may_answer_invitation(user, inv):
+    """The answer row of the table, and the user is the invitee, or answers for a contact of
+    the municipality as its 情報部門 (the CIO's office has no account of its own)."""
+    if not can(user, "answer", inv):
+        return False
+    if scope_of(user, "answer", "meeting_invitation") == ALL:
+        return True
+    return inv.user_id == user.id or (inv.user_id is None and user.is_information_dept)
+
+
+def may_close_action_item(user, item):
+    """The close row of the table on the item's owner: staff close the items their
+    municipality owns (not those of another owner, even at a meeting they attended); the
+    person who owns an item closes it too."""
+    if item.owner_user_id is not None and item.owner_user_id == getattr(user, "id", None) \
+            and can(user, "view", item.meeting):
+        return True
+    scope = scope_of(user, "close", _object_kind(item))
+    if scope == ALL:
+        return True
+    if scope == OWN:
+        return (item.owner_municipality_id is not None
+                and item.owner_municipality_id == user.municipality_id)
+    return False
+
+
+def may_read_minutes(user, meeting):
+    """Published minutes are read by whoever sees the meeting; internal ones by the
+    prefecture side only."""
+    if meeting.minutes_published_at is None:
+        return can(user, "manage", meeting)
+    if meeting.minutes_internal:
+        return can(user, "view_internal", meeting)
+    return can(user, "view", meeting)
+
+
+def scope_meetings(stmt, user, action="view"):
+    """Narrow a select over Meeting: staff see the meetings their municipality is invited to,
+    experts the ones they are invited to (never one in preparation); the prefecture all."""
+    from .models import Meeting, MeetingInvitation
+    from .workflows.meetings import MeetingStatus
+
+    scope = scope_of(user, action, "meeting")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        mine = sa.select(MeetingInvitation.meeting_id).where(
+            MeetingInvitation.municipality_id == user.municipality_id)
+    elif scope == SELF:
+        mine = sa.select(MeetingInvitation.meeting_id).where(
+            MeetingInvitation.user_id == user.id)
+    else:
+        return stmt.where(sa.false())
+    return stmt.where(Meeting.id.in_(mine), Meeting.status != MeetingStatus.PLANNED.value)
+
+
+def scope_meeting_invitations(stmt, user, action="view"):
+    """Narrow a select over MeetingInvitation: staff their own municipality's answers only."""
+    from .models import MeetingInvitation
+
+    scope = scope_of(user, action, "meeting_invitation")
+    if scope == SELF:
+        return stmt.where(MeetingInvitation.user_id == user.id)
+    return scope_by_municipality(stmt, user, "meeting_invitation",
+                                 MeetingInvitation.municipality_id, action)
+
+
+def scope_action_items(stmt, user, action="view"):
+    """Narrow a select over MeetingActionItem the way can() checks one: the prefecture all;
+    staff the items that are not internal, of meetings they see or owned by their
+    municipality."""
+    from .models import Meeting, MeetingActionItem
+
+    if scope_of(user, action, "meeting_internal_item") == ALL:
+        return stmt
+    scope = scope_of(user, action, "meeting_action_item")
+    if scope == ALL:
+        return stmt.where(MeetingActionItem.internal.is_(False))
+    if scope == OWN:
+        seen = scope_meetings(sa.select(Meeting.id), user)
+        return stmt.where(MeetingActionItem.internal.is_(False), sa.or_(
+            MeetingActionItem.owner_municipality_id == user.municipality_id,
+            MeetingActionItem.meeting_id.in_(seen)))
+    return stmt.where(sa.false())
 
 
 def permission_table():

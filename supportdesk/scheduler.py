@@ -33,6 +33,7 @@ from .services.requests.escalations import escalate_first_responses
 from .services.retention.decisions import carry_out_job, spring_list_job
 from .services.reports.snapshots import snapshot_due
 from .services.surveys.notices import send_survey_notices
+from .services.meetings.notices import send_meeting_notices
 from .services.visits.round_notices import send_round_notices
 from .services.visits.jobs import (remind_accompaniment_checkins, remind_upcoming_visits,
                                   request_satisfaction_due)
@@ -93,6 +94,9 @@ JOBS = [
     Job("surveys.notices", send_survey_notices, "cron",
         {"hour": 8, "minute": 45}, misfire_grace_time=6 * 3600,
         description=N_("調査・照会の期限前リマインダーと期限超過の市町一覧")),
+    Job("meetings.notices", send_meeting_notices, "cron",
+        {"hour": 8, "minute": 50}, misfire_grace_time=6 * 3600,
+        description=N_("会議の出欠回答のリマインダーと、宿題(アクションアイテム)の期限前・期限超過の通知")),
     # On the 1st at 08:00 JST; the job itself freezes only months without a snapshot.
     Job("reports.monthly_snapshot", snapshot_due, "cron",
         {"day": 1, "hour": 8, "minute": 0}, misfire_grace_time=7 * 24 * 3600,

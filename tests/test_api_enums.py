@@ -22,6 +22,8 @@ from supportdesk.roles import Role
 from supportdesk.workflow import Action, State
 from supportdesk.workflows.contacts import ContactRole
 from supportdesk.workflows.surveys import SurveyStatus
+from supportdesk.workflows.meetings import (Answer, ItemKind, ItemStatus, MeetingStatus,
+                                            OwnerKind, SeriesKind)
 from tests.factories import make_liaison
 from tests.test_api import bearer
 
@@ -81,6 +83,15 @@ OWNERS = {
     ("SystemMigrationOut", "status"): MIGRATION_STATES,
     ("SurveySummary", "status"): SurveyStatus,
     ("SurveyOut", "status"): SurveyStatus,
+    ("MeetingSummary", "status"): MeetingStatus,
+    ("MeetingOut", "status"): MeetingStatus,
+    ("MeetingSummary", "series_kind"): SeriesKind,
+    ("MeetingOut", "series_kind"): SeriesKind,
+    ("InvitationOut", "answer"): Answer,
+    ("AnswerIn", "answer"): Answer,
+    ("ItemOut", "kind"): ItemKind,
+    ("ItemOut", "owner_kind"): OwnerKind,
+    ("ItemOut", "status"): ItemStatus,
     ("QuestionOut", "kind"): QUESTION_KINDS,
 }
 for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):

@@ -15,6 +15,8 @@ from supportdesk.models.announcement import (Announcement, AnnouncementAttachmen
                                              AnnouncementRecipient)
 from supportdesk.models.notification import ChatRoom, InAppNotification, OutboxMessage
 from supportdesk.models.saved_view import SavedView
+from supportdesk.models.meeting import (Meeting, MeetingActionItem, MeetingInvitation,
+                                        MeetingSeries)
 from supportdesk.services.visits.rounds import RoundPlan
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
@@ -196,6 +198,7 @@ class World:
                                                        for m in (self.sayo, self.toyooka)]),
                         dict(munis={self.sayo.id, self.toyooka.id},
                              regions={self.sayo.region_id, self.toyooka.region_id}))],
+            **self.meeting_samples(),
             "survey_response": [(SurveyResponse(municipality_id=m.id),
                                  dict(munis={m.id}, regions={m.region_id}))
                                 for m in (self.sayo, self.toyooka, self.kobe)],
@@ -222,6 +225,34 @@ class World:
             "training_report": [("training_report", {})],
             "leader_cohort": [(LeaderCohort(name="第1期"), {})],
             "leader_trainee": [(LeaderTrainee(municipality_id=m.id), f) for m, f in each],
+        }
+
+    def meeting_samples(self):
+        """A meeting invited to 佐用町 (its CIO) and expert2; one in preparation (nobody outside
+        the prefecture yet); an item owned by 豊岡市; an internal item; the invitations."""
+        expert = self.users["expert2"]
+        invs = [MeetingInvitation(municipality_id=self.sayo.id, name="CIO", level="cio"),
+                MeetingInvitation(user=expert, user_id=expert.id, name="人材", level="picked")]
+        sent = Meeting(status="invited", invitations=invs)
+        planned = Meeting(status="planned", invitations=[
+            MeetingInvitation(municipality_id=self.sayo.id, name="CIO", level="cio")])
+        sayo = dict(munis={self.sayo.id}, regions={self.sayo.region_id}, self={expert.id})
+        return {
+            "meeting_series": [(MeetingSeries(kind="cio_forum"), {})],
+            "meeting": [(sent, sayo), (planned, dict(munis=set(), regions=set(), self=set()))],
+            "meeting_invitation": [
+                (invs[0], dict(munis={self.sayo.id}, regions={self.sayo.region_id}, self=set())),
+                (invs[1], dict(munis=set(), regions=set(), self={expert.id}))],
+            "meeting_action_item": [(MeetingActionItem(
+                meeting=Meeting(status="invited", invitations=[MeetingInvitation(
+                    municipality_id=self.sayo.id, name="CIO", level="cio")]),
+                owner_municipality_id=self.toyooka.id, internal=False),
+                dict(munis={self.sayo.id, self.toyooka.id},
+                     regions={self.sayo.region_id, self.toyooka.region_id}))],
+            "meeting_internal_item": [(MeetingActionItem(
+                meeting=Meeting(status="held", invitations=[MeetingInvitation(
+                    municipality_id=self.sayo.id, name="CIO", level="cio")]), internal=True),
+                sayo)],
         }
 
     def announcement_samples(self):

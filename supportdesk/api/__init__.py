@@ -16,3 +16,4 @@ from . import contacts_api  # noqa: E402,F401
 from . import status_api  # noqa: E402,F401
 from . import surveys_api  # noqa: E402,F401
 from . import training_api  # noqa: E402,F401
+from . import meetings_api  # noqa: E402,F401

@@ -36,6 +36,8 @@ from .waiting import RequestWaitingPeriod
 from .webhook import WebhookSubscription
 from .status import StatusItem, StatusValue
 from .standardisation import SystemMigration
+from .meeting import (Meeting, MeetingActionItem, MeetingInvitation, MeetingMaterial,
+                      MeetingSeries)
 from .survey import (Survey, SurveyFile, SurveyQuestion, SurveyResponse, SurveyResponseVersion,
                      SurveyTarget)
 
@@ -43,6 +45,11 @@ __all__ = [
     "IdentityProvider",
     "SsoIdentity",
     "SsoRequiredRole",
+    "Meeting",
+    "MeetingActionItem",
+    "MeetingInvitation",
+    "MeetingMaterial",
+    "MeetingSeries",
     "FormAnswer",
     "FormAnswerRevision",
     "FormConnection",

@@ -78,6 +78,15 @@ WHO_HEARS = {
     "training.approved": (NAMED,),
     "training.rejected": (NAMED,),
     "training.seat_offered": (NAMED,),
+    # Meetings and forums (services/meetings): the invitees the service names (users, and
+    # contacts without an account by mail) and each invited municipality's room; the owners of
+    # an action item (a person, the owner municipality's 情報部門 and room, a department).
+    "meeting.invited": (MUNICIPALITY, NAMED),
+    "meeting.answer_reminder": (NAMED,),
+    "meeting.cancelled": (MUNICIPALITY, NAMED),
+    "meeting.minutes_published": (NAMED,),
+    "meeting.action_due": (MUNICIPALITY, NAMED, DEPARTMENT),
+    "meeting.action_overdue": (MUNICIPALITY, NAMED, DEPARTMENT),
     # Messages users do not switch on or off one by one (MESSAGE_ONLY_LABELS below).
     "request.assigned": (ASSIGNEE,),
     "request.co_applicant": (NAMED,),
@@ -144,6 +153,12 @@ EVENT_LABELS = {
     "training.approved": _l("研修の受講申込の承認"),
     "training.rejected": _l("研修の受講申込が承認されませんでした"),
     "training.seat_offered": _l("研修のキャンセル待ちからの繰上げ"),
+    "meeting.invited": _l("会議の案内"),
+    "meeting.answer_reminder": _l("会議の出欠回答のお願い"),
+    "meeting.cancelled": _l("会議の中止"),
+    "meeting.minutes_published": _l("会議の議事録"),
+    "meeting.action_due": _l("会議の宿題の期限が近づいています"),
+    "meeting.action_overdue": _l("会議の宿題の期限超過"),
 }
 
 # Mail about a person's own account or their own mail (the password-reset link, the refusal

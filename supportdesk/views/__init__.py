@@ -35,6 +35,7 @@ from .status_items import bp as status_items_bp
 from .surveys import bp as surveys_bp
 from .sso import bp as sso_bp
 from .retention import bp as retention_bp
+from .meetings import bp as meetings_bp
 from . import survey_answers  # noqa: F401,E402  (its routes are on surveys_bp)
 from .training import bp as training_bp
 
@@ -54,6 +55,7 @@ BLUEPRINTS += [surveys_bp]
 BLUEPRINTS += [sso_bp]
 BLUEPRINTS += [retention_bp]
 BLUEPRINTS += [training_bp]
+BLUEPRINTS += [meetings_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

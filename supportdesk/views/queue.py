@@ -12,6 +12,7 @@ from ..forms.queue import BulkActionForm, BulkAssignForm, SavedViewForm
 from ..models import SavedView, User
 from ..models.support_request import KIND_LABELS
 from ..models.waiting import WAITING_LABELS
+from ..services.meetings.items import overdue_for_liaison
 from ..services import ValidationFailed, reference
 from ..services.requests.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
 from ..services.requests.response_target import due_status
@@ -91,7 +92,8 @@ def _render_queue(flt, bulk_form=None, status=200):
         request_href=url_for("requests.show", request_id=0)[:-1],
         assign_form=assign_form, bulk_form=bulk_form, view_form=view_form,
         saved_views=list_views(current_user), ops=bulk_ops(current_user),
-        checked_ids=set(bulk_form.ids.data or ())), status
+        checked_ids=set(bulk_form.ids.data or ()),
+        overdue_items=overdue_for_liaison(current_user, now=now)), status
 
 
 def _template_choices(form):

@@ -12,12 +12,14 @@ from ...extensions import db
 from ...i18n import N_
 from ...models import (ExpertProfile, Municipality, Region, RequestEvent, RequestWaitingPeriod,
                       SupportAction, SupportRequest, Theme, Visit)
+from ...models.meeting import Meeting, MeetingInvitation
 from ...models.report import BusinessDay
 from ...models.support_request import LECTURE_FORMATS, LECTURE_PROGRAMS, request_themes
 from ...models.visit import visit_attendees, visit_municipalities
 from ...sqlutil import jst_date, nearest_rank_percentile
 from ...timeutil import JST, fiscal_year, fiscal_year_label
 from ...workflow import FINAL_STATES, State
+from ...workflows.meetings import MeetingStatus
 from ..requests.filing import info_dept_conditions
 from .calendar import ensure_business_days
 
@@ -349,7 +351,8 @@ def expert_dispatches(period, region_ids):
 # --- reach --------------------------------------------------------------------------------
 
 def _contacts(region_ids, since=None, until=None, mids=None):
-    """(municipality_id, at) for every contact: request events and held visits.
+    """(municipality_id, at) for every contact: request events, held visits and the meetings a
+    municipality attended.
 
     The time and municipality filters go inside each branch of the UNION so that both
     databases use the indexes on event and visit times instead of scanning all history."""
@@ -380,7 +383,15 @@ def _contacts(region_ids, since=None, until=None, mids=None):
                      .join(Visit, Visit.id == visit_municipalities.c.visit_id)
                      .where(Visit.state == "held"),
                      visit_municipalities.c.municipality_id, Visit.starts_at)
-    return sa.union_all(own, co, visits).subquery()
+    # A meeting (連絡会, CIOフォーラム ...) is a contact with each municipality that attended it.
+    meetings = bounded(sa.select(MeetingInvitation.municipality_id.label("mid"),
+                                 Meeting.starts_at.label("at"))
+                       .join(Meeting, Meeting.id == MeetingInvitation.meeting_id)
+                       .where(Meeting.status == MeetingStatus.HELD.value,
+                              MeetingInvitation.attended.is_(True),
+                              MeetingInvitation.municipality_id.is_not(None)),
+                       MeetingInvitation.municipality_id, Meeting.starts_at)
+    return sa.union_all(own, co, visits, meetings).subquery()
 
 
 def reached(period, region_ids):

@@ -83,8 +83,8 @@ UID_DOMAIN = "supportdesk.dx-desk.hyogo"
 
 
 def build_feed(user, *, now=None):
-    """The user's visits as iCalendar text with Asia/Tokyo times (VTIMEZONE included), and the
-    planned rounds the user may see as all-day entries."""
+    """The user's visits as iCalendar text with Asia/Tokyo times (VTIMEZONE included), the
+    planned rounds the user may see as all-day entries, and the meetings they are invited to."""
     now = now or utcnow()
     today = now.astimezone(JST).date()
     visits = visits_between(user, today - timedelta(days=FEED_PAST_DAYS),
@@ -132,6 +132,11 @@ def build_feed(user, *, now=None):
         ev.add("transp", "TRANSPARENT")
         ev.add("last-modified", p.updated_at)
         cal.add_component(ev)
+    from ..meetings.meetings import feed_meetings, meeting_event
+
+    for m in feed_meetings(user, today - timedelta(days=FEED_PAST_DAYS),
+                           today + timedelta(days=FEED_FUTURE_DAYS)):
+        cal.add_component(meeting_event(m, now))
     cal.add_missing_timezones()
     return cal.to_ical()
 
