@@ -36,6 +36,8 @@ from .status import StatusItem, StatusValue
 from .standardisation import SystemMigration
 from .survey import (Survey, SurveyFile, SurveyQuestion, SurveyResponse, SurveyResponseVersion,
                      SurveyTarget)
+from .project import (MunicipalityServiceKind, Project, ProjectAnswer, ProjectAnswerRevision,
+                      ProjectDocument, ProjectEligible, ProjectMilestone, ProjectNotice)
 
 __all__ = [
     "FormAnswer",
@@ -48,6 +50,14 @@ __all__ = [
     "SurveyResponse",
     "SurveyResponseVersion",
     "SurveyTarget",
+    "MunicipalityServiceKind",
+    "Project",
+    "ProjectAnswer",
+    "ProjectAnswerRevision",
+    "ProjectDocument",
+    "ProjectEligible",
+    "ProjectMilestone",
+    "ProjectNotice",
     "Department",
     "PlannedRound",
     "ApiToken",

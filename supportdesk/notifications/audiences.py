@@ -71,6 +71,12 @@ WHO_HEARS = {
     "survey.opened": (MUNICIPALITY, NAMED),
     "survey.reminder": (MUNICIPALITY, NAMED),
     "survey.overdue": (NAMED,),
+    # Joint projects (この指とまれ): the call to join goes to each eligible municipality's
+    # 情報部門 (named by the service) and its room; a notice to the participants' answerers and
+    # 情報部門 and their rooms; an answer to the project's author.
+    "project.opened": (MUNICIPALITY, NAMED),
+    "project.notice": (MUNICIPALITY, NAMED),
+    "project.answered": (NAMED,),
     # Messages users do not switch on or off one by one (MESSAGE_ONLY_LABELS below).
     "request.assigned": (ASSIGNEE,),
     "request.co_applicant": (NAMED,),
@@ -131,6 +137,9 @@ EVENT_LABELS = {
     "survey.opened": _l("調査・照会の依頼"),
     "survey.reminder": _l("調査・照会の回答期限が近づいています"),
     "survey.overdue": _l("調査・照会の期限超過(未回答の市町)"),
+    "project.opened": _l("共同事業(この指とまれ)への参加のお誘い"),
+    "project.notice": _l("参加している共同事業からのお知らせ"),
+    "project.answered": _l("共同事業への市町の回答"),
 }
 
 # Mail about a person's own account or their own mail (the password-reset link, the refusal
