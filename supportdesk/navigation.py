@@ -33,6 +33,7 @@ NAV = [
     NavItem("mail_in.index", _l("受信メール"), "view", "inbound_mail", 70),
     NavItem("handover.status", _l("引継ぎ状況"), "track", "handover", 65),
     NavItem("surveys.index", _l("調査・照会"), "view", "survey", 61),
+    NavItem("projects.index", _l("共同事業"), "view", "project", 62),
 ]
 
 

@@ -31,6 +31,7 @@ from .standardisation import bp as standardisation_bp
 from .status import bp as status_bp
 from .status_items import bp as status_items_bp
 from .surveys import bp as surveys_bp
+from .projects import bp as projects_bp
 from . import survey_answers  # noqa: F401,E402  (its routes are on surveys_bp)
 
 BLUEPRINTS = [health_bp, auth_bp, mfa_bp, home_bp, municipalities_bp, admin_bp]
@@ -46,6 +47,7 @@ BLUEPRINTS += [webhooks_bp, mail_in_bp, form_intake_bp]
 BLUEPRINTS += [contacts_bp, handover_bp]
 BLUEPRINTS += [status_bp, standardisation_bp, status_items_bp]
 BLUEPRINTS += [surveys_bp]
+BLUEPRINTS += [projects_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

@@ -22,6 +22,7 @@ def history_sections():
     from .announcements import municipality_announcements_section
     from .engagements import municipality_engagements_section
     from .history import history_section
+    from .projects import municipality_projects_section
     from .report_charts import municipality_requests_section
     from .rounds import history_section as rounds_section
     from .rounds import planned_round_section
@@ -32,7 +33,7 @@ def history_sections():
     return [status_section, municipality_requests_section, planned_round_section, rounds_section,
             municipality_visits_section,
             municipality_engagements_section, municipality_announcements_section,
-            municipality_surveys_section, history_section]
+            municipality_surveys_section, municipality_projects_section, history_section]
 
 
 

@@ -4,6 +4,7 @@ Every change is a new ProjectAnswerRevision (append-only): the history on the pr
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask_babel import gettext as _
 
 from ... import permissions
@@ -138,7 +139,9 @@ def record_answer(project, actor, municipality, *, answer, contact, note=None, p
 def answers_of(project, user):
     """The answers the user may read ({municipality id: ProjectAnswer}): staff only their own."""
     stmt = permissions.scope_project_answers(
-        sa.select(ProjectAnswer).where(ProjectAnswer.project_id == project.id), user)
+        sa.select(ProjectAnswer).where(ProjectAnswer.project_id == project.id).options(
+            selectinload(ProjectAnswer.municipality),
+            selectinload(ProjectAnswer.revisions).selectinload(ProjectAnswerRevision.by)), user)
     return {a.municipality_id: a for a in db.session.scalars(stmt)}
 
 

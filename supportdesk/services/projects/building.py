@@ -229,6 +229,20 @@ def update_milestone(ms, actor, *, status, note=None, now=None):
     return ms
 
 
+def refresh_open_projects(actor, now=None):
+    """Re-fix the municipalities of the open projects matched by service kind (after the kinds
+    changed): the newly eligible hear the call to join. Returns how many were added."""
+    now = now or utcnow()
+    added = 0
+    for project in db.session.scalars(sa.select(Project).where(
+            Project.status == ProjectStatus.OPEN.value, Project.eligibility == "service_kinds")):
+        new = _sync_eligibles(project)
+        db.session.flush()
+        _announce(project, new, actor, now)
+        added += len(new)
+    return added
+
+
 def projects_for(user, limit=200):
     """The projects the user may see, newest first (staff: those open to their municipality)."""
     stmt = sa.select(Project).order_by(Project.id.desc()).limit(limit)

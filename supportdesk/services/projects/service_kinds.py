@@ -10,6 +10,7 @@ from ...models.project import SERVICE_KINDS
 from ...timeutil import utcnow
 from .. import ValidationFailed
 from ..audit import record_audit
+from .building import refresh_open_projects
 
 
 def kinds_by_municipality():
@@ -53,4 +54,6 @@ def set_service_kinds(actor, assignments, now=None):
         record_audit("service_kind.set", actor=actor, now=now, municipality_id=mid,
                      kinds=sorted(kinds), before=sorted(have))
     db.session.flush()
+    if changed:
+        refresh_open_projects(actor, now)
     return changed
