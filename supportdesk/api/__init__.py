@@ -15,3 +15,4 @@ from . import saved_views_api  # noqa: E402,F401
 from . import contacts_api  # noqa: E402,F401
 from . import status_api  # noqa: E402,F401
 from . import surveys_api  # noqa: E402,F401
+from . import projects_api  # noqa: E402,F401
