@@ -177,8 +177,9 @@ def test_notices_and_documents_reach_the_participants_only(app, client, login_as
                     uploads=[("tool.exe", b"MZ\x90\x00")], now=NOW)
     assert err.value.field == "attachments"
     db.session.rollback()
+    docx = office_file("docx")
     notice = post_notice(project, liaison, title="実施要領", body="添付します。",
-                         uploads=[("実施要領.docx", office_file("docx"))], now=NOW)
+                         uploads=[("実施要領.docx", docx)], now=NOW)
     db.session.commit()
     assert notice.municipality_ids == [sayo.municipality_id]
     mailed = db.session.scalars(sa.select(OutboxMessage.user_id).where(
@@ -188,7 +189,7 @@ def test_notices_and_documents_reach_the_participants_only(app, client, login_as
     url = f"/projects/{project.id}/documents/{doc.id}"
     login_as(sayo)
     with client.get(url) as resp:
-        assert resp.status_code == 200 and resp.data == office_file("docx")
+        assert resp.status_code == 200 and resp.data == docx
     login_as(kamikawa)  # 見送り: not a participant
     assert client.get(url).status_code == 404
 
