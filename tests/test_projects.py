@@ -2,7 +2,7 @@
 answers with their history (the municipality until the deadline, then only the liaison), who
 sees what (pages, documents and the API: another municipality gets 404), notices with the upload
 checks, the report per region and fiscal year, the dossier, and the demo leak survey."""
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -20,6 +20,7 @@ from supportdesk.services.projects.building import (create_project, open_project
                                                     update_project)
 from supportdesk.services.projects.notices import post_notice
 from supportdesk.services.projects.service_kinds import set_service_kinds
+from supportdesk.timeutil import JST, utcnow
 from supportdesk.workflows.projects import ProjectAction, allowed_project_actions
 from tests.factories import make_liaison, make_staff, make_user, municipality, office_file
 from tests.test_api import bearer
@@ -27,6 +28,11 @@ from tests.test_api import bearer
 NOW = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)      # Monday 10:00 in Tokyo
 DEADLINE = date(2026, 12, 18)
 AFTER = datetime(2026, 12, 21, 0, 0, tzinfo=UTC)   # the Monday after the deadline
+
+
+def soon():
+    """A join deadline still ahead whatever day the suite runs (the pages and the API use the clock)."""
+    return utcnow().astimezone(JST).date() + timedelta(days=10)
 
 
 def settings(**over):
@@ -130,8 +136,10 @@ def test_pages_show_each_municipality_only_its_own_answer(app, client, login_as)
     kamikawa = make_staff("神河町", info_dept=True)
     toyooka = make_staff("豊岡市", info_dept=True)
     manager = make_user("manager")
-    project = water_project(liaison)
+    project = water_project(liaison, join_deadline=soon())
     draft = create_project(liaison, now=NOW, **settings(title="下書きの事業"))
+    late = water_project(liaison, title="締切済みの事業",
+                         join_deadline=utcnow().astimezone(JST).date() - timedelta(days=1))
     answer_project(project, kamikawa, answer="join", contact="神河町 上下水道課 秘密の連絡先",
                    now=NOW)
     db.session.commit()
@@ -147,6 +155,10 @@ def test_pages_show_each_municipality_only_its_own_answer(app, client, login_as)
                        data={"answer": "considering", "contact": "佐用町 水道課 山田"})
     assert resp.status_code == 302
     assert client.get(f"/projects/{draft.id}").status_code == 404
+    page = client.get(f"/projects/{late.id}").get_data(as_text=True)
+    assert 'data-testid="answer-closed"' in page and 'data-testid="save-answer"' not in page
+    assert client.post(f"/projects/{late.id}/answer", data={
+        "answer": "join", "contact": "佐用町"}).status_code == 422  # past the deadline
     assert client.get("/projects/report").status_code == 403
     assert client.get("/municipalities/28501").get_data(as_text=True).count(
         "衛星データを活用した漏水調査") == 1
@@ -156,6 +168,14 @@ def test_pages_show_each_municipality_only_its_own_answer(app, client, login_as)
     assert client.post(f"/projects/{project.id}/answer",
                        data={"answer": "join", "contact": "x"}).status_code == 404
     assert "衛星データ" not in client.get("/projects").get_data(as_text=True)
+
+    login_as(liaison)
+    ms = project.milestones[0]
+    resp = client.post(f"/projects/{project.id}/milestones/{ms.id}",
+                       data={"mst-status": "done", "mst-note": "12/1 契約締結"})
+    assert resp.status_code == 302 and db.session.get(type(ms), ms.id).status == "done"
+    assert client.post(f"/projects/{draft.id}/milestones/{ms.id}",
+                       data={"mst-status": "delayed"}).status_code == 404  # not its milestone
 
     login_as(manager)
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
@@ -199,7 +219,7 @@ def test_api_has_the_same_scoping(app, client):
     sayo = make_staff("佐用町", info_dept=True)
     kamikawa = make_staff("神河町", info_dept=True)
     toyooka = make_staff("豊岡市", info_dept=True)
-    project = water_project(liaison)
+    project = water_project(liaison, join_deadline=soon())
     answer_project(project, kamikawa, answer="join", contact="神河町 水道課", now=NOW)
     db.session.commit()
 

@@ -99,6 +99,10 @@ def _page(project, *, answer_form=None, record_form=None, milestone_form=None,
     joined = [a for a in visible.values() if a.answer == "join"]
     participants = sorted(joined, key=lambda a: a.municipality.code)
     may_answer = answering.may_answer(user, project, now)
+    # The municipality's own block: its answer, the form until the deadline, then who to ask.
+    answers_here = user.municipality_id is not None and permissions.can_in(
+        user, "answer", "project_answer", user.municipality_id) \
+        and answering.is_eligible(project, user.municipality_id)
     if answer_form is None and may_answer:
         answer_form = AnswerForm(obj=mine) if mine is not None else AnswerForm()
     records = tracks and permissions.can(user, "record", "project_answer") \
@@ -120,6 +124,7 @@ def _page(project, *, answer_form=None, record_form=None, milestone_form=None,
         participant_count=len(answering.participant_ids(project)),
         rate=costs.rate_label(project), example_share=costs.share_for(project, mine),
         in_time=answering.in_time(project, now), may_answer=may_answer, answer_form=answer_form,
+        answers_here=answers_here,
         record_form=(record_form or _record_form(project)) if records else None,
         milestone_form=milestone_form or (MilestoneForm(prefix="ms") if manages else None),
         status_form=MilestoneStatusForm(prefix="mst"),
