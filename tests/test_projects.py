@@ -206,7 +206,7 @@ def test_notices_and_documents_reach_the_participants_only(app, client, login_as
         OutboxMessage.event_type == "project.notice", OutboxMessage.channel == "email")).all()
     assert mailed == [sayo.id]
     doc = db.session.scalar(sa.select(ProjectDocument))
-    url = f"/projects/{project.id}/documents/{doc.id}"
+    url = f"/projects/{project.id}/documents/{doc.id}/download"
     login_as(sayo)
     with client.get(url) as resp:
         assert resp.status_code == 200 and resp.data == docx

@@ -251,7 +251,7 @@ def post_notice(project_id):
     return _page(project, notice_form=form, status=422)
 
 
-@bp.get("/<int:project_id>/documents/<int:document_id>")
+@bp.get("/<int:project_id>/documents/<int:document_id>/download")
 @permission_required("view", "project")
 def document(project_id, document_id):
     doc = db.session.get(ProjectDocument, document_id)
