@@ -31,7 +31,7 @@ AFTER = datetime(2026, 12, 21, 0, 0, tzinfo=UTC)   # the Monday after the deadli
 
 
 def soon():
-    """A join deadline still ahead whatever day the suite runs (the pages and the API use the clock)."""
+    """A join deadline still ahead whatever day the suite runs (pages and API use the clock)."""
     return utcnow().astimezone(JST).date() + timedelta(days=10)
 
 
@@ -122,8 +122,9 @@ def test_proposal_by_service_kind_answers_and_their_history(app):
     db.session.commit()
     assert permissions.can(toyooka, "view", project)
     # Narrowing the conditions keeps those who answered.
+    tajima = municipality("豊岡市").region_id
     update_project(project, liaison, now=NOW, **settings(eligibility="regions",
-                                                          region_ids=[municipality("豊岡市").region_id]))
+                                                          region_ids=[tajima]))
     db.session.commit()
     names = {e.municipality.name for e in project.eligibles}
     assert {"佐用町", "豊岡市", "香美町"} <= names and "神河町" not in names  # 但馬, and who answered

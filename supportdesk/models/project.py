@@ -231,7 +231,7 @@ class ProjectNotice(db.Model):
     permission_kind = "project_document"
 
     def scope_municipality_ids(self):
-        """Those it was sent to, and whoever takes part now (a late joiner reads the earlier ones)."""
+        """Those it was sent to, and whoever takes part now (a late joiner reads earlier ones)."""
         current = db.session.scalars(sa.select(ProjectAnswer.municipality_id).where(
             ProjectAnswer.project_id == self.project_id,
             ProjectAnswer.answer.in_(PARTICIPATING)))

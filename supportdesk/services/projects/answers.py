@@ -102,7 +102,7 @@ def _write(project, municipality_id, actor, values, *, via_liaison, now):
 
 
 def answer_project(project, actor, *, answer, contact, note=None, population=None, now=None):
-    """The municipality's own answer (its staff), until the join deadline. Returns (row, changed)."""
+    """The municipality's own answer (its staff), until the join deadline: (row, changed)."""
     now = now or utcnow()
     permissions.require(actor, "view", project)
     permissions.require_in(actor, "answer", "project_answer", actor.municipality_id)

@@ -58,7 +58,8 @@ def project_rows(fy):
         .group_by(ProjectEligible.project_id)).all())
     counts = {}
     for pid, answer, n in db.session.execute(
-            sa.select(ProjectAnswer.project_id, ProjectAnswer.answer, sa.func.count(ProjectAnswer.id))
+            sa.select(ProjectAnswer.project_id, ProjectAnswer.answer,
+                      sa.func.count(ProjectAnswer.id))
             .join(Project, Project.id == ProjectAnswer.project_id).where(_published(fy))
             .group_by(ProjectAnswer.project_id, ProjectAnswer.answer)):
         counts.setdefault(pid, {})[answer] = n

@@ -8,8 +8,8 @@ The meetings module (branch "meetings") is built apart; when it is merged, the i
      municipalities taking part: 参加 and 検討中), so participants get the project's meetings.
 The project page already renders whatever `meeting_series_for` returns under 「会議」
 (templates/projects/_meetings.html)."""
-from .answers import participant_ids
 from ...models.project import PARTICIPATING
+from .answers import participant_ids
 
 
 def meeting_series_for(project, user):
