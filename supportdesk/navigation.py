@@ -36,6 +36,7 @@ NAV = [
     NavItem("retention.register_page", _l("ファイル管理簿"), "view_register", "retention", 85),
     NavItem("training.index", _l("研修"), "view", "training_course", 62),
     NavItem("meetings.index", _l("会議・フォーラム"), "view", "meeting_series", 61),
+    NavItem("projects.index", _l("共同事業"), "view", "project", 63),
 ]
 
 

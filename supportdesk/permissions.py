@@ -306,6 +306,36 @@ PERMISSIONS = {
         "view": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
         "close": {Role.LIAISON: ALL},
     },
+    # Joint projects (この指とまれ方式): liaisons and managers propose and run them; a
+    # municipality sees the projects open to it (fixed when a project opens, see ProjectEligible).
+    "project": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "create": {Role.LIAISON: ALL, Role.MANAGER: ALL},
+        "manage": {Role.LIAISON: ALL, Role.MANAGER: ALL},
+        # Every municipality's answer, the participants' map and the costs of all participants.
+        "track": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        # The report: projects open, participants, municipalities taking part, per region and 年度.
+        "report": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        # Notices and documents to the participants.
+        "post": {Role.LIAISON: ALL, Role.MANAGER: ALL},
+    },
+    # A municipality's answer (参加 / 検討中 / 見送り): its own staff answer until the join
+    # deadline (services/projects/answers.py checks the date); a liaison records it for the
+    # municipality at any time, and is the only way after the deadline. Others never (404).
+    "project_answer": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "answer": {Role.STAFF: OWN},
+        "record": {Role.LIAISON: ALL},
+    },
+    # A project's notices and their files: the municipalities they were sent to.
+    "project_document": {
+        "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+    },
+    # Which municipality runs which service (水道事業...), what "open by service kind" matches.
+    "service_kind": {
+        "view": {Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
+        "manage": {Role.LIAISON: ALL, Role.ADMIN: ALL},
+    },
     # Files sent with an announcement: the same readers as the announcement itself.
     "announcement_attachment": {
         "view": {Role.STAFF: OWN, Role.LIAISON: ALL, Role.MANAGER: ALL, Role.ADMIN: ALL},
@@ -830,6 +860,30 @@ def scope_action_items(stmt, user, action="view"):
             MeetingActionItem.owner_municipality_id == user.municipality_id,
             MeetingActionItem.meeting_id.in_(seen)))
     return stmt.where(sa.false())
+
+
+def scope_projects(stmt, user, action="view"):
+    """Narrow a select over Project: staff see the projects open to their municipality (never a
+    draft), the prefecture side all of them."""
+    from .models import Project, ProjectEligible
+
+    scope = scope_of(user, action, "project")
+    if scope == ALL:
+        return stmt
+    if scope == OWN:
+        mine = sa.select(ProjectEligible.project_id).where(
+            ProjectEligible.municipality_id == user.municipality_id)
+        return stmt.where(Project.id.in_(mine), Project.status != "draft")
+    return stmt.where(sa.false())
+
+
+def scope_project_answers(stmt, user, action="view"):
+    """Narrow a select over ProjectAnswer the way can() checks one: staff their municipality's,
+    the prefecture side all."""
+    from .models import ProjectAnswer
+
+    return scope_by_municipality(stmt, user, "project_answer", ProjectAnswer.municipality_id,
+                                 action)
 
 
 def permission_table():

@@ -17,8 +17,9 @@ from tests.factories import advance_request, make_liaison, make_request, make_us
 # The live monthly report counts the DX status values and system states recorded (+1, one
 # statement for both). Training added the municipality's leaders and its course completions
 # (+2, one each). Meetings: the queue lists the liaison's overdue action items (+1, one joined
-# query); the municipality page its meetings, items and participation (+3).
-BUDGETS = {"queue": 9, "request": 13, "municipality": 27, "report_closed": 7, "report_live": 68}
+# query); the municipality page its meetings, items and participation (+3); the joint projects
+# section (+1, one joined query).
+BUDGETS = {"queue": 9, "request": 13, "municipality": 28, "report_closed": 7, "report_live": 68}
 
 
 def _statements(client, url):

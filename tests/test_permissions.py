@@ -26,7 +26,8 @@ from supportdesk.extensions import db
 from supportdesk.forms.admin import ROLE_LABELS
 from supportdesk.models import (AuditLog, Case, Contact, ContactProposal, Department,
                                 HandoverConfirmation, ExpertAssignment, InboundMail, Municipality,
-                                PlannedRound, ReplyTemplate,
+                                PlannedRound, Project, ProjectAnswer, ProjectDocument,
+                                ProjectEligible, ProjectNotice, ReplyTemplate,
                                 RequestAttachment, StatusItem, StatusValue, SupportRequest,
                                 Survey, SurveyResponse, SurveyTarget, SystemMigration, Theme,
                                 Visit)
@@ -253,6 +254,23 @@ class World:
                 meeting=Meeting(status="held", invitations=[MeetingInvitation(
                     municipality_id=self.sayo.id, name="CIO", level="cio")]), internal=True),
                 sayo)],
+            # A joint project open to 佐用町 and 豊岡市 (a draft reaches nobody), an answer, and
+            # a notice (with its document) sent to 佐用町.
+            "project": [(Project(status="open", eligibles=[
+                ProjectEligible(municipality_id=m.id) for m in (self.sayo, self.toyooka)]),
+                dict(munis={self.sayo.id, self.toyooka.id},
+                     regions={self.sayo.region_id, self.toyooka.region_id})),
+                (Project(status="draft", eligibles=[ProjectEligible(municipality_id=self.sayo.id)]),
+                 dict(munis=set(), regions=set()))],
+            "project_answer": [(ProjectAnswer(municipality_id=m.id),
+                                dict(munis={m.id}, regions={m.region_id}))
+                               for m in (self.sayo, self.toyooka, self.kobe)],
+            "project_document": [
+                (ProjectNotice(municipality_ids=[self.sayo.id]),
+                 dict(munis={self.sayo.id}, regions={self.sayo.region_id})),
+                (ProjectDocument(notice=ProjectNotice(municipality_ids=[self.toyooka.id])),
+                 dict(munis={self.toyooka.id}, regions={self.toyooka.region_id}))],
+            "service_kind": [("service_kind", {})],
         }
 
     def announcement_samples(self):

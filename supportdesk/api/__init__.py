@@ -17,3 +17,4 @@ from . import status_api  # noqa: E402,F401
 from . import surveys_api  # noqa: E402,F401
 from . import training_api  # noqa: E402,F401
 from . import meetings_api  # noqa: E402,F401
+from . import projects_api  # noqa: E402,F401

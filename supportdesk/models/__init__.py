@@ -40,6 +40,8 @@ from .meeting import (Meeting, MeetingActionItem, MeetingInvitation, MeetingMate
                       MeetingSeries)
 from .survey import (Survey, SurveyFile, SurveyQuestion, SurveyResponse, SurveyResponseVersion,
                      SurveyTarget)
+from .project import (MunicipalityServiceKind, Project, ProjectAnswer, ProjectAnswerRevision,
+                      ProjectDocument, ProjectEligible, ProjectMilestone, ProjectNotice)
 
 __all__ = [
     "IdentityProvider",
@@ -60,6 +62,14 @@ __all__ = [
     "SurveyResponse",
     "SurveyResponseVersion",
     "SurveyTarget",
+    "MunicipalityServiceKind",
+    "Project",
+    "ProjectAnswer",
+    "ProjectAnswerRevision",
+    "ProjectDocument",
+    "ProjectEligible",
+    "ProjectMilestone",
+    "ProjectNotice",
     "Department",
     "PlannedRound",
     "ApiToken",

@@ -87,6 +87,12 @@ WHO_HEARS = {
     "meeting.minutes_published": (NAMED,),
     "meeting.action_due": (MUNICIPALITY, NAMED, DEPARTMENT),
     "meeting.action_overdue": (MUNICIPALITY, NAMED, DEPARTMENT),
+    # Joint projects (この指とまれ): the call to join goes to each eligible municipality's
+    # 情報部門 (named by the service) and its room; a notice to the participants' answerers and
+    # 情報部門 and their rooms; an answer to the project's author.
+    "project.opened": (MUNICIPALITY, NAMED),
+    "project.notice": (MUNICIPALITY, NAMED),
+    "project.answered": (NAMED,),
     # Messages users do not switch on or off one by one (MESSAGE_ONLY_LABELS below).
     "request.assigned": (ASSIGNEE,),
     "request.co_applicant": (NAMED,),
@@ -159,6 +165,9 @@ EVENT_LABELS = {
     "meeting.minutes_published": _l("会議の議事録"),
     "meeting.action_due": _l("会議の宿題の期限が近づいています"),
     "meeting.action_overdue": _l("会議の宿題の期限超過"),
+    "project.opened": _l("共同事業(この指とまれ)への参加のお誘い"),
+    "project.notice": _l("参加している共同事業からのお知らせ"),
+    "project.answered": _l("共同事業への市町の回答"),
 }
 
 # Mail about a person's own account or their own mail (the password-reset link, the refusal

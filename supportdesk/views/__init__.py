@@ -36,6 +36,7 @@ from .surveys import bp as surveys_bp
 from .sso import bp as sso_bp
 from .retention import bp as retention_bp
 from .meetings import bp as meetings_bp
+from .projects import bp as projects_bp
 from . import survey_answers  # noqa: F401,E402  (its routes are on surveys_bp)
 from .training import bp as training_bp
 
@@ -56,6 +57,7 @@ BLUEPRINTS += [sso_bp]
 BLUEPRINTS += [retention_bp]
 BLUEPRINTS += [training_bp]
 BLUEPRINTS += [meetings_bp]
+BLUEPRINTS += [projects_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

@@ -23,6 +23,7 @@ def history_sections():
     from .engagements import municipality_engagements_section
     from .history import history_section
     from .meetings import municipality_meetings_section
+    from .projects import municipality_projects_section
     from .report_charts import municipality_requests_section
     from .rounds import history_section as rounds_section
     from .rounds import planned_round_section
@@ -35,7 +36,7 @@ def history_sections():
             municipality_visits_section,
             municipality_engagements_section, municipality_announcements_section,
             municipality_surveys_section, municipality_training_section,
-            municipality_meetings_section, history_section]
+            municipality_meetings_section, municipality_projects_section, history_section]
 
 
 
