@@ -65,6 +65,10 @@ class Defaults:
     UPLOAD_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
     UPLOAD_FOLDER = None  # None -> instance/uploads (outside the database and static/)
     BASE_URL = "http://127.0.0.1:5000"
+    # The prefecture pack `flask seed` sets the desk up from (supportdesk/data/packs/): its file
+    # name ("nagano"), the prefecture's name ("長野県") or its code ("20"); None = the pack
+    # marked `default = true`.
+    PREFECTURE = None
     # API rate limit per token (or per address for session callers). Memory storage counts per
     # process: with several app processes use redis://... (RATELIMIT_STORAGE_URI).
     API_RATE_LIMIT = "300 per minute"

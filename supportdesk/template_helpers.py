@@ -15,6 +15,7 @@ from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES, SatisfactionSource
 from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
+from .services.desk import desk
 from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
 from .timeutil import fiscal_year, fiscal_year_label, to_jst, wareki_date
@@ -159,6 +160,7 @@ def register(app):
     app.add_template_filter(figure_label, "figure")
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")
+    app.add_template_global(desk, "desk")
     app.add_template_global(can_do, "can_do")
     app.add_template_global(can_do_in, "can_do_in")
     from .models.standardisation import MIGRATION_STATE_LABELS

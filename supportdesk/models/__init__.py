@@ -38,6 +38,7 @@ from .survey import (Survey, SurveyFile, SurveyQuestion, SurveyResponse, SurveyR
                      SurveyTarget)
 
 __all__ = [
+    "DeskProfile",
     "FormAnswer",
     "FormAnswerRevision",
     "FormConnection",
@@ -108,3 +109,4 @@ __all__ = [
     "SystemMigration",
 ]
 from .reference_version import ReferenceVersion
+from .desk import DeskProfile
