@@ -19,11 +19,18 @@ def register(app):
 
     @app.cli.command("seed")
     @click.option("--demo", is_flag=True, help="Also add demo accounts and demo data.")
-    def seed_command(demo):
-        """Load the regions, the 41 municipalities and the themes (idempotent)."""
+    @click.option("--prefecture", default=None,
+                  help="Prefecture pack: file name (nagano), name (長野県) or code (20). "
+                       "Default: the PREFECTURE setting, else the default pack.")
+    def seed_command(demo, prefecture):
+        """Load the prefecture's regions and municipalities and the themes (idempotent)."""
+        from .services.packs import PackError
         from .services.seed import seed_reference
 
-        count = seed_reference()
+        try:
+            count = seed_reference(prefecture)
+        except PackError as exc:
+            raise click.ClickException(str(exc)) from None
         db.session.commit()
         click.echo(f"reference data: {count} municipalities")
         if demo:
@@ -40,7 +47,7 @@ def register(app):
     @click.option("--municipality", "municipality_code", help="JIS code of the municipality.")
     @click.option("--region", "regions", multiple=True, help="Region name (repeatable).")
     @click.option("--name", "display_name", help="Display name (defaults to the e-mail).")
-    @click.option("--central", is_flag=True, help="Liaison of the central team (handles Kobe).")
+    @click.option("--central", is_flag=True, help="Liaison of the central team (handles the regions without a liaison).")
     def create_user_command(email, role, municipality_code, regions, display_name, central):
         """Create a user; the password is read from standard input."""
         from .services import ValidationFailed

@@ -88,6 +88,10 @@ class Defaults:
     # client address ranges (CIDR); empty = no limit. Outside them /admin answers 404.
     ADMIN_HOSTS = ()
     ADMIN_NETWORKS = ()
+    # The prefecture pack `flask seed` sets the desk up from (supportdesk/data/packs/): its file
+    # name ("nagano"), the prefecture's name ("長野県") or its code ("20"); None = the pack
+    # marked `default = true`.
+    PREFECTURE = None
     # API rate limit per token (or per address for session callers). Memory storage counts per
     # process: with several app processes use redis://... (RATELIMIT_STORAGE_URI).
     API_RATE_LIMIT = "300 per minute"

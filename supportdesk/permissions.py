@@ -2,7 +2,7 @@
 
 Read the table as: PERMISSIONS[object][action][role] = scope, where scope is
   "all"     every object of that kind,
-  "regions" objects of municipalities in the user's regions (the central team also gets Kobe),
+  "regions" objects of municipalities in the user's regions (the central team also gets the regions without a liaison),
   "own"     objects of the user's own municipality (municipal staff),
   "self"    objects that belong to the user,
   "assigned" requests (and what hangs off them) the expert is assigned to,
@@ -378,7 +378,7 @@ def liaison_region_filter(user):
 
 def team_for(region, leads_only=False):
     """The liaisons who work requests of `region` (active, by id): the region's liaisons, or
-    the central team for a region without one (Kobe). The one owner of "the team of a request"
+    the central team for a region without one. The one owner of "the team of a request"
     for routing, notifications (TEAM, TEAM_LEADS) and the escalation job; liaison_region_filter
     above is the same rule seen from the liaison."""
     from .models import User
@@ -635,7 +635,7 @@ def scope_engagements(stmt, user, action="view"):
 
 def scope_round_records(stmt, user, action="view"):
     """Narrow a select over RoundRecord the way can() checks one: liaisons see the records of
-    their regions' municipalities (the central team also Kobe's), managers and admins all."""
+    their regions' municipalities (the central team also those of regions without one), managers and admins all."""
     from .models import Municipality, RoundRecord
 
     scope = scope_of(user, action, "round")
@@ -675,7 +675,7 @@ def scope_status_municipalities(stmt, user, action="view"):
 
 def scope_survey_responses(stmt, user, action="view"):
     """Narrow a select over SurveyResponse the way can() checks one: staff their municipality's,
-    liaisons their regions' municipalities (the central team also Kobe's), managers all."""
+    liaisons their regions' municipalities (the central team also those of regions without one), managers all."""
     from .models import SurveyResponse
 
     return scope_by_municipality(stmt, user, "survey_response", SurveyResponse.municipality_id,

@@ -16,6 +16,7 @@ from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES, SatisfactionSource
 from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
+from .services.desk import desk
 from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
 from .timeutil import fiscal_year, fiscal_year_label, to_jst, wareki_date, wareki_month
@@ -166,6 +167,7 @@ def register(app):
     app.add_template_filter(figure_label, "figure")
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")
+    app.add_template_global(desk, "desk")
     app.add_template_global(can_do, "can_do")
     # A link to be copied out of the desk, for a reader's network (links.py).
     app.add_template_global(external_url, "external_url")

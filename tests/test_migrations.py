@@ -1,4 +1,5 @@
 """Every table comes from a migration: upgrade from empty, compare with the models, downgrade."""
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -38,6 +39,15 @@ def test_upgrade_from_empty_matches_models_and_downgrades(blank_app):
 
     assert seed_reference() == 41
     db.session.commit()
+    # The migrated CHECK admits villages and special wards (0036), and still refuses the rest.
+    insert = ("INSERT INTO municipalities (code, name, kana, kind, region_id, cio_appointed, "
+              "dx_plan_in_place) SELECT :code, :name, 'てすと', :kind, min(id), false, false FROM regions")
+    with db.engine.begin() as conn:
+        for n, kind in enumerate(("村", "特別区")):
+            conn.execute(sa.text(insert), {"code": f"9900{n}", "name": f"試験{kind}", "kind": kind})
+        conn.execute(sa.text("DELETE FROM municipalities WHERE code LIKE '9900%'"))
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text(insert), {"code": "99009", "name": "試験郡", "kind": "郡"})
     db.session.remove()
     downgrade(revision="base")
     assert table_names() <= {"alembic_version"}

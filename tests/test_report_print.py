@@ -3,15 +3,14 @@
 The figures come from the hand-built April 2025 of tests/test_reports.py: new 4 (前月 1,
 前年同月 1), closed 2 (1, 1); 豊岡市's last contact is R6 at 20:00 on 30 April.
 """
-import csv
-import io
 import re
 from datetime import UTC, date, datetime
-from importlib import resources
+import io
 
 import pytest
 from pypdf import PdfReader
 
+from supportdesk.services.packs import load_pack
 from supportdesk.services.reports import charts
 from supportdesk.services.reports.tiles import contact_recency_tiles, tile_layout
 from supportdesk.timeutil import JST, wareki_date, wareki_month
@@ -63,8 +62,7 @@ def test_bar_chart_writes_each_number_and_a_dash_for_none():
 
 
 def test_every_municipality_has_one_tile_of_its_own():
-    shipped = resources.files("supportdesk.data").joinpath("municipalities.csv")
-    codes = {row["code"] for row in csv.DictReader(io.StringIO(shipped.read_text("utf-8")))}
+    codes = {m.code for m in load_pack("hyogo").municipalities}
     layout = tile_layout()
     assert set(layout) == codes and len(codes) == 41
     assert len(set(layout.values())) == 41  # no two tiles on one place

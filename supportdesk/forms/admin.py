@@ -31,7 +31,7 @@ class UserForm(FlaskForm):
     department = StringField(_l("所属部署"), validators=[Optional(), Length(max=100)])
     is_information_dept = BooleanField(_l("情報部門に所属"))
     region_ids = SelectMultipleField(_l("担当圏域"), coerce=int, validators=[Optional()])
-    is_central_team = BooleanField(_l("本庁チーム(神戸市を担当)"))
+    is_central_team = BooleanField(_l("本庁チーム(リエゾンのいない圏域を担当)"))
     is_team_lead = BooleanField(_l("チームリーダー"))
     locale = SelectField(_l("表示言語"), choices=choices([("ja", "日本語"), ("en", "English")]))
     # Choices from the NETWORKS setting (views/admin.py); "" = the role's network.

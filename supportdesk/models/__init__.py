@@ -52,6 +52,7 @@ __all__ = [
     "MeetingInvitation",
     "MeetingMaterial",
     "MeetingSeries",
+    "DeskProfile",
     "FormAnswer",
     "FormAnswerRevision",
     "FormConnection",
@@ -134,3 +135,4 @@ __all__ = [
 from .reference_version import ReferenceVersion
 from .training import (LeaderCohort, LeaderProgressEntry, LeaderTrainee,  # noqa: E402
                        TrainingApplication, TrainingCourse, TrainingCourseTarget, TrainingMaterial)
+from .desk import DeskProfile

@@ -7,7 +7,7 @@ from ..timeutil import UTCDateTime, utcnow
 
 
 class Case(db.Model):
-    """A reference case (事例) liaisons introduce: national casebooks, Hyogo examples, own work."""
+    """A reference case (事例) liaisons introduce: national casebooks, the prefecture's examples, own work."""
 
     __tablename__ = "cases"
 

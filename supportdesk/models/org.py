@@ -6,7 +6,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..timeutil import UTCDateTime, utcnow
 
-MUNICIPALITY_KINDS = (N_("市"), N_("町"), N_("政令市"))
+MUNICIPALITY_KINDS = (N_("市"), N_("町"), N_("村"), N_("特別区"), N_("政令市"))
 POPULATION_BANDS = (N_("5万人未満"), N_("5~10万人"), N_("10~20万人"), N_("20~50万人"), N_("50~100万人"), N_("100万人以上"))
 # The package's table of DX / information staff per municipality.
 DX_STAFF_BANDS = ("1", "2", "3", "4", "5", "6~10", "11~20", "21~50", "51~")
@@ -18,7 +18,8 @@ class Region(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    # Kobe is outside the liaison scheme: its requests go to the central team.
+    # A region outside the liaison scheme (the pack's central regions, e.g. a 政令市): its
+    # requests go to the central team.
     has_liaison: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
     # How many months a periodic-round cycle lasts (3 = once a quarter).
@@ -33,7 +34,7 @@ class Region(db.Model):
 class Municipality(db.Model):
     __tablename__ = "municipalities"
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('市', '町', '政令市')", name="kind"),
+        sa.CheckConstraint("kind IN ('市', '町', '村', '特別区', '政令市')", name="kind"),
         sa.CheckConstraint("dx_step IS NULL OR (dx_step BETWEEN 0 AND 3)", name="dx_step"),
     )
 

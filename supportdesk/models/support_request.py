@@ -77,7 +77,7 @@ class SupportRequest(db.Model):
     origin: Mapped[str] = mapped_column(sa.String(20), default="municipal")
     state: Mapped[str] = mapped_column(sa.String(20), default=State.DRAFT.value, index=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"))
-    # Routing: the region whose liaison team works it (Kobe's region means the central team).
+    # Routing: the region whose liaison team works it (a region without a liaison means the central team).
     region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"))
     filer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
     municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
     department: Mapped[str | None] = mapped_column(sa.String(100))
     is_information_dept: Mapped[bool] = mapped_column(default=False)
-    # A liaison of the central team also handles Kobe (outside the regional scheme).
+    # A liaison of the central team also handles the regions without a liaison.
     is_central_team: Mapped[bool] = mapped_column(default=False)
     is_team_lead: Mapped[bool] = mapped_column(default=False)
     # The network this user's mail, chat and calendar links are built for (a name of the

@@ -17,7 +17,7 @@ SENDER = "sender"
 AUDIENCE_LABELS = {
     FILER: _l("申し出た職員"),
     FOLLOWERS: _l("フォロワー"),
-    TEAM: _l("担当圏域のリエゾン(神戸市は本庁チーム)とチームのルーム"),
+    TEAM: _l("担当圏域のリエゾン(リエゾンのいない圏域は本庁チーム)とチームのルーム"),
     EXPERTS: _l("担当の専門人材"),
     INFO_DEPT: _l("市町の情報部門の職員とその市町のルーム"),
     ATTENDEES: _l("訪問の出席者"),
@@ -276,7 +276,7 @@ def _team(out, sreq=None, visit=None, **_):
         if region.has_liaison:
             rooms = db.session.scalars(sa.select(ChatRoom).where(
                 ChatRoom.scope == "region", ChatRoom.region_id == region_id))
-        else:  # Kobe: the central team and the prefecture room
+        else:  # a region without a liaison: the central team and the prefecture room
             rooms = db.session.scalars(sa.select(ChatRoom).where(ChatRoom.scope == "prefecture"))
         out.add_users(team_for(region))
         out.add_rooms(rooms.all())

@@ -109,7 +109,13 @@ def _load_case_options():
         .order_by(Case.title).limit(CASE_OPTIONS_LIMIT)))
 
 
-LOADERS = {"case_options": _load_case_options, "themes": _load_themes, "regions": _load_regions,
+def _load_desk():
+    from .desk import load_desk
+
+    return load_desk()
+
+
+LOADERS = {"desk": _load_desk, "case_options": _load_case_options, "themes": _load_themes, "regions": _load_regions,
            "municipalities": _load_municipalities, "liaisons": _load_liaisons,
            "reply_templates": _load_reply_templates}
 

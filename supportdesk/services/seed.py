@@ -1,4 +1,4 @@
-"""Reference data: regions, the 41 municipalities, themes and cases. Idempotent."""
+"""Reference data: the prefecture pack's regions and municipalities, themes and cases. Idempotent."""
 import csv
 import logging
 from importlib import resources
@@ -6,11 +6,9 @@ from importlib import resources
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Municipality, Region, Theme
+from ..models import DeskProfile, Municipality, Region, Theme
 
 logger = logging.getLogger(__name__)
-
-KOBE_REGION = "神戸"
 
 
 def _read_csv(name):
@@ -18,29 +16,29 @@ def _read_csv(name):
     return list(csv.DictReader(text.splitlines()))
 
 
-def seed_reference():
-    """Load regions, municipalities and themes; running it again changes nothing."""
+def seed_reference(prefecture=None):
+    """Load the pack's regions and municipalities, themes and cases; running it again changes
+    nothing. The pack is `prefecture`, else the one the desk was set up from, else the
+    PREFECTURE setting; a desk set up for one prefecture is never re-seeded as another."""
+    pack = _pack_for(prefecture)
+    _seed_desk_profile(pack)
     regions = {r.name: r for r in db.session.scalars(sa.select(Region))}
-    rows = _read_csv("municipalities.csv")
-    order = []
-    for row in rows:
-        if row["region"] not in order:
-            order.append(row["region"])
-    for i, name in enumerate(order):
-        region = regions.get(name)
+    for i, pr in enumerate(pack.regions):
+        region = regions.get(pr.name)
         if region is None:
-            region = Region(name=name, has_liaison=name != KOBE_REGION, sort_order=i)
+            region = Region(name=pr.name, has_liaison=not pr.central, sort_order=i)
             db.session.add(region)
-            regions[name] = region
+            regions[pr.name] = region
     db.session.flush()
     existing = {m.code: m for m in db.session.scalars(sa.select(Municipality))}
-    for row in rows:
-        m = existing.get(row["code"])
-        if m is None:
-            m = Municipality(code=row["code"], population_band=row["population_band"] or None)
-            db.session.add(m)
-        m.name, m.kana, m.kind = row["name"], row["kana"], row["kind"]
-        m.region_id = regions[row["region"]].id
+    for pr in pack.regions:
+        for pm in pr.members:
+            m = existing.get(pm.code)
+            if m is None:
+                m = Municipality(code=pm.code, population_band=pm.population_band)
+                db.session.add(m)
+                m.region_id = regions[pr.name].id  # later moves are the admin's, with history
+            m.name, m.kana, m.kind = pm.name, pm.kana, pm.kind
     themes = {t.code: t for t in db.session.scalars(sa.select(Theme))}
     for i, row in enumerate(_read_csv("themes.csv")):
         if row["code"] not in themes:
@@ -59,4 +57,36 @@ def seed_reference():
         from .retention.kinds import seed_policies  # the defaults of 公文書管理 (0030)
 
         seed_policies()
-    return len(rows)
+    return len(pack.municipalities)
+
+
+def _pack_for(prefecture):
+    from flask import current_app
+
+    from .packs import PackError, load_pack
+
+    profile = db.session.get(DeskProfile, 1) if _has_table("desk_profiles") else None
+    pack = load_pack(prefecture or (profile.pack if profile else None)
+                     or current_app.config.get("PREFECTURE"))
+    if profile is not None and profile.pack != pack.key:
+        raise PackError([f"this desk was set up for {profile.prefecture_name} (pack "
+                         f"{profile.pack!r}); it cannot be re-seeded as {pack.prefecture_name}"])
+    return pack
+
+
+def _has_table(name):
+    return sa.inspect(db.session.connection()).has_table(name)
+
+
+def _seed_desk_profile(pack):
+    """The desk's identity row from the pack, once: after that it is the admin's."""
+    if not _has_table("desk_profiles") or db.session.get(DeskProfile, 1) is not None:
+        return
+    db.session.add(DeskProfile(
+        id=1, pack=pack.key, prefecture_code=pack.prefecture_code,
+        prefecture_name=pack.prefecture_name, desk_name=pack.desk_name,
+        municipalities_word=pack.municipalities_word,
+        municipalities_word_en=pack.municipalities_word_en, footer=pack.footer,
+        central_team=pack.central_team, mail_sender=pack.mail_sender, colour=pack.colour,
+        tile_map=pack.tile_map))
+    db.session.flush()

@@ -19,6 +19,7 @@ from ...timeutil import utcnow
 from .. import ValidationFailed
 from ..audit import record_audit
 from .sso_policy import must_use_sso
+from ..desk import desk
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def check_password_policy(password, user=None):
     if len(password) > 128:
         raise ValidationFailed(_("パスワードは128文字以内にしてください。"), "password")
     lowered = password.lower()
-    banned = ["password", "hyogo", "supportdesk", "12345678", "qwerty"]
+    banned = ["password", desk().pack, "supportdesk", "12345678", "qwerty"]
     if user is not None and user.email:
         banned.append(user.email.split("@")[0].lower())
     if any(word and word in lowered for word in banned):
@@ -61,7 +62,9 @@ def check_password_policy(password, user=None):
 
 def _context_words(user):
     """Words an attacker would try first for this desk and this user (zxcvbn user_inputs)."""
-    words = ["hyogo", "兵庫", "兵庫県", "supportdesk", "liaison", "dx"]
+    identity = desk()
+    words = [identity.pack, identity.prefecture_name[:-1], identity.prefecture_name,
+             identity.desk_name, "supportdesk", "liaison", "dx"]
     if user is not None:
         if user.email:
             words += [user.email.split("@")[0], *user.email.split("@")[0].replace("-", ".").split(".")]

@@ -13,8 +13,9 @@ from ...i18n import N_
 from ...models import Municipality
 from . import figures as r
 
-# supportdesk/data/tile_map.csv: code,name,col,row (col 0 is the west, row 0 the north). Another
-# prefecture ships its own file with its own codes; a municipality missing there is not drawn.
+# A layout file in supportdesk/data/ (code,name,col,row: col 0 is the west, row 0 the north),
+# named by the prefecture pack's `tile_map`; a municipality missing there is not drawn. A pack
+# without one gets a plain grid: a row per region, its municipalities in code order.
 TILE_LAYOUT = "tile_map.csv"
 
 # (upper bound in days, shade, words): the legend and the buckets are one table.
@@ -29,6 +30,23 @@ def tile_layout(name=TILE_LAYOUT):
     text = resources.files("supportdesk.data").joinpath(name).read_text(encoding="utf-8")
     return {row["code"]: (int(row["col"]), int(row["row"]))
             for row in csv.DictReader(io.StringIO(text))}
+
+
+def desk_tile_layout():
+    """The layout of this desk's prefecture: its pack's file, or a grid by region."""
+    from ..desk import desk
+    from ..reference import municipalities, regions
+
+    name = desk().tile_map
+    if name:
+        return tile_layout(name)
+    row_of = {r.id: i for i, r in enumerate(regions())}
+    layout, col = {}, {}
+    for m in municipalities():
+        row = row_of.get(m.region_id, len(row_of))
+        layout[m.code] = (col.get(row, 0), row)
+        col[row] = col.get(row, 0) + 1
+    return layout
 
 
 def recency_legend():
@@ -54,7 +72,7 @@ def last_contacts(moment, region_ids):
 def contact_recency_tiles(moment, region_ids):
     """One tile per municipality in scope: name, place, the days since its last contact before
     `moment` (None: never) and the shade for those days."""
-    layout = tile_layout()
+    layout = desk_tile_layout()
     stmt = sa.select(Municipality).order_by(Municipality.code)
     if region_ids is not None:
         stmt = stmt.where(Municipality.region_id.in_(region_ids))

@@ -12,6 +12,7 @@ from ...links import absolute
 from ...models import CalendarFeedToken, Municipality, Visit
 from ...models.visit import VISIT_KINDS, visit_attendees, visit_municipalities
 from ...timeutil import JST, utcnow
+from ..desk import desk
 from .round_plans import planned_between
 
 SHOWN_STATES = ("proposed", "confirmed", "held")
@@ -77,9 +78,12 @@ def user_for_feed_token(token):
     return row.user
 
 
-# The UID domain never changes with the host name a feed was fetched through, so calendar apps
-# keep recognising the same events.
-UID_DOMAIN = "supportdesk.dx-desk.hyogo"
+
+
+def uid_domain():
+    """The events' UID domain: it never changes with the host name a feed was fetched through,
+    so calendar apps keep recognising the same events (one per prefecture pack)."""
+    return f"supportdesk.dx-desk.{desk().pack}"
 
 
 def build_feed(user, *, now=None):
@@ -93,14 +97,14 @@ def build_feed(user, *, now=None):
     from icalendar import Calendar, Event  # lazy: only the feed needs it
 
     cal = Calendar()
-    cal.add("prodid", "-//Hyogo DX support desk//supportdesk//JA")
+    cal.add("prodid", f"-//{desk().pack.title()} DX support desk//supportdesk//JA")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"市町DX支援デスク({user.display_name})")
+    cal.add("x-wr-calname", f"{desk().desk_name}({user.display_name})")
     cal.add("x-wr-timezone", "Asia/Tokyo")
     for v in visits:
         ev = Event()
-        ev.add("uid", f"visit-{v.id}@{UID_DOMAIN}")
+        ev.add("uid", f"visit-{v.id}@{uid_domain()}")
         ev.add("dtstamp", now)
         ev.add("dtstart", v.starts_at.astimezone(JST))
         ev.add("dtend", v.ends_at.astimezone(JST))
@@ -124,7 +128,7 @@ def build_feed(user, *, now=None):
     for p in planned_between(user, today - timedelta(days=FEED_PAST_DAYS),
                              today + timedelta(days=FEED_FUTURE_DAYS)):
         ev = Event()
-        ev.add("uid", f"planned-round-{p.id}@{UID_DOMAIN}")
+        ev.add("uid", f"planned-round-{p.id}@{uid_domain()}")
         ev.add("dtstamp", now)
         ev.add("dtstart", p.planned_on)  # a date: an all-day entry
         ev.add("dtend", p.planned_on + timedelta(days=1))

@@ -14,7 +14,7 @@ Definitions (all dates are Tokyo dates):
   municipality never visited is overdue; overdue since the first day of the current cycle);
   due; planned (a date ahead); unplanned. An overdue municipality can be due as well
   (RoundStatus.due), and is counted in both.
-Regions without liaisons (Kobe, served by the central team) have no round plan.
+Regions without liaisons (served by the central team, e.g. a 政令市) have no round plan.
 """
 import logging
 from dataclasses import dataclass

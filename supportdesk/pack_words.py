@@ -1,0 +1,88 @@
+"""The prefecture's own word for its municipalities in every translated message.
+
+Messages are written with the word 市町, as the first prefecture says it. A prefecture with
+villages says 市町村 (its pack's `municipalities_word`): every message, in Python and in
+templates, comes out with that word, so no screen, mail or export has to restate it. English
+messages say "municipalities" everywhere and keep it unless the pack names another word.
+"""
+import re
+import time
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context
+from flask_babel import Babel, Domain
+from werkzeug.utils import cached_property
+
+SOURCE_WORD = "市町"
+SOURCE_WORD_EN = "municipalities"
+_WORD = re.compile(SOURCE_WORD + "(?!村)")
+
+
+def _words():
+    """(ja word, en word) of this desk; cached per app outside requests (jobs, CLI)."""
+    from .services.desk import desk
+
+    if has_request_context():
+        identity = desk()
+        return identity.municipalities_word, identity.municipalities_word_en
+    cached = current_app.extensions.get("pack_words")
+    if cached is None or time.monotonic() - cached[0] > 60:
+        identity = desk()
+        cached = current_app.extensions["pack_words"] = (
+            time.monotonic(), identity.municipalities_word, identity.municipalities_word_en)
+    return cached[1], cached[2]
+
+
+class _WordTranslations:
+    """A translations object whose every message says the desk's word."""
+
+    def __init__(self, translations, word, word_en):
+        self._t, self._word, self._word_en = translations, word, word_en
+
+    def _fix(self, text):
+        if self._word != SOURCE_WORD:
+            text = _WORD.sub(self._word, text)
+        if self._word_en != SOURCE_WORD_EN:
+            text = text.replace(SOURCE_WORD_EN, self._word_en)
+        return text
+
+    def ugettext(self, message):
+        return self._fix(self._t.ugettext(message))
+
+    gettext = ugettext
+
+    def ungettext(self, singular, plural, num):
+        return self._fix(self._t.ungettext(singular, plural, num))
+
+    ngettext = ungettext
+
+    def upgettext(self, context, message):
+        return self._fix(self._t.upgettext(context, message))
+
+    pgettext = upgettext
+
+    def unpgettext(self, context, singular, plural, num):
+        return self._fix(self._t.unpgettext(context, singular, plural, num))
+
+    npgettext = unpgettext
+
+    def __getattr__(self, name):
+        return getattr(self._t, name)
+
+
+class PackWordDomain(Domain):
+    def get_translations(self):
+        translations = super().get_translations()
+        try:
+            word, word_en = _words()
+        except (sa.exc.SQLAlchemyError, RuntimeError):
+            return translations  # no database at hand (an error page, a broken session)
+        if word == SOURCE_WORD and word_en == SOURCE_WORD_EN:
+            return translations
+        return _WordTranslations(translations, word, word_en)
+
+
+class PackBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        return PackWordDomain(domain=self.domain)
