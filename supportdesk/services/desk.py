@@ -55,6 +55,11 @@ def load_desk():
     return _from_pack(load_pack(current_app.config.get("PREFECTURE") if has_app_context() else None))
 
 
+def ics_prodid():
+    """The PRODID of every iCalendar file the desk writes (the feed, a meeting's .ics)."""
+    return f"-//{desk().pack.title()} DX support desk//supportdesk//JA"
+
+
 def desk():
     """The desk's identity (cached per process, refreshed on an admin's change)."""
     from .reference import reference_list

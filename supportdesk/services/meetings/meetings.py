@@ -14,6 +14,7 @@ from ...timeutil import JST, to_jst, utcnow
 from ...workflows.meetings import MeetingAction, MeetingStatus, transition_for
 from .. import ValidationFailed
 from ..audit import record_audit
+from ..desk import ics_prodid
 from ..requests.attachments import check_uploads, store_file
 from .series import members_of
 
@@ -250,7 +251,7 @@ def meeting_ics(meeting, *, now=None):
     from icalendar import Calendar  # lazy: only the download needs it
 
     cal = Calendar()
-    cal.add("prodid", "-//Hyogo DX support desk//supportdesk//JA")
+    cal.add("prodid", ics_prodid())
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     cal.add_component(meeting_event(meeting, now))
@@ -262,10 +263,10 @@ def meeting_event(meeting, now):
     """The VEVENT of a meeting (the download and the personal calendar feed share it)."""
     from icalendar import Event
 
-    from ..visits.calendar_feed import UID_DOMAIN
+    from ..visits.calendar_feed import uid_domain
 
     ev = Event()
-    ev.add("uid", f"meeting-{meeting.id}@{UID_DOMAIN}")
+    ev.add("uid", f"meeting-{meeting.id}@{uid_domain()}")
     ev.add("dtstamp", now)
     ev.add("dtstart", meeting.starts_at.astimezone(JST))
     ev.add("dtend", meeting.ends_at.astimezone(JST))

@@ -12,7 +12,7 @@ from ...links import absolute
 from ...models import CalendarFeedToken, Municipality, Visit
 from ...models.visit import VISIT_KINDS, visit_attendees, visit_municipalities
 from ...timeutil import JST, utcnow
-from ..desk import desk
+from ..desk import desk, ics_prodid
 from .round_plans import planned_between
 
 SHOWN_STATES = ("proposed", "confirmed", "held")
@@ -97,7 +97,7 @@ def build_feed(user, *, now=None):
     from icalendar import Calendar, Event  # lazy: only the feed needs it
 
     cal = Calendar()
-    cal.add("prodid", f"-//{desk().pack.title()} DX support desk//supportdesk//JA")
+    cal.add("prodid", ics_prodid())
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"{desk().desk_name}({user.display_name})")
