@@ -291,3 +291,25 @@ def make_survey(author=None, *, title="DX人材の配置状況調査", deadline=
         open_survey(survey, author, now=now)
     db.session.commit()
     return survey
+
+
+def legacy_user(role, *, municipality_name=None, regions=()):
+    """A user written with Core, for databases migrated only to an old revision: the ORM would
+    write the columns users gained later (network, 0029). Returns an object with the id."""
+    import types
+
+    import sqlalchemy as sa
+
+    n = next(_seq)
+    values = dict(email=f"legacy{n}@test.example.jp", display_name=f"利用者{n}", role=role,
+                  password_hash=hash_password(PASSWORD))
+    if municipality_name:
+        values["municipality_id"] = municipality(municipality_name).id
+    uid = db.session.execute(sa.insert(User.__table__).values(**values)).inserted_primary_key[0]
+    if regions:
+        from supportdesk.models.user import liaison_regions
+
+        db.session.execute(sa.insert(liaison_regions), [
+            {"user_id": uid, "region_id": region(r).id} for r in regions])
+    db.session.commit()
+    return types.SimpleNamespace(id=uid, email=values["email"], role=role)

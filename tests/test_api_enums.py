@@ -24,6 +24,11 @@ from supportdesk.workflows.contacts import ContactRole
 from supportdesk.workflows.surveys import SurveyStatus
 from supportdesk.workflows.meetings import (Answer, ItemKind, ItemStatus, MeetingStatus,
                                             OwnerKind, SeriesKind)
+from supportdesk.models.project import ANSWERS, COST_KINDS, ELIGIBILITY, MILESTONE_STATUSES, SERVICE_KINDS
+from supportdesk.workflows.projects import ProjectStatus
+from supportdesk.workflows.training import AUDIENCES as COURSE_AUDIENCES
+from supportdesk.workflows.training import (FORMATS, LEVELS, MATERIAL_KINDS, TERMS,
+                                            ApplicationStatus, CourseStatus, TraineeStatus)
 from tests.factories import make_liaison
 from tests.test_api import bearer
 
@@ -93,6 +98,27 @@ OWNERS = {
     ("ItemOut", "owner_kind"): OwnerKind,
     ("ItemOut", "status"): ItemStatus,
     ("QuestionOut", "kind"): QUESTION_KINDS,
+    ("CourseOut", "audience"): COURSE_AUDIENCES,
+    ("CourseOut", "format"): FORMATS,
+    ("CourseOut", "level"): LEVELS,
+    ("CourseOut", "status"): CourseStatus,
+    ("CourseSummary", "format"): FORMATS,
+    ("CourseSummary", "level"): LEVELS,
+    ("CourseSummary", "status"): CourseStatus,
+    ("ApplicationOut", "status"): ApplicationStatus,
+    ("MaterialOut", "kind"): MATERIAL_KINDS,
+    ("GET /api/v1/training/trainees", "status"): TraineeStatus,
+    ("TraineeOut", "status"): TraineeStatus,
+    ("TraineeOut", "term"): TERMS,
+    ("ProjectOut", "status"): ProjectStatus,
+    ("ProjectSummary", "status"): ProjectStatus,
+    ("ProjectOut", "cost_kind"): COST_KINDS,
+    ("ProjectOut", "eligibility"): ELIGIBILITY,
+    ("ProjectOut", "eligible_service_kinds"): SERVICE_KINDS,
+    ("MilestoneOut", "status"): MILESTONE_STATUSES,
+    ("ProjectAnswerIn", "answer"): ANSWERS,
+    ("ProjectAnswerOut", "answer"): ANSWERS,
+    ("AnswerRevisionOut", "answer"): ANSWERS,
 }
 for _schema in ("RequestSummary", "RequestOut", "RequestCreate"):
     OWNERS[(_schema, "kind")] = KINDS

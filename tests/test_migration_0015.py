@@ -7,7 +7,7 @@ from flask_migrate import upgrade
 
 from supportdesk.extensions import db
 from supportdesk.timeutil import JST, UTCDateTime
-from tests.factories import make_liaison, make_staff, municipality
+from tests.factories import legacy_user, municipality
 
 
 def jst(*args):
@@ -53,7 +53,8 @@ def test_existing_requests_get_the_new_rule(blank_app):
 
     seed_reference()
     db.session.commit()
-    staff, liaison = make_staff("佐用町"), make_liaison("西播磨")
+    staff = legacy_user("municipal_staff", municipality_name="佐用町")
+    liaison = legacy_user("liaison", regions=("西播磨",))
     # 1: taken at 10:00 (which used to stop the clock), replied to at 12:00.
     _request(1, staff, first_response_at=jst(2026, 11, 30, 10))
     _event(1, staff, "state", jst(2026, 11, 30, 9), action="submit")

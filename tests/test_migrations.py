@@ -136,12 +136,12 @@ def test_0032_keeps_the_satisfaction_answers_already_given(blank_app):
 
     from supportdesk.models import SatisfactionResponse, Visit
     from supportdesk.services.seed import seed_reference
-    from tests.factories import make_liaison
+    from tests.factories import legacy_user
 
     upgrade(revision="0023")
     seed_reference()
     db.session.commit()
-    liaison = make_liaison("西播磨")
+    liaison = legacy_user("liaison", regions=("西播磨",))
     when = datetime(2026, 11, 10, 1, tzinfo=UTC)
     visit = Visit(kind="lecture", state="held", title="講座", starts_at=when,
                   ends_at=when + timedelta(hours=1), created_by_id=liaison.id)

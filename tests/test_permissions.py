@@ -224,6 +224,7 @@ class World:
             "training_application": [(TrainingApplication(municipality_id=m.id), f)
                                      for m, f in each],
             "training_report": [("training_report", {})],
+            "retention": [("retention", {})],
             "leader_cohort": [(LeaderCohort(name="第1期"), {})],
             "leader_trainee": [(LeaderTrainee(municipality_id=m.id), f) for m, f in each],
         }

@@ -345,7 +345,9 @@ def test_round_records_and_surveys_are_destroyed_to_their_skeleton(app):
     assert (kept.progress, kept.issues, kept.municipality.name) == ("", "", "佐用町")
     answers = db.session.scalars(sa.select(SurveyResponse.answers)).all()
     assert answers == [{}]
-    assert db.session.scalars(sa.select(SurveyResponseVersion.answers)).all() == [{}]
+    # The chained versions are redacted (answers blanked, the redaction dated), never rewritten.
+    assert db.session.execute(sa.select(SurveyResponseVersion.answers,
+                                        SurveyResponseVersion.redacted_at.is_not(None))).all() == [(None, True)]
     assert survey.title == "DX人材の配置状況調査" and survey.purpose == ""
     visit = db.session.get(Visit, meeting.id)
     assert (visit.title, visit.venue, visit.state, visit.record.covered) == ("(廃棄済)", None,

@@ -196,12 +196,12 @@ def test_migration_fills_the_index_and_keeps_it_in_sync(blank_app):
     from flask_migrate import downgrade, upgrade
 
     from supportdesk.services.seed import seed_reference
-    from tests.factories import make_liaison
+    from tests.factories import legacy_user
 
     upgrade(revision="0017")
     seed_reference()
     db.session.commit()
-    make_liaison("西播磨")
+    legacy_user("liaison", regions=("西播磨",))
     db.session.commit()
     db.session.remove()
     t = SupportRequest.__table__

@@ -21,5 +21,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('network')
+    # SQLite: the native DROP COLUMN (3.35+), not a batch rebuild, which fails once other
+    # tables' rows point at users (DROP TABLE under foreign keys).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE users DROP COLUMN network")
+        return
+    op.drop_column('users', 'network')

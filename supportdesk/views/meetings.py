@@ -14,7 +14,7 @@ from ..forms.notifications import choices
 from ..models import Meeting, MeetingActionItem, MeetingInvitation, MeetingSeries
 from ..services.meetings import answers, choices as lists, items, meetings, participation, series
 from ..services.requests.attachments import file_response
-from ..timeutil import JST, fiscal_year, fiscal_year_label, utcnow
+from ..timeutil import JST, fiscal_year, utcnow
 from ..workflows.contacts import ROLE_LABELS as CONTACT_ROLE_LABELS
 from ..workflows.meetings import (ACTION_LABELS, ANSWER_LABELS, ITEM_KIND_LABELS,
                                   ITEM_STATUS_LABELS, OWNER_LABELS, SERIES_KIND_LABELS,
@@ -97,7 +97,7 @@ def edit_series(series_id):
 def show_series(series_id):
     s = load_or_404(MeetingSeries, series_id)
     fy = _fy_arg()
-    return render_template("meetings/series.html", s=s, fy=fy, fy_label=fiscal_year_label(fy),
+    return render_template("meetings/series.html", s=s, fy=fy,
                            held=participation.held_count(s, fy),
                            rows=participation.series_participation(s, fy),
                            members=series.members_of(s, utcnow().astimezone(JST).date()),
@@ -340,5 +340,5 @@ def municipality_meetings_section(m, user):
             "meetings": participation.municipality_meetings(m.id, user),
             "action_items": items.municipality_items(m.id, user),
             "participation": participation.municipality_participation(m.id, fy),
-            "fy_label": fiscal_year_label(fy), "labels": LABELS,
+            "fy": fy, "labels": LABELS,
             "today": utcnow().astimezone(JST).date()}

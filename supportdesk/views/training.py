@@ -14,7 +14,7 @@ from ..forms.training import (ApplyForm, ButtonForm, CompletionForm, CourseForm,
 from ..models import Municipality, Region, TrainingApplication, TrainingCourse, TrainingMaterial
 from ..services.training import applications as apps
 from ..services.training import courses, exports, figures, materials
-from ..timeutil import fiscal_year, fiscal_year_label, utcnow
+from ..timeutil import fiscal_year, utcnow
 from ..workflows.training import (APPLICATION_STATUS_LABELS, AUDIENCES, COURSE_STATUS_LABELS,
                                   FORMATS, LEVELS, MATERIAL_KINDS, ApplicationStatus,
                                   CourseStatus)
@@ -291,8 +291,8 @@ def report():
     totals = (figures.fiscal_totals() if permissions.can(current_user, "fiscal_totals",
                                                          "training_report") else None)
     return render_template(
-        "training/report.html", fy=fy, fy_label=fiscal_year_label(fy),
-        years=list(range(this_fy + 1, 2023, -1)), fy_labels=fiscal_year_label,
+        "training/report.html", fy=fy,
+        years=list(range(this_fy + 1, 2023, -1)),
         by_municipality=figures.completions_by_municipality(fy),
         by_course=figures.completions_by_course(fy), totals=totals)
 

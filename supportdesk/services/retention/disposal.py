@@ -46,7 +46,7 @@ from ...models import (
 )
 from ...models.retention import RecordKind
 from .. import DomainError
-from ..chain import redact_request_events
+from ..chain import redact_request_events, redact_survey_answers
 from ..requests.attachments import upload_folder
 from ..requests.search import refresh_search_text
 
@@ -153,9 +153,9 @@ def destroy_survey(record_id, *, actor, now):
     response_ids = [r.id for r in _rows(SurveyResponse, SurveyResponse.survey_id == record_id)]
     for response in _rows(SurveyResponse, SurveyResponse.id.in_(response_ids or [-1])):
         response.answers = {}
-    for version in _rows(SurveyResponseVersion,
-                         SurveyResponseVersion.response_id.in_(response_ids or [-1])):
-        version.answers = {}
+    # The submitted versions are chained and append-only: the one change they allow is the
+    # redaction that blanks their answers (services/chain.py), audited there.
+    redact_survey_answers(response_ids, actor=actor, now=now)
     files = []
     for f in _rows(SurveyFile, SurveyFile.response_id.in_(response_ids or [-1])):
         files.append(f.stored_name)
