@@ -81,10 +81,11 @@ def _build(liaison, title, purpose, questions, deadline, munis, now):
 
 
 def seed_demo_surveys(now=None):
-    """Idempotent: skipped once any survey exists."""
+    """Idempotent: skipped once any inquiry (照会) exists; a lecture's survey does not count."""
     now = now or utcnow()
     liaison = db.session.scalar(sa.select(User).where(User.email == DEMO_LIAISON))
-    if liaison is None or db.session.scalar(sa.select(Survey.id).limit(1)) is not None:
+    if liaison is None or db.session.scalar(
+            sa.select(Survey.id).where(Survey.kind == "inquiry").limit(1)) is not None:
         return 0
     rnd = random.Random(15)
     munis = db.session.scalars(sa.select(Municipality).join(Region).where(
