@@ -354,3 +354,60 @@ def test_round_records_and_surveys_are_destroyed_to_their_skeleton(app):
                                                                               "held", "")
     assert visit.record.total_attendees == 2 and visit.municipalities[0].name == "佐用町"
     assert all(r.ok for r in verify_chains())
+
+
+def test_meeting_minutes_are_listed_transferred_and_destroyed(app, tmp_path):
+    """会議録: a held meeting's published minutes start their period on the next 1 April; 移管
+    archives the minutes, attendance, items and materials; 廃棄 leaves the skeleton."""
+    from supportdesk.models import Meeting, MeetingMaterial
+    from supportdesk.services.meetings import meetings, series
+    from tests.factories import make_staff, municipality
+
+    app.config["RETENTION_ARCHIVE_FOLDER"] = str(tmp_path / "archive")
+    admin, liaison = make_user("admin"), make_liaison("西播磨")
+    cio = make_staff("佐用町", name="佐用 CIO")
+    from tests.factories import make_contact
+
+    make_contact("佐用町", "cio", name="佐用 CIO", user=cio, valid_from=date(2020, 4, 1))
+    update_policy("meeting_minutes", actor=admin, retention_class="1", disposition="transfer",
+                  now=SPRING)
+    made = []
+    for n, day in ((1, 10), (2, 17)):
+        at = jst(2021, 5, day, 10)
+        s = series.create_series(liaison, kind="liaison_council", title=f"連絡会{n}",
+                                 member_roles=["cio"],
+                                 member_municipality_ids=[municipality("佐用町").id], now=at)
+        m = meetings.create_meeting(s, liaison, title=f"第{n}回 連絡会", starts_at=jst(2021, 6, day, 13),
+                                    ends_at=jst(2021, 6, day, 15), venue="県庁", agenda="議題",
+                                    answer_deadline=date(2021, 6, day - 3),
+                                    uploads=[("資料.pdf", PDF)], now=at)
+        meetings.invite(m, liaison, now=at)
+        meetings.record_attendance(m, liaison, [m.invitations[0].id], now=jst(2021, 6, day, 16))
+        meetings.publish_minutes(m, liaison, minutes=f"第{n}回の議事: 生成AIの指針", now=jst(2021, 6, day, 17))
+        made.append(m)
+    db.session.commit()
+    assert prepare_spring_list(2022, now=SPRING, actor=admin) == 2
+    first, second = sorted(spring_list(2022), key=lambda r: r.record_id)
+    confirm_disposition(first, actor=admin, disposition="transfer", now=SPRING)
+    confirm_disposition(second, actor=admin, disposition="destroy", now=SPRING)
+    db.session.commit()
+    stored = db.session.scalar(sa.select(MeetingMaterial.stored_name)
+                               .where(MeetingMaterial.meeting_id == made[1].id))
+    from supportdesk.services.requests.attachments import upload_folder
+
+    stored = os.path.join(upload_folder(), stored)
+    assert os.path.exists(stored)
+    assert carry_out_due(now=datetime(2023, 3, 31, 15, 0, tzinfo=UTC)) == 2
+    db.session.commit()
+    folder = Path(first.archive_path)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["record"]["minutes"] == "第1回の議事: 生成AIの指針"
+    assert [a["attended"] for a in manifest["sections"]["出欠"]] == [True]
+    assert (folder / "files/001-資料.pdf").read_bytes() == PDF
+    db.session.expire_all()
+    gone = db.session.get(Meeting, made[1].id)
+    assert (gone.title, gone.minutes, gone.agenda, gone.status) == ("(廃棄済)", None, None, "held")
+    assert gone.invitations[0].attended is True and gone.materials == []
+    assert not os.path.exists(stored)
+    assert db.session.get(Meeting, made[0].id).minutes == "第1回の議事: 生成AIの指針"
+    assert all(r.ok for r in verify_chains())

@@ -165,6 +165,27 @@ def destroy_survey(record_id, *, actor, now):
     return {"files": len(files)}
 
 
+def destroy_meeting_minutes(record_id, *, actor, now):
+    """The minutes, agenda, answers' notes and substitutes, items' texts and the materials go;
+    the meeting's series, dates, attendance flags and items' kinds, owners and states stay."""
+    from ...models import Meeting, MeetingActionItem, MeetingInvitation, MeetingMaterial
+
+    meeting = db.session.get(Meeting, record_id)
+    meeting.minutes = meeting.agenda = meeting.venue = meeting.online_url = None
+    meeting.title = DISPOSED_TITLE
+    for inv in _rows(MeetingInvitation, MeetingInvitation.meeting_id == record_id):
+        inv.substitute_name = inv.answer_note = inv.email = None
+    for item in _rows(MeetingActionItem, MeetingActionItem.meeting_id == record_id):
+        item.title, item.detail, item.close_note = DISPOSED_TITLE, None, None
+    files = []
+    for f in _rows(MeetingMaterial, MeetingMaterial.meeting_id == record_id):
+        files.append(f.stored_name)
+        db.session.delete(f)
+    db.session.flush()
+    _unlink_on_commit(files)
+    return {"files": len(files)}
+
+
 def _refuse_audit_log(record_id, *, actor, now):
     raise DisposalRefused(_("監査ログは廃棄できません(ハッシュチェーンが廃棄の記録そのものを守るため)。移管してください。"))
 
@@ -174,6 +195,7 @@ DESTROY = {
     RecordKind.VISIT_RECORD: destroy_visit_record,
     RecordKind.ROUND_RECORD: destroy_round_record,
     RecordKind.SURVEY: destroy_survey,
+    RecordKind.MEETING_MINUTES: destroy_meeting_minutes,
     RecordKind.AUDIT_LOG: _refuse_audit_log,
 }
 

@@ -15,6 +15,7 @@ from ...extensions import db
 from ...i18n import N_
 from ...models import (
     AuditLog,
+    Meeting,
     Municipality,
     RetentionPolicy,
     RoundRecord,
@@ -108,7 +109,13 @@ def _surveys(before, now, ids=None):
 
 
 def _meeting_minutes(before, now, ids=None):
-    return []  # the desk keeps no meetings yet; the kind has its policy ready
+    """Held meetings whose minutes were published, closed on the day of publication."""
+    stmt = (sa.select(Meeting.id, Meeting.title, Meeting.minutes_published_at)
+            .where(Meeting.status == "held", Meeting.minutes_published_at.is_not(None))
+            .order_by(Meeting.minutes_published_at, Meeting.id))
+    return [Closed(i, f"会議録「{title}」"[:200], None, at)
+            for i, title, at in db.session.execute(_before(stmt, Meeting.minutes_published_at,
+                                                                  before, Meeting.id, ids))]
 
 
 def _audit_log(before, now, ids=None):

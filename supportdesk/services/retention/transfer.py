@@ -135,9 +135,29 @@ def _audit_log(fy):
     return f"監査ログ {fy}年度", {"fiscal_year": fy, "rows": len(entries)}, [("記録", entries)], []
 
 
+def _meeting_minutes(record_id):
+    from ...models import Meeting, MeetingActionItem, MeetingInvitation, MeetingMaterial
+
+    meeting = db.session.get(Meeting, record_id)
+    data = {"title": meeting.title, "series": meeting.series.title,
+            "starts_at": _when(meeting.starts_at), "ends_at": _when(meeting.ends_at),
+            "venue": meeting.venue, "agenda": meeting.agenda, "minutes": meeting.minutes,
+            "minutes_internal": meeting.minutes_internal,
+            "minutes_published_at": _when(meeting.minutes_published_at)}
+    attendance = [{"name": i.name, "answer": i.answer or "", "substitute": i.substitute_name or "",
+                   "attended": i.attended}
+                  for i in _rows(MeetingInvitation, MeetingInvitation.meeting_id == record_id)]
+    items = [{"kind": a.kind, "title": a.title, "detail": a.detail or "", "due_on": str(a.due_on),
+              "status": a.status, "close_note": a.close_note or ""}
+             for a in _rows(MeetingActionItem, MeetingActionItem.meeting_id == record_id)]
+    files = _rows(MeetingMaterial, MeetingMaterial.meeting_id == record_id)
+    return (f"会議録「{meeting.title}」", data, [("出欠", attendance), ("決定事項・宿題", items)],
+            [(f.stored_name, f.filename) for f in files])
+
+
 CONTENT = {RecordKind.REQUEST: _request, RecordKind.VISIT_RECORD: _visit_record,
            RecordKind.ROUND_RECORD: _round_record, RecordKind.SURVEY: _survey,
-           RecordKind.AUDIT_LOG: _audit_log}
+           RecordKind.MEETING_MINUTES: _meeting_minutes, RecordKind.AUDIT_LOG: _audit_log}
 
 
 def _sha256(path):
