@@ -288,3 +288,28 @@ def test_demo_leak_survey_has_about_twenty_participants(app):
     assert len(rows) == 1 and 18 <= rows[0]["join"] <= 24
     assert rows[0]["project"].subsidy_rate_den == 2
     assert seed_demo_projects() == 0  # idempotent
+
+
+def test_a_project_owns_its_meeting_series_and_invites_its_participants(app, client, login_as):
+    """A project's series invites the municipalities taking part (参加・検討中), not those that
+    declined, and the project page lists it for the prefecture."""
+    from supportdesk.services.meetings import meetings
+    from supportdesk.services.projects.meetings import create_project_series
+
+    liaison = make_liaison("西播磨")
+    sayo = make_staff("佐用町", info_dept=True)
+    kamikawa = make_staff("神河町", info_dept=True)
+    project = water_project(liaison)
+    answer_project(project, sayo, answer="join", contact="佐用町 水道課", now=NOW)
+    answer_project(project, kamikawa, answer="decline", contact="神河町 水道課", now=NOW)
+    s = create_project_series(project, liaison, title="漏水調査 参加市町会議", now=NOW)
+    m = meetings.create_meeting(s, liaison, title="第1回 参加市町会議", starts_at=NOW + timedelta(days=20),
+                                ends_at=NOW + timedelta(days=20, hours=1), venue="オンライン",
+                                agenda="契約の進め方", answer_deadline=(NOW + timedelta(days=15)).date(),
+                                now=NOW)
+    meetings.invite(m, liaison, now=NOW)
+    db.session.commit()
+    assert {i.municipality_id for i in m.invitations} == {municipality("佐用町").id}
+    login_as(liaison)
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "漏水調査 参加市町会議" in page and f"/meetings/series/{s.id}" in page
