@@ -99,3 +99,22 @@ def test_every_training_page_renders_for_the_prefecture(app, client, login_as):
     assert client.get("/training/report").status_code == 403
     assert client.get(f"/training/trainees/{trainee.id}").status_code == 200  # own municipality
     assert a.status == "confirmed"
+
+
+def test_the_cancel_button_says_what_it_does_in_english(app, client, login_as):
+    """The button that cancels an application said "Cancelled" (it shared its msgid with the
+    application's status 取消し): it must read as an action, the status as a state."""
+    liaison = make_liaison("西播磨")
+    sayo = make_staff("佐用町", name="佐用 申込")
+    course = make_course(liaison, capacity=2, apply_by=date(2099, 1, 1),
+                         starts_on=date(2099, 1, 2), ends_on=date(2099, 1, 2))
+    apps.apply_to_course(course, sayo, now=NOW)
+    sayo.locale = "en"
+    db.session.commit()
+    login_as(liaison)  # the liaison's row of the application list, with its cancel button
+    liaison.locale = "en"
+    db.session.commit()
+    page = client.get(f"/training/courses/{course.id}").get_data(as_text=True)
+    row = page.split('data-testid="application-row"')[1].split("</tr>")[0]
+    button = row.split('/cancel"')[1].split("</form>")[0]
+    assert "Cancel application" in button and "Cancelled" not in button
