@@ -14,12 +14,13 @@ from ...models import (ExpertProfile, Municipality, Region, RequestEvent, Reques
                       SupportAction, SupportRequest, Theme, Visit)
 from ...models.meeting import Meeting, MeetingInvitation
 from ...models.report import BusinessDay
-from ...models.support_request import LECTURE_FORMATS, LECTURE_PROGRAMS, request_themes
+from ...models.support_request import LECTURE_FORMATS, request_themes
 from ...models.visit import visit_attendees, visit_municipalities
 from ...sqlutil import jst_date, nearest_rank_percentile
 from ...timeutil import JST, fiscal_year, fiscal_year_label
 from ...workflow import FINAL_STATES, State
 from ...workflows.meetings import MeetingStatus
+from .. import catalogue
 from ..requests.filing import info_dept_conditions
 from .calendar import ensure_business_days
 
@@ -316,7 +317,9 @@ def lectures(period, region_ids):
              .having(sa.func.count() > 1).subquery())
     return {
         "held": db.session.scalar(sa.select(sa.func.count()).select_from(held.subquery())),
-        "by_program": {k: by_program.get(k, 0) for k in LECTURE_PROGRAMS},
+        # Every menu offered now, and any retired or unknown one that has lectures in the period.
+        "by_program": {**{k: by_program.get(k, 0) for k in catalogue.keys(catalogue.LECTURE_MENU)},
+                       **{k: n for k, n in by_program.items() if n}},
         "by_format": by_format,
         "joint": db.session.scalar(sa.select(sa.func.count()).select_from(joint)),
     }
