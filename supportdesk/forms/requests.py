@@ -170,7 +170,7 @@ class SupportActionForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = catalogue.choices(catalogue.SUPPORT_KIND)
+        self.kind.choices = [SelectChoice(k, label) for k, label in catalogue.choices(catalogue.SUPPORT_KIND)]
 
 
 class ReplyTemplateForm(FlaskForm):

@@ -4,12 +4,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import UTCDateTime
 
 # Which list an entry belongs to, and what stores its key:
 # lecture_menu -> support_requests.program; support_kind -> support_requests.help_wanted and
 # support_actions.kind; expert_kind -> expert_profiles.kind.
 CATALOGUE_LISTS = ("lecture_menu", "support_kind", "expert_kind")
+LIST_LABELS = {"lecture_menu": N_("講座メニュー"), "support_kind": N_("支援の種類"),
+               "expert_kind": N_("専門人材の種別")}
 KEY_WIDTHS = {"lecture_menu": 20, "support_kind": 20, "expert_kind": 30}
 
 

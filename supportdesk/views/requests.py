@@ -67,11 +67,11 @@ def _setup(form, kind, sreq=None):
         del form.municipality_id  # fixed: the user's own municipality, or the request's
     own_id = sreq.municipality_id if sreq else current_user.municipality_id
     if hasattr(form, "help_wanted"):
-        form.help_wanted.choices = catalogue.choices(catalogue.SUPPORT_KIND,
-                                                     keep=sreq.help_wanted if sreq else ())
+        form.help_wanted.choices = [SelectChoice(k, label) for k, label in catalogue.choices(
+            catalogue.SUPPORT_KIND, keep=sreq.help_wanted if sreq else ())]
     if kind == "lecture":
-        form.program.choices = catalogue.choices(catalogue.LECTURE_MENU,
-                                                 keep=[sreq.program] if sreq else ())
+        form.program.choices = [SelectChoice(k, label) for k, label in catalogue.choices(
+            catalogue.LECTURE_MENU, keep=[sreq.program] if sreq else ())]
         form.co_municipality_ids.choices = [SelectChoice(m.id, m.name) for m in munis
                                            if m.id != own_id]
         if not may_push(current_user):
