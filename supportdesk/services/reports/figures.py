@@ -20,7 +20,6 @@ from ...sqlutil import jst_date, nearest_rank_percentile
 from ...timeutil import JST, fiscal_year, fiscal_year_label
 from ...workflow import FINAL_STATES, State
 from ...workflows.meetings import MeetingStatus
-from .. import catalogue
 from ..requests.filing import info_dept_conditions
 from .calendar import ensure_business_days
 
@@ -317,9 +316,7 @@ def lectures(period, region_ids):
              .having(sa.func.count() > 1).subquery())
     return {
         "held": db.session.scalar(sa.select(sa.func.count()).select_from(held.subquery())),
-        # Every menu offered now, and any retired or unknown one that has lectures in the period.
-        "by_program": {**{k: by_program.get(k, 0) for k in catalogue.keys(catalogue.LECTURE_MENU)},
-                       **{k: n for k, n in by_program.items() if n}},
+        "by_program": by_program,  # the report lists them by the catalogue's menus
         "by_format": by_format,
         "joint": db.session.scalar(sa.select(sa.func.count()).select_from(joint)),
     }

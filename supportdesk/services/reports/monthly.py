@@ -22,10 +22,14 @@ def _row(label, value, prev=None, prev_year=None, figure=None, **params):
             "figure": figure, "params": params}
 
 
-def _catalogue_row(list_name, key, value):
-    """A row labelled by a catalogue entry, in both languages (the snapshot keeps both)."""
-    return dict(_row(catalogue.label(list_name, key, "ja"), value),
-                label_en=catalogue.label(list_name, key, "en"))
+def _catalogue_rows(list_name, counts, *, offered=False):
+    """Rows labelled by the catalogue's entries, in both languages (the snapshot keeps both):
+    every entry offered now when `offered` (zeros too), then any other key that counted."""
+    entries = {e.key: e for e in catalogue.entries(list_name)}
+    keys = [k for k, e in entries.items() if e.active] if offered else []
+    keys += [k for k, n in counts.items() if n and k not in keys]
+    return [dict(_row(entries[k].label("ja") if k in entries else k, counts.get(k, 0)),
+                 label_en=entries[k].label("en") if k in entries else k) for k in keys]
 
 
 def _scalars(year, month, region_ids):
@@ -196,8 +200,8 @@ def build_monthly_report(year, month, region_ids=None):
                             for i, label, n in r.new_by_municipality(p, region_ids)],
         "declined": r.reasons("declined", p, region_ids),
         "withdrawn": r.reasons("withdrawn", p, region_ids),
-        "lectures_by_program": [_catalogue_row(catalogue.LECTURE_MENU, k, v)
-                                for k, v in lect["by_program"].items()],
+        "lectures_by_program": _catalogue_rows(catalogue.LECTURE_MENU, lect["by_program"],
+                                               offered=True),
         "lectures_by_format": [_row(LECTURE_FORMATS[k], v) for k, v in lect["by_format"].items()],
         "participants_by_role": [_row(o.ROLE_LABELS[k], v) for k, v in people["by_role"].items()],
         "lectures_by_audience": [_row(AUDIENCES[k], v["lectures"])
@@ -218,12 +222,10 @@ def build_monthly_report(year, month, region_ids=None):
                            for m, last in r.no_contact(p.end, region_ids)],
             "rounds": o.round_coverage(year, month, region_ids),
         },
-        "support_by_kind": [_catalogue_row(catalogue.SUPPORT_KIND, k, n) for k, n in {
-            **{k: support["by_kind"].get(k, 0) for k in catalogue.keys(catalogue.SUPPORT_KIND)},
-            **{k: n for k, n in support["by_kind"].items() if n}}.items()],
+        "support_by_kind": _catalogue_rows(catalogue.SUPPORT_KIND, support["by_kind"], offered=True),
         "bridges": [_row(dept or N_("(未記入)"), n) for dept, n in support["bridges"]],
-        "expert_dispatches": [_catalogue_row(catalogue.EXPERT_KIND, kind, n)
-                              for kind, n in sorted(r.expert_dispatches(p, region_ids).items())],
+        "expert_dispatches": _catalogue_rows(
+            catalogue.EXPERT_KIND, dict(sorted(r.expert_dispatches(p, region_ids).items()))),
         "push_information": [dict(_row(row["category"], row["sent"]), recipients=row["recipients"],
                                   read=row["read"], read_rate=row["read_rate"])
                              for row in o.push_information(p, region_ids)],
