@@ -46,6 +46,10 @@ PERMISSIONS = {
                  Role.ADMIN: ALL},
         "manage": {Role.ADMIN: ALL},
     },
+    # The programme catalogue (講座メニュー, 支援の種類, 専門人材の種別): read by every form, kept by admins.
+    "catalogue_entry": {
+        "manage": {Role.ADMIN: ALL},
+    },
     "expert_profile": {
         "view": {Role.LIAISON: ALL, Role.EXPERT: SELF, Role.MANAGER: ALL, Role.ADMIN: ALL},
         "manage": {Role.ADMIN: ALL},

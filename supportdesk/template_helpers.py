@@ -10,12 +10,12 @@ from .links import external_url
 from .i18n import N_
 from .models.expert_assignment import ASSIGNMENT_STATUSES
 from .models.request_event import EVENT_ACTIONS, EVENT_KINDS
-from .models.support_action import SUPPORT_ACTION_KINDS
 from .models.notification import ROOM_SCOPES
 from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES, SatisfactionSource
 from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
+from .services import catalogue
 from .services.desk import desk
 from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
@@ -91,7 +91,15 @@ def waiting_label(value):
 
 
 def support_action_label(kind):
-    return gettext(SUPPORT_ACTION_KINDS[kind]) if kind in SUPPORT_ACTION_KINDS else ""
+    return catalogue.label(catalogue.SUPPORT_KIND, kind) if kind else ""
+
+
+def expert_kind_label(kind):
+    return catalogue.label(catalogue.EXPERT_KIND, kind) if kind else ""
+
+
+def lecture_menu_label(key):
+    return catalogue.label(catalogue.LECTURE_MENU, key) if key else ""
 
 
 def assignment_status_label(status):
@@ -160,6 +168,8 @@ def register(app):
     app.add_template_filter(visit_state_label, "visit_state")
     app.add_template_filter(event_label, "event_label")
     app.add_template_filter(support_action_label, "support_action")
+    app.add_template_filter(expert_kind_label, "expert_kind")
+    app.add_template_filter(lecture_menu_label, "lecture_menu")
     app.add_template_filter(waiting_label, "waiting_label")
     app.add_template_filter(request_field_label, "request_field")
     app.add_template_filter(assignment_status_label, "assignment_status")

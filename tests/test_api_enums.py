@@ -7,15 +7,13 @@ from supportdesk.models.announcement import (ANNOUNCEMENT_CATEGORIES, ANNOUNCEME
                                              DEPARTMENT_CHOICES)
 from supportdesk.models.api_token import TOKEN_SCOPES
 from supportdesk.models.engagement import Achievement, EngagementState
-from supportdesk.models.support_action import SUPPORT_ACTION_KINDS
 from supportdesk.models.survey import QUESTION_KINDS
-from supportdesk.models.user import EXPERT_KINDS
 from supportdesk.services.visits.rounds import STATUS_LABELS
 from supportdesk.models.org import DX_STAFF_BANDS, POPULATION_BANDS
 from supportdesk.models.standardisation import MIGRATION_STATES
 from supportdesk.models.status import ITEM_GROUPS, ITEM_TYPES, SOURCE_KINDS
-from supportdesk.models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
-                                                LECTURE_PROGRAMS, ORIGINS)
+from supportdesk.models.support_request import AUDIENCES, KINDS, LECTURE_FORMATS, ORIGINS
+from supportdesk.services.packs import load_pack
 from supportdesk.models.visit import VISIT_KINDS, VISIT_STATES
 from supportdesk.models.waiting import WaitingFor
 from supportdesk.roles import Role
@@ -37,6 +35,11 @@ def _values(owner):
     return [str(v) for v in owner]
 
 
+# The programme catalogue's keys (the document lists the ones the desk offers: the pack's here).
+_CATALOGUE = load_pack("hyogo").catalogue
+HELP_KINDS = SUPPORT_ACTION_KINDS = [e.key for e in _CATALOGUE if e.list == "support_kind"]
+LECTURE_PROGRAMS = [e.key for e in _CATALOGUE if e.list == "lecture_menu"]
+EXPERT_KINDS = [e.key for e in _CATALOGUE if e.list == "expert_kind"]
 REQUEST_FIELDS = {"help_wanted": HELP_KINDS, "program": LECTURE_PROGRAMS,
                   "formats": LECTURE_FORMATS, "audiences": AUDIENCES}
 # (where, name) -> owner. `where` is a component schema, or "METHOD path" for a parameter.

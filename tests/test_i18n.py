@@ -268,8 +268,7 @@ def test_every_label_table_is_in_the_catalogue():
     """Labels kept in Python tables are shown through _(): each needs an English translation."""
     from supportdesk import scheduler, workflow
     from supportdesk.models import (announcement, engagement, expert_assignment, notification,
-                                    org, request_event, support_action, support_request, user,
-                                    visit)
+                                    org, request_event, support_request, visit)
     from supportdesk.notifications import audiences
     from supportdesk.services.requests import links
     from supportdesk.services.reports import monthly as monthly_report
@@ -280,9 +279,8 @@ def test_every_label_table_is_in_the_catalogue():
     from supportdesk.views import calendar
 
     tables = [workflow.STATE_LABELS, workflow.ACTION_LABELS, support_request.KIND_LABELS,
-              support_request.HELP_KINDS, support_request.LECTURE_PROGRAMS,
               support_request.LECTURE_FORMATS, support_request.AUDIENCES, visit.VISIT_KINDS,
-              visit.VISIT_STATES, engagement.ENGAGEMENT_STATES, support_action.SUPPORT_ACTION_KINDS,
+              visit.VISIT_STATES, engagement.ENGAGEMENT_STATES,
               request_event.EVENT_KINDS, request_event.EVENT_ACTIONS,
               expert_assignment.ASSIGNMENT_STATUSES,
               reports.FIGURE_LABELS,
@@ -291,7 +289,7 @@ def test_every_label_table_is_in_the_catalogue():
               announcement.ANNOUNCEMENT_STATES, announcement.DEPARTMENT_CHOICES,
               notification.ROOM_SCOPES, audiences.EVENT_LABELS, audiences.MESSAGE_ONLY_LABELS]
     labels = {str(v) for table in tables for v in table.values()}
-    labels |= set(org.MUNICIPALITY_KINDS) | set(org.POPULATION_BANDS) | set(user.EXPERT_KINDS)
+    labels |= set(org.MUNICIPALITY_KINDS) | set(org.POPULATION_BANDS)
     labels |= set(announcement.ANNOUNCEMENT_CATEGORIES)
     labels |= set(calendar.WEEKDAYS) | {job.description for job in scheduler.JOBS}
     labels |= {label for _s, _k, label, _f in monthly_report.SCALAR_LABELS}

@@ -15,7 +15,7 @@ import pytest
 import supportdesk
 from supportdesk.extensions import db
 from supportdesk.models.request_event import EVENT_ACTIONS, EVENT_KINDS
-from supportdesk.models.support_action import SUPPORT_ACTION_KINDS
+from supportdesk.services.packs import load_pack
 from supportdesk.services.reports.figures import REQUEST_FIGURES
 from supportdesk.services.requests.transitions import apply_action, record_event
 from supportdesk.workflow import State
@@ -50,6 +50,8 @@ def visible_text(html):
     return " ".join(" ".join(parser.parts).split())
 
 
+# The support kinds are the programme catalogue's, seeded from the pack.
+SUPPORT_ACTION_KINDS = [e.key for e in load_pack("hyogo").catalogue if e.list == "support_kind"]
 ALL_CODES = (set(EVENT_KINDS) | set(EVENT_ACTIONS) | set(SUPPORT_ACTION_KINDS)
              | {s.value for s in State} | set(REQUEST_FIGURES))
 # English words ("note", "visit", "closed") are fine on an English page; codes with an

@@ -158,3 +158,49 @@ def test_0032_keeps_the_satisfaction_answers_already_given(blank_app):
     assert [(r.rating, r.source, r.answers) for r in rows] == [(5, "participant", None),
                                                                (3, "participant", None)]
     db.session.remove()
+
+
+def test_0037_gives_an_existing_desk_its_catalogue_and_frees_the_expert_kinds(blank_app):
+    """A desk set up before the catalogue was data gets its pack's entries from the migration;
+    expert profiles keep their kind (and their themes), and a kind the admin adds is taken."""
+    from supportdesk.services.seed import seed_reference
+    from tests.factories import legacy_user
+
+    upgrade(revision="0036")
+    seed_reference()
+    db.session.commit()
+    expert = legacy_user("expert")
+    theme_id = db.session.scalar(sa.text("SELECT min(id) FROM themes"))
+    db.session.commit()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO expert_profiles (user_id, kind, available) "
+                             "VALUES (:u, '戦略監', true)"), {"u": expert.id})
+        conn.execute(sa.text("INSERT INTO expert_themes (expert_id, theme_id) "
+                             "SELECT id, :t FROM expert_profiles"), {"t": theme_id})
+    db.session.remove()
+
+    upgrade(revision="0037")
+    with db.engine.begin() as conn:
+        rows = conn.execute(sa.text("SELECT list, key, name_ja FROM catalogue_entries "
+                                    "ORDER BY list, sort_order")).all()
+        assert [(k, n) for lst, k, n in rows if lst == "lecture_menu"] == [
+            ("top_management", "トップマネジメント"), ("kaizen", "カイゼンDX"), ("data", "データ利活用"),
+            ("other", "その他")]
+        assert len(rows) == 15
+        assert conn.execute(sa.text("SELECT kind FROM expert_profiles")).scalar() == "戦略監"
+        assert conn.execute(sa.text("SELECT count(*) FROM expert_themes")).scalar() == 1
+        conn.execute(sa.text("UPDATE expert_profiles SET kind = '地域おこし協力隊'"))
+    # Seeding again adds nothing: the migration already gave the desk its pack's entries.
+    seed_reference()
+    db.session.commit()
+    assert db.session.scalar(sa.text("SELECT count(*) FROM catalogue_entries")) == 15
+    db.session.remove()
+
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE expert_profiles SET kind = '戦略監'"))
+    downgrade(revision="0036")
+    assert "catalogue_entries" not in table_names()
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE expert_profiles SET kind = '地域おこし協力隊'"))
+    db.session.remove()

@@ -139,6 +139,7 @@ class World:
             "user": [(u["staff_sayo"], dict(self={u["staff_sayo"].id})),
                      (u["expert1"], dict(self={u["expert1"].id}))],
             "theme": [(theme, {})],
+            "catalogue_entry": [("catalogue_entry", {})],
             "expert_profile": profiles,
             "audit_log": [(self.audit, {})],
             "request": requests_,

@@ -5,6 +5,7 @@ from flask import render_template
 from pydantic import TypeAdapter
 
 from ..converters import MAX_ROW_ID
+from ..services import catalogue
 from . import bp
 from .core import REGISTRY, Problem, json_response, public
 
@@ -82,7 +83,7 @@ def build_document():
             op["responses"][str(code)] = {"description": TITLES.get(code, "Error"), "content": {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         paths.setdefault(ep.path, {})[ep.method.lower()] = op
-    return {
+    return _with_catalogue_enums({
         "openapi": "3.1.0",
         "info": {"title": "市町DX支援デスク API", "version": "1.0.0",
                  "description": "Personal API tokens: Authorization: Bearer sdk_... . Errors are "
@@ -95,7 +96,20 @@ def build_document():
         "components": {"schemas": components, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
             "session": {"type": "apiKey", "in": "cookie", "name": "supportdesk"}}},
-    }
+    })
+
+
+def _with_catalogue_enums(node):
+    """Fill the enum of every programme catalogue field with the keys the desk offers now."""
+    if isinstance(node, dict):
+        if "x-catalogue" in node:
+            node["enum"] = catalogue.keys(node["x-catalogue"])
+        for value in node.values():
+            _with_catalogue_enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            _with_catalogue_enums(value)
+    return node
 
 
 @public(bp, "/openapi.json")

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from . import choices
 from ..models.org import DX_STAFF_BANDS, DX_STEPS, POPULATION_BANDS
-from ..models.user import EXPERT_KINDS, ROLES
+from ..models.user import ROLES
 from ..roles import Role
 
 ROLE_LABELS = {
@@ -70,7 +70,7 @@ class ThemeForm(FlaskForm):
 
 
 class ExpertProfileForm(FlaskForm):
-    kind = SelectField(_l("人材の種別"), choices=choices((k, _l(k)) for k in EXPERT_KINDS))
+    kind = SelectField(_l("人材の種別"), choices=[])  # the catalogue's expert kinds (the view)
     home_region_id = SelectField(_l("拠点圏域"), coerce=int, validators=[Optional()])
     organisation = StringField(_l("所属"), validators=[Optional(), Length(max=100)])
     theme_ids = SelectMultipleField(_l("対応できる分野"), coerce=int, validators=[Optional()])

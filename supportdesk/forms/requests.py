@@ -21,40 +21,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models.support_action import SUPPORT_ACTION_KINDS
 from ..models.waiting import WAITING_LABELS
-from ..models.support_request import AUDIENCES, HELP_KINDS, LECTURE_FORMATS, LECTURE_PROGRAMS
+from ..services import catalogue
+from ..models.support_request import AUDIENCES, LECTURE_FORMATS
 from ..timeutil import JST, utcnow
 from . import MultiCheckboxField, choices
-
-# The package's example programmes (004 Ⅲ-1(2)), shown as guidance next to the choice.
-PROGRAM_GUIDANCE = {
-    "top_management": {
-        "purpose": _l("地域DXの取組推進のため、トップの理解と推進を求める。"),
-        "audience": _l("首長・幹部職員。類似規模の複数市町・県合同での実施も可能。"),
-        "agenda": _l("事前調整(市町振興課)/当日:ビジョン・トピック等の共有(戦略監、DXアドバイザー)、"
-                     "意見交換、総括。必要に応じて国のDXアドバイザーの派遣を調整。"),
-    },
-    "kaizen": {
-        "purpose": _l("まずは業務改善からというニーズに、様々な事例やツールを紹介。"
-                      "現場業務の改善で成功体験を積む。"),
-        "audience": _l("市町の業務担当課職員。市町単独での実施が基本。"),
-        "agenda": _l("事前ワーク(改善したい業務)/当日:DX概論、ツール活用例の紹介(kintone・Excel等)、"
-                     "ツール操作演習、グループワーク(業務改善イメージの共有・助言)。"),
-    },
-    "data": {
-        "purpose": _l("オープンデータ・データ利活用に取り組む市町を支援。BIツールやGISを実務へ導入。"),
-        "audience": _l("市町の情報部門・業務担当課職員。類似課題を持つ複数市町での実施も可能。"),
-        "agenda": _l("事前ワーク(課題整理)/当日:DX概論・データ利活用とは、ツール活用例の紹介"
-                     "(BIツール・GIS等)、グループワーク(課題の見える化の共有・助言)。"),
-    },
-    "other": {
-        "purpose": _l("上記以外のテーマ。課題に応じて講義・デモ・意見交換を組み合わせます。"),
-        "audience": _l("課題に応じて相談のうえ決めます。"),
-        "agenda": _l("内容はリエゾンと相談・調整します。"),
-    },
-}
-
 
 def _choices(mapping):
     return [SelectChoice(k, _l(v)) for k, v in mapping.items()]
@@ -86,8 +57,8 @@ class RequestForm(FlaskForm):
 
 
 class ConsultationForm(RequestForm):
-    help_wanted = MultiCheckboxField(_l("希望する支援"), choices=_choices(HELP_KINDS),
-                                     validators=[Optional()])
+    # Choices from the programme catalogue (the view's _setup, services.catalogue.choices).
+    help_wanted = MultiCheckboxField(_l("希望する支援"), choices=[], validators=[Optional()])
     urgent = BooleanField(_l("急ぎの相談"))
     needed_by = DateField(_l("いつまでに必要か"), validators=[Optional()])
 
@@ -100,7 +71,7 @@ class LectureForm(RequestForm):
     body = TextAreaField(_l("講座で扱いたい課題"), validators=[
         Length(max=10000, message=_l("10000文字以内で入力してください。"))])
     origin_push = BooleanField(_l("プッシュ型出前講座(リエゾンからの提案)"))
-    program = SelectField(_l("講座メニュー"), choices=_choices(LECTURE_PROGRAMS),
+    program = SelectField(_l("講座メニュー"), choices=[],  # the catalogue's lecture menus
                           validators=[DataRequired(_l("講座メニューを選んでください。"))])
     formats = MultiCheckboxField(_l("実施形態"), choices=_choices(LECTURE_FORMATS),
                                  validators=[Optional()])
@@ -189,13 +160,17 @@ class CommentForm(FlaskForm):
 
 
 class SupportActionForm(FlaskForm):
-    kind = SelectField(_l("支援の種類"), choices=_choices(SUPPORT_ACTION_KINDS))
+    kind = SelectField(_l("支援の種類"), choices=[])
     target_department = StringField(_l("橋渡し先の県関係課"), validators=[Optional(), Length(max=100)])
     target_municipality_id = SelectField(_l("橋渡し先の先行市町"), coerce=int,
                                          validators=[Optional()])
     case_id = IntegerField(_l("紹介した事例の番号"), validators=[Optional()])
     vendor_name = StringField(_l("紹介した事業者"), validators=[Optional(), Length(max=200)])
     note = TextAreaField(_l("メモ"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice(k, label) for k, label in catalogue.choices(catalogue.SUPPORT_KIND)]
 
 
 class ReplyTemplateForm(FlaskForm):

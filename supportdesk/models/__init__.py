@@ -53,6 +53,7 @@ __all__ = [
     "MeetingMaterial",
     "MeetingSeries",
     "DeskProfile",
+    "CatalogueEntry",
     "FormAnswer",
     "FormAnswerRevision",
     "FormConnection",
@@ -136,3 +137,4 @@ from .reference_version import ReferenceVersion
 from .training import (LeaderCohort, LeaderProgressEntry, LeaderTrainee,  # noqa: E402
                        TrainingApplication, TrainingCourse, TrainingCourseTarget, TrainingMaterial)
 from .desk import DeskProfile
+from .catalogue import CatalogueEntry  # noqa: E402

@@ -27,7 +27,7 @@ EVENT_KINDS = {
 
 
 # The actions of expert, visit, engagement and link events (state events use ACTION_LABELS of
-# the workflow, support actions SUPPORT_ACTION_KINDS).
+# the workflow, support actions the catalogue's support_kind entries).
 EVENT_ACTIONS = {
     **{action.value: label for action, label in assignment_flow.ACTION_LABELS.items()},
     "visit_proposed": N_("訪問の候補を登録"), "visit_confirmed": N_("訪問の日程を確定"),

@@ -4,11 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
-from .support_request import HELP_KINDS
 
-
-# The support a liaison records is one of the kinds of help a filer may ask for: one table.
-SUPPORT_ACTION_KINDS = HELP_KINDS
 
 
 class SupportAction(db.Model):
@@ -18,6 +14,8 @@ class SupportAction(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("support_requests.id"), index=True)
+    # The support a liaison records is one of the kinds of help a filer may ask for: the key of a
+    # support_kind catalogue entry (one list).
     kind: Mapped[str] = mapped_column(sa.String(20), index=True)
     # bridge: a prefectural department (県関係課) or a front-runner municipality (先行市町)
     target_department: Mapped[str | None] = mapped_column(sa.String(100))

@@ -11,10 +11,8 @@ from ..workflow import State
 KINDS = ("consultation", "lecture", "accompaniment")
 KIND_LABELS = {"consultation": N_("相談"), "lecture": N_("地域DX出前講座"), "accompaniment": N_("伴走支援")}
 ORIGINS = ("municipal", "push")  # push: the liaison proposes (プッシュ型)
-HELP_KINDS = {"advice": N_("専門的な助言"), "bridge": N_("関係部署への橋渡し"), "case": N_("事例紹介"),
-              "vendor": N_("事業者紹介")}
-LECTURE_PROGRAMS = {"top_management": N_("トップマネジメント"), "kaizen": N_("カイゼンDX"),
-                    "data": N_("データ利活用"), "other": N_("その他")}
+# The kinds of help (help_wanted) and the lecture menus (program) are the programme catalogue's
+# (models/catalogue.py, seeded from the prefecture pack): rows store their keys.
 LECTURE_FORMATS = {"lecture": N_("講義"), "demo": N_("ツールの紹介・デモ"), "exchange": N_("意見交換・アドバイス")}
 AUDIENCES = {"executives": N_("首長・幹部"), "business": N_("業務担当課"), "information": N_("情報部門")}
 
@@ -89,7 +87,7 @@ class SupportRequest(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text, default="")
-    help_wanted: Mapped[list | None] = mapped_column(sa.JSON)  # keys of HELP_KINDS
+    help_wanted: Mapped[list | None] = mapped_column(sa.JSON)  # keys of support_kind catalogue entries
     urgent: Mapped[bool] = mapped_column(default=False)
     needed_by: Mapped[object | None] = mapped_column(sa.Date)
     # Lecture fields.

@@ -5,20 +5,10 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..i18n import N_
 from ..roles import Role
 from ..timeutil import UTCDateTime, utcnow
 
 ROLES = tuple(r.value for r in Role)  # plain strings: click.Choice takes an Enum by name
-EXPERT_KINDS = (
-    N_("県職員"),
-    N_("県の民間採用人材"),
-    N_("DXアドバイザー"),
-    N_("戦略監"),
-    N_("国のDXアドバイザー"),
-    N_("先行市町職員"),
-    N_("事業者"),
-)
 
 liaison_regions = sa.Table(
     "liaison_regions",
@@ -162,17 +152,10 @@ class RecoveryCode(db.Model):
 
 class ExpertProfile(db.Model):
     __tablename__ = "expert_profiles"
-    __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN ('県職員', '県の民間採用人材', 'DXアドバイザー', '戦略監', "
-            "'国のDXアドバイザー', '先行市町職員', '事業者')",
-            name="kind",
-        ),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
-    kind: Mapped[str] = mapped_column(sa.String(30))
+    kind: Mapped[str] = mapped_column(sa.String(30))  # the key of an expert_kind catalogue entry
     home_region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"))
     organisation: Mapped[str | None] = mapped_column(sa.String(100))
     bio: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,5 +1,5 @@
-"""Reference lists cached per process: municipalities, regions, themes, liaisons, reply templates
-and the case library's picker.
+"""Reference lists cached per process: municipalities, regions, themes, liaisons, reply templates,
+the case library's picker and the programme catalogue.
 
 Every page with filter drop-downs or pickers read these small tables on every view (the queue
 ran five statements and built ~100 ORM objects for them). Here each list is loaded once per
@@ -109,13 +109,19 @@ def _load_case_options():
         .order_by(Case.title).limit(CASE_OPTIONS_LIMIT)))
 
 
+def _load_catalogue():
+    from .catalogue import load_catalogue
+
+    return load_catalogue()
+
+
 def _load_desk():
     from .desk import load_desk
 
     return load_desk()
 
 
-LOADERS = {"desk": _load_desk, "case_options": _load_case_options, "themes": _load_themes, "regions": _load_regions,
+LOADERS = {"desk": _load_desk, "catalogue": _load_catalogue, "case_options": _load_case_options, "themes": _load_themes, "regions": _load_regions,
            "municipalities": _load_municipalities, "liaisons": _load_liaisons,
            "reply_templates": _load_reply_templates}
 

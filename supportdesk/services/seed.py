@@ -1,4 +1,5 @@
-"""Reference data: the prefecture pack's regions and municipalities, themes and cases. Idempotent."""
+"""Reference data: the prefecture pack's regions and municipalities, its programme catalogue,
+themes and status items, and cases. Idempotent."""
 import csv
 import logging
 from importlib import resources
@@ -40,7 +41,7 @@ def seed_reference(prefecture=None):
                 m.region_id = regions[pr.name].id  # later moves are the admin's, with history
             m.name, m.kana, m.kind = pm.name, pm.kana, pm.kind
     themes = {t.code: t for t in db.session.scalars(sa.select(Theme))}
-    for i, row in enumerate(_read_csv("themes.csv")):
+    for i, row in enumerate(_read_csv(pack.themes_file)):
         if row["code"] not in themes:
             db.session.add(Theme(code=row["code"], name_ja=row["name_ja"], name_en=row["name_en"],
                                  sort_order=i * 10))
@@ -52,7 +53,11 @@ def seed_reference(prefecture=None):
     if sa.inspect(db.session.connection()).has_table("status_items"):
         from .municipalities.status_catalogue import seed_status_catalogue
 
-        seed_status_catalogue()
+        seed_status_catalogue(items_file=pack.status_items_file)
+    if _has_table("catalogue_entries"):
+        from .catalogue import seed_catalogue  # lecture menus, support kinds, expert kinds (0037)
+
+        seed_catalogue(pack)
     if sa.inspect(db.session.connection()).has_table("retention_policies"):
         from .retention.kinds import seed_policies  # the defaults of 公文書管理 (0030)
 

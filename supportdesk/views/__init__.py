@@ -32,6 +32,7 @@ from .handover import bp as handover_bp
 from .standardisation import bp as standardisation_bp
 from .status import bp as status_bp
 from .status_items import bp as status_items_bp
+from .catalogue import bp as catalogue_bp
 from .surveys import bp as surveys_bp
 from .sso import bp as sso_bp
 from .retention import bp as retention_bp
@@ -51,7 +52,7 @@ BLUEPRINTS += [queue_bp]
 BLUEPRINTS += [notifications_bp, notify_admin_bp, announcements_bp]
 BLUEPRINTS += [webhooks_bp, mail_in_bp, form_intake_bp]
 BLUEPRINTS += [contacts_bp, handover_bp]
-BLUEPRINTS += [status_bp, standardisation_bp, status_items_bp]
+BLUEPRINTS += [status_bp, standardisation_bp, status_items_bp, catalogue_bp]
 BLUEPRINTS += [surveys_bp]
 BLUEPRINTS += [sso_bp]
 BLUEPRINTS += [retention_bp]

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import permissions
+from ..services import catalogue
 from ..extensions import db
 from ..forms import choices
 from ..links import networks
@@ -175,6 +176,8 @@ def expert_edit(user_id):
     form = ExpertProfileForm(obj=profile)
     regions = db.session.scalars(sa.select(Region).order_by(Region.sort_order)).all()
     form.home_region_id.choices = choices([(0, "—")] + [(r.id, r.name) for r in regions])
+    form.kind.choices = choices(catalogue.choices(catalogue.EXPERT_KIND,
+                                                  keep=[profile.kind] if profile else ()))
     themes_ = db.session.scalars(sa.select(Theme).where(Theme.active.is_(True))
                                  .order_by(Theme.sort_order)).all()
     form.theme_ids.choices = choices((t.id, theme_name(t)) for t in themes_)

@@ -8,15 +8,13 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import permissions
 from ..extensions import db
-from ..forms.requests import (FORMS, PROGRAM_GUIDANCE, ActionForm, CommentForm,
+from ..forms.requests import (FORMS, ActionForm, CommentForm,
                               SupportActionForm, WaitingForm)
 from ..models import ReplyTemplate, SupportRequest
-from ..models.support_action import SUPPORT_ACTION_KINDS
-from ..models.support_request import (AUDIENCES, HELP_KINDS, KIND_LABELS, LECTURE_FORMATS,
-                                      LECTURE_PROGRAMS)
+from ..models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..models.waiting import WAITING_LABELS
-from ..services import ValidationFailed, reference
+from ..services import ValidationFailed, catalogue, reference
 from ..notifications.render import chat_copy_text
 from ..services.mail_in import inbound_for_comments
 from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_probe,
@@ -68,7 +66,12 @@ def _setup(form, kind, sreq=None):
     if sreq is not None or files_for_own_municipality(current_user):
         del form.municipality_id  # fixed: the user's own municipality, or the request's
     own_id = sreq.municipality_id if sreq else current_user.municipality_id
+    if hasattr(form, "help_wanted"):
+        form.help_wanted.choices = [SelectChoice(k, label) for k, label in catalogue.choices(
+            catalogue.SUPPORT_KIND, keep=sreq.help_wanted if sreq else ())]
     if kind == "lecture":
+        form.program.choices = [SelectChoice(k, label) for k, label in catalogue.choices(
+            catalogue.LECTURE_MENU, keep=[sreq.program] if sreq else ())]
         form.co_municipality_ids.choices = [SelectChoice(m.id, m.name) for m in munis
                                            if m.id != own_id]
         if not may_push(current_user):
@@ -115,9 +118,10 @@ def _render_form(form, kind, sreq=None, status=200, conflict=None):
     may_submit = sreq is None or transition_for(sreq.state, Action.SUBMIT) is not None
     return render_template("requests/form.html", form=form, kind=kind, sreq=sreq,
                            may_submit=may_submit,
-                           kind_label=_(KIND_LABELS[kind]), guidance=PROGRAM_GUIDANCE,
+                           kind_label=_(KIND_LABELS[kind]),
+                           lecture_menus=catalogue.entries(catalogue.LECTURE_MENU, active_only=True),
                            allowed_types=ALLOWED_LABEL, max_mb=round(max_bytes() / 1048576, 1),
-                           conflict=conflict, program_labels=LECTURE_PROGRAMS), status
+                           conflict=conflict), status
 
 
 @bp.get("/new")
@@ -267,11 +271,12 @@ def show(request_id):
         chat_copy=chat_copy_text(sreq=sreq),
         attachments=visible_attachments(sreq, current_user),
         events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),
-        following=is_following(sreq, current_user), guidance=PROGRAM_GUIDANCE,
+        following=is_following(sreq, current_user),
         sees_internal=permissions.can(current_user, "view_internal", sreq),
         can_upload=permissions.can(current_user, "upload", upload_probe(sreq)),
-        field_labels=FIELD_LABELS, support_labels=SUPPORT_ACTION_KINDS, help_labels=HELP_KINDS,
-        program_labels=LECTURE_PROGRAMS, format_labels=LECTURE_FORMATS, audience_labels=AUDIENCES,
+        field_labels=FIELD_LABELS, help_labels=catalogue.labels(catalogue.SUPPORT_KIND),
+        program_labels=catalogue.labels(catalogue.LECTURE_MENU), format_labels=LECTURE_FORMATS,
+        audience_labels=AUDIENCES,
         visits=visits_for_request(sreq, current_user), visit_kinds=VISIT_KINDS,
         visit_states=VISIT_STATES, can_schedule=can_schedule_lecture(sreq, current_user),
         can_engage=can_open_engagement(sreq, current_user), info_share=info_dept_share(sreq),

@@ -16,6 +16,14 @@ def one_of(values):
     return Literal[tuple(str(v) for v in values)]
 
 
+def catalogue_key(list_name, width=30):
+    """A key of a programme catalogue list (models/catalogue.py). The catalogue is data an admin
+    edits, so the service checks the value; the document lists the keys offered when it is
+    served (openapi.py fills "enum" where it finds x-catalogue)."""
+    return Annotated[str, Field(min_length=1, max_length=width, pattern=r"^[^\s\x00]+$",
+                                json_schema_extra={"x-catalogue": list_name})]
+
+
 RoleName = one_of(ROLES)
 TokenScope = one_of(TOKEN_SCOPES)
 JisCode = Annotated[str, Field(pattern=r"^\d{5,6}$", max_length=6)]

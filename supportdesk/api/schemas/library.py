@@ -4,12 +4,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from ...models.support_action import SUPPORT_ACTION_KINDS
-from ...models.user import EXPERT_KINDS
-from .common import Id, Strict, one_of
+from .common import Id, Strict, catalogue_key
 
-SupportActionKind = one_of(SUPPORT_ACTION_KINDS)
-ExpertKind = one_of(EXPERT_KINDS)
+SupportActionKind = catalogue_key("support_kind", 20)
+ExpertKind = catalogue_key("expert_kind", 30)
 # Strings never carry NUL (PostgreSQL text cannot store it).
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 ThemeCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")]

@@ -4,11 +4,10 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from ...models.support_request import (AUDIENCES, HELP_KINDS, KINDS, LECTURE_FORMATS,
-                                      LECTURE_PROGRAMS, ORIGINS)
+from ...models.support_request import AUDIENCES, KINDS, LECTURE_FORMATS, ORIGINS
 from ...models.waiting import WaitingFor
 from ...workflow import Action, State
-from .common import Strict, one_of
+from .common import Strict, catalogue_key, one_of
 
 # Each list has one owner; tests/test_api_enums.py checks the document against these.
 Kind = one_of(KINDS)
@@ -97,8 +96,8 @@ class RequestListQuery(Strict):
 # --- Writes -------------------------------------------------------------------------------
 # Strings never carry NUL (PostgreSQL text cannot store it); the pattern is in the document too.
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
-HelpKind = one_of(HELP_KINDS)
-Program = one_of(LECTURE_PROGRAMS)
+HelpKind = catalogue_key("support_kind", 20)
+Program = catalogue_key("lecture_menu", 20)
 LectureFormat = one_of(LECTURE_FORMATS)
 Audience = one_of(AUDIENCES)
 Code = Annotated[str, Field(pattern=r"^\d{5,6}$")]

@@ -11,7 +11,7 @@ from ...models.status import PROFILE_FIELDS as TRACKED_FIELDS
 from ...models.user import ROLES
 from ...roles import Role
 from ...timeutil import utcnow
-from .. import ValidationFailed
+from .. import ValidationFailed, catalogue
 from ..audit import record_audit
 from ..municipalities.status import record_status
 from ..reference import bump_reference_version
@@ -171,6 +171,9 @@ def save_expert_profile(actor, user, *, kind, home_region_id=None, organisation=
                         theme_ids=(), bio=None, available=True, now=None):
     if not takes_expert_profile(user):
         raise ValidationFailed(_("専門人材の役割を持つ利用者だけにプロフィールを設定できます。"), "kind")
+    # Only a kind the catalogue offers (the one the profile already has stays possible).
+    catalogue.check_keys(catalogue.EXPERT_KIND, [kind], field="kind",
+                         kept=[user.expert_profile.kind] if user.expert_profile else ())
     # Load the themes before creating a profile: the query would autoflush a half-built one.
     themes = list(db.session.scalars(sa.select(Theme).where(Theme.id.in_(theme_ids))))
     profile = user.expert_profile or ExpertProfile(user=user)

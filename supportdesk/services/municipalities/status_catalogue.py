@@ -20,17 +20,18 @@ BAND_STEPS = {"dx_staff_band": list(DX_STAFF_BANDS), "population_band": list(POP
 IMPORT_REF = "municipality profile"
 
 
-def catalogue_rows():
-    text = resources.files("supportdesk.data").joinpath("status_items.json").read_text("utf-8")
+def catalogue_rows(items_file="status_items.json"):
+    """The status items a prefecture pack ships (its [catalogue] status_items file)."""
+    text = resources.files("supportdesk.data").joinpath(items_file).read_text("utf-8")
     return json.loads(text)
 
 
-def seed_status_catalogue(now=None):
+def seed_status_catalogue(now=None, items_file="status_items.json"):
     """Add the seeded items that are missing (an admin's later changes are kept), then import
     the profile facts that have no history yet as source "import". Idempotent."""
     now = now or utcnow()
     existing = {i.key: i for i in db.session.scalars(sa.select(StatusItem))}
-    for order, row in enumerate(catalogue_rows()):
+    for order, row in enumerate(catalogue_rows(items_file)):
         if row["key"] in existing:
             continue
         field = row.get("profile_field")

@@ -8,6 +8,7 @@ each error names the file and the line it is about.
 """
 import csv
 import io
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,7 +21,18 @@ PREFECTURE_KEYS = {"default", "code", "name", "desk_name", "municipalities_word"
                    "footer", "mail_sender", "colour", "tile_map", "central_team"}
 REQUIRED_PREFECTURE_KEYS = ("code", "name", "desk_name", "municipalities_word")
 REGION_KEYS = {"name", "members", "central"}
-TOP_KEYS = {"prefecture", "regions", "population_bands"}
+TOP_KEYS = {"prefecture", "regions", "population_bands", "catalogue", "lecture_menus", "support_kinds",
+            "expert_kinds"}
+CATALOGUE_FILE_KEYS = ("themes", "status_items")
+# The programme catalogue's lists: pack section -> (the list's name in catalogue_entries, keys
+# an entry may have, the pattern of its key, the column width the key is stored in).
+CATALOGUE_SECTIONS = {
+    "lecture_menus": ("lecture_menu", {"key", "name", "name_en", "guidance", "guidance_en"},
+                      re.compile(r"^[a-z][a-z0-9_]{0,19}$"), 20),
+    "support_kinds": ("support_kind", {"key", "name", "name_en"}, re.compile(r"^[a-z][a-z0-9_]{0,19}$"), 20),
+    # Expert profiles have always stored the kind's Japanese name: the key is that name.
+    "expert_kinds": ("expert_kind", {"key", "name", "name_en"}, re.compile(r"^[^\s\x00]{1,30}$"), 30),
+}
 
 
 class PackError(ValueError):
@@ -48,6 +60,16 @@ class PackRegion:
 
 
 @dataclass(frozen=True)
+class PackCatalogueEntry:
+    list: str
+    key: str
+    name: str
+    name_en: str | None = None
+    guidance: str | None = None
+    guidance_en: str | None = None
+
+
+@dataclass(frozen=True)
 class Pack:
     key: str
     prefecture_code: str
@@ -61,6 +83,9 @@ class Pack:
     tile_map: str | None
     central_team: str
     regions: tuple = field(default_factory=tuple)
+    catalogue: tuple = field(default_factory=tuple)  # PackCatalogueEntry, in the file's order
+    themes_file: str = "themes.csv"
+    status_items_file: str = "status_items.json"
 
     @property
     def municipalities(self):
@@ -220,6 +245,7 @@ def parse_pack(text, *, key="pack", filename=None):
         regions.append(PackRegion(name, bool(raw.get("central", False)), tuple(members)))
     for c in sorted(set(munis) - set(placed)):
         errors.append(lines.at(1, f"{munis[c].name} ({c}) belongs to no region"))
+    catalogue, files = _parse_catalogue(data, lines, errors)
     if errors:
         raise PackError(errors)
     return Pack(
@@ -228,7 +254,63 @@ def parse_pack(text, *, key="pack", filename=None):
         municipalities_word_en=head.get("municipalities_word_en") or "municipalities",
         footer=head.get("footer") or f"{pref_name} {head['desk_name']}",
         mail_sender=head.get("mail_sender"), colour=head.get("colour"), tile_map=tile_map,
-        central_team=head.get("central_team") or "本庁チーム", regions=tuple(regions))
+        central_team=head.get("central_team") or "本庁チーム", regions=tuple(regions),
+        catalogue=catalogue, **files)
+
+
+def _parse_catalogue(data, lines, errors):
+    """The programme catalogue: [catalogue] names the data files of the themes and the status
+    items; [[lecture_menus]], [[support_kinds]] and [[expert_kinds]] list their entries."""
+    files = {}
+    head = data.get("catalogue", {})
+    head_line = lines.find("[catalogue]")
+    if not isinstance(head, dict):
+        errors.append(lines.at(head_line, "[catalogue] must be a table"))
+        head = {}
+    for k in sorted(set(head) - set(CATALOGUE_FILE_KEYS)):
+        errors.append(lines.at(lines.find(k, head_line), f"unknown key {k!r} in [catalogue]"))
+    for k in CATALOGUE_FILE_KEYS:
+        if k not in head:
+            continue
+        value = head[k]
+        if not isinstance(value, str) or not resources.files("supportdesk.data").joinpath(value).is_file():
+            errors.append(lines.at(lines.find(k, head_line), f"no data file {value!r} for {k}"))
+        else:
+            files[f"{k}_file"] = value
+    entries = []
+    for section, (list_name, allowed, pattern, width) in CATALOGUE_SECTIONS.items():
+        raw_entries = data.get(section)
+        if not isinstance(raw_entries, list) or not raw_entries:
+            errors.append(lines.at(1, f"at least one [[{section}]] is required"))
+            continue
+        seen = set()
+        for i, raw in enumerate(raw_entries):
+            at = lines.nth(f"[[{section}]]", i)
+            for k in sorted(set(raw) - allowed):
+                errors.append(lines.at(lines.find(k, at), f"unknown key {k!r} in [[{section}]]"))
+            key, name = raw.get("key"), raw.get("name")
+            if not isinstance(key, str) or not pattern.match(key):
+                errors.append(lines.at(lines.find("key", at) if "key" in raw else at,
+                                       f"[[{section}]] needs a key of at most {width} characters"
+                                       + (" (a-z, 0-9, _)" if section != "expert_kinds" else "")))
+                continue
+            if key in seen:
+                errors.append(lines.at(lines.find("key", at), f"{section[:-1].replace('_', ' ')} "
+                                                                f"{key!r} appears twice"))
+                continue
+            seen.add(key)
+            if not isinstance(name, str) or not name.strip() or len(name) > 100:
+                errors.append(lines.at(lines.find("name", at) if "name" in raw else at,
+                                       f"[[{section}]] {key!r} needs a name (at most 100 characters)"))
+                continue
+            texts = {}
+            for k in allowed - {"key", "name"}:
+                value = raw.get(k)
+                if value is not None and not isinstance(value, str):
+                    errors.append(lines.at(lines.find(k, at), f"{k} of {key!r} must be text"))
+                texts[k] = value.strip() if isinstance(value, str) and value.strip() else None
+            entries.append(PackCatalogueEntry(list_name, key, name.strip(), **texts))
+    return tuple(entries), files
 
 
 @cache

@@ -14,7 +14,7 @@ from ...models import (ExpertProfile, Municipality, Region, RequestEvent, Reques
                       SupportAction, SupportRequest, Theme, Visit)
 from ...models.meeting import Meeting, MeetingInvitation
 from ...models.report import BusinessDay
-from ...models.support_request import LECTURE_FORMATS, LECTURE_PROGRAMS, request_themes
+from ...models.support_request import LECTURE_FORMATS, request_themes
 from ...models.visit import visit_attendees, visit_municipalities
 from ...sqlutil import jst_date, nearest_rank_percentile
 from ...timeutil import JST, fiscal_year, fiscal_year_label
@@ -316,7 +316,7 @@ def lectures(period, region_ids):
              .having(sa.func.count() > 1).subquery())
     return {
         "held": db.session.scalar(sa.select(sa.func.count()).select_from(held.subquery())),
-        "by_program": {k: by_program.get(k, 0) for k in LECTURE_PROGRAMS},
+        "by_program": by_program,  # the report lists them by the catalogue's menus
         "by_format": by_format,
         "joint": db.session.scalar(sa.select(sa.func.count()).select_from(joint)),
     }

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...i18n import N_
 from ...models import ReportSnapshot
-from ...models.support_action import SUPPORT_ACTION_KINDS
-from ...models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS, LECTURE_PROGRAMS
+from ...models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS
 from ...models.visit import VISIT_KINDS
 from ...timeutil import fiscal_year
+from .. import catalogue
 from ..contacts.handover import handover_completion, handover_fiscal_year
 from ..surveys.figures import survey_figures
 from .knowing import status_figures
@@ -20,6 +20,16 @@ from . import figures as r
 def _row(label, value, prev=None, prev_year=None, figure=None, **params):
     return {"label": label, "value": value, "prev": prev, "prev_year": prev_year,
             "figure": figure, "params": params}
+
+
+def _catalogue_rows(list_name, counts, *, offered=False):
+    """Rows labelled by the catalogue's entries, in both languages (the snapshot keeps both):
+    every entry offered now when `offered` (zeros too), then any other key that counted."""
+    entries = {e.key: e for e in catalogue.entries(list_name)}
+    keys = [k for k, e in entries.items() if e.active] if offered else []
+    keys += [k for k, n in counts.items() if n and k not in keys]
+    return [dict(_row(entries[k].label("ja") if k in entries else k, counts.get(k, 0)),
+                 label_en=entries[k].label("en") if k in entries else k) for k in keys]
 
 
 def _scalars(year, month, region_ids):
@@ -190,7 +200,8 @@ def build_monthly_report(year, month, region_ids=None):
                             for i, label, n in r.new_by_municipality(p, region_ids)],
         "declined": r.reasons("declined", p, region_ids),
         "withdrawn": r.reasons("withdrawn", p, region_ids),
-        "lectures_by_program": [_row(LECTURE_PROGRAMS[k], v) for k, v in lect["by_program"].items()],
+        "lectures_by_program": _catalogue_rows(catalogue.LECTURE_MENU, lect["by_program"],
+                                               offered=True),
         "lectures_by_format": [_row(LECTURE_FORMATS[k], v) for k, v in lect["by_format"].items()],
         "participants_by_role": [_row(o.ROLE_LABELS[k], v) for k, v in people["by_role"].items()],
         "lectures_by_audience": [_row(AUDIENCES[k], v["lectures"])
@@ -211,11 +222,10 @@ def build_monthly_report(year, month, region_ids=None):
                            for m, last in r.no_contact(p.end, region_ids)],
             "rounds": o.round_coverage(year, month, region_ids),
         },
-        "support_by_kind": [_row(label, support["by_kind"].get(k, 0))
-                            for k, label in SUPPORT_ACTION_KINDS.items()],
+        "support_by_kind": _catalogue_rows(catalogue.SUPPORT_KIND, support["by_kind"], offered=True),
         "bridges": [_row(dept or N_("(未記入)"), n) for dept, n in support["bridges"]],
-        "expert_dispatches": [_row(kind, n)
-                              for kind, n in sorted(r.expert_dispatches(p, region_ids).items())],
+        "expert_dispatches": _catalogue_rows(
+            catalogue.EXPERT_KIND, dict(sorted(r.expert_dispatches(p, region_ids).items()))),
         "push_information": [dict(_row(row["category"], row["sent"]), recipients=row["recipients"],
                                   read=row["read"], read_rate=row["read_rate"])
                              for row in o.push_information(p, region_ids)],

@@ -9,7 +9,7 @@ from ... import permissions
 from ...extensions import db
 from ...models import (Case, Municipality, ReplyTemplate, RequestComment, RequestEvent,
                       SupportAction)
-from ...models.support_action import SUPPORT_ACTION_KINDS
+from .. import catalogue
 from ...notifications import notify
 from ...timeutil import utcnow
 from .. import ValidationFailed
@@ -85,7 +85,7 @@ def record_support_action(sreq, actor, kind, *, target_department=None,
     """助言 / 橋渡し (to a 県関係課 or a 先行市町) / 事例紹介 / 事業者紹介 given on a request."""
     now = now or utcnow()
     permissions.require(actor, "record_support", sreq)
-    if kind not in SUPPORT_ACTION_KINDS:
+    if kind not in catalogue.keys(catalogue.SUPPORT_KIND):
         raise ValidationFailed(_("支援の種類を選んでください。"), field="kind")
     target_department = (target_department or "").strip() or None
     vendor_name = (vendor_name or "").strip() or None

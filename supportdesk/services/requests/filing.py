@@ -16,7 +16,7 @@ from ...notifications.audiences import municipality_rooms
 from ...roles import Role
 from ...timeutil import JST, fiscal_year, fiscal_year_short, utcnow
 from ...workflow import EDITABLE_BY_FILER, FINAL_STATES, Action, State
-from .. import DomainError, ValidationFailed
+from .. import DomainError, ValidationFailed, catalogue
 from .response_target import first_response_due
 from .fields import (  # noqa: F401  (normalise_search is re-exported for callers)
     EDITABLE_FIELDS, FIELD_LABELS, current_value, display_value, normal_value, normalise_search,
@@ -66,6 +66,13 @@ def _assign(sreq, field, value, actor):
         if value is not None:
             _check_parent(sreq, value, actor)
         sreq.parent_id = value
+    elif field in ("program", "help_wanted"):
+        # A key the catalogue offers; a retired one the request already holds may stay.
+        held = sreq.help_wanted if field == "help_wanted" else [sreq.program]
+        catalogue.check_keys(catalogue.LECTURE_MENU if field == "program" else catalogue.SUPPORT_KIND,
+                             value if field == "help_wanted" else [value] if value else [],
+                             field=field, kept=held or ())
+        setattr(sreq, field, value)
     else:
         setattr(sreq, field, value)
 
