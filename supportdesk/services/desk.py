@@ -1,7 +1,8 @@
 """The desk's identity as pages, mail and feeds show it: the prefecture, the desk's name, what
 it calls its municipalities (市町 / 市町村), the footer. One owner: the desk profile row seeded
 from the prefecture pack (services/packs), cached with the other reference lists; a database
-not seeded yet reads the configured pack itself."""
+not seeded yet reads the configured pack itself. An admin changes it with update_desk_profile
+(audited; the reference version is bumped so every worker shows it at once)."""
 import re
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..models import DeskProfile
 from ..timeutil import utcnow
+from . import ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,6 @@ ADDRESS_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-
 def update_desk_profile(actor, *, now=None, **values):
     """Change the desk's identity: one audit row with what changed, before and after; the
     reference version is bumped so every page shows it on its next request."""
-    from ..services import ValidationFailed
     from .audit import record_audit
     from .reference import bump_reference_version
 

@@ -20,7 +20,6 @@ import logging
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Municipality, Region, RegionMembership, SupportRequest
@@ -38,26 +37,39 @@ ROUND_CYCLES = (1, 2, 3, 4, 6, 12)
 
 # --- the history as SQL ----------------------------------------------------------------------
 
-def _covers(m, at_col):
-    return sa.and_(sa.or_(m.valid_from.is_(None), m.valid_from <= at_col),
-                   sa.or_(m.valid_to.is_(None), m.valid_to > at_col))
-
-
 def in_regions_at(mid_col, at_col, region_ids):
-    """SQL condition: the municipality `mid_col` belonged to one of `region_ids` at `at_col`
-    (a column or a value)."""
-    m = aliased(RegionMembership)
-    return sa.exists().where(m.municipality_id == mid_col, m.region_id.in_(region_ids),
-                             _covers(m, at_col))
+    """SQL condition: the municipality `mid_col` belonged to one of `region_ids` at `at_col`.
+
+    The regions' memberships are a few dozen rows: they are read first and written into the
+    condition as literals (the municipalities always in the regions as one IN list, a moved
+    one as its time window), so the reports' big scans keep their plain index paths instead of
+    a correlated lookup per row (measured: twice as slow on SQLite)."""
+    m = RegionMembership
+    always, windows = set(), []
+    for mid, start, end in db.session.execute(
+            sa.select(m.municipality_id, m.valid_from, m.valid_to)
+            .where(m.region_id.in_(region_ids)).order_by(m.municipality_id, m.id)):
+        if start is None and end is None:
+            always.add(mid)
+            continue
+        bounds = [mid_col == mid]
+        if start is not None:
+            bounds.append(at_col >= start)
+        if end is not None:
+            bounds.append(at_col < end)
+        windows.append(sa.and_(*bounds))
+    conds = ([mid_col.in_(sorted(always))] if always else []) + windows
+    return sa.or_(*conds) if conds else sa.false()
 
 
 def member_ids_at_end(region_ids, end):
-    """A SELECT of the municipalities in `region_ids` at the last moment before `end` (a
-    period's end: a move at midnight of the 1st belongs to the new month)."""
+    """The ids of the municipalities in `region_ids` at the last moment before `end` (a
+    period's end: a move at midnight of the 1st belongs to the new month), as a sorted list,
+    read first for the same reason as above."""
     m = RegionMembership
-    return sa.select(m.municipality_id).where(
+    return sorted(db.session.scalars(sa.select(m.municipality_id).where(
         m.region_id.in_(region_ids), sa.or_(m.valid_from.is_(None), m.valid_from < end),
-        sa.or_(m.valid_to.is_(None), m.valid_to >= end))
+        sa.or_(m.valid_to.is_(None), m.valid_to >= end))))
 
 
 def region_history(municipality_id):

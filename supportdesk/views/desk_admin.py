@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..forms import choices
@@ -36,7 +37,8 @@ def profile():
 @bp.get("/regions")
 @permission_required("manage", "desk_settings")
 def regions():
-    rows = db.session.scalars(sa.select(Region).order_by(Region.sort_order, Region.id)).all()
+    rows = db.session.scalars(sa.select(Region).options(selectinload(Region.municipalities))
+                              .order_by(Region.sort_order, Region.id)).all()
     return render_template("admin/regions.html", regions=rows)
 
 

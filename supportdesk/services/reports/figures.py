@@ -285,9 +285,12 @@ def _held_visits(period, region_ids, kind=None):
         stmt = stmt.where(Visit.kind == kind)
     if region_ids is not None:
         # In the region its municipality belonged to on the day (services/regions).
-        stmt = stmt.where(sa.exists().where(
-            visit_municipalities.c.visit_id == Visit.id,
-            in_regions_at(visit_municipalities.c.municipality_id, Visit.starts_at, region_ids)))
+        on_day = sa.orm.aliased(Visit)
+        stmt = stmt.where(Visit.id.in_(
+            sa.select(visit_municipalities.c.visit_id)
+            .join(on_day, on_day.id == visit_municipalities.c.visit_id)
+            .where(in_regions_at(visit_municipalities.c.municipality_id, on_day.starts_at,
+                                 region_ids))))
     return stmt
 
 
