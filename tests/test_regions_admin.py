@@ -185,6 +185,8 @@ def test_move_through_the_page_appends_history(admin_client):
     assert row.target_id == str(sayo.id) and row.actor_id == admin_client.admin.id
     assert row.detail["before"]["region"] == "西播磨" and row.detail["after"]["region"] == "中播磨"
     assert {m.id: m.region_id for m in reference.municipalities()}[sayo.id] == region("中播磨").id
+    page = admin_client.get(f"/admin/municipalities/{sayo.id}/region").get_data(as_text=True)
+    assert "当初から" in page and "現在" in page  # the history, oldest first
     # Moving to where it already is: refused beside the field.
     page = admin_client.post(f"/admin/municipalities/{sayo.id}/region",
                              data={"region_id": str(region("中播磨").id)}).get_data(as_text=True)

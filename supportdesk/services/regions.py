@@ -12,6 +12,8 @@ What a move does (the one owner of the rule):
   asked for a switch (zammad#4660), and the mass update notified every agent of every ticket
   (zammad#3952); osTicket leaves a ticket in its department. The admin sees how many open
   requests stay before confirming, and the audit row records it;
+- marking a region central (or giving it its liaisons back) changes who works its requests at
+  once, open ones included: the requests keep their region, the region changes its team;
 - reports place a contact or a visit in the region the municipality belonged to at that moment
   (`in_regions_at`), and a request in the region it was routed to, so a closed month's figures
   per region never change after a move.
