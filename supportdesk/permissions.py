@@ -134,6 +134,11 @@ PERMISSIONS = {
     "admin_area": {
         "view": {Role.ADMIN: ALL},
     },
+    # What a prefecture pack set up and an admin may change afterwards: the desk's profile, the
+    # regions and which region each municipality belongs to (views/desk_admin.py).
+    "desk_settings": {
+        "manage": {Role.ADMIN: ALL},
+    },
     # Periodic rounds: checked against a region's RoundPlan or a RoundRecord.
     "round": {
         "view": {Role.LIAISON: REGIONS, Role.MANAGER: ALL, Role.ADMIN: ALL},

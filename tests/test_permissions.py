@@ -149,6 +149,7 @@ class World:
             "case": [(self.case, {})],
             "reply_template": [(self.reply_template, {})],
             "admin_area": [("admin_area", {})],
+            "desk_settings": [("desk_settings", {})],
             # Kind-level checks: these areas have no per-object rule beyond the role.
             "expert_assignment": [("expert_assignment", {})],
             "own_municipality_requests": [("own_municipality_requests", {})],

@@ -15,7 +15,7 @@ from .request_event import RequestEvent
 from .request_link import RequestLink
 from .support_action import SupportAction
 from .notification import ChatRoom, InAppNotification, NotificationPreference, OutboxMessage
-from .org import Municipality, Region
+from .org import Municipality, Region, RegionMembership
 from .support_request import LectureCandidateDate, SupportRequest
 from .report import BusinessDay, ReportSnapshot
 from .retention import RetentionPolicy, RetentionRecord

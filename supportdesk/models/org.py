@@ -59,3 +59,29 @@ class Municipality(db.Model):
 
     def __repr__(self):
         return f"<Municipality {self.code} {self.name}>"
+
+
+class RegionMembership(db.Model):
+    """Which region a municipality belonged to, and when: [valid_from, valid_to), NULL bounds
+    open (since the desk began / still so). Written by the seed, the migration that added it
+    and services/regions.move_municipality (which closes the open row and appends the next);
+    reports that place a contact or a visit in a region read it, so a move never rewrites the
+    past. Municipality.region_id stays the current region (routing, scopes, pickers)."""
+    __tablename__ = "region_memberships"
+    __table_args__ = (
+        sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from",
+                           name="valid_period"),
+        sa.Index("ix_region_memberships_municipality_period", "municipality_id", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id", ondelete="CASCADE"))
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    valid_from: Mapped[object | None] = mapped_column(UTCDateTime)
+    valid_to: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    municipality = relationship("Municipality")
+    region = relationship("Region")
+
+    def __repr__(self):
+        return f"<RegionMembership m={self.municipality_id} r={self.region_id} {self.valid_from}..{self.valid_to}>"

@@ -1,14 +1,19 @@
 """The desk's identity as pages, mail and feeds show it: the prefecture, the desk's name, what
 it calls its municipalities (市町 / 市町村), the footer. One owner: the desk profile row seeded
 from the prefecture pack (services/packs), cached with the other reference lists; a database
-not seeded yet reads the configured pack itself."""
+not seeded yet reads the configured pack itself. An admin changes it with update_desk_profile
+(audited; the reference version is bumped so every worker shows it at once)."""
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import DeskProfile
+from ..timeutil import utcnow
+from . import ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -65,3 +70,50 @@ def desk():
     from .reference import reference_list
 
     return reference_list("desk")
+
+
+# What an admin may change after the pack (the pack, the prefecture's code and the tile map
+# name the data the desk was set up from, and stay).
+EDITABLE_FIELDS = ("desk_name", "prefecture_name", "municipalities_word", "municipalities_word_en",
+                   "footer", "central_team", "mail_sender", "colour")
+COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+# A bare address (local@domain); the pack's default sender is at localhost, so no dot is required.
+ADDRESS_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+
+
+def update_desk_profile(actor, *, now=None, **values):
+    """Change the desk's identity: one audit row with what changed, before and after; the
+    reference version is bumped so every page shows it on its next request."""
+    from .audit import record_audit
+    from .reference import bump_reference_version
+
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    values = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in values.items()}
+    if values.get("colour") and not COLOUR_RE.match(values["colour"]):
+        raise ValidationFailed(_("色は #0b5cab のように # と6桁の16進数で入力してください。"), "colour")
+    if values.get("mail_sender") and not ADDRESS_RE.match(values["mail_sender"]):
+        raise ValidationFailed(_("メールアドレスの形式が正しくありません。"), "mail_sender")
+    for required in set(values) - {"mail_sender", "colour"}:
+        if not values[required]:
+            raise ValidationFailed(_("入力してください。"), required)
+    now = now or utcnow()
+    profile = db.session.get(DeskProfile, 1)
+    if profile is None:  # a desk older than the profile row: start it from what it shows now
+        current = desk()
+        profile = DeskProfile(id=1, **{f: getattr(current, f) for f in FIELDS})
+        db.session.add(profile)
+    before = {k: getattr(profile, k) for k in values}
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    if not changed:
+        return {}
+    for key, value in changed.items():
+        setattr(profile, key, value)
+    profile.updated_at = now
+    db.session.flush()
+    bump_reference_version()
+    record_audit("desk_profile.updated", actor=actor, target=profile, now=now,
+                 before={k: before[k] for k in changed}, after=changed)
+    return changed

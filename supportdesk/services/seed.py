@@ -40,6 +40,11 @@ def seed_reference(prefecture=None):
                 db.session.add(m)
                 m.region_id = regions[pr.name].id  # later moves are the admin's, with history
             m.name, m.kana, m.kind = pm.name, pm.kana, pm.kind
+    db.session.flush()
+    if _has_table("region_memberships"):  # the membership history (0038) starts here
+        from .regions import ensure_memberships
+
+        ensure_memberships()
     themes = {t.code: t for t in db.session.scalars(sa.select(Theme))}
     for i, row in enumerate(_read_csv(pack.themes_file)):
         if row["code"] not in themes:

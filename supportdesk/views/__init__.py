@@ -1,5 +1,6 @@
 """Blueprints: one per module. Add new ones to BLUEPRINTS."""
 from .admin import bp as admin_bp
+from .desk_admin import bp as desk_admin_bp
 from .assignments import bp as assignments_bp
 from .cases import bp as cases_bp
 from .announcements import bp as announcements_bp
@@ -59,6 +60,7 @@ BLUEPRINTS += [retention_bp]
 BLUEPRINTS += [training_bp]
 BLUEPRINTS += [meetings_bp]
 BLUEPRINTS += [projects_bp]
+BLUEPRINTS += [desk_admin_bp]
 
 # Endpoints an anonymous caller may reach. Every other endpoint must refuse one
 # (tests/test_routes.py enforces it).

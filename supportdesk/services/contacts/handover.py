@@ -191,13 +191,18 @@ def confirmation_of(municipality_id, fy):
 
 def handover_status(fy, region_ids=None, before=None):
     """Every municipality (of `region_ids`, all without) with its confirmation for `fy` (None:
-    not confirmed, or confirmed only at `before` or later), by code."""
+    not confirmed, or confirmed only at `before` or later), by code. With `before`, a region's
+    municipalities are those it had then (services/regions); without, today's."""
     stmt = sa.select(HandoverConfirmation).where(HandoverConfirmation.fiscal_year == fy)
     if before is not None:
         stmt = stmt.where(HandoverConfirmation.confirmed_at < before)
     done = {c.municipality_id: c for c in db.session.scalars(stmt)}
     munis = sa.select(Municipality).order_by(Municipality.code)
-    if region_ids is not None:
+    if region_ids is not None and before is not None:
+        from ..regions import member_ids_at_end
+
+        munis = munis.where(Municipality.id.in_(member_ids_at_end(region_ids, before)))
+    elif region_ids is not None:
         munis = munis.where(Municipality.region_id.in_(region_ids))
     return [(m, done.get(m.id)) for m in db.session.scalars(munis)]
 

@@ -20,6 +20,7 @@ from ...sqlutil import jst_date, nearest_rank_percentile
 from ...timeutil import JST, fiscal_year, fiscal_year_label
 from ...workflow import FINAL_STATES, State
 from ...workflows.meetings import MeetingStatus
+from ..regions import in_regions_at, member_ids_at_end
 from ..requests.filing import info_dept_conditions
 from .calendar import ensure_business_days
 
@@ -283,10 +284,13 @@ def _held_visits(period, region_ids, kind=None):
     if kind:
         stmt = stmt.where(Visit.kind == kind)
     if region_ids is not None:
+        # In the region its municipality belonged to on the day (services/regions).
+        on_day = sa.orm.aliased(Visit)
         stmt = stmt.where(Visit.id.in_(
             sa.select(visit_municipalities.c.visit_id)
-            .join(Municipality, Municipality.id == visit_municipalities.c.municipality_id)
-            .where(Municipality.region_id.in_(region_ids))))
+            .join(on_day, on_day.id == visit_municipalities.c.visit_id)
+            .where(in_regions_at(visit_municipalities.c.municipality_id, on_day.starts_at,
+                                 region_ids))))
     return stmt
 
 
@@ -365,9 +369,8 @@ def _contacts(region_ids, since=None, until=None, mids=None):
             stmt = stmt.where(at_col < until)
         if mids is not None:
             stmt = stmt.where(mid_col.in_(mids))
-        if region_ids is not None:
-            stmt = stmt.where(mid_col.in_(sa.select(Municipality.id)
-                                          .where(Municipality.region_id.in_(region_ids))))
+        if region_ids is not None:  # the region of the contact's moment, not today's
+            stmt = stmt.where(in_regions_at(mid_col, at_col, region_ids))
         return stmt
 
     own = bounded(sa.select(SupportRequest.municipality_id.label("mid"), RequestEvent.at.label("at"))
@@ -399,10 +402,13 @@ def reached(period, region_ids):
     return db.session.scalar(sa.select(sa.func.count(sa.distinct(contacts.c.mid)))) or 0
 
 
-def municipalities_in_scope(region_ids):
+def municipalities_in_scope(region_ids, end=None):
+    """How many municipalities the scope has: all of them, or those of `region_ids` at the
+    end of the period ending `end` (today's membership without one)."""
     stmt = sa.select(sa.func.count(Municipality.id))
     if region_ids is not None:
-        stmt = stmt.where(Municipality.region_id.in_(region_ids))
+        stmt = stmt.where(Municipality.id.in_(member_ids_at_end(region_ids, end)) if end is not None
+                          else Municipality.region_id.in_(region_ids))
     return db.session.scalar(stmt)
 
 
@@ -411,8 +417,8 @@ def no_contact(moment, region_ids, days=NO_CONTACT_DAYS):
     window = _contacts(region_ids, since=moment - timedelta(days=days), until=moment)
     stmt = (sa.select(Municipality).where(Municipality.id.not_in(sa.select(window.c.mid)))
             .order_by(Municipality.code))
-    if region_ids is not None:
-        stmt = stmt.where(Municipality.region_id.in_(region_ids))
+    if region_ids is not None:  # the region's municipalities at that moment
+        stmt = stmt.where(Municipality.id.in_(member_ids_at_end(region_ids, moment)))
     quiet = db.session.scalars(stmt).all()
     if not quiet:
         return []

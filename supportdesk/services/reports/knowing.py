@@ -10,17 +10,14 @@ from ...extensions import db
 from ...models import (Municipality, Region, StatusValue, Survey, SurveyResponse, SurveyTarget,
                        SystemMigration)
 from ...timeutil import JST
+from ..regions import member_ids_at_end
 from ..surveys.figures import survey_figures
-
-
-def _municipalities_in(region_ids):
-    return sa.select(Municipality.id).where(Municipality.region_id.in_(region_ids))
 
 
 def _status_filter(model, period, region_ids):
     conds = [model.set_at >= period.start, model.set_at < period.end]
-    if region_ids is not None:
-        conds.append(model.municipality_id.in_(_municipalities_in(region_ids)))
+    if region_ids is not None:  # the region's municipalities at the period's end
+        conds.append(model.municipality_id.in_(member_ids_at_end(region_ids, period.end)))
     return conds
 
 

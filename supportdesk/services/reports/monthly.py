@@ -178,7 +178,7 @@ def build_monthly_report(year, month, region_ids=None):
     lect = r.lectures(p, region_ids)
     quarter = r.quarter_to_date(year, month)
     fy = r.fiscal_year_to_period_end(year, month)
-    total = r.municipalities_in_scope(region_ids)
+    total = r.municipalities_in_scope(region_ids, p.end)
     support = r.support_given(p, region_ids)
     people = o.participants(p, region_ids)
     reach_quarter = r.reached(quarter, region_ids)
@@ -288,7 +288,8 @@ def build_fiscal_summary(fy, region_ids=None):
     for month, before in zip(months, previous):
         month["prev"] = before
     totals = dict(_fiscal_totals(fy, region_ids),
-                  municipalities=r.municipalities_in_scope(region_ids))
+                  municipalities=r.municipalities_in_scope(region_ids,
+                                                           r.month_period(fy + 1, 3).end))
     prev_totals = _fiscal_totals(fy - 1, region_ids)
     return {"months": months, "totals": totals, "prev_totals": prev_totals,
             "compare": [{"label": label, "value": totals[key], "prev": prev_totals[key],

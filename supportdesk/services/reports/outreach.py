@@ -5,12 +5,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Engagement, Municipality, Region, SupportRequest, Visit
+from ...models import Engagement, Municipality, Region, RegionMembership, SupportRequest, Visit
 from ...models.engagement import Achievement
 from ...models.support_request import AUDIENCES
 from ...models.visit import (SatisfactionResponse, SatisfactionSource, VisitRecord,
                              visit_municipalities)
 from .figures import _held_visits, month_period
+from ..regions import member_ids_at_end
 from ..visits.rounds import cycle_bounds
 
 # VisitRecord attendance columns, by the package's audience groups.
@@ -73,11 +74,11 @@ def participants(period, region_ids):
                             for i, key in enumerate(AUDIENCES)}}
 
 
-def _engagements_in(region_ids):
+def _engagements_in(region_ids, end):
+    """Engagements of the municipalities in `region_ids` at the period's end (all without)."""
     stmt = sa.select(sa.func.count(Engagement.id))
     if region_ids is not None:
-        stmt = stmt.where(Engagement.municipality_id.in_(
-            sa.select(Municipality.id).where(Municipality.region_id.in_(region_ids))))
+        stmt = stmt.where(Engagement.municipality_id.in_(member_ids_at_end(region_ids, end)))
     return stmt
 
 
@@ -87,10 +88,10 @@ def engagements(period, region_ids):
     Active at month end: started on or before the month's last day and not closed before the
     month ended. ends_on is only the planned end: an engagement still open past it is active."""
     last_day = (period.end - timedelta(days=1)).date()
-    active = db.session.scalar(_engagements_in(region_ids).where(
+    active = db.session.scalar(_engagements_in(region_ids, period.end).where(
         Engagement.starts_on <= last_day,
         sa.or_(Engagement.closed_at.is_(None), Engagement.closed_at >= period.end)))
-    opened = db.session.scalar(_engagements_in(region_ids).where(
+    opened = db.session.scalar(_engagements_in(region_ids, period.end).where(
         Engagement.starts_on >= period.start.date(), Engagement.starts_on <= last_day))
     return {"active": active or 0, "opened": opened or 0,
             "closed_by_achievement": closed_by_achievement(period, region_ids)}
@@ -99,7 +100,7 @@ def engagements(period, region_ids):
 def closed_by_achievement(period, region_ids):
     """Engagements closed in the period, by 目標の達成度 (every Achievement, zeros included;
     those closed before the 達成度 was recorded are left out)."""
-    stmt = (_engagements_in(region_ids).add_columns(Engagement.achievement)
+    stmt = (_engagements_in(region_ids, period.end).add_columns(Engagement.achievement)
             .where(Engagement.closed_at >= period.start, Engagement.closed_at < period.end,
                    Engagement.achievement.is_not(None))
             .group_by(Engagement.achievement))
@@ -110,8 +111,15 @@ def closed_by_achievement(period, region_ids):
 def round_coverage(year, month, region_ids):
     """Per region with a round plan: municipalities with a held round in the region's current
     cycle up to the end of the month (services.rounds: cycle = Region.round_cycle_months,
-    aligned to the fiscal year), so the figure matches the coverage page as of month end."""
+    aligned to the fiscal year), so the figure matches the coverage page as of month end. A
+    region's municipalities are those it had at the end of the month (services/regions)."""
     period = month_period(year, month)
+    members = (sa.select(RegionMembership.municipality_id.label("mid"),
+                         RegionMembership.region_id.label("rid"))
+               .where(sa.or_(RegionMembership.valid_from.is_(None),
+                             RegionMembership.valid_from < period.end),
+                      sa.or_(RegionMembership.valid_to.is_(None),
+                             RegionMembership.valid_to >= period.end)).subquery())
     regions = sa.select(Region.id, Region.round_cycle_months).where(Region.has_liaison.is_(True))
     if region_ids is not None:
         regions = regions.where(Region.id.in_(region_ids))
@@ -121,19 +129,19 @@ def round_coverage(year, month, region_ids):
     windows = []
     for months, rids in by_cycle.items():
         start, _next = cycle_bounds(period.start.date(), months)
-        windows.append(sa.and_(Municipality.region_id.in_(rids),
+        windows.append(sa.and_(members.c.rid.in_(rids),
                                Visit.starts_at >= month_period(start.year, start.month).start))
     if not windows:
         return []
     rounds = (sa.select(visit_municipalities.c.municipality_id)
               .join(Visit, Visit.id == visit_municipalities.c.visit_id)
-              .join(Municipality, Municipality.id == visit_municipalities.c.municipality_id)
+              .join(members, members.c.mid == visit_municipalities.c.municipality_id)
               .where(Visit.kind == "round", Visit.state == "held", Visit.starts_at < period.end,
                      sa.or_(*windows)))
     stmt = (sa.select(Region.id, Region.name, Region.round_cycle_months,
-                      sa.func.count(Municipality.id),
-                      sa.func.count(sa.case((Municipality.id.in_(rounds), 1))))
-            .join(Municipality, Municipality.region_id == Region.id)
+                      sa.func.count(members.c.mid),
+                      sa.func.count(sa.case((members.c.mid.in_(rounds), 1))))
+            .join(members, members.c.rid == Region.id)
             .where(Region.has_liaison.is_(True))
             .group_by(Region.id, Region.name, Region.round_cycle_months, Region.sort_order)
             .order_by(Region.sort_order, Region.id))
@@ -165,7 +173,7 @@ def push_information(period, region_ids):
                        sa.func.count(InAppNotification.read_at))
              .join(InAppNotification, InAppNotification.announcement_id == Announcement.id))
     if region_ids is not None:
-        in_regions = sa.select(Municipality.id).where(Municipality.region_id.in_(region_ids))
+        in_regions = member_ids_at_end(region_ids, period.end)
         sent = sent.where(Announcement.id.in_(
             sa.select(AnnouncementRecipient.announcement_id)
             .where(AnnouncementRecipient.municipality_id.in_(in_regions))))

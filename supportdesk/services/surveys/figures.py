@@ -5,16 +5,18 @@ from statistics import median
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Municipality, Survey, SurveyResponse, SurveyTarget
+from ...models import Survey, SurveyResponse, SurveyTarget
 from ...timeutil import JST
 
 
-def _in_regions(stmt, region_ids):
-    # Lecture surveys have no targets; the join to SurveyTarget already leaves them out.
+def _in_regions(stmt, region_ids, end):
+    # Lecture surveys have no targets; the join to SurveyTarget already leaves them out. A
+    # region's municipalities are those it had at the period's end (services/regions).
     if region_ids is None:
         return stmt
-    return stmt.where(SurveyTarget.municipality_id.in_(
-        sa.select(Municipality.id).where(Municipality.region_id.in_(region_ids))))
+    from ..regions import member_ids_at_end
+
+    return stmt.where(SurveyTarget.municipality_id.in_(member_ids_at_end(region_ids, end)))
 
 
 def survey_figures(period, region_ids=None):
@@ -24,13 +26,13 @@ def survey_figures(period, region_ids=None):
     submission, over the first submissions made in the period}."""
     sent = db.session.scalar(_in_regions(
         sa.select(sa.func.count(sa.distinct(Survey.id))).join(SurveyTarget).where(
-            Survey.opened_at >= period.start, Survey.opened_at < period.end), region_ids))
+            Survey.opened_at >= period.start, Survey.opened_at < period.end), region_ids, period.end))
     start_day, end_day = period.start.astimezone(JST).date(), period.end.astimezone(JST).date()
     due = _in_regions(sa.select(Survey.deadline, SurveyResponse.first_submitted_at).select_from(
         SurveyTarget).join(Survey, Survey.id == SurveyTarget.survey_id).outerjoin(
         SurveyResponse, sa.and_(SurveyResponse.survey_id == SurveyTarget.survey_id,
                                 SurveyResponse.municipality_id == SurveyTarget.municipality_id))
-        .where(Survey.deadline >= start_day, Survey.deadline < end_day), region_ids)
+        .where(Survey.deadline >= start_day, Survey.deadline < end_day), region_ids, period.end)
     rows = db.session.execute(due).all()
     on_time = sum(1 for deadline, first in rows
                   if first is not None and first.astimezone(JST).date() <= deadline)
@@ -41,7 +43,8 @@ def survey_figures(period, region_ids=None):
                                SurveyResponse.survey_id == SurveyTarget.survey_id,
                                SurveyResponse.municipality_id == SurveyTarget.municipality_id))
                            .where(SurveyResponse.first_submitted_at >= period.start,
-                                  SurveyResponse.first_submitted_at < period.end), region_ids)
+                                  SurveyResponse.first_submitted_at < period.end), region_ids,
+                           period.end)
     days = [(first - opened).total_seconds() / 86400
             for opened, first in db.session.execute(answered)]
     return {"surveys_sent": sent, "answers_due": len(rows),
