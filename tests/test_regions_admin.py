@@ -276,7 +276,7 @@ def test_0038_starts_the_history_of_existing_municipalities(blank_app):
 
     from supportdesk.services.seed import seed_reference
 
-    upgrade(revision="0036")
+    upgrade(revision="0037")
     assert seed_reference() == 41  # a desk as it was before the history existed
     db.session.commit()
     db.session.remove()
@@ -286,5 +286,5 @@ def test_0038_starts_the_history_of_existing_municipalities(blank_app):
         "FROM municipalities m JOIN region_memberships h ON h.municipality_id = m.id")).all()
     assert len(rows) == 41 and all(same and open_ for same, open_ in rows)
     db.session.remove()
-    downgrade(revision="0036")
+    downgrade(revision="0037")
     assert not sa.inspect(db.engine).has_table("region_memberships")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import supportdesk.timeutil
 
 revision = '0038'
-down_revision = '0036'
+down_revision = '0037'
 branch_labels = None
 depends_on = None
 
