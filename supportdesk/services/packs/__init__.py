@@ -20,7 +20,7 @@ PREFECTURE_KEYS = {"default", "code", "name", "desk_name", "municipalities_word"
                    "footer", "mail_sender", "colour", "tile_map", "central_team"}
 REQUIRED_PREFECTURE_KEYS = ("code", "name", "desk_name", "municipalities_word")
 REGION_KEYS = {"name", "members", "central"}
-TOP_KEYS = {"prefecture", "regions", "population_bands"}
+TOP_KEYS = {"prefecture", "regions", "population_bands", "demo"}
 
 
 class PackError(ValueError):
@@ -220,6 +220,9 @@ def parse_pack(text, *, key="pack", filename=None):
         regions.append(PackRegion(name, bool(raw.get("central", False)), tuple(members)))
     for c in sorted(set(munis) - set(placed)):
         errors.append(lines.at(1, f"{munis[c].name} ({c}) belongs to no region"))
+    from .demo_section import check_demo_section  # [demo]: who plays whom in the demo data
+
+    errors += check_demo_section(data.get("demo"), lines, key=key, regions=regions)
     if errors:
         raise PackError(errors)
     return Pack(
