@@ -130,9 +130,14 @@ class Cast:
 def cast_for(wanted=None):
     """The cast of a pack (its key, name or code; none: the default pack)."""
     pack = load_pack(wanted)
+    return build_cast(pack, None if pack.key == SOURCE_PACK else load_demo_section(pack.key))
+
+
+def build_cast(pack, section):
+    """The cast of `pack` from its [demo] section; refused (CastError, naming the file and
+    what is missing) when the demo names someone the section casts no one as."""
     if pack.key == SOURCE_PACK:
         return Cast(pack.key)
-    section = load_demo_section(pack.key)
     where = f"packs/{pack.key}.toml"
     if section is None:
         raise CastError([f"{where}: has no [demo] section, so the demo (written in the "

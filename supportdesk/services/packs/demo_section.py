@@ -37,11 +37,21 @@ def _pairs(raw, name, lines, section_line, errors):
         return []
     out = []
     for left, right in raw.items():
+        line = _key_line(lines, left, at)
         if not isinstance(right, str) or not right.strip():
-            errors.append(lines.at(lines.find(f'"{left}"', at), f"{left!r} needs a name (text)"))
+            errors.append(lines.at(line, f"{left!r} needs a name (text)"))
         else:
-            out.append((left, right, lines.find(f'"{left}"', at)))
+            out.append((left, right, line))
     return out
+
+
+def _key_line(lines, key, after):
+    """The line of `key = ...` (quoted or bare) from line `after` on."""
+    for i in range(after, len(lines.lines)):
+        head = lines.lines[i].split("#", 1)[0].split("=", 1)[0].strip()
+        if head.strip('"') == key and "=" in lines.lines[i]:
+            return i + 1
+    return after
 
 
 def _once(pairs, what, lines, errors):
@@ -118,7 +128,12 @@ def load_demo_section(wanted):
     from . import _pack_files, load_pack
 
     pack = load_pack(wanted)
-    raw = tomllib.loads(_pack_files()[pack.key].read_text("utf-8")).get("demo")
+    return demo_section_of(_pack_files()[pack.key].read_text("utf-8"))
+
+
+def demo_section_of(text):
+    """The [demo] section of a pack's text (already checked by parse_pack), or None."""
+    raw = tomllib.loads(text).get("demo")
     if raw is None:
         return None
 
