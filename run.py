@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The two commands: `python3 run.py demo` (serve with demo data) and `python3 run.py test`.
+"""The two commands: `python3 run.py demo [--prefecture nagano]` (serve with demo data) and
+`python3 run.py test`.
 
 Needs only python3. Creates .venv/, installs the project (and its test extras), then acts.
 """
@@ -98,16 +99,46 @@ def flask(*args, env=None):
     return sh(os.path.join(BIN, "flask"), "--app", "supportdesk", *args, env=env)
 
 
+def prefecture_option(argv):
+    """`--prefecture nagano` (or `--prefecture=nagano`) taken out of argv; else the
+    SUPPORTDESK_PREFECTURE setting; None for the default pack."""
+    rest, wanted = [], os.environ.get("SUPPORTDESK_PREFECTURE") or None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--prefecture":
+            wanted = next(args, None)
+            if not wanted:
+                sys.exit("run.py demo --prefecture needs a pack: a file name (nagano), "
+                         "a name (長野県) or a code (20)")
+        elif arg.startswith("--prefecture="):
+            wanted = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return wanted, rest
+
+
 def demo(argv):
+    """Serve the demo desk; `--prefecture nagano` seeds the demo on that pack (with its own
+    SQLite file in instance/, as a desk set up for one prefecture is never re-seeded as another)."""
+    prefecture, argv = prefecture_option(argv)
+    env = dict(os.environ)
+    if prefecture:
+        env["SUPPORTDESK_PREFECTURE"] = prefecture
+        if not env.get("DATABASE_URL"):
+            name = "".join(c for c in prefecture if c.isalnum()) or "pack"
+            env["DATABASE_URL"] = "sqlite:///" + os.path.join(ROOT, "instance",
+                                                              f"supportdesk-{name}.sqlite3")
+            os.makedirs(os.path.join(ROOT, "instance"), exist_ok=True)
     ensure_venv("")
     ensure_debian(PRINT_PACKAGES, "the printed (PDF) reports will fail")
-    flask("db", "upgrade")
-    flask("seed", "--demo")
+    flask("db", "upgrade", env=env)
+    flask("seed", "--demo", env=env)
     port = os.environ.get("PORT", "5000")
-    print(f"\n  市町DX支援デスク: http://127.0.0.1:{port}/  (demo accounts: see README.md)\n", flush=True)
-    os.execv(os.path.join(BIN, "flask"),
-             [os.path.join(BIN, "flask"), "--app", "supportdesk", "run", "--host", "127.0.0.1",
-              "--port", port, *argv])
+    desk = f"DX支援デスク ({prefecture})" if prefecture else "市町DX支援デスク"
+    print(f"\n  {desk}: http://127.0.0.1:{port}/  (demo accounts: see README.md)\n", flush=True)
+    os.execve(os.path.join(BIN, "flask"),
+              [os.path.join(BIN, "flask"), "--app", "supportdesk", "run", "--host", "127.0.0.1",
+               "--port", port, *argv], env)
 
 
 def test(argv):

@@ -13,6 +13,7 @@ from ..services.municipalities.standardisation_checklist import create_checklist
 from ..services.surveys.answering import submit_response
 from ..services.surveys.building import open_survey
 from ..timeutil import JST, utcnow
+from .cast import demo_cast
 from .surveys import _respondent
 
 DEMO_LIAISON = "liaison.tajima@demo.example.jp"
@@ -23,19 +24,21 @@ ANSWERING = ("豊岡市", "丹波篠山市")
 def seed_demo_checklist(now=None):
     """Idempotent: skipped once the checklist survey exists."""
     now = now or utcnow()
-    liaison = db.session.scalar(sa.select(User).where(User.email == DEMO_LIAISON))
-    if liaison is None or db.session.scalar(sa.select(Survey.id).where(Survey.title == TITLE)):
+    cast = demo_cast()
+    liaison = db.session.scalar(sa.select(User).where(User.email == cast(DEMO_LIAISON)))
+    if liaison is None or db.session.scalar(
+            sa.select(Survey.id).where(Survey.title == cast(TITLE))):
         return 0
-    regions = db.session.scalars(sa.select(Region).where(Region.name.in_(("但馬", "丹波")))).all()
+    regions = db.session.scalars(sa.select(Region).where(Region.name.in_(cast(("但馬", "丹波"))))).all()
     opened = now - timedelta(days=4)
-    survey = create_checklist(liaison, title=TITLE, region_ids=[r.id for r in regions],
+    survey = create_checklist(liaison, title=cast(TITLE), region_ids=[r.id for r in regions],
                               deadline=add_business_days(now.astimezone(JST).date(), 10),
                               now=opened)
     open_survey(survey, liaison, now=opened)
     questions = {parse_key(q.status_item_key): q for q in survey.questions}
     rnd = random.Random(20)
     codes = sorted({code for code, _field in questions})
-    for i, name in enumerate(ANSWERING):
+    for i, name in enumerate(cast(ANSWERING)):
         m = db.session.scalar(sa.select(Municipality).where(Municipality.name == name))
         if m is None:
             continue

@@ -13,6 +13,7 @@ from ..services.contacts.handover import (confirm_handover, confirmation_of,
                                           handover_fiscal_year)
 from ..services.contacts.proposals import propose_contact_change
 from ..timeutil import fiscal_year, utcnow
+from .cast import demo_cast
 
 DEMO_ADMIN = "admin@demo.example.jp"
 SURNAMES = ("山本", "田中", "中村", "小林", "松本", "井上", "藤原", "岡田", "前田", "西村",
@@ -31,10 +32,10 @@ def _person(i):
     return f"{SURNAMES[s]} {g[0]}", f"{SURNAME_KANA[s]} {g[1]}"
 
 
-def _entries(m, n, fy_start):
+def _entries(m, n, fy_start, cast):
     """The role-holders of municipality number n (by code order), as add_contact values."""
-    town = m.kind == "町"
-    head, vice = ("町長", "副町長") if town else ("市長", "副市長")
+    town = m.kind in ("町", "村")
+    head, vice = (f"{m.kind}長", f"副{m.kind}長") if town else ("市長", "副市長")
     domain = f"{m.code}.demo.example.jp"
     info_dept = "総務課 情報係" if town else "情報政策課"
     rows = [
@@ -59,12 +60,13 @@ def _entries(m, n, fy_start):
     for i, row in enumerate(rows):
         name, kana = _person(n * 11 + i)
         row.update(name=name, kana=kana, email=f"{row['role'].replace('_', '-')}{i}@{domain}",
-                   phone=f"0790-{10 + n:02d}-{1000 + i * 37}")
+                   phone=cast(f"0790-{10 + n:02d}-{1000 + i * 37}"))
     return rows
 
 
 def seed_demo_contacts(now=None):
     now = now or utcnow()
+    cast = demo_cast()
     admin = db.session.scalar(sa.select(User).where(User.email == DEMO_ADMIN))
     if admin is None:
         return 0
@@ -77,10 +79,10 @@ def seed_demo_contacts(now=None):
     for n, m in enumerate(munis):
         if m.id in have:
             continue
-        for row in _entries(m, n, fy_start):
+        for row in _entries(m, n, fy_start, cast):
             add_contact(admin, m, now=now, **row)
             created += 1
-    sayo_info = staff.get("sayo.joho@demo.example.jp")
+    sayo_info = staff.get(cast("sayo.joho@demo.example.jp"))
     if sayo_info is not None:
         sayo = sayo_info.municipality
         officer = db.session.scalar(sa.select(Contact).where(
@@ -92,10 +94,10 @@ def seed_demo_contacts(now=None):
                 ContactProposal.municipality_id == sayo.id)):
             propose_contact_change(sayo_info, sayo, "add", role="info_head", name="北村 恵子",
                                    kana="きたむら けいこ", title="課長", department="総務課 情報係",
-                                   email="info-head-next@28501.demo.example.jp",
+                                   email=cast("info-head-next@28501.demo.example.jp"),
                                    valid_from=date(fy_start.year + 1, 4, 1),
                                    note="4月の人事異動で情報部門長が交代する予定です。", now=now)
-    kamikawa_info = staff.get("kamikawa.joho@demo.example.jp")
+    kamikawa_info = staff.get(cast("kamikawa.joho@demo.example.jp"))
     fy = handover_fiscal_year(today_jst(now))
     if kamikawa_info is not None and confirmation_of(kamikawa_info.municipality_id, fy) is None:
         confirm_handover(kamikawa_info, kamikawa_info.municipality, now=now,

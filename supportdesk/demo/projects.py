@@ -14,6 +14,7 @@ from ..services.projects.building import add_milestone, create_project, open_pro
 from ..services.projects.notices import post_notice
 from ..services.projects.service_kinds import set_service_kinds
 from ..timeutil import JST, fiscal_year, utcnow
+from .cast import demo_cast
 
 DEMO_LIAISON = "liaison.central@demo.example.jp"
 # 淡路の3市 are served by the 淡路広域水道企業団, not a utility of their own.
@@ -35,12 +36,13 @@ GUIDE = ("実施要領(概要).txt",
 def seed_demo_projects(now=None):
     """Idempotent: skipped once any project exists."""
     now = now or utcnow()
+    cast = demo_cast()
     liaison = db.session.scalar(sa.select(User).where(User.email == DEMO_LIAISON))
     if liaison is None or db.session.scalar(sa.select(Project.id).limit(1)) is not None:
         return 0
     munis = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
     set_service_kinds(liaison, {m.id: {"water"} for name, m in munis.items()
-                                if name not in NO_WATER_UTILITY}, now=now)
+                                if name not in cast(NO_WATER_UTILITY)}, now=now)
     opened = now - timedelta(days=20)
     today = now.astimezone(JST).date()
     project = create_project(
@@ -52,14 +54,14 @@ def seed_demo_projects(now=None):
         cost_fixed_yen=1_200_000, cost_base_yen=None, cost_per_capita_yen=None,
         funding_name="デジタル田園都市国家構想交付金", subsidy_rate_num=1, subsidy_rate_den=2,
         contract_note="県が一括で委託契約を締結し、各水道事業体の契約事務を軽減します。",
-        coordinator="総務部 市町振興課 市町連携推進官")
+        coordinator=cast("総務部 市町振興課 市町連携推進官"))
     for title, days, status in MILESTONES:
         add_milestone(project, liaison, title=title, due_on=today + timedelta(days=days - 10),
                       status=status, now=opened)
     open_project(project, liaison, now=opened)
     at = opened
     for names, answer in ((JOIN, "join"), (CONSIDERING, "considering"), (DECLINE, "decline")):
-        for name in names:
+        for name in cast(names):
             m = munis[name]
             at += timedelta(hours=9)
             staff = info_dept_of(m.id)
@@ -73,10 +75,11 @@ def seed_demo_projects(now=None):
                 record_answer(project, liaison, m, answer=answer, contact=contact,
                               note=note or "メールで参加の回答を受領", now=at)
     # One municipality first said 検討中, then joined: its history shows both.
-    record_answer(project, liaison, munis["豊岡市"], answer="considering",
-                  contact="豊岡市 上下水道部 水道課", note="予算の確認中", now=opened + timedelta(hours=1))
-    record_answer(project, liaison, munis["豊岡市"], answer="join",
-                  contact="豊岡市 上下水道部 水道課", note="補正予算で対応します。",
+    toyooka = cast.muni("豊岡市")
+    record_answer(project, liaison, munis[toyooka], answer="considering",
+                  contact=cast("豊岡市 上下水道部 水道課"), note="予算の確認中", now=opened + timedelta(hours=1))
+    record_answer(project, liaison, munis[toyooka], answer="join",
+                  contact=cast("豊岡市 上下水道部 水道課"), note="補正予算で対応します。",
                   now=now - timedelta(days=2))
     post_notice(project, liaison, title="実施要領と管路情報の提出のお願い",
                 body="参加(検討中を含む)の水道事業体の皆様へ。実施要領を添付します。管路情報の提出方法は説明会でご案内します。",

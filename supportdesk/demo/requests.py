@@ -28,6 +28,7 @@ from ..services.requests.filing import (
 from ..services.requests.waiting import WaitingFor, start_waiting
 from ..services.visits.lifecycle import create_visit, record_visit
 from ..timeutil import JST, utcnow
+from .cast import demo_cast
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +259,13 @@ def _triage_work(sreq, liaison, muni, opts, munis, at):
         record_case_introduction(sreq, case, liaison, note="類似の取組として紹介しました。", now=at)
 
 
-def _build(spec, users, munis, themes, built, now):
+def _cast_spec(cast, spec):
+    """A spec with its names cast; a case (事例) keeps its title, the library's own."""
+    *head, opts = spec
+    return (*cast(tuple(head)), {k: v if k == "case" else cast(v) for k, v in opts.items()})
+
+
+def _build(spec, users, munis, themes, built, now, reasons):
     _key, muni_name, kind, _theme, _title, _body, path, days_ago, opts = spec
     muni = munis[muni_name]
     liaison = _liaison_for(muni, users)
@@ -276,7 +283,7 @@ def _build(spec, users, munis, themes, built, now):
         if action == "submit":
             submit_request(sreq, filer, now=at)
         elif action == "withdraw":
-            withdraw_request(sreq, filer, REASONS["withdraw"], now=at)
+            withdraw_request(sreq, filer, reasons["withdraw"], now=at)
         elif action == "schedule":
             visit = _visit(sreq, liaison, opts, path, at, now)
             if path != "scheduled":
@@ -288,7 +295,7 @@ def _build(spec, users, munis, themes, built, now):
                          attendees_information=1, now=at)
         else:
             hold_until = (now + timedelta(days=45)).date() if action == "hold" else None
-            perform_action(sreq, action, liaison, reason=REASONS.get(action),
+            perform_action(sreq, action, liaison, reason=reasons.get(action),
                            hold_until=hold_until, now=at)
             if action == "triage":
                 _triage_work(sreq, liaison, muni, opts, munis, at)
@@ -335,7 +342,8 @@ def _experts(sreq, liaison, experts, users, at):
 
 def seed_demo_requests(now=None):
     """Add the demo requests once; a second run finds the marker and adds nothing."""
-    if db.session.scalar(sa.select(SupportRequest.id).where(SupportRequest.title == MARKER)):
+    cast = demo_cast()
+    if db.session.scalar(sa.select(SupportRequest.id).where(SupportRequest.title == cast(MARKER))):
         return 0
     now = now or utcnow()
     users = _users()
@@ -344,9 +352,10 @@ def seed_demo_requests(now=None):
     # Oldest first, so that the request numbers follow the order of submission (and a parent
     # request exists before its follow-up).
     built = {}
-    for spec in sorted(SPECS, key=lambda spec: -spec[7]):
-        built[spec[0]] = _build(spec, users, munis, themes, built, now)
-    liaison = _liaison_for(munis["佐用町"], users)
+    reasons = cast(REASONS)
+    for spec in sorted((_cast_spec(cast, s) for s in SPECS), key=lambda spec: -spec[7]):
+        built[spec[0]] = _build(spec, users, munis, themes, built, now, reasons)
+    liaison = _liaison_for(munis[cast.muni("佐用町")], users)
     link_at = now - timedelta(days=1)
     link_requests(built["harima_follow"], built["harima_lecture"], "follow_up", liaison,
                   now=link_at)

@@ -13,6 +13,7 @@ from ..services.requests.conversation import add_comment
 from ..services.requests.filing import create_request, perform_action
 from ..services.retention.decisions import prepare_spring_list
 from ..timeutil import JST, fiscal_year, utcnow
+from .cast import demo_cast
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,11 @@ def seed_demo_retention(now=None):
     if db.session.scalar(sa.select(SupportRequest.id).where(SupportRequest.title == MARKER)):
         return 0
     now = now or utcnow()
-    filer = db.session.scalar(sa.select(User).where(User.email == "sayo.joho@demo.example.jp"))
+    cast = demo_cast()
+    filer = db.session.scalar(sa.select(User).where(
+        User.email == cast("sayo.joho@demo.example.jp")))
     liaison = db.session.scalar(sa.select(User).where(
-        User.email == "liaison.nishiharima@demo.example.jp"))
+        User.email == cast("liaison.nishiharima@demo.example.jp")))
     if filer is None or liaison is None:
         return 0
     # Requests keep 5 years by default: closed in fiscal year N-5, the period starts on 1 April

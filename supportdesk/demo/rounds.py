@@ -11,6 +11,7 @@ from ..services.visits.round_departments import save_department
 from ..services.visits.round_plans import plan_round, plannable_cycles
 from ..services.visits.rounds import local_date, record_round
 from ..timeutil import utcnow
+from .cast import demo_cast
 
 DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"
 DEMO_ADMIN = "admin@demo.example.jp"
@@ -51,20 +52,21 @@ def seed_demo_rounds(now=None):
     """Demo departments, round records and plans for the 西播磨 liaison (idempotent: skipped
     once any record exists)."""
     now = now or utcnow()
-    liaison, admin = _user(DEMO_LIAISON), _user(DEMO_ADMIN)
+    cast = demo_cast()
+    liaison, admin = _user(cast(DEMO_LIAISON)), _user(DEMO_ADMIN)
     if liaison is None or admin is None \
             or db.session.scalar(sa.select(RoundRecord.id).limit(1)) is not None:
         return 0
     depts = {}
-    for name, email in DEMO_DEPARTMENTS:
+    for name, email in cast(DEMO_DEPARTMENTS):
         depts[name] = (db.session.scalar(sa.select(Department).where(Department.name == name))
                        or save_department(admin, None, name=name, contact_email=email, now=now))
-    for name, days_ago, progress, issues, shared in DEMO_ROUNDS:
+    for name, days_ago, progress, issues, shared in cast(DEMO_ROUNDS):
         held_on = local_date(now) - timedelta(days=days_ago)
         record_round(liaison, _municipality(name), held_on=held_on, start_time=time(10),
                      end_time=time(11, 30), progress=progress, issues=issues,
                      departments=[depts[d] for d in shared], now=now)
-    for name in DEMO_PLANS:
+    for name in cast(DEMO_PLANS):
         m = _municipality(name)
         cycle_start, day = _next_business_day(m.region, now)
         if day is not None:

@@ -13,6 +13,7 @@ from ..permissions import team_for
 from ..services.municipalities.standardisation import record_migration, standard_systems
 from ..services.municipalities.status import record_status, today_of
 from ..timeutil import fiscal_year, utcnow
+from .cast import demo_cast
 
 DEMO_ADMIN = "admin@demo.example.jp"
 VENDORS = ("播磨電算センター", "阪神システムズ", "ひょうご情報サービス", "近畿データ", "淡路ソフト")
@@ -48,6 +49,7 @@ def seed_demo_status(now=None):
     spring = _days_before(date(fy, 6, 15), today)  # this year's first round of updates
     autumn = _days_before(date(fy, 10, 20), today)
     rnd = random.Random(41)
+    vendors = demo_cast()(VENDORS)
     munis = db.session.scalars(sa.select(Municipality).order_by(Municipality.code)).all()
     count = 0
     for m in munis:
@@ -100,7 +102,7 @@ def seed_demo_status(now=None):
         put("external_talent", rnd.random() < 0.25 + pop * 0.1, last_fy, "import")
         if rnd.random() < 0.3:
             put("main_issues", rnd.choice(ISSUES), autumn, "round", "定期巡回")
-        done = _seed_systems(m, actor, rnd, today, fy, last_fy, now)
+        done = _seed_systems(m, actor, rnd, today, fy, last_fy, now, vendors)
         put("standardisation", 2 if rnd.random() < 0.8 else 1, last_fy, "import",
             "令和7年度 標準化調査")
         put("standardisation", 3 if done == 20 else 2, autumn)
@@ -108,10 +110,10 @@ def seed_demo_status(now=None):
     return count
 
 
-def _seed_systems(m, actor, rnd, today, fy, last_fy, now):
+def _seed_systems(m, actor, rnd, today, fy, last_fy, now, vendors=VENDORS):
     """20 systems: most migrated by the end of last FY; a few 特定移行支援システム planned
     later; a few municipalities late on a planned date. Returns how many are migrated."""
-    vendor = rnd.choice(VENDORS)
+    vendor = rnd.choice(vendors)
     systems = range(len(standard_systems()))
     special = set(rnd.sample(systems, rnd.choice((0, 0, 1, 2, 3))))
     late = set(rnd.sample(systems, 2)) - special if rnd.random() < 0.15 else set()

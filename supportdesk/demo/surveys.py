@@ -15,6 +15,7 @@ from ..services.accounts.users import create_user
 from ..services.surveys.answering import save_response_draft, submit_response
 from ..services.surveys.building import add_question, close_survey, create_survey, open_survey
 from ..timeutil import JST, utcnow
+from .cast import demo_cast
 from .users import DEMO_PASSWORD
 
 DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"
@@ -83,20 +84,22 @@ def _build(liaison, title, purpose, questions, deadline, munis, now):
 def seed_demo_surveys(now=None):
     """Idempotent: skipped once any inquiry (照会) exists; a lecture's survey does not count."""
     now = now or utcnow()
-    liaison = db.session.scalar(sa.select(User).where(User.email == DEMO_LIAISON))
+    cast = demo_cast()
+    liaison = db.session.scalar(sa.select(User).where(User.email == cast(DEMO_LIAISON)))
     if liaison is None or db.session.scalar(
             sa.select(Survey.id).where(Survey.kind == "inquiry").limit(1)) is not None:
         return 0
     rnd = random.Random(15)
+    issues = cast(ISSUES)
     munis = db.session.scalars(sa.select(Municipality).join(Region).where(
-        Region.name.in_(REGIONS)).order_by(Municipality.code)).all()
+        Region.name.in_(cast(REGIONS))).order_by(Municipality.code)).all()
     today = now.astimezone(JST).date()
 
     opened = now - timedelta(days=70)
     checklist = _build(
         liaison, "システム標準化・ガバメントクラウド移行 チェックリスト(令和8年度)",
         "支援パッケージⅢ-1(4)に基づき、標準準拠システムへの移行状況とガバメントクラウド接続の準備状況を確認します。",
-        CHECKLIST, (opened + timedelta(days=30)).astimezone(JST).date(), munis, opened)
+        cast(CHECKLIST), (opened + timedelta(days=30)).astimezone(JST).date(), munis, opened)
     for i, m in enumerate(munis):
         if i % 5 == 4:
             continue  # some never answered
@@ -105,18 +108,19 @@ def seed_demo_surveys(now=None):
                  rnd.choice(["A社", "B社", "C社"])] for s in SYSTEMS[:rnd.randint(2, 5)]]
         submit_response(checklist, _respondent(checklist, m), values=_values(checklist, [
             str(done), rnd.choice(["契約済", "契約済", "調達中", "未着手"]), rnd.choice(["あり", "なし"]),
-            f"2027-{rnd.randint(1, 3):02d}-28", rows, rnd.choice(ISSUES)]),
+            f"2027-{rnd.randint(1, 3):02d}-28", rows, rnd.choice(issues)]),
             now=opened + timedelta(days=rnd.randint(3, 28), hours=rnd.randint(0, 6)))
     close_survey(checklist, liaison, now=opened + timedelta(days=40))
 
     opened = now - timedelta(days=6)
+    dx_staff = cast(DX_STAFF)
     dx = _build(liaison, "DX人材の配置状況調査",
-                "各市町のDX・情報担当職員数、CIOの任命、外部デジタル人材の活用状況を把握し、県の人材支援の検討に活用します。",
-                DX_STAFF, add_business_days(today, 8), munis, opened)
+                cast("各市町のDX・情報担当職員数、CIOの任命、外部デジタル人材の活用状況を把握し、県の人材支援の検討に活用します。"),
+                dx_staff, add_business_days(today, 8), munis, opened)
     for i, m in enumerate(munis[:7]):
-        values = _values(dx, [str(rnd.randint(1, 8)), rnd.choice(DX_STAFF[1]["options"]),
-                              rnd.sample(DX_STAFF[2]["options"][:4], rnd.randint(1, 2)), None,
-                              rnd.choice(ISSUES)])
+        values = _values(dx, [str(rnd.randint(1, 8)), rnd.choice(dx_staff[1]["options"]),
+                              rnd.sample(dx_staff[2]["options"][:4], rnd.randint(1, 2)), None,
+                              rnd.choice(issues)])
         who = _respondent(dx, m)
         at = opened + timedelta(days=rnd.randint(1, 5), hours=rnd.randint(0, 6))
         if i == 6:

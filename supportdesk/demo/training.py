@@ -14,6 +14,7 @@ from ..services.training.courses import create_course, publish_course
 from ..services.training.leaders import add_trainee, complete_trainee, create_cohort, log_progress
 from ..services.training.materials import add_material
 from ..timeutil import JST, fiscal_year, utcnow
+from .cast import demo_cast
 
 DEMO_LIAISON = "liaison.nishiharima@demo.example.jp"
 TITLE = "自治体DX 基礎研修(データ利活用とEBPM)"
@@ -38,8 +39,9 @@ def _muni(name):
 def seed_demo_training(now=None):
     """Idempotent: skipped once the demo course exists."""
     now = now or utcnow()
-    liaison = _user(DEMO_LIAISON)
-    people = {k: _user(f"{k}@demo.example.jp") for k in (
+    cast = demo_cast()
+    liaison = _user(cast(DEMO_LIAISON))
+    people = {k: _user(cast(f"{k}@demo.example.jp")) for k in (
         "sayo.joho", "sayo.fukushi", "kamikawa.joho", "kamikawa.fukushi", "toyooka.joho",
         "kobe.joho")}
     if liaison is None or None in people.values() or db.session.scalar(
@@ -50,7 +52,7 @@ def seed_demo_training(now=None):
         liaison, now=now, title=TITLE, level="basic", format="in_person",
         description="庁内のデータを集めて見える化し、政策立案に生かす手順を演習で学びます(J-LISモデルカリキュラム準拠)。"
                     "PCを持参してください。",
-        venue="兵庫県庁 3号館 第1会議室", starts_on=today + timedelta(days=30),
+        venue=cast("兵庫県庁 3号館 第1会議室"), starts_on=today + timedelta(days=30),
         ends_on=today + timedelta(days=30), capacity=2, apply_by=today + timedelta(days=14),
         requires_approval=True, audience="all", target_all=True)
     publish_course(course, liaison, now=now)
@@ -80,22 +82,24 @@ def seed_demo_training(now=None):
     apps.complete_applications(elearning, liaison, [x.id for x in done[:3]],
                                now=past + timedelta(days=61))
 
-    cohort = create_cohort(liaison, name=f"市町DX推進リーダー育成 {fiscal_year(now)}年度 第1期",
+    cohort = create_cohort(liaison, name=cast(f"市町DX推進リーダー育成 {fiscal_year(now)}年度 第1期"),
                            fiscal_year=fiscal_year(now),
                            note="1週間の実践研修と6か月の育成プログラム(支援パッケージⅢ-2(1))。", now=now)
     mentor = _user("expert@demo.example.jp") or liaison
-    week = add_trainee(cohort, liaison, municipality_id=_muni("佐用町").id, name="佐用 未来",
-                       department="企画防災課", email="mirai.sayo@town.example.jp",
+    week = add_trainee(cohort, liaison, municipality_id=_muni(cast.muni("佐用町")).id,
+                       name=cast("佐用 未来"), department="企画防災課",
+                       email=cast("mirai.sayo@town.example.jp"),
                        term="one_week", starts_on=today - timedelta(days=21),
-                       host_department="兵庫県 デジタル改革課", mentor_id=mentor.id,
+                       host_department=cast("兵庫県 デジタル改革課"), mentor_id=mentor.id,
                        learning_plan="1日目 県の業務改善事例の見学\n2-4日目 自庁の申請手続の棚卸しとオンライン化の優先順位づけ\n5日目 成果の発表",
                        now=now - timedelta(days=30))
     log_progress(week, liaison, note="申請手続42件を棚卸しし、優先10件を選んだ。",
                  noted_on=today - timedelta(days=17), now=now - timedelta(days=17))
     complete_trainee(week, liaison, now=now - timedelta(days=10))
-    six = add_trainee(cohort, liaison, municipality_id=_muni("神河町").id, name="神河 拓海",
+    six = add_trainee(cohort, liaison, municipality_id=_muni(cast.muni("神河町")).id,
+                      name=cast("神河 拓海"),
                       department="総務課", term="six_months", starts_on=today - timedelta(days=60),
-                      host_department="兵庫県 情報政策課", mentor_id=mentor.id,
+                      host_department=cast("兵庫県 情報政策課"), mentor_id=mentor.id,
                       learning_plan="前半: 庁内DX推進計画の改定案づくり(県の伴走)\n後半: 住民向けオンライン申請の導入と職員研修の企画",
                       now=now - timedelta(days=61))
     for days, note in ((50, "庁内アンケートの設計を終えた。"), (20, "推進計画の骨子を課長会で説明した。")):

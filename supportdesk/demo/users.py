@@ -5,6 +5,7 @@ from ..extensions import db
 from ..models import Municipality, Region, Theme, User
 from ..roles import Role
 from ..services.accounts.users import create_user, save_expert_profile
+from .cast import demo_cast
 
 DEMO_PASSWORD = "demo-desk-2024!"  # documented in README; demo data only
 
@@ -45,11 +46,15 @@ DEMO_EXPERTS = {
 
 def seed_demo_users(now=None):
     """Demo accounts for every role; idempotent (existing accounts are left as they are)."""
+    cast = demo_cast()
     regions = {r.name: r for r in db.session.scalars(sa.select(Region))}
     munis = {m.name: m for m in db.session.scalars(sa.select(Municipality))}
     themes = {t.code: t for t in db.session.scalars(sa.select(Theme))}
     created = 0
-    for email, name, role, muni, region_names, flags in DEMO_USERS:
+    experts = cast(DEMO_EXPERTS)
+    for email, name, role, muni, region_names, flags in cast(DEMO_USERS):
+        if flags.get("is_central_team"):
+            region_names = (*region_names, *cast.central_stand_ins)
         if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             continue
         user = create_user(None, email=email, display_name=name, role=role,
@@ -57,10 +62,10 @@ def seed_demo_users(now=None):
                            municipality_id=munis[muni].id if muni else None,
                            region_ids=[regions[n].id for n in region_names], now=now, **flags)
         created += 1
-        if email in DEMO_EXPERTS:
-            kind, home, codes = DEMO_EXPERTS[email]
+        if email in experts:
+            kind, home, codes = experts[email]
             save_expert_profile(None, user, kind=kind, home_region_id=regions[home].id,
-                                organisation="兵庫県", theme_ids=[themes[c].id for c in codes],
+                                organisation=cast("兵庫県"), theme_ids=[themes[c].id for c in codes],
                                 now=now)
     db.session.flush()
     return created

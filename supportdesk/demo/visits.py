@@ -14,6 +14,7 @@ from ..services.visits.lecture_survey import add_lecture_question
 from ..services.visits.lifecycle import create_visit, record_visit
 from ..services.visits.participant_survey import participant_link, submit_participant_answer
 from ..timeutil import JST, utcnow
+from .cast import demo_cast
 from .requests import GENAI_LECTURE, KAIZEN_JOINT_LECTURE
 from .rounds import DEMO_LIAISON
 
@@ -22,15 +23,17 @@ MARKER_TITLE = "生成AI活用入門(出前講座)"
 
 def seed_demo_visits(now=None):
     now = now or utcnow()
-    liaison = db.session.scalar(sa.select(User).where(User.email == DEMO_LIAISON))
+    cast = demo_cast()
+    liaison = db.session.scalar(sa.select(User).where(User.email == cast(DEMO_LIAISON)))
     expert = db.session.scalar(sa.select(User).where(User.email == "expert@demo.example.jp"))
     if liaison is None or expert is None:
         return 0
     # Its first visit is the marker (the rounds seeder adds visits by the same liaison).
     if db.session.scalar(sa.select(Visit.id).where(Visit.title == MARKER_TITLE).limit(1)):
         return 0
+    sayo, shiso, kamikawa = (cast.muni(n) for n in ("佐用町", "宍粟市", "神河町"))
     munis = {m.name: m for m in db.session.scalars(sa.select(Municipality).where(
-        Municipality.name.in_(("佐用町", "宍粟市", "神河町"))))}
+        Municipality.name.in_((sayo, shiso, kamikawa))))}
     today = now.astimezone(JST).date()
 
     def at(days, hour):
@@ -40,9 +43,9 @@ def seed_demo_visits(now=None):
         return db.session.scalar(sa.select(SupportRequest).where(SupportRequest.title == title))
 
     held = create_visit(liaison, kind="lecture", title=MARKER_TITLE,
-                        starts_at=at(-14, 14), ends_at=at(-14, 16), municipalities=[munis["佐用町"]],
-                        attendees=[expert], venue="佐用町役場 大会議室", confirm=True,
-                        sreq=request_titled(GENAI_LECTURE),
+                        starts_at=at(-14, 14), ends_at=at(-14, 16), municipalities=[munis[sayo]],
+                        attendees=[expert], venue=cast("佐用町役場 大会議室"), confirm=True,
+                        sreq=request_titled(cast(GENAI_LECTURE)),
                         now=now - timedelta(days=30))
     record_visit(held, liaison, attendees_executives=3, attendees_business=18,
                  attendees_information=2, covered="生成AIの基礎、庁内での活用例、デモ",
@@ -65,10 +68,11 @@ def seed_demo_visits(now=None):
                              goal="年度内にガイドラインを策定・周知", cadence_days=30, now=now)
     create_visit(liaison, kind="lecture", title="カイゼンDX 合同講座",
                  starts_at=at(7, 13), ends_at=at(7, 16),
-                 municipalities=[munis["宍粟市"], munis["佐用町"]], attendees=[expert],
-                 venue="宍粟市役所", confirm=True, sreq=request_titled(KAIZEN_JOINT_LECTURE),
+                 municipalities=[munis[shiso], munis[sayo]], attendees=[expert],
+                 venue=cast("宍粟市役所"), confirm=True,
+                 sreq=request_titled(cast(KAIZEN_JOINT_LECTURE)),
                  now=now)
-    create_visit(liaison, kind="round", title="定期巡回(神河町)", starts_at=at(3, 10),
-                 ends_at=at(3, 11), municipalities=[munis["神河町"]], now=now)
+    create_visit(liaison, kind="round", title=cast("定期巡回(神河町)"), starts_at=at(3, 10),
+                 ends_at=at(3, 11), municipalities=[munis[kamikawa]], now=now)
     db.session.flush()
     return 3

@@ -9,8 +9,10 @@ main job on that data in Chromium.
   expert writes the record and the municipality rates it;
 - the manager opens last month's report and downloads it as CSV and XLSX.
 
-Each journey runs twice: with the mouse, and with the keyboard alone (tests/e2e/helpers.Input:
-Tab to each control, keys to work it, a visible focus on every stop, pages opened by links).
+Each journey runs twice on Hyogo's demo: with the mouse, and with the keyboard alone
+(tests/e2e/helpers.Input: Tab to each control, keys to work it, a visible focus on every stop,
+pages opened by links); and once more, with the mouse, on Nagano's demo (the same demo cast onto
+the second pack, seeded once for the module; its names come from the cast).
 """
 import csv
 import io
@@ -23,10 +25,12 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from supportdesk.calendar_jp import add_business_days
+from supportdesk.demo.cast import cast_for
 from supportdesk.demo.requests import GENAI_LECTURE
 from supportdesk.demo.users import DEMO_PASSWORD
 from supportdesk.extensions import db
 from supportdesk.models import SatisfactionResponse, SupportRequest, User, Visit
+from supportdesk.services.packs import load_pack
 from supportdesk.services.reports.figures import previous_month
 from supportdesk.services.visits.jobs import request_satisfaction_due
 from supportdesk.timeutil import JST, utcnow
@@ -43,10 +47,38 @@ EXPERT2 = "expert2@demo.example.jp"            # カイゼン・ノーコード
 MANAGER = "manager@demo.example.jp"
 
 
-@pytest.fixture(params=Input.MODES)
-def inp(request, browser_page):
+# (pack, input mode): Hyogo's demo with each mode, Nagano's with the mouse.
+JOURNEYS = [("hyogo", mode) for mode in Input.MODES] + [("nagano", "mouse")]
+
+
+@pytest.fixture(params=JOURNEYS, ids=[m if p == "hyogo" else f"{p}-{m}" for p, m in JOURNEYS])
+def journey(request):
+    return request.param
+
+
+@pytest.fixture
+def live_app(make_app, journey, pack_demo_config):
+    """The served desk: Hyogo's, seeded by each test; another pack's, seeded once per module."""
+    pack, _mode = journey
+    if pack == "hyogo":
+        return make_app(WTF_CSRF_ENABLED=True)
+    app = make_app(WTF_CSRF_ENABLED=True, **pack_demo_config(pack))
+    app.demo_pack = pack
+    return app
+
+
+@pytest.fixture
+def inp(journey, browser_page):
     """The journey's hands: the mouse, or the keyboard alone."""
-    return Input(browser_page, request.param)
+    return Input(browser_page, journey[1])
+
+
+def demo_of(live_app):
+    """Seed the demo (Hyogo's: the other packs' is seeded already) and return its cast."""
+    pack = getattr(live_app, "demo_pack", "hyogo")
+    if pack == "hyogo":
+        seed_demo(live_app)
+    return cast_for(pack)
 
 
 def login(inp, base, email):
@@ -89,7 +121,7 @@ def request_id_of(live_app, number):
 
 
 def test_staff_file_each_kind_and_the_info_dept_hears_of_it(live_app, live_server, inp):
-    seed_demo(live_app)
+    cast = demo_of(live_app)
     base, page = live_server, inp.page
     with live_app.app_context():
         parent_id = db.session.scalar(sa.select(SupportRequest.id)
@@ -97,7 +129,7 @@ def test_staff_file_each_kind_and_the_info_dept_hears_of_it(live_app, live_serve
         db.session.rollback()
 
     # 健康福祉課 files a consultation from the home page's intake link.
-    login(inp, base, SAYO_WELFARE)
+    login(inp, base, cast(SAYO_WELFARE))
     inp.visit(f"{base}/requests/new", menu_link(page, "新規相談"))
     inp.follow("[data-testid=kind-consultation]")
     inp.fill("#title", "介護保険の申請をオンラインで受け付けたい")
@@ -109,12 +141,12 @@ def test_staff_file_each_kind_and_the_info_dept_hears_of_it(live_app, live_serve
     assert consultation.startswith("R")
     expect(page.locator("[data-testid=state]")).to_have_text("受付")
     # Following it: the filer's list shows it with its state.
-    inp.visit(f"{base}/requests/mine", menu_link(page, "自分の市町の依頼"))
+    inp.visit(f"{base}/requests/mine", menu_link(page, cast("自分の市町の依頼")))
     expect(page.locator("main")).to_contain_text(consultation)
     logout(page, inp=inp)
 
     # The 情報部門 of the same town is told of the share, and can open the request.
-    login(inp, base, SAYO_INFO)
+    login(inp, base, cast(SAYO_INFO))
     inp.visit(f"{base}/notifications", page.get_by_test_id("bell"))
     shared = page.locator("[data-testid=notification]", has_text=consultation)
     expect(shared.first).to_be_visible()
@@ -123,9 +155,9 @@ def test_staff_file_each_kind_and_the_info_dept_hears_of_it(live_app, live_serve
     expect(page.locator("#history")).to_contain_text("情報部門に共有しました")
 
     # The 情報部門 files a joint lecture with 上郡町 and an accompaniment of a held lecture.
-    lecture = file_lecture(inp, base, "カイゼンDX講座の合同開催(佐用町・上郡町)",
-                           co_municipality="上郡町")
-    expect(page.locator("main")).to_contain_text("上郡町")
+    lecture = file_lecture(inp, base, cast("カイゼンDX講座の合同開催(佐用町・上郡町)"),
+                           co_municipality=cast.muni("上郡町"))
+    expect(page.locator("main")).to_contain_text(cast.muni("上郡町"))
     inp.visit(f"{base}/requests/new", menu_link(page, "新規相談"))
     inp.follow("[data-testid=kind-accompaniment]")
     inp.select("#parent_id", str(parent_id))
@@ -134,7 +166,7 @@ def test_staff_file_each_kind_and_the_info_dept_hears_of_it(live_app, live_serve
     inp.click("[data-testid=submit]")
     page.wait_for_selector("[data-testid=request-number]")
     accompaniment = page.text_content("[data-testid=request-number]").strip()
-    inp.visit(f"{base}/requests/mine", menu_link(page, "自分の市町の依頼"))
+    inp.visit(f"{base}/requests/mine", menu_link(page, cast("自分の市町の依頼")))
     for number in (consultation, lecture, accompaniment):
         expect(page.locator("main")).to_contain_text(number)
 
@@ -143,9 +175,12 @@ def test_staff_file_each_kind_and_the_info_dept_hears_of_it(live_app, live_serve
             SupportRequest.number.in_((consultation, lecture, accompaniment))))}
         assert {rows[n].kind for n in rows} == {"consultation", "lecture", "accompaniment"}
         assert rows[consultation].filed_outside_info_dept
-        info = db.session.scalar(sa.select(User).where(User.email == SAYO_INFO))
+        info = db.session.scalar(sa.select(User).where(User.email == cast(SAYO_INFO)))
         assert info in rows[consultation].followers
-        assert [m.name for m in rows[lecture].co_municipalities] == ["上郡町"]
+        assert [m.name for m in rows[lecture].co_municipalities] == [cast.muni("上郡町")]
+        # Routed to the region of the filer's municipality, whose liaison team works it.
+        assert rows[lecture].municipality.name == cast.muni("佐用町")
+        assert rows[lecture].region.name == cast("西播磨")
         assert len(rows[lecture].candidate_dates) == 2
         assert rows[accompaniment].parent_id == parent_id
         # The numbers follow the demo's, in one sequence.
@@ -156,21 +191,21 @@ def test_staff_file_each_kind_and_the_info_dept_hears_of_it(live_app, live_serve
 
 
 def test_liaison_works_a_lecture_expert_records_it_staff_rate_it(live_app, live_server, inp):
-    seed_demo(live_app)
+    cast = demo_of(live_app)
     base, page = live_server, inp.page
     first_day, _second = candidate_days()
     with live_app.app_context():
         expert_id = db.session.scalar(sa.select(User.id).where(User.email == EXPERT2))
         db.session.rollback()
 
-    login(inp, base, SAYO_INFO)
+    login(inp, base, cast(SAYO_INFO))
     title = "税務課向けカイゼンDX講座(申告書の入力)"
     number = file_lecture(inp, base, title)
     sreq_id = request_id_of(live_app, number)
     logout(page, inp=inp)
 
     # The liaison's home is the queue: the new lecture is there; taking it starts 調整中.
-    login(inp, base, LIAISON)
+    login(inp, base, cast(LIAISON))
     inp.follow(f"tr:has-text('{number}') >> a:has-text('{title}')", f"**/requests/{sreq_id}")
     inp.click("[data-testid=action-triage] button")
     expect(page.locator("[data-testid=state]")).to_have_text("調整中")
@@ -195,7 +230,7 @@ def test_liaison_works_a_lecture_expert_records_it_staff_rate_it(live_app, live_
     logout(page, inp=inp)
 
     # The liaison fixes the first candidate date with the expert.
-    login(inp, base, LIAISON)
+    login(inp, base, cast(LIAISON))
     request_link = f"main a:has-text('{title}')"
     inp.visit(f"{base}/requests/{sreq_id}", request_link)
     inp.follow("[data-testid=schedule-lecture]", f"**/visits/schedule/{sreq_id}")
@@ -224,9 +259,9 @@ def test_liaison_works_a_lecture_expert_records_it_staff_rate_it(live_app, live_
             assert request_satisfaction_due(utcnow()) >= 1
             db.session.commit()
 
-        login(inp, base, SAYO_INFO)
+        login(inp, base, cast(SAYO_INFO))
         rate_visit(page, visit_url, 5, "演習が実務に直結していました", inp=inp,
-                   via=(menu_link(page, "自分の市町の依頼"), f"main a:text-is('{number}')",
+                   via=(menu_link(page, cast("自分の市町の依頼")), f"main a:text-is('{number}')",
                         to_the_visit[-1]))
         expect(page.locator("[data-testid=satisfaction]")).to_contain_text("5/5")
         inp.visit(f"{base}/requests/{sreq_id}", f"main a:has-text('{title}')")
@@ -235,7 +270,7 @@ def test_liaison_works_a_lecture_expert_records_it_staff_rate_it(live_app, live_
     with live_app.app_context():
         visit = db.session.scalar(sa.select(Visit).where(Visit.request_id == sreq_id))
         assert visit.state == "held" and visit.record.covered.startswith("申告書")
-        assert visit.sreq.state == "delivered" and visit.sreq.assignee.email == LIAISON
+        assert visit.sreq.state == "delivered" and visit.sreq.assignee.email == cast(LIAISON)
         answer = db.session.scalar(sa.select(SatisfactionResponse)
                                    .where(SatisfactionResponse.visit_id == visit.id))
         assert answer.rating == 5
@@ -243,7 +278,8 @@ def test_liaison_works_a_lecture_expert_records_it_staff_rate_it(live_app, live_
 
 
 def test_manager_downloads_last_months_report(live_app, live_server, inp):
-    seed_demo(live_app)
+    cast = demo_of(live_app)
+    pack = load_pack(cast.key)
     base, page = live_server, inp.page
     today = utcnow().astimezone(JST)
     year, month = previous_month(today.year, today.month)
@@ -253,6 +289,9 @@ def test_manager_downloads_last_months_report(live_app, live_server, inp):
     inp.follow(page.get_by_role("link", name=f"先月の月次報告 ({ym})"), f"**/reports/monthly/{ym}")
     assert page.get_by_role("heading", level=1).inner_text().startswith(f"月次報告 {ym}")
     new_figure = page.get_by_role("row", name="新規受付").locator("td").first.inner_text()
+    # Reach out of the desk's own municipalities: 全41市町 on Hyogo's, 全77市町村 on Nagano's.
+    expect(page.locator("main")).to_contain_text(
+        f"全{len(pack.municipalities)}{pack.municipalities_word}")
 
     with page.expect_download() as csv_download:
         inp.click(page.get_by_role("link", name="CSV", exact=True))

@@ -22,7 +22,7 @@ PREFECTURE_KEYS = {"default", "code", "name", "desk_name", "municipalities_word"
 REQUIRED_PREFECTURE_KEYS = ("code", "name", "desk_name", "municipalities_word")
 REGION_KEYS = {"name", "members", "central"}
 TOP_KEYS = {"prefecture", "regions", "population_bands", "catalogue", "lecture_menus", "support_kinds",
-            "expert_kinds"}
+            "expert_kinds", "demo"}
 CATALOGUE_FILE_KEYS = ("themes", "status_items")
 # The programme catalogue's lists: pack section -> (the list's name in catalogue_entries, keys
 # an entry may have, the pattern of its key, the column width the key is stored in).
@@ -246,6 +246,9 @@ def parse_pack(text, *, key="pack", filename=None):
     for c in sorted(set(munis) - set(placed)):
         errors.append(lines.at(1, f"{munis[c].name} ({c}) belongs to no region"))
     catalogue, files = _parse_catalogue(data, lines, errors)
+    from .demo_section import check_demo_section  # [demo]: who plays whom in the demo data
+
+    errors += check_demo_section(data.get("demo"), lines, key=key, regions=regions)
     if errors:
         raise PackError(errors)
     return Pack(
