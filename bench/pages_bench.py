@@ -98,8 +98,15 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--sqlite", metavar="PATH", help="SQLite file; reused if it holds the data")
     ap.add_argument("--only", default="", help="comma-separated page names to measure")
+    ap.add_argument("--schema", help="PostgreSQL: reuse this schema of an earlier --keep run")
     args = ap.parse_args()
-    uri, cleanup = qb.setup_database(os.environ.get("DATABASE_URL", ""), args.sqlite)
+    url = os.environ.get("DATABASE_URL", "")
+    if args.schema and url.startswith("postgres"):
+        base = qb.normalise_db_url(url)
+        sep = "&" if "?" in base else "?"
+        uri, cleanup = f"{base}{sep}options=-csearch_path%3D{args.schema}%2Cpublic", lambda: None
+    else:
+        uri, cleanup = qb.setup_database(url, args.sqlite)
     app = qb.make_app(uri)
     try:
         run(app, args)
@@ -115,12 +122,12 @@ def run(app, args):
     from supportdesk.permissions import liaison_region_filter
 
     with app.app_context():
-        if args.sqlite and sa.inspect(db.engine).has_table("support_requests"):
+        if (args.sqlite or args.schema) and sa.inspect(db.engine).has_table("support_requests"):
             db.create_all()  # tables declared since the file was made
             liaison = db.session.scalar(sa.select(User).where(
                 User.email == "liaison1@bench.example.jp"))
             manager = db.session.scalar(sa.select(User).where(User.role == "manager"))
-            qb.log("reusing " + args.sqlite)
+            qb.log("reusing " + (args.sqlite or args.schema))
         else:
             liaison, manager = qb.generate(args.count, args.seed)
         regions = sorted(liaison_region_filter(liaison))

@@ -24,6 +24,21 @@ def _jst_date_sqlite(element, compiler, **kw):
     return "date(%s, '+9 hours')" % compiler.process(arg, **kw)
 
 
+def nearest_rank(n, fraction):
+    """The rank (1-based) of the nearest-rank percentile among n values."""
+    import math
+
+    return max(1, math.ceil(fraction * n))
+
+
+def nearest_rank_condition(rn, n, fraction):
+    """SQL: row number `rn` is nearest_rank(n, fraction), i.e. rn - 1 < fraction * n <= rn, in
+    double precision on both databases as in Python (a window query picks the percentile rows
+    of several groups at once)."""
+    f = sa.cast(sa.literal(fraction, sa.Float), sa.Float)
+    return sa.and_(rn >= f * n, rn - 1 < f * n)
+
+
 def nearest_rank_percentile(session, values_subquery, column_name, fraction, n=None):
     """The nearest-rank percentile of a column of a subquery, computed in the database.
 

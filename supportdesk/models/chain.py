@@ -277,4 +277,6 @@ def create_triggers(connection, tables=None):
 @event.listens_for(db.metadata, "after_create")
 def _triggers_after_create_all(target, connection, tables=(), **kw):
     created = {t.name for t in tables}
-    create_triggers(connection, [name for name in CHAINS if name in created])
+    names = [name for name in CHAINS if name in created]
+    if names:  # an empty list would mean every chained table to create_triggers
+        create_triggers(connection, names)

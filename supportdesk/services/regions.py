@@ -21,6 +21,7 @@ What a move does (the one owner of the rule):
 import logging
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -39,6 +40,25 @@ ROUND_CYCLES = (1, 2, 3, 4, 6, 12)
 
 # --- the history as SQL ----------------------------------------------------------------------
 
+def _memberships(region_ids):
+    """The membership rows (municipality id, valid_from, valid_to) of `region_ids`: a few dozen
+    rows, read once per request (or app context) for all of a report's figures; a move or
+    the seed forgets them (`forget_memberships`)."""
+    key = tuple(sorted(region_ids))
+    cache = g.setdefault("_region_memberships", {}) if has_app_context() else {}
+    if key not in cache:
+        m = RegionMembership
+        cache[key] = db.session.execute(
+            sa.select(m.municipality_id, m.valid_from, m.valid_to)
+            .where(m.region_id.in_(key)).order_by(m.municipality_id, m.id)).all()
+    return cache[key]
+
+
+def forget_memberships():
+    if has_app_context():
+        g.pop("_region_memberships", None)
+
+
 def in_regions_at(mid_col, at_col, region_ids):
     """SQL condition: the municipality `mid_col` belonged to one of `region_ids` at `at_col`.
 
@@ -46,11 +66,8 @@ def in_regions_at(mid_col, at_col, region_ids):
     condition as literals (the municipalities always in the regions as one IN list, a moved
     one as its time window), so the reports' big scans keep their plain index paths instead of
     a correlated lookup per row (measured: twice as slow on SQLite)."""
-    m = RegionMembership
     always, windows = set(), []
-    for mid, start, end in db.session.execute(
-            sa.select(m.municipality_id, m.valid_from, m.valid_to)
-            .where(m.region_id.in_(region_ids)).order_by(m.municipality_id, m.id)):
+    for mid, start, end in _memberships(region_ids):
         if start is None and end is None:
             always.add(mid)
             continue
@@ -68,10 +85,8 @@ def member_ids_at_end(region_ids, end):
     """The ids of the municipalities in `region_ids` at the last moment before `end` (a
     period's end: a move at midnight of the 1st belongs to the new month), as a sorted list,
     read first for the same reason as above."""
-    m = RegionMembership
-    return sorted(db.session.scalars(sa.select(m.municipality_id).where(
-        m.region_id.in_(region_ids), sa.or_(m.valid_from.is_(None), m.valid_from < end),
-        sa.or_(m.valid_to.is_(None), m.valid_to >= end))))
+    return sorted({mid for mid, start, stop in _memberships(region_ids)
+                   if (start is None or start < end) and (stop is None or stop >= end)})
 
 
 def region_history(municipality_id):
@@ -91,6 +106,7 @@ def ensure_memberships():
             for mid, rid in db.session.execute(missing)]
     if rows:
         db.session.execute(sa.insert(RegionMembership), rows)
+        forget_memberships()
     return len(rows)
 
 
@@ -163,6 +179,7 @@ def move_municipality(actor, municipality, region, *, now=None):
     municipality.region = region
     kept = open_requests_of(municipality)
     db.session.flush()
+    forget_memberships()
     bump_reference_version()  # the municipality list carries its region
     record_audit("municipality.region_moved", actor=actor, target=municipality, now=now,
                  before={"region_id": old_id, "region": old.name if old else None},

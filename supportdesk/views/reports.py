@@ -1,6 +1,6 @@
 """Reports for managers (and liaisons for their regions): monthly, fiscal year, municipality."""
 from calendar import monthrange
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -86,9 +86,21 @@ def _monthly(ym):
     year, month = _month(ym)
     report, frozen = monthly_report(year, month, _region_scope(), now=utcnow(),
                                     live=request.args.get("live") == "1")
-    tiles = contact_recency_tiles(min(r.month_period(year, month).end, utcnow()), _region_scope())
+    end = r.month_period(year, month).end
+    moment = min(end, utcnow())
+    tiles = contact_recency_tiles(moment, _region_scope(), last_by_code=_report_last_contacts(
+        report) if moment == end else None)
     keep_business_days()
     return year, month, report, monthly_charts(report, tiles), frozen
+
+
+def _report_last_contacts(report):
+    """{code: datetime or None} from a report's last contacts at its month's end (None when a
+    snapshot frozen before they were recorded lacks them)."""
+    last = report["reach"].get("last_contacts")
+    if last is None:
+        return None
+    return {code: datetime.fromisoformat(at) if at else None for code, at in last.items()}
 
 
 @bp.get("/monthly/<ym>")

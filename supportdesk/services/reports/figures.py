@@ -354,9 +354,9 @@ def expert_dispatches(period, region_ids):
 
 # --- reach --------------------------------------------------------------------------------
 
-def _contacts(region_ids, since=None, until=None, mids=None):
+def _contacts(region_ids, since=None, until=None, mids=None, spans=None):
     """(municipality_id, at) for every contact: request events, held visits and the meetings a
-    municipality attended.
+    municipality attended (`spans`: only those in one of these [start, end) ranges).
 
     The time and municipality filters go inside each branch of the UNION so that both
     databases use the indexes on event and visit times instead of scanning all history."""
@@ -367,6 +367,8 @@ def _contacts(region_ids, since=None, until=None, mids=None):
             stmt = stmt.where(at_col >= since)
         if until is not None:
             stmt = stmt.where(at_col < until)
+        if spans is not None:
+            stmt = stmt.where(sa.or_(*[sa.and_(at_col >= s, at_col < e) for s, e in spans]))
         if mids is not None:
             stmt = stmt.where(mid_col.in_(mids))
         if region_ids is not None:  # the region of the contact's moment, not today's
@@ -412,20 +414,50 @@ def municipalities_in_scope(region_ids, end=None):
     return db.session.scalar(stmt)
 
 
-def no_contact(moment, region_ids, days=NO_CONTACT_DAYS):
-    """Municipalities with no contact in the `days` before `moment`, with their last contact."""
+def municipalities_of(region_ids, end=None):
+    """The municipalities in scope (reference rows: id, code, name, region_id), by code: all,
+    or those of `region_ids` at the end of the period ending `end` (services/regions keeps the
+    history; today's membership without `end`)."""
+    from ..reference import municipalities
+
+    if region_ids is None:
+        return list(municipalities())
+    if end is None:
+        return [m for m in municipalities() if m.region_id in region_ids]
+    members = set(member_ids_at_end(region_ids, end))
+    return [m for m in municipalities() if m.id in members]
+
+
+def recent_contacts(moment, region_ids, days=NO_CONTACT_DAYS):
+    """{municipality id: its last contact in the `days` before `moment`} (one grouped query)."""
     window = _contacts(region_ids, since=moment - timedelta(days=days), until=moment)
-    stmt = (sa.select(Municipality).where(Municipality.id.not_in(sa.select(window.c.mid)))
-            .order_by(Municipality.code))
-    if region_ids is not None:  # the region's municipalities at that moment
-        stmt = stmt.where(Municipality.id.in_(member_ids_at_end(region_ids, moment)))
-    quiet = db.session.scalars(stmt).all()
+    return dict(db.session.execute(sa.select(window.c.mid, sa.func.max(window.c.at))
+                                   .group_by(window.c.mid)).all())
+
+
+def last_contacts(moment, region_ids, recent=None, days=NO_CONTACT_DAYS):
+    """{municipality id: its last contact before `moment`}. The `days` before `moment` answer
+    for most municipalities (`recent`, when the caller already has them); only the others'
+    older history is read (a scan of all history took 0.4-1 s at 100k requests)."""
+    if recent is None:
+        recent = recent_contacts(moment, region_ids, days)
+    last = dict(recent)
+    quiet = [m.id for m in municipalities_of(region_ids, moment) if m.id not in last]
+    if quiet:
+        older = _contacts(region_ids, until=moment - timedelta(days=days), mids=quiet)
+        last.update(db.session.execute(sa.select(older.c.mid, sa.func.max(older.c.at))
+                                       .group_by(older.c.mid)).all())
+    return last
+
+
+def no_contact(moment, region_ids, days=NO_CONTACT_DAYS, recent=None):
+    """Municipalities with no contact in the `days` before `moment`, with their last contact."""
+    if recent is None:
+        recent = recent_contacts(moment, region_ids, days)
+    quiet = [m for m in municipalities_of(region_ids, moment) if m.id not in recent]
     if not quiet:
         return []
-    # Only the quiet municipalities' older history is read for their last contact.
-    older = _contacts(region_ids, until=moment, mids=[m.id for m in quiet])
-    last = dict(db.session.execute(sa.select(older.c.mid, sa.func.max(older.c.at))
-                                   .group_by(older.c.mid)).all())
+    last = last_contacts(moment, region_ids, recent=recent, days=days)
     return [(m, last.get(m.id)) for m in quiet]
 
 

@@ -16,6 +16,8 @@ from ..surveys.figures import survey_figures
 from .knowing import status_figures
 from . import outreach as o
 from . import figures as r
+from . import month_figures as mf
+from . import month_outreach as mo
 
 def _row(label, value, prev=None, prev_year=None, figure=None, **params):
     return {"label": label, "value": value, "prev": prev, "prev_year": prev_year,
@@ -32,45 +34,59 @@ def _catalogue_rows(list_name, counts, *, offered=False):
                  label_en=entries[k].label("en") if k in entries else k) for k in keys]
 
 
-def _scalars(year, month, region_ids):
-    """The headline figures for one month (used for the month and both comparisons)."""
-    p = r.month_period(year, month)
-    lect = r.lectures(p, region_ids)
-    resp = r.responsiveness(p, region_ids)
-    support = r.support_given(p, region_ids)
-    sat = o.satisfaction(p, region_ids)
-    eng = o.engagements(p, region_ids)
-    return {
-        "new": r.count_requests("new", p, region_ids=region_ids),
-        "closed": r.count_requests("closed", p, region_ids=region_ids),
-        "backlog": r.count_requests("backlog", p, region_ids=region_ids),
-        "declined": r.count_requests("declined", p, region_ids=region_ids),
-        "withdrawn": r.count_requests("withdrawn", p, region_ids=region_ids),
-        "reopened": r.count_requests("reopened", p, region_ids=region_ids),
-        "past_target": r.count_requests("past_target", p, region_ids=region_ids),
-        "first_response_median": resp["first_response"]["median"],
-        "first_response_p90": resp["first_response"]["p90"],
-        "resolution_median": resp["resolution"]["median"],
-        "resolution_p90": resp["resolution"]["p90"],
-        "lectures_held": lect["held"],
-        "joint_lectures": lect["joint"],
-        "participants": o.participants(p, region_ids)["total"],
-        "satisfaction_average": sat["average"],
-        "satisfaction_top_share": sat["top_share"],
-        "satisfaction_responses": sat["responses"],
-        "satisfaction_responses_filer": sat["by_source"]["filer"]["responses"],
-        "satisfaction_responses_participant": sat["by_source"]["participant"]["responses"],
-        "satisfaction_average_filer": sat["by_source"]["filer"]["average"],
-        "satisfaction_average_participant": sat["by_source"]["participant"]["average"],
-        "engagements_active": eng["active"],
-        "engagements_opened": eng["opened"],
-        **{f"engagements_closed_{a}": n for a, n in eng["closed_by_achievement"].items()},
-        "reach_month": r.reached(p, region_ids),
-        "support_total": sum(support["by_kind"].values()),
-        **{f: r.count_requests(f, p, region_ids=region_ids) for f in INFO_DEPT_FIGURES},
-        **survey_figures(p, region_ids),
-        **status_figures(p, region_ids),
-    }
+def _months_figures(months, region_ids, extra=()):
+    """({(year, month): the headline figures}, the first month's details): every figure for
+    all the months at once (month_figures: one query per figure or group of figures, each
+    covering every month). `extra` periods (the quarter, the fiscal year) are counted for
+    reach in the same query."""
+    periods = [r.month_period(y, m) for y, m in months]
+    first = periods[0]
+    requests, breakdown = mf.request_figures(periods, region_ids)
+    resp = mf.responsiveness(periods, region_ids)
+    seen = mo.visits(periods, region_ids)
+    sat = mo.satisfaction(periods, region_ids)
+    eng = mo.engagements(periods, region_ids)
+    support = mo.support_given(periods, region_ids)
+    reach, recent = mf.reached(periods + [p for p in extra if p.key not in
+                                          {q.key for q in periods}], region_ids,
+                               recent_before=first.end)
+    surveys = mo.surveys(periods, region_ids)
+    status = mo.status_figures(periods, region_ids)
+    out = {}
+    for (y, m), p in zip(months, periods):
+        k = p.key
+        lect, people, s, e = seen[k]["lectures"], seen[k]["participants"], sat[k], eng[k]
+        out[(y, m)] = {
+            **{f: requests[k][f] for f in ("new", "closed", "backlog", "declined", "withdrawn",
+                                           "reopened", "past_target")},
+            "first_response_median": resp[k]["first_response"]["median"],
+            "first_response_p90": resp[k]["first_response"]["p90"],
+            "resolution_median": resp[k]["resolution"]["median"],
+            "resolution_p90": resp[k]["resolution"]["p90"],
+            "lectures_held": lect["held"],
+            "joint_lectures": lect["joint"],
+            "participants": people["total"],
+            "satisfaction_average": s["average"],
+            "satisfaction_top_share": s["top_share"],
+            "satisfaction_responses": s["responses"],
+            "satisfaction_responses_filer": s["by_source"]["filer"]["responses"],
+            "satisfaction_responses_participant": s["by_source"]["participant"]["responses"],
+            "satisfaction_average_filer": s["by_source"]["filer"]["average"],
+            "satisfaction_average_participant": s["by_source"]["participant"]["average"],
+            "engagements_active": e["active"],
+            "engagements_opened": e["opened"],
+            **{f"engagements_closed_{a}": n for a, n in e["closed_by_achievement"].items()},
+            "reach_month": reach[k],
+            "support_total": sum(support[k]["by_kind"].values()),
+            **{f: requests[k][f] for f in INFO_DEPT_FIGURES},
+            **surveys[k],
+            **status[k],
+        }
+    details = dict(breakdown, lectures=seen[first.key]["lectures"],
+                   participants=seen[first.key]["participants"],
+                   visits_by_kind=seen[first.key]["visits_by_kind"], support=support[first.key],
+                   reach=reach, recent_contacts=recent)
+    return out, details
 
 
 # The 情報部門 rule: requests filed outside it, and whether the share reached anyone.
@@ -145,15 +161,13 @@ def frozen_scalars(figures):
     return values
 
 
-def _compared_scalars(year, month, region_ids):
-    """A compared month's headline figures: from its frozen snapshot when the report covers
-    every region and one exists (a closed month's official figures), else computed."""
-    if region_ids is None:
-        snap = latest_snapshot(year, month)
-        values = frozen_scalars(snap.figures) if snap is not None else None
-        if values is not None:
-            return values
-    return _scalars(year, month, region_ids)
+def _frozen(year, month, region_ids):
+    """A compared month's headline figures from its frozen snapshot when the report covers
+    every region and one exists (a closed month's official figures), else None."""
+    if region_ids is not None:
+        return None
+    snap = latest_snapshot(year, month)
+    return frozen_scalars(snap.figures) if snap is not None else None
 
 
 def build_monthly_report(year, month, region_ids=None):
@@ -161,28 +175,31 @@ def build_monthly_report(year, month, region_ids=None):
 
     The month itself is computed; the previous month and the same month a year earlier come
     from their snapshots when they have one (they are closed: the snapshot holds their
-    official figures), which takes two thirds of the figure queries away."""
+    official figures). The months that are computed are computed together: each figure is one
+    query over all of them."""
     p = r.month_period(year, month)
-    current = _scalars(year, month, region_ids)
-    prev = _compared_scalars(*r.previous_month(year, month), region_ids)
-    last_year = _compared_scalars(year - 1, month, region_ids)
+    compared = [r.previous_month(year, month), (year - 1, month)]
+    frozen = {ym: _frozen(*ym, region_ids) for ym in compared}
+    quarter = r.quarter_to_date(year, month)
+    fy = r.fiscal_year_to_period_end(year, month)
+    scalars, d = _months_figures([(year, month)] + [ym for ym in compared if frozen[ym] is None],
+                                 region_ids, extra=(quarter, fy))
+    current = scalars[(year, month)]
+    prev, last_year = (frozen[ym] or scalars[ym] for ym in compared)
     sections = {}
     for section, key, label, figure in SCALAR_LABELS:
         sections.setdefault(section, []).append(
             _row(label, current[key], prev[key], last_year[key], figure, key=key, **_drill(key)))
-    by_kind = r.new_by_kind(p, region_ids)
+    by_kind = d["by_kind"]
     kinds = [_row(KIND_LABELS[k], sum(n for (kk, o), n in by_kind.items() if kk == k and o != "push"),
                   figure="new", kind=k, origin="municipal") for k in KIND_LABELS]
     kinds.append(_row(N_("プッシュ型(リエゾン発)"), sum(n for (k, o), n in by_kind.items() if o == "push"),
                       figure="new", origin="push"))
-    lect = r.lectures(p, region_ids)
-    quarter = r.quarter_to_date(year, month)
-    fy = r.fiscal_year_to_period_end(year, month)
-    total = r.municipalities_in_scope(region_ids, p.end)
-    support = r.support_given(p, region_ids)
-    people = o.participants(p, region_ids)
-    reach_quarter = r.reached(quarter, region_ids)
-    names_en = r.theme_names_en()
+    lect, people, support = d["lectures"], d["participants"], d["support"]
+    munis = r.municipalities_of(region_ids, p.end)
+    total = len(munis)
+    last = r.last_contacts(p.end, region_ids, recent=d["recent_contacts"])
+    reasons = mf.reasons(p, region_ids)
     return {
         "period": p.key,
         "waiting_note": WAITING_NOTE,
@@ -192,14 +209,14 @@ def build_monthly_report(year, month, region_ids=None):
         "sections": sections,
         "by_kind": kinds,
         # Theme names are data in two languages: the page picks name_en for English readers.
-        "by_theme": [dict(_row(label, n, figure="new", theme_id=i), label_en=names_en.get(i))
-                     for i, label, n in r.new_by_theme(p, region_ids)],
+        "by_theme": [dict(_row(label, n, figure="new", theme_id=i), label_en=name_en)
+                     for i, label, name_en, n in mf.new_by_theme(p, region_ids)],
         "by_region": [_row(label, n, figure="new", region_id=i)
-                      for i, label, n in r.new_by_region(p, region_ids)],
+                      for i, label, n in d["by_region"]],
         "by_municipality": [_row(label, n, figure="new", municipality_id=i)
-                            for i, label, n in r.new_by_municipality(p, region_ids)],
-        "declined": r.reasons("declined", p, region_ids),
-        "withdrawn": r.reasons("withdrawn", p, region_ids),
+                            for i, label, n in d["by_municipality"]],
+        "declined": reasons["declined"],
+        "withdrawn": reasons["withdrawn"],
         "lectures_by_program": _catalogue_rows(catalogue.LECTURE_MENU, lect["by_program"],
                                                offered=True),
         "lectures_by_format": [_row(LECTURE_FORMATS[k], v) for k, v in lect["by_format"].items()],
@@ -208,24 +225,25 @@ def build_monthly_report(year, month, region_ids=None):
                                  for k, v in people["by_audience"].items()],
         "participants_by_audience": [_row(AUDIENCES[k], v["participants"])
                                      for k, v in people["by_audience"].items()],
-        "visits_by_kind": [_row(VISIT_KINDS[k], v)
-                           for k, v in sorted(r.visits_by_kind(p, region_ids).items())],
+        "visits_by_kind": [_row(VISIT_KINDS[k], v) for k, v in sorted(d["visits_by_kind"].items())],
         "reach": {
             "total": total,
             "month": current["reach_month"],
-            "quarter": reach_quarter,
-            # In the first quarter the fiscal year so far is the quarter: count once.
-            "fiscal_year": (reach_quarter if fy.start == quarter.start
-                            else r.reached(fy, region_ids)),
+            "quarter": d["reach"][quarter.key],
+            "fiscal_year": d["reach"][fy.key],
             "no_contact": [{"code": m.code, "name": m.name,
-                            "last": last.isoformat() if last else None}
-                           for m, last in r.no_contact(p.end, region_ids)],
+                            "last": last[m.id].isoformat() if m.id in last else None}
+                           for m in munis if m.id not in d["recent_contacts"]],
+            # Each municipality's last contact before the month's end: the tile map of a
+            # closed month is drawn from it (and from its snapshot) instead of the events.
+            "last_contacts": {m.code: last[m.id].isoformat() if m.id in last else None
+                              for m in munis},
             "rounds": o.round_coverage(year, month, region_ids),
         },
         "support_by_kind": _catalogue_rows(catalogue.SUPPORT_KIND, support["by_kind"], offered=True),
         "bridges": [_row(dept or N_("(未記入)"), n) for dept, n in support["bridges"]],
         "expert_dispatches": _catalogue_rows(
-            catalogue.EXPERT_KIND, dict(sorted(r.expert_dispatches(p, region_ids).items()))),
+            catalogue.EXPERT_KIND, dict(sorted(mo.expert_dispatches(p, region_ids).items()))),
         "push_information": [dict(_row(row["category"], row["sent"]), recipients=row["recipients"],
                                   read=row["read"], read_rate=row["read_rate"])
                              for row in o.push_information(p, region_ids)],

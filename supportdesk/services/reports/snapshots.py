@@ -47,7 +47,10 @@ def snapshot_due(now=None):
 
 
 def snapshots_for(period):
+    """The month's frozen versions, newest first, for their list (their figures, a large JSON
+    document each, are loaded only when read)."""
     return db.session.scalars(sa.select(ReportSnapshot).where(ReportSnapshot.period == period)
+                              .options(sa.orm.defer(ReportSnapshot.figures))
                               .order_by(ReportSnapshot.version.desc())).all()
 
 

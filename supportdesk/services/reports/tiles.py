@@ -6,11 +6,7 @@ from datetime import timedelta
 from functools import cache
 from importlib import resources
 
-import sqlalchemy as sa
-
-from ...extensions import db
 from ...i18n import N_
-from ...models import Municipality
 from . import figures as r
 
 # A layout file in supportdesk/data/ (code,name,col,row: col 0 is the west, row 0 the north),
@@ -62,26 +58,20 @@ def _shade(days):
     raise AssertionError("unreachable")
 
 
-def last_contacts(moment, region_ids):
-    """{municipality id: time of the last contact before `moment`} (one grouped query)."""
-    contacts = r._contacts(region_ids, until=moment)
-    return dict(db.session.execute(sa.select(contacts.c.mid, sa.func.max(contacts.c.at))
-                                   .group_by(contacts.c.mid)).all())
-
-
-def contact_recency_tiles(moment, region_ids):
+def contact_recency_tiles(moment, region_ids, last_by_code=None):
     """One tile per municipality in scope: name, place, the days since its last contact before
-    `moment` (None: never) and the shade for those days."""
+    `moment` (None: never) and the shade for those days. `last_by_code`: the last contacts
+    before `moment` when the caller has them (a report's "last_contacts" at its month's end)."""
     layout = desk_tile_layout()
-    stmt = sa.select(Municipality).order_by(Municipality.code)
-    if region_ids is not None:
-        stmt = stmt.where(Municipality.region_id.in_(region_ids))
-    last = last_contacts(moment, region_ids)
+    munis = r.municipalities_of(region_ids)
+    if last_by_code is None:
+        by_id = r.last_contacts(moment, region_ids)
+        last_by_code = {m.code: by_id.get(m.id) for m in munis}
     tiles = []
-    for m in db.session.scalars(stmt):
+    for m in munis:
         if m.code not in layout:
             continue
-        at = last.get(m.id)
+        at = last_by_code.get(m.code)
         days = None if at is None else max(0, (moment - at) // timedelta(days=1))
         col, row = layout[m.code]
         tiles.append({"code": m.code, "name": m.name, "col": col, "row": row, "days": days,
