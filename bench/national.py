@@ -12,9 +12,9 @@ Used by bench/national_bench.py:
   the prefecture in brackets (府中市(東京都)): Municipality.name is unique in one desk.
 * Regions: Hyogo keeps its pack's 10 regions (Kobe in the central one); each other prefecture
   gets regions of at most REGION_SIZE municipalities in code order (「長野県 第3圏域」), and its
-  政令市 go to a central region of its own (「北海道 政令市」, no liaison): 255 regions.
-* Users: STAFF_PER_MUNI staff per municipality (12,187), two liaisons per region with a
-  liaison (each covering two regions), one central-team liaison, a manager.
+  政令市 go to a central region of its own (「北海道 政令市」, no liaison): 260 regions.
+* Users: STAFF_PER_MUNI staff per municipality (12,187), liaisons 2k+1 and 2k+2 on regions k
+  and k+1 of those with a liaison (490: four per region), one central-team liaison, a manager.
 * Requests: queue_bench's content and state mix; volume Zipf over the municipalities
   (1/rank, in a seeded shuffle), 3 years, themes, ~3.8 events each (sealed in the hash
   chain, as seal_rows does for bulk loaders), a reply on 10%, search_text as the services

@@ -335,8 +335,8 @@ def report(sizes, args):
         small, large = sizes[0], sizes[-1]
         log("")
         log(f"growth {small.f['count']:,} -> {large.f['count']:,} (p50 / p50)")
-        for name, _, _, _, goal in large.scenarios:
-            g = large.p50(name) / small.p50(name)
+        for (sname, *_), (name, _, _, _, goal) in zip(small.scenarios, large.scenarios):
+            g = large.p50(name) / small.p50(sname)
             mark = ""
             if goal == "search":
                 ok = g <= GOALS["growth"]

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from supportdesk.extensions import db
 from supportdesk.models import RequestEvent
 from tests.factories import make_request
-
 from tests.test_queue import NOW
 
 
