@@ -9,7 +9,7 @@ import re
 import time
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app, g, has_request_context
 from flask_babel import Babel, Domain
 from werkzeug.utils import cached_property
 
@@ -23,8 +23,14 @@ def _words():
     from .services.desk import desk
 
     if has_request_context():
-        identity = desk()
-        return identity.municipalities_word, identity.municipalities_word_en
+        # Once per request: a page translates hundreds of messages (one per municipality in a
+        # national-size report), and each lookup goes through the reference cache's lock.
+        words = g.get("_pack_words")
+        if words is None:
+            identity = desk()
+            words = g._pack_words = (identity.municipalities_word,
+                                     identity.municipalities_word_en)
+        return words
     cached = current_app.extensions.get("pack_words")
     if cached is None or time.monotonic() - cached[0] > 60:
         identity = desk()

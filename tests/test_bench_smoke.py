@@ -19,6 +19,8 @@ SMOKES = {
     "dispatch_bench.py": (["--n", "50"], ["msgs/s"]),
     "search_bench.py": (["--tiny"], ["交付"]),
     "pages_bench.py": (["--count", "300", "--runs", "1"], ["queue"]),
+    "national_bench.py": (["--smoke"], ["1,741 municipalities", "queue: liaison default",
+                                        "monthly report", "drop-downs alone"]),
 }
 
 

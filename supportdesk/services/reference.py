@@ -183,6 +183,7 @@ def forget_reference_lists():
     with cache.lock:
         cache.version, cache.lists = None, {}
     g.pop("_reference_version", None)
+    g.pop("_pack_words", None)  # pack_words.py's copy of the desk's word for this request
 
 
 def themes():

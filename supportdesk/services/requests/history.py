@@ -11,10 +11,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from ... import permissions
 from ...extensions import db
 from ...models import RequestEvent, SupportRequest, Visit
-from ...models.support_request import request_co_municipalities
 from ...models.visit import visit_attendees, visit_municipalities
 from ...timeutil import fiscal_year
 from ...workflow import State
+from .queue import municipality_condition
 
 TIMELINE_PAGE = 20  # events a page of the timeline shows (?page=N)
 
@@ -23,10 +23,8 @@ LISTED_REQUESTS = 100  # the newest requests listed under their fiscal years; th
 
 
 def _scoped_requests(m, user, *cols):
-    co = sa.select(request_co_municipalities.c.request_id).where(
-        request_co_municipalities.c.municipality_id == m.id)
     stmt = (sa.select(*cols)
-            .where(sa.or_(SupportRequest.municipality_id == m.id, SupportRequest.id.in_(co)),
+            .where(municipality_condition(m.id),
                    SupportRequest.state != State.DRAFT.value))
     return permissions.scope_requests(stmt, user)
 
