@@ -117,7 +117,7 @@ class Defaults:
     SMTP_STARTTLS = False
     SMTP_USERNAME = None
     SMTP_PASSWORD = None
-    MAIL_FROM = "supportdesk@localhost"
+    MAIL_FROM = None  # set: every mail's From, whatever the desk's settings say (services/desk)
     # Replies by e-mail (services/mail_in): mail about a request gets
     # Reply-To: reply+<signed token>@MAIL_REPLY_DOMAIN; None turns replies by mail off.
     MAIL_REPLY_DOMAIN = None

@@ -16,7 +16,7 @@ from .models.visit import VISIT_KINDS, VISIT_STATES, SatisfactionSource
 from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
 from .services import catalogue
-from .services.desk import desk
+from .services.desk import accent_colour, desk
 from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
 from .timeutil import fiscal_year, fiscal_year_label, to_jst, wareki_date, wareki_month
@@ -178,6 +178,7 @@ def register(app):
     app.add_template_filter(room_scope_label, "room_scope")
     app.add_template_filter(room_format_label, "room_format")
     app.add_template_global(desk, "desk")
+    app.add_template_global(accent_colour, "accent_colour")
     app.add_template_global(can_do, "can_do")
     # A link to be copied out of the desk, for a reader's network (links.py).
     app.add_template_global(external_url, "external_url")

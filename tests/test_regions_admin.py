@@ -288,3 +288,33 @@ def test_0038_starts_the_history_of_existing_municipalities(blank_app):
     db.session.remove()
     downgrade(revision="0037")
     assert not sa.inspect(db.engine).has_table("region_memberships")
+
+
+def test_the_desk_sender_and_colour_reach_mail_and_pages(app, admin_client):
+    """The pack's (then the admin's) sender is the From of the desk's mail unless the
+    deployment fixes one (MAIL_FROM), and its colour is the pages' accent colour."""
+    from supportdesk.notifications.channels.email import build_message
+
+    msg = {"subject": "件名", "to_address": "x@example.jp", "body": "本文",
+           "idempotency_key": "k1", "payload": {}}
+    app.config["MAIL_FROM"] = None
+    assert admin_client.post("/admin/desk", data=PROFILE).status_code == 302
+    assert build_message(msg, app.config)["From"] == "desk@pref.example.lg.jp"
+    app.config["MAIL_FROM"] = "relay@pref.example.lg.jp"  # the deployment's fixed sender wins
+    assert build_message(msg, app.config)["From"] == "relay@pref.example.lg.jp"
+    page = admin_client.get("/admin/desk").get_data(as_text=True)
+    assert "relay@pref.example.lg.jp" in page  # the admin is told the setting is overridden
+    css_link = [line for line in page.splitlines() if "desk.css" in line]
+    assert css_link, "no stylesheet with the desk's colour"
+    href = css_link[0].split('href="')[1].split('"')[0]
+    css = admin_client.get(href)
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert "--accent:#123abc" in css.get_data(as_text=True).replace(" ", "")
+
+
+def test_a_desk_colour_must_keep_white_text_readable(admin_client):
+    """White text on the accent colour (buttons) and the colour on white (links) need 4.5:1."""
+    page = admin_client.post("/admin/desk", data=dict(PROFILE, colour="#7fbfff")).get_data(
+        as_text=True)
+    assert_japanese_error(page, "colour")
+    assert 'value="#7fbfff"' in control(page, "colour")

@@ -72,6 +72,32 @@ def desk():
     return reference_list("desk")
 
 
+FALLBACK_SENDER = "supportdesk@localhost"
+DEFAULT_COLOUR = "#0b5cab"
+
+
+def mail_sender(config):
+    """The From of the desk's mail: the deployment's MAIL_FROM when it fixes one (a relay may
+    accept only its own senders), else the desk's (the pack's, then the admin's)."""
+    return config.get("MAIL_FROM") or desk().mail_sender or FALLBACK_SENDER
+
+
+def accent_colour():
+    """The pages' accent colour (links, primary buttons): the desk's, else the built-in one."""
+    return desk().colour or DEFAULT_COLOUR
+
+
+def contrast_with_white(colour):
+    """WCAG 2 contrast ratio of #rrggbb against white."""
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
 # What an admin may change after the pack (the pack, the prefecture's code and the tile map
 # name the data the desk was set up from, and stay).
 EDITABLE_FIELDS = ("desk_name", "prefecture_name", "municipalities_word", "municipalities_word_en",
@@ -94,6 +120,10 @@ def update_desk_profile(actor, *, now=None, **values):
     values = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in values.items()}
     if values.get("colour") and not COLOUR_RE.match(values["colour"]):
         raise ValidationFailed(_("色は #0b5cab のように # と6桁の16進数で入力してください。"), "colour")
+    # White text on it (buttons) and it on white (links) must stay readable (WCAG 1.4.3).
+    if values.get("colour") and contrast_with_white(values["colour"]) < 4.5:
+        raise ValidationFailed(_("この色では白い文字や白地の上のリンクが読みにくくなります(コントラスト比%(ratio).1f、4.5以上が必要)。もっと濃い色を選んでください。",
+                                 ratio=contrast_with_white(values["colour"])), "colour")
     if values.get("mail_sender") and not ADDRESS_RE.match(values["mail_sender"]):
         raise ValidationFailed(_("メールアドレスの形式が正しくありません。"), "mail_sender")
     for required in set(values) - {"mail_sender", "colour"}:

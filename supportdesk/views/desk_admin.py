@@ -1,7 +1,7 @@
 """Admin pages for what the prefecture pack set up: the desk's profile, the regions and which
 region each municipality belongs to. The rules are in services/desk.py and services/regions.py."""
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -31,7 +31,8 @@ def profile():
             flash(_("デスクの設定を保存しました。") if changed else _("変更はありませんでした。"),
                   "success")
             return redirect(url_for("desk_admin.profile"))
-    return render_template("admin/desk_profile.html", form=form, profile=current)
+    return render_template("admin/desk_profile.html", form=form, profile=current,
+                           fixed_sender=current_app.config.get("MAIL_FROM"))
 
 
 @bp.get("/regions")

@@ -14,6 +14,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from ...services.desk import mail_sender
 from ...timeutil import utcnow
 from ..reply_address import reply_address
 from . import DeliveryError
@@ -48,10 +49,11 @@ def fill_secret(msg):
 def build_message(msg, config):
     mail = EmailMessage()
     mail["Subject"] = msg["subject"]
-    mail["From"] = config["MAIL_FROM"]
+    sender = mail_sender(config)
+    mail["From"] = sender
     mail["To"] = msg["to_address"]
     mail["Date"] = formatdate(localtime=False)
-    domain = config["MAIL_FROM"].rsplit("@", 1)[-1] or "supportdesk.local"
+    domain = sender.rsplit("@", 1)[-1] or "supportdesk.local"
     digest = hashlib.sha256(msg["idempotency_key"].encode()).hexdigest()[:32]
     mail["Message-ID"] = f"<{digest}@{domain}>"
     mail["X-Supportdesk-Delivery"] = msg["idempotency_key"]

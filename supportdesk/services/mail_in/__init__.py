@@ -79,7 +79,9 @@ def _finish(row, outcome, reason):
 
 
 def _is_our_own(address, cfg):
-    own = {(cfg.get("MAIL_FROM") or "").lower(), (cfg.get("MAIL_IN_ADDRESS") or "").lower()}
+    from ..desk import mail_sender
+
+    own = {mail_sender(cfg).lower(), (cfg.get("MAIL_IN_ADDRESS") or "").lower()}
     domain = reply_domain(cfg)
     return address in own or bool(domain and address.endswith("@" + domain))
 
