@@ -39,6 +39,13 @@ def _words():
     return cached[1], cached[2]
 
 
+def in_desk_words(text):
+    """A Japanese text written in the code without the catalogue (an export's labels) in this
+    desk's word: 市町 → 市町村 on a desk with villages."""
+    word = _words()[0]
+    return text if word == SOURCE_WORD or not text else _WORD.sub(word, text)
+
+
 class _WordTranslations:
     """A translations object whose every message says the desk's word."""
 

@@ -134,3 +134,17 @@ def test_no_hyogo_word_or_code_outside_its_pack_and_the_demo():
     assert found == [], "Hyogo outside its pack:\n" + "\n".join(found)
     # Negative control: the scan does see the pack itself.
     assert words.search((ROOT / "supportdesk/data/packs/hyogo.toml").read_text("utf-8"))
+
+
+def test_nagano_report_export_rows_say_its_word(nagano_app):
+    """The CSV/XLSX rows of the monthly report are written in Python, not through the
+    catalogue: their labels must say the pack's word too (they said 市町 on a Nagano desk)."""
+    from supportdesk.services.reports.monthly import build_monthly_report, flat_rows
+
+    make_user("liaison", regions=("北アルプス",), email="l2@nagano.example.jp")
+    rows = flat_rows(build_monthly_report(2026, 6))
+    labels = [f"{section} {label}" for section, label, *_ in rows]
+    assert any("接点のあった市町村数" in line for line in labels)
+    assert any(line.startswith("市町村 ") for line in labels) or \
+        not build_monthly_report(2026, 6)["by_municipality"]
+    assert not [line for line in labels if re.search("市町(?!村)", line)], labels

@@ -12,6 +12,8 @@ from ...models.visit import VISIT_KINDS
 from ...timeutil import fiscal_year
 from .. import catalogue
 from ..contacts.handover import handover_completion, handover_fiscal_year
+from ...pack_words import in_desk_words
+from ..desk import desk
 from ..surveys.figures import survey_figures
 from .knowing import status_figures
 from . import outreach as o
@@ -322,13 +324,17 @@ def flat_rows(report):
     names = {"requests": "依頼", "responsiveness": "対応の速さ", "lectures": "出前講座",
              "reach": "到達", "support": "支援", "accompaniment": "伴走支援",
              "info_dept": "情報部門", "surveys": "調査・照会", "dx_status": "DX状況"}
+    word = desk().municipalities_word  # 市町 / 市町村: the pack's word, as in every message
     rows = []
     for section, items in report["sections"].items():
         for item in items:
-            rows.append((names.get(section, section), item["label"], item["value"], item["prev"],
+            # The figures' labels are the code's messages (a municipality's or region's name
+            # elsewhere in the rows is data, and keeps its letters: 下市町 stays 下市町).
+            rows.append((names.get(section, section), in_desk_words(str(item["label"])),
+                         item["value"], item["prev"],
                          item["prev_year"]))
     for key, name in (("by_kind", "種別"), ("by_theme", "分野"), ("by_region", "圏域"),
-                      ("by_municipality", "市町"), ("lectures_by_program", "講座メニュー"),
+                      ("by_municipality", word), ("lectures_by_program", "講座メニュー"),
                       ("lectures_by_format", "実施形態"),
                       ("participants_by_role", "参加者(役職別)"),
                       ("lectures_by_audience", "講座(依頼の対象者別)"),
@@ -340,9 +346,10 @@ def flat_rows(report):
             rows.append((name, item["label"], item["value"], None, None))
     reach = report["reach"]
     for label, key in (("今月", "month"), ("今四半期", "quarter"), ("今年度", "fiscal_year")):
-        rows.append(("到達", f"接点のあった市町数({label})", reach[key], None, None))
+        rows.append(("到達", f"接点のあった{word}数({label})", reach[key], None, None))
     for row in reach["rounds"]:
-        rows.append(("定期巡回", f"{row['region']} 巡回済(全{row['total']}市町)", row["visited"], None, None))
+        rows.append(("定期巡回", f"{row['region']} 巡回済(全{row['total']}{word})", row["visited"], None,
+                     None))
     for item in report.get("push_information", []):
         rows.append(("お知らせ", f"{item['label']} 送信件数", item["value"], None, None))
         rows.append(("お知らせ", f"{item['label']} 既読率(％)", item["read_rate"], None, None))
