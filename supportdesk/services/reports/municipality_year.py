@@ -32,15 +32,20 @@ def requests_per_month_of_years(municipality_id, first_fy, years):
     params = {f"b{i}": b for i, b in enumerate(bounds)}
     counts = [0] * n
     for k, c in db.session.execute(_months_stmt(n), {"mid": municipality_id, **params}):
-        counts[k] = c
+        if k is not None:  # outside the years
+            counts[k] = c
     return [counts[i * 12:(i + 1) * 12] for i in range(years)]
 
 
 @lru_cache(maxsize=None)
 def _months_stmt(n):
+    # The years' range is inside the CASE, not in WHERE: with it in WHERE, SQLite walked the
+    # submitted_at index over every municipality's requests of the years (~66k rows at 100k,
+    # 200 ms) instead of this municipality's requests (the municipality_id index).
     at = SupportRequest.submitted_at
     b = [sa.bindparam(f"b{i}", type_=UTCDateTime()) for i in range(n + 1)]
-    month = sa.case(*((at < b[i + 1], i) for i in range(n))).label("k")
+    month = sa.case((at < b[0], None), *((at < b[i + 1], i) for i in range(n)),
+                    else_=None).label("k")
     return (sa.select(month, sa.func.count())
-            .where(SupportRequest.municipality_id == sa.bindparam("mid"), at >= b[0], at < b[n])
+            .where(SupportRequest.municipality_id == sa.bindparam("mid"))
             .group_by(month))
