@@ -25,10 +25,14 @@ LISTED_REQUESTS = 100  # the newest requests listed under their fiscal years; th
 
 
 def _scoped_requests(m, user, *cols):
+    # The municipality's requests and those it co-files, as ONE id set (a UNION) rather than
+    # "municipality_id = m OR id IN (co-filed)": PostgreSQL cannot use an index for that OR
+    # and scanned the whole table (33 ms at 100k for the counts).
+    own = sa.select(SupportRequest.id).where(SupportRequest.municipality_id == m.id)
     co = sa.select(request_co_municipalities.c.request_id).where(
         request_co_municipalities.c.municipality_id == m.id)
     stmt = (sa.select(*cols)
-            .where(sa.or_(SupportRequest.municipality_id == m.id, SupportRequest.id.in_(co)),
+            .where(SupportRequest.id.in_(sa.union(own, co)),
                    SupportRequest.state != State.DRAFT.value))
     return permissions.scope_requests(stmt, user)
 
