@@ -9,7 +9,7 @@ app for the bench only: the same login_required session lookup, the page's one i
 and a trivial template. Page and floor alternate (ABAB...) in the same process after warm-up.
 The monthly report's closed months are frozen first (the scheduler does it on the 1st), as in
 production; the report is measured as the closed month's page and with ?live=1 (computed, as
-the open month always is, the compared months from their snapshots). Prints p50/p95, the ratio page/floor and the SQL statements of one page view.
+the open month always is, the compared months from their snapshots). Prints p50/p95, the ratio page/floor, the same in CPU time of the process, and the SQL statements of one page view.
 """
 import argparse
 import os
@@ -90,6 +90,20 @@ def freeze_closed_months(year, month):
     db.session.commit()
 
 
+def named_schema(url, schema):
+    """A PostgreSQL schema that outlives the run (made once, reused while it holds the data)."""
+    from supportdesk.config import normalise_db_url
+
+    base = normalise_db_url(url)
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+        conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    admin.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}%2Cpublic"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=100_000)
@@ -97,14 +111,16 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--sqlite", metavar="PATH", help="SQLite file; reused if it holds the data")
+    ap.add_argument("--pg-schema", "--schema", dest="pg_schema", metavar="NAME",
+                    help="PostgreSQL: a named schema, kept and reused if it holds the data")
     ap.add_argument("--only", default="", help="comma-separated page names to measure")
-    ap.add_argument("--schema", help="PostgreSQL: reuse this schema of an earlier --keep run")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="also profile N views of each page with pyinstrument (dev only: "
+                         "pip install pyinstrument) and print where the time goes")
     args = ap.parse_args()
     url = os.environ.get("DATABASE_URL", "")
-    if args.schema and url.startswith("postgres"):
-        base = qb.normalise_db_url(url)
-        sep = "&" if "?" in base else "?"
-        uri, cleanup = f"{base}{sep}options=-csearch_path%3D{args.schema}%2Cpublic", lambda: None
+    if args.pg_schema and url.startswith("postgres"):
+        uri, cleanup = named_schema(url, args.pg_schema), lambda: None
     else:
         uri, cleanup = qb.setup_database(url, args.sqlite)
     app = qb.make_app(uri)
@@ -122,12 +138,18 @@ def run(app, args):
     from supportdesk.permissions import liaison_region_filter
 
     with app.app_context():
-        if (args.sqlite or args.schema) and sa.inspect(db.engine).has_table("support_requests"):
-            db.create_all()  # tables declared since the file was made
+        reusable = args.sqlite or args.pg_schema
+        if reusable and sa.inspect(db.engine).has_table("support_requests"):
+            # Tables declared since the file was made (only those: the metadata's own DDL
+            # hooks, such as the append-only triggers, exist already).
+            have = set(sa.inspect(db.engine).get_table_names())
+            missing = [t for t in db.metadata.sorted_tables if t.name not in have]
+            if missing:
+                db.metadata.create_all(db.engine, tables=missing)
             liaison = db.session.scalar(sa.select(User).where(
                 User.email == "liaison1@bench.example.jp"))
             manager = db.session.scalar(sa.select(User).where(User.role == "manager"))
-            qb.log("reusing " + (args.sqlite or args.schema))
+            qb.log("reusing " + reusable)
         else:
             liaison, manager = qb.generate(args.count, args.seed)
         regions = sorted(liaison_region_filter(liaison))
@@ -182,18 +204,88 @@ def run(app, args):
         counter.n = 0
         get(floor_url)
         floor_stmts = counter.n
-        real_t, floor_t = [], []
+        real_t, floor_t, real_cpu, floor_cpu = [], [], [], []
         for _ in range(args.runs):
-            real_t += qb.measure(lambda: get(url), 1)
-            floor_t += qb.measure(lambda: get(floor_url), 1)
-        results.append((name, stmts, floor_stmts, real_t, floor_t))
+            wall, cpu = timed(lambda: get(url))
+            real_t.append(wall)
+            real_cpu.append(cpu)
+            wall, cpu = timed(lambda: get(floor_url))
+            floor_t.append(wall)
+            floor_cpu.append(cpu)
+        results.append((name, stmts, floor_stmts, real_t, floor_t, real_cpu, floor_cpu))
+        if args.profile:
+            statement_times(engine, name, lambda: get(url))
+            profile(name, lambda: get(url), args.profile)
     qb.log("")
     qb.log(f"{'page':36} {'SQL':>4} {'fl SQL':>6} {'p50':>8} {'p95':>8} {'floor p50':>9} "
-           f"{'floor p95':>9} {'x p50':>6}")
-    for name, stmts, fstmts, real_t, floor_t in results:
+           f"{'floor p95':>9} {'x p50':>6} {'cpu p50':>8} {'fl cpu':>7} {'x cpu':>6}")
+    for name, stmts, fstmts, real_t, floor_t, real_cpu, floor_cpu in results:
         rm, fm = statistics.median(real_t), statistics.median(floor_t)
+        rc, fc = statistics.median(real_cpu), statistics.median(floor_cpu)
         qb.log(f"{name:36} {stmts:>4} {fstmts:>6} {rm:7.1f}ms {qb.p95(real_t):7.1f}ms "
-               f"{fm:8.2f}ms {qb.p95(floor_t):8.2f}ms {rm / fm:6.2f}")
+               f"{fm:8.2f}ms {qb.p95(floor_t):8.2f}ms {rm / fm:6.2f} {rc:6.1f}ms {fc:5.1f}ms "
+               f"{rc / fc:6.2f}")
+    qb.log("(cpu: this process's CPU time per view, steadier than wall time on a loaded machine; "
+           "on PostgreSQL it leaves out the server's work)")
+
+
+def timed(fn):
+    """(wall ms, this process's CPU ms) of one call."""
+    import time
+
+    w0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return (time.perf_counter() - w0) * 1000, (time.process_time() - c0) * 1000
+
+
+def statement_times(engine, name, fn):
+    """Each statement of one view with its time (execute and fetch not told apart)."""
+    import time
+
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        conn.info["t0"] = time.perf_counter()
+
+    def after(conn, cursor, statement, *args):
+        seen.append(((time.perf_counter() - conn.info["t0"]) * 1000, statement))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    t0 = time.perf_counter()
+    try:
+        fn()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+    total = (time.perf_counter() - t0) * 1000
+    qb.log(f"--- statements: {name}: {len(seen)} in {sum(t for t, _ in seen):.1f} ms "
+           f"of {total:.1f} ms")
+    for t, statement in seen:
+        qb.log(f"{t:7.2f} ms  " + " ".join(statement.split())[:150])
+
+
+def profile(name, fn, n):
+    if os.environ.get("PROFILER") == "cprofile":  # CPU time: steadier on a loaded machine
+        import cProfile
+        import pstats
+        import time
+
+        prof = cProfile.Profile(time.process_time)
+        prof.runcall(lambda: [fn() for _ in range(n)])
+        qb.log(f"--- cProfile (CPU seconds): {name}, {n} views")
+        stats = pstats.Stats(prof, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(r"supportdesk|templates|jinja2/runtime", 60)
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(n):
+        fn()
+    profiler.stop()
+    qb.log(f"--- profile: {name}, {n} views")
+    qb.log(profiler.output_text(unicode=False, color=False, show_all=False))
 
 
 if __name__ == "__main__":

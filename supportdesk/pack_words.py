@@ -10,7 +10,7 @@ import time
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context
-from flask_babel import Babel, Domain
+from flask_babel import Babel, Domain, get_locale
 from werkzeug.utils import cached_property
 
 SOURCE_WORD = "市町"
@@ -85,6 +85,18 @@ class _WordTranslations:
 
 class PackWordDomain(Domain):
     def get_translations(self):
+        # Every _() asks for the translations: a page calls it hundreds of times, so they are
+        # kept for the request, per locale (force_locale renders a mail in its reader's). A
+        # request that changed the desk's identity asks again each time.
+        if not has_request_context() or g.get("_reference_bumped"):
+            return self._translations()
+        locale = get_locale()
+        memo = g.get("_pack_translations")
+        if memo is None or memo[0] is not locale:  # force_locale swaps the Locale object
+            memo = g._pack_translations = (locale, self._translations())
+        return memo[1]
+
+    def _translations(self):
         translations = super().get_translations()
         try:
             word, word_en = _words()

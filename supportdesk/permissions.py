@@ -12,6 +12,7 @@ A role that is missing has no access. Views, the API and exports all ask this mo
 import re
 
 import sqlalchemy as sa
+from flask import g, has_request_context, request
 
 from .extensions import db
 from .roles import Role
@@ -448,15 +449,28 @@ def may_submit_survey_response(user, response):
         u.id == user.id for u in survey_respondents(response.survey, response.municipality_id))
 
 
+def _read_only_request():
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
 def _region_ids_of(obj):
     if hasattr(obj, "scope_region_ids"):
         return set(obj.scope_region_ids())
     from .models import Municipality
 
+    if isinstance(obj, Municipality) and obj.region_id is not None:
+        return {obj.region_id}
     mids = _municipality_ids(obj)
     if not mids:
         return set()
-    return set(db.session.scalars(sa.select(Municipality.region_id).where(Municipality.id.in_(mids))))
+    # A page asks for the same municipalities' regions once per section: read them once per
+    # read-only request (a GET changes no municipality's region).
+    memo = g.setdefault("_permission_regions", {}) if _read_only_request() else {}
+    key = frozenset(mids)
+    if key not in memo:
+        memo[key] = set(db.session.scalars(sa.select(Municipality.region_id)
+                                           .where(Municipality.id.in_(mids))))
+    return set(memo[key])
 
 
 def scope_of(user, action, kind):

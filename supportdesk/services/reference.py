@@ -165,6 +165,23 @@ def reference_list(name):
         return cache.lists[name]
 
 
+def derived(key, build):
+    """A value built from reference lists (say, a drop-down's escaped options), kept with the
+    lists and forgotten with them: `key` names it (include the locale where labels are
+    translated), `build()` makes it from reference_list() reads."""
+    if g.get("_reference_bumped"):
+        return build()
+    cache = _cache()
+    reference_list("themes")  # checks the version (and TTL) for this request, as a list read
+    with cache.lock:
+        if key in cache.lists:
+            return cache.lists[key]
+    value = build()
+    with cache.lock:
+        cache.lists.setdefault(key, value)
+        return cache.lists[key]
+
+
 def bump_reference_version():
     """Called (flushed with) every service change to a reference list: this process forgets its
     copy now, every other process on its next request after the commit."""

@@ -1,10 +1,20 @@
 """The municipality page's history section (対応履歴): requests and their events, paged."""
-from flask import abort, request
+from flask import abort, request, url_for
+from flask_babel import gettext as _
+from werkzeug.routing import BuildError
 
 from ..models.support_request import KIND_LABELS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services.requests.history import municipality_history
 from ..workflow import STATE_LABELS, State
+
+
+def _request_href():
+    """The request page's path without its id: one url_for for the section's 120 links."""
+    try:
+        return url_for("requests.show", request_id=0)[:-1]
+    except BuildError:  # the requests blueprint absent (as assignments.request_url allows)
+        return "/requests/"
 
 
 def history_section(m, user):
@@ -14,7 +24,10 @@ def history_section(m, user):
     data = municipality_history(m, user, page=int(raw))
     if data is None:
         abort(404)
-    # The long history goes after the short lists of visits and rounds.
+    # The long history goes after the short lists of visits and rounds. Labels are translated
+    # here once, not once per row (gettext per cell was most of the section's render time).
     return {"template": "municipalities/_history.html", "history": data, "order": 10,
-            "kind_labels": KIND_LABELS, "state_labels": {s.value: STATE_LABELS[s] for s in State},
-            "visit_kinds": VISIT_KINDS, "visit_states": VISIT_STATES}
+            "kind_labels": {k: _(v) for k, v in KIND_LABELS.items()},
+            "state_labels": {s.value: _(STATE_LABELS[s]) for s in State},
+            "visit_kinds": {k: _(v) for k, v in VISIT_KINDS.items()},
+            "visit_states": VISIT_STATES, "request_href": _request_href()}

@@ -4,7 +4,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..services.reports import charts
-from ..services.reports.municipality_year import requests_per_month
+from ..services.reports.municipality_year import requests_per_month_of_years
 from ..services.reports.tiles import recency_legend
 from ..template_helpers import fy_label
 from ..timeutil import fiscal_year, utcnow
@@ -160,8 +160,7 @@ def municipality_requests_section(municipality, user):
     municipality's own page, so whoever sees the page sees its counts; drafts have no date)."""
     fy = fiscal_year(utcnow())
     label, prev_label = fy_label(fy), fy_label(fy - 1)
-    counts, prev_counts = requests_per_month(municipality.id, fy), requests_per_month(
-        municipality.id, fy - 1)
+    prev_counts, counts = requests_per_month_of_years(municipality.id, fy - 1, 2)
     return {"template": "municipalities/_requests_chart.html", "order": -1,
             "chart": municipality_chart(counts, prev_counts, label, prev_label),
             "counts": counts, "prev_counts": prev_counts, "label": label,

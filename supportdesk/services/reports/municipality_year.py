@@ -1,9 +1,11 @@
 """One municipality's fiscal year month by month (the report's municipality sheet and its chart)."""
+from functools import lru_cache
+
 import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import SupportRequest
-from ...timeutil import to_jst
+from ...timeutil import UTCDateTime
 from . import figures as r
 
 # April to March: the position of each calendar month in a fiscal year.
@@ -17,13 +19,33 @@ def fiscal_year_period(fy):
 def requests_per_month(municipality_id, fy):
     """Requests the municipality submitted in each month (Tokyo time) of fiscal year `fy`,
     April first."""
-    period = fiscal_year_period(fy)
-    times = db.session.scalars(
-        sa.select(SupportRequest.submitted_at)
-        .where(SupportRequest.municipality_id == municipality_id,
-               SupportRequest.submitted_at >= period.start,
-               SupportRequest.submitted_at < period.end))
-    counts = dict.fromkeys(FISCAL_MONTHS, 0)
-    for at in times:
-        counts[to_jst(at).month] += 1
-    return [counts[m] for m in FISCAL_MONTHS]
+    return requests_per_month_of_years(municipality_id, fy, 1)[0]
+
+
+def requests_per_month_of_years(municipality_id, first_fy, years):
+    """[requests_per_month(municipality_id, fy) for fy in first_fy .. first_fy + years - 1], in
+    one statement: the month of each request is told by its month boundaries (Tokyo midnights,
+    bound as parameters), so the statement is the same for every municipality and year."""
+    n = 12 * years
+    bounds = [r.month_period(first_fy + (i + 3) // 12, (i + 3) % 12 + 1).start
+              for i in range(n + 1)]
+    params = {f"b{i}": b for i, b in enumerate(bounds)}
+    counts = [0] * n
+    for k, c in db.session.execute(_months_stmt(n), {"mid": municipality_id, **params}):
+        if k is not None:  # outside the years
+            counts[k] = c
+    return [counts[i * 12:(i + 1) * 12] for i in range(years)]
+
+
+@lru_cache(maxsize=None)
+def _months_stmt(n):
+    # The years' range is inside the CASE, not in WHERE: with it in WHERE, SQLite walked the
+    # submitted_at index over every municipality's requests of the years (~66k rows at 100k,
+    # 200 ms) instead of this municipality's requests (the municipality_id index).
+    at = SupportRequest.submitted_at
+    b = [sa.bindparam(f"b{i}", type_=UTCDateTime()) for i in range(n + 1)]
+    month = sa.case((at < b[0], None), *((at < b[i + 1], i) for i in range(n)),
+                    else_=None).label("k")
+    return (sa.select(month, sa.func.count())
+            .where(SupportRequest.municipality_id == sa.bindparam("mid"))
+            .group_by(month))

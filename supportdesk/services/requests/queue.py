@@ -8,7 +8,7 @@ neither repeat nor push other rows out of the sequence.
 import base64
 import binascii
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -18,11 +18,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from ... import permissions
 from .. import reference
 from ...extensions import db
-from ...models import SupportRequest, Theme
+from ...models import Municipality, SupportRequest, Theme, User
 from ...models.support_request import KINDS, request_co_municipalities, request_themes
 from ...roles import Role
 from ...timeutil import UTCDateTime
 from ...workflow import OPEN_STATES, State
+from ..reference import ThemeRef
 from .filing import info_dept_conditions
 from .response_target import overdue_condition
 from .search import search_conditions
@@ -81,17 +82,22 @@ class QueueFilter:
 
     def to_args(self, **changes):
         """Query arguments for url_for, defaults left out; `changes` override fields."""
-        f = replace(self, **changes)
-        out = {k: v for k, v in asdict(f).items() if v and k not in ("states", "direction",
-                                                                       "overdue", "sort")}
-        if f.states:
-            out["state"] = list(f.states)
-        if f.overdue:
+        # A page builds about 20 links: no dataclasses.replace/asdict (deep copies) per link.
+        unknown = changes.keys() - _FILTER_FIELDS
+        if unknown:
+            raise TypeError(f"unknown filter fields: {sorted(unknown)}")
+        f = {name: changes[name] if name in changes else getattr(self, name)
+             for name in _FILTER_FIELDS}
+        out = {k: v for k, v in f.items() if v and k not in ("states", "direction",
+                                                              "overdue", "sort")}
+        if f["states"]:
+            out["state"] = list(f["states"])
+        if f["overdue"]:
             out["overdue"] = "1"
-        if f.sort != "submitted":
-            out["sort"] = f.sort
-        if f.direction != "asc":
-            out["dir"] = f.direction
+        if f["sort"] != "submitted":
+            out["sort"] = f["sort"]
+        if f["direction"] != "asc":
+            out["dir"] = f["direction"]
         return out
 
     def state_values(self):
@@ -121,6 +127,9 @@ class QueueFilter:
 
     def region_mode(self, user):
         return self.region or self.region_mode_default(user)
+
+
+_FILTER_FIELDS = tuple(QueueFilter.__dataclass_fields__)
 
 
 @dataclass
@@ -270,11 +279,71 @@ def state_counts(user, flt, now, cap=COUNT_CAP):
     return {s: min(n, cap) for s, n in counts.items()}, partial
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of the queue as the page shows it: plain columns, no ORM object (building 50
+    requests with their municipality, assignee and themes was most of the page's load time)."""
+    id: int
+    number: str | None
+    title: str
+    kind: str
+    state: str
+    waiting_for: str | None
+    waiting_since: datetime | None
+    submitted_at: datetime | None
+    first_response_due_at: datetime | None
+    first_response_at: datetime | None
+    updated_at: datetime
+    municipality_name: str
+    assignee_name: str | None
+    themes: tuple = ()
+
+    @property
+    def display_number(self):
+        return SupportRequest.display_number.fget(self)
+
+
+_ROW_COLUMNS = (SupportRequest.id, SupportRequest.number, SupportRequest.title,
+                SupportRequest.kind, SupportRequest.state, SupportRequest.waiting_for,
+                SupportRequest.waiting_since, SupportRequest.submitted_at,
+                SupportRequest.first_response_due_at, SupportRequest.first_response_at,
+                SupportRequest.updated_at, Municipality.name.label("municipality_name"),
+                User.display_name.label("assignee_name"))
+
+
+def _row_select(stmt):
+    """The queue statement `stmt` (over SupportRequest) returning QueueRow columns."""
+    return (stmt.with_only_columns(*_ROW_COLUMNS)
+            .join_from(SupportRequest, Municipality,
+                       Municipality.id == SupportRequest.municipality_id)
+            .outerjoin(User, User.id == SupportRequest.assignee_id))
+
+
+def _themes_of(ids):
+    """{request id: (ThemeRef, ...)} in the themes' order, for the rows of one page."""
+    if not ids:
+        return {}
+    out = {}
+    for rid, *theme in db.session.execute(
+            sa.select(request_themes.c.request_id, Theme.id, Theme.code, Theme.name_ja,
+                      Theme.name_en, Theme.sort_order)
+            .join(Theme, Theme.id == request_themes.c.theme_id)
+            .where(request_themes.c.request_id.in_(ids))
+            .order_by(request_themes.c.request_id, Theme.sort_order, Theme.id)):
+        out.setdefault(rid, []).append(ThemeRef(*theme))
+    return out
+
+
+def _queue_rows(stmt):
+    rows = db.session.execute(_row_select(stmt)).all()
+    themes = _themes_of([r.id for r in rows])
+    return [QueueRow(*r, themes=tuple(themes.get(r.id, ()))) for r in rows]
+
+
 def load_queue_page(user, flt, now, per_page=PER_PAGE, with_counts=True):
     if flt.q and with_counts:
         return _load_search_page(user, flt, now, per_page)
-    stmt = queue_select(user, flt, now, per_page).options(*_ROW_OPTIONS)
-    rows = list(db.session.scalars(stmt).unique())
+    rows = _queue_rows(queue_select(user, flt, now, per_page))
     next_cursor = None
     if len(rows) > per_page:
         rows = rows[:per_page]
@@ -285,10 +354,6 @@ def load_queue_page(user, flt, now, per_page=PER_PAGE, with_counts=True):
     return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts, partial=partial,
                      total=sum(n for s, n in counts.items() if s in selected),
                      capped=bool(partial & selected))
-
-
-_ROW_OPTIONS = (joinedload(SupportRequest.municipality), joinedload(SupportRequest.assignee),
-                selectinload(SupportRequest.themes))
 
 
 def _load_search_page(user, flt, now, per_page, cap=COUNT_CAP):
@@ -320,21 +385,23 @@ def _load_search_page(user, flt, now, per_page, cap=COUNT_CAP):
         qualifies = sa.and_(qualifies, row < bound if desc else row > bound)
     first = matches.c.rn == 1
     sort = (matches.c.k.desc(), matches.c.id.desc()) if desc else (matches.c.k, matches.c.id)
-    stmt = (sa.select(SupportRequest, matches.c.n, sa.case((qualifies, 1), else_=0).label("q"))
+    stmt = (_row_select(sa.select(SupportRequest))
+            .add_columns(matches.c.n, sa.case((qualifies, 1), else_=0).label("q"))
             .join(matches, matches.c.id == SupportRequest.id)
             .where(sa.or_(qualifies, first))
             .order_by(sa.case((first, 0), else_=1), *sort)
-            .limit(per_page + 1 + len(QUEUE_STATES))
-            .options(*_ROW_OPTIONS))
-    counts, rows = {}, []
-    for sreq, n, qualifying in db.session.execute(stmt).unique():
-        counts[sreq.state] = n
+            .limit(per_page + 1 + len(QUEUE_STATES)))
+    counts, found = {}, []
+    for *row, n, qualifying in db.session.execute(stmt):
+        counts[row[4]] = n  # the state
         if qualifying:
-            rows.append(sreq)
+            found.append(row)
     truncated = sum(counts.values()) > cap
     if truncated:  # a common word: the first cap+1 matches found need not hold the page
-        rows = list(db.session.scalars(queue_select(user, flt, now, per_page)
-                                       .options(*_ROW_OPTIONS)).unique())
+        rows = _queue_rows(queue_select(user, flt, now, per_page))
+    else:
+        themes = _themes_of([r[0] for r in found])
+        rows = [QueueRow(*r, themes=tuple(themes.get(r[0], ()))) for r in found]
     rows.sort(key=lambda r: (_sort_value(r, flt.sort), r.id), reverse=desc)
     next_cursor = None
     if len(rows) > per_page:
