@@ -201,6 +201,22 @@ def test_an_admin_adds_a_support_kind_and_it_is_offered(app, client, login_as):
     login_as(make_staff("佐用町"))
     form = client.get("/requests/new/consultation").get_data(as_text=True)
     assert ("training", "研修の紹介") in _checkboxes(form, "help_wanted")
+    # The kind chooser's consultation card says what a consultation can ask for: the catalogue's.
+    card = client.get("/requests/new").get_data(as_text=True).split('data-testid="kind-consultation"')[1]
+    card = card.split("</li>")[0]
+    assert "研修の紹介" in card and "事業者紹介" in card
+
+
+def test_no_form_hint_names_a_programme_of_one_prefecture(nagano_app):
+    """The lecture form's hints are the desk's, not Hyogo's programme names (カイゼンDX, データ利活用
+    are the Hyogo pack's menus; a Nagano desk has its own)."""
+    client = nagano_app.test_client()
+    staff = make_staff("白馬村", email="s@nagano.example.jp")
+    client.post("/login", data={"email": staff.email, "password": PASSWORD})
+    lecture = client.get("/requests/new/lecture").get_data(as_text=True)
+    hints = " ".join(re.findall(r'<p class="hint"[^>]*>(.*?)</p>', lecture, re.S))
+    assert "事前ワーク" in lecture
+    assert "カイゼンDX" not in hints and "データ利活用" not in hints, hints
 
 
 def test_the_admin_form_refuses_with_japanese_messages_and_keeps_the_input(app, client, login_as):

@@ -127,7 +127,9 @@ def _render_form(form, kind, sreq=None, status=200, conflict=None):
 @bp.get("/new")
 @permission_required("create", "request")
 def intake():
-    return render_template("requests/intake.html", kinds=KIND_LABELS)
+    return render_template("requests/intake.html", kinds=KIND_LABELS,
+                           support_kinds=[e.label() for e in catalogue.entries(
+                               catalogue.SUPPORT_KIND, active_only=True)])
 
 
 @bp.route("/new/<kind>", methods=["GET", "POST"])
