@@ -4,6 +4,7 @@
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/memory_bench.py
     python bench/memory_bench.py --smoke          # ~100 requests on small data (CI)
     python bench/memory_bench.py --preload        # also: workers under gunicorn --preload (USS)
+    python bench/memory_bench.py --breakdown      # only: what each layer adds, in one interpreter
 
 Both servers are gunicorn with 1 sync worker on loopback. "After start" is the worker's RSS
 (VmRSS) once it has answered one /healthz. Then the app worker serves the read-page mix of
@@ -16,6 +17,7 @@ then holds privately after start and after `--requests`/10 requests.
 """
 import argparse
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -59,6 +61,52 @@ def preloaded(data, args, count):
         log(f"--preload load: {res}")
 
 
+BREAKDOWN = """
+import importlib, sys, tempfile
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+STEPS = [
+    ("gunicorn worker + Flask (what the bare worker imports)",
+     ["gunicorn.app.wsgiapp", "gunicorn.workers.sync", "flask"]),
+    ("SQLAlchemy core + ORM + SQLite dialect",
+     ["sqlalchemy", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite", "sqlite3"]),
+    ("Flask-SQLAlchemy, -Login, -WTF, -Limiter, -Babel",
+     ["flask_sqlalchemy", "flask_login", "flask_wtf", "flask_limiter", "flask_babel"]),
+    ("the mapped models (supportdesk.models)", ["supportdesk.models"]),
+    ("mapper configuration (every first query does it)", "configure"),
+    ("the pages: views, services, forms", ["supportdesk.views"]),
+    ("pydantic + the API's schemas and routes", ["pydantic", "supportdesk.api"]),
+    ("the rest of create_app() and one /healthz", "app"),
+]
+prev = rss()
+print(f"{'fresh interpreter':52s}        {prev:6.1f} MiB")
+for label, step in STEPS:
+    if step == "configure":
+        import sqlalchemy.orm
+        sqlalchemy.orm.configure_mappers()
+    elif step == "app":
+        from supportdesk import create_app
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + tempfile.mkdtemp() + "/b.db",
+                          "SECRET_KEY": "memory-breakdown-secret-key"})
+        app.test_client().get("/healthz")
+    else:
+        for name in step:
+            importlib.import_module(name)
+    now = rss()
+    print(f"{label:52s} +{now - prev:5.1f} = {now:6.1f} MiB")
+    prev = now
+"""
+
+
+def breakdown(root):
+    """What each layer adds to a fresh interpreter's RSS, one after the other (SQLite)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = root
+    subprocess.run([sys.executable, "-c", BREAKDOWN], cwd=root, env=env, check=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=2000, help="requests in the data")
@@ -69,7 +117,11 @@ def main(argv=None):
     ap.add_argument("--smoke", action="store_true", help="small data, ~100 requests (CI)")
     ap.add_argument("--preload", action="store_true",
                     help="also measure workers under gunicorn --preload (USS)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="only print what each layer adds to a fresh interpreter's RSS")
     args = ap.parse_args(argv)
+    if args.breakdown:
+        return breakdown(args.app_root or os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     exit_on_sigterm()
     if args.smoke:
         args.count, args.requests = min(args.count, 300), 40
