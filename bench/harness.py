@@ -223,6 +223,20 @@ def rss_kib(pid):
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def memory_kib(pid):
+    """RSS, PSS and USS (private pages: what this process alone costs) in KiB, from
+    /proc/PID/smaps_rollup. Pages shared with gunicorn's master (--preload) count in RSS but not
+    in USS."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                fields[parts[0].rstrip(":")] = int(parts[1])
+    return {"rss": fields["Rss"], "pss": fields["Pss"],
+            "uss": fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)}
+
+
 # --- HTTP ---------------------------------------------------------------------------------
 
 def get(base, path, cookie=None):

@@ -3,21 +3,27 @@
     python bench/memory_bench.py [--count 2000] [--requests 20000]
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/memory_bench.py
     python bench/memory_bench.py --smoke          # ~100 requests on small data (CI)
+    python bench/memory_bench.py --preload        # also: workers under gunicorn --preload (USS)
+    python bench/memory_bench.py --breakdown      # only: what each layer adds, in one interpreter
 
 Both servers are gunicorn with 1 sync worker on loopback. "After start" is the worker's RSS
 (VmRSS) once it has answered one /healthz. Then the app worker serves the read-page mix of
 workers_bench (queue, request pages, municipality pages, logged in) with 4 connections; its
 RSS is read after `--requests`/10 and after `--requests` requests. Printed: both RSS, the ratio
-app/bare (goal <= 2) and the growth between the two counts (goal < 2%).
+app/bare (goal <= 2) and the growth between the two counts (goal < 2%). Beside each RSS: USS
+(the worker's private pages) and PSS. `--preload` also runs the app with gunicorn --preload
+(the app imported once in the master, its pages shared copy-on-write) and prints what a worker
+then holds privately after start and after `--requests`/10 requests.
 """
 import argparse
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (Server, build_data, exit_on_sigterm, get, log, login,  # noqa: E402
-                     machine_load, print_ratio, rss_kib, run_load)
+                     machine_load, memory_kib, print_ratio, rss_kib, run_load)
 from workers_bench import targets_for  # noqa: E402
 
 
@@ -25,6 +31,80 @@ def worker_rss_after_start(srv):
     get(srv.base, "/healthz")
     (pid,) = srv.worker_pids()
     return pid, rss_kib(pid)
+
+
+def mem(pid):
+    """'RSS x MiB (USS y, PSS z)' of a process."""
+    m = memory_kib(pid)
+    return f"{m['rss'] / 1024:6.1f} MiB (USS {m['uss'] / 1024:5.1f}, PSS {m['pss'] / 1024:5.1f})"
+
+
+def login_all(srv, data):
+    return {"liaison": login(srv.base, data.liaison_email),
+            "manager": login(srv.base, data.manager_email),
+            "manager2": login(srv.base, data.manager_email)}
+
+
+def preloaded(data, args, count):
+    """The app under gunicorn --preload with 2 workers: each worker's memory after start and
+    after `count` requests of the page mix."""
+    with Server(data.uri, workers=2, root=args.app_root, extra_args=["--preload"]) as srv:
+        get(srv.base, "/healthz")
+        pids = srv.worker_pids()
+        log(f"--preload master after start: {mem(srv.proc.pid)}")
+        for pid in pids:
+            log(f"--preload worker after start: {mem(pid)}")
+        res = run_load(srv.base, targets_for(data, login_all(srv, data)),
+                       connections=args.connections, requests=count, tool="python")
+        for pid in pids:
+            log(f"--preload worker after {count} requests (2 workers): {mem(pid)}")
+        log(f"--preload load: {res}")
+
+
+BREAKDOWN = """
+import importlib, sys, tempfile
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+STEPS = [
+    ("gunicorn worker + Flask (what the bare worker imports)",
+     ["gunicorn.app.wsgiapp", "gunicorn.workers.sync", "flask"]),
+    ("SQLAlchemy core + ORM + SQLite dialect",
+     ["sqlalchemy", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite", "sqlite3"]),
+    ("Flask-SQLAlchemy, -Login, -WTF, -Limiter, -Babel",
+     ["flask_sqlalchemy", "flask_login", "flask_wtf", "flask_limiter", "flask_babel"]),
+    ("the mapped models (supportdesk.models)", ["supportdesk.models"]),
+    ("mapper configuration (every first query does it)", "configure"),
+    ("the pages: views, services, forms", ["supportdesk.views"]),
+    ("pydantic + the API's schemas and routes", ["pydantic", "supportdesk.api"]),
+    ("the rest of create_app() and one /healthz", "app"),
+]
+prev = rss()
+print(f"{'fresh interpreter':52s}        {prev:6.1f} MiB")
+for label, step in STEPS:
+    if step == "configure":
+        import sqlalchemy.orm
+        sqlalchemy.orm.configure_mappers()
+    elif step == "app":
+        from supportdesk import create_app
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + tempfile.mkdtemp() + "/b.db",
+                          "SECRET_KEY": "memory-breakdown-secret-key"})
+        app.test_client().get("/healthz")
+    else:
+        for name in step:
+            importlib.import_module(name)
+    now = rss()
+    print(f"{label:52s} +{now - prev:5.1f} = {now:6.1f} MiB")
+    prev = now
+"""
+
+
+def breakdown(root):
+    """What each layer adds to a fresh interpreter's RSS, one after the other (SQLite)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = root
+    subprocess.run([sys.executable, "-c", BREAKDOWN], cwd=root, env=env, check=True)
 
 
 def main(argv=None):
@@ -35,7 +115,13 @@ def main(argv=None):
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--app-root", help="serve another checkout's code (a 'before' run)")
     ap.add_argument("--smoke", action="store_true", help="small data, ~100 requests (CI)")
+    ap.add_argument("--preload", action="store_true",
+                    help="also measure workers under gunicorn --preload (USS)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="only print what each layer adds to a fresh interpreter's RSS")
     args = ap.parse_args(argv)
+    if args.breakdown:
+        return breakdown(args.app_root or os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     exit_on_sigterm()
     if args.smoke:
         args.count, args.requests = min(args.count, 300), 40
@@ -43,26 +129,27 @@ def main(argv=None):
     try:
         log(f"{data.count} requests in the data; {machine_load()}")
         with Server(None, workers=1, app="harness:bare_app()") as bare:
-            _, bare_kib = worker_rss_after_start(bare)
+            bare_pid, bare_kib = worker_rss_after_start(bare)
+            log(f"bare Flask worker after start: {mem(bare_pid)}")
         with Server(data.uri, workers=1, root=args.app_root) as srv:
             pid, app_kib = worker_rss_after_start(srv)
-            cookies = {"liaison": login(srv.base, data.liaison_email),
-                       "manager": login(srv.base, data.manager_email),
-                       "manager2": login(srv.base, data.manager_email)}
-            targets = targets_for(data, cookies)
+            log(f"app worker after start:        {mem(pid)}")
+            targets = targets_for(data, login_all(srv, data))
             first = max(1, args.requests // 10)
             r1 = run_load(srv.base, targets, connections=args.connections, requests=first,
                           tool="python")
             at_first = rss_kib(pid)
+            log(f"app worker after {first:>6} requests: {mem(pid)}")
             r2 = run_load(srv.base, targets, connections=args.connections,
                           requests=args.requests - first, tool="python")
             at_last = rss_kib(pid)
+            log(f"app worker after {args.requests:>6} requests: {mem(pid)}")
             if r1.errors or r2.errors:
                 raise SystemExit(f"{r1.errors + r2.errors} requests failed")
-        log(f"bare Flask worker after start: {bare_kib / 1024:6.1f} MiB")
-        log(f"app worker after start:        {app_kib / 1024:6.1f} MiB")
-        log(f"app worker after {first:>6} requests: {at_first / 1024:6.1f} MiB ({r1})")
-        log(f"app worker after {args.requests:>6} requests: {at_last / 1024:6.1f} MiB ({r2})")
+        log(f"load, first {first} requests: {r1}")
+        log(f"load, next {args.requests - first} requests: {r2}")
+        if args.preload:
+            preloaded(data, args, first)
         log(f"after the run: {machine_load()}")
         ratio = print_ratio("app worker / bare Flask worker after start (RSS)",
                             app_kib / 1024, bare_kib / 1024, goal=2)

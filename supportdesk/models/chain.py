@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
@@ -126,14 +125,23 @@ def lock_head(connection, table):
     for name in sorted(CHAINS):
         touch = sa.update(heads).where(heads.c.name == name).values(length=heads.c.length)
         if connection.execute(touch).rowcount == 0:
-            insert = (postgresql.insert if connection.dialect.name == "postgresql"
-                      else sqlite.insert)
+            insert = _dialect_insert(connection.dialect.name)
             connection.execute(insert(heads).values(name=name, length=0, last_hash=GENESIS)
                                .on_conflict_do_nothing(index_elements=["name"]))
             connection.execute(touch)
     row = connection.execute(sa.select(heads.c.length, heads.c.last_hash)
                              .where(heads.c.name == table)).one()
     return row.length, row.last_hash
+
+
+def _dialect_insert(name):
+    """INSERT ... ON CONFLICT of the connection's dialect, imported when first needed: the other
+    dialect would cost every worker memory for nothing (tests/test_lazy_imports.py)."""
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def _move_head(connection, table, length, last_hash):

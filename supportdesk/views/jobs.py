@@ -2,7 +2,6 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 
-from .. import scheduler
 from ..extensions import db
 from ..models import JobRun
 from ..timeutil import to_jst, utcnow
@@ -15,6 +14,10 @@ RECENT_RUNS = 50
 @bp.get("/")
 @permission_required("view", "scheduler")
 def index():
+    # Imported here: the scheduler module brings every job's code (the IMAP poller among them),
+    # which only the scheduler process and this admin page need (tests/test_lazy_imports.py).
+    from .. import scheduler
+
     now = utcnow()
     jobs = scheduler.configured_jobs(current_app)
     next_runs = scheduler.next_run_times(current_app, now)

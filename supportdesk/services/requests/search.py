@@ -19,7 +19,6 @@ import re
 import unicodedata
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import TSQUERY
 
 from ... import search_index
 from ...extensions import db
@@ -110,6 +109,9 @@ _FTS = sa.table(search_index.FTS_TABLE, sa.column("rowid", sa.Integer))
 def _indexed(terms):
     """The index condition for terms (all required), for the session's database."""
     if db.session.get_bind().dialect.name == "postgresql":
+        # Imported here: the PostgreSQL dialect costs a SQLite worker ~2 MiB (tests/test_lazy_imports.py).
+        from sqlalchemy.dialects.postgresql import TSQUERY
+
         return sa.func.sd_search_bigrams(SupportRequest.search_text).op("@@")(
             sa.cast(sa.literal(search_index.tsquery(terms)), TSQUERY))
     match = sa.literal_column(search_index.FTS_TABLE).op("MATCH")(
