@@ -258,3 +258,57 @@ def test_no_hyogo_name_is_left_in_anything_the_nagano_demo_wrote(nagano_desk):
     titles = " ".join(db.session.scalars(sa.select(sa.text("organisation")).select_from(
         sa.table("cases"))))
     assert any(w in titles for w in words)
+
+
+def _smoke_fields(form_html):
+    """The form filled as the demo smoke (../shared/tools/demo_smoke.py) fills it: a title in
+    every empty text box, the first choice of every select and the first box of each group."""
+    data, groups = [], set()
+    for tag in re.findall(r"<input\b[^>]*>", form_html):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name:
+            continue
+        kind = (re.search(r'type="([^"]+)"', tag) or [None, "text"])[1]
+        value = html.unescape((re.search(r'value="([^"]*)"', tag) or [None, ""])[1])
+        if kind == "checkbox" and name[1] not in groups:
+            groups.add(name[1])
+            data.append((name[1], value or "y"))
+        elif kind == "hidden":
+            data.append((name[1], value))
+        elif kind in ("text", "search"):
+            data.append((name[1], value or "デモ確認の件名"))
+    for name, body in re.findall(r'<select\b[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form_html, re.S):
+        options = [v for v in re.findall(r'<option[^>]*value="([^"]*)"', body)
+                   if v not in ("", "0", "__None")]
+        if options:
+            data.append((name, html.unescape(options[0])))
+    for name in re.findall(r'<textarea\b[^>]*name="([^"]+)"', form_html):
+        data.append((name, "窓口のデジタル化について相談したいことがあります。"))
+    return data
+
+
+def test_every_staff_account_files_the_first_request_form_as_the_smoke_does(demo_desk):
+    """The smoke's third step, on each pack's demo: every municipal staff account opens the
+    intake from home, fills the first form offered like a person would and submits it; the
+    answer is the new request, whose page shows its number."""
+    from werkzeug.datastructures import MultiDict
+
+    client = demo_desk.test_client()
+    staff = [email for role, email in readme_accounts(pack_of(demo_desk)) if role == "municipal staff"]
+    assert len(staff) >= 4
+    for email in staff:
+        _login(client, email)
+        home = client.get("/", follow_redirects=True).get_data(as_text=True)
+        intake = re.search(r'href="([^"]*/requests/new[^"]*)"', home)
+        assert intake, f"{email}: home links to no request form"
+        chooser = client.get(html.unescape(intake.group(1)), follow_redirects=True).get_data(
+            as_text=True)
+        target = html.unescape(re.findall(r'href="([^"]*/requests/new/[^"]+)"', chooser)[0])
+        page = client.get(target).get_data(as_text=True)
+        form = max(re.findall(r'<form\b[^>]*method="post"[^>]*>(.*?)</form>', page, re.S | re.I),
+                   key=len)
+        resp = client.post(target, data=MultiDict(_smoke_fields(form) + [("submit", "1")]))
+        assert resp.status_code in (302, 303), (email, resp.status_code,
+                                                re.sub(r"\s+", " ", resp.get_data(as_text=True))[:300])
+        shown = client.get(resp.headers["Location"]).get_data(as_text=True)
+        assert re.search(r"R\d+-\d{4}", shown), f"{email}: no request number on the new request"
