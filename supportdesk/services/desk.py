@@ -72,14 +72,7 @@ def desk():
     return reference_list("desk")
 
 
-FALLBACK_SENDER = "supportdesk@localhost"
 DEFAULT_COLOUR = "#0b5cab"
-
-
-def mail_sender(config):
-    """The From of the desk's mail: the deployment's MAIL_FROM when it fixes one (a relay may
-    accept only its own senders), else the desk's (the pack's, then the admin's)."""
-    return config.get("MAIL_FROM") or desk().mail_sender or FALLBACK_SENDER
 
 
 def accent_colour():

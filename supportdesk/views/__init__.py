@@ -73,6 +73,9 @@ PUBLIC_ENDPOINTS |= {"auth.forgot_password", "auth.reset_password"}
 # The personal iCalendar feed: calendar apps cannot log in, so the secret per-user token in the
 # URL is the credential (stored hashed, revocable; unknown or revoked tokens answer 404).
 PUBLIC_ENDPOINTS.add("calendar.feed")
+# The desk's accent colour as a stylesheet: the login page wears it too, and it holds nothing
+# but the colour the pages show anyway.
+PUBLIC_ENDPOINTS.add("home.desk_css")
 # Single sign-on: the button that sends an anonymous browser to its identity provider, and the
 # provider's answer (checked against the state, nonce and code verifier of that browser's
 # sign-in, services/accounts/sso.py).

@@ -14,7 +14,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from ...services.desk import mail_sender
+from ...mail_identity import mail_sender
 from ...timeutil import utcnow
 from ..reply_address import reply_address
 from . import DeliveryError

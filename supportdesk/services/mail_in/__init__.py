@@ -79,7 +79,7 @@ def _finish(row, outcome, reason):
 
 
 def _is_our_own(address, cfg):
-    from ..desk import mail_sender
+    from ...mail_identity import mail_sender
 
     own = {mail_sender(cfg).lower(), (cfg.get("MAIL_IN_ADDRESS") or "").lower()}
     domain = reply_domain(cfg)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload, selectinload
 
 from ... import permissions
@@ -171,6 +170,8 @@ def municipality_condition(mid):
     either, gets the union of both ids as one IN list."""
     co = request_co_municipalities.c
     if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # only here: a SQLite worker never loads it
+
         joint = sa.select(sa.func.array_agg(co.request_id)).where(co.municipality_id == mid)
         ids = sa.cast(joint.scalar_subquery(), postgresql.ARRAY(sa.Integer))
         return sa.or_(SupportRequest.municipality_id == mid, SupportRequest.id == sa.any_(ids))
