@@ -269,20 +269,8 @@ def generate_national(count, seed=42):
             search_text=st, version=1))
         for tid in rnd.sample(theme_ids, rnd.choice((1, 1, 2))):
             themes.add(dict(request_id=i, theme_id=tid))
-        history = [("submit", "draft", "submitted")]
-        if state != "submitted":
-            history.append(("triage", "submitted", "triage"))
-            history.append(("assign", None, None))
-        if state not in ("submitted", "triage"):
-            history.append(("state", "triage", state))
-        for k, (action, src, dst) in enumerate(history):
-            events.add(dict(request_id=i, at=submitted + timedelta(hours=k * 5),
-                            actor_id=filer if k == 0 else assignee,
-                            kind="assign" if action == "assign" else "state",
-                            action=None if action in ("assign", "state") else action,
-                            from_state=src, to_state=dst, internal=False,
-                            data={"before": None, "after": assignee} if action == "assign"
-                            else None))
+        for row in qb.history_events(i, state, submitted, filer, assignee):
+            events.add(row)
         if i % CHUNK == 0:
             for s in sinks:
                 s.flush()

@@ -94,6 +94,24 @@ def _due_for_day(day):
     return due_at(datetime(day.year, day.month, day.day, 1, tzinfo=UTC), 2)
 
 
+def history_events(request_id, state, submitted, filer, assignee):
+    """The request's history rows as the services write them: submit, then triage and assign
+    unless it is still submitted, then its state (5 hours apart)."""
+    history = [("submit", "draft", "submitted")]
+    if state != "submitted":
+        history.append(("triage", "submitted", "triage"))
+        history.append(("assign", None, None))
+    if state not in ("submitted", "triage"):
+        history.append(("state", "triage", state))
+    return [dict(request_id=request_id, at=submitted + timedelta(hours=k * 5),
+                 actor_id=filer if k == 0 else assignee,
+                 kind="assign" if action == "assign" else "state",
+                 action=None if action in ("assign", "state") else action,
+                 from_state=src, to_state=dst, internal=False,
+                 data={"before": None, "after": assignee} if action == "assign" else None)
+            for k, (action, src, dst) in enumerate(history)]
+
+
 def generate(count, seed):
     """Users and `count` requests with themes, events and comments, inserted through Core."""
     from supportdesk.services.accounts.auth import hash_password
@@ -190,20 +208,7 @@ def generate(count, seed):
             version=1))
         for tid in rnd.sample(theme_ids, rnd.choice((1, 1, 2))):
             themes.append(dict(request_id=next_id, theme_id=tid))
-        history = [("submit", "draft", "submitted")]
-        if state != "submitted":
-            history.append(("triage", "submitted", "triage"))
-            history.append(("assign", None, None))
-        if state not in ("submitted", "triage"):
-            history.append(("state", "triage", state))
-        for k, (action, src, dst) in enumerate(history):
-            events.append(dict(request_id=next_id, at=submitted + timedelta(hours=k * 5),
-                               actor_id=filer if k == 0 else assignee,
-                               kind="assign" if action == "assign" else "state",
-                               action=None if action in ("assign", "state") else action,
-                               from_state=src, to_state=dst, internal=False,
-                               data={"before": None, "after": assignee} if action == "assign"
-                               else None))
+        events.extend(history_events(next_id, state, submitted, filer, assignee))
         next_id += 1
         if len(chunk) >= 5000:
             flush()
