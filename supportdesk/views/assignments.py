@@ -47,12 +47,18 @@ def suggestion_reason(reason):
     return reason_in_words(reason)
 
 
+def _viewer():
+    # The real user, not the proxy: each attribute read through current_user costs a lookup.
+    return current_user._get_current_object()
+
+
 @bp.app_template_global()
 def expert_panel(sreq):
     """What _experts.html shows: assignments, and for liaisons the ranked suggestions."""
-    can_assign = permissions.can(current_user, "assign", sreq) and can_take_experts(sreq)
+    user = _viewer()
+    can_assign = can_take_experts(sreq) and permissions.can(user, "assign", sreq)
     rows = request_assignments(sreq)
-    if not permissions.can(current_user, "view_internal", sreq):
+    if rows and not permissions.can(user, "view_internal", sreq):
         # The municipality sees who is coming, not who declined or why.
         rows = [a for a in rows if a.status in ACTIVE_ASSIGNMENT_STATUSES]
     return {"assignments": rows,
@@ -63,13 +69,14 @@ def expert_panel(sreq):
 @bp.app_template_global()
 def link_panel(sreq):
     """What _links.html shows: links to requests this viewer may see, and the link kinds."""
-    return {"links": visible_links(sreq, current_user), "kinds": LINK_KINDS,
-            "can_link": permissions.can(current_user, "link", sreq)}
+    user = _viewer()
+    return {"links": visible_links(sreq, user), "kinds": LINK_KINDS,
+            "can_link": permissions.can(user, "link", sreq)}
 
 
 @bp.app_template_global()
 def case_intro_panel(sreq):
-    can_record = permissions.can(current_user, "record_support", sreq)
+    can_record = permissions.can(_viewer(), "record_support", sreq)
     return {"can_record": can_record, "cases": case_options() if can_record else []}
 
 

@@ -1,7 +1,9 @@
 """Requests: the intake, the forms (new, edit), the municipality's list and the request page."""
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
@@ -245,44 +247,83 @@ def mine():
                            kind_labels=KIND_LABELS, state_labels=STATE_LABELS)
 
 
+def _fresh_fields(name, make_form, fields):
+    """The HTML of an empty form's fields (labels, hints, the choices of the reference lists):
+    the same for every viewer in one language, so rendered once per process, locale and
+    reference version (services/reference.py `derived`: an admin's change shows at once). Only
+    for forms the page shows empty: the request page's forms post elsewhere and redirect."""
+    return reference.derived(("request_page_fields", name, str(get_locale())), lambda: Markup(
+        render_template("requests/_fields.html", form=make_form(), fields=fields)))
+
+
+def _support_form():
+    form = SupportActionForm()
+    form.target_municipality_id.choices = municipality_choices()
+    return form
+
+
+def _comment_fields(comment_form, internal_note):
+    fields = [("body", None)] + ([("internal", None)] if internal_note else []) + [
+        ("attachments", None)]
+    if comment_form.body.data:  # a 定型文 chosen without script (?template=): not an empty form
+        return Markup(render_template("requests/_fields.html", form=comment_form, fields=fields))
+    return _fresh_fields("comment_internal" if internal_note else "comment", CommentForm, fields)
+
+
 @bp.get("/<int:request_id>")
 @login_required
 def show(request_id):
+    # The real user, not the proxy: the page asks the permission table some forty questions.
+    user = current_user._get_current_object()
     sreq = load_request(request_id, options=PAGE_OPTIONS)
+    may = {action: permissions.can(user, action, sreq) for action in (
+        "reply", "internal_note", "follow", "record_support", "view_internal")}
+    may["create_request"] = permissions.can(user, "create", "request")
     comment_form = CommentForm()
     templates, chosen_template = [], None
-    if permissions.can(current_user, "view", "reply_template"):
+    if (may["reply"] or may["internal_note"]) and permissions.can(user, "view", "reply_template"):
         templates = active_reply_templates()
         chosen = request.args.get("template", type=int)
         tpl = db.session.get(ReplyTemplate, chosen) if chosen else None
         if tpl is not None and tpl.active:
             comment_form.body.data = fill_reply_template(tpl.body, sreq)
             chosen_template = tpl.id
-    support_form = SupportActionForm()
-    support_form.target_municipality_id.choices = municipality_choices()
-    actions = allowed_actions(sreq, current_user)
-    comments = visible_comments(sreq, current_user)
+    support_fields = None
+    if may["record_support"]:
+        support_fields = _fresh_fields("support", _support_form, [
+            ("kind", None),
+            ("target_department", _("分野DXの場合は県関係課、窓口DX等の場合は先行市町を記録します。")),
+            ("target_municipality_id", None), ("case_id", None), ("vendor_name", None),
+            ("note", None)])
+    actions = allowed_actions(sreq, user)
+    sees_internal = may["view_internal"]
+    comments = visible_comments(sreq, user, sees_internal=sees_internal)
+    events = timeline(sreq, user, sees_internal=sees_internal)
     return render_template(
         "requests/show.html", sreq=sreq, kind_labels=KIND_LABELS, state_labels=STATE_LABELS,
         actions=[(a, _(ACTION_LABELS[a]), TRANSITIONS[(State(sreq.state), a)]) for a in actions],
-        action_form=ActionForm(), comment_form=comment_form, support_form=support_form,
+        action_form=ActionForm(), comment_form=comment_form, may=may,
+        comment_fields=(_comment_fields(comment_form, may["internal_note"])
+                        if may["reply"] or may["internal_note"] else None),
+        support_fields=support_fields,
         templates=templates, chosen_template=chosen_template,
-        may_make_case=may_make_case(sreq, current_user),
+        may_make_case=may_make_case(sreq, user),
         template_bodies={t.id: fill_reply_template(t.body, sreq) for t in templates},
         comments=comments, by_mail=inbound_for_comments([c.id for c in comments]),
         chat_copy=chat_copy_text(sreq=sreq),
-        attachments=visible_attachments(sreq, current_user),
-        events=timeline(sreq, current_user), can_edit=can_edit(sreq, current_user),
-        following=is_following(sreq, current_user),
-        sees_internal=permissions.can(current_user, "view_internal", sreq),
-        can_upload=permissions.can(current_user, "upload", upload_probe(sreq)),
+        attachments=visible_attachments(sreq, user, sees_internal=sees_internal),
+        events=events,
+        can_edit=can_edit(sreq, user),
+        following=is_following(sreq, user),
+        sees_internal=sees_internal,
+        can_upload=permissions.can(user, "upload", upload_probe(sreq)),
         field_labels=FIELD_LABELS, help_labels=catalogue.labels(catalogue.SUPPORT_KIND),
         program_labels=catalogue.labels(catalogue.LECTURE_MENU), format_labels=LECTURE_FORMATS,
         audience_labels=AUDIENCES,
-        visits=visits_for_request(sreq, current_user), visit_kinds=VISIT_KINDS,
-        visit_states=VISIT_STATES, can_schedule=can_schedule_lecture(sreq, current_user),
-        can_engage=can_open_engagement(sreq, current_user), info_share=info_dept_share(sreq),
-        may_wait=may_wait(sreq, current_user), waiting_form=WaitingForm(),
+        visits=visits_for_request(sreq, user), visit_kinds=VISIT_KINDS,
+        visit_states=VISIT_STATES, can_schedule=can_schedule_lecture(sreq, user),
+        can_engage=can_open_engagement(sreq, user), info_share=info_dept_share(sreq, events),
+        may_wait=may_wait(sreq, user), waiting_form=WaitingForm(),
         waiting_labels={w.value: label for w, label in WAITING_LABELS.items()})
 
 

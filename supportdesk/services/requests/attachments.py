@@ -204,8 +204,12 @@ def file_response(attachment):
     return response
 
 
-def visible_attachments(sreq, user):
-    """The request's attachments this user may see (internal ones only for the prefecture side)."""
+def visible_attachments(sreq, user, *, sees_internal=None):
+    """The request's attachments this user may see (internal ones only for the prefecture side;
+    `sees_internal`: the caller's answer of the permission table, if it has asked already)."""
     rows = db.session.scalars(db.select(RequestAttachment).where(
         RequestAttachment.request_id == sreq.id).order_by(RequestAttachment.id)).all()
-    return [a for a in rows if not a.internal or permissions.can(user, "view_internal", sreq)]
+    if sees_internal is None:
+        sees_internal = any(a.internal for a in rows) and permissions.can(
+            user, "view_internal", sreq)
+    return [a for a in rows if not a.internal or sees_internal]

@@ -2,7 +2,7 @@
 import logging
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from ... import permissions
@@ -56,19 +56,27 @@ def add_comment(sreq, actor, body, *, internal=False, now=None, uploads=()):
     return comment
 
 
-def visible_comments(sreq, user):
+def _sees_internal(sreq, user, sees_internal):
+    """`sees_internal` if the caller already asked the permission table, else ask it."""
+    return permissions.can(user, "view_internal", sreq) if sees_internal is None else sees_internal
+
+
+def visible_comments(sreq, user, *, sees_internal=None):
+    """The replies (and, for the prefecture side, the internal notes) with their authors in one
+    statement, oldest first."""
     stmt = sa.select(RequestComment).where(RequestComment.request_id == sreq.id).options(
-        selectinload(RequestComment.author))
-    if not permissions.can(user, "view_internal", sreq):
+        joinedload(RequestComment.author))
+    if not _sees_internal(sreq, user, sees_internal):
         stmt = stmt.where(RequestComment.internal.is_(False))
     return db.session.scalars(stmt.order_by(RequestComment.created_at, RequestComment.id)).all()
 
 
-def timeline(sreq, user):
-    """The history of a request as this user may see it, oldest first."""
+def timeline(sreq, user, *, sees_internal=None):
+    """The history of a request as this user may see it, oldest first, with the actors in the
+    same statement."""
     stmt = sa.select(RequestEvent).where(RequestEvent.request_id == sreq.id).options(
-        selectinload(RequestEvent.actor))
-    if not permissions.can(user, "view_internal", sreq):
+        joinedload(RequestEvent.actor))
+    if not _sees_internal(sreq, user, sees_internal):
         stmt = stmt.where(RequestEvent.internal.is_(False))
     return db.session.scalars(stmt.order_by(RequestEvent.at, RequestEvent.id)).all()
 

@@ -369,16 +369,22 @@ def _share_with_info_dept(sreq, actor, now):
                        sreq.id, sreq.municipality_id)
 
 
-def info_dept_share(sreq):
+def info_dept_share(sreq, events=None):
     """How the 情報部門 rule went: None when it does not apply (filed through the 情報部門, or
-    not submitted yet), else {"reached": bool, "users": [...], "rooms": [...]} of the share."""
+    not submitted yet), else {"reached": bool, "users": [...], "rooms": [...]} of the share.
+    `events`: the request's history as a page loaded it (the share's event is never internal,
+    so every viewer's history holds it), instead of a query."""
     from ...models import RequestEvent
 
     if not sreq.filed_outside_info_dept or sreq.submitted_at is None:
         return None
-    event = db.session.scalar(sa.select(RequestEvent).where(
-        RequestEvent.request_id == sreq.id, RequestEvent.kind == "info_shared")
-        .order_by(RequestEvent.id.desc()).limit(1))
+    if events is not None:
+        shared = [e for e in events if e.kind == "info_shared"]
+        event = max(shared, key=lambda e: e.id) if shared else None
+    else:
+        event = db.session.scalar(sa.select(RequestEvent).where(
+            RequestEvent.request_id == sreq.id, RequestEvent.kind == "info_shared")
+            .order_by(RequestEvent.id.desc()).limit(1))
     data = dict(event.data or {}) if event is not None else {}
     data.setdefault("users", [])
     data.setdefault("rooms", [])
