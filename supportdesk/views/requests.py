@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from .. import permissions
@@ -24,7 +24,8 @@ from ..services.requests.attachments import (ALLOWED_LABEL, max_bytes, upload_pr
 from ..services.cases import may_make_case
 from ..services.visits.engagements import can_open_engagement
 from ..services.requests.conversation import (active_reply_templates, fill_reply_template,
-                                             is_following, timeline, visible_comments)
+                                             following_column, timeline,
+                                             visible_comments)
 from ..services.requests.filing import (FIELD_LABELS, StaleEdit, can_edit, create_request,
                                        files_for_own_municipality, info_dept_share, may_push,
                                        parent_conditions, update_request)
@@ -41,17 +42,30 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 PAGE_SIZE = 50
 
 
-# What the request page shows of a request's neighbours, loaded with it instead of one lazy
-# load each (municipality, region, filer, assignee, themes, co-municipalities, followers).
+# What the request page shows of its request's neighbours, joined in the same statement
+# (municipality, region, filer, assignee); the search text is not shown. The two collections
+# (themes, co-municipalities) load lazily when the page reads them: a selectinload of one
+# request's collection cost ~0.7 ms of Python each against ~0.15 ms for the lazy load, and a
+# joined load makes SQLite materialise "(request_themes JOIN themes)" whole (140 ms at 100k).
 PAGE_OPTIONS = (joinedload(SupportRequest.municipality), joinedload(SupportRequest.region),
                 joinedload(SupportRequest.filer), joinedload(SupportRequest.assignee),
-                selectinload(SupportRequest.themes), selectinload(SupportRequest.co_municipalities),
-                selectinload(SupportRequest.followers))
+                defer(SupportRequest.search_text))
 
 
 def load_request(request_id, action="view", options=()):
     """The request, or 404 (also for one the user may not see: existence never leaks)."""
     return load_or_404(SupportRequest, request_id, action, options=options)
+
+
+def _page_request(request_id, user):
+    """The request page's request with its neighbours and whether `user` follows it, in one
+    statement; 404 as load_request."""
+    row = db.session.execute(
+        sa.select(SupportRequest, following_column(user)).options(*PAGE_OPTIONS)
+        .where(SupportRequest.id == request_id)).first()
+    if row is None:
+        abort(404)
+    return permissions.require(user, "view", row[0]), bool(row[1])
 
 
 def municipality_choices():
@@ -275,7 +289,7 @@ def _comment_fields(comment_form, internal_note):
 def show(request_id):
     # The real user, not the proxy: the page asks the permission table some forty questions.
     user = current_user._get_current_object()
-    sreq = load_request(request_id, options=PAGE_OPTIONS)
+    sreq, following = _page_request(request_id, user)
     may = {action: permissions.can(user, action, sreq) for action in (
         "reply", "internal_note", "follow", "record_support", "view_internal")}
     may["create_request"] = permissions.can(user, "create", "request")
@@ -314,7 +328,7 @@ def show(request_id):
         attachments=visible_attachments(sreq, user, sees_internal=sees_internal),
         events=events,
         can_edit=can_edit(sreq, user),
-        following=is_following(sreq, user),
+        following=following,
         sees_internal=sees_internal,
         can_upload=permissions.can(user, "upload", upload_probe(sreq)),
         field_labels=FIELD_LABELS, help_labels=catalogue.labels(catalogue.SUPPORT_KIND),

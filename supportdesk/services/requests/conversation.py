@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from ... import permissions
 from ...extensions import db
 from ...models import (Case, Municipality, ReplyTemplate, RequestComment, RequestEvent,
-                      SupportAction)
+                      SupportAction, SupportRequest)
+from ...models.support_request import request_followers
 from .. import catalogue
 from ...notifications import notify
 from ...timeutil import utcnow
@@ -146,6 +147,13 @@ def unfollow_request(sreq, user, *, now=None):
 
 def is_following(sreq, user):
     return any(u.id == user.id for u in sreq.followers)
+
+
+def following_column(user):
+    """is_following as a column beside a select of SupportRequest (the request page reads it
+    with the request instead of loading every follower)."""
+    return sa.exists().where(request_followers.c.request_id == SupportRequest.id,
+                             request_followers.c.user_id == user.id).label("following")
 
 
 # Placeholders a 定型文 may contain, filled per request when the template is used.

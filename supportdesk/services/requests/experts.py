@@ -1,5 +1,6 @@
 """Expert assignment: suggestions ranked by continuity, theme fit, region and load; assign,
 accept, decline."""
+import functools
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -148,7 +149,26 @@ def suggest_experts(sreq, limit=10):
     id, so the order is stable from one page view to the next.
     The ranking is one SQL query; the names of the matched themes come from one more.
     """
-    req_themes = sa.select(request_themes.c.theme_id).where(request_themes.c.request_id == sreq.id)
+    params = {"request_id": sreq.id, "municipality_id": sreq.municipality_id,
+              "region_id": sreq.region_id}
+    if sreq.parent_id is not None:
+        params["parent_id"] = sreq.parent_id
+    rows = db.session.execute(_ranking(sreq.parent_id is not None, limit), params).all()
+    suggestions = [Suggestion(u, p, int(fit), bool(near), int(n), on_parent=bool(parent),
+                              municipality_work=int(done))
+                   for u, p, fit, near, n, parent, done in rows]
+    matched = _matched_theme_names(sreq, [s.profile.id for s in suggestions if s.theme_fit])
+    for s in suggestions:
+        s.matched_themes = matched.get(s.profile.id, [])
+    return suggestions
+
+
+@functools.cache
+def _ranking(with_parent, limit):
+    """The ranking statement, built once per process (building it cost more than running it on
+    every request page); the request's ids are its parameters."""
+    request_id = sa.bindparam("request_id", type_=sa.Integer)
+    req_themes = sa.select(request_themes.c.theme_id).where(request_themes.c.request_id == request_id)
     theme_fit = (
         sa.select(sa.func.count())
         .select_from(expert_themes)
@@ -170,21 +190,23 @@ def suggest_experts(sreq, limit=10):
     assigned, attended = _worked_request_ids()
     here = (
         sa.select(sa.func.count(SupportRequest.id))
-        .where(SupportRequest.municipality_id == sreq.municipality_id,
-               SupportRequest.id != sreq.id,
+        .where(SupportRequest.municipality_id == sa.bindparam("municipality_id", type_=sa.Integer),
+               SupportRequest.id != request_id,
                sa.or_(SupportRequest.id.in_(assigned), SupportRequest.id.in_(attended)))
         .correlate(User)
         .scalar_subquery()
     )
-    if sreq.parent_id is not None:
-        on_parent = sa.case((sa.or_(sa.literal(sreq.parent_id).in_(assigned),
-                                    sa.literal(sreq.parent_id).in_(attended)), 1), else_=0)
+    if with_parent:
+        parent_id = sa.bindparam("parent_id", type_=sa.Integer)
+        on_parent = sa.case((sa.or_(parent_id.in_(assigned), parent_id.in_(attended)), 1),
+                            else_=0)
     else:
         on_parent = sa.literal(0)
-    same_region = sa.case((ExpertProfile.home_region_id == sreq.region_id, 1), else_=0)
+    same_region = sa.case(
+        (ExpertProfile.home_region_id == sa.bindparam("region_id", type_=sa.Integer), 1), else_=0)
     already = sa.select(ExpertAssignment.expert_id).where(
-        ExpertAssignment.request_id == sreq.id, ExpertAssignment.status.in_(ACTIVE))
-    stmt = (
+        ExpertAssignment.request_id == request_id, ExpertAssignment.status.in_(ACTIVE))
+    return (
         sa.select(User, ExpertProfile, theme_fit.label("fit"), same_region.label("near"),
                   load.label("load"), on_parent.label("on_parent"), here.label("here"))
         .join(ExpertProfile, ExpertProfile.user_id == User.id)
@@ -194,14 +216,6 @@ def suggest_experts(sreq, limit=10):
                   load.asc(), User.display_name, User.id)
         .limit(limit)
     )
-    rows = db.session.execute(stmt).all()
-    suggestions = [Suggestion(u, p, int(fit), bool(near), int(n), on_parent=bool(parent),
-                              municipality_work=int(done))
-                   for u, p, fit, near, n, parent, done in rows]
-    matched = _matched_theme_names(sreq, [s.profile.id for s in suggestions if s.theme_fit])
-    for s in suggestions:
-        s.matched_themes = matched.get(s.profile.id, [])
-    return suggestions
 
 
 def _matched_theme_names(sreq, profile_ids):
