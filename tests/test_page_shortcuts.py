@@ -33,3 +33,22 @@ def test_translations_kept_for_a_request_still_follow_force_locale(app):
         with force_locale("en"):
             assert gettext("受付キュー") == "Queue"
         assert gettext("受付キュー") == "受付キュー"
+
+
+def test_templates_translations_follow_force_locale_and_the_desks_word(app):
+    from flask import render_template_string
+
+    from supportdesk.models import DeskProfile
+    from supportdesk.services.reference import bump_reference_version
+
+    page = '{{ _("受付キュー") }}|{{ _("市町を選んでください。") }}'
+    with app.test_request_context("/", headers={"Accept-Language": "ja"}):
+        assert render_template_string(page) == "受付キュー|市町を選んでください。"
+        with force_locale("en"):
+            assert render_template_string(page).startswith("Queue|")
+        assert render_template_string(page) == "受付キュー|市町を選んでください。"
+    db.session.get(DeskProfile, 1).municipalities_word = "市町村"
+    bump_reference_version()
+    db.session.commit()
+    with app.test_request_context("/", headers={"Accept-Language": "ja"}):
+        assert render_template_string(page) == "受付キュー|市町村を選んでください。"
