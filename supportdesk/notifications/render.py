@@ -119,4 +119,20 @@ def chat_copy_text(*, sreq=None, announcement=None, recipient=Role.STAFF):
     if sreq is not None:
         with force_locale(MESSAGE_LOCALE):
             facts["event_label"] = _("依頼のご案内")
-    return render_chat(event_type, facts)[1]
+    # The text is a function of the facts alone (and the template): a page shows it on every
+    # view, so each worker renders one text once and keeps it under its facts.
+    key = (event_type, tuple(sorted(facts.items())))
+    try:
+        hash(key)
+    except TypeError:  # a fact that is not a plain value: render it every time
+        return render_chat(event_type, facts)[1]
+    memo = current_app.extensions.setdefault("chat_copy_texts", {})
+    text = memo.get(key)
+    if text is None:
+        if len(memo) >= CHAT_COPY_MEMO_SIZE:
+            memo.clear()
+        text = memo[key] = render_chat(event_type, facts)[1]
+    return text
+
+
+CHAT_COPY_MEMO_SIZE = 1000

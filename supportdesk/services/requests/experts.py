@@ -236,12 +236,16 @@ def _matched_theme_names(sreq, profile_ids):
 
 
 def request_assignments(sreq):
-    """Every assignment on the request (all statuses), with the expert loaded."""
-    return db.session.scalars(
-        sa.select(ExpertAssignment).options(joinedload(ExpertAssignment.expert))
-        .where(ExpertAssignment.request_id == sreq.id)
+    """Every assignment on the request (all statuses), with the expert loaded: the experts in
+    one more statement when there are any (most requests have none, and a joined load costs
+    every page view its setup), so that `a.expert` comes from the session."""
+    rows = db.session.scalars(
+        sa.select(ExpertAssignment).where(ExpertAssignment.request_id == sreq.id)
         .order_by(ExpertAssignment.assigned_at, ExpertAssignment.id)
     ).all()
+    if rows:
+        db.session.scalars(sa.select(User).where(User.id.in_({a.expert_id for a in rows}))).all()
+    return rows
 
 
 def assign_experts(sreq, experts, actor, *, note=None, now=None):
