@@ -84,3 +84,21 @@ def test_chat_copy_follows_the_request_at_once_and_is_each_requests_own(client, 
     db.session.commit()
     after = _chat_copy(client.get(f"/requests/{a.id}").get_data(as_text=True))
     assert after != first and "担当の人" in after and a.number in after
+
+
+def test_case_picker_shows_a_new_case_at_once_escaped(client, login_as):
+    from supportdesk.services.cases import save_case
+
+    liaison = make_liaison("西播磨")
+    sreq = make_request(municipality_name="佐用町", assignee=liaison)
+    url = f"/requests/{sreq.id}"
+    login_as(liaison)
+    before = client.get(url).get_data(as_text=True)
+    assert 'id="case-id"' in before and "<b>窓口" not in before
+    case = save_case(liaison, title="<b>窓口</b>のDX", organisation="佐用町",
+                     summary="書かない窓口")
+    db.session.commit()
+    picker = client.get(url).get_data(as_text=True).split('id="case-id"', 1)[1].split(
+        "</select>", 1)[0]
+    assert f'<option value="{case.id}">&lt;b&gt;窓口&lt;/b&gt;のDX【佐用町】</option>' in picker
+    assert "<b>" not in picker

@@ -4,6 +4,7 @@ expert's "my assignments" page."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from .. import permissions
@@ -11,7 +12,7 @@ from ..extensions import db
 from ..forms.library import AssignExpertsForm, IntroduceCaseForm, LinkForm, RespondAssignmentForm
 from ..models import Case, ExpertAssignment, SupportRequest, User
 from ..models.expert_assignment import ACTIVE_ASSIGNMENT_STATUSES
-from ..services import DomainError
+from ..services import DomainError, reference
 from ..services.cases import case_options, record_case_introduction
 from ..services.requests.experts import (reason_in_words, assign_experts, can_take_experts,
                                          my_assignments, remove_assignment, request_assignments,
@@ -76,8 +77,14 @@ def link_panel(sreq):
 
 @bp.app_template_global()
 def case_intro_panel(sreq):
+    """What _case_intro.html shows: for liaisons, the case library's picker (its <option> tags
+    escaped once per process and reference version: the library's labels are data, the same in
+    every language)."""
     can_record = permissions.can(_viewer(), "record_support", sreq)
-    return {"can_record": can_record, "cases": case_options() if can_record else []}
+    return {"can_record": can_record,
+            "case_options": reference.derived(("case_option_tags",), lambda: Markup("".join(
+                f'<option value="{cid}">{escape(label)}</option>'
+                for cid, label in case_options()))) if can_record else ""}
 
 
 @bp.post("/requests/<int:request_id>/experts")
