@@ -102,3 +102,25 @@ def test_case_picker_shows_a_new_case_at_once_escaped(client, login_as):
         "</select>", 1)[0]
     assert f'<option value="{case.id}">&lt;b&gt;窓口&lt;/b&gt;のDX【佐用町】</option>' in picker
     assert "<b>" not in picker
+
+
+def test_request_page_names_its_themes_and_co_applicants_a_retired_theme_too(client, login_as):
+    from supportdesk.models import Theme
+    from supportdesk.services.accounts.users import save_theme
+
+    liaison = make_liaison("西播磨")
+    sreq = make_request(kind="lecture", municipality_name="佐用町", themes=("security", "ai_rpa"),
+                        co=("たつの市",), assignee=liaison)
+    security = db.session.scalar(sa.select(Theme).where(Theme.code == "security"))
+    ai = db.session.scalar(sa.select(Theme).where(Theme.code == "ai_rpa"))
+    login_as(liaison)
+    url = f"/requests/{sreq.id}"
+    html = client.get(url).get_data(as_text=True)
+    first, second = sorted((security, ai), key=lambda t: (t.sort_order, t.id))
+    assert f"<dd>{first.name_ja}、{second.name_ja}</dd>" in html
+    assert "佐用町・たつの市" in html.split('class="meta"', 1)[1].split("</p>", 1)[0]
+    save_theme(make_user("admin"), security, code="security", name_ja="情報セキュリティ(旧)",
+               active=False)
+    db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert "情報セキュリティ(旧)" in html and ai.name_ja in html

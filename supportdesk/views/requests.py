@@ -12,8 +12,9 @@ from .. import permissions
 from ..extensions import db
 from ..forms.requests import (FORMS, ActionForm, CommentForm,
                               SupportActionForm, WaitingForm)
-from ..models import ReplyTemplate, SupportRequest
-from ..models.support_request import AUDIENCES, KIND_LABELS, LECTURE_FORMATS
+from ..models import ReplyTemplate, SupportRequest, Theme
+from ..models.support_request import (AUDIENCES, KIND_LABELS, LECTURE_FORMATS,
+                                      request_co_municipalities, request_themes)
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..models.waiting import WAITING_LABELS
 from ..services import ValidationFailed, catalogue, reference
@@ -43,29 +44,58 @@ PAGE_SIZE = 50
 
 
 # What the request page shows of its request's neighbours, joined in the same statement
-# (municipality, region, filer, assignee); the search text is not shown. The two collections
-# (themes, co-municipalities) load lazily when the page reads them: a selectinload of one
-# request's collection cost ~0.7 ms of Python each against ~0.15 ms for the lazy load, and a
-# joined load makes SQLite materialise "(request_themes JOIN themes)" whole (140 ms at 100k).
+# (municipality, region, filer, assignee); the search text is not shown. Its themes and
+# co-municipalities come as id lists in the same statement (page_neighbours), named from the
+# reference cache: a selectinload of one request's collection cost ~0.7 ms of Python each, a
+# lazy load a statement each, and a joined load makes SQLite materialise
+# "(request_themes JOIN themes)" whole (140 ms at 100k requests).
 PAGE_OPTIONS = (joinedload(SupportRequest.municipality), joinedload(SupportRequest.region),
                 joinedload(SupportRequest.filer), joinedload(SupportRequest.assignee),
                 defer(SupportRequest.search_text))
 
 
-def load_request(request_id, action="view", options=()):
-    """The request, or 404 (also for one the user may not see: existence never leaks)."""
-    return load_or_404(SupportRequest, request_id, action, options=options)
+def _id_list(table, column):
+    """The ids of `column` in `table` for the enclosing SupportRequest, as "3,7" (or NULL)."""
+    return (sa.select(sa.func.aggregate_strings(sa.cast(column, sa.String), ","))
+            .where(table.c.request_id == SupportRequest.id).correlate(SupportRequest)
+            .scalar_subquery())
+
+
+def _ids(text):
+    return {int(i) for i in text.split(",")} if text else set()
+
+
+def _page_themes(ids):
+    """The request's themes in order, from the reference cache (a retired theme, which the
+    cache does not hold, from its row)."""
+    cached = [t for t in reference.themes() if t.id in ids]
+    missing = ids - {t.id for t in cached}
+    if missing:
+        cached += db.session.scalars(sa.select(Theme).where(Theme.id.in_(missing))).all()
+    return sorted(cached, key=lambda t: (t.sort_order, t.id))
 
 
 def _page_request(request_id, user):
-    """The request page's request with its neighbours and whether `user` follows it, in one
-    statement; 404 as load_request."""
+    """The request page's request with its neighbours, whether `user` follows it, and its
+    themes and co-municipalities (reference rows, in their order), in one statement; 404 as
+    load_request."""
     row = db.session.execute(
-        sa.select(SupportRequest, following_column(user)).options(*PAGE_OPTIONS)
-        .where(SupportRequest.id == request_id)).first()
+        sa.select(SupportRequest, following_column(user),
+                  _id_list(request_themes, request_themes.c.theme_id),
+                  _id_list(request_co_municipalities, request_co_municipalities.c.municipality_id))
+        .options(*PAGE_OPTIONS).where(SupportRequest.id == request_id)).first()
     if row is None:
         abort(404)
-    return permissions.require(user, "view", row[0]), bool(row[1])
+    sreq, following, theme_ids, co_ids = row
+    permissions.require(user, "view", sreq)
+    co_ids = _ids(co_ids)
+    return sreq, bool(following), _page_themes(_ids(theme_ids)), [
+        m for m in reference.municipalities() if m.id in co_ids]
+
+
+def load_request(request_id, action="view", options=()):
+    """The request, or 404 (also for one the user may not see: existence never leaks)."""
+    return load_or_404(SupportRequest, request_id, action, options=options)
 
 
 def municipality_choices():
@@ -289,7 +319,7 @@ def _comment_fields(comment_form, internal_note):
 def show(request_id):
     # The real user, not the proxy: the page asks the permission table some forty questions.
     user = current_user._get_current_object()
-    sreq, following = _page_request(request_id, user)
+    sreq, following, themes, co_municipalities = _page_request(request_id, user)
     may = {action: permissions.can(user, action, sreq) for action in (
         "reply", "internal_note", "follow", "record_support", "view_internal")}
     may["create_request"] = permissions.can(user, "create", "request")
@@ -315,6 +345,7 @@ def show(request_id):
     events = timeline(sreq, user, sees_internal=sees_internal)
     return render_template(
         "requests/show.html", sreq=sreq, kind_labels=KIND_LABELS, state_labels=STATE_LABELS,
+        themes=themes, co_municipalities=co_municipalities,
         actions=[(a, _(ACTION_LABELS[a]), TRANSITIONS[(State(sreq.state), a)]) for a in actions],
         action_form=ActionForm(), comment_form=comment_form, may=may,
         comment_fields=(_comment_fields(comment_form, may["internal_note"])
