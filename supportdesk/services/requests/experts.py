@@ -8,6 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ... import permissions
 from ...extensions import db
@@ -238,13 +239,16 @@ def _matched_theme_names(sreq, profile_ids):
 def request_assignments(sreq):
     """Every assignment on the request (all statuses), with the expert loaded: the experts in
     one more statement when there are any (most requests have none, and a joined load costs
-    every page view its setup), so that `a.expert` comes from the session."""
+    every page view its setup)."""
     rows = db.session.scalars(
         sa.select(ExpertAssignment).where(ExpertAssignment.request_id == sreq.id)
         .order_by(ExpertAssignment.assigned_at, ExpertAssignment.id)
     ).all()
     if rows:
-        db.session.scalars(sa.select(User).where(User.id.in_({a.expert_id for a in rows}))).all()
+        experts = {u.id: u for u in db.session.scalars(
+            sa.select(User).where(User.id.in_({a.expert_id for a in rows})))}
+        for a in rows:
+            set_committed_value(a, "expert", experts[a.expert_id])
     return rows
 
 
