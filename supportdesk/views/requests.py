@@ -340,6 +340,7 @@ def show(request_id):
             ("target_municipality_id", None), ("case_id", None), ("vendor_name", None),
             ("note", None)])
     actions = allowed_actions(sreq, user)
+    waits = may_wait(sreq, user)
     sees_internal = may["view_internal"]
     comments = visible_comments(sreq, user, sees_internal=sees_internal)
     events = timeline(sreq, user, sees_internal=sees_internal)
@@ -368,7 +369,7 @@ def show(request_id):
         visits=visits_for_request(sreq, user), visit_kinds=VISIT_KINDS,
         visit_states=VISIT_STATES, can_schedule=can_schedule_lecture(sreq, user),
         can_engage=can_open_engagement(sreq, user), info_share=info_dept_share(sreq, events),
-        may_wait=may_wait(sreq, user), waiting_form=WaitingForm(),
+        may_wait=waits, waiting_form=WaitingForm() if waits and not sreq.waiting_for else None,
         waiting_labels={w.value: label for w, label in WAITING_LABELS.items()})
 
 
