@@ -275,7 +275,10 @@ def profile(name, fn, n):
         prof.runcall(lambda: [fn() for _ in range(n)])
         qb.log(f"--- cProfile (CPU seconds): {name}, {n} views")
         stats = pstats.Stats(prof, stream=sys.stdout)
-        stats.sort_stats("cumulative").print_stats(r"supportdesk|templates|jinja2/runtime", 60)
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+            r"supportdesk|templates|jinja2/runtime" if "PROFILE_SORT" not in os.environ else "", 60)
+        if os.environ.get("PROFILE_CALLERS"):
+            stats.print_callers(os.environ["PROFILE_CALLERS"])
         return
     from pyinstrument import Profiler
 

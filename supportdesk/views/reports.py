@@ -26,10 +26,13 @@ from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
 from ..sqlite_tx import writes_on_get
 from .decorators import permission_required
+from .report_tables import figure_rows, row_label
 from .report_charts import (fiscal_charts, monthly_charts, municipality_chart,
                             municipality_sheet_charts)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.add_app_template_global(figure_rows, "figure_rows")
+bp.add_app_template_global(row_label, "figure_label")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
