@@ -64,6 +64,18 @@ def nav_items(user):
     return list(_visible(user))
 
 
+def nav_key(user):
+    """What the menu of this page view depends on besides the language: the role, and the
+    current page if it is one of the menu's entries (marked aria-current)."""
+    items = _visible(user)
+    if not items:
+        return (None, None)
+    endpoint = request.endpoint
+    if not any(item.endpoint == endpoint for item in items):
+        endpoint = None
+    return (user.role, endpoint)
+
+
 def nav_html(user):
     """The menu's entries as HTML (<li> links, the current page marked), built once per process
     for each role, language, current entry and script root, and forgotten with the reference
@@ -71,8 +83,8 @@ def nav_html(user):
     items = _visible(user)
     if not items:
         return Markup("")
-    endpoint = request.endpoint if any(i.endpoint == request.endpoint for i in items) else None
-    key = ("nav_html", user.role, str(get_locale()), endpoint, request.script_root)
+    role, endpoint = nav_key(user)
+    key = ("nav_html", role, endpoint, str(get_locale()), request.script_root)
 
     def build():
         return Markup("\n").join(
@@ -85,19 +97,30 @@ def nav_html(user):
     return derived(key, build)
 
 
-def layout_fragment(name, caller):
-    """A static piece of the layout (`{% call layout_fragment("name") %}...{% endcall %}` in
-    base.html), rendered once per process for each language and script root and forgotten with
-    the reference lists (the desk's name, word and colour are in them). Within a request the
-    pieces are looked up without asking the reference cache again; a change to the lists in
-    this request (reference.forget_reference_lists) drops that copy."""
+class LayoutPieces:
+    """The static pieces of the layout for one page view (base.html: `{% set piece =
+    layout_pieces() %}`, then `{% call piece("name", *key) %}...{% endcall %}`): each rendered once
+    per process for each language, script root and `key` (what else the piece depends on, say
+    nav_key()), and forgotten with the reference lists (the desk's name, word and colour are in
+    them). The language is read once, when the page's layout starts."""
+
+    def __init__(self, pieces):
+        self._pieces = pieces
+
+    def __call__(self, name, *key, caller):
+        html = self._pieces.get((name, *key))
+        if html is None:
+            html = self._pieces[(name, *key)] = caller()
+        return html
+
+
+def layout_pieces():
+    """This page view's LayoutPieces. Within a request they are looked up without asking the
+    reference cache again; a change to the lists in this request
+    (reference.forget_reference_lists) drops that copy."""
     locale = get_locale()
     memo = g.get("_layout_fragments")
     if memo is None or memo[0] is not locale:  # force_locale swaps the Locale object
         pieces = derived(("layout_fragments", str(locale), request.script_root), dict)
-        memo = g._layout_fragments = (locale, pieces)
-    pieces = memo[1]
-    html = pieces.get(name)
-    if html is None:
-        html = pieces[name] = caller()
-    return html
+        memo = g._layout_fragments = (locale, LayoutPieces(pieces))
+    return memo[1]

@@ -204,5 +204,6 @@ def register(app):
     # The layout's menu, built once per role, language and current entry (navigation.py).
     app.add_template_global(lambda: navigation.nav_html(current_user._get_current_object()),
                             "nav_html")
-    app.add_template_global(navigation.layout_fragment, "layout_fragment")
+    app.add_template_global(navigation.nav_key, "nav_key")
+    app.add_template_global(navigation.layout_pieces, "layout_pieces")
     app.add_template_global(reference.municipality_name, "municipality_name")
