@@ -179,9 +179,9 @@ def register_blueprints(app):
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
-    from .api import bp as api_bp
+    from .api.routes import lazy_blueprint
 
-    app.register_blueprint(api_bp)
+    app.register_blueprint(lazy_blueprint())  # /api/v1's rules; its code loads on first use
 
 
 def register_errorhandlers(app):
