@@ -84,37 +84,12 @@ class _WordTranslations:
         return getattr(self._t, name)
 
 
-def _memoised_translations():
-    """This request's translations as get_translations below kept them, read straight from the
-    application context (no proxies): None unless they are there for the current locale.
-
-    A page translates 100-500 messages; through Flask-Babel every one looked up `g` four times
-    and the locale twice, through werkzeug's proxies (about a tenth of a request page)."""
-    app_ctx = _cv_app.get(None)
-    if app_ctx is None or _cv_request.get(None) is None:
-        return None
-    values = app_ctx.g.__dict__
-    memo, babel_ctx = values.get("_pack_translations"), values.get("_flask_babel")
-    if memo is None or babel_ctx is None or values.get("_reference_bumped"):
-        return None
-    # force_locale swaps the Locale object: the memo is only for the locale it was made for.
-    if memo[0] is not getattr(babel_ctx, "babel_locale", None):
-        return None
-    return memo[1]
-
-
-def request_translations():
-    """The translations for the current locale, in the desk's words (see PackWordDomain)."""
-    translations = _memoised_translations()
-    return translations if translations is not None else get_translations()
-
-
 class PackWordDomain(Domain):
     def get_translations(self):
         # Every _() asks for the translations: a page calls it hundreds of times, so they are
         # kept for the request, per locale (force_locale renders a mail in its reader's). A
         # request that changed the desk's identity asks again each time.
-        memoised = _memoised_translations()
+        memoised = _memoised_translations()  # Python's _() too: no proxy lookups once kept
         if memoised is not None:
             return memoised
         if not has_request_context() or g.get("_reference_bumped"):
@@ -136,6 +111,26 @@ class PackWordDomain(Domain):
         return _WordTranslations(translations, word, word_en)
 
 
+def _memoised_translations():
+    """The memo PackWordDomain keeps for this request, while the request's locale is still the
+    one it was made for (force_locale swaps the Locale object); None otherwise."""
+    if _cv_request.get(None) is not None:
+        ns = _cv_app.get().g.__dict__
+        memo = ns.get("_pack_translations")
+        if memo is not None and not ns.get("_reference_bumped"):
+            babel_ns = ns.get("_flask_babel")
+            if getattr(babel_ns, "babel_locale", None) is memo[0]:
+                return memo[1]
+    return None
+
+
+def request_translations():
+    """This request's translations in a few lookups (templates call `_()` 100-500 times a page;
+    through Flask-Babel each call reads `g` about ten times): the memo, else the full lookup."""
+    memoised = _memoised_translations()
+    return memoised if memoised is not None else get_translations()
+
+
 class PackBabel(Babel):
     @cached_property
     def domain_instance(self):
@@ -143,11 +138,10 @@ class PackBabel(Babel):
 
     def init_app(self, app, *args, **kwargs):
         super().init_app(app, *args, **kwargs)
-        if self._configure_jinja:
-            # The templates' _() as Flask-Babel installs it, minus its lookups per message.
-            app.jinja_env.install_gettext_callables(
-                gettext=lambda s: request_translations().ugettext(s),
-                ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-                newstyle=True,
-                pgettext=lambda c, s: request_translations().upgettext(c, s),
-                npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n))
+        # The templates' _() and friends, as Flask-Babel installs them, through the quick path.
+        app.jinja_env.install_gettext_callables(
+            gettext=lambda s: request_translations().ugettext(s),
+            ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+            newstyle=True,
+            pgettext=lambda c, s: request_translations().upgettext(c, s),
+            npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n))
