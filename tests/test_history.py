@@ -187,3 +187,23 @@ def test_timeline_is_paged_twenty_at_a_time(app, client, login_as):
     assert 'data-testid="history-totals"' in html
     assert client.get(f"/municipalities/{code}?page=99").status_code == 404
     assert client.get(f"/municipalities/{code}?page=x").status_code == 404
+
+
+def test_a_draft_withdrawn_before_it_was_filed_is_counted_in_its_year(app, client, login_as):
+    """A withdrawn draft has no number, fiscal year or submission date: the history places it in
+    the fiscal year it was created in (the page used to fail on it)."""
+    from supportdesk.services.requests.transitions import apply_action
+
+    liaison, staff, *_ = _world()
+    draft = make_request(municipality_name="佐用町", filer=staff, title="取り下げた下書き",
+                         state="draft", now=FY2025)
+    apply_action(draft, "withdraw", staff, now=FY2025)
+    db.session.commit()
+    login_as(liaison)
+    page = client.get(f"/municipalities/{municipality('佐用町').code}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    year = html.split('data-testid="fy-2025"')[1].split('data-testid="fy-2024"')[0]
+    assert "取り下げた下書き" in year and "取下げ 1" in year
+    totals = html.split('data-testid="history-totals"')[1].split("</p>")[0]
+    assert "依頼 4件" in totals

@@ -1,7 +1,10 @@
 """A municipality's history (対応履歴): its requests, visits and events by fiscal year.
 
 Four queries whatever the number of rows: the counts (one GROUP BY), the newest requests
-(LISTED_REQUESTS of them: a busy municipality has thousands), visits, and a page of events.
+(LISTED_REQUESTS of them: a busy municipality has thousands), visits, and a page of events. The
+requests are read as two arms, the municipality's own and the joint ones it takes part in
+(queue.municipality_arms): the own arm is a range of ix_support_requests_muni_history, which
+answers the counts and the event page's ids alone and lists the newest in its order.
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ from ...models import RequestEvent, SupportRequest, Visit
 from ...models.visit import visit_attendees, visit_municipalities
 from ...timeutil import fiscal_year
 from ...workflow import State
-from .queue import municipality_condition
+from .queue import municipality_arms
 
 TIMELINE_PAGE = 20  # events a page of the timeline shows (?page=N)
 
@@ -25,10 +28,12 @@ LISTED_REQUESTS = 100  # the newest requests listed under their fiscal years; th
 
 
 def _scoped_requests(m, user, *cols):
-    stmt = (sa.select(*cols)
-            .where(municipality_condition(m.id),
-                   SupportRequest.state != State.DRAFT.value))
-    return permissions.scope_requests(stmt, user)
+    """The requests of `m` the viewer may see, drafts left out: a UNION ALL of its own and of
+    the joint ones it takes part in."""
+    return sa.union_all(*(
+        permissions.scope_requests(
+            sa.select(*cols).where(arm, SupportRequest.state != State.DRAFT.value), user)
+        for arm in municipality_arms(m.id)))
 
 
 @dataclass(frozen=True)
@@ -54,22 +59,26 @@ _LISTED = tuple(getattr(SupportRequest, f) for f in ListedRequest.__dataclass_fi
 
 def _requests(m, user, limit=LISTED_REQUESTS):
     """The newest `limit` requests the viewer may see (a busy municipality has thousands)."""
-    stmt = (_scoped_requests(m, user, *_LISTED)
-            .order_by(SupportRequest.submitted_at.desc(), SupportRequest.id.desc()).limit(limit))
+    stmt = _scoped_requests(m, user, *_LISTED)
+    c = stmt.selected_columns
+    stmt = stmt.order_by(c.submitted_at.desc(), c.id.desc()).limit(limit)
     return [ListedRequest(*row) for row in db.session.execute(stmt)]
 
 
 def _request_counts(m, user):
-    """{(fiscal year, kind, state): n} over every request the viewer may see, in one GROUP BY."""
-    stmt = _scoped_requests(m, user, SupportRequest.fiscal_year, SupportRequest.submitted_at,
-                            SupportRequest.kind, SupportRequest.state)
-    sub = stmt.subquery()
-    rows = db.session.execute(sa.select(sub.c.fiscal_year, sub.c.kind, sub.c.state,
-                                        sa.func.count(), sa.func.min(sub.c.submitted_at))
-                              .group_by(sub.c.fiscal_year, sub.c.kind, sub.c.state))
+    """{(fiscal year, kind, state): n} over every request the viewer may see, in one GROUP BY.
+    A request without a fiscal year (a draft withdrawn before it was filed has none) counts in
+    the year of its submission or creation, as request_fiscal_year says: those are grouped by
+    that date, one by one."""
+    undated = sa.case((SupportRequest.fiscal_year.is_(None),
+                       sa.func.coalesce(SupportRequest.submitted_at, SupportRequest.created_at)))
+    sub = _scoped_requests(m, user, SupportRequest.fiscal_year, SupportRequest.kind,
+                           SupportRequest.state, undated.label("undated_at")).subquery()
+    keys = (sub.c.fiscal_year, sub.c.kind, sub.c.state, sub.c.undated_at)
     counts = Counter()
-    for fy, kind, state, n, first in rows:
-        counts[(fy if fy is not None else fiscal_year(first), kind, state)] += n
+    for fy, kind, state, at, n in db.session.execute(sa.select(*keys, sa.func.count())
+                                                     .group_by(*keys)):
+        counts[(fy if fy is not None else fiscal_year(at), kind, state)] += n
     return counts
 
 
