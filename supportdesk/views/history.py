@@ -3,6 +3,7 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
+from .. import permissions
 from ..models.support_request import KIND_LABELS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
 from ..services.requests.history import municipality_history
@@ -15,6 +16,25 @@ def _request_href():
         return url_for("requests.show", request_id=0)[:-1]
     except BuildError:  # the requests blueprint absent (as assignments.request_url allows)
         return "/requests/"
+
+
+def _all_requests_href(m, user):
+    """Where the viewer finds every request of `m` that the history counts but does not list:
+    the queue filtered by the municipality (newest first), a municipality's own list for its
+    staff, an expert's assignments; None when the viewer has no such list."""
+    if permissions.scope_of(user, "view", "queue") is not None:
+        endpoint, args = "queue.index", {"municipality": m.code, "state": "all",
+                                         "region": "all", "sort": "submitted", "dir": "desc"}
+    elif permissions.scope_of(user, "view", "own_municipality_requests") is not None:
+        endpoint, args = "requests.mine", {}
+    elif permissions.scope_of(user, "respond", "expert_assignment") is not None:
+        endpoint, args = "assignments.mine", {}
+    else:
+        return None
+    try:
+        return url_for(endpoint, **args)
+    except BuildError:  # that blueprint absent
+        return None
 
 
 def history_section(m, user):
@@ -30,4 +50,6 @@ def history_section(m, user):
             "kind_labels": {k: _(v) for k, v in KIND_LABELS.items()},
             "state_labels": {s.value: _(STATE_LABELS[s]) for s in State},
             "visit_kinds": {k: _(v) for k, v in VISIT_KINDS.items()},
-            "visit_states": VISIT_STATES, "request_href": _request_href()}
+            "visit_states": VISIT_STATES, "request_href": _request_href(),
+            "all_requests_href": (_all_requests_href(m, user) if data["totals"]["requests"]
+                                  > data["listed"] else None)}

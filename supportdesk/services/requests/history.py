@@ -24,7 +24,9 @@ from .queue import municipality_arms
 TIMELINE_PAGE = 20  # events a page of the timeline shows (?page=N)
 
 
-LISTED_REQUESTS = 100  # the newest requests listed under their fiscal years; the rest counted
+# The newest requests listed under their fiscal years; the rest are counted, and the section
+# links to a list of them all (the queue filtered by the municipality, for a liaison).
+LISTED_REQUESTS = 50
 
 
 def _scoped_requests(m, user, *cols):
@@ -38,7 +40,7 @@ def _scoped_requests(m, user, *cols):
 
 @dataclass(frozen=True)
 class ListedRequest:
-    """What the history lists of a request (plain columns: no ORM object for 100 rows)."""
+    """What the history lists of a request (plain columns: no ORM object per row)."""
     id: int
     number: str | None
     title: str
@@ -57,11 +59,11 @@ class ListedRequest:
 _LISTED = tuple(getattr(SupportRequest, f) for f in ListedRequest.__dataclass_fields__)
 
 
-def _requests(m, user, limit=LISTED_REQUESTS):
-    """The newest `limit` requests the viewer may see (a busy municipality has thousands)."""
+def _requests(m, user, limit=None):
+    """The newest `limit` (LISTED_REQUESTS) requests the viewer may see."""
     stmt = _scoped_requests(m, user, *_LISTED)
     c = stmt.selected_columns
-    stmt = stmt.order_by(c.submitted_at.desc(), c.id.desc()).limit(limit)
+    stmt = stmt.order_by(c.submitted_at.desc(), c.id.desc()).limit(limit or LISTED_REQUESTS)
     return [ListedRequest(*row) for row in db.session.execute(stmt)]
 
 
@@ -152,6 +154,7 @@ def municipality_history(m, user, page=1, per_page=TIMELINE_PAGE):
         "years": sorted(years.items(), reverse=True),
         "timeline": timeline,
         "timeline_page": page,
+        "listed": len(reqs),
         "timeline_has_next": len(events) > per_page,
         "totals": {"requests": sum(counts.values()), "visits": len(visits),
                    "request_kinds": sum((y["request_kinds"] for y in years.values()), Counter()),
