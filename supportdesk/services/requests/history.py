@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from ... import permissions
 from ...extensions import db
-from ...models import RequestEvent, SupportRequest, Visit
+from ...models import RequestEvent, SupportRequest, User, Visit
 from ...models.visit import visit_attendees, visit_municipalities
 from ...timeutil import fiscal_year
 from ...workflow import State
@@ -100,6 +99,38 @@ def _visits(m, user):
     return db.session.scalars(stmt).all()
 
 
+@dataclass(frozen=True)
+class _RequestRef:
+    id: int
+    number: str | None
+
+    @property
+    def display_number(self):
+        return SupportRequest.display_number.fget(self)
+
+
+@dataclass(frozen=True)
+class _ActorRef:
+    display_name: str
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """What the timeline shows of an event (plain columns, as event_summary reads them), with
+    its request's number and its actor's name: no ORM event, request and user per row."""
+    id: int
+    at: datetime
+    kind: str
+    action: str | None
+    from_state: str | None
+    to_state: str | None
+    internal: bool
+    data: dict | None
+    note: str | None
+    sreq: _RequestRef
+    actor: _ActorRef | None
+
+
 def _events(m, user, page, per_page):
     """One page of the events, newest first, and one more to tell whether a next page exists."""
     # The page's ids first (the (request_id, at) index covers them), then their rows: joining
@@ -111,13 +142,17 @@ def _events(m, user, page, per_page):
     if permissions.scope_of(user, "view_internal", "request") is None:
         # Municipal staff never see internal notes or what touches them.
         ids = ids.where(RequestEvent.internal.is_(False))
-    stmt = (sa.select(RequestEvent)
-            .options(joinedload(RequestEvent.actor),
-                     joinedload(RequestEvent.sreq).load_only(SupportRequest.id,
-                                                             SupportRequest.number))
-            .where(RequestEvent.id.in_(ids))
-            .order_by(RequestEvent.at.desc(), RequestEvent.id.desc()))
-    return db.session.scalars(stmt).all()
+    e = RequestEvent
+    stmt = (sa.select(e.id, e.at, e.kind, e.action, e.from_state, e.to_state, e.internal,
+                      e.data, e.note, e.request_id, SupportRequest.number, User.display_name,
+                      e.actor_id)
+            .join(SupportRequest, SupportRequest.id == e.request_id)
+            .outerjoin(User, User.id == e.actor_id)
+            .where(e.id.in_(ids))
+            .order_by(e.at.desc(), e.id.desc()))
+    return [TimelineEvent(*row[:9], _RequestRef(row.request_id, row.number),
+                          _ActorRef(row.display_name) if row.actor_id is not None else None)
+            for row in db.session.execute(stmt)]
 
 
 def request_fiscal_year(sreq):
