@@ -1,12 +1,12 @@
 """The municipality page's history section (対応履歴): requests and their events, paged."""
-from flask import abort, request, url_for
+from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from .. import permissions
 from ..models.support_request import KIND_LABELS
 from ..models.visit import VISIT_KINDS, VISIT_STATES
-from ..services.requests.history import municipality_history
+from ..services.requests.history import municipality_history, municipality_visits
 from ..workflow import STATE_LABELS, State
 
 
@@ -16,6 +16,16 @@ def _request_href():
         return url_for("requests.show", request_id=0)[:-1]
     except BuildError:  # the requests blueprint absent (as assignments.request_url allows)
         return "/requests/"
+
+
+def visible_visits(m, user):
+    """municipality_visits(m, user), read once per request for the two sections that show
+    them (the visits section and the history's counts)."""
+    memo = g.setdefault("_municipality_visits", {})
+    key = (m.id, user.id)
+    if key not in memo:
+        memo[key] = municipality_visits(m, user)
+    return memo[key]
 
 
 def _all_requests_href(m, user):
@@ -41,7 +51,7 @@ def history_section(m, user):
     raw = request.args.get("page", "1")
     if not raw.isdigit() or int(raw) < 1:
         abort(404)
-    data = municipality_history(m, user, page=int(raw))
+    data = municipality_history(m, user, page=int(raw), visits=visible_visits(m, user))
     if data is None:
         abort(404)
     # The long history goes after the short lists of visits and rounds. Labels are translated

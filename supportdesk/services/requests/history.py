@@ -1,7 +1,8 @@
 """A municipality's history (対応履歴): its requests, visits and events by fiscal year.
 
 Four queries whatever the number of rows: the counts (one GROUP BY), the newest requests
-(LISTED_REQUESTS of them: a busy municipality has thousands), visits, and a page of events. The
+(LISTED_REQUESTS of them: a busy municipality has thousands), visits (shared with the page's
+visits section), and a page of events. The
 requests are read as two arms, the municipality's own and the joint ones it takes part in
 (queue.municipality_arms): the own arm is a range of ix_support_requests_muni_history, which
 answers the counts and the event page's ids alone and lists the newest in its order.
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from ... import permissions
 from ...extensions import db
 from ...models import RequestEvent, SupportRequest, User, Visit
-from ...models.visit import visit_attendees, visit_municipalities
+from ...models.visit import visit_municipalities
 from ...timeutil import fiscal_year
 from ...workflow import State
 from .queue import municipality_arms
@@ -83,20 +84,13 @@ def _request_counts(m, user):
     return counts
 
 
-def _visits(m, user):
-    scope = permissions.scope_of(user, "view", "visit")
-    if scope is None:
-        return []
-    stmt = (sa.select(Visit)
-            .where(Visit.id.in_(sa.select(visit_municipalities.c.visit_id)
-                                .where(visit_municipalities.c.municipality_id == m.id)))
-            .order_by(Visit.starts_at.desc(), Visit.id.desc()))
-    if scope == permissions.SELF:
-        stmt = stmt.where(Visit.id.in_(sa.select(visit_attendees.c.visit_id)
-                                       .where(visit_attendees.c.user_id == user.id)))
-    elif scope == permissions.OWN and user.municipality_id != m.id:
-        return []
-    return db.session.scalars(stmt).all()
+def municipality_visits(m, user):
+    """Every visit to `m` the viewer may see, newest first: the history counts them by year and
+    kind, the page's visits section lists the latest."""
+    here = sa.select(visit_municipalities.c.visit_id).where(
+        visit_municipalities.c.municipality_id == m.id)
+    stmt = permissions.scope_visits(sa.select(Visit).where(Visit.id.in_(here)), user)
+    return db.session.scalars(stmt.order_by(Visit.starts_at.desc(), Visit.id.desc())).all()
 
 
 @dataclass(frozen=True)
@@ -159,11 +153,12 @@ def request_fiscal_year(sreq):
     return sreq.fiscal_year or fiscal_year(sreq.submitted_at or sreq.created_at)
 
 
-def municipality_history(m, user, page=1, per_page=TIMELINE_PAGE):
+def municipality_history(m, user, page=1, per_page=TIMELINE_PAGE, visits=None):
     """Everything the viewer may see about municipality `m`, grouped by fiscal year, with page
-    `page` of its timeline (None when that page is past the end)."""
+    `page` of its timeline (None when that page is past the end). `visits`: those of
+    municipality_visits(m, user), when the caller has them already."""
     reqs = _requests(m, user)
-    visits = _visits(m, user)
+    visits = municipality_visits(m, user) if visits is None else visits
     events = _events(m, user, page, per_page)
     if page > 1 and not events:
         return None
