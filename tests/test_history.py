@@ -187,3 +187,55 @@ def test_timeline_is_paged_twenty_at_a_time(app, client, login_as):
     assert 'data-testid="history-totals"' in html
     assert client.get(f"/municipalities/{code}?page=99").status_code == 404
     assert client.get(f"/municipalities/{code}?page=x").status_code == 404
+
+
+def test_a_draft_withdrawn_before_it_was_filed_is_counted_in_its_year(app, client, login_as):
+    """A withdrawn draft has no number, fiscal year or submission date: the history places it in
+    the fiscal year it was created in (the page used to fail on it)."""
+    from supportdesk.services.requests.transitions import apply_action
+
+    liaison, staff, *_ = _world()
+    draft = make_request(municipality_name="佐用町", filer=staff, title="取り下げた下書き",
+                         state="draft", now=FY2025)
+    apply_action(draft, "withdraw", staff, now=FY2025)
+    db.session.commit()
+    login_as(liaison)
+    page = client.get(f"/municipalities/{municipality('佐用町').code}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    year = html.split('data-testid="fy-2025"')[1].split('data-testid="fy-2024"')[0]
+    assert "取り下げた下書き" in year and "取下げ 1" in year
+    totals = html.split('data-testid="history-totals"')[1].split("</p>")[0]
+    assert "依頼 4件" in totals
+
+
+def test_a_long_history_lists_the_newest_and_links_to_the_list_of_them_all(app, client, login_as,
+                                                                           monkeypatch):
+    """The page lists the newest LISTED_REQUESTS requests and counts the rest; the whole history
+    stays one click away: the queue filtered by the municipality for a liaison, the
+    municipality's own list for its staff."""
+    from supportdesk.services.requests import history
+
+    liaison, staff, old, new, joint, other = _world()
+    monkeypatch.setattr(history, "LISTED_REQUESTS", 2)
+    code = municipality("佐用町").code
+    html = login_as(liaison).get(f"/municipalities/{code}").get_data(as_text=True)
+    listed = html.split('data-testid="fy-2025"')[1]
+    assert "上郡町と合同の講座" in listed and "令和7年度の講座" in listed
+    assert "令和6年度の相談" not in listed  # the third newest: counted, not listed
+    fy24 = html.split('data-testid="fy-2024"')[1]
+    assert "依頼 1件" in fy24 and "ほか1件" in fy24
+    link = re.search(r'data-testid="history-all"><a href="([^"]+)">([^<]+)</a>', html)
+    assert link and link.group(2) == "依頼一覧"
+    queue = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    for title in ("令和6年度の相談", "令和7年度の講座", "上郡町と合同の講座"):
+        assert title in queue
+    assert "豊岡市の相談" not in queue
+    html = login_as(staff).get(f"/municipalities/{code}").get_data(as_text=True)
+    link = re.search(r'data-testid="history-all"><a href="([^"]+)"', html)
+    mine = client.get(link.group(1)).get_data(as_text=True)
+    for title in ("令和6年度の相談", "令和7年度の講座", "上郡町と合同の講座"):
+        assert title in mine
+    monkeypatch.setattr(history, "LISTED_REQUESTS", 3)  # everything listed: no link
+    html = login_as(liaison).get(f"/municipalities/{code}").get_data(as_text=True)
+    assert 'data-testid="history-all"' not in html and "令和6年度の相談" in html

@@ -50,6 +50,11 @@ class SupportRequest(db.Model):
         sa.UniqueConstraint("fiscal_year", "seq", name="uq_support_requests_fy_seq"),
         sa.Index("ix_support_requests_queue", "region_id", "state", "submitted_at"),
         sa.Index("ix_support_requests_muni_created", "municipality_id", "created_at"),
+        # The municipality page (services/requests/history.py): its requests' counts, newest
+        # ids, timeline ids and chart months from the index alone, in its order; the filer and
+        # creator are there for the permission scope's "drafts of others hidden".
+        sa.Index("ix_support_requests_muni_history", "municipality_id", "submitted_at", "id",
+                 "state", "kind", "fiscal_year", "created_at", "filer_id", "created_by_id"),
         # Queue (bench/queue_bench.py): ordered scans for the sort keys with the id tiebreak of
         # the keyset cursor, and per-state counts by region and kind from the index alone.
         sa.Index("ix_support_requests_submitted_id", "submitted_at", "id"),

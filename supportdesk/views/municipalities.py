@@ -60,7 +60,10 @@ def index():
 
 
 def _sections(m):
-    sections = [s for s in (section(m, current_user) for section in history_sections()) if s]
+    # The user itself, not the current_user proxy: the sections ask permissions.scope_of about
+    # it ~70 times, and each attribute read through the proxy looks the user up again.
+    user = current_user._get_current_object()
+    sections = [s for s in (section(m, user) for section in history_sections()) if s]
     sections.sort(key=lambda s: s.get("order", 0))
     return sections
 

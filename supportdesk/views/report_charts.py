@@ -120,9 +120,14 @@ def fiscal_charts(summary, label, prev_label, tiles=None):
     return out
 
 
-def municipality_chart(fy_counts, prev_counts, label, prev_label):
+def fiscal_month_names():
+    """4月 ... 3月: the months of a fiscal year in the reader's language."""
+    return [_("%(m)d月", m=m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+
+
+def municipality_chart(fy_counts, prev_counts, label, prev_label, names=None):
     """One municipality's requests per month of the fiscal year, against the year before."""
-    names = [_("%(m)d月", m=m) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+    names = names or fiscal_month_names()
     return charts.column_chart(
         "chart-muni", _("依頼の月別件数(%(this)sと%(prev)s)", this=label, prev=prev_label), names,
         [(label, fy_counts), (prev_label, prev_counts)], unit=_("件"))
@@ -161,7 +166,8 @@ def municipality_requests_section(municipality, user):
     fy = fiscal_year(utcnow())
     label, prev_label = fy_label(fy), fy_label(fy - 1)
     prev_counts, counts = requests_per_month_of_years(municipality.id, fy - 1, 2)
+    names = fiscal_month_names()  # the chart's and its table's, translated once
     return {"template": "municipalities/_requests_chart.html", "order": -1,
-            "chart": municipality_chart(counts, prev_counts, label, prev_label),
+            "chart": municipality_chart(counts, prev_counts, label, prev_label, names),
             "counts": counts, "prev_counts": prev_counts, "label": label,
-            "prev_label": prev_label}
+            "prev_label": prev_label, "months": names}

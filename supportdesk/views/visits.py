@@ -363,11 +363,8 @@ def share_survey(visit_id):
 
 def municipality_visits_section(m, user):
     """The municipality page's visit history: the latest visits the user may see."""
-    from ..models.visit import visit_municipalities
+    from .history import visible_visits
 
-    here = sa.select(visit_municipalities.c.visit_id).where(
-        visit_municipalities.c.municipality_id == m.id)
-    stmt = permissions.scope_visits(sa.select(Visit).where(Visit.id.in_(here)), user)
-    rows = db.session.scalars(stmt.order_by(Visit.starts_at.desc()).limit(20)).all()
-    return {"template": "visits/_municipality_section.html", "visits": rows,
+    return {"template": "visits/_municipality_section.html",
+            "visits": visible_visits(m, user)[:20],
             "kinds": VISIT_KINDS, "states": VISIT_STATES}

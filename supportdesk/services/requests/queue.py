@@ -181,6 +181,17 @@ def municipality_condition(mid):
         sa.select(co.request_id).where(co.municipality_id == mid)))
 
 
+def municipality_arms(mid):
+    """municipality_condition(mid) as two disjoint conditions, own and joint, for a statement
+    that reads each arm on its own and adds them (UNION ALL): the own arm is then an index
+    range of (municipality_id, ...) that a covering index answers alone, which neither OR form
+    above allows (SQLite looks each id up in the table, PostgreSQL's BitmapOr reads the heap)."""
+    co = request_co_municipalities.c
+    joint = sa.select(co.request_id).where(co.municipality_id == mid)
+    return (SupportRequest.municipality_id == mid,
+            sa.and_(SupportRequest.id.in_(joint), SupportRequest.municipality_id != mid))
+
+
 def apply_filter(stmt, user, flt, now, *, with_state=True):
     """Add the filter's conditions and the permission scope to a select over SupportRequest."""
     stmt = permissions.scope_requests(stmt, user)
