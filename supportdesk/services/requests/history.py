@@ -2,10 +2,10 @@
 
 Four queries whatever the number of rows: the counts (one GROUP BY), the newest requests
 (LISTED_REQUESTS of them: a busy municipality has thousands), visits (shared with the page's
-visits section), and a page of events. The
-requests are read as two arms, the municipality's own and the joint ones it takes part in
-(queue.municipality_arms): the own arm is a range of ix_support_requests_muni_history, which
-answers the counts and the event page's ids alone and lists the newest in its order.
+visits section), and a page of events. The requests are read as two arms, the municipality's
+own and the joint ones it takes part in (queue.municipality_arms): the own arm is a range of
+ix_support_requests_muni_history, which answers the counts and the event page's ids alone and
+lists the newest in its order.
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass
