@@ -17,7 +17,6 @@ from ..models.waiting import WAITING_LABELS
 from ..services.meetings.items import overdue_for_liaison
 from ..services import ValidationFailed, reference
 from ..services.requests.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
-from ..services.requests.response_target import due_status
 from ..services.requests.conversation import active_reply_templates
 from ..services.requests.queue_assign import assignable_liaisons, bulk_assign
 from ..services.requests.queue_bulk import EXPORT_OPS, bulk_apply, bulk_ops
@@ -27,6 +26,7 @@ from ..i18n import N_
 from ..timeutil import to_jst, utcnow
 from ..workflow import ACTION_LABELS, STATE_LABELS, Action, State
 from .decorators import permission_required
+from .queue_rows import RowLabels, rows_html
 from .service_call import field_error, service_call
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -125,15 +125,20 @@ def _render_queue(flt, bulk_form=None, status=200):
         bulk_form = BulkActionForm(formdata=None)
     _template_choices(bulk_form)
     view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
-    return render_template(
-        "queue/index.html", flt=flt, page=page, now=now, due=lambda s: due_status(s, now),
-        queue_url=lambda **c: _queue_url(flt, **c), labels=_row_labels(), choices=choices,
-        options=_Options(str(get_locale())),
+    locale = str(get_locale())
+    ops = bulk_ops(current_user)
+    rows = rows_html(
+        page.rows, labels=RowLabels(_row_labels()), locale=locale, now=now,
         # One url_for for the 50 row links: the path of request 0 without its id.
         request_href=url_for("requests.show", request_id=0)[:-1],
+        checkboxes=bool(ops), checked_ids=set(bulk_form.ids.data or ()),
+        ids_error=bool(bulk_form.ids.errors))
+    return render_template(
+        "queue/index.html", flt=flt, page=page, rows_html=rows,
+        queue_url=lambda **c: _queue_url(flt, **c), choices=choices,
+        options=_Options(locale),
         assign_form=assign_form, bulk_form=bulk_form, view_form=view_form,
-        saved_views=list_views(current_user), ops=bulk_ops(current_user),
-        checked_ids=set(bulk_form.ids.data or ()),
+        saved_views=list_views(current_user), ops=ops,
         overdue_items=overdue_for_liaison(current_user, now=now)), status
 
 
