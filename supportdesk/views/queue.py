@@ -114,19 +114,33 @@ def _row_labels():
     }
 
 
+def _bulk_actions(ops, locale, bulk_form=None):
+    """The bulk actions' fieldset. Untouched (a GET), it is the same for everyone offered the
+    same actions in the same language: rendered once per process and reference version (the
+    liaisons and 定型文 it lists are reference lists, so an admin's change shows at once). A
+    form that came back refused is rendered with its values and errors."""
+    def render(bulk_form, assign_form):
+        _template_choices(bulk_form)
+        assign_form.assignee.choices = [(u.id, u.display_name) for u in assignable_liaisons()]
+        return Markup(render_template("queue/_bulk_actions.html", ops=ops, bulk_form=bulk_form,
+                                      assign_form=assign_form))
+
+    if bulk_form is not None:
+        return render(bulk_form, BulkAssignForm())
+    return reference.derived(("queue_bulk_actions", locale, tuple(ops)), lambda: render(
+        BulkActionForm(formdata=None), BulkAssignForm(formdata=None)))
+
+
 def _render_queue(flt, bulk_form=None, status=200):
     now = utcnow()
     page = load_queue_page(current_user, flt, now,
                            per_page=current_app.config.get("QUEUE_PER_PAGE", PER_PAGE))
-    choices = _choices()
-    assign_form = BulkAssignForm(back=url_for("queue.index", **flt.to_args()))
-    assign_form.assignee.choices = [(u.id, u.display_name) for u in choices["liaisons"]]
-    if bulk_form is None:
-        bulk_form = BulkActionForm(formdata=None)
-    _template_choices(bulk_form)
-    view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
     locale = str(get_locale())
     ops = bulk_ops(current_user)
+    bulk_actions = _bulk_actions(ops, locale, bulk_form) if ops else ""
+    if bulk_form is None:
+        bulk_form = BulkActionForm(formdata=None)
+    view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
     rows = rows_html(
         page.rows, labels=RowLabels(_row_labels()), locale=locale, now=now,
         # One url_for for the 50 row links: the path of request 0 without its id.
@@ -134,10 +148,10 @@ def _render_queue(flt, bulk_form=None, status=200):
         checkboxes=bool(ops), checked_ids=set(bulk_form.ids.data or ()),
         ids_error=bool(bulk_form.ids.errors))
     return render_template(
-        "queue/index.html", flt=flt, page=page, rows_html=rows,
-        queue_url=lambda **c: _queue_url(flt, **c), choices=choices,
-        options=_Options(locale),
-        assign_form=assign_form, bulk_form=bulk_form, view_form=view_form,
+        "queue/index.html", flt=flt, page=page, rows_html=rows, bulk_actions=bulk_actions,
+        back=url_for("queue.index", **flt.to_args()),
+        queue_url=lambda **c: _queue_url(flt, **c), choices=_choices(),
+        options=_Options(locale), bulk_form=bulk_form, view_form=view_form,
         saved_views=list_views(current_user), ops=ops,
         overdue_items=overdue_for_liaison(current_user, now=now)), status
 
