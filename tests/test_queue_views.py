@@ -225,3 +225,22 @@ def test_filter_summary_counts_the_filters_in_force(client, login_as):
     page = html(client.get("/queue/?kind=lecture"))
     assert '<details class="filters-box" data-testid="queue-filters">' in page
     assert "(1件の条件で絞り込み中)" in page
+
+
+def test_the_queue_links_built_without_url_for_are_url_fors(app):
+    """views/queue.py _with_query writes the page's own links as url_for would."""
+    from flask import url_for
+
+    from supportdesk.services.requests.queue import QueueFilter
+    from supportdesk.views.queue import _with_query
+
+    filters = [QueueFilter(), QueueFilter(states=("submitted", "triage"), kind="lecture",
+                                          sort="due", direction="desc"),
+               QueueFilter(q="窓口 DX&AI/RPA?x=1 #2 'a'(b)*!$,;:@", assignee="me",
+                           region="all", overdue=True, after="eyJhIjoxfQ")]
+    with app.test_request_context("/"):
+        for flt in filters:
+            for changes in ({}, {"states": ("all",), "after": ""}, {"sort": "updated"}):
+                args = flt.to_args(**changes)
+                assert _with_query(url_for("queue.index"), args) == \
+                    url_for("queue.index", **args), args

@@ -38,8 +38,16 @@ BULK_OP_LABELS = {"hold": ACTION_LABELS[Action.HOLD], "resume": ACTION_LABELS[Ac
 MAX_LABELS = 30  # numbers listed per refusal reason (the flash lives in the session cookie)
 
 
+def _with_query(path, args):
+    """url_for's URL for `path` and query `args` (werkzeug's encoding: the same safe characters),
+    without building the route again: the page has ~16 links to itself."""
+    items = [(k, v) for k, vs in args.items()
+             for v in (vs if isinstance(vs, (list, tuple)) else (vs,))]
+    return path + "?" + urlencode(items, safe="!$'()*,/:;?@") if items else path
+
+
 def _queue_url(flt, **changes):
-    return url_for("queue.index", **flt.to_args(**changes))
+    return _with_query(url_for("queue.index"), flt.to_args(**changes))
 
 
 def _safe_back(value):
@@ -141,6 +149,7 @@ def _render_queue(flt, bulk_form=None, status=200):
     if bulk_form is None:
         bulk_form = BulkActionForm(formdata=None)
     view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
+    index_path = url_for("queue.index")
     rows = rows_html(
         page.rows, labels=RowLabels(_row_labels()), locale=locale, now=now,
         # One url_for for the 50 row links: the path of request 0 without its id.
@@ -149,8 +158,8 @@ def _render_queue(flt, bulk_form=None, status=200):
         ids_error=bool(bulk_form.ids.errors))
     return render_template(
         "queue/index.html", flt=flt, page=page, rows_html=rows, bulk_actions=bulk_actions,
-        back=url_for("queue.index", **flt.to_args()),
-        queue_url=lambda **c: _queue_url(flt, **c), choices=_choices(),
+        index_path=index_path, back=_with_query(index_path, flt.to_args()),
+        queue_url=lambda **c: _with_query(index_path, flt.to_args(**c)), choices=_choices(),
         options=_Options(locale), bulk_form=bulk_form, view_form=view_form,
         saved_views=list_views(current_user), ops=ops,
         overdue_items=overdue_for_liaison(current_user, now=now)), status
