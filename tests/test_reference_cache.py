@@ -110,10 +110,21 @@ def test_each_session_gets_its_own_csrf_token_beside_the_kept_bulk_actions(make_
         page = c.get("/queue/").get_data(as_text=True)
         form = page[page.index('data-testid="bulk-form">'):page.index("</form>",
                                                                      page.index("bulk-form"))]
-        found = re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+        found = re.findall(r'<input [^>]*name="csrf_token"[^>]*value="([^"]+)"', form)
         assert len(found) == 1, form[:300]
         assert "csrf_token" not in _bulk_fieldset(page)
         tokens.append(found[0])
+        # The saved-view form's token (written without a form object) is accepted.
+        views = page[page.index('action="/queue/views"'):]
+        views_token = re.search(r'name="csrf_token" value="([^"]+)"', views).group(1)
+        assert c.post("/queue/views", data={"name": "既定", "query": "",
+                                            "csrf_token": views_token}).status_code == 302
+        assert c.post("/queue/views", data={"name": "既定2", "query": ""}).status_code == 400
         with other.app_context():
             db.session.remove()
     assert tokens[0] != tokens[1]
+    from supportdesk.models import SavedView
+
+    with other.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SavedView)
+                                 .where(SavedView.name == "既定")) == 2

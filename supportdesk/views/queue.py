@@ -146,21 +146,20 @@ def _render_queue(flt, bulk_form=None, status=200):
     locale = str(get_locale())
     ops = bulk_ops(current_user)
     bulk_actions = _bulk_actions(ops, locale, bulk_form) if ops else ""
-    if bulk_form is None:
-        bulk_form = BulkActionForm(formdata=None)
-    view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
     index_path = url_for("queue.index")
+    # A view builds no form object (the first of a request loads WTForms' catalogue from disk):
+    # only a refused bulk action comes back with its form, its ticked rows and its errors.
     rows = rows_html(
         page.rows, labels=RowLabels(_row_labels()), locale=locale, now=now,
         # One url_for for the 50 row links: the path of request 0 without its id.
-        request_href=url_for("requests.show", request_id=0)[:-1],
-        checkboxes=bool(ops), checked_ids=set(bulk_form.ids.data or ()),
-        ids_error=bool(bulk_form.ids.errors))
+        request_href=url_for("requests.show", request_id=0)[:-1], checkboxes=bool(ops),
+        checked_ids=set(bulk_form.ids.data or ()) if bulk_form is not None else (),
+        ids_error=bool(bulk_form is not None and bulk_form.ids.errors))
     return render_template(
         "queue/index.html", flt=flt, page=page, rows_html=rows, bulk_actions=bulk_actions,
         index_path=index_path, back=_with_query(index_path, flt.to_args()),
         queue_url=lambda **c: _with_query(index_path, flt.to_args(**c)), choices=_choices(),
-        options=_Options(locale), bulk_form=bulk_form, view_form=view_form,
+        options=_Options(locale), view_query=urlencode(flt.to_args(after=""), doseq=True),
         saved_views=list_views(current_user), ops=ops,
         overdue_items=overdue_for_liaison(current_user, now=now)), status
 
