@@ -244,3 +244,22 @@ def test_the_queue_links_built_without_url_for_are_url_fors(app):
                 args = flt.to_args(**changes)
                 assert _with_query(url_for("queue.index"), args) == \
                     url_for("queue.index", **args), args
+
+
+def test_saved_views_and_the_overdue_flag_come_from_one_statement(app):
+    """list_views_and: the user's views in name order, each user's own, and the flag's value,
+    with no view or with some, the flag true or false."""
+    from supportdesk.services.requests.saved_views import list_views_and, save_view
+
+    liaison, other = make_liaison("西播磨"), make_liaison("西播磨")
+    assert list_views_and(liaison, sa.true()) == ([], True)
+    assert list_views_and(liaison, sa.false()) == ([], False)
+    save_view(liaison, "b 講座", "kind=lecture")
+    save_view(liaison, "a 期限", "overdue=1")
+    save_view(other, "c 他人", "")
+    db.session.flush()
+    views, flag = list_views_and(liaison, sa.false())
+    assert [(v.name, v.query) for v in views] == [("a 期限", "overdue=1"), ("b 講座", "kind=lecture")]
+    assert flag is False
+    assert list_views_and(liaison, sa.true())[1] is True
+

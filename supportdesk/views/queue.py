@@ -14,14 +14,14 @@ from ..forms.queue import BulkActionForm, BulkAssignForm, SavedViewForm
 from ..models import SavedView, User
 from ..models.support_request import KIND_LABELS
 from ..models.waiting import WAITING_LABELS
-from ..services.meetings.items import overdue_for_liaison
+from ..services.meetings.items import overdue_exists, overdue_for_liaison
 from ..services import ValidationFailed, reference
 from ..services.requests.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
 from ..services.requests.conversation import active_reply_templates
 from ..services.requests.queue_assign import assignable_liaisons, bulk_assign
 from ..services.requests.queue_bulk import EXPORT_OPS, bulk_apply, bulk_ops
 from ..services.requests.queue_export import export_selection, selection_csv, selection_xlsx
-from ..services.requests.saved_views import clean_query, delete_view, list_views, save_view
+from ..services.requests.saved_views import clean_query, delete_view, list_views_and, save_view
 from ..i18n import N_
 from ..timeutil import to_jst, utcnow
 from ..workflow import ACTION_LABELS, STATE_LABELS, Action, State
@@ -147,6 +147,8 @@ def _render_queue(flt, bulk_form=None, status=200):
     ops = bulk_ops(current_user)
     bulk_actions = _bulk_actions(ops, locale, bulk_form) if ops else ""
     index_path = url_for("queue.index")
+    # One statement for the saved views and whether there are overdue meeting items to list.
+    saved_views, any_overdue = list_views_and(current_user, overdue_exists(current_user, now))
     # A view builds no form object (the first of a request loads WTForms' catalogue from disk):
     # only a refused bulk action comes back with its form, its ticked rows and its errors.
     rows = rows_html(
@@ -160,8 +162,8 @@ def _render_queue(flt, bulk_form=None, status=200):
         index_path=index_path, back=_with_query(index_path, flt.to_args()),
         queue_url=lambda **c: _with_query(index_path, flt.to_args(**c)), choices=_choices(),
         options=_Options(locale), view_query=urlencode(flt.to_args(after=""), doseq=True),
-        saved_views=list_views(current_user), ops=ops,
-        overdue_items=overdue_for_liaison(current_user, now=now)), status
+        saved_views=saved_views, ops=ops,
+        overdue_items=overdue_for_liaison(current_user, now=now) if any_overdue else ()), status
 
 
 def _template_choices(form):
