@@ -263,3 +263,37 @@ def test_saved_views_and_the_overdue_flag_come_from_one_statement(app):
     assert flag is False
     assert list_views_and(liaison, sa.true())[1] is True
 
+
+
+def test_row_themes_ride_with_the_rows_in_their_order_inactive_and_new_ones_too(client, login_as):
+    """The rows bring their theme ids (no statement of their own); the labels come from a map
+    of every theme kept per process: a deactivated theme still shows on its requests, and a
+    theme another worker added (the version this request read does not know it) shows at once."""
+    from supportdesk.models import Theme
+    from supportdesk.models.support_request import request_themes
+    from tests.factories import theme
+
+    liaison = make_liaison("西播磨")
+    sreq = make_request(title="テーマの順", themes=("security", "ai_rpa"))
+    login_as(liaison)
+
+    def badges():
+        text = html(client.get("/queue/"))
+        row = text[text.index(f'data-request-id="{sreq.id}"'):]
+        cell = row[row.index('<td class="themes">'):row.index("</td>", row.index("themes"))]
+        return re.findall(r'<span class="badge">([^<]+)</span>', cell)
+
+    first, second = sorted((theme("security"), theme("ai_rpa")),
+                           key=lambda t: (t.sort_order, t.id))
+    assert badges() == [first.name_ja, second.name_ja]
+    seen = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda c, cur, s, *a: seen.append(s))
+    badges()
+    assert not [s for s in seen if "FROM request_themes JOIN themes" in s]
+    theme("ai_rpa").active = False  # (no version bump: the map must not depend on `active`)
+    new = Theme(code="new_theme", name_ja="新設テーマ", name_en="New theme", sort_order=999)
+    db.session.add(new)
+    db.session.flush()
+    db.session.execute(request_themes.insert().values(request_id=sreq.id, theme_id=new.id))
+    db.session.commit()
+    assert badges() == [first.name_ja, second.name_ja, "新設テーマ"]

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from ... import permissions
 from .. import reference
@@ -321,33 +320,48 @@ _ROW_COLUMNS = (SupportRequest.id, SupportRequest.number, SupportRequest.title,
                 User.display_name.label("assignee_name"))
 
 
+def _theme_ids_column():
+    """The request's theme ids as one comma-separated string (a correlated subquery on the
+    request_themes key): the rows bring their themes along, no second statement."""
+    rt = request_themes.c
+    if db.session.get_bind().dialect.name == "postgresql":
+        agg = sa.func.string_agg(sa.cast(rt.theme_id, sa.Text), ",")
+    else:
+        agg = sa.func.group_concat(rt.theme_id)
+    return sa.select(agg).where(rt.request_id == SupportRequest.id) \
+        .correlate(SupportRequest).scalar_subquery().label("theme_ids")
+
+
 def _row_select(stmt):
-    """The queue statement `stmt` (over SupportRequest) returning QueueRow columns."""
-    return (stmt.with_only_columns(*_ROW_COLUMNS)
+    """The queue statement `stmt` (over SupportRequest) returning QueueRow columns, then the
+    theme ids (_rows_with_themes makes the rows)."""
+    return (stmt.with_only_columns(*_ROW_COLUMNS, _theme_ids_column())
             .join_from(SupportRequest, Municipality,
                        Municipality.id == SupportRequest.municipality_id)
             .outerjoin(User, User.id == SupportRequest.assignee_id))
 
 
-def _themes_of(ids):
-    """{request id: (ThemeRef, ...)} in the themes' order, for the rows of one page."""
-    if not ids:
-        return {}
-    out = {}
-    for rid, *theme in db.session.execute(
-            sa.select(request_themes.c.request_id, Theme.id, Theme.code, Theme.name_ja,
-                      Theme.name_en, Theme.sort_order)
-            .join(Theme, Theme.id == request_themes.c.theme_id)
-            .where(request_themes.c.request_id.in_(ids))
-            .order_by(request_themes.c.request_id, Theme.sort_order, Theme.id)):
-        out.setdefault(rid, []).append(ThemeRef(*theme))
-    return out
+def _load_themes_by_id():
+    return {t.id: ThemeRef(*t) for t in db.session.execute(
+        sa.select(Theme.id, Theme.code, Theme.name_ja, Theme.name_en, Theme.sort_order))}
+
+
+def _rows_with_themes(rows):
+    """QueueRows from _row_select's rows, their themes (inactive ones too: a request keeps its
+    themes) from a map of every theme kept per process and reference version. A theme the map
+    does not know yet (added by another worker after this request read the version) makes it
+    read the themes afresh."""
+    themes = reference.derived(("themes_by_id",), _load_themes_by_id)
+    wanted = [(columns, [int(i) for i in ids.split(",")] if ids else ())
+              for *columns, ids in rows]
+    if any(i not in themes for _, ids in wanted for i in ids):
+        themes = _load_themes_by_id()
+    return [QueueRow(*columns, themes=tuple(sorted(
+        (themes[i] for i in ids), key=lambda t: (t.sort_order, t.id)))) for columns, ids in wanted]
 
 
 def _queue_rows(stmt):
-    rows = db.session.execute(_row_select(stmt)).all()
-    themes = _themes_of([r.id for r in rows])
-    return [QueueRow(*r, themes=tuple(themes.get(r.id, ()))) for r in rows]
+    return _rows_with_themes(db.session.execute(_row_select(stmt)))
 
 
 def load_queue_page(user, flt, now, per_page=PER_PAGE, with_counts=True):
@@ -410,8 +424,7 @@ def _load_search_page(user, flt, now, per_page, cap=COUNT_CAP):
     if truncated:  # a common word: the first cap+1 matches found need not hold the page
         rows = _queue_rows(queue_select(user, flt, now, per_page))
     else:
-        themes = _themes_of([r[0] for r in found])
-        rows = [QueueRow(*r, themes=tuple(themes.get(r[0], ()))) for r in found]
+        rows = _rows_with_themes(found)
     rows.sort(key=lambda r: (_sort_value(r, flt.sort), r.id), reverse=desc)
     next_cursor = None
     if len(rows) > per_page:
