@@ -297,3 +297,35 @@ def test_row_themes_ride_with_the_rows_in_their_order_inactive_and_new_ones_too(
     db.session.execute(request_themes.insert().values(request_id=sreq.id, theme_id=new.id))
     db.session.commit()
     assert badges() == [first.name_ja, second.name_ja, "新設テーマ"]
+
+
+def test_kept_filter_forms_follow_the_filter_the_role_and_the_language(client, login_as):
+    """The filter form and header row are kept per process (views/queue.py _kept_fragments):
+    each filter shows its own values, a liaison's form offers 担当圏域 and a manager's does not,
+    and an English reader gets the English form."""
+    from supportdesk.models import User
+
+    liaison, manager = make_liaison("西播磨"), make_user("manager")
+    make_request(title="佐用町の相談")
+
+    def form(url):
+        text = html(client.get(url))
+        return text[text.index('role="search"'):text.index("</form>", text.index('role="search"'))]
+
+    login_as(liaison)
+    default = form("/queue/")
+    assert '<option value="mine" selected>担当圏域</option>' in default
+    assert form("/queue/") == default
+    lecture = form("/queue/?kind=lecture&sort=due")
+    assert '<option value="lecture" selected>' in lecture and lecture != default
+    assert '<input type="hidden" name="sort" value="due">' in lecture
+    assert '<option value="lecture" selected>' not in form("/queue/")
+    login_as(manager)
+    managers = form("/queue/")
+    assert 'value="mine"' not in managers and '<option value="all" selected>' in managers
+    db.session.get(User, manager.id).locale = "en"
+    db.session.commit()
+    english = form("/queue/")
+    assert '<label for="f-q">Keywords</label>' in english and "キーワード" not in english
+    text = html(client.get("/queue/?sort=updated&dir=desc"))
+    assert 'aria-sort="descending"' in text and "▼" in text

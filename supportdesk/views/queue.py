@@ -1,4 +1,5 @@
 """The liaison ticket queue (受付キュー): filters, sort, keyset pages, counts, saved views, bulk actions."""
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -139,6 +140,34 @@ def _bulk_actions(ops, locale, bulk_form=None):
         BulkActionForm(formdata=None), BulkAssignForm(formdata=None)))
 
 
+MAX_KEPT_FILTERS = 200  # filters whose fragments one process keeps per reference version
+
+
+def _kept_fragments(flt, locale, ops, index_path, options, choices):
+    """The filter form and the table's header row (its sort links): ~40 translated labels,
+    the choices and the links, the same for every view of one filter by one role. Kept per
+    process, language, role, filter and reference version (so an admin's change to a list
+    shows at once); a search (free text) and filters past MAX_KEPT_FILTERS are rendered each
+    time."""
+    def render():
+        context = dict(flt=flt, choices=choices, options=options, index_path=index_path, ops=ops,
+                       queue_url=lambda **c: _with_query(index_path, flt.to_args(**c)))
+        return {part: Markup(render_template(f"queue/_{part}.html", **context))
+                for part in ("filters", "thead")}
+
+    if flt.q:
+        return render()
+    kept = reference.derived(("queue_fragments", locale, current_user.role, bool(ops),
+                              index_path), dict)
+    key = replace(flt, after="")
+    fragments = kept.get(key)
+    if fragments is None:
+        fragments = render()
+        if len(kept) < MAX_KEPT_FILTERS:
+            kept[key] = fragments
+    return fragments
+
+
 def _render_queue(flt, bulk_form=None, status=200):
     now = utcnow()
     page = load_queue_page(current_user, flt, now,
@@ -147,6 +176,7 @@ def _render_queue(flt, bulk_form=None, status=200):
     ops = bulk_ops(current_user)
     bulk_actions = _bulk_actions(ops, locale, bulk_form) if ops else ""
     index_path = url_for("queue.index")
+    choices = _choices()
     # One statement for the saved views and whether there are overdue meeting items to list.
     saved_views, any_overdue = list_views_and(current_user, overdue_exists(current_user, now))
     # A view builds no form object (the first of a request loads WTForms' catalogue from disk):
@@ -160,8 +190,9 @@ def _render_queue(flt, bulk_form=None, status=200):
     return render_template(
         "queue/index.html", flt=flt, page=page, rows_html=rows, bulk_actions=bulk_actions,
         index_path=index_path, back=_with_query(index_path, flt.to_args()),
-        queue_url=lambda **c: _with_query(index_path, flt.to_args(**c)), choices=_choices(),
-        options=_Options(locale), view_query=urlencode(flt.to_args(after=""), doseq=True),
+        queue_url=lambda **c: _with_query(index_path, flt.to_args(**c)), choices=choices,
+        fragments=_kept_fragments(flt, locale, ops, index_path, _Options(locale), choices),
+        view_query=urlencode(flt.to_args(after=""), doseq=True),
         saved_views=saved_views, ops=ops,
         overdue_items=overdue_for_liaison(current_user, now=now) if any_overdue else ()), status
 
