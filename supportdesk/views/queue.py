@@ -176,13 +176,15 @@ def _render_queue(flt, bulk_form=None, status=200):
     ops = bulk_ops(current_user)
     bulk_actions = _bulk_actions(ops, locale, bulk_form) if ops else ""
     index_path = url_for("queue.index")
-    choices = _choices()
+    # The translated labels, once per process, language and reference version (the desk's
+    # word for 市町 is in the reference lists).
+    choices = reference.derived(("queue_choices", locale), _choices)
     # One statement for the saved views and whether there are overdue meeting items to list.
     saved_views, any_overdue = list_views_and(current_user, overdue_exists(current_user, now))
     # A view builds no form object (the first of a request loads WTForms' catalogue from disk):
     # only a refused bulk action comes back with its form, its ticked rows and its errors.
     rows = rows_html(
-        page.rows, labels=RowLabels(_row_labels()), locale=locale, now=now,
+        page.rows, labels=reference.derived(("queue_row_labels", locale), lambda: RowLabels(_row_labels())), locale=locale, now=now,
         # One url_for for the 50 row links: the path of request 0 without its id.
         request_href=url_for("requests.show", request_id=0)[:-1], checkboxes=bool(ops),
         checked_ids=set(bulk_form.ids.data or ()) if bulk_form is not None else (),
