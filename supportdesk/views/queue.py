@@ -183,8 +183,9 @@ def _render_queue(flt, bulk_form=None, status=200):
     saved_views, any_overdue = list_views_and(current_user, overdue_exists(current_user, now))
     # A view builds no form object (the first of a request loads WTForms' catalogue from disk):
     # only a refused bulk action comes back with its form, its ticked rows and its errors.
+    labels = reference.derived(("queue_row_labels", locale), lambda: RowLabels(_row_labels()))
     rows = rows_html(
-        page.rows, labels=reference.derived(("queue_row_labels", locale), lambda: RowLabels(_row_labels())), locale=locale, now=now,
+        page.rows, labels=labels, locale=locale, now=now,
         # One url_for for the 50 row links: the path of request 0 without its id.
         request_href=url_for("requests.show", request_id=0)[:-1], checkboxes=bool(ops),
         checked_ids=set(bulk_form.ids.data or ()) if bulk_form is not None else (),
