@@ -167,7 +167,7 @@ class Server:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.extra_args, self.timeout = list(extra_args), timeout
-        self.proc = None
+        self.proc = self._log = None
 
     def __enter__(self):
         env = dict(os.environ, BENCH_DB_URI=self.uri or "", BENCH_APP_ROOT=self.root,
@@ -180,17 +180,23 @@ class Server:
         self._log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("gunicorn exited: " + self.output())
-            try:
-                if get(self.base, "/healthz")[0] == 200 and len(self.worker_pids()) >= self.workers:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.1)
+        try:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("gunicorn exited: " + self.output())
+                try:
+                    if get(self.base, "/healthz")[0] == 200 and \
+                            len(self.worker_pids()) >= self.workers:
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.1)
+        except BaseException:  # a failed start, or the bench stopped (SIGTERM) while waiting
+            self.__exit__()
+            raise
+        out = self.output()
         self.__exit__()
-        raise RuntimeError("gunicorn did not answer /healthz: " + self.output())
+        raise RuntimeError("gunicorn did not answer /healthz: " + out)
 
     def output(self):
         self._log.seek(0)
@@ -211,6 +217,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
         return False
 
 

@@ -3,7 +3,7 @@
     python bench/memory_bench.py [--count 2000] [--requests 20000]
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/memory_bench.py
     python bench/memory_bench.py --smoke          # ~100 requests on small data (CI)
-    python bench/memory_bench.py --preload        # also: workers under gunicorn --preload (USS)
+    python bench/memory_bench.py --preload        # also: under supportdesk/gunicorn_conf.py (PSS)
     python bench/memory_bench.py --breakdown      # only: what each layer adds, in one interpreter
 
 Both servers are gunicorn with 1 sync worker on loopback. "After start" is the worker's RSS
@@ -11,9 +11,12 @@ Both servers are gunicorn with 1 sync worker on loopback. "After start" is the w
 workers_bench (queue, request pages, municipality pages, logged in) with 4 connections; its
 RSS is read after `--requests`/10 and after `--requests` requests. Printed: both RSS, the ratio
 app/bare (goal <= 2) and the growth between the two counts (goal < 2%). Beside each RSS: USS
-(the worker's private pages) and PSS. `--preload` also runs the app with gunicorn --preload
-(the app imported once in the master, its pages shared copy-on-write) and prints what a worker
-then holds privately after start and after `--requests`/10 requests.
+(the worker's private pages) and PSS (its private pages plus its share of the shared ones).
+`--preload` also runs the bare app and the app under supportdesk/gunicorn_conf.py (preload_app,
+gc.freeze() before each fork; 2 workers): the app imported once in the master, its pages shared
+copy-on-write. A worker's RSS then counts pages the master and the other worker hold too; PSS is
+the fair per-worker figure, and the ratio printed is app PSS / bare PSS, both under the same
+config with the same number of workers, after start (then after `--requests`/10 requests).
 """
 import argparse
 import os
@@ -45,20 +48,45 @@ def login_all(srv, data):
             "manager2": login(srv.base, data.manager_email)}
 
 
+def gunicorn_conf(root):
+    """The served checkout's supportdesk/gunicorn_conf.py; plain --preload for one without it
+    (a "before" run of older code)."""
+    path = os.path.join(root, "supportdesk", "gunicorn_conf.py")
+    if os.path.exists(path):
+        return ["-c", path]
+    log("(no supportdesk/gunicorn_conf.py in that checkout: gunicorn --preload, no gc.freeze)")
+    return ["--preload"]
+
+
 def preloaded(data, args, count):
-    """The app under gunicorn --preload with 2 workers: each worker's memory after start and
-    after `count` requests of the page mix."""
-    with Server(data.uri, workers=2, root=args.app_root, extra_args=["--preload"]) as srv:
+    """The bare app and the app under the gunicorn config (preload, gc.freeze) with 2 workers
+    each: every worker's memory after start, the app's after `count` requests of the page mix.
+    Returns (bare, app) mean worker PSS after start, in KiB."""
+    conf = gunicorn_conf(args.app_root or
+                         os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with Server(None, workers=2, app="harness:bare_app()", extra_args=conf) as bare:
+        get(bare.base, "/healthz")
+        log(f"preloaded bare master after start: {mem(bare.proc.pid)}")
+        bare_pss = []
+        for pid in bare.worker_pids():
+            bare_pss.append(memory_kib(pid)["pss"])
+            log(f"preloaded bare worker after start: {mem(pid)}")
+    with Server(data.uri, workers=2, root=args.app_root, extra_args=conf) as srv:
         get(srv.base, "/healthz")
         pids = srv.worker_pids()
-        log(f"--preload master after start: {mem(srv.proc.pid)}")
+        log(f"preloaded app master after start:  {mem(srv.proc.pid)}")
+        app_pss = []
         for pid in pids:
-            log(f"--preload worker after start: {mem(pid)}")
+            app_pss.append(memory_kib(pid)["pss"])
+            log(f"preloaded app worker after start:  {mem(pid)}")
         res = run_load(srv.base, targets_for(data, login_all(srv, data)),
                        connections=args.connections, requests=count, tool="python")
         for pid in pids:
-            log(f"--preload worker after {count} requests (2 workers): {mem(pid)}")
-        log(f"--preload load: {res}")
+            log(f"preloaded app worker after {count} requests (2 workers): {mem(pid)}")
+        log(f"preloaded load: {res}")
+        if res.errors:
+            raise SystemExit(f"{res.errors} requests failed under the gunicorn config")
+    return sum(bare_pss) / len(bare_pss), sum(app_pss) / len(app_pss)
 
 
 BREAKDOWN = """
@@ -77,8 +105,8 @@ STEPS = [
     ("the mapped models (supportdesk.models)", ["supportdesk.models"]),
     ("mapper configuration (every first query does it)", "configure"),
     ("the pages: views, services, forms", ["supportdesk.views"]),
-    ("pydantic + the API's schemas and routes", ["pydantic", "supportdesk.api"]),
     ("the rest of create_app() and one /healthz", "app"),
+    ("(when used) the first /api/v1 request: pydantic, schemas", "api"),
 ]
 prev = rss()
 print(f"{'fresh interpreter':52s}        {prev:6.1f} MiB")
@@ -91,6 +119,8 @@ for label, step in STEPS:
         app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + tempfile.mkdtemp() + "/b.db",
                           "SECRET_KEY": "memory-breakdown-secret-key"})
         app.test_client().get("/healthz")
+    elif step == "api":
+        assert app.test_client().get("/api/v1/me").status_code == 401  # loads the API
     else:
         for name in step:
             importlib.import_module(name)
@@ -116,7 +146,7 @@ def main(argv=None):
     ap.add_argument("--app-root", help="serve another checkout's code (a 'before' run)")
     ap.add_argument("--smoke", action="store_true", help="small data, ~100 requests (CI)")
     ap.add_argument("--preload", action="store_true",
-                    help="also measure workers under gunicorn --preload (USS)")
+                    help="also measure workers under supportdesk/gunicorn_conf.py (PSS)")
     ap.add_argument("--breakdown", action="store_true",
                     help="only print what each layer adds to a fresh interpreter's RSS")
     args = ap.parse_args(argv)
@@ -148,11 +178,13 @@ def main(argv=None):
                 raise SystemExit(f"{r1.errors + r2.errors} requests failed")
         log(f"load, first {first} requests: {r1}")
         log(f"load, next {args.requests - first} requests: {r2}")
-        if args.preload:
-            preloaded(data, args, first)
+        pss = preloaded(data, args, first) if args.preload else None
         log(f"after the run: {machine_load()}")
         ratio = print_ratio("app worker / bare Flask worker after start (RSS)",
                             app_kib / 1024, bare_kib / 1024, goal=2)
+        if pss:
+            print_ratio("preloaded (gunicorn_conf, 2 workers): app worker / bare worker after "
+                        "start (PSS)", pss[1] / 1024, pss[0] / 1024, goal=2)
         growth = print_ratio(f"RSS after {args.requests} / after {first} requests",
                              at_last / 1024, at_first / 1024, goal=1.02)
         return {"bare_kib": bare_kib, "app_kib": app_kib, "ratio": ratio, "growth": growth}

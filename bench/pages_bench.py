@@ -1,4 +1,5 @@
-"""Pages against their floor: queue, request page, municipality page and monthly report.
+"""Pages against their floor: the layout alone, queue, request page, municipality page and
+monthly report.
 
     python bench/pages_bench.py [--count 100000] [--runs 20] [--sqlite FILE]
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python bench/pages_bench.py
@@ -29,6 +30,12 @@ from supportdesk.services.reports.figures import month_period, previous_month  #
 from supportdesk.services.requests.queue import OPEN  # noqa: E402
 
 TRIVIAL = "<html><body>{% for r in rows %}<p>{{ r|join(' ') }}</p>{% endfor %}</body></html>"
+# What the layout alone adds to every page: base.html (nav, bell, footer, language switch) and
+# the app's request hooks, with no page content and no query of its own.
+LAYOUT_ONLY = '{% extends "base.html" %}{% block content %}{% endblock %}'
+# The queue's floor in the layout: its query and rows, inside base.html instead of TRIVIAL.
+FLOOR_IN_LAYOUT = ('{% extends "base.html" %}{% block content %}'
+                   "{% for r in rows %}<p>{{ r|join(' ') }}</p>{% endfor %}{% endblock %}")
 REPORT_MONTH = (2026, 6)
 
 
@@ -44,6 +51,17 @@ def floor_blueprint(liaison_regions):
     @login_required
     def queue():
         return render(qb.floor_select(liaison_regions, sorted(OPEN), "submitted_at", False))
+
+    @bp.get("/layout")
+    @login_required
+    def layout():
+        return render_template_string(LAYOUT_ONLY)
+
+    @bp.get("/queue-in-layout")
+    @login_required
+    def queue_in_layout():
+        stmt = qb.floor_select(liaison_regions, sorted(OPEN), "submitted_at", False)
+        return render_template_string(FLOOR_IN_LAYOUT, rows=db.session.execute(stmt).all())
 
     @bp.get("/request/<int:rid>")
     @login_required
@@ -174,6 +192,10 @@ def run(app, args):
         clients[email] = c
     y, m = REPORT_MONTH
     pages = [
+        # Measured against the queue's floor: the ratio is what the layout adds to any page.
+        ("layout only (base.html, empty content)", emails[0], "/_floor/layout", "/_floor/queue"),
+        ("layout + queue floor (its rows in base.html)", emails[0], "/_floor/queue-in-layout",
+         "/_floor/queue"),
         ("queue (liaison default, 50 rows)", emails[0], "/queue/", "/_floor/queue"),
         ("request page", emails[0], f"/requests/{rid}", f"/_floor/request/{rid}"),
         ("municipality page", emails[0], f"/municipalities/{code}",
@@ -217,12 +239,12 @@ def run(app, args):
             statement_times(engine, name, lambda: get(url))
             profile(name, lambda: get(url), args.profile)
     qb.log("")
-    qb.log(f"{'page':36} {'SQL':>4} {'fl SQL':>6} {'p50':>8} {'p95':>8} {'floor p50':>9} "
+    qb.log(f"{'page':44} {'SQL':>4} {'fl SQL':>6} {'p50':>8} {'p95':>8} {'floor p50':>9} "
            f"{'floor p95':>9} {'x p50':>6} {'cpu p50':>8} {'fl cpu':>7} {'x cpu':>6}")
     for name, stmts, fstmts, real_t, floor_t, real_cpu, floor_cpu in results:
         rm, fm = statistics.median(real_t), statistics.median(floor_t)
         rc, fc = statistics.median(real_cpu), statistics.median(floor_cpu)
-        qb.log(f"{name:36} {stmts:>4} {fstmts:>6} {rm:7.1f}ms {qb.p95(real_t):7.1f}ms "
+        qb.log(f"{name:44} {stmts:>4} {fstmts:>6} {rm:7.1f}ms {qb.p95(real_t):7.1f}ms "
                f"{fm:8.2f}ms {qb.p95(floor_t):8.2f}ms {rm / fm:6.2f} {rc:6.1f}ms {fc:5.1f}ms "
                f"{rc / fc:6.2f}")
     qb.log("(cpu: this process's CPU time per view, steadier than wall time on a loaded machine; "
@@ -275,7 +297,10 @@ def profile(name, fn, n):
         prof.runcall(lambda: [fn() for _ in range(n)])
         qb.log(f"--- cProfile (CPU seconds): {name}, {n} views")
         stats = pstats.Stats(prof, stream=sys.stdout)
-        stats.sort_stats("cumulative").print_stats(r"supportdesk|templates|jinja2/runtime", 60)
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+            r"supportdesk|templates|jinja2/runtime" if "PROFILE_SORT" not in os.environ else "", 60)
+        if os.environ.get("PROFILE_CALLERS"):
+            stats.print_callers(os.environ["PROFILE_CALLERS"])
         return
     from pyinstrument import Profiler
 

@@ -121,7 +121,7 @@ def register_network_guards(app):
 
 
 def register_extensions(app):
-    from . import auth_loader
+    from . import auth_loader, csrf_tokens
     from . import lazy_migrate
     from .extensions import babel, csrf, db, limiter, login_manager
 
@@ -130,6 +130,7 @@ def register_extensions(app):
     lazy_migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
                           render_as_batch=True, compare_type=True, include_object=_include_in_migrations)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)  # a page view reuses the session's token signed < 1 min ago
     limiter.init_app(app)
     login_manager.init_app(app)
     auth_loader.configure(login_manager)
@@ -178,9 +179,9 @@ def register_blueprints(app):
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
-    from .api import bp as api_bp
+    from .api.routes import lazy_blueprint
 
-    app.register_blueprint(api_bp)
+    app.register_blueprint(lazy_blueprint())  # /api/v1's rules; its code loads on first use
 
 
 def register_errorhandlers(app):

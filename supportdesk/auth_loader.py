@@ -1,4 +1,5 @@
 """Glue between Flask-Login and the server-side sessions in services.auth."""
+from babel import Locale
 from flask import current_app, has_request_context, session
 from flask_babel import gettext
 from flask_login import current_user
@@ -48,10 +49,22 @@ def supported_locale(lang):
     return lang if lang in languages else languages[0]
 
 
+_LOCALES = {}
+
+
+def _locale(code):
+    """One parsed Locale per code (Flask-Babel parses the selector's string on every request)."""
+    locale = _LOCALES.get(code)
+    if locale is None:
+        locale = _LOCALES[code] = Locale.parse(code)
+    return locale
+
+
 def select_locale():
     if not has_request_context():
         # CLI, scheduler and services outside a request: the configured default (Japanese).
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")
-    if current_user and getattr(current_user, "is_authenticated", False):
-        return supported_locale(current_user.locale)
-    return supported_locale(session.get("lang"))
+    user = current_user._get_current_object()
+    if getattr(user, "is_authenticated", False):
+        return _locale(supported_locale(user.locale))
+    return _locale(supported_locale(session.get("lang")))

@@ -10,7 +10,8 @@ import time
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context
-from flask_babel import Babel, Domain, get_locale
+from flask.globals import _cv_app, _cv_request
+from flask_babel import Babel, Domain, get_locale, get_translations
 from werkzeug.utils import cached_property
 
 SOURCE_WORD = "市町"
@@ -107,7 +108,31 @@ class PackWordDomain(Domain):
         return _WordTranslations(translations, word, word_en)
 
 
+def request_translations():
+    """This request's translations in a few lookups (templates call `_()` 100-500 times a page;
+    through Flask-Babel each call reads `g` about ten times): the memo PackWordDomain keeps,
+    while the request's locale is still the one it was made for, else the full lookup."""
+    if _cv_request.get(None) is not None:
+        ns = _cv_app.get().g.__dict__
+        memo = ns.get("_pack_translations")
+        if memo is not None and not ns.get("_reference_bumped"):
+            babel_ns = ns.get("_flask_babel")
+            if getattr(babel_ns, "babel_locale", None) is memo[0]:
+                return memo[1]
+    return get_translations()
+
+
 class PackBabel(Babel):
     @cached_property
     def domain_instance(self):
         return PackWordDomain(domain=self.domain)
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        # The templates' _() and friends, as Flask-Babel installs them, through the quick path.
+        app.jinja_env.install_gettext_callables(
+            gettext=lambda s: request_translations().ugettext(s),
+            ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+            newstyle=True,
+            pgettext=lambda c, s: request_translations().upgettext(c, s),
+            npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n))

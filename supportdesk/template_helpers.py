@@ -15,7 +15,7 @@ from .models.support_request import KIND_LABELS
 from .models.visit import VISIT_KINDS, VISIT_STATES, SatisfactionSource
 from .models.waiting import WAITING_LABELS, WaitingFor
 from .roles import Role
-from .services import catalogue
+from .services import catalogue, reference
 from .services.desk import accent_colour, desk
 from .services.reports.figures import FIGURE_LABELS
 from .services.requests.fields import FIELD_LABELS
@@ -201,3 +201,9 @@ def register(app):
     app.add_template_global(may_be_parent, "may_be_parent")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(lambda: navigation.nav_items(current_user), "nav_items")
+    # The layout's menu, built once per role, language and current entry (navigation.py).
+    app.add_template_global(lambda: navigation.nav_html(current_user._get_current_object()),
+                            "nav_html")
+    app.add_template_global(navigation.nav_key, "nav_key")
+    app.add_template_global(navigation.layout_pieces, "layout_pieces")
+    app.add_template_global(reference.municipality_name, "municipality_name")

@@ -61,3 +61,19 @@ def test_drill_down_heading_names_the_figure_and_filter_in_words(manager):
     "figure=new&municipality_id=99999"])
 def test_drill_down_with_an_unknown_figure_or_filter_is_not_found(manager, query):
     assert manager.get(f"/reports/monthly/2025-04/requests?{query}").status_code == 404
+
+
+def test_a_data_label_is_escaped_in_the_figure_tables(manager):
+    """A theme's name is data (an admin types it): the report prints it as text. It went
+    through the template's _() as a message, which marks its result safe, so markup in a name
+    reached the page as markup."""
+    from supportdesk.extensions import db
+    from supportdesk.services.reference import bump_reference_version
+
+    security = theme("security")
+    security.name_ja = "<b>情報</b>&セキュリティ"
+    bump_reference_version()
+    db.session.commit()
+    page = manager.get("/reports/monthly/2025-04?live=1").get_data(as_text=True)
+    assert "&lt;b&gt;情報&lt;/b&gt;&amp;セキュリティ" in page
+    assert "<b>情報</b>" not in page

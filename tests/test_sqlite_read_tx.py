@@ -18,6 +18,7 @@ from supportdesk.models import Municipality, UserSession
 from supportdesk.timeutil import utcnow
 from tests.conftest import IS_POSTGRES
 from tests.factories import make_liaison
+from tests.test_reports import april  # noqa: F401  (requests of April 2025)
 
 sqlite_only = pytest.mark.skipif(IS_POSTGRES, reason="SQLite's write lock; PostgreSQL has row locks")
 
@@ -133,3 +134,26 @@ def test_a_write_in_a_read_transaction_is_refused_under_the_guard(app):
             db.session.execute(sa.update(Municipality).where(Municipality.code == "28501")
                                .values(profile_note="x"))
             db.session.commit()
+
+
+@sqlite_only
+def test_a_report_page_is_a_read_that_fills_a_missing_calendar_once(app, login_as, april):  # noqa: F811
+    """The monthly report page reads: it leaves SQLite's write lock to others. The calendar of
+    business days it needs is filled, when days are missing, in a write transaction of its own,
+    once; the next view of the page begins no IMMEDIATE transaction at all."""
+    from supportdesk.models import BusinessDay
+    from tests.factories import make_user
+
+    client = login_as(make_user("manager"))
+    db.session.execute(sa.delete(BusinessDay))
+    db.session.commit()
+    db.session.remove()
+    first = begins(app, lambda: client.get("/reports/monthly/2025-04?live=1"))
+    assert first[0] == "BEGIN"
+    assert first.count("BEGIN IMMEDIATE") <= 2  # the session stamp's and the calendar's
+    days = db.session.scalar(sa.select(sa.func.count()).select_from(BusinessDay))
+    assert days > 300
+    db.session.remove()
+    again = begins(app, lambda: client.get("/reports/monthly/2025-04?live=1"))
+    assert again and set(again) == {"BEGIN"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BusinessDay)) == days

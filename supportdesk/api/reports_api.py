@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from .. import permissions
 from ..services.reports import figures as r
 from ..services.reports.monthly import build_monthly_report
-from ..sqlite_tx import writes_on_get
 from . import bp
 from .core import ApiError, api_route, api_user, json_response
 
@@ -16,7 +15,6 @@ MONTHLY_SCHEMA = {"type": "object", "description": "The figures of the monthly r
 @api_route(bp, "/reports/monthly/<ym>", "GET", summary="Monthly report figures (YYYY-MM)",
            response=MONTHLY_SCHEMA, tag="reports",
            path_schemas={"ym": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}})
-@writes_on_get  # the responsiveness figures fill the business-day calendar
 def monthly_report(ym):
     user = api_user()
     scope = permissions.scope_of(user, "view", "report")

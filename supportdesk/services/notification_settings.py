@@ -4,9 +4,10 @@ import logging
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 
+from ..db_writes import write_mark
 from ..extensions import db
 from ..models import ChatRoom, InAppNotification, NotificationPreference, OutboxMessage
 from ..models.notification import ROOM_SCOPES, OutboxStatus
@@ -53,7 +54,28 @@ def mark_read(user, notification_id=None, now=None):
     return result.rowcount
 
 
+def unread_count_of(user_id):
+    """The bell's number for `user_id` (a value or a column) as a scalar subquery: the session
+    lookup reads it in its own statement (services/accounts/auth.py), one round trip fewer on
+    every page."""
+    return (sa.select(sa.func.count()).select_from(InAppNotification)
+            .where(InAppNotification.user_id == user_id, InAppNotification.read_at.is_(None))
+            .scalar_subquery())
+
+
+def remember_unread_count(user_id, count):
+    """Keep the count the session lookup read, for this request's bell."""
+    if has_request_context():
+        g._unread_count = (user_id, count, write_mark())
+
+
 def unread_count(user):
+    """The user's unread in-app notifications. In a request, the count read with the session
+    lookup is used while no statement has written since (a page that marks notifications read
+    or adds one, then renders, counts again); the next request reads it afresh."""
+    known = g.get("_unread_count") if has_request_context() else None
+    if known is not None and known[0] == user.id and known[2] == write_mark():
+        return known[1]
     return db.session.scalar(sa.select(sa.func.count()).select_from(InAppNotification).where(
         InAppNotification.user_id == user.id, InAppNotification.read_at.is_(None)))
 

@@ -138,12 +138,27 @@ def _cache():
     return current_app.extensions.setdefault("reference_cache", _Cache())
 
 
+def _version_select():
+    return sa.select(ReferenceVersion.version).where(ReferenceVersion.name == VERSION_NAME)
+
+
+def version_column():
+    """The counter's value as a scalar subquery: the session lookup reads it in its own
+    statement (services/accounts/auth.py), so a page pays no round trip of its own for it."""
+    return _version_select().scalar_subquery()
+
+
+def remember_version(version):
+    """The counter's value read by another statement of this request (version_column)."""
+    if has_request_context() and "_reference_version" not in g:
+        g._reference_version = version or 0
+
+
 def current_version():
     """The counter row's value (0 before the first change), read once per request."""
     if has_request_context() and "_reference_version" in g:
         return g._reference_version
-    version = db.session.scalar(sa.select(ReferenceVersion.version)
-                                .where(ReferenceVersion.name == VERSION_NAME)) or 0
+    version = db.session.scalar(_version_select()) or 0
     if has_request_context():
         g._reference_version = version
     return version
@@ -156,13 +171,18 @@ def reference_list(name):
         return LOADERS[name]()
     cache = _cache()
     version = current_version()
-    ttl = current_app.config.get("REFERENCE_CACHE_TTL", DEFAULT_TTL)
     with cache.lock:
-        if cache.version != version or time.monotonic() - cache.loaded_at > ttl:
-            cache.version, cache.loaded_at, cache.lists = version, time.monotonic(), {}
+        _forget_if_stale(cache, version)
         if name not in cache.lists:
             cache.lists[name] = LOADERS[name]()
         return cache.lists[name]
+
+
+def _forget_if_stale(cache, version):
+    """(With cache.lock held) empty the cache if the version moved or the TTL ran out."""
+    ttl = current_app.config.get("REFERENCE_CACHE_TTL", DEFAULT_TTL)
+    if cache.version != version or time.monotonic() - cache.loaded_at > ttl:
+        cache.version, cache.loaded_at, cache.lists = version, time.monotonic(), {}
 
 
 def derived(key, build):
@@ -172,8 +192,9 @@ def derived(key, build):
     if g.get("_reference_bumped"):
         return build()
     cache = _cache()
-    reference_list("themes")  # checks the version (and TTL) for this request, as a list read
+    version = current_version()
     with cache.lock:
+        _forget_if_stale(cache, version)  # as a list read would (no list is loaded for it)
         if key in cache.lists:
             return cache.lists[key]
     value = build()
@@ -201,6 +222,7 @@ def forget_reference_lists():
         cache.version, cache.lists = None, {}
     g.pop("_reference_version", None)
     g.pop("_pack_words", None)  # pack_words.py's copy of the desk's word for this request
+    g.pop("_layout_fragments", None)  # navigation.layout_fragment's copy for this request
 
 
 def themes():
@@ -225,3 +247,10 @@ def reply_templates():
 
 def case_options():
     return reference_list("case_options")
+
+
+def municipality_name(municipality_id):
+    """A municipality's name from the cached list ("" for an unknown id): the layout names the
+    user's municipality on every page without loading it."""
+    names = derived(("municipality_names",), lambda: {m.id: m.name for m in municipalities()})
+    return names.get(municipality_id, "")

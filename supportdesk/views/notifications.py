@@ -22,10 +22,11 @@ CHANNEL_LABELS = {"inapp": _l("画面(ベル)"), "email": _l("メール")}
 
 @bp.app_context_processor
 def _bell():
-    def bell_count():
-        if not getattr(current_user, "is_authenticated", False):
+    def bell_count(user=None):
+        user = current_user if user is None else user  # the layout passes its context's user
+        if not getattr(user, "is_authenticated", False):
             return 0
-        return unread_count(current_user)
+        return unread_count(user)
 
     return {"bell_count": bell_count, "local_link": local_path}
 

@@ -24,12 +24,14 @@ from ..services.reports.snapshots import freeze_monthly_report, monthly_report, 
 from ..services.requests.response_target import overdue_condition
 from ..template_helpers import fy_label
 from ..timeutil import JST, fiscal_year, utcnow
-from ..sqlite_tx import writes_on_get
 from .decorators import permission_required
+from .report_tables import figure_rows, row_label
 from .report_charts import (fiscal_charts, monthly_charts, municipality_chart,
                             municipality_sheet_charts)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+bp.add_app_template_global(figure_rows, "figure_rows")
+bp.add_app_template_global(row_label, "figure_label")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -41,8 +43,10 @@ def _region_scope():
 
 
 def keep_business_days():
-    """Commit the business-day calendar rows the report filled in: without it every page view
-    rolls them back and the next one computes and inserts them again (nothing else is written)."""
+    """Commit the business-day calendar rows the report filled in (PostgreSQL: they are in the
+    request's transaction; without it every page view rolls them back and the next one
+    inserts them again). On SQLite a report page is a read that fills the calendar in a write
+    transaction of its own (services/reports/calendar.py); nothing else is written."""
     db.session.commit()
 
 
@@ -67,7 +71,6 @@ def index():
 
 @bp.get("/dashboard")
 @permission_required("view", "report")
-@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def dashboard():
     today = utcnow().astimezone(JST).date()
     report = build_monthly_report(today.year, today.month, _region_scope())
@@ -105,7 +108,6 @@ def _report_last_contacts(report):
 
 @bp.get("/monthly/<ym>")
 @permission_required("view", "report")
-@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly(ym):
     year, month, report, charts, frozen = _monthly(ym)
     snaps = snapshots_for(ym) if _region_scope() is None else []
@@ -122,7 +124,6 @@ def _pdf(body, name):
 
 @bp.get("/monthly/<ym>.pdf")
 @permission_required("view", "report")
-@writes_on_get  # like the page: the report fills the business-day calendar
 def monthly_pdf(ym):
     """The monthly report on A4: cover, charts and tables, dates in 和暦."""
     year, month, report, charts, frozen = _monthly(ym)
@@ -135,7 +136,6 @@ def monthly_pdf(ym):
 
 @bp.get("/monthly/<ym>.csv")
 @permission_required("view", "report")
-@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly_csv(ym):
     year, month = _month(ym)
     body = report_csv(monthly_report(year, month, _region_scope(), now=utcnow(),
@@ -148,7 +148,6 @@ def monthly_csv(ym):
 
 @bp.get("/monthly/<ym>.xlsx")
 @permission_required("view", "report")
-@writes_on_get  # keep_business_days() commits the calendar rows the report filled
 def monthly_xlsx(ym):
     year, month = _month(ym)
     body = report_xlsx(monthly_report(year, month, _region_scope(), now=utcnow(),
@@ -213,14 +212,12 @@ def _fiscal(fy):
 
 @bp.get("/fiscal/<int:fy>")
 @permission_required("view", "report")
-@writes_on_get  # the responsiveness figures fill the business-day calendar
 def fiscal(fy):
     return render_template("reports/fiscal.html", **_fiscal(fy))
 
 
 @bp.get("/fiscal/<int:fy>.pdf")
 @permission_required("view", "report")
-@writes_on_get  # like the page: the report fills the business-day calendar
 def fiscal_pdf(fy):
     html = render_template("reports/print/fiscal.html", **_fiscal(fy), title=fiscal_title(fy),
                            made_at=utcnow(), scoped=_region_scope() is not None,
@@ -230,7 +227,6 @@ def fiscal_pdf(fy):
 
 @bp.get("/fiscal/<int:fy>.xlsx")
 @permission_required("view", "report")
-@writes_on_get  # like the page: the report fills the business-day calendar
 def fiscal_xlsx_download(fy):
     """The fiscal-year report as a workbook: the printed report's title and 和暦 dates."""
     _known_fiscal_year(fy)
@@ -243,7 +239,6 @@ def fiscal_xlsx_download(fy):
 
 @bp.get("/municipality/<code>/<int:fy>")
 @permission_required("view", "report")
-@writes_on_get  # the response times fill the business-day calendar
 def municipality_sheet(code, fy):
     _known_fiscal_year(fy)
     m = db.session.scalar(sa.select(Municipality).where(Municipality.code == code)) or abort(404)

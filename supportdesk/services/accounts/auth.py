@@ -1,4 +1,5 @@
 """Authentication rules: password hashing, server-side sessions, login throttling."""
+import functools
 import hashlib
 import logging
 import math
@@ -20,6 +21,8 @@ from .. import ValidationFailed
 from ..audit import record_audit
 from .sso_policy import must_use_sso
 from ..desk import desk
+from ..notification_settings import remember_unread_count, unread_count_of
+from ..reference import remember_version, version_column
 
 logger = logging.getLogger(__name__)
 
@@ -133,15 +136,27 @@ def start_session(user, ip=None, user_agent=None, now=None, sso_provider=None, s
     return sess
 
 
+@functools.cache
+def _session_lookup():
+    """The lookup's statement, built once (every request runs it)."""
+    return (sa.select(UserSession, unread_count_of(UserSession.user_id), version_column())
+            .options(joinedload(UserSession.user))
+            .where(UserSession.token_hash == sa.bindparam("token_hash")))
+
+
 def load_session(token, now=None):
     """The live session for a cookie token, or None if it ended, expired or its user is inactive."""
     if not token:
         return None
     now = now or utcnow()
-    # The user comes in the same statement: every page needs it (one round trip fewer).
-    sess = db.session.scalar(sa.select(UserSession).options(joinedload(UserSession.user))
-                             .where(UserSession.token_hash == _token_hash(token)))
-    if sess is None or sess.ended_at is not None:
+    # What every page needs comes in the same statement, one round trip each fewer: the user,
+    # the bell's unread count and the reference lists' version (the layout's nav and footer).
+    row = db.session.execute(_session_lookup(), {"token_hash": _token_hash(token)}).first()
+    if row is None:
+        return None
+    sess, unread, version = row
+    remember_version(version)
+    if sess.ended_at is not None:
         return None
     cfg = current_app.config
     if now - sess.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]:
@@ -158,6 +173,7 @@ def load_session(token, now=None):
         sess.last_seen_at = now
     sess.token = token
     sess.user.current_session = sess
+    remember_unread_count(sess.user_id, unread)
     return sess
 
 
