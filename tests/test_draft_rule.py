@@ -43,3 +43,24 @@ def test_the_filer_sees_their_draft_everywhere(world, client, login_as):
     # Without state=draft, lists are of submitted requests.
     listed = client.get("/api/v1/requests", headers=headers)
     assert draft.id not in {r["id"] for r in listed.get_json()["items"]}
+
+
+def test_a_list_without_drafts_leaves_out_even_the_filers_own(world):
+    """scope_requests(drafts=False), for lists that show no drafts (the queue): no draft at all,
+    and otherwise the same requests as the full rule."""
+    import sqlalchemy as sa
+
+    from supportdesk import permissions
+    from supportdesk.models import SupportRequest
+    from tests.factories import make_request
+
+    filed = make_request(title="提出済み", filer=world["filer"])
+    base = sa.select(SupportRequest.id)
+    for who in ("filer", "colleague", "liaison", "manager"):
+        user = world[who]
+        full = set(db.session.scalars(permissions.scope_requests(base, user)))
+        without = set(db.session.scalars(permissions.scope_requests(base, user, drafts=False)))
+        assert without == full - {world["draft"].id}, who
+        assert filed.id in without, who
+    assert world["draft"].id in set(db.session.scalars(
+        permissions.scope_requests(base, world["filer"])))

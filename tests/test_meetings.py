@@ -290,3 +290,20 @@ def test_demo_meetings_through_the_pages(app, client):
     assert "総務課長 田中" in html and 'data-testid="nobody-coming"' not in html
     html = client.get(f"/meetings/{past.id}").get_data(as_text=True)
     assert "生成AI利用ガイドライン" in html and "次回は総会と同日" not in html  # internal item
+
+
+def test_the_queue_lists_overdue_items_only_when_there_are_some(w, client, login_as):
+    """The queue asks whether an item the liaison follows is overdue in the statement of its
+    saved views; the items are loaded (one more statement) only when there are some."""
+    login_as(w["liaison"])
+    seen = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda c, cur, s, *a: seen.append(s))
+    page = client.get("/queue/").get_data(as_text=True)
+    assert 'data-testid="overdue-items"' not in page
+    assert not [s for s in seen if s.lstrip().startswith("SELECT meeting_action_items.")]
+    items.add_item(w["meeting"], w["liaison"], kind="action", title="庁内周知の確認",
+                   owner_kind="person", owner_id=w["liaison"].id, due_on=date(2020, 4, 1),
+                   now=NOW)
+    db.session.commit()
+    page = client.get("/queue/").get_data(as_text=True)
+    assert 'data-testid="overdue-items"' in page and "庁内周知の確認" in page

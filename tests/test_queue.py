@@ -221,3 +221,36 @@ def test_counts_are_capped_per_state(app, manager):
     # The only triage match is past the first cap+1 matches: the page is read on its own.
     page = _load_search_page(manager, flt(q="受付", state="triage"), NOW, per_page=2, cap=2)
     assert [r.title for r in page.rows] == ["受付済み"] and page.capped and page.total == 1
+
+
+def test_counts_are_one_statement_answered_from_the_state_index(app):
+    """The per-state counts run as one statement that reads no column outside the
+    (state, region_id) indexes: the drafts rule is the state (the queue lists no drafts), not
+    the filer/creator test, which made both databases read every counted row from the table.
+    On SQLite the plan says so: a covering index."""
+    import sqlalchemy as sa
+
+    from supportdesk.services.requests.queue import state_counts
+
+    liaison = make_liaison("西播磨")
+    make_request(title="受付")
+    make_request(title="調整中", state="triage")
+    seen = []
+
+    def count(conn, cursor, statement, params, *args):
+        seen.append((statement, params))
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        counts, partial = state_counts(liaison, flt(), NOW)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert counts == {"submitted": 1, "triage": 1} and partial == set()
+    counting = [(s, p) for s, p in seen if "count(" in s.lower()]
+    assert len(counting) == 1
+    statement, params = counting[0]
+    assert "filer_id" not in statement and "created_by_id" not in statement
+    if db.engine.dialect.name == "sqlite":
+        plan = " ".join(str(row[-1]) for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, params))
+        assert "COVERING INDEX" in plan and "SCAN support_requests" not in plan, plan

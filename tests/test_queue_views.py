@@ -225,3 +225,107 @@ def test_filter_summary_counts_the_filters_in_force(client, login_as):
     page = html(client.get("/queue/?kind=lecture"))
     assert '<details class="filters-box" data-testid="queue-filters">' in page
     assert "(1件の条件で絞り込み中)" in page
+
+
+def test_the_queue_links_built_without_url_for_are_url_fors(app):
+    """views/queue.py _with_query writes the page's own links as url_for would."""
+    from flask import url_for
+
+    from supportdesk.services.requests.queue import QueueFilter
+    from supportdesk.views.queue import _with_query
+
+    filters = [QueueFilter(), QueueFilter(states=("submitted", "triage"), kind="lecture",
+                                          sort="due", direction="desc"),
+               QueueFilter(q="窓口 DX&AI/RPA?x=1 #2 'a'(b)*!$,;:@", assignee="me",
+                           region="all", overdue=True, after="eyJhIjoxfQ")]
+    with app.test_request_context("/"):
+        for flt in filters:
+            for changes in ({}, {"states": ("all",), "after": ""}, {"sort": "updated"}):
+                args = flt.to_args(**changes)
+                assert _with_query(url_for("queue.index"), args) == \
+                    url_for("queue.index", **args), args
+
+
+def test_saved_views_and_the_overdue_flag_come_from_one_statement(app):
+    """list_views_and: the user's views in name order, each user's own, and the flag's value,
+    with no view or with some, the flag true or false."""
+    from supportdesk.services.requests.saved_views import list_views_and, save_view
+
+    liaison, other = make_liaison("西播磨"), make_liaison("西播磨")
+    assert list_views_and(liaison, sa.true()) == ([], True)
+    assert list_views_and(liaison, sa.false()) == ([], False)
+    save_view(liaison, "b 講座", "kind=lecture")
+    save_view(liaison, "a 期限", "overdue=1")
+    save_view(other, "c 他人", "")
+    db.session.flush()
+    views, flag = list_views_and(liaison, sa.false())
+    assert [(v.name, v.query) for v in views] == [("a 期限", "overdue=1"), ("b 講座", "kind=lecture")]
+    assert flag is False
+    assert list_views_and(liaison, sa.true())[1] is True
+
+
+
+def test_row_themes_ride_with_the_rows_in_their_order_inactive_and_new_ones_too(client, login_as):
+    """The rows bring their theme ids (no statement of their own); the labels come from a map
+    of every theme kept per process: a deactivated theme still shows on its requests, and a
+    theme another worker added (the version this request read does not know it) shows at once."""
+    from supportdesk.models import Theme
+    from supportdesk.models.support_request import request_themes
+    from tests.factories import theme
+
+    liaison = make_liaison("西播磨")
+    sreq = make_request(title="テーマの順", themes=("security", "ai_rpa"))
+    login_as(liaison)
+
+    def badges():
+        text = html(client.get("/queue/"))
+        row = text[text.index(f'data-request-id="{sreq.id}"'):]
+        cell = row[row.index('<td class="themes">'):row.index("</td>", row.index("themes"))]
+        return re.findall(r'<span class="badge">([^<]+)</span>', cell)
+
+    first, second = sorted((theme("security"), theme("ai_rpa")),
+                           key=lambda t: (t.sort_order, t.id))
+    assert badges() == [first.name_ja, second.name_ja]
+    seen = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda c, cur, s, *a: seen.append(s))
+    badges()
+    assert not [s for s in seen if "FROM request_themes JOIN themes" in s]
+    theme("ai_rpa").active = False  # (no version bump: the map must not depend on `active`)
+    new = Theme(code="new_theme", name_ja="新設テーマ", name_en="New theme", sort_order=999)
+    db.session.add(new)
+    db.session.flush()
+    db.session.execute(request_themes.insert().values(request_id=sreq.id, theme_id=new.id))
+    db.session.commit()
+    assert badges() == [first.name_ja, second.name_ja, "新設テーマ"]
+
+
+def test_kept_filter_forms_follow_the_filter_the_role_and_the_language(client, login_as):
+    """The filter form and header row are kept per process (views/queue.py _kept_fragments):
+    each filter shows its own values, a liaison's form offers 担当圏域 and a manager's does not,
+    and an English reader gets the English form."""
+    from supportdesk.models import User
+
+    liaison, manager = make_liaison("西播磨"), make_user("manager")
+    make_request(title="佐用町の相談")
+
+    def form(url):
+        text = html(client.get(url))
+        return text[text.index('role="search"'):text.index("</form>", text.index('role="search"'))]
+
+    login_as(liaison)
+    default = form("/queue/")
+    assert '<option value="mine" selected>担当圏域</option>' in default
+    assert form("/queue/") == default
+    lecture = form("/queue/?kind=lecture&sort=due")
+    assert '<option value="lecture" selected>' in lecture and lecture != default
+    assert '<input type="hidden" name="sort" value="due">' in lecture
+    assert '<option value="lecture" selected>' not in form("/queue/")
+    login_as(manager)
+    managers = form("/queue/")
+    assert 'value="mine"' not in managers and '<option value="all" selected>' in managers
+    db.session.get(User, manager.id).locale = "en"
+    db.session.commit()
+    english = form("/queue/")
+    assert '<label for="f-q">Keywords</label>' in english and "キーワード" not in english
+    text = html(client.get("/queue/?sort=updated&dir=desc"))
+    assert 'aria-sort="descending"' in text and "▼" in text

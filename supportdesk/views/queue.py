@@ -1,4 +1,5 @@
 """The liaison ticket queue (受付キュー): filters, sort, keyset pages, counts, saved views, bulk actions."""
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
@@ -14,19 +15,19 @@ from ..forms.queue import BulkActionForm, BulkAssignForm, SavedViewForm
 from ..models import SavedView, User
 from ..models.support_request import KIND_LABELS
 from ..models.waiting import WAITING_LABELS
-from ..services.meetings.items import overdue_for_liaison
+from ..services.meetings.items import overdue_exists, overdue_for_liaison
 from ..services import ValidationFailed, reference
 from ..services.requests.queue import PER_PAGE, QUEUE_STATES, QueueFilter, load_queue_page
-from ..services.requests.response_target import due_status
 from ..services.requests.conversation import active_reply_templates
 from ..services.requests.queue_assign import assignable_liaisons, bulk_assign
 from ..services.requests.queue_bulk import EXPORT_OPS, bulk_apply, bulk_ops
 from ..services.requests.queue_export import export_selection, selection_csv, selection_xlsx
-from ..services.requests.saved_views import clean_query, delete_view, list_views, save_view
+from ..services.requests.saved_views import clean_query, delete_view, list_views_and, save_view
 from ..i18n import N_
 from ..timeutil import to_jst, utcnow
 from ..workflow import ACTION_LABELS, STATE_LABELS, Action, State
 from .decorators import permission_required
+from .queue_rows import RowLabels, rows_html
 from .service_call import field_error, service_call
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -38,8 +39,16 @@ BULK_OP_LABELS = {"hold": ACTION_LABELS[Action.HOLD], "resume": ACTION_LABELS[Ac
 MAX_LABELS = 30  # numbers listed per refusal reason (the flash lives in the session cookie)
 
 
+def _with_query(path, args):
+    """url_for's URL for `path` and query `args` (werkzeug's encoding: the same safe characters),
+    without building the route again: the page has ~16 links to itself."""
+    items = [(k, v) for k, vs in args.items()
+             for v in (vs if isinstance(vs, (list, tuple)) else (vs,))]
+    return path + "?" + urlencode(items, safe="!$'()*,/:;?@") if items else path
+
+
 def _queue_url(flt, **changes):
-    return url_for("queue.index", **flt.to_args(**changes))
+    return _with_query(url_for("queue.index"), flt.to_args(**changes))
 
 
 def _safe_back(value):
@@ -114,27 +123,81 @@ def _row_labels():
     }
 
 
+def _bulk_actions(ops, locale, bulk_form=None):
+    """The bulk actions' fieldset. Untouched (a GET), it is the same for everyone offered the
+    same actions in the same language: rendered once per process and reference version (the
+    liaisons and 定型文 it lists are reference lists, so an admin's change shows at once). A
+    form that came back refused is rendered with its values and errors."""
+    def render(bulk_form, assign_form):
+        _template_choices(bulk_form)
+        assign_form.assignee.choices = [(u.id, u.display_name) for u in assignable_liaisons()]
+        return Markup(render_template("queue/_bulk_actions.html", ops=ops, bulk_form=bulk_form,
+                                      assign_form=assign_form))
+
+    if bulk_form is not None:
+        return render(bulk_form, BulkAssignForm())
+    return reference.derived(("queue_bulk_actions", locale, tuple(ops)), lambda: render(
+        BulkActionForm(formdata=None), BulkAssignForm(formdata=None)))
+
+
+MAX_KEPT_FILTERS = 200  # filters whose fragments one process keeps per reference version
+
+
+def _kept_fragments(flt, locale, ops, index_path, options, choices):
+    """The filter form and the table's header row (its sort links): ~40 translated labels,
+    the choices and the links, the same for every view of one filter by one role. Kept per
+    process, language, role, filter and reference version (so an admin's change to a list
+    shows at once); a search (free text) and filters past MAX_KEPT_FILTERS are rendered each
+    time."""
+    def render():
+        context = dict(flt=flt, choices=choices, options=options, index_path=index_path, ops=ops,
+                       queue_url=lambda **c: _with_query(index_path, flt.to_args(**c)))
+        return {part: Markup(render_template(f"queue/_{part}.html", **context))
+                for part in ("filters", "thead")}
+
+    if flt.q:
+        return render()
+    kept = reference.derived(("queue_fragments", locale, current_user.role, bool(ops),
+                              index_path), dict)
+    key = replace(flt, after="")
+    fragments = kept.get(key)
+    if fragments is None:
+        fragments = render()
+        if len(kept) < MAX_KEPT_FILTERS:
+            kept[key] = fragments
+    return fragments
+
+
 def _render_queue(flt, bulk_form=None, status=200):
     now = utcnow()
     page = load_queue_page(current_user, flt, now,
                            per_page=current_app.config.get("QUEUE_PER_PAGE", PER_PAGE))
-    choices = _choices()
-    assign_form = BulkAssignForm(back=url_for("queue.index", **flt.to_args()))
-    assign_form.assignee.choices = [(u.id, u.display_name) for u in choices["liaisons"]]
-    if bulk_form is None:
-        bulk_form = BulkActionForm(formdata=None)
-    _template_choices(bulk_form)
-    view_form = SavedViewForm(query=urlencode(flt.to_args(after=""), doseq=True))
-    return render_template(
-        "queue/index.html", flt=flt, page=page, now=now, due=lambda s: due_status(s, now),
-        queue_url=lambda **c: _queue_url(flt, **c), labels=_row_labels(), choices=choices,
-        options=_Options(str(get_locale())),
+    locale = str(get_locale())
+    ops = bulk_ops(current_user)
+    bulk_actions = _bulk_actions(ops, locale, bulk_form) if ops else ""
+    index_path = url_for("queue.index")
+    # The translated labels, once per process, language and reference version (the desk's
+    # word for 市町 is in the reference lists).
+    choices = reference.derived(("queue_choices", locale), _choices)
+    # One statement for the saved views and whether there are overdue meeting items to list.
+    saved_views, any_overdue = list_views_and(current_user, overdue_exists(current_user, now))
+    # A view builds no form object (the first of a request loads WTForms' catalogue from disk):
+    # only a refused bulk action comes back with its form, its ticked rows and its errors.
+    labels = reference.derived(("queue_row_labels", locale), lambda: RowLabels(_row_labels()))
+    rows = rows_html(
+        page.rows, labels=labels, locale=locale, now=now,
         # One url_for for the 50 row links: the path of request 0 without its id.
-        request_href=url_for("requests.show", request_id=0)[:-1],
-        assign_form=assign_form, bulk_form=bulk_form, view_form=view_form,
-        saved_views=list_views(current_user), ops=bulk_ops(current_user),
-        checked_ids=set(bulk_form.ids.data or ()),
-        overdue_items=overdue_for_liaison(current_user, now=now)), status
+        request_href=url_for("requests.show", request_id=0)[:-1], checkboxes=bool(ops),
+        checked_ids=set(bulk_form.ids.data or ()) if bulk_form is not None else (),
+        ids_error=bool(bulk_form is not None and bulk_form.ids.errors))
+    return render_template(
+        "queue/index.html", flt=flt, page=page, rows_html=rows, bulk_actions=bulk_actions,
+        index_path=index_path, back=_with_query(index_path, flt.to_args()),
+        queue_url=lambda **c: _with_query(index_path, flt.to_args(**c)), choices=choices,
+        fragments=_kept_fragments(flt, locale, ops, index_path, _Options(locale), choices),
+        view_query=urlencode(flt.to_args(after=""), doseq=True),
+        saved_views=saved_views, ops=ops,
+        overdue_items=overdue_for_liaison(current_user, now=now) if any_overdue else ()), status
 
 
 def _template_choices(form):

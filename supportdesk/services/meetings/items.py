@@ -92,25 +92,42 @@ def is_overdue(item, today):
     return item.status == ItemStatus.OPEN and item.due_on < today
 
 
-def overdue_for_liaison(user, now=None, limit=20):
-    """Overdue open items a liaison follows, oldest due first: those of meetings they run, those
-    they own, and those owned by a municipality of their regions. One query (the queue page)."""
+def overdue_condition(user, now=None):
+    """The overdue open items a liaison follows, as a WHERE condition (None for a user who runs
+    no meetings): those of meetings they run, those they own, and those owned by a
+    municipality of their regions."""
     if not permissions.can(user, "manage", "meeting"):
-        return []
+        return None
     today = (now or utcnow()).astimezone(JST).date()
     regions = permissions.liaison_region_filter(user)
     mine = sa.select(Meeting.id).where(Meeting.created_by_id == user.id)
     in_regions = sa.select(Municipality.id).where(Municipality.region_id.in_(regions))
-    stmt = sa.select(MeetingActionItem).where(
+    return sa.and_(
         MeetingActionItem.status == ItemStatus.OPEN.value, MeetingActionItem.due_on < today,
         sa.or_(MeetingActionItem.meeting_id.in_(mine), MeetingActionItem.owner_user_id == user.id,
-               MeetingActionItem.owner_municipality_id.in_(in_regions))) \
+               MeetingActionItem.owner_municipality_id.in_(in_regions)))
+
+
+def overdue_for_liaison(user, now=None, limit=20):
+    """Overdue open items a liaison follows (overdue_condition), oldest due first, with their
+    meeting and owner. One query (the queue page asks overdue_exists first)."""
+    condition = overdue_condition(user, now)
+    if condition is None:
+        return []
+    stmt = sa.select(MeetingActionItem).where(condition) \
         .order_by(MeetingActionItem.due_on, MeetingActionItem.id).limit(limit) \
         .options(joinedload(MeetingActionItem.meeting),
                  joinedload(MeetingActionItem.owner_municipality),
                  joinedload(MeetingActionItem.owner_department),
                  joinedload(MeetingActionItem.owner_user))
     return db.session.scalars(stmt).all()
+
+
+def overdue_exists(user, now=None):
+    """Whether overdue_for_liaison has anything, as an SQL boolean (to ride along another
+    statement); false for a user who runs no meetings."""
+    condition = overdue_condition(user, now)
+    return sa.exists().where(condition) if condition is not None else sa.false()
 
 
 def municipality_items(municipality_id, user, limit=50):

@@ -23,6 +23,17 @@ def list_views(user):
         sa.select(SavedView).where(SavedView.user_id == user.id).order_by(SavedView.name)))
 
 
+def list_views_and(user, flag):
+    """(the user's views as rows of id, name, query; the value of the SQL boolean `flag`) in one
+    statement: the queue page asks with them whether any meeting item it lists is overdue."""
+    flagged = sa.select(flag.label("flag")).subquery("flagged")
+    rows = db.session.execute(
+        sa.select(flagged.c.flag, SavedView.id, SavedView.name, SavedView.query)
+        .select_from(flagged).outerjoin(SavedView, SavedView.user_id == user.id)
+        .order_by(SavedView.name)).all()
+    return [r for r in rows if r.id is not None], bool(rows[0].flag)
+
+
 def save_view(user, name, query, *, now=None):
     """Save (or overwrite, by name) one of the user's queue views."""
     permissions.require(user, "manage", "saved_view")
