@@ -18,6 +18,7 @@ from supportdesk.services.announcements import compose_announcement
 from tests.factories import (PASSWORD, make_expert, make_liaison, make_staff, make_user,
                              municipality)
 from tests.notify_helpers import announced_request
+from tests.test_page_costs import _statements
 
 OPEN = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 LAYOUT_ONLY = '{% extends "base.html" %}{% block content %}{% endblock %}'
@@ -156,18 +157,8 @@ def test_the_layout_adds_no_statement_to_the_session_lookup(app, client):
     app.add_url_rule("/_test/layout", "layout_only", layout_only)
     for user in (make_liaison("西播磨"), make_staff("佐用町")):
         _login(client, user)
-        client.get("/_test/layout")  # warm-up: the caches fill
-        seen = []
-
-        def count(conn, cursor, statement, *args):
-            if not statement.lstrip().upper().startswith("BEGIN"):
-                seen.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            page = client.get("/_test/layout").get_data(as_text=True)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
+        seen = _statements(client, "/_test/layout")  # after a warm-up: the caches fill
+        page = client.get("/_test/layout").get_data(as_text=True)
         assert len(seen) == 1 and seen[0].lstrip().startswith("SELECT user_sessions."), seen
         assert user.display_name in page and bell(page) == 0
         if user.role == Role.STAFF:
